@@ -1,0 +1,45 @@
+# reel — the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+GO    ?= go
+PKGS  ?= ./...
+BENCH ?= .
+export PATH := $(CURDIR)/bin/tools:$(PATH)
+export GOFLAGS ?= -buildvcs=false
+
+.PHONY: all deps build test test-short bench lint demo fuzz clean
+
+all: build
+
+## deps: install missing Debian packages and project-local tools (idempotent)
+deps:
+	@scripts/deps.sh
+
+## build: build bin/reel
+build: deps
+	$(GO) build -o bin/reel ./cmd/reel
+
+## test: install what is missing, then run every test
+test: deps
+	$(GO) vet $(PKGS)
+	$(GO) test -p 2 -timeout 40m $(PKGS)
+
+## bench: run the benchmarks named in the issues (figures go to bench.txt)
+bench: deps
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -timeout 60m $(PKGS) | tee bench.txt
+
+## lint: go vet plus gofmt
+lint:
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## fuzz: a short fuzzing pass over each fuzz target (FUZZTIME=30s)
+FUZZTIME ?= 30s
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZTIME)
+
+## demo: install, build, make a sample mezzanine and run reel's main job on it
+demo: build
+	@scripts/demo.sh
+
+clean:
+	rm -rf bin demo-out bench.txt
