@@ -1,0 +1,80 @@
+package vmaf
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/reelmedia/reel/media"
+)
+
+// msssimScales is the number of scales of Wang's MS-SSIM.
+const msssimScales = 5
+
+// msssimLPF is the 9×9 low-pass table of ms_ssim.c (9/7 biorthogonal
+// wavelet) used to halve each scale. It is used as given: it is not exactly
+// the outer product of the 1-D filter, both being rounded to 6 decimals.
+var msssimLPF = [81]float32{
+	0.000714, -0.000450, -0.002090, 0.007132, 0.016114, 0.007132, -0.002090, -0.000450, 0.000714,
+	-0.000450, 0.000283, 0.001316, -0.004490, -0.010146, -0.004490, 0.001316, 0.000283, -0.000450,
+	-0.002090, 0.001316, 0.006115, -0.020867, -0.047149, -0.020867, 0.006115, 0.001316, -0.002090,
+	0.007132, -0.004490, -0.020867, 0.071207, 0.160885, 0.071207, -0.020867, -0.004490, 0.007132,
+	0.016114, -0.010146, -0.047149, 0.160885, 0.363505, 0.160885, -0.047149, -0.010146, 0.016114,
+	0.007132, -0.004490, -0.020867, 0.071207, 0.160885, 0.071207, -0.020867, -0.004490, 0.007132,
+	-0.002090, 0.001316, 0.006115, -0.020867, -0.047149, -0.020867, 0.006115, 0.001316, -0.002090,
+	-0.000450, 0.000283, 0.001316, -0.004490, -0.010146, -0.004490, 0.001316, 0.000283, -0.000450,
+	0.000714, -0.000450, -0.002090, 0.007132, 0.016114, 0.007132, -0.002090, -0.000450, 0.000714,
+}
+
+// Per-scale exponents of luminance (alpha), contrast (beta) and structure
+// (gamma): luminance enters only at the coarsest scale.
+var (
+	msssimAlpha = [msssimScales]float32{0, 0, 0, 0, 0.1333}
+	msssimBeta  = [msssimScales]float32{0.0448, 0.2856, 0.3001, 0.2363, 0.1333}
+	msssimGamma = [msssimScales]float32{0.0448, 0.2856, 0.3001, 0.2363, 0.1333}
+)
+
+// MSSSIMMinSize is the smallest width and height float_ms_ssim accepts:
+// the fifth scale (1/16) must still hold the 11-tap window.
+const MSSSIMMinSize = gaussLen << (msssimScales - 1)
+
+// msssimFrame is libvmaf's float_ms_ssim of the luma planes: no automatic
+// downscale, five scales each halved by msssimLPF (size w/2 + w&1), SSIM's
+// terms at each, combined as Π l^α·c^β·s^γ in float64.
+func msssimFrame(ref, dis *media.Frame) (float64, error) {
+	w, h := ref.Width, ref.Height
+	// libvmaf's check: each of the five scales (halved rounding down) must
+	// hold the window.
+	for i, cw, ch := 0, w, h; i < msssimScales; i, cw, ch = i+1, cw/2, ch/2 {
+		if cw < gaussLen || ch < gaussLen {
+			return 0, fmt.Errorf("%dx%d is too small for MS-SSIM (needs at least %dx%d): %w", w, h, MSSSIMMinSize, MSSSIMMinSize, ErrFeatureInput)
+		}
+	}
+	ws := wsPool.Get().(*workspace)
+	defer ws.release()
+	var refs, diss [msssimScales][]float32
+	var ws_, hs [msssimScales]int
+	cw, ch := w, h
+	for i := 0; i < msssimScales; i++ {
+		refs[i], diss[i] = ws.get(cw*ch), ws.get(cw*ch)
+		ws_[i], hs[i] = cw, ch
+		cw, ch = cw/2+(cw&1), ch/2+(ch&1)
+	}
+	lumaFloat(ref, refs[0])
+	lumaFloat(dis, diss[0])
+	for i := 1; i < msssimScales; i++ {
+		decimate(refs[i-1], ws_[i-1], hs[i-1], 2, msssimLPF[:], 9, refs[i])
+		decimate(diss[i-1], ws_[i-1], hs[i-1], 2, msssimLPF[:], 9, diss[i])
+	}
+	ms := 1.0
+	for i := 0; i < msssimScales; i++ {
+		mark := ws.next
+		_, l, c, s := ssimCore(ws, refs[i], diss[i], ws_[i], hs[i])
+		ws.next = mark // the core's buffers are free again for the next scale
+		term := float64(math.Pow(float64(l), float64(msssimAlpha[i])) * math.Pow(float64(c), float64(msssimBeta[i])))
+		ms *= float64(term * math.Pow(float64(s), float64(msssimGamma[i])))
+		if math.IsInf(ms, 1) {
+			return 0, fmt.Errorf("MS-SSIM is infinite: %w", ErrFeatureInput)
+		}
+	}
+	return ms, nil
+}
