@@ -1,0 +1,138 @@
+package encode
+
+// Small cgo accessors for AVFrame fields go-astiav v0.16.0 does not expose:
+// plane pointers (for zero-copy media.Frame planes), best_effort_timestamp and
+// the colour description.
+
+/*
+#cgo pkg-config: libavutil libavformat
+#include <libavutil/frame.h>
+#include <libavutil/pixdesc.h>
+#include <libavformat/avformat.h>
+
+static int reel_pixfmt_desc(int pf, int *depth, int *log2w, int *log2h, int *ncomp, int *flags, int *be) {
+	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(pf);
+	if (!d) return -1;
+	*depth = d->comp[0].depth;
+	*log2w = d->log2_chroma_w;
+	*log2h = d->log2_chroma_h;
+	*ncomp = d->nb_components;
+	*flags = (int)d->flags;
+	*be = (d->flags & AV_PIX_FMT_FLAG_BE) ? 1 : 0;
+	return 0;
+}
+
+static int reel_stream_disposition(void *st) { return ((AVStream *)st)->disposition; }
+
+static const char *reel_color_primaries_name(int v) { return av_color_primaries_name(v); }
+static const char *reel_color_transfer_name(int v) { return av_color_transfer_name(v); }
+static const char *reel_color_space_name(int v) { return av_color_space_name(v); }
+static const char *reel_color_range_name(int v) { return av_color_range_name(v); }
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	"github.com/asticode/go-astiav"
+
+	"github.com/reelmedia/reel/media"
+)
+
+func cframe(f *astiav.Frame) *C.AVFrame { return (*C.AVFrame)(f.UnsafePointer()) }
+
+// framePlane returns plane i of f as a byte slice over the AVFrame's own
+// buffer (no copy), rows*linesize bytes long.
+func framePlane(f *astiav.Frame, i, rows int) ([]byte, int) {
+	cf := cframe(f)
+	ls := int(cf.linesize[i])
+	if cf.data[i] == nil || ls <= 0 || rows <= 0 {
+		return nil, ls
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(cf.data[i])), ls*rows), ls
+}
+
+func frameBestEffortTimestamp(f *astiav.Frame) int64 {
+	return int64(cframe(f).best_effort_timestamp)
+}
+
+// frameColor reads the colour description a decoder attached to f.
+func frameColor(f *astiav.Frame) media.Color {
+	cf := cframe(f)
+	return colorFromInts(int(cf.color_primaries), int(cf.color_trc), int(cf.colorspace), int(cf.color_range))
+}
+
+// unspecified values (2 for primaries/trc/matrix, 0 for range) become "".
+func colorFromInts(prim, trc, space, rng int) media.Color {
+	name := func(p *C.char, unspecified bool) string {
+		if p == nil || unspecified {
+			return ""
+		}
+		return C.GoString(p)
+	}
+	return media.Color{
+		Primaries: name(C.reel_color_primaries_name(C.int(prim)), prim == 2),
+		Transfer:  name(C.reel_color_transfer_name(C.int(trc)), trc == 2),
+		Matrix:    name(C.reel_color_space_name(C.int(space)), space == 2),
+		Range:     name(C.reel_color_range_name(C.int(rng)), rng == 0),
+	}
+}
+
+func codecParamsColor(cp *astiav.CodecParameters) media.Color {
+	return colorFromInts(int(cp.ColorPrimaries()), int(cp.ColorTransferCharacteristic()), int(cp.ColorSpace()), int(cp.ColorRange()))
+}
+
+// isAttachedPic reports whether s is a cover picture rather than video.
+// go-astiav v0.16.0 has no accessor for AVStream.disposition; its Stream
+// struct holds the *C.AVStream as its first field, which this reads. The
+// layout is pinned by the go-astiav version in go.mod.
+func isAttachedPic(s *astiav.Stream) bool {
+	p := *(*unsafe.Pointer)(unsafe.Pointer(s))
+	if p == nil {
+		return false
+	}
+	return C.reel_stream_disposition(p)&C.AV_DISPOSITION_ATTACHED_PIC != 0
+}
+
+// pixFmtInfo describes pf: its bit depth, and the media.Format it maps to when
+// it is a planar little-endian YUV or gray format without alpha (ok).
+func pixFmtInfo(pf astiav.PixelFormat) (depth int, f media.Format, ok bool) {
+	var d, lw, lh, nc, flags, be C.int
+	if C.reel_pixfmt_desc(C.int(pf), &d, &lw, &lh, &nc, &flags, &be) != 0 {
+		return 0, f, false
+	}
+	depth = int(d)
+	f.BitDepth = depth
+	if int(flags)&(C.AV_PIX_FMT_FLAG_RGB|C.AV_PIX_FMT_FLAG_ALPHA|C.AV_PIX_FMT_FLAG_PAL|C.AV_PIX_FMT_FLAG_HWACCEL|C.AV_PIX_FMT_FLAG_BITSTREAM|C.AV_PIX_FMT_FLAG_FLOAT) != 0 {
+		return depth, f, false
+	}
+	if int(flags)&C.AV_PIX_FMT_FLAG_PLANAR == 0 && nc != 1 {
+		return depth, f, false
+	}
+	if be != 0 && depth > 8 {
+		return depth, f, false
+	}
+	switch {
+	case nc == 1:
+		f.Chroma = media.Chroma400
+	case nc == 3 && lw == 1 && lh == 1:
+		f.Chroma = media.Chroma420
+	case nc == 3 && lw == 1 && lh == 0:
+		f.Chroma = media.Chroma422
+	case nc == 3 && lw == 0 && lh == 0:
+		f.Chroma = media.Chroma444
+	default:
+		return depth, f, false
+	}
+	switch depth {
+	case 8, 10, 12, 16:
+	default:
+		return depth, f, false
+	}
+	// the plane layout must be one sample per 1 or 2 bytes (not packed/semi-planar)
+	name := pf.Name()
+	if name != f.String() && name != "yuvj"+f.Chroma.String()+"p" {
+		return depth, f, false
+	}
+	return depth, f, true
+}

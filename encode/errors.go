@@ -1,0 +1,74 @@
+package encode
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Every error returned by this package for bad input or a
+// bad request matches exactly one of them with errors.Is; its message is one
+// line naming the operation, the file and the problem, for example
+//
+//	decode "in.mp4": frame range 900:950 outside the clip (0:250)
+var (
+	// ErrNotFound: the input file does not exist.
+	ErrNotFound = errors.New("file not found")
+	// ErrEmpty: the input has zero bytes.
+	ErrEmpty = errors.New("empty file")
+	// ErrTruncated: the input starts like a known container but its media data
+	// ends early or breaks off (a cut-off download, a partial upload).
+	ErrTruncated = errors.New("truncated file")
+	// ErrInvalidData: the bytes are not media FFmpeg can read, or are corrupt.
+	ErrInvalidData = errors.New("invalid media data")
+	// ErrNoVideo: the input has no video stream.
+	ErrNoVideo = errors.New("no video stream")
+	// ErrUnsupportedCodec: no decoder for the input, no encoder for the request,
+	// or a codec the chosen container cannot hold.
+	ErrUnsupportedCodec = errors.New("unsupported codec")
+	// ErrUnsupportedPixFmt: a pixel format the decoder output or the encoder
+	// cannot handle.
+	ErrUnsupportedPixFmt = errors.New("unsupported pixel format")
+	// ErrRangeOutOfBounds: a frame range that is empty or outside the clip.
+	ErrRangeOutOfBounds = errors.New("frame range out of bounds")
+	// ErrOutputUnwritable: the output cannot be created (missing directory,
+	// permissions, unknown container).
+	ErrOutputUnwritable = errors.New("output not writable")
+	// ErrHeaderMismatch: chunks given to Concat have different stream headers
+	// (codec, size, pixel format or extradata) or frame counts.
+	ErrHeaderMismatch = errors.New("stream header mismatch")
+)
+
+// Error is the concrete error type behind the sentinels: Op is what was being
+// done ("probe", "decode", "encode", "concat"), Name the file, Msg the problem.
+type Error struct {
+	Op   string
+	Name string
+	Msg  string
+	Kind error // one of the sentinels, or nil for an internal failure
+	Err  error // the underlying cause (an FFmpeg or OS error), may be nil
+}
+
+func (e *Error) Error() string {
+	msg := e.Msg
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return strings.ReplaceAll(fmt.Sprintf("%s %q: %s", e.Op, e.Name, msg), "\n", " ")
+}
+
+// Unwrap exposes both the sentinel and the cause to errors.Is / errors.As.
+func (e *Error) Unwrap() []error {
+	var out []error
+	if e.Kind != nil {
+		out = append(out, e.Kind)
+	}
+	if e.Err != nil {
+		out = append(out, e.Err)
+	}
+	return out
+}
+
+func newErr(op, name string, kind, cause error, format string, a ...any) error {
+	return &Error{Op: op, Name: name, Msg: fmt.Sprintf(format, a...), Kind: kind, Err: cause}
+}

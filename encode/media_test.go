@@ -1,0 +1,86 @@
+package encode
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/asticode/go-astiav"
+)
+
+func init() {
+	// corrupt inputs make FFmpeg log a lot; the errors come back typed anyway
+	astiav.SetLogLevel(astiav.LogLevelQuiet)
+}
+
+var mediaMu sync.Mutex
+
+// testMedia returns a file made by the ffmpeg CLI with args (output last,
+// implied), cached across runs under the user cache dir by a hash of args.
+func testMedia(tb testing.TB, ext string, args ...string) string {
+	tb.Helper()
+	mediaMu.Lock()
+	defer mediaMu.Unlock()
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	dir = filepath.Join(dir, "reel-test-media")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	h := sha256.Sum256([]byte(strings.Join(args, "\x00") + ext))
+	path := filepath.Join(dir, hex.EncodeToString(h[:8])+"."+ext)
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	tmp := path + ".tmp." + ext
+	full := append([]string{"-nostdin", "-v", "error", "-y"}, args...)
+	full = append(full, tmp)
+	if out, err := exec.Command("ffmpeg", full...).CombinedOutput(); err != nil {
+		tb.Fatalf("ffmpeg %s: %v\n%s", strings.Join(full, " "), err, out)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// srcClip is the main test source: 320x180, 25 fps, 75 frames, x264 with
+// B-frames and a keyframe every 25 frames, bt709 tagged.
+func srcClip(tb testing.TB) string {
+	return testMedia(tb, "mp4", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-frames:v", "75",
+		"-c:v", "libx264", "-preset", "fast", "-g", "25", "-keyint_min", "25", "-sc_threshold", "0", "-pix_fmt", "yuv420p",
+		"-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv")
+}
+
+// srcClipAudio is srcClip with a stereo AAC tone.
+func srcClipAudio(tb testing.TB) string {
+	return testMedia(tb, "mp4", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+		"-frames:v", "75", "-t", "3", "-ac", "2", "-c:v", "libx264", "-preset", "fast", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
+}
+
+// ffprobeFrames counts the decodable video frames of path with ffprobe.
+func ffprobeFrames(tb testing.TB, path string) int {
+	tb.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path).CombinedOutput()
+	if err != nil {
+		tb.Fatalf("ffprobe %s: %v\n%s", path, err, out)
+	}
+	var n int
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		line = strings.Trim(strings.TrimSpace(line), ",")
+		if line != "" {
+			if _, err := fmtSscan(line, &n); err == nil {
+				return n
+			}
+		}
+	}
+	tb.Fatalf("ffprobe %s: unexpected output %q", path, out)
+	return 0
+}

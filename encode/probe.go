@@ -1,0 +1,276 @@
+package encode
+
+import (
+	"context"
+	"errors"
+	"sort"
+
+	"github.com/asticode/go-astiav"
+
+	"github.com/reelmedia/reel/media"
+)
+
+// ProbeOptions selects the optional, more expensive parts of Probe.
+type ProbeOptions struct {
+	// Keyframes lists the frame indices of the video keyframes. It reads every
+	// packet of the file (no decoding).
+	Keyframes bool `json:"keyframes,omitempty"`
+}
+
+// Rational is an exact fraction such as a frame rate (25/1, 30000/1001).
+type Rational struct {
+	Num int `json:"num"`
+	Den int `json:"den"`
+}
+
+// Float returns Num/Den, or 0 when Den is 0.
+func (r Rational) Float() float64 {
+	if r.Den == 0 {
+		return 0
+	}
+	return float64(r.Num) / float64(r.Den)
+}
+
+func (r Rational) av() astiav.Rational { return astiav.NewRational(r.Num, r.Den) }
+
+// Stream describes one stream of the container.
+type Stream struct {
+	Index         int     `json:"index"`
+	Type          string  `json:"type"` // video, audio, subtitle, data, attachment
+	Codec         string  `json:"codec"`
+	BitRate       int64   `json:"bit_rate,omitempty"`
+	Duration      float64 `json:"duration,omitempty"` // seconds
+	Width         int     `json:"width,omitempty"`
+	Height        int     `json:"height,omitempty"`
+	PixFmt        string  `json:"pix_fmt,omitempty"`
+	FPS           float64 `json:"fps,omitempty"`
+	SampleRate    int     `json:"sample_rate,omitempty"`
+	Channels      int     `json:"channels,omitempty"`
+	ChannelLayout string  `json:"channel_layout,omitempty"`
+	SampleFmt     string  `json:"sample_fmt,omitempty"`
+	CoverArt      bool    `json:"cover_art,omitempty"`
+}
+
+// VideoStream describes the first video stream in detail.
+type VideoStream struct {
+	Index      int          `json:"index"`
+	Codec      string       `json:"codec"`
+	Width      int          `json:"width"`
+	Height     int          `json:"height"`
+	PixFmt     string       `json:"pix_fmt"`
+	BitDepth   int          `json:"bit_depth"`
+	FrameRate  Rational     `json:"frame_rate"`
+	FPS        float64      `json:"fps"`
+	FrameCount int64        `json:"frame_count"` // exact: from the container index, else counted packets
+	Duration   float64      `json:"duration"`    // FrameCount / FPS, seconds
+	TimeBase   Rational     `json:"time_base"`
+	Color      media.Color  `json:"color"`
+	Format     media.Format `json:"-"`        // the media.Format of PixFmt, when Supported
+	Supported  bool         `json:"supported"` // PixFmt maps to a media.Format without conversion
+	Keyframes  []int64      `json:"keyframes,omitempty"`
+}
+
+// Info is what Probe found out about an input.
+type Info struct {
+	Name      string  `json:"name"`
+	Container string  `json:"container"` // FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+	Duration  float64 `json:"duration"`  // seconds, container's view
+	Size      int64   `json:"size"`
+	BitRate   int64   `json:"bit_rate"`
+	Streams   []Stream `json:"streams"`
+	HasVideo  bool     `json:"has_video"`
+	// VideoStream is the first video stream; zero when HasVideo is false.
+	VideoStream `json:"video"`
+}
+
+// Video returns the first video stream, or nil when there is none.
+func (i *Info) Video() *VideoStream {
+	if i == nil || !i.HasVideo {
+		return nil
+	}
+	return &i.VideoStream
+}
+
+// Probe describes in: container, streams and the first video stream, with an
+// exact frame count. Bad input gives ErrNotFound, ErrEmpty, ErrTruncated or
+// ErrInvalidData; a file without video is not an error (HasVideo is false).
+func Probe(ctx context.Context, in Input, opts ProbeOptions) (*Info, error) {
+	d, err := openDemuxer(ctx, "probe", in)
+	if err != nil {
+		return nil, err
+	}
+	defer d.close()
+	info := describe(d)
+	if !info.HasVideo {
+		return info, nil
+	}
+	if err := countFrames(ctx, d, info, opts.Keyframes); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+// describe fills Info from the stream headers without reading packets.
+func describe(d *demuxer) *Info {
+	fc := d.fc
+	info := &Info{Name: d.name, Size: d.size, BitRate: fc.BitRate()}
+	if f := fc.InputFormat(); f != nil {
+		info.Container = f.Name()
+	}
+	if dur := fc.Duration(); dur > 0 {
+		info.Duration = float64(dur) / float64(astiav.TimeBase)
+	}
+	for _, s := range fc.Streams() {
+		cp := s.CodecParameters()
+		st := Stream{Index: s.Index(), Type: cp.MediaType().String(), Codec: cp.CodecID().Name(), BitRate: cp.BitRate()}
+		if s.Duration() > 0 {
+			st.Duration = float64(s.Duration()) * s.TimeBase().Float64()
+		}
+		switch cp.MediaType() {
+		case astiav.MediaTypeVideo:
+			st.Width, st.Height = cp.Width(), cp.Height()
+			if cp.PixelFormat() != astiav.PixelFormatNone {
+				st.PixFmt = cp.PixelFormat().Name()
+			}
+			st.FPS = streamFPS(s).Float64()
+			st.CoverArt = isAttachedPic(s)
+		case astiav.MediaTypeAudio:
+			st.SampleRate = cp.SampleRate()
+			st.Channels = cp.ChannelLayout().NbChannels()
+			st.ChannelLayout = cp.ChannelLayout().String()
+			st.SampleFmt = cp.SampleFormat().Name()
+		}
+		info.Streams = append(info.Streams, st)
+	}
+	vs := d.videoStream()
+	if vs == nil {
+		return info
+	}
+	cp := vs.CodecParameters()
+	fps := streamFPS(vs)
+	v := VideoStream{
+		Index:     vs.Index(),
+		Codec:     cp.CodecID().Name(),
+		Width:     cp.Width(),
+		Height:    cp.Height(),
+		FrameRate: Rational{fps.Num(), fps.Den()},
+		FPS:       fps.Float64(),
+		TimeBase:  Rational{vs.TimeBase().Num(), vs.TimeBase().Den()},
+		Color:     codecParamsColor(cp),
+	}
+	if cp.PixelFormat() != astiav.PixelFormatNone {
+		v.PixFmt = cp.PixelFormat().Name()
+		v.BitDepth, v.Format, v.Supported = pixFmtInfo(cp.PixelFormat())
+	}
+	if n := vs.NbFrames(); n > 0 {
+		v.FrameCount = n
+	}
+	info.HasVideo = true
+	info.VideoStream = v
+	info.setDuration()
+	return info
+}
+
+func (info *Info) setDuration() {
+	if info.FPS > 0 {
+		info.VideoStream.Duration = float64(info.FrameCount) / info.FPS
+	}
+}
+
+// streamFPS is the stream's average frame rate, else its real base rate,
+// else 25/1.
+func streamFPS(s *astiav.Stream) astiav.Rational {
+	if r := s.AvgFrameRate(); r.Num() > 0 && r.Den() > 0 {
+		return r
+	}
+	if r := s.RFrameRate(); r.Num() > 0 && r.Den() > 0 {
+		return r
+	}
+	return astiav.NewRational(25, 1)
+}
+
+// countFrames reads the video packets when the frame count is unknown or
+// keyframes are asked for, and otherwise checks that the end of the file is
+// readable (a cut-off mp4 with its index in front still opens).
+func countFrames(ctx context.Context, d *demuxer, info *Info, keyframes bool) error {
+	vs := d.fc.Streams()[info.Index]
+	if info.FrameCount > 0 && !keyframes {
+		return checkTail(ctx, d, vs)
+	}
+	pkt := astiav.AllocPacket()
+	defer pkt.Free()
+	var (
+		pts  []int64
+		keys []int64
+		n    int64
+	)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := d.fc.ReadFrame(pkt); err != nil {
+			if errors.Is(err, astiav.ErrEof) {
+				break
+			}
+			return d.readErr(ctx, "probe", err)
+		}
+		if pkt.StreamIndex() == vs.Index() {
+			t := pkt.Pts()
+			if t == astiav.NoPtsValue {
+				t = pkt.Dts()
+			}
+			if t == astiav.NoPtsValue {
+				t = n // no timestamps at all (raw streams): decode order
+			}
+			pts = append(pts, t)
+			if pkt.Flags().Has(astiav.PacketFlagKey) {
+				keys = append(keys, t)
+			}
+			n++
+		}
+		pkt.Unref()
+	}
+	if info.FrameCount == 0 || info.FrameCount != n {
+		info.FrameCount = n
+	}
+	info.setDuration()
+	if keyframes {
+		// a keyframe's index is the rank of its pts among all pts
+		sort.Slice(pts, func(i, j int) bool { return pts[i] < pts[j] })
+		info.Keyframes = make([]int64, 0, len(keys))
+		for _, k := range keys {
+			i := sort.Search(len(pts), func(i int) bool { return pts[i] >= k })
+			info.Keyframes = append(info.Keyframes, int64(i))
+		}
+		sort.Slice(info.Keyframes, func(i, j int) bool { return info.Keyframes[i] < info.Keyframes[j] })
+	}
+	return nil
+}
+
+// checkTail seeks to the last keyframe and reads to the end.
+func checkTail(ctx context.Context, d *demuxer, vs *astiav.Stream) error {
+	end := vs.Duration()
+	if end <= 0 {
+		end = astiav.RescaleQ(d.fc.Duration(), astiav.NewRational(1, astiav.TimeBase), vs.TimeBase())
+	}
+	if vs.StartTime() != astiav.NoPtsValue {
+		end += vs.StartTime()
+	}
+	if err := d.fc.SeekFrame(vs.Index(), end, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
+		return nil // not seekable: nothing cheap to check
+	}
+	pkt := astiav.AllocPacket()
+	defer pkt.Free()
+	for i := 0; ; i++ {
+		if err := d.fc.ReadFrame(pkt); err != nil {
+			if errors.Is(err, astiav.ErrEof) {
+				return nil
+			}
+			return d.readErr(ctx, "probe", err)
+		}
+		pkt.Unref()
+		if i > 100000 {
+			return nil
+		}
+	}
+}
