@@ -65,18 +65,18 @@ type VideoStream struct {
 	Duration   float64      `json:"duration"`    // FrameCount / FPS, seconds
 	TimeBase   Rational     `json:"time_base"`
 	Color      media.Color  `json:"color"`
-	Format     media.Format `json:"-"`        // the media.Format of PixFmt, when Supported
+	Format     media.Format `json:"-"`         // the media.Format of PixFmt, when Supported
 	Supported  bool         `json:"supported"` // PixFmt maps to a media.Format without conversion
 	Keyframes  []int64      `json:"keyframes,omitempty"`
 }
 
 // Info is what Probe found out about an input.
 type Info struct {
-	Name      string  `json:"name"`
-	Container string  `json:"container"` // FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
-	Duration  float64 `json:"duration"`  // seconds, container's view
-	Size      int64   `json:"size"`
-	BitRate   int64   `json:"bit_rate"`
+	Name      string   `json:"name"`
+	Container string   `json:"container"` // FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+	Duration  float64  `json:"duration"`  // seconds, container's view
+	Size      int64    `json:"size"`
+	BitRate   int64    `json:"bit_rate"`
 	Streams   []Stream `json:"streams"`
 	HasVideo  bool     `json:"has_video"`
 	// VideoStream is the first video stream; zero when HasVideo is false.
