@@ -1,0 +1,293 @@
+package vmaf
+
+import (
+	"math"
+	"math/bits"
+)
+
+// Integer VIF as libvmaf 3.2 computes it (feature/integer_vif.c): four
+// scales, Q16 separable Gaussian filters with reflect-101 borders, and a
+// log2 lookup table with 11 fractional bits. Every step is integer except
+// the per-pixel gain g, which is float64 as in C, and the final per-scale
+// ratio, which is float32.
+
+// vifFilters are the Q16 filter taps of each scale (each sums to 65536).
+var vifFilters = [4][]uint32{
+	{489, 935, 1640, 2640, 3896, 5274, 6547, 7455, 7784, 7455, 6547, 5274, 3896, 2640, 1640, 935, 489},
+	{1244, 3663, 7925, 12590, 14692, 12590, 7925, 3663, 1244},
+	{3571, 16004, 26386, 16004, 3571},
+	{10904, 43728, 10904},
+}
+
+// defaultEnhnGainLimit is libvmaf's default vif_enhn_gain_limit and
+// adm_enhn_gain_limit; the NEG model sets both to 1.
+const defaultEnhnGainLimit = 100.0
+
+// vifLog2Table holds round(log2f(i)·2048) for i in [32767, 65535], the
+// table libvmaf's log_generate() builds.
+var vifLog2Table = func() []uint16 {
+	t := make([]uint16, 65536)
+	for i := 32767; i < 65536; i++ {
+		t[i] = uint16(math.Round(float64(float32(math.Log2(float64(i))) * 2048)))
+	}
+	return t
+}()
+
+func vifLog2_32(x uint32) int64 {
+	k := 16 - bits.LeadingZeros32(x)
+	return int64(vifLog2Table[x>>uint(k)]) + 2048*int64(k)
+}
+
+func vifLog2_64(x uint64) int64 {
+	k := 48 - bits.LeadingZeros64(x)
+	return int64(vifLog2Table[x>>uint(k)]) + 2048*int64(k)
+}
+
+// reflect101 maps an index outside [0, n) back inside by mirroring without
+// repeating the edge sample: -k -> k and n-1+k -> n-1-k.
+func reflect101(i, n int) int {
+	if i < 0 {
+		return -i
+	}
+	if i >= n {
+		return 2*n - 2 - i
+	}
+	return i
+}
+
+// vifScale is the numerator and denominator of one scale, float32 as in C.
+type vifScale struct {
+	num, den float32
+}
+
+// score is the per-scale VIF value libvmaf reports: a float32 division.
+func (s vifScale) score() float64 { return float64(s.num / s.den) }
+
+// vifWorker holds the scratch buffers of one VIF computation. It is not
+// safe for concurrent use; the scorer keeps one per worker goroutine.
+type vifWorker struct {
+	// Images of scales 1..3 (Q8 of the 8-bit sample), ping-ponged.
+	ref, dis   [2][]uint16
+	mu1, mu2   []uint32 // vertical pass, padded by 8 on each side
+	xx, yy, xy []uint32
+	acc1, acc2 []uint32 // vertical accumulators
+	accXX      []uint64
+	accYY      []uint64
+	accXY      []uint64
+}
+
+func (v *vifWorker) grow(w int) {
+	n := w + 2*8
+	if len(v.mu1) >= n {
+		return
+	}
+	v.mu1 = make([]uint32, n)
+	v.mu2 = make([]uint32, n)
+	v.xx = make([]uint32, n)
+	v.yy = make([]uint32, n)
+	v.xy = make([]uint32, n)
+	v.acc1 = make([]uint32, w)
+	v.acc2 = make([]uint32, w)
+	v.accXX = make([]uint64, w)
+	v.accYY = make([]uint64, w)
+	v.accXY = make([]uint64, w)
+}
+
+// compute returns the four VIF scales of ref against dis with the given
+// enhancement gain limit.
+func (v *vifWorker) compute(ref, dis *luma, egl float64) [4]vifScale {
+	var out [4]vifScale
+	w, h := ref.w, ref.h
+	v.grow(w)
+	half := (w / 2) * (h / 2)
+	for i := range v.ref {
+		if cap(v.ref[i]) < half {
+			v.ref[i] = make([]uint16, half)
+			v.dis[i] = make([]uint16, half)
+		}
+	}
+	curRef, curDis := ref.pix, dis.pix
+	for scale := 0; scale < 4; scale++ {
+		if scale > 0 {
+			nr, nd := v.ref[scale&1][:(w/2)*(h/2)], v.dis[scale&1][:(w/2)*(h/2)]
+			v.decimate(curRef, curDis, nr, nd, w, h, scale, ref.bpc)
+			curRef, curDis = nr, nd
+			w, h = w/2, h/2
+		}
+		out[scale] = v.statistic(curRef, curDis, w, h, scale, ref.bpc, egl)
+	}
+	return out
+}
+
+// decimate filters the scale-1 images with the scale filter and keeps the
+// samples at even rows and columns (libvmaf's subsample_rd_8/16 followed
+// by decimate_and_pad). Only the kept samples are computed.
+func (v *vifWorker) decimate(ref, dis, outRef, outDis []uint16, w, h, scale, bpc int) {
+	f := vifFilters[scale]
+	fw := len(f)
+	fh := fw / 2
+	var rnd uint32 = 1 << 15
+	var sh uint = 16
+	if scale == 1 {
+		rnd, sh = 1<<(bpc-1), uint(bpc)
+	}
+	ow := w / 2
+	mu1, mu2 := v.mu1[8-fh:], v.mu2[8-fh:]
+	acc1, acc2 := v.acc1[:w], v.acc2[:w]
+	for oi := 0; oi < h/2; oi++ {
+		i := 2 * oi
+		clear(acc1)
+		clear(acc2)
+		for k := 0; k < fw; k++ {
+			r := reflect101(i-fh+k, h)
+			c := f[k]
+			rr := ref[r*w : r*w+w]
+			dr := dis[r*w : r*w+w]
+			for j := range acc1 {
+				acc1[j] += c * uint32(rr[j])
+				acc2[j] += c * uint32(dr[j])
+			}
+		}
+		for j := 0; j < w; j++ {
+			mu1[fh+j] = (acc1[j] + rnd) >> sh
+			mu2[fh+j] = (acc2[j] + rnd) >> sh
+		}
+		for k := 1; k <= fh; k++ {
+			mu1[fh-k] = mu1[fh+k]
+			mu2[fh-k] = mu2[fh+k]
+			mu1[fh+w-1+k] = mu1[fh+w-1-k]
+			mu2[fh+w-1+k] = mu2[fh+w-1-k]
+		}
+		or := outRef[oi*ow : oi*ow+ow]
+		od := outDis[oi*ow : oi*ow+ow]
+		for oj := range or {
+			j := 2 * oj
+			var a, b uint32
+			for k, c := range f {
+				a += c * mu1[j+k]
+				b += c * mu2[j+k]
+			}
+			or[oj] = uint16((a + 32768) >> 16)
+			od[oj] = uint16((b + 32768) >> 16)
+		}
+	}
+}
+
+// statistic computes one scale's numerator and denominator
+// (vif_statistic_8/16).
+func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float64) vifScale {
+	f := vifFilters[scale]
+	fw := len(f)
+	fh := fw / 2
+	var rndMu uint32 = 1 << 15
+	var shMu uint = 16
+	var rndSq uint64 = 1 << 15
+	var shSq uint = 16
+	if scale == 0 {
+		rndMu, shMu = 1<<(bpc-1), uint(bpc)
+		shSq = uint(2 * (bpc - 8))
+		rndSq = 0
+		if bpc > 8 {
+			rndSq = 1 << (shSq - 1)
+		}
+	}
+	const sigmaNsq = 65536 << 1
+	var numLog, denLog, numNonLog, denNonLog int64
+
+	off := 8 - fh
+	mu1, mu2 := v.mu1[off:off+w+2*fh], v.mu2[off:off+w+2*fh]
+	xx, yy, xy := v.xx[off:off+w+2*fh], v.yy[off:off+w+2*fh], v.xy[off:off+w+2*fh]
+	acc1, acc2 := v.acc1[:w], v.acc2[:w]
+	accXX, accYY, accXY := v.accXX[:w], v.accYY[:w], v.accXY[:w]
+	for i := 0; i < h; i++ {
+		clear(acc1)
+		clear(acc2)
+		clear(accXX)
+		clear(accYY)
+		clear(accXY)
+		for k := 0; k < fw; k++ {
+			r := reflect101(i-fh+k, h)
+			c := f[k]
+			rr := ref[r*w : r*w+w]
+			dr := dis[r*w : r*w+w]
+			for j := range acc1 {
+				x := uint32(rr[j])
+				y := uint32(dr[j])
+				fx := c * x
+				fy := c * y
+				acc1[j] += fx
+				acc2[j] += fy
+				accXX[j] += uint64(fx) * uint64(x)
+				accYY[j] += uint64(fy) * uint64(y)
+				accXY[j] += uint64(fx) * uint64(y)
+			}
+		}
+		for j := 0; j < w; j++ {
+			mu1[fh+j] = (acc1[j] + rndMu) >> shMu
+			mu2[fh+j] = (acc2[j] + rndMu) >> shMu
+			xx[fh+j] = uint32((accXX[j] + rndSq) >> shSq)
+			yy[fh+j] = uint32((accYY[j] + rndSq) >> shSq)
+			xy[fh+j] = uint32((accXY[j] + rndSq) >> shSq)
+		}
+		for k := 1; k <= fh; k++ {
+			l, r := fh-k, fh+k
+			mu1[l], mu2[l], xx[l], yy[l], xy[l] = mu1[r], mu2[r], xx[r], yy[r], xy[r]
+			l, r = fh+w-1+k, fh+w-1-k
+			mu1[l], mu2[l], xx[l], yy[l], xy[l] = mu1[r], mu2[r], xx[r], yy[r], xy[r]
+		}
+		for j := 0; j < w; j++ {
+			var m1, m2 uint32
+			var sxx, syy, sxy uint64
+			for k, c := range f {
+				m1 += c * mu1[j+k]
+				m2 += c * mu2[j+k]
+				sxx += uint64(c) * uint64(xx[j+k])
+				syy += uint64(c) * uint64(yy[j+k])
+				sxy += uint64(c) * uint64(xy[j+k])
+			}
+			mu1sq := uint32((uint64(m1)*uint64(m1) + 1<<31) >> 32)
+			mu2sq := uint32((uint64(m2)*uint64(m2) + 1<<31) >> 32)
+			mu12 := uint32((uint64(m1)*uint64(m2) + 1<<31) >> 32)
+			xxf := uint32((sxx + 32768) >> 16)
+			yyf := uint32((syy + 32768) >> 16)
+			xyf := uint32((sxy + 32768) >> 16)
+			sigma1 := int32(xxf - mu1sq)
+			sigma2 := int32(yyf - mu2sq)
+			sigma12 := int32(xyf - mu12)
+			if sigma2 < 0 {
+				sigma2 = 0
+			}
+			if sigma1 < sigmaNsq {
+				numNonLog += int64(sigma2)
+				denNonLog++
+				continue
+			}
+			denLog += vifLog2_32(uint32(sigmaNsq+sigma1)) - 2048*17
+			if sigma12 > 0 && sigma2 > 0 {
+				numLog += vifNumLog(sigma1, sigma2, sigma12, egl)
+			}
+		}
+	}
+	num := float64(numLog)/2048.0 + (float64(denNonLog) - (float64(numNonLog)/16384.0)/65025.0)
+	den := float64(denLog)/2048.0 + float64(denNonLog)
+	return vifScale{num: float32(num), den: float32(den)}
+}
+
+// vifNumLog is the log-domain numerator contribution of one textured pixel.
+// The float64 conversions around products keep the compiler from fusing
+// them into FMAs, which C (built for baseline x86-64) does not do.
+func vifNumLog(sigma1, sigma2, sigma12 int32, egl float64) int64 {
+	const eps = 65536 * 1.0e-10
+	const sigmaNsq = 65536 << 1
+	g := float64(sigma12) / (float64(sigma1) + eps)
+	svSq := int32(float64(sigma2) - float64(g*float64(sigma12)))
+	if svSq < 0 {
+		svSq = 0
+	}
+	if g > egl {
+		g = egl
+	}
+	n1 := uint32(svSq) + sigmaNsq
+	n2 := int64(float64(g*g)*float64(sigma1)) + int64(n1)
+	return vifLog2_64(uint64(n2)) - vifLog2_64(uint64(n1))
+}
