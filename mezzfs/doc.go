@@ -1,0 +1,31 @@
+// Package mezzfs streams mezzanine objects from object storage by byte
+// range, so that FFmpeg and the analysis cores read a 100 GB master without
+// a local copy.
+//
+// A Source is an io.ReaderAt with a size. Open returns one for
+// s3://bucket/key (aws-sdk-go-v2, any S3-compatible endpoint), http(s)://
+// (Range requests) and file:// or bare paths. The object's identity (ETag,
+// version, or mtime+size) is pinned at open: if it changes while being
+// read, reads fail with ErrObjectChanged instead of mixing versions.
+//
+// Between the caller and the source sit fixed-size blocks (8 MiB by
+// default) in an in-memory LRU with a byte budget, an optional on-disk cache
+// shared by processes, single-flight de-duplication of in-flight fetches,
+// and adaptive read-ahead that widens on sequential access and stops on
+// random access. Transient failures (throttling, 5xx, timeouts, resets,
+// truncated bodies) are retried with jittered backoff; permanent ones come
+// back at once as ErrNotFound, ErrPermission or ErrObjectChanged with the
+// URL. Range views (Object.Range) expose bytes [a, b) as a Source of their
+// own and never read outside them. An AccessLog records every read and
+// fetch for later summary and replay. Package fusefs mounts Sources as a
+// read-only FUSE file system.
+//
+//	obj, err := mezzfs.Open(ctx, "s3://mezz/feature.mov", mezzfs.Config{
+//		S3: mezzfs.S3Config{Endpoint: "http://127.0.0.1:7070", PathStyle: true},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	defer obj.Close()
+//	chunk, _ := obj.Range(off, off+n) // what one encode worker reads
+package mezzfs

@@ -1,0 +1,39 @@
+package mezzfs
+
+import "errors"
+
+// Errors returned by mezzfs, checkable with errors.Is. Each is wrapped with
+// the URL it concerns, e.g. "mezzfs: s3://b/k: object not found (404 NoSuchKey)".
+var (
+	// ErrNotFound: the object, bucket or file does not exist (S3 404,
+	// NoSuchKey, NoSuchBucket; HTTP 404; ENOENT). Permanent.
+	ErrNotFound = errors.New("object not found")
+	// ErrPermission: access was refused (S3/HTTP 401 or 403; EACCES). Permanent.
+	ErrPermission = errors.New("permission denied")
+	// ErrObjectChanged: the object is no longer the version pinned when it
+	// was opened (ETag, version, Last-Modified or mtime+size differ). Reads
+	// fail rather than mix bytes of two versions. Permanent for this Object;
+	// open the URL again to read the new version.
+	ErrObjectChanged = errors.New("object changed while being read")
+	// ErrInvalidURL: the URL has an unsupported scheme or is malformed.
+	ErrInvalidURL = errors.New("invalid source URL")
+	// ErrRequest: the server rejected a request for a reason other than the
+	// above (another 4xx, or a server that ignores byte ranges). Permanent.
+	ErrRequest = errors.New("request rejected")
+	// ErrTransient wraps the last error of a read that still failed after
+	// every retry (throttling, 5xx, timeouts, resets, truncated bodies).
+	ErrTransient = errors.New("transient failure persisted after retries")
+	// ErrClosed: the Object was closed.
+	ErrClosed = errors.New("source closed")
+	// ErrNegativeOffset: ReadAt was called with off < 0.
+	ErrNegativeOffset = errors.New("negative offset")
+	// ErrBadLog: a replay log line is not a valid record.
+	ErrBadLog = errors.New("invalid access log")
+)
+
+// permanent reports whether err should not be retried.
+func permanent(err error) bool {
+	return errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermission) ||
+		errors.Is(err, ErrObjectChanged) || errors.Is(err, ErrInvalidURL) ||
+		errors.Is(err, ErrRequest) || errors.Is(err, ErrClosed)
+}

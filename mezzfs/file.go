@@ -1,0 +1,75 @@
+package mezzfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+)
+
+// fileBackend reads a local file, pinned by size and mtime: a file that is
+// rewritten or truncated while being read fails with ErrObjectChanged.
+type fileBackend struct {
+	loc   Location
+	f     *os.File
+	size  int64
+	mtime time.Time
+}
+
+func openFile(loc Location) (*fileBackend, error) {
+	f, err := os.Open(loc.Path)
+	if err != nil {
+		return nil, classifyFile(loc.URL, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, classifyFile(loc.URL, err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("mezzfs: %s: %w (not a regular file)", loc.URL, ErrRequest)
+	}
+	return &fileBackend{loc: loc, f: f, size: st.Size(), mtime: st.ModTime()}, nil
+}
+
+func (b *fileBackend) info() Info {
+	return Info{URL: b.loc.URL, Size: b.size, ModTime: b.mtime}
+}
+
+func (b *fileBackend) fetch(ctx context.Context, p []byte, off int64) error {
+	n, err := b.f.ReadAt(p, off)
+	if err != nil && !(errors.Is(err, io.EOF) && n == len(p)) {
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("mezzfs: %s: %w (ends before %d)", b.loc.URL, ErrObjectChanged, off+int64(len(p)))
+		}
+		return classifyFile(b.loc.URL, err)
+	}
+	// Checked after the read: bytes read before a change are discarded too.
+	st, err := b.f.Stat()
+	if err != nil {
+		return classifyFile(b.loc.URL, err)
+	}
+	if st.Size() != b.size || !st.ModTime().Equal(b.mtime) {
+		return fmt.Errorf("mezzfs: %s: %w (size %d mtime %s, opened as %d %s)", b.loc.URL, ErrObjectChanged,
+			st.Size(), st.ModTime().Format(time.RFC3339Nano), b.size, b.mtime.Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+func (b *fileBackend) close() error { return b.f.Close() }
+
+func classifyFile(url string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("mezzfs: %s: %w", url, ErrNotFound)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("mezzfs: %s: %w", url, ErrPermission)
+	case errors.Is(err, fs.ErrClosed):
+		return fmt.Errorf("mezzfs: %s: %w", url, ErrClosed)
+	}
+	return fmt.Errorf("mezzfs: %s: %w", url, err)
+}

@@ -1,0 +1,372 @@
+package mezzfs
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Object is a Source over one pinned object version: reads go through the
+// block cache (unless Config.Direct) with adaptive read-ahead, retries and
+// identity checks. It is safe for concurrent use. Close stops read-ahead.
+type Object struct {
+	be     backend
+	inf    Info
+	cfg    Config
+	cache  *Cache // nil when Direct
+	st     *counters
+	lo, hi int64 // this view's bytes of the object: [lo, hi)
+	ra     readAhead
+	root   bool // owns be
+
+	// ctx bounds fetches and read-ahead; Close cancels it and waits.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	sem    chan struct{} // bounds read-ahead goroutines
+	once   sync.Once
+}
+
+func newObject(be backend, cfg Config) *Object {
+	inf := be.info()
+	o := &Object{be: be, inf: inf, cfg: cfg, lo: 0, hi: inf.Size, root: true}
+	if !cfg.Direct {
+		o.cache = cfg.Cache
+		if o.cache == nil {
+			// A private cache; a disk cache dir that cannot be created
+			// degrades to memory only rather than failing the open.
+			c, err := NewCache(CacheConfig{BlockSize: cfg.BlockSize, MemoryBytes: cfg.CacheBytes, Dir: cfg.CacheDir, DirBytes: cfg.CacheDirBytes})
+			if err != nil {
+				c, _ = NewCache(CacheConfig{BlockSize: cfg.BlockSize, MemoryBytes: cfg.CacheBytes})
+			}
+			o.cache = c
+		}
+		o.st = &o.cache.st
+	} else {
+		o.st = new(counters)
+	}
+	o.start(context.Background())
+	return o
+}
+
+func (o *Object) start(parent context.Context) {
+	o.ctx, o.cancel = context.WithCancel(parent)
+	window := o.cfg.MaxReadAhead
+	if o.cache != nil {
+		bs := o.cache.blockSize
+		// Read-ahead into a cache too small to hold it would evict blocks
+		// before they are read.
+		if m := o.cache.max; m >= 0 && window > 0 && int64(window+1)*bs > m/2 {
+			window = int(m/2/bs) - 1
+		}
+		if o.cache.max < 0 && o.cache.disk == nil {
+			window = 0
+		}
+		o.ra = readAhead{next: o.lo, max: max(window, 0), bs: bs}
+	}
+	o.sem = make(chan struct{}, max(window, 1))
+}
+
+// Range returns bytes [a, b) of o (relative to o) as an Object sharing its
+// connection and cache. Read-ahead and fetches stay inside [a, b).
+func (o *Object) Range(a, b int64) (*Object, error) {
+	if b > o.Size() {
+		b = o.Size()
+	}
+	if a < 0 || a > b {
+		return nil, fmt.Errorf("mezzfs: %s: range [%d,%d) of %d bytes: %w", o.inf.URL, a, b, o.Size(), ErrRequest)
+	}
+	v := &Object{be: o.be, inf: o.inf, cfg: o.cfg, cache: o.cache, st: o.st, lo: o.lo + a, hi: o.lo + b}
+	v.start(o.ctx)
+	return v, nil
+}
+
+// Size is the number of bytes in the object, or in the range view.
+func (o *Object) Size() int64 { return o.hi - o.lo }
+
+// Info is the identity pinned at open.
+func (o *Object) Info() Info { return o.inf }
+
+// URL is the canonical URL of the object.
+func (o *Object) URL() string { return o.inf.URL }
+
+// Stats returns the counters of o's cache (shared with every Object using
+// it), or of o alone when Direct.
+func (o *Object) Stats() Stats { return o.st.snapshot() }
+
+// Close stops read-ahead and, for an Object from Open, releases its
+// connection or file. Views of a closed Object fail with ErrClosed.
+func (o *Object) Close() error {
+	var err error
+	o.once.Do(func() {
+		o.cancel()
+		o.wg.Wait()
+		if c, ok := o.be.(closer); ok && o.root {
+			err = c.close()
+		}
+	})
+	return err
+}
+
+// ReadAt implements io.ReaderAt.
+func (o *Object) ReadAt(p []byte, off int64) (int, error) {
+	return o.ReadAtContext(o.ctx, p, off)
+}
+
+// ReadAtContext is ReadAt bounded by ctx as well as by Close.
+func (o *Object) ReadAtContext(ctx context.Context, p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("mezzfs: %s: ReadAt %d: %w", o.inf.URL, off, ErrNegativeOffset)
+	}
+	if o.ctx.Err() != nil {
+		return 0, fmt.Errorf("mezzfs: %s: %w", o.inf.URL, ErrClosed)
+	}
+	size := o.Size()
+	if off >= size {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(p)), size-off))
+	if n == 0 {
+		return 0, nil
+	}
+	if ctx != o.ctx {
+		var stop context.CancelFunc
+		ctx, stop = context.WithCancel(ctx)
+		defer stop()
+		defer context.AfterFunc(o.ctx, stop)()
+	}
+	t0 := time.Now()
+	var hit bool
+	var err error
+	abs := o.lo + off
+	if o.cache == nil {
+		err = o.fetch(ctx, p[:n], abs, false)
+	} else {
+		hit, err = o.readBlocks(ctx, p[:n], abs)
+	}
+	o.st.reads.Add(1)
+	if o.cfg.AccessLog != nil {
+		o.cfg.AccessLog.record(Record{Op: OpRead, URL: o.inf.URL, Off: abs, Len: int64(n), Hit: hit, Micros: time.Since(t0).Microseconds(), Err: errString(err)})
+	}
+	if err != nil {
+		o.st.errors.Add(1)
+		return 0, err
+	}
+	o.st.bytesRead.Add(int64(n))
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// readBlocks fills p with the bytes at abs through the cache; hit reports
+// that no fetch was needed.
+func (o *Object) readBlocks(ctx context.Context, p []byte, abs int64) (bool, error) {
+	bs := o.cache.blockSize
+	end := abs + int64(len(p))
+	first, last := abs/bs, (end-1)/bs
+	o.readAhead(o.ra.observe(abs, end), last)
+
+	var fetched atomic.Bool
+	one := func(ctx context.Context, idx int64) error {
+		s, e := max(abs, idx*bs), min(end, (idx+1)*bs)
+		data, f, err := o.block(ctx, idx, s, e, false)
+		if err != nil {
+			return err
+		}
+		if f {
+			fetched.Store(true)
+		}
+		copy(p[s-abs:e-abs], data)
+		return nil
+	}
+	if first == last {
+		err := one(ctx, first)
+		return !fetched.Load(), err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(o.cfg.MaxReadAhead, 1))
+	for idx := first; idx <= last; idx++ {
+		g.Go(func() error { return one(gctx, idx) })
+	}
+	err := g.Wait()
+	return !fetched.Load(), err
+}
+
+// blockRange is block idx clipped to this view.
+func (o *Object) blockRange(idx int64) (int64, int64) {
+	bs := o.cache.blockSize
+	return max(idx*bs, o.lo), min((idx+1)*bs, o.hi)
+}
+
+// block returns bytes [s, e) of block idx, from memory, from another
+// reader's in-flight fetch, from disk or fetched; fetched reports the last.
+func (o *Object) block(ctx context.Context, idx, s, e int64, prefetch bool) ([]byte, bool, error) {
+	c := o.cache
+	k := blockKey{obj: o.inf.Identity(), idx: idx}
+	c.mu.Lock()
+	if data, ok := c.lookupLocked(k, s, e); ok {
+		c.mu.Unlock()
+		if !prefetch {
+			o.st.hits.Add(1)
+		}
+		return data, false, nil
+	}
+	if cl, ok := c.inflight[k]; ok && cl.start <= s && e <= cl.end {
+		c.mu.Unlock()
+		if !prefetch {
+			o.st.shared.Add(1)
+		}
+		select {
+		case <-cl.done:
+		case <-ctx.Done():
+			return nil, false, fmt.Errorf("mezzfs: %s: %w", o.inf.URL, ctx.Err())
+		}
+		if cl.err != nil {
+			return nil, false, cl.err
+		}
+		return cl.data[s-cl.start : e-cl.start], false, nil
+	}
+	fs, fe := o.blockRange(idx)
+	cl := &call{start: fs, end: fe, done: make(chan struct{})}
+	_, busy := c.inflight[k]
+	if !busy {
+		c.inflight[k] = cl
+	}
+	c.mu.Unlock()
+
+	cl.data, cl.err = o.load(ctx, idx, fs, fe, prefetch)
+	c.mu.Lock()
+	if !busy {
+		delete(c.inflight, k)
+	}
+	if cl.err == nil {
+		c.addLocked(k, fs, cl.data)
+	}
+	c.mu.Unlock()
+	close(cl.done)
+	if cl.err != nil {
+		return nil, false, cl.err
+	}
+	return cl.data[s-fs : e-fs], true, nil
+}
+
+// load gets bytes [fs, fe) of block idx from the disk cache or the source.
+func (o *Object) load(ctx context.Context, idx, fs, fe int64, prefetch bool) ([]byte, error) {
+	c := o.cache
+	id := o.inf.Identity()
+	var key string
+	if c.disk != nil {
+		bs := c.blockSize
+		fullS, fullE := idx*bs, min((idx+1)*bs, o.inf.Size)
+		if fullS != fs || fullE != fe {
+			if data, ok := c.disk.get(diskKey(id, fullS, fullE), fullE-fullS); ok {
+				o.st.diskHits.Add(1)
+				return data[fs-fullS : fe-fullS], nil
+			}
+		}
+		key = diskKey(id, fs, fe)
+		if data, ok := c.disk.get(key, fe-fs); ok {
+			o.st.diskHits.Add(1)
+			return data, nil
+		}
+	}
+	if prefetch {
+		o.st.prefetches.Add(1)
+	} else {
+		o.st.misses.Add(1)
+	}
+	data := make([]byte, fe-fs)
+	if err := o.fetch(ctx, data, fs, prefetch); err != nil {
+		return nil, err
+	}
+	if c.disk != nil {
+		c.disk.put(key, data)
+	}
+	return data, nil
+}
+
+// fetch reads p at abs from the source, with retries, and logs it.
+func (o *Object) fetch(ctx context.Context, p []byte, abs int64, prefetch bool) error {
+	t0 := time.Now()
+	err := retryCounted(ctx, o.cfg, &o.st.retries, func(ctx context.Context) error {
+		return o.be.fetch(ctx, p, abs)
+	})
+	if err == nil {
+		o.st.fetches.Add(1)
+		o.st.bytesFetched.Add(int64(len(p)))
+	}
+	if o.cfg.AccessLog != nil {
+		o.cfg.AccessLog.record(Record{Op: OpFetch, URL: o.inf.URL, Off: abs, Len: int64(len(p)), Prefetch: prefetch, Micros: time.Since(t0).Microseconds(), Err: errString(err)})
+	}
+	return err
+}
+
+// readAhead starts background fetches of blocks after last, within the
+// window the access pattern earned, skipping those held or in flight. It
+// never waits: when every read-ahead slot is busy the rest is skipped.
+func (o *Object) readAhead(window int, last int64) {
+	for i := int64(1); i <= int64(window); i++ {
+		idx := last + i
+		fs, fe := o.blockRange(idx)
+		if fs >= fe {
+			return
+		}
+		if o.cache.holds(blockKey{obj: o.inf.Identity(), idx: idx}, fs, fe) {
+			continue
+		}
+		select {
+		case o.sem <- struct{}{}:
+		default:
+			return
+		}
+		o.wg.Add(1)
+		go func() {
+			defer o.wg.Done()
+			defer func() { <-o.sem }()
+			// Errors surface again on the demand read of the block.
+			o.block(o.ctx, idx, fs, fe, true)
+		}()
+	}
+}
+
+// readAhead detects sequential access: a read starting near where the last
+// one ended doubles the window (up to max blocks); any other read resets it.
+type readAhead struct {
+	mu     sync.Mutex
+	next   int64 // where a sequential read would start
+	window int
+	max    int
+	bs     int64
+}
+
+func (r *readAhead) observe(start, end int64) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.max == 0 {
+		return 0
+	}
+	// Parallel readers (the kernel under FUSE, a decoder's worker) land a
+	// little before or after the previous end; that still counts.
+	if start >= r.next-r.bs && start <= r.next+r.bs {
+		r.window = min(max(2*r.window, 1), r.max)
+	} else {
+		r.window = 0
+	}
+	if end > r.next || r.window == 0 {
+		r.next = end
+	}
+	return r.window
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -1,0 +1,206 @@
+package mezzfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+)
+
+// S3Config says how to reach an S3-compatible service.
+type S3Config struct {
+	// Endpoint overrides the AWS endpoint, e.g. http://127.0.0.1:7070.
+	Endpoint string
+	// Region. Default: us-east-1.
+	Region string
+	// PathStyle puts the bucket in the path (most S3-compatible servers need it).
+	PathStyle bool
+	// AccessKey and SecretKey, when both set, replace the standard AWS
+	// credential chain (environment, shared files, instance roles).
+	AccessKey, SecretKey string
+	// MaxConns bounds idle connections kept per host. Default: 64.
+	MaxConns int
+}
+
+// S3API is the part of *s3.Client mezzfs uses.
+type S3API interface {
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+}
+
+// NewS3Client builds an S3 client from cfg: custom endpoint, path-style
+// addressing, static keys or the standard credential chain, and a
+// connection pool sized for parallel range GETs. It keeps the SDK's standard
+// retryer; mezzfs's own reads replace it per request with theirs.
+func NewS3Client(ctx context.Context, cfg S3Config) (*s3.Client, error) {
+	region := cfg.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	conns := cfg.MaxConns
+	if conns <= 0 {
+		conns = 64
+	}
+	hc := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = conns
+		t.MaxIdleConnsPerHost = conns
+	})
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithRegion(region),
+		awsconfig.WithHTTPClient(hc),
+	}
+	if cfg.AccessKey != "" && cfg.SecretKey != "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("mezzfs: s3 client: %w", err)
+	}
+	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+		o.UsePathStyle = cfg.PathStyle
+		// Checksums of whole objects do not apply to ranged GETs.
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	}), nil
+}
+
+type s3Backend struct {
+	client  S3API
+	loc     Location
+	size    int64
+	etag    string
+	version string
+	mtime   time.Time
+}
+
+func openS3(ctx context.Context, client S3API, loc Location, cfg Config) (*s3Backend, error) {
+	var out *s3.HeadObjectOutput
+	err := retry(ctx, cfg, func(ctx context.Context) error {
+		var err error
+		out, err = client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &loc.Bucket, Key: &loc.Key}, noSDKRetry)
+		return classifyS3(loc.URL, err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	b := &s3Backend{client: client, loc: loc, size: aws.ToInt64(out.ContentLength), etag: aws.ToString(out.ETag)}
+	if v := aws.ToString(out.VersionId); v != "" && v != "null" {
+		b.version = v
+	}
+	if out.LastModified != nil {
+		b.mtime = *out.LastModified
+	}
+	return b, nil
+}
+
+func noSDKRetry(o *s3.Options) { o.Retryer = aws.NopRetryer{} }
+
+func (b *s3Backend) info() Info {
+	return Info{URL: b.loc.URL, Size: b.size, ETag: b.etag, VersionID: b.version, ModTime: b.mtime}
+}
+
+func (b *s3Backend) fetch(ctx context.Context, p []byte, off int64) error {
+	in := &s3.GetObjectInput{
+		Bucket: &b.loc.Bucket,
+		Key:    &b.loc.Key,
+		Range:  aws.String(fmt.Sprintf("bytes=%d-%d", off, off+int64(len(p))-1)),
+	}
+	if b.etag != "" {
+		in.IfMatch = aws.String(b.etag)
+	}
+	if b.version != "" {
+		in.VersionId = aws.String(b.version)
+	}
+	out, err := b.client.GetObject(ctx, in, noSDKRetry)
+	if err != nil {
+		return classifyS3(b.loc.URL, err)
+	}
+	defer out.Body.Close()
+	if b.etag != "" && out.ETag != nil && *out.ETag != b.etag {
+		return fmt.Errorf("mezzfs: %s: %w (ETag %s, opened as %s)", b.loc.URL, ErrObjectChanged, *out.ETag, b.etag)
+	}
+	if err := checkContentRange(aws.ToString(out.ContentRange), off, len(p), b.size); err != nil {
+		return fmt.Errorf("mezzfs: %s: %w", b.loc.URL, err)
+	}
+	return readBody(b.loc.URL, out.Body, p, off)
+}
+
+// readBody fills p from body and insists on exactly len(p) bytes.
+func readBody(url string, body io.Reader, p []byte, off int64) error {
+	n, err := io.ReadFull(body, p)
+	if err != nil {
+		return fmt.Errorf("mezzfs: %s: truncated body at %d (%d of %d bytes): %w", url, off, n, len(p), err)
+	}
+	var one [1]byte
+	if m, _ := body.Read(one[:]); m > 0 {
+		return fmt.Errorf("mezzfs: %s: body longer than the %d bytes asked for at %d", url, len(p), off)
+	}
+	return nil
+}
+
+// checkContentRange verifies "bytes a-b/size" answers the request; an empty
+// header is accepted (some servers omit it), the length is checked anyway.
+func checkContentRange(cr string, off int64, n int, size int64) error {
+	if cr == "" {
+		return nil
+	}
+	var a, b, total int64
+	if _, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &a, &b, &total); err != nil {
+		return fmt.Errorf("bad Content-Range %q", cr)
+	}
+	if a != off || b != off+int64(n)-1 {
+		return fmt.Errorf("Content-Range %q does not answer bytes=%d-%d", cr, off, off+int64(n)-1)
+	}
+	if total != size {
+		return fmt.Errorf("%w (size now %d, opened as %d)", ErrObjectChanged, total, size)
+	}
+	return nil
+}
+
+// classifyS3 turns SDK errors into mezzfs's typed errors; anything not
+// recognised as permanent is left transient (retried).
+func classifyS3(url string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var apiErr smithy.APIError
+	code := ""
+	if errors.As(err, &apiErr) {
+		code = apiErr.ErrorCode()
+	}
+	status := 0
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	detail := strings.TrimSpace(fmt.Sprintf("%d %s", status, code))
+	switch {
+	case code == "NoSuchKey" || code == "NoSuchBucket" || code == "NotFound" || status == http.StatusNotFound:
+		return fmt.Errorf("mezzfs: %s: %w (%s)", url, ErrNotFound, detail)
+	case code == "AccessDenied" || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" ||
+		status == http.StatusForbidden || status == http.StatusUnauthorized:
+		return fmt.Errorf("mezzfs: %s: %w (%s)", url, ErrPermission, detail)
+	case code == "PreconditionFailed" || status == http.StatusPreconditionFailed:
+		return fmt.Errorf("mezzfs: %s: %w (%s)", url, ErrObjectChanged, detail)
+	case status == http.StatusRequestedRangeNotSatisfiable:
+		return fmt.Errorf("mezzfs: %s: %w (%s: object shorter than when opened)", url, ErrObjectChanged, detail)
+	case status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests:
+		return fmt.Errorf("mezzfs: %s: %w (%s)", url, ErrRequest, detail)
+	}
+	return fmt.Errorf("mezzfs: %s: %w", url, err)
+}
