@@ -1,0 +1,645 @@
+package vmaf
+
+import (
+	"math"
+	"math/big"
+	"math/bits"
+)
+
+// Integer ADM as libvmaf 3.2's C code computes it (feature/integer_adm.c):
+// a 4-level db2 wavelet, decoupling of the distorted bands into restored
+// and additive parts, Watson CSF weighting, contrast masking in a 3x3
+// neighbourhood, and cube-root pooling over the centre of each band.
+// Scale 0 works on int16 bands, scales 1-3 on int32 bands; the narrow types
+// and their wrap-around are kept on purpose.
+
+var (
+	dwtLo = [4]int64{15826, 27411, 7345, -4240}
+	dwtHi = [4]int64{-4240, -7345, 27411, -15826}
+)
+
+const dwtLoSum = 46342
+
+// admDivLookup[32768 ± i] = ±trunc(2^30 / i).
+var admDivLookup = func() []int32 {
+	t := make([]int32, 65537)
+	for i := 1; i <= 32768; i++ {
+		r := int32((1 << 30) / i)
+		t[32768+i] = r
+		t[32768-i] = -r
+	}
+	return t
+}()
+
+// admCosSq is float32(cos²(1°)), computed in double then stored in a float.
+var admCosSq = float64(float32(math.Cos(1.0*math.Pi/180.0) * math.Cos(1.0*math.Pi/180.0)))
+
+// admRfactor[scale][0] is the H/V CSF factor, [1] the diagonal one:
+// 1.0f / dwt_quant_step(...) with libvmaf's float/double promotions.
+var admRfactor = func() (r [4][2]float32) {
+	for s := 0; s < 4; s++ {
+		r[s][0] = 1.0 / dwtQuantStep(s, 1)
+		r[s][1] = 1.0 / dwtQuantStep(s, 2)
+	}
+	return r
+}()
+
+// admRfactorCube[scale][k] = pow((double)rfactor, 3), correctly rounded.
+var admRfactorCube = func() (c [4][2]float64) {
+	for s := 0; s < 4; s++ {
+		for k := 0; k < 2; k++ {
+			x := new(big.Float).SetPrec(200).SetFloat64(float64(admRfactor[s][k]))
+			y := new(big.Float).SetPrec(200).Mul(x, x)
+			y.Mul(y, x)
+			c[s][k], _ = y.Float64()
+		}
+	}
+	return c
+}()
+
+// dwtQuantStep is the Watson et al. quantisation step for the Y channel at
+// the default viewing geometry (3 picture heights of a 1080-line display).
+func dwtQuantStep(lambda, theta int) float32 {
+	const (
+		a  = float32(0.495)
+		k  = float32(0.466)
+		f0 = float32(0.401)
+	)
+	g := [4]float32{1.501, 1.0, 0.534, 1.0}
+	amp := [4][4]float32{
+		{0.62171, 0.67234, 0.72709, 0.67234},
+		{0.34537, 0.41317, 0.49428, 0.41317},
+		{0.18004, 0.22727, 0.28688, 0.22727},
+		{0.091401, 0.11792, 0.15214, 0.11792},
+	}
+	r := float32(3.0 * 1080 * 3.14159265358979323846264338327 / 180.0)
+	temp := float32(math.Log10(math.Pow(2.0, float64(lambda+1)) * float64(f0) * float64(g[theta]) / float64(r)))
+	kt := k * temp * temp // float32 arithmetic, as in C
+	q := 2.0 * float64(a) * math.Pow(10.0, float64(kt)) / float64(amp[lambda][theta])
+	return float32(q)
+}
+
+// powf3 is powf(x, 1.0f/3.0f) evaluated in double and rounded to float.
+func powf3(x float32) float32 {
+	return float32(math.Pow(float64(x), float64(float32(1.0)/float32(3.0))))
+}
+
+// admBands holds the four sub-bands of one wavelet level.
+type admBands[T int16 | int32] struct {
+	a, v, h, d []T
+}
+
+func (b *admBands[T]) alloc(n int) {
+	if cap(b.a) < n {
+		b.a, b.v, b.h, b.d = make([]T, n), make([]T, n), make([]T, n), make([]T, n)
+	}
+	b.a, b.v, b.h, b.d = b.a[:n], b.v[:n], b.h[:n], b.d[:n]
+}
+
+// admWorker holds the scratch buffers of one ADM computation. It is not
+// safe for concurrent use.
+type admWorker struct {
+	ref0, dis0 admBands[int16]
+	r0         [3][]int16 // restored bands, scale 0 (h, v, d)
+	csfA0      [3][]int16
+	csfF0      [3][]int16
+	ref, dis   [2]admBands[int32]
+	r          [3][]int32
+	csfA       [3][]int32
+	csfF       [3][]int32
+	tmp16      []int16
+	tmp32      []int32
+	tmp64      []int64
+	indY, indX [4][]int
+}
+
+// admResult holds adm2 and the per-scale numerators and denominators.
+type admResult struct {
+	adm2     float64
+	num, den [4]float32
+}
+
+func (r admResult) scale(s int) float64 { return float64(r.num[s]) / float64(r.den[s]) }
+
+func grow16(s []int16, n int) []int16 {
+	if cap(s) < n {
+		return make([]int16, n)
+	}
+	return s[:n]
+}
+
+func grow32(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, n)
+	}
+	return s[:n]
+}
+
+// dwtIndices returns, for each of the ceil(n/2) outputs, the four source
+// indices 2i-1..2i+2 with libvmaf's border rule: -1 maps to 1, and at the
+// end idx >= n maps to 2n-1-idx (only the last two outputs are remapped).
+func dwtIndices(dst *[4][]int, n int) {
+	half := (n + 1) / 2
+	for k := range dst {
+		if cap(dst[k]) < half {
+			dst[k] = make([]int, half)
+		}
+		dst[k] = dst[k][:half]
+	}
+	for i := 0; i < half; i++ {
+		for k := 0; k < 4; k++ {
+			idx := 2*i - 1 + k
+			if i >= half-2 && idx >= n {
+				idx = 2*n - idx - 1
+			}
+			dst[k][i] = idx
+		}
+	}
+	dst[0][0], dst[1][0], dst[2][0], dst[3][0] = 1, 0, 1, 2
+}
+
+// compute returns ADM for ref against dis with the given enhancement gain
+// limit.
+func (m *admWorker) compute(ref, dis *luma, egl float64) admResult {
+	var res admResult
+	w, h := ref.w, ref.h
+	bw, bh := (w+1)/2, (h+1)/2
+	n := bw * bh
+	m.ref0.alloc(n)
+	m.dis0.alloc(n)
+	for k := 0; k < 3; k++ {
+		m.r0[k] = grow16(m.r0[k], n)
+		m.csfA0[k] = grow16(m.csfA0[k], n)
+		m.csfF0[k] = grow16(m.csfF0[k], n)
+	}
+	m.tmp16 = grow16(m.tmp16, 2*w)
+	dwtIndices(&m.indY, h)
+	dwtIndices(&m.indX, w)
+	m.dwt0(ref.pix, &m.ref0, w, h, ref.bpc)
+	m.dwt0(dis.pix, &m.dis0, w, h, dis.bpc)
+	res.den[0] = admDen0(&m.ref0, bw, bh)
+	m.decoupleCSF0(egl, bw, bh)
+	res.num[0] = m.cm0(bw, bh)
+
+	// Scale 1 takes the int16 approximation band as int32.
+	cur := 0
+	m.ref[cur].alloc(n)
+	m.dis[cur].alloc(n)
+	for i := range m.ref0.a[:n] {
+		m.ref[cur].a[i] = int32(m.ref0.a[i])
+		m.dis[cur].a[i] = int32(m.dis0.a[i])
+	}
+	w, h = bw, bh
+	for scale := 1; scale < 4; scale++ {
+		bw, bh = (w+1)/2, (h+1)/2
+		nb := bw * bh
+		next := 1 - cur
+		m.ref[next].alloc(nb)
+		m.dis[next].alloc(nb)
+		for k := 0; k < 3; k++ {
+			m.r[k] = grow32(m.r[k], nb)
+			m.csfA[k] = grow32(m.csfA[k], nb)
+			m.csfF[k] = grow32(m.csfF[k], nb)
+		}
+		m.tmp64 = growI64(m.tmp64, 2*w)
+		dwtIndices(&m.indY, h)
+		dwtIndices(&m.indX, w)
+		m.dwtS(m.ref[cur].a, &m.ref[next], w, h, scale)
+		m.dwtS(m.dis[cur].a, &m.dis[next], w, h, scale)
+		res.den[scale] = admDenS(&m.ref[next], bw, bh, scale)
+		m.decoupleCSFS(&m.ref[next], &m.dis[next], egl, bw, bh, scale)
+		res.num[scale] = m.cmS(bw, bh, scale)
+		cur = next
+		w, h = bw, bh
+	}
+
+	var num, den float64
+	for s := 0; s < 4; s++ {
+		num += float64(res.num[s])
+		den += float64(res.den[s])
+	}
+	limit := 1e-10 * float64(ref.w*ref.h) / (1920.0 * 1080.0)
+	if num < limit {
+		num = 0
+	}
+	if den < limit {
+		den = 0
+	}
+	if den == 0 {
+		res.adm2 = 1.0
+	} else {
+		res.adm2 = num / den
+	}
+	return res
+}
+
+func growI64(s []int64, n int) []int64 {
+	if cap(s) < n {
+		return make([]int64, n)
+	}
+	return s[:n]
+}
+
+// dwt0 is adm_dwt2_8/adm_dwt2_16: one db2 level of the luma plane into
+// int16 bands (Q6 of the float DWT of the sample centred on mid-grey).
+func (m *admWorker) dwt0(src []uint16, dst *admBands[int16], w, h, bpc int) {
+	bw := (w + 1) / 2
+	rnd := int32(1) << (bpc - 1)
+	sh := uint(bpc)
+	centre := int32(dwtLoSum) * rnd
+	tlo, thi := m.tmp16[:w], m.tmp16[w:2*w]
+	for i := range m.indY[0] {
+		r0 := src[m.indY[0][i]*w : m.indY[0][i]*w+w]
+		r1 := src[m.indY[1][i]*w : m.indY[1][i]*w+w]
+		r2 := src[m.indY[2][i]*w : m.indY[2][i]*w+w]
+		r3 := src[m.indY[3][i]*w : m.indY[3][i]*w+w]
+		for j := 0; j < w; j++ {
+			s0, s1, s2, s3 := int32(r0[j]), int32(r1[j]), int32(r2[j]), int32(r3[j])
+			lo := 15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 - centre
+			hi := -4240*s0 - 7345*s1 + 27411*s2 - 15826*s3
+			tlo[j] = int16((lo + rnd) >> sh)
+			thi[j] = int16((hi + rnd) >> sh)
+		}
+		a := dst.a[i*bw : i*bw+bw]
+		v := dst.v[i*bw : i*bw+bw]
+		hh := dst.h[i*bw : i*bw+bw]
+		d := dst.d[i*bw : i*bw+bw]
+		for j := 0; j < bw; j++ {
+			j0, j1, j2, j3 := m.indX[0][j], m.indX[1][j], m.indX[2][j], m.indX[3][j]
+			s0, s1, s2, s3 := int32(tlo[j0]), int32(tlo[j1]), int32(tlo[j2]), int32(tlo[j3])
+			a[j] = int16((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + 32768) >> 16)
+			v[j] = int16((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + 32768) >> 16)
+			s0, s1, s2, s3 = int32(thi[j0]), int32(thi[j1]), int32(thi[j2]), int32(thi[j3])
+			hh[j] = int16((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + 32768) >> 16)
+			d[j] = int16((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + 32768) >> 16)
+		}
+	}
+}
+
+// dwtS is adm_dwt2_s123_combined for one image: int32 source (the previous
+// approximation band), int64 sums, per-scale rounding.
+func (m *admWorker) dwtS(src []int32, dst *admBands[int32], w, h, scale int) {
+	addV := [3]int64{0, 32768, 32768}[scale-1]
+	shV := [3]uint{0, 16, 16}[scale-1]
+	addH := [3]int64{16384, 32768, 16384}[scale-1]
+	shH := [3]uint{15, 16, 15}[scale-1]
+	bw := (w + 1) / 2
+	tlo, thi := m.tmp64[:w], m.tmp64[w:2*w]
+	for i := range m.indY[0] {
+		r0 := src[m.indY[0][i]*w : m.indY[0][i]*w+w]
+		r1 := src[m.indY[1][i]*w : m.indY[1][i]*w+w]
+		r2 := src[m.indY[2][i]*w : m.indY[2][i]*w+w]
+		r3 := src[m.indY[3][i]*w : m.indY[3][i]*w+w]
+		for j := 0; j < w; j++ {
+			s0, s1, s2, s3 := int64(r0[j]), int64(r1[j]), int64(r2[j]), int64(r3[j])
+			lo := 15826*s0 + 27411*s1 + 7345*s2 - 4240*s3
+			hi := -4240*s0 - 7345*s1 + 27411*s2 - 15826*s3
+			tlo[j] = int64(int32((lo + addV) >> shV))
+			thi[j] = int64(int32((hi + addV) >> shV))
+		}
+		a := dst.a[i*bw : i*bw+bw]
+		v := dst.v[i*bw : i*bw+bw]
+		hh := dst.h[i*bw : i*bw+bw]
+		d := dst.d[i*bw : i*bw+bw]
+		for j := 0; j < bw; j++ {
+			j0, j1, j2, j3 := m.indX[0][j], m.indX[1][j], m.indX[2][j], m.indX[3][j]
+			s0, s1, s2, s3 := tlo[j0], tlo[j1], tlo[j2], tlo[j3]
+			a[j] = int32((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + addH) >> shH)
+			v[j] = int32((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + addH) >> shH)
+			s0, s1, s2, s3 = thi[j0], thi[j1], thi[j2], thi[j3]
+			hh[j] = int32((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + addH) >> shH)
+			d[j] = int32((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + addH) >> shH)
+		}
+	}
+}
+
+// admRegion returns the scoring region of a band: about 10% is dropped on
+// each side.
+func admRegion(w, h int) (left, top, right, bottom int) {
+	left = int(float64(w)*0.1 - 0.5)
+	top = int(float64(h)*0.1 - 0.5)
+	return left, top, w - left, h - top
+}
+
+// admDecoupleRegion is the scoring region grown by the 3x3 neighbourhood.
+func admDecoupleRegion(w, h int) (left, top, right, bottom int) {
+	left = int(float64(w)*0.1 - 0.5 - 1)
+	top = int(float64(h)*0.1 - 0.5 - 1)
+	right = w - left + 2
+	bottom = h - top + 2
+	left = max(left, 0)
+	top = max(top, 0)
+	right = min(right, w)
+	bottom = min(bottom, h)
+	return
+}
+
+// admAngle reports whether the (oh, ov) and (th, tv) vectors are within one
+// degree of each other, with libvmaf's float32/double mix.
+func admAngle(oh, ov, th, tv int64) bool {
+	dp := oh*th + ov*tv
+	om := oh*oh + ov*ov
+	tm := th*th + tv*tv
+	dpf := float64(float32(dp)) / 4096.0
+	if !(dpf >= 0) {
+		return false
+	}
+	rhs := float64(admCosSq*(float64(float32(om))/4096.0)) * (float64(float32(tm)) / 4096.0)
+	return float64(dpf*dpf) >= rhs
+}
+
+// admRestore applies the enhancement gain limit to a restored value r of
+// a band value o (reference) and t (distorted) with gain ratio k (Q15).
+func admRestore(r, k, o, t int64, angle bool, egl float64) int64 {
+	if !angle || k <= 0 || o == 0 {
+		return r
+	}
+	if o > 0 {
+		return int64(math.Min(float64(r)*egl, float64(t)))
+	}
+	return int64(math.Max(float64(r)*egl, float64(t)))
+}
+
+// decoupleCSF0 is adm_decouple followed by adm_csf for scale 0: restored
+// bands r, CSF-weighted additive bands csfA and their 1/30 versions csfF.
+func (m *admWorker) decoupleCSF0(egl float64, w, h int) {
+	left, top, right, bottom := admDecoupleRegion(w, h)
+	rw := [3]int32{36453, 36453, 49417}
+	add := [3]int32{16384, 16384, 65535}
+	sh := [3]uint{15, 15, 17}
+	ref, dis := &m.ref0, &m.dis0
+	for i := top; i < bottom; i++ {
+		for j := left; j < right; j++ {
+			p := i*w + j
+			oh, ov, od := int64(ref.h[p]), int64(ref.v[p]), int64(ref.d[p])
+			th, tv, td := int64(dis.h[p]), int64(dis.v[p]), int64(dis.d[p])
+			angle := admAngle(oh, ov, th, tv)
+			o := [3]int64{oh, ov, od}
+			t := [3]int64{th, tv, td}
+			for k := 0; k < 3; k++ {
+				var kq int64 = 32768
+				if o[k] != 0 {
+					kq = int64(int32((int64(admDivLookup[o[k]+32768])*t[k] + 16384) >> 15))
+				}
+				kq = min(max(kq, 0), 32768)
+				r := int64(int16((kq*o[k] + 16384) >> 15))
+				r = int64(int16(admRestore(r, kq, o[k], t[k], angle, egl)))
+				a := int16(t[k] - r)
+				m.r0[k][p] = int16(r)
+				c := int16((rw[k]*int32(a) + add[k]) >> sh[k])
+				m.csfA0[k][p] = c
+				m.csfF0[k][p] = int16((4369*abs32(int32(c)) + 2048) >> 12)
+			}
+		}
+	}
+}
+
+func abs32(x int32) int32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// admDen0 is adm_csf_den_scale: the CSF-weighted L3 norm of the reference
+// bands of scale 0.
+func admDen0(ref *admBands[int16], w, h int) float32 {
+	left, top, right, bottom := admRegion(w, h)
+	area := (bottom - top) * (right - left)
+	shift := int(math.Ceil(math.Log2(float64(area)) - 20))
+	shift = max(shift, 0)
+	var add uint64
+	if shift > 0 {
+		add = 1 << (shift - 1)
+	}
+	var acc [3]uint64
+	bands := [3][]int16{ref.h, ref.v, ref.d}
+	for k, b := range bands {
+		for i := top; i < bottom; i++ {
+			var inner uint64
+			for _, x := range b[i*w+left : i*w+right] {
+				u := uint64(uint16(abs32(int32(x))))
+				inner += u * u * u
+			}
+			acc[k] += (inner + add) >> shift
+		}
+	}
+	shiftCSF := math.Pow(2, float64(18-shift))
+	return admDenSum(acc, shiftCSF, admRfactorCube[0], area)
+}
+
+// admDenSum converts the three accumulators to the float32 denominator.
+func admDenSum(acc [3]uint64, shiftCSF float64, cube [2]float64, area int) float32 {
+	powAdd := powf3(float32(float64(area) * 0.03125))
+	var sum float32
+	for k := 0; k < 3; k++ {
+		c := cube[0]
+		if k == 2 {
+			c = cube[1]
+		}
+		csf := float64(float64(acc[k])/shiftCSF) * c
+		sum += powf3(float32(csf)) + powAdd
+	}
+	return sum
+}
+
+// admDenS is adm_csf_den_s123 for scales 1-3.
+func admDenS(ref *admBands[int32], w, h, scale int) float32 {
+	left, top, right, bottom := admRegion(w, h)
+	shSq := [3]uint{31, 30, 31}[scale-1]
+	addSq := uint64(1) << shSq
+	conv := [3]int{32, 27, 23}[scale-1]
+	shCub := uint(math.Ceil(math.Log2(float64(right - left))))
+	addCub := uint64(1) << (shCub - 1)
+	shAcc := uint(math.Ceil(math.Log2(float64(bottom - top))))
+	addAcc := uint64(1) << (shAcc - 1)
+	var acc [3]uint64
+	bands := [3][]int32{ref.h, ref.v, ref.d}
+	for k, b := range bands {
+		for i := top; i < bottom; i++ {
+			var inner uint64
+			for _, x := range b[i*w+left : i*w+right] {
+				u := uint64(uint32(abs32(x)))
+				inner += (((u*u + addSq) >> shSq) * u + addCub) >> shCub
+			}
+			acc[k] += (inner + addAcc) >> shAcc
+		}
+	}
+	shiftCSF := math.Pow(2, float64(conv-int(shAcc)-int(shCub)))
+	return admDenSum(acc, shiftCSF, admRfactorCube[scale], (bottom-top)*(right-left))
+}
+
+// admNeighbours returns the row (or column) indices above and below i with
+// the contrast-masking border rule: -1 maps to 1 and n maps to n-1.
+func admNeighbours(i, n int) (int, int) {
+	lo, hi := i-1, i+1
+	if lo < 0 {
+		lo = 1
+	}
+	if hi >= n {
+		hi = n - 1
+	}
+	return lo, hi
+}
+
+// cm0 is adm_cm for scale 0: contrast masking of the restored bands and the
+// cube-root pooled numerator.
+func (m *admWorker) cm0(w, h int) float32 {
+	left, top, right, bottom := admRegion(w, h)
+	rw := [3]int32{36453, 36453, 49417}
+	subSh := [3]uint{10, 10, 12}
+	sqAdd := [3]int64{1 << 28, 1 << 28, 1 << 29}
+	sqSh := [3]uint{29, 29, 30}
+	cubSh := [3]uint{
+		uint(math.Ceil(math.Log2(float64(w)) - 4)),
+		uint(math.Ceil(math.Log2(float64(w)) - 4)),
+		uint(math.Ceil(math.Log2(float64(w)) - 3)),
+	}
+	var cubAdd [3]int64
+	for k := range cubSh {
+		if cubSh[k] > 0 {
+			cubAdd[k] = 1 << (cubSh[k] - 1)
+		}
+	}
+	rowSh := uint(math.Ceil(math.Log2(float64(h))))
+	var rowAdd int64
+	if rowSh > 0 {
+		rowAdd = 1 << (rowSh - 1)
+	}
+	var acc [3]int64
+	for i := top; i < bottom; i++ {
+		up, down := admNeighbours(i, h)
+		var inner [3]int64
+		for j := left; j < right; j++ {
+			jl, jr := admNeighbours(j, w)
+			var thr int32
+			for k := 0; k < 3; k++ {
+				f := m.csfF0[k]
+				a := m.csfA0[k]
+				s := int32(f[up*w+jl]) + int32(f[up*w+j]) + int32(f[up*w+jr]) +
+					int32(f[i*w+jl]) + int32(int16((8738*abs32(int32(a[i*w+j]))+2048)>>12)) + int32(f[i*w+jr]) +
+					int32(f[down*w+jl]) + int32(f[down*w+j]) + int32(f[down*w+jr])
+				thr += s
+			}
+			for k := 0; k < 3; k++ {
+				x := int32(m.r0[k][i*w+j]) * rw[k]
+				x = abs32(x) - thr<<subSh[k]
+				if x < 0 {
+					x = 0
+				}
+				xsq := int32((int64(x)*int64(x) + sqAdd[k]) >> sqSh[k])
+				inner[k] += (int64(xsq)*int64(x) + cubAdd[k]) >> cubSh[k]
+			}
+		}
+		for k := 0; k < 3; k++ {
+			acc[k] += (inner[k] + rowAdd) >> rowSh
+		}
+	}
+	area := (bottom - top) * (right - left)
+	powAdd := powf3(float32(float64(area) * 0.03125))
+	p := [3]int{52, 52, 57}
+	var sum float32
+	for k := 0; k < 3; k++ {
+		f := float32(float64(acc[k]) / math.Pow(2, float64(p[k]-int(cubSh[k])-int(rowSh))))
+		sum += powf3(f) + powAdd
+	}
+	return sum
+}
+
+// decoupleCSFS is adm_decouple_s123 followed by i4_adm_csf.
+func (m *admWorker) decoupleCSFS(ref, dis *admBands[int32], egl float64, w, h, scale int) {
+	left, top, right, bottom := admDecoupleRegion(w, h)
+	rf := admRfactorU32(scale)
+	for i := top; i < bottom; i++ {
+		for j := left; j < right; j++ {
+			p := i*w + j
+			oh, ov, od := int64(ref.h[p]), int64(ref.v[p]), int64(ref.d[p])
+			th, tv, td := int64(dis.h[p]), int64(dis.v[p]), int64(dis.d[p])
+			angle := admAngle(oh, ov, th, tv)
+			o := [3]int64{oh, ov, od}
+			t := [3]int64{th, tv, td}
+			for k := 0; k < 3; k++ {
+				var kq int64 = 32768
+				if o[k] != 0 {
+					ao := uint32(abs32(int32(o[k])))
+					var shift uint
+					msb := ao
+					if ao >= 32768 {
+						shift = uint(17 - bits.LeadingZeros32(ao))
+						msb = uint32(uint16((ao + 1<<(shift-1)) >> shift))
+					}
+					sign := int64(1)
+					if o[k] < 0 {
+						sign = -1
+					}
+					kq = (int64(admDivLookup[msb+32768])*t[k]*sign + int64(int32(1)<<(14+shift))) >> (15 + shift)
+				}
+				kq = min(max(kq, 0), 32768)
+				r := int64(int32((kq*o[k] + 16384) >> 15))
+				r = int64(int32(admRestore(r, kq, o[k], t[k], angle, egl)))
+				a := int32(t[k] - r)
+				m.r[k][p] = int32(r)
+				c := int32((int64(rf[k])*int64(a) + 1<<27) >> 28)
+				m.csfA[k][p] = c
+				m.csfF[k][p] = int32((143165577*int64(abs32(c)) - 1<<31) >> 32)
+			}
+		}
+	}
+}
+
+// admRfactorU32 returns the scale's CSF factors in Q32: (uint32)(f * 2^32).
+func admRfactorU32(scale int) [3]uint32 {
+	hv := uint32(float64(admRfactor[scale][0]) * (1 << 32))
+	d := uint32(float64(admRfactor[scale][1]) * (1 << 32))
+	return [3]uint32{hv, hv, d}
+}
+
+// cmS is i4_adm_cm for scales 1-3.
+func (m *admWorker) cmS(w, h, scale int) float32 {
+	left, top, right, bottom := admRegion(w, h)
+	rf := admRfactorU32(scale)
+	cubSh := uint(math.Ceil(math.Log2(float64(w))))
+	cubAdd := int64(uint32(math.Pow(2, float64(int(cubSh)-1))))
+	rowSh := uint(math.Ceil(math.Log2(float64(h))))
+	rowAdd := int64(uint32(math.Pow(2, float64(int(rowSh)-1))))
+	var acc [3]int64
+	for i := top; i < bottom; i++ {
+		up, down := admNeighbours(i, h)
+		var inner [3]int64
+		for j := left; j < right; j++ {
+			jl, jr := admNeighbours(j, w)
+			var thr int32
+			for k := 0; k < 3; k++ {
+				f := m.csfF[k]
+				a := m.csfA[k]
+				centre := int32((286331153*int64(abs32(a[i*w+j])) - 1<<31) >> 32)
+				s := f[up*w+jl] + f[up*w+j] + f[up*w+jr] +
+					f[i*w+jl] + centre + f[i*w+jr] +
+					f[down*w+jl] + f[down*w+j] + f[down*w+jr]
+				thr += s
+			}
+			for k := 0; k < 3; k++ {
+				x := int32((int64(m.r[k][i*w+j])*int64(rf[k]) + 1<<27) >> 28)
+				x = abs32(x) - thr
+				if x < 0 {
+					x = 0
+				}
+				xsq := int32((int64(x)*int64(x) + 1<<29) >> 30)
+				inner[k] += (int64(xsq)*int64(x) + cubAdd) >> cubSh
+			}
+		}
+		for k := 0; k < 3; k++ {
+			acc[k] += (inner[k] + rowAdd) >> rowSh
+		}
+	}
+	area := (bottom - top) * (right - left)
+	powAdd := powf3(float32(float64(area) * 0.03125))
+	p := [3]int{45, 39, 36}[scale-1]
+	finalShift := float32(math.Pow(2, float64(p-int(cubSh)-int(rowSh))))
+	var sum float32
+	for k := 0; k < 3; k++ {
+		f := float32(acc[k]) / finalShift
+		sum += powf3(f) + powAdd
+	}
+	return sum
+}
