@@ -211,38 +211,36 @@ func mirror(i, n int) int {
 // convolve is iqa's _iqa_convolve with IQA_CONVOLVE_1D and the Gaussian
 // window: a "valid" separable filter whose output is (w-10)×(h-10), written
 // to dst (which may be img). tmp must hold w*h floats.
+//
+// Each output is a float64 sum, left to right over the 11 taps, of float32
+// products, rounded to float32 after each pass; the taps are written out
+// because this is where SSIM spends its time.
 func convolve(img []float32, w, h int, dst, tmp []float32) {
 	const uc = gaussLen / 2
 	dw, dh := w-gaussLen+1, h-gaussLen+1
-	k := &gaussWindow
+	k0, k1, k2, k3, k4, k5 := gaussWindow[0], gaussWindow[1], gaussWindow[2], gaussWindow[3], gaussWindow[4], gaussWindow[5]
+	k6, k7, k8, k9, k10 := gaussWindow[6], gaussWindow[7], gaussWindow[8], gaussWindow[9], gaussWindow[10]
 	// Horizontal pass over every row; tmp keeps img's layout (columns uc..uc+dw-1).
 	for y := 0; y < h; y++ {
 		row := img[y*w : y*w+w]
-		out := tmp[y*w : y*w+w]
-		for x := 0; x < dw; x++ {
-			in := row[x : x+gaussLen]
-			var sum float64
-			for i, p := range in {
-				sum += float64(p * k[i])
-			}
-			out[x+uc] = float32(sum)
+		out := tmp[y*w+uc : y*w+uc+dw]
+		for x := range out {
+			p := row[x : x+gaussLen : x+gaussLen]
+			out[x] = float32(float64(p[0]*k0) + float64(p[1]*k1) + float64(p[2]*k2) + float64(p[3]*k3) +
+				float64(p[4]*k4) + float64(p[5]*k5) + float64(p[6]*k6) + float64(p[7]*k7) +
+				float64(p[8]*k8) + float64(p[9]*k9) + float64(p[10]*k10))
 		}
 	}
-	// Vertical pass. The sum for each output still runs over the taps in
-	// order; doing a row of outputs at a time only changes the memory order.
-	acc := make([]float64, dw)
+	// Vertical pass, a row of outputs at a time.
 	for y := 0; y < dh; y++ {
-		clear(acc)
-		for v := 0; v < gaussLen; v++ {
-			kv := k[v]
-			in := tmp[(y+v)*w+uc : (y+v)*w+uc+dw]
-			for x, p := range in {
-				acc[x] += float64(p * kv)
-			}
-		}
+		r := func(v int) []float32 { return tmp[(y+v)*w+uc : (y+v)*w+uc+dw] }
+		r0, r1, r2, r3, r4, r5 := r(0), r(1), r(2), r(3), r(4), r(5)
+		r6, r7, r8, r9, r10 := r(6), r(7), r(8), r(9), r(10)
 		out := dst[y*dw : y*dw+dw]
-		for x, s := range acc {
-			out[x] = float32(s)
+		for x := range out {
+			out[x] = float32(float64(r0[x]*k0) + float64(r1[x]*k1) + float64(r2[x]*k2) + float64(r3[x]*k3) +
+				float64(r4[x]*k4) + float64(r5[x]*k5) + float64(r6[x]*k6) + float64(r7[x]*k7) +
+				float64(r8[x]*k8) + float64(r9[x]*k9) + float64(r10[x]*k10))
 		}
 	}
 }
