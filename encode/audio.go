@@ -1,0 +1,394 @@
+package encode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/asticode/go-astiav"
+)
+
+// audioSource feeds the audio of a programme into an output, copied or
+// encoded (aac, opus), trimmed to [start, start+dur) seconds of the
+// programme. Programme time 0 is the source's first video frame (its first
+// audio sample when it has no video).
+type audioSource struct {
+	op, name string
+	mode     string
+	d        *demuxer
+	ist      *astiav.Stream
+	out      *output
+	ost      *astiav.Stream
+	otb      astiav.Rational
+	pkt      *astiav.Packet
+	ready    bool // pkt holds the next packet, in srcTb
+	srcTb    astiav.Rational
+	eof      bool
+
+	start, end int64 // trim window in ist time base (copy mode)
+	shift      int64 // subtracted from copied timestamps (ist tb)
+
+	// encode mode
+	dec     *astiav.CodecContext
+	enc     *astiav.CodecContext
+	graph   *astiav.FilterGraph
+	src     *astiav.FilterContext
+	sink    *astiav.FilterContext
+	frame   *astiav.Frame
+	filt    *astiav.Frame
+	decEOF  bool
+	encEOF  bool
+	nextPts int64
+}
+
+func newAudioSource(ctx context.Context, op string, in Input, out *output, mode string, bitrate int64, startSec, durSec float64) (*audioSource, error) {
+	switch mode {
+	case "copy", "aac", "opus":
+	default:
+		return nil, newErr(op, in.name(), ErrUnsupportedCodec, nil, "unknown audio mode %q (want copy, aac, opus or none)", mode)
+	}
+	d, err := openDemuxer(ctx, op, in)
+	if err != nil {
+		return nil, err
+	}
+	a := &audioSource{op: op, name: in.name(), mode: mode, d: d, out: out, pkt: astiav.AllocPacket()}
+	if err := a.init(bitrate, startSec, durSec); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *audioSource) init(bitrate int64, startSec, durSec float64) error {
+	a.ist = a.d.audioStream()
+	if a.ist == nil {
+		return newErr(a.op, a.name, ErrInvalidData, nil, "no audio stream to %s", a.mode)
+	}
+	tb := a.ist.TimeBase()
+	// programme zero: the first video frame, else the first audio sample
+	zero := 0.0
+	if vs := a.d.videoStream(); vs != nil && vs.StartTime() != astiav.NoPtsValue {
+		zero = float64(vs.StartTime()) * vs.TimeBase().Float64()
+	} else if a.ist.StartTime() != astiav.NoPtsValue {
+		zero = float64(a.ist.StartTime()) * tb.Float64()
+	}
+	toTs := func(sec float64) int64 { return int64(math.Round(sec / tb.Float64())) }
+	a.start = toTs(zero + startSec)
+	a.end = math.MaxInt64
+	if durSec > 0 {
+		a.end = toTs(zero + startSec + durSec)
+	}
+	a.shift = a.start
+	if startSec > 0 {
+		// land before the window; packets before it are skipped
+		_ = a.d.fc.SeekFrame(a.ist.Index(), a.start, astiav.NewSeekFlags(astiav.SeekFlagBackward))
+	}
+	a.ost = a.out.fc.NewStream(nil)
+	if a.ost == nil {
+		return newErr(a.op, a.out.path, ErrOutputUnwritable, nil, "cannot add an audio stream")
+	}
+	if a.mode == "copy" {
+		if err := a.ist.CodecParameters().Copy(a.ost.CodecParameters()); err != nil {
+			return newErr(a.op, a.name, ErrInvalidData, err, "copying audio parameters")
+		}
+		a.ost.CodecParameters().SetCodecTag(0)
+		a.ost.SetTimeBase(tb)
+		a.srcTb = tb
+		return nil
+	}
+	return a.initEncode(bitrate, startSec, durSec, zero)
+}
+
+func (a *audioSource) initEncode(bitrate int64, startSec, durSec, zero float64) error {
+	cp := a.ist.CodecParameters()
+	dc := astiav.FindDecoder(cp.CodecID())
+	if dc == nil {
+		return newErr(a.op, a.name, ErrUnsupportedCodec, nil, "no decoder for audio codec %s", cp.CodecID().Name())
+	}
+	a.dec = astiav.AllocCodecContext(dc)
+	if err := cp.ToCodecContext(a.dec); err != nil {
+		return newErr(a.op, a.name, ErrInvalidData, err, "bad audio parameters")
+	}
+	a.dec.SetTimeBase(a.ist.TimeBase())
+	if err := a.dec.Open(dc, nil); err != nil {
+		return newErr(a.op, a.name, ErrUnsupportedCodec, err, "cannot open audio decoder")
+	}
+	name, sf, rate := "aac", astiav.SampleFormatFltp, cp.SampleRate()
+	layout := cp.ChannelLayout()
+	if !layout.Valid() || layout.NbChannels() == 0 {
+		layout = astiav.ChannelLayoutStereo
+	}
+	if a.mode == "opus" {
+		name, sf, rate = "libopus", astiav.SampleFormatFlt, 48000
+		if layout.NbChannels() > 2 {
+			layout = astiav.ChannelLayoutStereo
+		}
+	}
+	ec := astiav.FindEncoderByName(name)
+	if ec == nil {
+		return newErr(a.op, a.name, ErrUnsupportedCodec, nil, "encoder %s is not in this FFmpeg build", name)
+	}
+	a.enc = astiav.AllocCodecContext(ec)
+	a.enc.SetSampleFormat(sf)
+	a.enc.SetSampleRate(rate)
+	a.enc.SetChannelLayout(layout)
+	a.enc.SetTimeBase(astiav.NewRational(1, rate))
+	if bitrate <= 0 {
+		bitrate = 64000 * int64(layout.NbChannels())
+	}
+	a.enc.SetBitRate(bitrate)
+	if a.out.globalHeader() {
+		a.enc.SetFlags(a.enc.Flags().Add(astiav.CodecContextFlagGlobalHeader))
+	}
+	if err := a.enc.Open(ec, nil); err != nil {
+		return newErr(a.op, a.name, ErrUnsupportedCodec, err, "cannot open audio encoder %s", name)
+	}
+	if err := a.ost.CodecParameters().FromCodecContext(a.enc); err != nil {
+		return newErr(a.op, a.name, ErrUnsupportedCodec, err, "copying audio encoder parameters")
+	}
+	a.ost.SetTimeBase(a.enc.TimeBase())
+	a.srcTb = a.enc.TimeBase()
+
+	// abuffer -> trim -> resample/format -> fixed frame size -> abuffersink
+	a.graph = astiav.AllocFilterGraph()
+	a.frame, a.filt = astiav.AllocFrame(), astiav.AllocFrame()
+	dl := a.dec.ChannelLayout()
+	if !dl.Valid() || dl.NbChannels() == 0 {
+		dl = layout
+	}
+	var err error
+	a.src, err = a.graph.NewFilterContext(astiav.FindFilterByName("abuffer"), "in", astiav.FilterArgs{
+		"time_base":      a.ist.TimeBase().String(),
+		"sample_rate":    fmt.Sprint(a.dec.SampleRate()),
+		"sample_fmt":     a.dec.SampleFormat().Name(),
+		"channel_layout": dl.String(),
+	})
+	if err != nil {
+		return newErr(a.op, a.name, ErrUnsupportedCodec, err, "audio filter source")
+	}
+	if a.sink, err = a.graph.NewFilterContext(astiav.FindFilterByName("abuffersink"), "out", nil); err != nil {
+		return newErr(a.op, a.name, ErrUnsupportedCodec, err, "audio filter sink")
+	}
+	trim := fmt.Sprintf("atrim=start=%f", zero+startSec)
+	if durSec > 0 {
+		trim += fmt.Sprintf(":end=%f", zero+startSec+durSec)
+	}
+	desc := fmt.Sprintf("%s,asetpts=PTS-STARTPTS,aresample=%d,aformat=sample_fmts=%s:channel_layouts=%s", trim, rate, sf.Name(), layout.String())
+	if fs := a.enc.FrameSize(); fs > 0 {
+		desc += fmt.Sprintf(",asetnsamples=n=%d:p=1", fs)
+	}
+	outputs, inputs := astiav.AllocFilterInOut(), astiav.AllocFilterInOut()
+	defer outputs.Free()
+	defer inputs.Free()
+	outputs.SetName("in")
+	outputs.SetFilterContext(a.src)
+	outputs.SetPadIdx(0)
+	outputs.SetNext(nil)
+	inputs.SetName("out")
+	inputs.SetFilterContext(a.sink)
+	inputs.SetPadIdx(0)
+	inputs.SetNext(nil)
+	if err := a.graph.Parse(desc, inputs, outputs); err != nil {
+		return newErr(a.op, a.name, ErrUnsupportedCodec, err, "audio filter %q", desc)
+	}
+	if err := a.graph.Configure(); err != nil {
+		return newErr(a.op, a.name, ErrUnsupportedCodec, err, "audio filter %q", desc)
+	}
+	return nil
+}
+
+// started is called after the output header is written.
+func (a *audioSource) started() { a.otb = a.ost.TimeBase() }
+
+// writeUntil writes audio packets whose time is at most t seconds (t < 0:
+// all that is left).
+func (a *audioSource) writeUntil(t float64) error {
+	for {
+		if !a.ready {
+			if err := a.fill(); err != nil {
+				return err
+			}
+			if !a.ready {
+				return nil // no more audio
+			}
+		}
+		at := float64(a.pkt.Dts()) * a.srcTb.Float64()
+		if a.pkt.Dts() == astiav.NoPtsValue {
+			at = float64(a.pkt.Pts()) * a.srcTb.Float64()
+		}
+		if t >= 0 && at > t {
+			return nil
+		}
+		a.pkt.SetStreamIndex(a.ost.Index())
+		a.pkt.RescaleTs(a.srcTb, a.otb)
+		a.ready = false
+		if err := a.out.write(a.pkt); err != nil {
+			return err
+		}
+	}
+}
+
+// fill puts the next packet into a.pkt (ready) or leaves ready false at the end.
+func (a *audioSource) fill() error {
+	if a.eof {
+		return nil
+	}
+	if a.mode == "copy" {
+		for {
+			if err := a.d.fc.ReadFrame(a.pkt); err != nil {
+				if errors.Is(err, astiav.ErrEof) {
+					a.eof = true
+					return nil
+				}
+				return newErr(a.op, a.name, ErrTruncated, err, "reading audio")
+			}
+			if a.pkt.StreamIndex() != a.ist.Index() {
+				a.pkt.Unref()
+				continue
+			}
+			pts := a.pkt.Pts()
+			if pts == astiav.NoPtsValue {
+				pts = a.pkt.Dts()
+			}
+			if pts != astiav.NoPtsValue && pts < a.start {
+				a.pkt.Unref()
+				continue
+			}
+			if pts != astiav.NoPtsValue && pts >= a.end {
+				a.pkt.Unref()
+				a.eof = true
+				return nil
+			}
+			if a.pkt.Pts() != astiav.NoPtsValue {
+				a.pkt.SetPts(a.pkt.Pts() - a.shift)
+			}
+			if a.pkt.Dts() != astiav.NoPtsValue {
+				a.pkt.SetDts(a.pkt.Dts() - a.shift)
+			}
+			a.ready = true
+			return nil
+		}
+	}
+	for {
+		err := a.enc.ReceivePacket(a.pkt)
+		if err == nil {
+			a.ready = true
+			return nil
+		}
+		if errors.Is(err, astiav.ErrEof) {
+			a.eof = true
+			return nil
+		}
+		if !errors.Is(err, astiav.ErrEagain) {
+			return newErr(a.op, a.name, ErrUnsupportedCodec, err, "encoding audio")
+		}
+		if err := a.feedEncoder(); err != nil {
+			return err
+		}
+	}
+}
+
+// feedEncoder moves one filtered frame (or the end of stream) to the encoder.
+func (a *audioSource) feedEncoder() error {
+	for {
+		a.filt.Unref()
+		err := a.sink.BuffersinkGetFrame(a.filt, astiav.NewBuffersinkFlags())
+		if err == nil {
+			a.filt.SetPts(a.nextPts)
+			a.nextPts += int64(a.filt.NbSamples())
+			if err := a.enc.SendFrame(a.filt); err != nil {
+				return newErr(a.op, a.name, ErrUnsupportedCodec, err, "encoding audio")
+			}
+			return nil
+		}
+		if errors.Is(err, astiav.ErrEof) {
+			if a.encEOF {
+				return nil
+			}
+			a.encEOF = true
+			if err := a.enc.SendFrame(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
+				return newErr(a.op, a.name, ErrUnsupportedCodec, err, "flushing audio")
+			}
+			return nil
+		}
+		if !errors.Is(err, astiav.ErrEagain) {
+			return newErr(a.op, a.name, ErrUnsupportedCodec, err, "audio filter")
+		}
+		if err := a.decodeMore(); err != nil {
+			return err
+		}
+	}
+}
+
+// decodeMore pushes decoded audio (or the end) into the filter graph.
+func (a *audioSource) decodeMore() error {
+	for {
+		err := a.dec.ReceiveFrame(a.frame)
+		if err == nil {
+			err = a.src.BuffersrcAddFrame(a.frame, astiav.NewBuffersrcFlags())
+			a.frame.Unref()
+			if err != nil {
+				return newErr(a.op, a.name, ErrUnsupportedCodec, err, "audio filter")
+			}
+			return nil
+		}
+		if errors.Is(err, astiav.ErrEof) {
+			if err := a.src.BuffersrcAddFrame(nil, astiav.NewBuffersrcFlags()); err != nil && !errors.Is(err, astiav.ErrEof) {
+				return newErr(a.op, a.name, ErrUnsupportedCodec, err, "audio filter")
+			}
+			return nil
+		}
+		if !errors.Is(err, astiav.ErrEagain) {
+			return newErr(a.op, a.name, ErrInvalidData, err, "decoding audio")
+		}
+		if a.decEOF {
+			return nil
+		}
+		// read the next audio packet
+		for {
+			if err := a.d.fc.ReadFrame(a.pkt); err != nil {
+				if errors.Is(err, astiav.ErrEof) {
+					a.decEOF = true
+					if err := a.dec.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
+						return newErr(a.op, a.name, ErrInvalidData, err, "flushing audio decoder")
+					}
+					break
+				}
+				return newErr(a.op, a.name, ErrTruncated, err, "reading audio")
+			}
+			if a.pkt.StreamIndex() != a.ist.Index() {
+				a.pkt.Unref()
+				continue
+			}
+			err := a.dec.SendPacket(a.pkt)
+			a.pkt.Unref()
+			if err != nil && !errors.Is(err, astiav.ErrEagain) && !errors.Is(err, astiav.ErrInvaliddata) {
+				return newErr(a.op, a.name, ErrInvalidData, err, "decoding audio")
+			}
+			break
+		}
+	}
+}
+
+func (a *audioSource) close() {
+	if a.dec != nil {
+		a.dec.Free()
+	}
+	if a.enc != nil {
+		a.enc.Free()
+	}
+	if a.graph != nil {
+		a.graph.Free()
+	}
+	if a.frame != nil {
+		a.frame.Free()
+	}
+	if a.filt != nil {
+		a.filt.Free()
+	}
+	if a.pkt != nil {
+		a.pkt.Free()
+	}
+	a.d.close()
+}

@@ -1,0 +1,236 @@
+package encode
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/asticode/go-astiav"
+)
+
+// ConcatOptions controls Concat.
+type ConcatOptions struct {
+	// ExpectFrames, when > 0, is the number of video frames the result must
+	// have; any other count fails with ErrHeaderMismatch.
+	ExpectFrames int64 `json:"expect_frames,omitempty"`
+	// Container of the output ("" = from the extension).
+	Container string `json:"container,omitempty"`
+	// Audio, when AudioMode is copy, aac or opus, is muxed in: the audio of
+	// the programme from AudioStart seconds, cut at the end of the video.
+	Audio        Input   `json:"-"`
+	AudioMode    string  `json:"audio_mode,omitempty"`
+	AudioBitrate int64   `json:"audio_bitrate,omitempty"`
+	AudioStart   float64 `json:"audio_start,omitempty"`
+}
+
+// ConcatResult describes the assembled output.
+type ConcatResult struct {
+	Path     string  `json:"path"`
+	Chunks   int     `json:"chunks"`
+	Frames   int64   `json:"frames"`
+	Bytes    int64   `json:"bytes"`
+	Duration float64 `json:"duration"` // seconds of video
+	Audio    string  `json:"audio,omitempty"`
+}
+
+// Concat joins chunks made by EncodeRange with one Profile into outPath by
+// stream copy. Each chunk's timestamps are offset by the end (max pts +
+// duration) of what is already written. Chunks whose codec, size, pixel
+// format or extradata differ from the first fail with ErrHeaderMismatch.
+func Concat(ctx context.Context, chunkPaths []string, outPath string, opts ConcatOptions) (*ConcatResult, error) {
+	const op = "concat"
+	if len(chunkPaths) == 0 {
+		return nil, newErr(op, outPath, ErrEmpty, nil, "no chunks to concatenate")
+	}
+	first, err := openDemuxer(ctx, op, FileInput(chunkPaths[0]))
+	if err != nil {
+		return nil, err
+	}
+	fvs := first.videoStream()
+	if fvs == nil {
+		first.close()
+		return nil, newErr(op, chunkPaths[0], ErrNoVideo, nil, "no video stream")
+	}
+	ref := astiav.AllocCodecParameters()
+	defer ref.Free()
+	if err := fvs.CodecParameters().Copy(ref); err != nil {
+		first.close()
+		return nil, newErr(op, chunkPaths[0], ErrInvalidData, err, "copying codec parameters")
+	}
+	fps := streamFPS(fvs)
+	first.close()
+
+	out, err := newOutput(op, outPath, opts.Container)
+	if err != nil {
+		return nil, err
+	}
+	defer out.abort()
+	ost := out.fc.NewStream(nil)
+	if ost == nil {
+		return nil, newErr(op, outPath, ErrOutputUnwritable, nil, "cannot add a stream")
+	}
+	if err := ref.Copy(ost.CodecParameters()); err != nil {
+		return nil, newErr(op, outPath, ErrInvalidData, err, "copying codec parameters")
+	}
+	out.setCodecTag(ost.CodecParameters())
+	ost.SetTimeBase(astiav.NewRational(fps.Den(), fps.Num()))
+	ost.SetAvgFrameRate(fps)
+
+	var audio *audioSource
+	if opts.AudioMode != "" && opts.AudioMode != "none" {
+		audio, err = newAudioSource(ctx, op, opts.Audio, out, opts.AudioMode, opts.AudioBitrate, opts.AudioStart, 0)
+		if err != nil {
+			return nil, err
+		}
+		defer audio.close()
+	}
+	if err := out.start(); err != nil {
+		return nil, err
+	}
+	otb := ost.TimeBase()
+	if audio != nil {
+		audio.started()
+	}
+
+	var (
+		offset  int64 // in otb: where the next chunk starts
+		lastDts = astiav.NoPtsValue
+		frames  int64
+	)
+	pkt := astiav.AllocPacket()
+	defer pkt.Free()
+	for _, path := range chunkPaths {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, end, err := copyChunk(ctx, path, out, ost, ref, pkt, offset, &lastDts, audio)
+		if err != nil {
+			return nil, err
+		}
+		frames += n
+		offset = end
+	}
+	if opts.ExpectFrames > 0 && frames != opts.ExpectFrames {
+		return nil, newErr(op, outPath, ErrHeaderMismatch, nil, "%d frames from %d chunks, expected %d", frames, len(chunkPaths), opts.ExpectFrames)
+	}
+	if audio != nil {
+		if err := audio.writeUntil(float64(offset)*otb.Float64() - 1e-9); err != nil {
+			return nil, err
+		}
+	}
+	size, err := out.finish()
+	if err != nil {
+		return nil, err
+	}
+	res := &ConcatResult{Path: outPath, Chunks: len(chunkPaths), Frames: frames, Bytes: size, Duration: float64(offset) * otb.Float64()}
+	if audio != nil {
+		res.Audio = audio.mode
+	}
+	return res, nil
+}
+
+// copyChunk appends one chunk's video packets; it returns the frame count
+// and the new end offset in the output time base.
+func copyChunk(ctx context.Context, path string, out *output, ost *astiav.Stream, ref *astiav.CodecParameters, pkt *astiav.Packet,
+	offset int64, lastDts *int64, audio *audioSource) (int64, int64, error) {
+	const op = "concat"
+	d, err := openDemuxer(ctx, op, FileInput(path))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer d.close()
+	vs := d.videoStream()
+	if vs == nil {
+		return 0, 0, newErr(op, path, ErrNoVideo, nil, "no video stream")
+	}
+	if err := sameHeaders(ref, vs.CodecParameters()); err != nil {
+		return 0, 0, newErr(op, path, ErrHeaderMismatch, nil, "%v (differs from the first chunk)", err)
+	}
+	itb, otb := vs.TimeBase(), ost.TimeBase()
+	var (
+		base  = astiav.NoPtsValue
+		end   = offset
+		count int64
+	)
+	for {
+		if err := d.fc.ReadFrame(pkt); err != nil {
+			if errors.Is(err, astiav.ErrEof) {
+				break
+			}
+			return 0, 0, d.readErr(ctx, op, err)
+		}
+		if pkt.StreamIndex() != vs.Index() {
+			pkt.Unref()
+			continue
+		}
+		pkt.RescaleTs(itb, otb)
+		if pkt.Duration() <= 0 {
+			pkt.SetDuration(astiav.RescaleQ(1, astiav.NewRational(ost.AvgFrameRate().Den(), ost.AvgFrameRate().Num()), otb))
+		}
+		if pkt.Pts() == astiav.NoPtsValue {
+			pkt.SetPts(pkt.Dts())
+		}
+		if base == astiav.NoPtsValue {
+			// the first packet of a closed-GOP chunk is its keyframe, which
+			// carries the smallest pts
+			base = pkt.Pts()
+		}
+		pkt.SetPts(pkt.Pts() - base + offset)
+		// Matroska stores no dts: the first packets of a chunk with
+		// B-frames come without one. Synthesise a monotonic dts.
+		var dts int64
+		switch {
+		case pkt.Dts() != astiav.NoPtsValue:
+			dts = pkt.Dts() - base + offset
+		case *lastDts != astiav.NoPtsValue:
+			dts = *lastDts + 1
+		default:
+			dts = pkt.Pts()
+		}
+		if *lastDts != astiav.NoPtsValue && dts <= *lastDts {
+			dts = *lastDts + 1
+		}
+		if dts > pkt.Pts() {
+			pkt.Unref()
+			return 0, 0, newErr(op, path, ErrInvalidData, nil, "timestamps out of order (pts %d < dts %d)", pkt.Pts(), dts)
+		}
+		pkt.SetDts(dts)
+		*lastDts = dts
+		if e := pkt.Pts() + pkt.Duration(); e > end {
+			end = e
+		}
+		pkt.SetStreamIndex(ost.Index())
+		pkt.SetPos(-1)
+		if audio != nil {
+			t := float64(pkt.Dts()) * otb.Float64()
+			if err := audio.writeUntil(t); err != nil {
+				pkt.Unref()
+				return 0, 0, err
+			}
+		}
+		if err := out.write(pkt); err != nil {
+			return 0, 0, err
+		}
+		count++
+	}
+	if count == 0 {
+		return 0, 0, newErr(op, path, ErrEmpty, nil, "chunk has no video packets")
+	}
+	return count, end, nil
+}
+
+// sameHeaders compares what must be equal for a stream copy into one track.
+func sameHeaders(a, b *astiav.CodecParameters) error {
+	switch {
+	case a.CodecID() != b.CodecID():
+		return fmt.Errorf("codec %s vs %s", b.CodecID().Name(), a.CodecID().Name())
+	case a.Width() != b.Width() || a.Height() != b.Height():
+		return fmt.Errorf("size %dx%d vs %dx%d", b.Width(), b.Height(), a.Width(), a.Height())
+	case a.PixelFormat() != b.PixelFormat():
+		return fmt.Errorf("pixel format %s vs %s", b.PixelFormat().Name(), a.PixelFormat().Name())
+	case !bytes.Equal(a.ExtraData(), b.ExtraData()):
+		return fmt.Errorf("codec extradata differs (%d vs %d bytes)", len(b.ExtraData()), len(a.ExtraData()))
+	}
+	return nil
+}

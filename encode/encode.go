@@ -1,0 +1,392 @@
+package encode
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+
+	"github.com/asticode/go-astiav"
+
+	"github.com/reelmedia/reel/media"
+)
+
+// ChunkResult describes an encoded output.
+type ChunkResult struct {
+	Path          string   `json:"path"`
+	Start         int64    `json:"start"` // first source frame
+	End           int64    `json:"end"`   // one past the last source frame
+	Frames        int64    `json:"frames"`
+	Bytes         int64    `json:"bytes"`
+	Duration      float64  `json:"duration"` // seconds, Frames / FPS
+	Codec         string   `json:"codec"`
+	Container     string   `json:"container"`
+	Width         int      `json:"width"`
+	Height        int      `json:"height"`
+	PixFmt        string   `json:"pix_fmt"`
+	FPS           Rational `json:"fps"`
+	ExtradataHash string   `json:"extradata_hash"` // sha256 of the stream headers, equal for chunks of one profile
+	Audio         string   `json:"audio,omitempty"`
+	Bitrate       float64  `json:"bitrate"` // bits per second
+}
+
+// EncodeOptions are the extras of a whole-file Encode.
+type EncodeOptions struct {
+	Start, End int64  // frame range; End 0 = to the end
+	Audio      string // copy, aac, opus or none ("" = none)
+	// AudioBitrate in bits per second for aac/opus (0 = 64 kb/s per channel).
+	AudioBitrate int64
+	// Progress is called with the number of frames encoded so far.
+	Progress func(done int64)
+}
+
+// EncodeRange encodes source frames [start, end) (end 0 = to the end) into
+// one self-contained chunk at outPath: encoder time base 1/fps, timestamps
+// from 0, one closed GOP structure, headers identical for every chunk of p,
+// packet durations set. progress, when not nil, gets the frames done.
+func EncodeRange(ctx context.Context, in Input, outPath string, p Profile, start, end int64, progress func(done int64)) (*ChunkResult, error) {
+	return encodeFile(ctx, in, outPath, p, EncodeOptions{Start: start, End: end, Progress: progress})
+}
+
+// Encode encodes a whole file (or opts' frame range) with its audio.
+func Encode(ctx context.Context, in Input, outPath string, p Profile, opts EncodeOptions) (*ChunkResult, error) {
+	return encodeFile(ctx, in, outPath, p, opts)
+}
+
+// videoEnc is the filter -> encoder -> muxer half of an encode.
+type videoEnc struct {
+	op     string
+	name   string
+	out    *output
+	cd     codecDesc
+	codec  *astiav.Codec
+	p      Profile
+	x      *decoder
+	filter *videoFilter
+	spec   filterSpec
+	pixFmt astiav.PixelFormat
+	fps    Rational
+	gop    int
+	enc    *astiav.CodecContext
+	ost    *astiav.Stream
+	otb    astiav.Rational
+	pkt    *astiav.Packet
+	frames int64
+	// chunk-relative pts base when the fps filter runs, in the sink time base
+	fpsBase int64
+	lastPts int64
+	audio   *audioSource
+}
+
+func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts EncodeOptions) (res *ChunkResult, err error) {
+	const op = "encode"
+	cd, ok := findCodec(p.Codec)
+	if !ok {
+		return nil, newErr(op, outPath, ErrUnsupportedCodec, nil, "unknown codec %q (want one of %v)", p.Codec, CodecNames())
+	}
+	codec := astiav.FindEncoderByName(cd.encoder)
+	if codec == nil {
+		return nil, newErr(op, outPath, ErrUnsupportedCodec, nil, "encoder %s is not in this FFmpeg build", cd.encoder)
+	}
+	cont, _, err := containerFor(p.Container, outPath)
+	if err != nil {
+		return nil, newErr(op, outPath, ErrOutputUnwritable, nil, "%v", err)
+	}
+	if !contains(cd.containers, cont) {
+		return nil, newErr(op, outPath, ErrUnsupportedCodec, nil, "%s cannot be stored in %s (use one of %v)", cd.name, cont, cd.containers)
+	}
+	x, err := openDecoder(ctx, op, in, opts.Start, opts.End, p.Threads)
+	if err != nil {
+		return nil, err
+	}
+	defer x.close()
+	v := x.info.Video()
+
+	e := &videoEnc{op: op, name: in.name(), cd: cd, codec: codec, p: p, x: x, pkt: astiav.AllocPacket(), lastPts: -1}
+	defer e.pkt.Free()
+	e.pixFmt, err = pickPixFmt(codec, cd, p.PixFmt, v.PixFmt, v.BitDepth)
+	if err != nil {
+		return nil, newErr(op, e.name, ErrUnsupportedPixFmt, nil, "%v", err)
+	}
+	w, h, err := outputSize(v.Width, v.Height, p.Width, p.Height)
+	if err != nil {
+		return nil, newErr(op, e.name, ErrUnsupportedPixFmt, nil, "%v", err)
+	}
+	if _, f, ok := pixFmtInfo(e.pixFmt); !ok || (f.Chroma != media.Chroma444 && f.Chroma != media.Chroma400) {
+		w, h = max(2, (w+1)&^1), max(2, (h+1)&^1) // subsampled chroma needs even sizes
+	}
+	e.fps = v.FrameRate
+	if p.FPS.Num > 0 && p.FPS.Den > 0 {
+		e.fps = p.FPS
+	}
+	e.gop = p.GOP
+	if e.gop <= 0 {
+		e.gop = defaultGOP(e.fps.Float())
+	}
+	e.spec = filterSpec{width: w, height: h, scaler: p.Scaler, pixFmt: e.pixFmt.Name()}
+	if p.FPS.Num > 0 && p.FPS.Den > 0 && p.FPS != v.FrameRate {
+		e.spec.fps = p.FPS
+	}
+	e.filter, err = newVideoFilter(x, e.spec)
+	if err != nil {
+		return nil, newErr(op, e.name, ErrUnsupportedPixFmt, err, "cannot build the filter graph")
+	}
+	defer e.filter.close()
+
+	e.out, err = newOutput(op, outPath, p.Container)
+	if err != nil {
+		return nil, err
+	}
+	defer e.out.abort()
+	if err := e.openEncoder(w, h, v); err != nil {
+		return nil, err
+	}
+	defer e.enc.Free()
+	if opts.Audio != "" && opts.Audio != "none" {
+		startSec := float64(opts.Start) / v.FPS
+		dur := 0.0
+		if opts.End > 0 {
+			dur = float64(opts.End-opts.Start) / v.FPS
+		} else if v.FrameCount > 0 {
+			dur = float64(v.FrameCount-opts.Start) / v.FPS
+		}
+		e.audio, err = newAudioSource(ctx, op, in, e.out, opts.Audio, opts.AudioBitrate, startSec, dur)
+		if err != nil {
+			return nil, err
+		}
+		defer e.audio.close()
+	}
+	if err := e.out.start(); err != nil {
+		return nil, err
+	}
+	e.otb = e.ost.TimeBase() // the muxer may have changed it in WriteHeader
+	if e.audio != nil {
+		e.audio.started()
+	}
+	base := x.t0 + astiav.RescaleQ(opts.Start, x.frameTb, x.tb)
+	e.fpsBase = astiav.RescaleQRnd(base, x.tb, e.filter.sinkTimeBase(), astiav.RoundingNearInf)
+
+	for {
+		f, idx, err := x.next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := e.encodeFrame(f, idx-opts.Start); err != nil {
+			return nil, err
+		}
+		if opts.Progress != nil {
+			opts.Progress(e.frames)
+		}
+	}
+	if err := e.flush(); err != nil {
+		return nil, err
+	}
+	if e.audio != nil {
+		if err := e.audio.writeUntil(-1); err != nil {
+			return nil, err
+		}
+	}
+	if e.frames == 0 {
+		return nil, x.rangeErr()
+	}
+	size, err := e.out.finish()
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(e.enc.ExtraData())
+	end := opts.End
+	if end == 0 {
+		end = x.last + 1
+	}
+	res = &ChunkResult{
+		Path: outPath, Start: opts.Start, End: end, Frames: e.frames, Bytes: size,
+		Duration: float64(e.frames) / e.fps.Float(), Codec: cd.name, Container: e.out.cont,
+		Width: e.enc.Width(), Height: e.enc.Height(), PixFmt: e.pixFmt.Name(), FPS: e.fps,
+		ExtradataHash: hex.EncodeToString(sum[:]),
+	}
+	if res.Duration > 0 {
+		res.Bitrate = float64(size*8) / res.Duration
+	}
+	if e.audio != nil {
+		res.Audio = e.audio.mode
+	}
+	return res, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// openEncoder configures and opens the encoder and adds the output stream.
+func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
+	enc := astiav.AllocCodecContext(e.codec)
+	e.enc = enc
+	enc.SetWidth(w)
+	enc.SetHeight(h)
+	enc.SetPixelFormat(e.pixFmt)
+	enc.SetSampleAspectRatio(astiav.NewRational(1, 1))
+	if sar := e.x.st.CodecParameters().SampleAspectRatio(); sar.Num() > 0 && sar.Den() > 0 && w == v.Width && h == v.Height {
+		enc.SetSampleAspectRatio(sar)
+	}
+	// encoder time base 1/fps with chunk-relative pts: chunks concatenate by
+	// adding offsets
+	enc.SetTimeBase(astiav.NewRational(e.fps.Den, e.fps.Num))
+	enc.SetFramerate(e.fps.av())
+	enc.SetThreadCount(e.p.Threads)
+	enc.SetGopSize(e.gop)
+	if e.p.Bitrate > 0 {
+		enc.SetBitRate(e.p.Bitrate)
+	}
+	flags := enc.Flags().Add(astiav.CodecContextFlagClosedGop)
+	if e.out.globalHeader() {
+		flags = flags.Add(astiav.CodecContextFlagGlobalHeader)
+	}
+	enc.SetFlags(flags)
+
+	opts := encoderOptions(e.cd, e.p, e.gop)
+	// colour description from the source; the generic AVCodecContext options
+	// stand in for setters go-astiav v0.16.0 lacks
+	c := v.Color
+	if c.Primaries != "" {
+		opts["color_primaries"] = c.Primaries
+	}
+	if c.Transfer != "" {
+		opts["color_trc"] = c.Transfer
+	}
+	if c.Matrix != "" {
+		opts["colorspace"] = c.Matrix
+	}
+	if c.Range != "" {
+		opts["color_range"] = c.Range
+	}
+	dict := astiav.NewDictionary()
+	defer dict.Free()
+	for k, val := range opts {
+		if err := dict.Set(k, val, 0); err != nil {
+			return newErr(e.op, e.name, ErrUnsupportedCodec, err, "encoder option %s=%s", k, val)
+		}
+	}
+	if err := enc.Open(e.codec, dict); err != nil {
+		return newErr(e.op, e.name, ErrUnsupportedCodec, err, "cannot open encoder %s (%dx%d %s)", e.cd.encoder, w, h, e.pixFmt.Name())
+	}
+	// avcodec_open2 leaves the options it did not use in the dictionary
+	if left := dict.Get("", nil, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); left != nil {
+		return newErr(e.op, e.name, ErrUnsupportedCodec, nil, "encoder %s does not know option %s=%s", e.cd.encoder, left.Key(), left.Value())
+	}
+	e.ost = e.out.fc.NewStream(nil)
+	if e.ost == nil {
+		return newErr(e.op, e.out.path, ErrOutputUnwritable, nil, "cannot add a stream")
+	}
+	if err := e.ost.CodecParameters().FromCodecContext(enc); err != nil {
+		return newErr(e.op, e.out.path, ErrUnsupportedCodec, err, "copying encoder parameters")
+	}
+	e.out.setCodecTag(e.ost.CodecParameters())
+	e.ost.SetTimeBase(enc.TimeBase())
+	e.ost.SetAvgFrameRate(e.fps.av())
+	return nil
+}
+
+// encodeFrame filters one decoded frame (chunk-relative index rel) and
+// encodes what comes out.
+func (e *videoEnc) encodeFrame(f *astiav.Frame, rel int64) error {
+	// decoded frames keep their I/P/B type and encoders honour it: reset
+	f.SetPictureType(astiav.PictureTypeNone)
+	if e.spec.fps.Num == 0 {
+		out, err := e.filter.apply(f)
+		if err != nil {
+			return newErr(e.op, e.name, ErrUnsupportedPixFmt, err, "filtering")
+		}
+		out.SetPts(rel)
+		return e.send(out)
+	}
+	if err := e.filter.push(f); err != nil {
+		return newErr(e.op, e.name, ErrUnsupportedPixFmt, err, "filtering")
+	}
+	return e.pullFiltered()
+}
+
+func (e *videoEnc) pullFiltered() error {
+	stb := e.filter.sinkTimeBase()
+	etb := e.enc.TimeBase()
+	for {
+		out, err := e.filter.pull()
+		if err != nil {
+			return newErr(e.op, e.name, ErrUnsupportedPixFmt, err, "filtering")
+		}
+		if out == nil {
+			return nil
+		}
+		pts := astiav.RescaleQRnd(out.Pts()-e.fpsBase, stb, etb, astiav.RoundingNearInf)
+		if pts <= e.lastPts {
+			continue
+		}
+		out.SetPts(pts)
+		if err := e.send(out); err != nil {
+			return err
+		}
+	}
+}
+
+func (e *videoEnc) send(f *astiav.Frame) error {
+	f.SetPictureType(astiav.PictureTypeNone)
+	e.lastPts = f.Pts()
+	if err := e.enc.SendFrame(f); err != nil {
+		return newErr(e.op, e.name, ErrUnsupportedCodec, err, "encoding")
+	}
+	e.frames++
+	return e.drain()
+}
+
+// drain writes every packet the encoder has ready.
+func (e *videoEnc) drain() error {
+	for {
+		err := e.enc.ReceivePacket(e.pkt)
+		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
+			return nil
+		}
+		if err != nil {
+			return newErr(e.op, e.name, ErrUnsupportedCodec, err, "encoding")
+		}
+		// FFmpeg 5.1's wrappers leave duration 0; the muxer would guess the
+		// last one and chunk durations would drift
+		if e.pkt.Duration() <= 0 {
+			e.pkt.SetDuration(1)
+		}
+		e.pkt.SetStreamIndex(e.ost.Index())
+		e.pkt.RescaleTs(e.enc.TimeBase(), e.otb)
+		if e.audio != nil {
+			t := float64(e.pkt.Dts()) * e.otb.Float64()
+			if err := e.audio.writeUntil(t); err != nil {
+				e.pkt.Unref()
+				return err
+			}
+		}
+		if err := e.out.write(e.pkt); err != nil {
+			return err
+		}
+	}
+}
+
+func (e *videoEnc) flush() error {
+	if e.spec.fps.Num != 0 {
+		if err := e.filter.push(nil); err != nil {
+			return newErr(e.op, e.name, ErrUnsupportedPixFmt, err, "filtering")
+		}
+		if err := e.pullFiltered(); err != nil {
+			return err
+		}
+	}
+	if err := e.enc.SendFrame(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
+		return newErr(e.op, e.name, ErrUnsupportedCodec, err, "flushing the encoder")
+	}
+	return e.drain()
+}

@@ -1,0 +1,159 @@
+package encode
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/reelmedia/reel/media"
+)
+
+// readAll decodes every frame of path (cloned).
+func readAll(t *testing.T, in Input, opts DecodeOptions) []*media.Frame {
+	t.Helper()
+	ctx := context.Background()
+	r, err := OpenFrames(ctx, in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []*media.Frame
+	for {
+		f, err := r.ReadFrame(ctx)
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, f.Clone())
+	}
+}
+
+// psnrY is the luma PSNR of a against b (8-bit or deeper).
+func psnrY(a, b *media.Frame) float64 {
+	pa, pb := a.Planes[0], b.Planes[0]
+	var sse float64
+	for y := 0; y < pa.Height; y++ {
+		for x := 0; x < pa.Width; x++ {
+			d := float64(pa.Sample(x, y) - pb.Sample(x, y))
+			sse += d * d
+		}
+	}
+	peak := float64(int(1)<<pa.BitDepth - 1)
+	mse := sse / float64(pa.Width*pa.Height)
+	if mse == 0 {
+		return 100
+	}
+	return 10 * math.Log10(peak*peak/mse)
+}
+
+// checkAligned asserts that every frame of got is closest (PSNR) to the
+// source frame with the same index among its ±2 neighbours.
+func checkAligned(t *testing.T, got, src []*media.Frame, minPSNR float64) {
+	t.Helper()
+	if len(got) != len(src) {
+		t.Fatalf("%d frames, source has %d", len(got), len(src))
+	}
+	for i, g := range got {
+		best, bestJ := -1.0, -1
+		for j := max(0, i-2); j <= min(len(src)-1, i+2); j++ {
+			if p := psnrY(g, src[j]); p > best {
+				best, bestJ = p, j
+			}
+		}
+		if bestJ != i {
+			t.Fatalf("output frame %d matches source frame %d best (%.1f dB)", i, bestJ, best)
+		}
+		if best < minPSNR {
+			t.Fatalf("output frame %d: %.1f dB < %.1f", i, best, minPSNR)
+		}
+	}
+}
+
+func TestChunkedEncodeFrameExact(t *testing.T) {
+	ctx := context.Background()
+	src := FileInput(srcClip(t))
+	dir := t.TempDir()
+	p := Profile{Codec: "x264", CRF: 18, Preset: "veryfast", GOP: 30}
+	bounds := []int64{0, 31, 57, 75} // 31 and 57 are not keyframes (0, 25, 50 are)
+	for _, cont := range []string{"mp4", "mkv", "ts"} {
+		t.Run(cont, func(t *testing.T) {
+			var paths []string
+			var hash string
+			for i := 0; i+1 < len(bounds); i++ {
+				path := filepath.Join(dir, "c"+string(rune('0'+i))+"."+cont)
+				res, err := EncodeRange(ctx, src, path, p, bounds[i], bounds[i+1], nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Frames != bounds[i+1]-bounds[i] {
+					t.Fatalf("chunk %d: %d frames, want %d", i, res.Frames, bounds[i+1]-bounds[i])
+				}
+				if hash != "" && res.ExtradataHash != hash {
+					t.Fatalf("chunk %d: extradata hash differs", i)
+				}
+				hash = res.ExtradataHash
+				paths = append(paths, path)
+			}
+			out := filepath.Join(dir, "full."+cont)
+			res, err := Concat(ctx, paths, out, ConcatOptions{ExpectFrames: 75})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Frames != 75 {
+				t.Fatalf("concat frames %d", res.Frames)
+			}
+			if n := ffprobeFrames(t, out); n != 75 {
+				t.Fatalf("ffprobe counts %d frames, want 75", n)
+			}
+			checkAligned(t, readAll(t, FileInput(out), DecodeOptions{}), readAll(t, src, DecodeOptions{}), 30)
+		})
+	}
+}
+
+func TestConcatRejectsMismatch(t *testing.T) {
+	ctx := context.Background()
+	src := FileInput(srcClip(t))
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.mp4")
+	b := filepath.Join(dir, "b.mp4")
+	if _, err := EncodeRange(ctx, src, a, Profile{Codec: "x264", Preset: "veryfast"}, 0, 10, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EncodeRange(ctx, src, b, Profile{Codec: "x264", Preset: "medium"}, 10, 20, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.mp4")
+	_, err := Concat(ctx, []string{a, b}, out, ConcatOptions{})
+	if !errors.Is(err, ErrHeaderMismatch) {
+		t.Fatalf("err = %v, want ErrHeaderMismatch", err)
+	}
+	if _, serr := os.Stat(out); serr == nil {
+		t.Fatal("partial output left behind")
+	}
+	_, err = Concat(ctx, []string{a, a}, out, ConcatOptions{ExpectFrames: 21})
+	if !errors.Is(err, ErrHeaderMismatch) {
+		t.Fatalf("frame count check: err = %v", err)
+	}
+	t.Log(err)
+	assertNoLeftovers(t, dir, "a.mp4", "b.mp4")
+}
+
+func assertNoLeftovers(t *testing.T, dir string, keep ...string) {
+	t.Helper()
+	ents, _ := os.ReadDir(dir)
+	ok := map[string]bool{}
+	for _, k := range keep {
+		ok[k] = true
+	}
+	for _, e := range ents {
+		if !ok[e.Name()] {
+			t.Errorf("unexpected file left in output dir: %s", e.Name())
+		}
+	}
+}
