@@ -1,0 +1,331 @@
+package archer
+
+import (
+	"fmt"
+	"image"
+	"os"
+
+	"gocv.io/x/gocv"
+)
+
+// FrameRecord holds what the analyzers found in one frame. Fields of
+// analyzers that did not run keep their zero value. Hist and Grid are the
+// frame's signature for shot detection; they travel in Partials and are
+// dropped from the final Analysis.
+type FrameRecord struct {
+	Index int64   `json:"i"`
+	PTS   float64 `json:"pts"`
+	// Luma is the mean 8-bit luma; BlackRatio the fraction of pixels at or
+	// under the black level (always computed: shots, black and thumbs use them).
+	Luma       float64 `json:"luma"`
+	BlackRatio float64 `json:"black_ratio"`
+	// Diff is the mean absolute luma difference to the previous frame as a
+	// fraction of full scale (freezedetect's MAFD); -1 when there is no
+	// previous frame.
+	Diff      float64 `json:"diff,omitempty"`
+	Sharpness float64 `json:"sharpness,omitempty"` // variance of the Laplacian at the analysis size
+	SI        float64 `json:"si,omitempty"`        // P.910 spatial information (full-resolution luma)
+	TI        float64 `json:"ti,omitempty"`        // P.910 temporal information; 0 without a previous frame
+	Crop      *Rect   `json:"crop,omitempty"`      // non-black area; nil for a black frame
+	// Faces is the number of faces found; -1 when the frame was not sampled.
+	Faces int      `json:"faces,omitempty"`
+	Hist  []uint16 `json:"hist,omitempty"` // Y (32 bins), U, V (16 bins each), each summing to ~65535
+	Grid  []byte   `json:"grid,omitempty"` // 32×18 area-averaged luma
+}
+
+// Rect is a rectangle in source pixels.
+type Rect struct {
+	X int `json:"x"`
+	Y int `json:"y"`
+	W int `json:"w"`
+	H int `json:"h"`
+}
+
+// Analyzer looks at the consecutive frames of one chunk, in order. It is not
+// safe for concurrent use and may hold native memory: a Factory makes one per
+// worker, and the runner calls Close when the worker is done.
+type Analyzer interface {
+	// Name is the analyzer's name, one of AllAnalyzers.
+	Name() string
+	// Reset forgets the previous frame: the next Process call starts a new
+	// run of consecutive frames (a new chunk).
+	Reset()
+	// Process looks at f and writes its findings into rec.
+	Process(f *Frame, rec *FrameRecord) error
+	// Close releases native resources.
+	Close() error
+}
+
+// Factory makes a new Analyzer; the runner calls it once per worker.
+type Factory func(cfg Config) (Analyzer, error)
+
+// factories are the built-in per-frame analyzers. Thumbs has no per-frame
+// work of its own: it uses the base statistics, sharpness and shots.
+var factories = map[string]Factory{
+	Shots:     func(Config) (Analyzer, error) { return newShotsAnalyzer(), nil },
+	Freeze:    func(Config) (Analyzer, error) { return newFreezeAnalyzer(), nil },
+	Sharpness: func(Config) (Analyzer, error) { return newSharpnessAnalyzer(), nil },
+	Crop:      func(c Config) (Analyzer, error) { return newCropAnalyzer(c.CropLimit), nil },
+	SITI:      func(Config) (Analyzer, error) { return newSITIAnalyzer(), nil },
+	Faces:     newFacesAnalyzer,
+}
+
+// baseAnalyzer computes mean luma and the black-pixel ratio of every frame.
+type baseAnalyzer struct{ level int }
+
+func (a *baseAnalyzer) Name() string { return "base" }
+func (a *baseAnalyzer) Reset()       {}
+func (a *baseAnalyzer) Close() error { return nil }
+func (a *baseAnalyzer) Process(f *Frame, rec *FrameRecord) error {
+	pix, err := f.Gray.DataPtrUint8()
+	if err != nil {
+		return err
+	}
+	var sum, black int
+	lvl := byte(min(255, a.level))
+	for _, v := range pix {
+		sum += int(v)
+		if v <= lvl {
+			black++
+		}
+	}
+	rec.Luma = float64(sum) / float64(len(pix))
+	rec.BlackRatio = float64(black) / float64(len(pix))
+	return nil
+}
+
+// Signature sizes for shot detection.
+const (
+	histY, histC = 32, 16
+	gridW, gridH = 32, 18
+)
+
+// shotsAnalyzer computes each frame's signature; boundaries are found in
+// Reduce over the whole sequence, so no state crosses frames here.
+type shotsAnalyzer struct{ grid gocv.Mat }
+
+func newShotsAnalyzer() *shotsAnalyzer { return &shotsAnalyzer{grid: gocv.NewMat()} }
+
+func (a *shotsAnalyzer) Name() string { return Shots }
+func (a *shotsAnalyzer) Reset()       {}
+func (a *shotsAnalyzer) Close() error { return a.grid.Close() }
+func (a *shotsAnalyzer) Process(f *Frame, rec *FrameRecord) error {
+	rec.Hist = make([]uint16, 0, histY+2*histC)
+	add := func(m gocv.Mat, bins int) error {
+		pix, err := m.DataPtrUint8()
+		if err != nil {
+			return err
+		}
+		h := make([]int, bins)
+		shift := 0
+		for (256 >> shift) > bins {
+			shift++
+		}
+		for _, v := range pix {
+			h[int(v)>>shift]++
+		}
+		for _, c := range h {
+			rec.Hist = append(rec.Hist, uint16((c*65535+len(pix)/2)/len(pix)))
+		}
+		return nil
+	}
+	if err := add(f.Gray, histY); err != nil {
+		return err
+	}
+	if f.Chroma {
+		if err := add(f.U, histC); err != nil {
+			return err
+		}
+		if err := add(f.V, histC); err != nil {
+			return err
+		}
+	}
+	gocv.Resize(f.Gray, &a.grid, image.Pt(gridW, gridH), 0, 0, gocv.InterpolationArea)
+	g, err := a.grid.DataPtrUint8()
+	if err != nil {
+		return err
+	}
+	rec.Grid = append([]byte(nil), g...)
+	return nil
+}
+
+// freezeAnalyzer measures the mean absolute difference to the previous frame.
+type freezeAnalyzer struct {
+	prev, diff gocv.Mat
+	have       bool
+}
+
+func newFreezeAnalyzer() *freezeAnalyzer {
+	return &freezeAnalyzer{prev: gocv.NewMat(), diff: gocv.NewMat()}
+}
+
+func (a *freezeAnalyzer) Name() string { return Freeze }
+func (a *freezeAnalyzer) Reset()       { a.have = false }
+func (a *freezeAnalyzer) Close() error {
+	a.prev.Close()
+	return a.diff.Close()
+}
+func (a *freezeAnalyzer) Process(f *Frame, rec *FrameRecord) error {
+	rec.Diff = -1
+	if a.have {
+		gocv.AbsDiff(f.Gray, a.prev, &a.diff)
+		// freezedetect divides the SAD by the sample count and 1<<bitdepth.
+		rec.Diff = a.diff.Mean().Val1 / 256
+	}
+	f.Gray.CopyTo(&a.prev)
+	a.have = true
+	return nil
+}
+
+// sharpnessAnalyzer computes the variance of the Laplacian of Gray.
+type sharpnessAnalyzer struct{ lap, mean, std gocv.Mat }
+
+func newSharpnessAnalyzer() *sharpnessAnalyzer {
+	return &sharpnessAnalyzer{lap: gocv.NewMat(), mean: gocv.NewMat(), std: gocv.NewMat()}
+}
+
+func (a *sharpnessAnalyzer) Name() string { return Sharpness }
+func (a *sharpnessAnalyzer) Reset()       {}
+func (a *sharpnessAnalyzer) Close() error {
+	a.lap.Close()
+	a.mean.Close()
+	return a.std.Close()
+}
+func (a *sharpnessAnalyzer) Process(f *Frame, rec *FrameRecord) error {
+	gocv.Laplacian(f.Gray, &a.lap, gocv.MatTypeCV16S, 1, 1, 0, gocv.BorderReplicate)
+	gocv.MeanStdDev(a.lap, &a.mean, &a.std)
+	sd := a.std.GetDoubleAt(0, 0)
+	rec.Sharpness = sd * sd
+	return nil
+}
+
+// cropAnalyzer finds the non-black area of the full-resolution luma, the
+// way cropdetect does: a border row or column is black when its mean luma
+// is at or under the limit.
+type cropAnalyzer struct {
+	limit      float64
+	rows, cols gocv.Mat
+}
+
+func newCropAnalyzer(limit float64) *cropAnalyzer {
+	return &cropAnalyzer{limit: limit, rows: gocv.NewMat(), cols: gocv.NewMat()}
+}
+
+func (a *cropAnalyzer) Name() string { return Crop }
+func (a *cropAnalyzer) Reset()       {}
+func (a *cropAnalyzer) Close() error {
+	a.rows.Close()
+	return a.cols.Close()
+}
+func (a *cropAnalyzer) Process(f *Frame, rec *FrameRecord) error {
+	gocv.Reduce(f.Luma, &a.rows, 1, gocv.ReduceAvg, gocv.MatTypeCV32F) // H×1: mean of each row
+	gocv.Reduce(f.Luma, &a.cols, 0, gocv.ReduceAvg, gocv.MatTypeCV32F) // 1×W: mean of each column
+	rows, err := a.rows.DataPtrFloat32()
+	if err != nil {
+		return err
+	}
+	cols, err := a.cols.DataPtrFloat32()
+	if err != nil {
+		return err
+	}
+	top, bottom, ok := span(rows, a.limit)
+	if !ok {
+		return nil // black frame: no crop information
+	}
+	left, right, _ := span(cols, a.limit)
+	rec.Crop = &Rect{X: left, Y: top, W: right - left, H: bottom - top}
+	return nil
+}
+
+// span returns the first and one past the last index whose value exceeds limit.
+func span(v []float32, limit float64) (lo, hi int, ok bool) {
+	lo, hi = -1, -1
+	for i, x := range v {
+		if float64(x) > limit {
+			if lo < 0 {
+				lo = i
+			}
+			hi = i + 1
+		}
+	}
+	return lo, hi, lo >= 0
+}
+
+// sitiAnalyzer computes ITU-T P.910 spatial and temporal information on the
+// full-resolution luma: SI is the standard deviation of the Sobel gradient
+// magnitude, TI that of the difference to the previous frame, both over the
+// picture without its one-pixel border (where the Sobel filter is undefined).
+type sitiAnalyzer struct {
+	f32, prev, gx, gy, mag, diff, mean, std gocv.Mat
+	have                                    bool
+}
+
+func newSITIAnalyzer() *sitiAnalyzer {
+	return &sitiAnalyzer{f32: gocv.NewMat(), prev: gocv.NewMat(), gx: gocv.NewMat(), gy: gocv.NewMat(),
+		mag: gocv.NewMat(), diff: gocv.NewMat(), mean: gocv.NewMat(), std: gocv.NewMat()}
+}
+
+func (a *sitiAnalyzer) Name() string { return SITI }
+func (a *sitiAnalyzer) Reset()       { a.have = false }
+func (a *sitiAnalyzer) Close() error {
+	for _, m := range []*gocv.Mat{&a.f32, &a.prev, &a.gx, &a.gy, &a.mag, &a.diff, &a.mean, &a.std} {
+		m.Close()
+	}
+	return nil
+}
+
+func (a *sitiAnalyzer) stddev(m gocv.Mat) float64 {
+	inner := m
+	if m.Rows() > 2 && m.Cols() > 2 {
+		inner = m.Region(image.Rect(1, 1, m.Cols()-1, m.Rows()-1))
+		defer inner.Close()
+	}
+	gocv.MeanStdDev(inner, &a.mean, &a.std)
+	return a.std.GetDoubleAt(0, 0)
+}
+
+func (a *sitiAnalyzer) Process(f *Frame, rec *FrameRecord) error {
+	f.Luma.ConvertTo(&a.f32, gocv.MatTypeCV32F)
+	gocv.Sobel(a.f32, &a.gx, gocv.MatTypeCV32F, 1, 0, 3, 1, 0, gocv.BorderReplicate)
+	gocv.Sobel(a.f32, &a.gy, gocv.MatTypeCV32F, 0, 1, 3, 1, 0, gocv.BorderReplicate)
+	gocv.Magnitude(a.gx, a.gy, &a.mag)
+	rec.SI = a.stddev(a.mag)
+	if a.have {
+		gocv.Subtract(a.f32, a.prev, &a.diff)
+		rec.TI = a.stddev(a.diff)
+	}
+	a.f32, a.prev = a.prev, a.f32
+	a.have = true
+	return nil
+}
+
+// facesAnalyzer counts frontal faces with a Haar cascade on every n-th frame.
+type facesAnalyzer struct {
+	every int
+	cc    gocv.CascadeClassifier
+}
+
+func newFacesAnalyzer(c Config) (Analyzer, error) {
+	if _, err := os.Stat(c.Cascade); err != nil {
+		return nil, fmt.Errorf("archer: %s: %w (install opencv-data or set the cascade path): %v", c.Cascade, ErrCascadeNotFound, err)
+	}
+	cc := gocv.NewCascadeClassifier()
+	if !cc.Load(c.Cascade) {
+		cc.Close()
+		return nil, fmt.Errorf("archer: %s: %w (not a Haar cascade OpenCV can load)", c.Cascade, ErrCascadeNotFound)
+	}
+	return &facesAnalyzer{every: c.FaceEvery, cc: cc}, nil
+}
+
+func (a *facesAnalyzer) Name() string { return Faces }
+func (a *facesAnalyzer) Reset()       {}
+func (a *facesAnalyzer) Close() error { return a.cc.Close() }
+func (a *facesAnalyzer) Process(f *Frame, rec *FrameRecord) error {
+	rec.Faces = -1
+	if f.Index%int64(a.every) != 0 {
+		return nil
+	}
+	found := a.cc.DetectMultiScaleWithParams(f.Gray, 1.1, 4, 0, image.Pt(20, 20), image.Pt(0, 0))
+	rec.Faces = len(found)
+	return nil
+}

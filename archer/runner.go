@@ -1,0 +1,332 @@
+package archer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/reelmedia/reel/media"
+)
+
+// Overlap is how many frames before a chunk's first frame its reader must
+// also deliver: the cross-edge analyzers (freeze's frame difference, SI/TI's
+// temporal information) compare each frame with the previous one. Signatures
+// for shot detection are per frame, and the window logic that turns them into
+// cuts, fades and dissolves runs in Reduce over the merged sequence, so it
+// needs no overlap at all. A context frame is analysed but not recorded.
+const Overlap = 1
+
+// Partial is the result of analysing one chunk [Start, End): the map step.
+// It is JSON-serialisable, so a chunk can be analysed by one process (a
+// Temporal activity) and reduced by another.
+type Partial struct {
+	Start     int64         `json:"start"`
+	End       int64         `json:"end"`
+	Width     int           `json:"width"`  // source size
+	Height    int           `json:"height"` // source size
+	Analyzers []string      `json:"analyzers"`
+	Frames    []FrameRecord `json:"frames"`
+}
+
+// ChunkSpan is a frame range [Start, End) of a source.
+type ChunkSpan struct {
+	Index int   `json:"index"`
+	Start int64 `json:"start"`
+	End   int64 `json:"end"`
+	// AtCut says the chunk starts on a shot boundary (PlanChunks).
+	AtCut bool `json:"at_cut,omitempty"`
+}
+
+// Frames is the number of frames in the span.
+func (s ChunkSpan) Frames() int64 { return s.End - s.Start }
+
+// Source opens frame ranges of one video, for example encode.OpenFrames
+// over a file. A reader that implements io.Closer is closed after use. The
+// frames it yields must carry their source indices (media.Frame.Index).
+type Source interface {
+	OpenRange(ctx context.Context, start, end int64) (media.FrameReader, error)
+}
+
+// SourceFunc adapts a function to Source.
+type SourceFunc func(ctx context.Context, start, end int64) (media.FrameReader, error)
+
+// OpenRange calls f.
+func (f SourceFunc) OpenRange(ctx context.Context, start, end int64) (media.FrameReader, error) {
+	return f(ctx, start, end)
+}
+
+// Runner analyses chunks with a pool of workers, each with its own
+// analyzer instances (gocv Mats are never shared between goroutines).
+// It is safe for concurrent use; Close it when done.
+type Runner struct {
+	cfg  Config
+	pool chan *worker // idle workers; at most cfg.Threads exist
+	mu   sync.Mutex
+	made int
+	all  []*worker
+}
+
+// worker is one goroutine's set of analyzers and buffers.
+type worker struct {
+	prep      *preparer
+	analyzers []Analyzer
+}
+
+func (w *worker) Close() error {
+	var errs []error
+	for _, a := range w.analyzers {
+		errs = append(errs, a.Close())
+	}
+	errs = append(errs, w.prep.Close())
+	return errors.Join(errs...)
+}
+
+// New checks cfg (applying defaults) and returns a Runner. With the faces
+// analyzer it loads the cascade once up front, so a missing cascade file
+// fails here with ErrCascadeNotFound.
+func New(cfg Config) (*Runner, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	r := &Runner{cfg: c, pool: make(chan *worker, c.Threads), made: 1}
+	w, err := r.newWorker()
+	if err != nil {
+		return nil, err
+	}
+	r.pool <- w
+	return r, nil
+}
+
+// Config returns the effective configuration (defaults applied).
+func (r *Runner) Config() Config { return r.cfg }
+
+func (r *Runner) newWorker() (*worker, error) {
+	w := &worker{prep: newPreparer(r.cfg.AnalysisHeight)}
+	w.analyzers = append(w.analyzers, &baseAnalyzer{level: r.cfg.blackLevel()})
+	for _, name := range r.cfg.Analyzers {
+		f, ok := factories[name]
+		if !ok {
+			continue // no per-frame work (black uses base, thumbs uses others)
+		}
+		a, err := f(r.cfg)
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		w.analyzers = append(w.analyzers, a)
+	}
+	r.mu.Lock()
+	r.all = append(r.all, w)
+	r.mu.Unlock()
+	return w, nil
+}
+
+// acquire takes an idle worker, making one while fewer than Threads exist.
+func (r *Runner) acquire(ctx context.Context) (*worker, error) {
+	select {
+	case w := <-r.pool:
+		return w, nil
+	default:
+	}
+	r.mu.Lock()
+	if r.made < r.cfg.Threads {
+		r.made++ // reserved; undone if making it fails
+		r.mu.Unlock()
+		w, err := r.newWorker()
+		if err != nil {
+			r.mu.Lock()
+			r.made--
+			r.mu.Unlock()
+		}
+		return w, err
+	}
+	r.mu.Unlock()
+	select {
+	case w := <-r.pool:
+		return w, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (r *Runner) release(w *worker) { r.pool <- w }
+
+// Close releases every worker's native resources. The Runner must be idle.
+func (r *Runner) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	for _, w := range r.all {
+		errs = append(errs, w.Close())
+	}
+	r.all, r.made = nil, 0
+	return errors.Join(errs...)
+}
+
+// AnalyzeChunk reads frames from fr and analyses those in span. Frames
+// before span.Start are context (see Overlap): analysed, not recorded.
+// Reading stops at span.End; span.End <= 0 means until io.EOF. The returned
+// Partial covers the frames actually read, which may end before span.End
+// when the reader runs out. progress, when not nil, is called with the
+// number of frames recorded so far.
+func (r *Runner) AnalyzeChunk(ctx context.Context, fr media.FrameReader, span ChunkSpan, progress func(n int64)) (*Partial, error) {
+	if span.End > 0 && span.End <= span.Start || span.Start < 0 {
+		return nil, fmt.Errorf("archer: chunk [%d,%d): %w", span.Start, span.End, ErrEmptyRange)
+	}
+	w, err := r.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer r.release(w)
+	return r.analyze(ctx, w, fr, span, progress)
+}
+
+func (r *Runner) analyze(ctx context.Context, w *worker, fr media.FrameReader, span ChunkSpan, progress func(n int64)) (*Partial, error) {
+	w.prep.reset()
+	for _, a := range w.analyzers {
+		a.Reset()
+	}
+	p := &Partial{Start: span.Start, End: span.Start, Analyzers: r.cfg.Analyzers}
+	if span.End > 0 {
+		p.Frames = make([]FrameRecord, 0, span.End-span.Start)
+	}
+	last := int64(-1)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		mf, err := fr.ReadFrame(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("archer: reading frame after %d: %w", last, err)
+		}
+		if span.End > 0 && mf.Index >= span.End {
+			break
+		}
+		if last >= 0 && mf.Index != last+1 {
+			return nil, fmt.Errorf("archer: frame index jumps from %d to %d: %w", last, mf.Index, ErrInvalidInput)
+		}
+		last = mf.Index
+		if mf.Index < span.Start-Overlap {
+			continue // pre-roll the reader delivered; nothing needs it
+		}
+		f, err := w.prep.prepare(mf)
+		if err != nil {
+			return nil, fmt.Errorf("archer: %w", err)
+		}
+		var rec FrameRecord
+		rec.Index, rec.PTS = mf.Index, mf.PTS
+		for _, a := range w.analyzers {
+			if err := a.Process(f, &rec); err != nil {
+				return nil, fmt.Errorf("archer: %s on frame %d: %w", a.Name(), mf.Index, err)
+			}
+		}
+		if mf.Index < span.Start {
+			continue // context frame
+		}
+		if len(p.Frames) == 0 {
+			if mf.Index != span.Start {
+				return nil, fmt.Errorf("archer: chunk [%d,%d) starts at frame %d: %w", span.Start, span.End, mf.Index, ErrInvalidInput)
+			}
+			p.Width, p.Height = mf.Width, mf.Height
+		}
+		p.Frames = append(p.Frames, rec)
+		p.End = mf.Index + 1
+		if progress != nil {
+			progress(int64(len(p.Frames)))
+		}
+	}
+	if len(p.Frames) == 0 {
+		return nil, fmt.Errorf("archer: chunk [%d,%d): no frames: %w", span.Start, span.End, ErrEmptyRange)
+	}
+	return p, nil
+}
+
+// RunOptions says what Run analyses.
+type RunOptions struct {
+	// Start and End select the frames [Start, End) of the source; End is
+	// required (the frame count, e.g. from encode.Probe).
+	Start, End int64
+	// FPS is the frame rate, for durations in seconds.
+	FPS float64
+	// Name is the source's name, copied into the Analysis.
+	Name string
+	// Progress, when not nil, is called from worker goroutines with the
+	// total number of frames analysed so far.
+	Progress func(done int64)
+}
+
+// Run analyses frames [Start, End) of src: it splits the range into chunks
+// of Config.ChunkFrames, analyses up to Config.Threads chunks at once (each
+// worker opens its own reader from one frame before its chunk, see Overlap),
+// reduces the partials into one Analysis and, with the thumbs analyzer,
+// extracts a thumbnail per shot. The result does not depend on Threads or
+// ChunkFrames.
+func (r *Runner) Run(ctx context.Context, src Source, opt RunOptions) (*Analysis, error) {
+	if opt.End <= opt.Start || opt.Start < 0 {
+		return nil, fmt.Errorf("archer: %s: frames [%d,%d): %w", opt.Name, opt.Start, opt.End, ErrEmptyRange)
+	}
+	if opt.FPS <= 0 {
+		return nil, fmt.Errorf("archer: %s: frame rate %g: %w", opt.Name, opt.FPS, ErrInvalidInput)
+	}
+	chunks := fixedChunks(opt.Start, opt.End, int64(r.cfg.ChunkFrames))
+	partials := make([]*Partial, len(chunks))
+	var done atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.cfg.Threads)
+	for i, c := range chunks {
+		g.Go(func() error {
+			from := max(opt.Start, c.Start-Overlap)
+			fr, err := src.OpenRange(gctx, from, c.End)
+			if err != nil {
+				return fmt.Errorf("archer: %s: opening frames [%d,%d): %w", opt.Name, from, c.End, err)
+			}
+			if cl, ok := fr.(io.Closer); ok {
+				defer cl.Close()
+			}
+			var prev int64
+			p, err := r.AnalyzeChunk(gctx, fr, c, func(n int64) {
+				if opt.Progress != nil {
+					opt.Progress(done.Add(n - prev))
+				}
+				prev = n
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", opt.Name, err)
+			}
+			partials[i] = p
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	a, err := Reduce(r.cfg, opt.FPS, partials)
+	if err != nil {
+		return nil, fmt.Errorf("archer: %s: %w", opt.Name, err)
+	}
+	a.Source = opt.Name
+	if r.cfg.has(Thumbs) {
+		if err := r.ExtractThumbnails(ctx, src, a); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// fixedChunks splits [start, end) into chunks of n frames.
+func fixedChunks(start, end, n int64) []ChunkSpan {
+	var out []ChunkSpan
+	for s := start; s < end; s += n {
+		out = append(out, ChunkSpan{Index: len(out), Start: s, End: min(end, s+n)})
+	}
+	return out
+}
