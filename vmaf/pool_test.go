@@ -23,7 +23,7 @@ func TestPool(t *testing.T) {
 		// 11 values 0..100 step 10: p10 sits exactly on rank 1 (10); p5 halfway → 5.
 		{"ramp", []float64{50, 0, 10, 20, 30, 40, 60, 70, 80, 90, 100}, Pooled{Min: 0, Max: 100, Mean: 50,
 			HarmonicMean: 11/(1+1.0/11+1.0/21+1.0/31+1.0/41+1.0/51+1.0/61+1.0/71+1.0/81+1.0/91+1.0/101) - 1,
-			P1: 1, P5: 5, P10: 10, Low1: 0}},
+			P1:           1, P5: 5, P10: 10, Low1: 0}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
