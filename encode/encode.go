@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"os"
+	"sync"
 
 	"github.com/asticode/go-astiav"
 
@@ -228,6 +230,9 @@ func contains(list []string, s string) bool {
 
 // openEncoder configures and opens the encoder and adds the output stream.
 func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
+	if e.cd.name == "svtav1" {
+		quietSVT()
+	}
 	enc := astiav.AllocCodecContext(e.codec)
 	e.enc = enc
 	enc.SetWidth(w)
@@ -389,4 +394,17 @@ func (e *videoEnc) flush() error {
 		return newErr(e.op, e.name, ErrUnsupportedCodec, err, "flushing the encoder")
 	}
 	return e.drain()
+}
+
+var svtOnce sync.Once
+
+// quietSVT stops SVT-AV1 from printing its banner and configuration to
+// stderr for every encoder it opens; SVT reads its log level only from the
+// environment. An explicit SVT_LOG wins.
+func quietSVT() {
+	svtOnce.Do(func() {
+		if os.Getenv("SVT_LOG") == "" {
+			os.Setenv("SVT_LOG", "1")
+		}
+	})
 }

@@ -3,6 +3,7 @@ package encode
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,4 +84,25 @@ func ffprobeFrames(tb testing.TB, path string) int {
 	}
 	tb.Fatalf("ffprobe %s: unexpected output %q", path, out)
 	return 0
+}
+
+// ffprobeField returns one ffprobe -show_entries value of path's first video
+// stream or the format.
+func ffprobeField(tb testing.TB, path, entry string) string {
+	tb.Helper()
+	args := []string{"-v", "error", "-show_entries", entry, "-of", "default=nw=1:nk=1", path}
+	if strings.HasPrefix(entry, "stream=") {
+		args = append([]string{"-select_streams", "v:0"}, args...)
+	}
+	out, err := exec.Command("ffprobe", args...).CombinedOutput()
+	if err != nil {
+		tb.Fatalf("ffprobe %s: %v\n%s", path, err, out)
+	}
+	return strings.TrimSpace(strings.Split(string(out), "\n")[0])
+}
+
+func atof(s string) float64 {
+	var f float64
+	fmt.Sscan(s, &f)
+	return f
 }
