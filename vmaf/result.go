@@ -27,4 +27,12 @@ type Result struct {
 	Frames    []FrameScore       `json:"frames"`
 	Pooled    map[string]Pooled  `json:"pooled_metrics"`
 	Aggregate map[string]float64 `json:"aggregate_metrics"`
+
+	// Width and Height are the scored frame size (libvmaf's XML writes
+	// them as params); 0 when unknown.
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+	// FPS is how fast the frames were scored, in frames per second, as
+	// libvmaf's reports give it ("fps"); 0 when unknown.
+	FPS float64 `json:"fps,omitempty"`
 }
