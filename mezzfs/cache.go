@@ -83,6 +83,13 @@ func (c *Cache) BlockSize() int64 { return c.blockSize }
 // MemoryBytes is the in-memory budget (negative: no memory cache).
 func (c *Cache) MemoryBytes() int64 { return c.max }
 
+// MemoryUsed is the bytes held by the in-memory LRU now.
+func (c *Cache) MemoryUsed() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.used
+}
+
 // Stats returns the counters of every Object using this cache.
 func (c *Cache) Stats() Stats { return c.st.snapshot() }
 

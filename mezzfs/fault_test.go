@@ -42,6 +42,8 @@ type faultProxy struct {
 	gets    atomic.Int64
 	faulted atomic.Int64
 	before  func(n int64) // runs before a GET is forwarded (e.g. to change the object)
+	mu      sync.Mutex
+	ranges  []string // Range headers of the GETs seen
 	URL     string
 }
 
@@ -64,6 +66,9 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := p.gets.Add(1)
+	p.mu.Lock()
+	p.ranges = append(p.ranges, r.Header.Get("Range"))
+	p.mu.Unlock()
 	if p.before != nil {
 		p.before(n)
 	}

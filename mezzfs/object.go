@@ -2,6 +2,7 @@ package mezzfs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -228,6 +229,11 @@ func (o *Object) block(ctx context.Context, idx, s, e int64, prefetch bool) ([]b
 			return nil, false, fmt.Errorf("mezzfs: %s: %w", o.inf.URL, ctx.Err())
 		}
 		if cl.err != nil {
+			if errors.Is(cl.err, context.Canceled) && ctx.Err() == nil {
+				// The fetch belonged to a reader that went away (a closed
+				// Object sharing the cache); fetch it ourselves.
+				return o.block(ctx, idx, s, e, prefetch)
+			}
 			return nil, false, cl.err
 		}
 		return cl.data[s-cl.start : e-cl.start], false, nil
