@@ -30,6 +30,9 @@ const (
 	fadeMinRamp  = 3   // frames of luma ramp that make a fade
 	blendMaxErr  = 0.30
 	blendMaxStep = 0.5 // no step may carry more than this share of a dissolve
+	// dissolveMinHist is the share of GradualThreshold the histograms of a
+	// dissolve's ends must differ by.
+	dissolveMinHist = 0.6
 )
 
 var dissolveLengths = []int{6, 10, 14, 20, 28, 40, 56}
@@ -108,12 +111,13 @@ func detectBoundaries(c Config, frames []FrameRecord, fps float64) []Boundary {
 				continue
 			}
 		}
+		// A flash: the picture after a short burst matches the one before
+		// it. Seen from the burst's first frame (i-1 matches i+k) or from
+		// the frame after it (i matches i-1-k).
 		flash := false
-		for k := 1; k <= flashFrames && i+k < n; k++ {
-			if sigDist(&frames[i-1], &frames[i+k]) < c.CutThreshold/2 {
-				flash = true
-				break
-			}
+		for k := 1; k <= flashFrames && !flash; k++ {
+			flash = i+k < n && sigDist(&frames[i-1], &frames[i+k]) < c.CutThreshold/2 ||
+				i-1-k >= 0 && sigDist(&frames[i-1-k], &frames[i]) < c.CutThreshold/2
 		}
 		if flash {
 			continue
@@ -150,7 +154,7 @@ func detectBoundaries(c Config, frames []FrameRecord, fps float64) []Boundary {
 			continue // hard cuts into and out of black: the cut detector has them
 		}
 		conf := min(1, float64(max(rampOut, rampIn))/float64(2*fadeMinRamp+2))
-		gradual = append(gradual, Boundary{Frame: idx((bs + be) / 2), Start: idx(out0), End: idx(in1 - 1) + 1, Kind: KindFade, Confidence: conf})
+		gradual = append(gradual, Boundary{Frame: idx((bs + be) / 2), Start: idx(out0), End: idx(in1-1) + 1, Kind: KindFade, Confidence: conf})
 	}
 
 	// Dissolves: windows whose inner frames are blends of the ends.
@@ -163,8 +167,10 @@ func detectBoundaries(c Config, frames []FrameRecord, fps float64) []Boundary {
 	for _, L := range dissolveLengths {
 		for s := 0; s+L < n; s++ {
 			e := s + L
+			// Both the picture and its histogram must change: motion moves
+			// the picture but keeps the histogram.
 			total := sigDist(&frames[s], &frames[e])
-			if total < c.GradualThreshold {
+			if total < c.GradualThreshold || histDist(frames[s].Hist, frames[e].Hist) < dissolveMinHist*c.GradualThreshold {
 				continue
 			}
 			ok := true
