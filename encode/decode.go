@@ -256,6 +256,10 @@ func (x *decoder) feed(ctx context.Context) error {
 			x.pkt.Unref()
 			continue
 		}
+		if err := x.d.checkPacket(x.op, x.pkt); err != nil {
+			x.pkt.Unref()
+			return err
+		}
 		err := x.dec.SendPacket(x.pkt)
 		x.pkt.Unref()
 		if err != nil && !errors.Is(err, astiav.ErrEagain) {

@@ -231,3 +231,14 @@ func (d *demuxer) readErr(ctx context.Context, op string, err error) error {
 	}
 	return newErr(op, d.name, ErrTruncated, err, "media data breaks off")
 }
+
+// checkPacket flags a packet that was cut off by the end of the file.
+func (d *demuxer) checkPacket(op string, pkt *astiav.Packet) error {
+	if pkt.Flags().Has(astiav.PacketFlagCorrupt) && pkt.Pos() >= 0 && d.size > 0 && pkt.Pos()+int64(pkt.Size()) >= d.size {
+		return newErr(op, d.name, ErrTruncated, nil, "the last packet is cut off at byte %d", d.size)
+	}
+	if pkt.Pos() >= 0 && d.size > 0 && pkt.Pos()+int64(pkt.Size()) > d.size {
+		return newErr(op, d.name, ErrTruncated, nil, "a packet at byte %d runs past the end of the file (%d bytes)", pkt.Pos(), d.size)
+	}
+	return nil
+}

@@ -215,6 +215,10 @@ func countFrames(ctx context.Context, d *demuxer, info *Info, keyframes bool) er
 			return d.readErr(ctx, "probe", err)
 		}
 		if pkt.StreamIndex() == vs.Index() {
+			if err := d.checkPacket("probe", pkt); err != nil {
+				pkt.Unref()
+				return err
+			}
 			t := pkt.Pts()
 			if t == astiav.NoPtsValue {
 				t = pkt.Dts()
@@ -247,30 +251,59 @@ func countFrames(ctx context.Context, d *demuxer, info *Info, keyframes bool) er
 	return nil
 }
 
-// checkTail seeks to the last keyframe and reads to the end.
+// checkTail seeks to the last keyframe and reads to the end: every packet
+// must lie inside the file and the frames from there must add up to the
+// frame count the container declares.
 func checkTail(ctx context.Context, d *demuxer, vs *astiav.Stream) error {
+	t0 := vs.StartTime()
+	if t0 == astiav.NoPtsValue {
+		t0 = 0
+	}
 	end := vs.Duration()
 	if end <= 0 {
 		end = astiav.RescaleQ(d.fc.Duration(), astiav.NewRational(1, astiav.TimeBase), vs.TimeBase())
 	}
-	if vs.StartTime() != astiav.NoPtsValue {
-		end += vs.StartTime()
-	}
-	if err := d.fc.SeekFrame(vs.Index(), end, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
+	fps := streamFPS(vs)
+	frameTb := astiav.NewRational(fps.Den(), fps.Num())
+	// aim at the last frame: a target past it lands at the end of the index
+	target := t0 + max(0, end-astiav.RescaleQ(1, frameTb, vs.TimeBase()))
+	if err := d.fc.SeekFrame(vs.Index(), target, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
 		return nil // not seekable: nothing cheap to check
 	}
 	pkt := astiav.AllocPacket()
 	defer pkt.Free()
-	for i := 0; ; i++ {
+	var (
+		first = astiav.NoPtsValue
+		n     int64
+	)
+	for n < 1_000_000 {
 		if err := d.fc.ReadFrame(pkt); err != nil {
 			if errors.Is(err, astiav.ErrEof) {
-				return nil
+				break
 			}
 			return d.readErr(ctx, "probe", err)
 		}
-		pkt.Unref()
-		if i > 100000 {
-			return nil
+		if pkt.StreamIndex() == vs.Index() {
+			if err := d.checkPacket("probe", pkt); err != nil {
+				pkt.Unref()
+				return err
+			}
+			if first == astiav.NoPtsValue || (pkt.Pts() != astiav.NoPtsValue && pkt.Pts() < first) {
+				first = pkt.Pts()
+			}
+			n++
 		}
+		pkt.Unref()
 	}
+	if n == 0 && vs.NbFrames() > 0 {
+		return newErr("probe", d.name, ErrTruncated, nil, "the container lists %d frames but the data of the last ones is missing", vs.NbFrames())
+	}
+	if first == astiav.NoPtsValue || vs.NbFrames() <= 0 {
+		return nil
+	}
+	k := astiav.RescaleQRnd(first-t0, vs.TimeBase(), frameTb, astiav.RoundingNearInf)
+	if k+n < vs.NbFrames() {
+		return newErr("probe", d.name, ErrTruncated, nil, "the container lists %d frames but the data ends after %d", vs.NbFrames(), k+n)
+	}
+	return nil
 }
