@@ -43,17 +43,17 @@ func List(ctx context.Context, client S3API, rawURL string) ([]Entry, error) {
 		}
 		err = filepath.WalkDir(loc.Path, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return classifyFile("file://"+p, err)
+				return classifyFile(fileURL(p), err)
 			}
 			if !d.Type().IsRegular() {
 				return nil
 			}
 			info, err := d.Info()
 			if err != nil {
-				return classifyFile("file://"+p, err)
+				return classifyFile(fileURL(p), err)
 			}
 			rel, _ := filepath.Rel(loc.Path, p)
-			out = append(out, Entry{Name: filepath.ToSlash(rel), URL: "file://" + p, Size: info.Size()})
+			out = append(out, Entry{Name: filepath.ToSlash(rel), URL: fileURL(p), Size: info.Size()})
 			return nil
 		})
 		if err != nil {
@@ -76,7 +76,7 @@ func List(ctx context.Context, client S3API, rawURL string) ([]Entry, error) {
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return nil, classifyS3("s3://"+loc.Bucket+"/"+prefix, err)
+				return nil, classifyS3(s3URL(loc.Bucket, prefix), err)
 			}
 			for _, o := range page.Contents {
 				key := aws.ToString(o.Key)
@@ -84,7 +84,7 @@ func List(ctx context.Context, client S3API, rawURL string) ([]Entry, error) {
 				if name == "" || strings.HasSuffix(name, "/") {
 					continue
 				}
-				out = append(out, Entry{Name: name, URL: "s3://" + loc.Bucket + "/" + key, Size: aws.ToInt64(o.Size)})
+				out = append(out, Entry{Name: name, URL: s3URL(loc.Bucket, key), Size: aws.ToInt64(o.Size)})
 			}
 		}
 	default:

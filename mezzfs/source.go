@@ -111,7 +111,7 @@ func ParseURL(raw string) (Location, error) {
 		if err != nil {
 			return Location{}, fmt.Errorf("mezzfs: %s: %w (%v)", raw, ErrInvalidURL, err)
 		}
-		return Location{Scheme: "file", Path: abs, URL: "file://" + abs}, nil
+		return Location{Scheme: "file", Path: abs, URL: fileURL(abs)}, nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -123,7 +123,7 @@ func ParseURL(raw string) (Location, error) {
 			return Location{}, fmt.Errorf("mezzfs: %s: %w (no bucket)", raw, ErrInvalidURL)
 		}
 		key := strings.TrimPrefix(u.Path, "/")
-		return Location{Scheme: "s3", Bucket: u.Host, Key: key, URL: "s3://" + u.Host + "/" + key}, nil
+		return Location{Scheme: "s3", Bucket: u.Host, Key: key, URL: s3URL(u.Host, key)}, nil
 	case "file":
 		if u.Host != "" && u.Host != "localhost" {
 			return Location{}, fmt.Errorf("mezzfs: %s: %w (file URL with a host)", raw, ErrInvalidURL)
@@ -132,7 +132,7 @@ func ParseURL(raw string) (Location, error) {
 			return Location{}, fmt.Errorf("mezzfs: %s: %w (no path)", raw, ErrInvalidURL)
 		}
 		p := filepath.Clean(u.Path)
-		return Location{Scheme: "file", Path: p, URL: "file://" + p}, nil
+		return Location{Scheme: "file", Path: p, URL: fileURL(p)}, nil
 	case "http", "https":
 		if u.Host == "" {
 			return Location{}, fmt.Errorf("mezzfs: %s: %w (no host)", raw, ErrInvalidURL)
@@ -141,6 +141,17 @@ func ParseURL(raw string) (Location, error) {
 	default:
 		return Location{}, fmt.Errorf("mezzfs: %s: %w (scheme %q; want s3, file, http or https)", raw, ErrInvalidURL, u.Scheme)
 	}
+}
+
+// fileURL is the file:// URL of an absolute path, escaped so that it
+// parses back to the same path.
+func fileURL(path string) string {
+	return (&url.URL{Scheme: "file", Path: path}).String()
+}
+
+// s3URL is the s3:// URL of a key, escaped likewise.
+func s3URL(bucket, key string) string {
+	return (&url.URL{Scheme: "s3", Host: bucket, Path: "/" + key}).String()
 }
 
 // Open pins the identity of the object at rawURL (ETag/version, or
