@@ -1,0 +1,259 @@
+package fusefs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/reelmedia/reel/mezzfs"
+)
+
+// File is one file of the mount.
+type File struct {
+	// Name is the path inside the mount, '/'-separated; parent
+	// directories are made as needed.
+	Name string
+	// Size in bytes, as listed (the opened Source's size wins once open).
+	Size int64
+	// Open returns the Source on the file's first open; the mount keeps
+	// it until unmount and closes it then if it is an io.Closer.
+	Open func(ctx context.Context) (mezzfs.Source, error)
+}
+
+// Options tune the mount. The zero value is what reel uses.
+type Options struct {
+	// FsName shows in /proc/mounts. Default: mezzfs.
+	FsName string
+	// MaxWrite is the largest read the kernel sends (max_read). Default: 1 MiB.
+	MaxWrite int
+	// Debug logs every FUSE request.
+	Debug bool
+}
+
+// Server is a mounted file system.
+type Server struct {
+	mountpoint string
+	srv        *fuse.Server
+	root       *dirNode
+	once       sync.Once
+	err        error
+}
+
+// Mount mounts files read-only at mountpoint and serves them until
+// Unmount (or an external fusermount3 -u).
+func Mount(mountpoint string, files []File, opts Options) (*Server, error) {
+	if opts.FsName == "" {
+		opts.FsName = "mezzfs"
+	}
+	if opts.MaxWrite <= 0 {
+		opts.MaxWrite = 1 << 20
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		clean := strings.Trim(f.Name, "/")
+		if clean == "" || seen[clean] || strings.Contains("/"+clean+"/", "/../") || strings.Contains("/"+clean+"/", "/./") {
+			return nil, fmt.Errorf("fusefs: %s: bad or duplicate file name %q", mountpoint, f.Name)
+		}
+		seen[clean] = true
+	}
+	root := &dirNode{files: files}
+	// The objects are immutable while mounted: let the kernel cache names,
+	// attributes and pages for long.
+	ttl := time.Hour
+	srv, err := fs.Mount(mountpoint, root, &fs.Options{
+		EntryTimeout: &ttl,
+		AttrTimeout:  &ttl,
+		MountOptions: fuse.MountOptions{
+			FsName:   opts.FsName,
+			Name:     "mezzfs",
+			Options:  []string{"ro"},
+			MaxWrite: opts.MaxWrite,
+			Debug:    opts.Debug,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fusefs: mount %s: %w", mountpoint, err)
+	}
+	return &Server{mountpoint: mountpoint, srv: srv, root: root}, nil
+}
+
+// Wait blocks until the file system is unmounted.
+func (s *Server) Wait() { s.srv.Wait() }
+
+// Unmount unmounts (retrying briefly while the mount is busy), waits for
+// the server to stop, and closes every opened Source.
+func (s *Server) Unmount() error {
+	s.once.Do(func() {
+		for i := 0; i < 50; i++ {
+			s.err = s.srv.Unmount()
+			if s.err == nil || !errors.Is(s.err, syscall.EBUSY) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if s.err != nil {
+			s.err = fmt.Errorf("fusefs: unmount %s: %w", s.mountpoint, s.err)
+			return
+		}
+		s.srv.Wait()
+		s.root.closeAll()
+	})
+	return s.err
+}
+
+// Unmount unmounts a mezzfs mount served by another process.
+func Unmount(mountpoint string) error {
+	out, err := exec.Command("fusermount3", "-u", mountpoint).CombinedOutput()
+	if err == nil {
+		return nil
+	}
+	if err2 := syscall.Unmount(mountpoint, 0); err2 == nil {
+		return nil
+	}
+	return fmt.Errorf("fusefs: unmount %s: %v: %s", mountpoint, err, strings.TrimSpace(string(out)))
+}
+
+// Errno maps a mezzfs error to the errno a FUSE caller sees.
+func Errno(err error) syscall.Errno {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, mezzfs.ErrNotFound):
+		return syscall.ENOENT
+	case errors.Is(err, mezzfs.ErrPermission):
+		return syscall.EACCES
+	case errors.Is(err, mezzfs.ErrObjectChanged):
+		return syscall.ESTALE
+	case errors.Is(err, context.Canceled):
+		return syscall.EINTR
+	case errors.Is(err, mezzfs.ErrTransient), errors.Is(err, context.DeadlineExceeded):
+		return syscall.ETIMEDOUT
+	case errors.Is(err, mezzfs.ErrInvalidURL), errors.Is(err, mezzfs.ErrNegativeOffset):
+		return syscall.EINVAL
+	}
+	return syscall.EIO
+}
+
+// dirNode is the root; it builds the whole tree when mounted.
+type dirNode struct {
+	fs.Inode
+	files []File
+
+	mu    sync.Mutex
+	nodes []*fileNode
+}
+
+var _ = (fs.NodeOnAdder)((*dirNode)(nil))
+
+func (d *dirNode) OnAdd(ctx context.Context) {
+	for _, f := range d.files {
+		parts := strings.Split(strings.Trim(f.Name, "/"), "/")
+		p := &d.Inode
+		for _, dir := range parts[:len(parts)-1] {
+			ch := p.GetChild(dir)
+			if ch == nil {
+				ch = p.NewPersistentInode(ctx, &fs.Inode{}, fs.StableAttr{Mode: syscall.S_IFDIR})
+				p.AddChild(dir, ch, false)
+			}
+			p = ch
+		}
+		n := &fileNode{file: f, size: f.Size}
+		d.nodes = append(d.nodes, n)
+		p.AddChild(parts[len(parts)-1], p.NewPersistentInode(ctx, n, fs.StableAttr{Mode: syscall.S_IFREG}), false)
+	}
+}
+
+func (d *dirNode) closeAll() {
+	for _, n := range d.nodes {
+		n.close()
+	}
+}
+
+// fileNode serves one Source, opened on first use.
+type fileNode struct {
+	fs.Inode
+	file File
+
+	mu   sync.Mutex
+	src  mezzfs.Source
+	size int64
+}
+
+var (
+	_ = (fs.NodeGetattrer)((*fileNode)(nil))
+	_ = (fs.NodeOpener)((*fileNode)(nil))
+	_ = (fs.NodeReader)((*fileNode)(nil))
+)
+
+func (n *fileNode) source(ctx context.Context) (mezzfs.Source, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.src != nil {
+		return n.src, nil
+	}
+	src, err := n.file.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n.src, n.size = src, src.Size()
+	return src, nil
+}
+
+func (n *fileNode) close() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if c, ok := n.src.(io.Closer); ok {
+		c.Close()
+	}
+	n.src = nil
+}
+
+func (n *fileNode) Getattr(ctx context.Context, fh fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out.Mode = 0o444
+	out.Size = uint64(max(n.size, 0))
+	out.Blksize = 1 << 20
+	out.Blocks = (out.Size + 511) / 512
+	return 0
+}
+
+func (n *fileNode) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND) != 0 {
+		return nil, 0, syscall.EROFS
+	}
+	if _, err := n.source(ctx); err != nil {
+		return nil, 0, Errno(err)
+	}
+	// The object is pinned (identity checked on every fetch), so pages the
+	// kernel already holds stay valid across opens.
+	return nil, fuse.FOPEN_KEEP_CACHE, 0
+}
+
+func (n *fileNode) Read(ctx context.Context, fh fs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	src, err := n.source(ctx)
+	if err != nil {
+		return nil, Errno(err)
+	}
+	var m int
+	if c, ok := src.(interface {
+		ReadAtContext(context.Context, []byte, int64) (int, error)
+	}); ok {
+		m, err = c.ReadAtContext(ctx, dest, off)
+	} else {
+		m, err = src.ReadAt(dest, off)
+	}
+	if err != nil && err != io.EOF {
+		return nil, Errno(err)
+	}
+	return fuse.ReadResultData(dest[:m]), 0
+}

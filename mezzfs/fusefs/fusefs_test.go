@@ -1,0 +1,179 @@
+package fusefs_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/reelmedia/reel/internal/s3test"
+	"github.com/reelmedia/reel/mezzfs"
+	"github.com/reelmedia/reel/mezzfs/fusefs"
+)
+
+// requireFUSE skips only where FUSE cannot work: no /dev/fuse or not root.
+func requireFUSE(t testing.TB) {
+	t.Helper()
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		t.Skip("no /dev/fuse")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("FUSE mounts here need root")
+	}
+}
+
+func randomData(n int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, 1))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+func mounted(mnt string) bool {
+	b, _ := os.ReadFile("/proc/mounts")
+	return strings.Contains(string(b), " "+mnt+" ")
+}
+
+func TestMountReadUnmount(t *testing.T) {
+	requireFUSE(t)
+	ctx := context.Background()
+	local := randomData(3<<20+5, 1)
+	remote := randomData(5<<20+17, 2)
+	dir := t.TempDir()
+	localPath := filepath.Join(dir, "local.bin")
+	os.WriteFile(localPath, local, 0o644)
+	srv := s3test.Start(t)
+	if err := srv.Put(ctx, "mezz/a/remote.bin", remote); err != nil {
+		t.Fatal(err)
+	}
+
+	cache, _ := mezzfs.NewCache(mezzfs.CacheConfig{BlockSize: 1 << 20})
+	cfg := mezzfs.Config{Cache: cache, S3: mezzfs.S3Config{Endpoint: srv.Endpoint, PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}}
+	client, err := mezzfs.NewS3Client(ctx, cfg.S3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := mezzfs.List(ctx, client, srv.URL("mezz/"))
+	if err != nil || len(entries) != 1 || entries[0].Name != "a/remote.bin" || entries[0].Size != int64(len(remote)) {
+		t.Fatalf("List = %+v, %v", entries, err)
+	}
+	opener := func(url string) func(context.Context) (mezzfs.Source, error) {
+		return func(ctx context.Context) (mezzfs.Source, error) { return mezzfs.Open(ctx, url, cfg) }
+	}
+	files := []fusefs.File{
+		{Name: "local.bin", Size: int64(len(local)), Open: opener(localPath)},
+		{Name: entries[0].Name, Size: entries[0].Size, Open: opener(entries[0].URL)},
+		{Name: "gone.bin", Size: 10, Open: opener(srv.URL("missing.bin"))},
+	}
+	mnt := t.TempDir()
+	fsrv, err := fusefs.Mount(mnt, files, fusefs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsrv.Unmount()
+	if !mounted(mnt) {
+		t.Fatal("not in /proc/mounts")
+	}
+
+	for name, want := range map[string][]byte{"local.bin": local, "a/remote.bin": remote} {
+		got, err := os.ReadFile(filepath.Join(mnt, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sha256.Sum256(got) != sha256.Sum256(want) {
+			t.Fatalf("%s: sha256 through FUSE differs", name)
+		}
+		// pread at an odd offset.
+		f, _ := os.Open(filepath.Join(mnt, name))
+		p := make([]byte, 4096)
+		if n, err := f.ReadAt(p, 1_000_001); err != nil || !bytes.Equal(p[:n], want[1_000_001:1_000_001+4096]) {
+			t.Fatalf("%s: pread: %v", name, err)
+		}
+		f.Close()
+	}
+	var names []string
+	filepath.WalkDir(mnt, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(mnt, p)
+			names = append(names, rel)
+		}
+		return nil
+	})
+	sort.Strings(names)
+	if fmt.Sprint(names) != "[a/remote.bin gone.bin local.bin]" {
+		t.Fatalf("listing %v", names)
+	}
+	if err := os.WriteFile(filepath.Join(mnt, "local.bin"), []byte("x"), 0o644); !errors.Is(err, syscall.EROFS) && !errors.Is(err, syscall.EACCES) {
+		t.Fatalf("write: %v, want EROFS", err)
+	}
+	if _, err := os.ReadFile(filepath.Join(mnt, "gone.bin")); !errors.Is(err, syscall.ENOENT) {
+		t.Fatalf("object missing behind a listed name: %v, want ENOENT", err)
+	}
+	if err := fsrv.Unmount(); err != nil {
+		t.Fatal(err)
+	}
+	if mounted(mnt) {
+		t.Fatal("still mounted after Unmount")
+	}
+}
+
+func TestExternalUnmount(t *testing.T) {
+	requireFUSE(t)
+	mnt := t.TempDir()
+	data := []byte("hello")
+	fsrv, err := fusefs.Mount(mnt, []fusefs.File{{Name: "x", Size: 5, Open: func(context.Context) (mezzfs.Source, error) {
+		return bytes.NewReader(data), nil
+	}}}, fusefs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fusefs.Unmount(mnt); err != nil {
+		t.Fatal(err)
+	}
+	fsrv.Wait() // returns once the kernel has let go
+	if mounted(mnt) {
+		t.Fatal("still mounted")
+	}
+}
+
+func TestMountRejectsBadNames(t *testing.T) {
+	for _, name := range []string{"", "/", "a/../b", "dup", "./x"} {
+		files := []fusefs.File{{Name: name}}
+		if name == "dup" {
+			files = append(files, fusefs.File{Name: "dup"})
+		}
+		if _, err := fusefs.Mount(t.TempDir(), files, fusefs.Options{}); err == nil {
+			t.Errorf("name %q accepted", name)
+		}
+	}
+}
+
+func TestErrno(t *testing.T) {
+	wrap := func(e error) error { return fmt.Errorf("mezzfs: s3://b/k: %w", e) }
+	for _, tc := range []struct {
+		err  error
+		want syscall.Errno
+	}{
+		{nil, 0},
+		{wrap(mezzfs.ErrNotFound), syscall.ENOENT},
+		{wrap(mezzfs.ErrPermission), syscall.EACCES},
+		{wrap(mezzfs.ErrObjectChanged), syscall.ESTALE},
+		{wrap(mezzfs.ErrTransient), syscall.ETIMEDOUT},
+		{wrap(context.Canceled), syscall.EINTR},
+		{errors.New("other"), syscall.EIO},
+	} {
+		if got := fusefs.Errno(tc.err); got != tc.want {
+			t.Errorf("Errno(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
