@@ -1,0 +1,320 @@
+package workflows
+
+// Job is the input of EncodeWorkflow: what to encode, into which
+// renditions, how to cut it, how good every chunk must be, and where the
+// results go. Only URLs and numbers travel through Temporal, never media.
+type Job struct {
+	// Source is the mezzanine: a local path, file:///path, s3://bucket/key or
+	// http(s):// URL, read through mezzfs by byte ranges.
+	Source string `json:"source"`
+	// Output is the store URL (file:///dir or s3://bucket/prefix) that gets one
+	// file per rendition (<name>.mp4) and report.json.
+	Output string `json:"output"`
+	// Work is the store URL for intermediates (encoded chunks and their metric
+	// sidecars), under <Work>/<job ID>/. Default: <Output>/.work.
+	Work string `json:"work,omitempty"`
+
+	Renditions []Rendition    `json:"renditions"`
+	Chunking   ChunkPolicy    `json:"chunking"`
+	Quality    QualityPolicy  `json:"quality"`
+	Audio      AudioPolicy    `json:"audio"`
+	Limits     Limits         `json:"limits"`
+	Timeouts   ActivityTiming `json:"timeouts"`
+
+	// KeepIntermediates leaves the chunks under Work after a successful job
+	// (they are always removed when the job is cancelled).
+	KeepIntermediates bool `json:"keep_intermediates,omitempty"`
+}
+
+// Rendition is one output of the ladder.
+type Rendition struct {
+	// Name identifies the rendition in keys, reports and the output file name.
+	Name string `json:"name"`
+	// Width and Height of the output; 0 keeps the source's (one 0 keeps aspect).
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+	// Codec is the FFmpeg encoder name (libx264, libx265, libsvtav1, ...).
+	Codec string `json:"codec"`
+	// CRF selects constant-quality mode; the quality gate lowers it on retry.
+	CRF int `json:"crf,omitempty"`
+	// Bitrate in bits per second selects rate-controlled mode when CRF is 0;
+	// the quality gate raises it on retry.
+	Bitrate int64 `json:"bitrate,omitempty"`
+	// Preset is the encoder's speed preset (e.g. medium).
+	Preset string `json:"preset,omitempty"`
+	// PixFmt of the output (e.g. yuv420p). Empty keeps the encoder's default.
+	PixFmt string `json:"pix_fmt,omitempty"`
+	// GOP is the maximum keyframe interval in frames; 0 lets the encoder choose.
+	GOP int `json:"gop,omitempty"`
+	// Threads per encode; 0 lets FFmpeg choose.
+	Threads int `json:"threads,omitempty"`
+}
+
+// Chunking modes.
+const (
+	// ChunkFixed cuts chunks of about TargetSeconds at source keyframes.
+	ChunkFixed = "fixed"
+	// ChunkShots cuts at shot boundaries found by archer (needs the analyze
+	// activities on the worker).
+	ChunkShots = "shots"
+)
+
+// ChunkPolicy says how the source is cut into independently encoded chunks.
+type ChunkPolicy struct {
+	// Mode is ChunkFixed (default) or ChunkShots.
+	Mode string `json:"mode,omitempty"`
+	// TargetSeconds is the wanted chunk length. Default: 4.
+	TargetSeconds float64 `json:"target_seconds,omitempty"`
+	// GOPAligned cuts only at source keyframes (when the source has an index
+	// of them), so every chunk starts decoding without reading back. Default
+	// (nil) true.
+	GOPAligned *bool `json:"gop_aligned,omitempty"`
+}
+
+// Metric names the quality gate and report can use.
+const (
+	MetricVMAF = "vmaf"
+	MetricPSNR = "psnr"
+)
+
+// QualityPolicy is the bar every chunk must clear before assembly.
+type QualityPolicy struct {
+	// MinVMAF is the lowest acceptable mean VMAF of a chunk; 0 disables the
+	// gate (chunks are still scored when Metrics asks for it).
+	MinVMAF float64 `json:"min_vmaf,omitempty"`
+	// MaxAttempts bounds the encodes of one chunk, first included. Default: 3.
+	MaxAttempts int `json:"max_attempts,omitempty"`
+	// CRFStep is how much the CRF drops on each re-encode. Default: 4.
+	CRFStep int `json:"crf_step,omitempty"`
+	// BitrateStep multiplies the bitrate on each re-encode of a bitrate-mode
+	// rendition. Default: 1.3.
+	BitrateStep float64 `json:"bitrate_step,omitempty"`
+	// Metrics to compute per chunk: "vmaf", "psnr". Default: both. An empty
+	// list with MinVMAF 0 still needs one value, so use []string{"none"} to
+	// skip scoring entirely.
+	Metrics []string `json:"metrics,omitempty"`
+	// Subsample scores every Nth frame only (1 = all). Default: 1.
+	Subsample int `json:"subsample,omitempty"`
+}
+
+// Audio modes.
+const (
+	// AudioCopy copies the source's first audio stream into each rendition.
+	AudioCopy = "copy"
+	// AudioNone writes video only.
+	AudioNone = "none"
+)
+
+// AudioPolicy says what each rendition carries besides video.
+type AudioPolicy struct {
+	// Mode is AudioCopy (default) or AudioNone.
+	Mode string `json:"mode,omitempty"`
+}
+
+// Limits bound how much of the cluster one job takes and how its history is
+// split.
+type Limits struct {
+	// MaxInFlight is the number of chunk encodes of this job running at once,
+	// over all renditions. Default: 64.
+	MaxInFlight int `json:"max_in_flight,omitempty"`
+	// BatchSize is the number of chunks one child workflow handles; it keeps
+	// every workflow history far below Temporal's limits. Default: 200.
+	BatchSize int `json:"batch_size,omitempty"`
+}
+
+// ActivityTiming tunes how fast a lost worker is noticed.
+type ActivityTiming struct {
+	// HeartbeatSeconds: an encode that reports no progress for this long is
+	// retried elsewhere. Default: 60.
+	HeartbeatSeconds float64 `json:"heartbeat_seconds,omitempty"`
+	// ChunkMinutes bounds one chunk encode and score. Default: 120.
+	ChunkMinutes float64 `json:"chunk_minutes,omitempty"`
+}
+
+// Chunk is a range of source frames [Start, End) encoded on its own.
+type Chunk struct {
+	Index int   `json:"index"`
+	Start int64 `json:"start"`
+	End   int64 `json:"end"`
+}
+
+// Frames is the chunk's length in frames.
+func (c Chunk) Frames() int64 { return c.End - c.Start }
+
+// SourceInfo is what the Probe activity learns about the source.
+type SourceInfo struct {
+	Width     int     `json:"width"`
+	Height    int     `json:"height"`
+	FrameRate float64 `json:"frame_rate"`
+	Frames    int64   `json:"frames"`
+	Duration  float64 `json:"duration_seconds"`
+	Codec     string  `json:"codec"`
+	PixFmt    string  `json:"pix_fmt"`
+	HasAudio  bool    `json:"has_audio"`
+	Size      int64   `json:"size"`
+	// Keyframes are the frame numbers of the source's keyframes, ascending.
+	Keyframes []int64 `json:"keyframes,omitempty"`
+}
+
+// ChunkTask is the input of the EncodeChunk activity.
+type ChunkTask struct {
+	Job       string    `json:"job"`
+	Source    string    `json:"source"`
+	Work      string    `json:"work"`
+	Rendition Rendition `json:"rendition"` // with this attempt's CRF or bitrate
+	Chunk     Chunk     `json:"chunk"`
+	Attempt   int       `json:"attempt"`
+	Metrics   []string  `json:"metrics,omitempty"`
+	Subsample int       `json:"subsample,omitempty"`
+	// SourceWidth and SourceHeight are the scoring resolution: the encoded
+	// chunk is scaled back to the source's size, as a viewer would see it.
+	SourceWidth  int `json:"source_width"`
+	SourceHeight int `json:"source_height"`
+}
+
+// ChunkResult is what one chunk attempt produced: a stored file and its
+// scores, never the media itself. It is also stored as the chunk's sidecar.
+type ChunkResult struct {
+	Index   int    `json:"index"`
+	Attempt int    `json:"attempt"`
+	CRF     int    `json:"crf,omitempty"`
+	Bitrate int64  `json:"bitrate,omitempty"`
+	Key     string `json:"key"`
+	Bytes   int64  `json:"bytes"`
+	SHA256  string `json:"sha256"`
+	Frames  int64  `json:"frames"`
+	// VMAF is the chunk's mean VMAF (0 when not computed); VMAFMin its worst frame.
+	VMAF    float64 `json:"vmaf,omitempty"`
+	VMAFMin float64 `json:"vmaf_min,omitempty"`
+	// PSNR is the mean luma PSNR in dB.
+	PSNR          float64 `json:"psnr_y,omitempty"`
+	EncodeSeconds float64 `json:"encode_seconds"`
+	ScoreSeconds  float64 `json:"score_seconds"`
+	// Worker identifies the process that encoded it (host/pid).
+	Worker string `json:"worker,omitempty"`
+	// Reused is true when a retried activity found this attempt already done.
+	Reused bool `json:"reused,omitempty"`
+}
+
+// BatchTask is the input of ChunkBatchWorkflow: some chunks of one rendition.
+type BatchTask struct {
+	Job          string         `json:"job"`
+	Source       string         `json:"source"`
+	Work         string         `json:"work"`
+	Rendition    Rendition      `json:"rendition"`
+	Chunks       []Chunk        `json:"chunks"`
+	Quality      QualityPolicy  `json:"quality"`
+	Window       int            `json:"window"`
+	SourceWidth  int            `json:"source_width"`
+	SourceHeight int            `json:"source_height"`
+	Timeouts     ActivityTiming `json:"timeouts"`
+}
+
+// ChunkOutcome is the gate's verdict on one chunk after all its attempts.
+type ChunkOutcome struct {
+	Index int `json:"index"`
+	// Final is the attempt that goes into the rendition: the first that
+	// passed, or the best-scoring one if none did.
+	Final ChunkResult `json:"final"`
+	// Attempts is how many encodes the chunk took; AttemptVMAF their scores.
+	Attempts    int       `json:"attempts"`
+	AttemptVMAF []float64 `json:"attempt_vmaf,omitempty"`
+	// Passed is false when no attempt reached the bar.
+	Passed bool `json:"passed"`
+}
+
+// BatchResult is ChunkBatchWorkflow's result, in chunk order.
+type BatchResult struct {
+	Rendition string         `json:"rendition"`
+	Chunks    []ChunkOutcome `json:"chunks"`
+}
+
+// AssembleTask is the input of the Assemble activity.
+type AssembleTask struct {
+	Job       string    `json:"job"`
+	Source    string    `json:"source"`
+	Work      string    `json:"work"`
+	Output    string    `json:"output"`
+	Rendition Rendition `json:"rendition"`
+	// ChunkKeys are the work-store keys of the final attempts, in order.
+	ChunkKeys    []string `json:"chunk_keys"`
+	ExpectFrames int64    `json:"expect_frames"`
+	Audio        string   `json:"audio"`
+}
+
+// AssembleResult describes one finished rendition.
+type AssembleResult struct {
+	Rendition string  `json:"rendition"`
+	URL       string  `json:"url"`
+	Key       string  `json:"key"`
+	Bytes     int64   `json:"bytes"`
+	SHA256    string  `json:"sha256"`
+	Frames    int64   `json:"frames"`
+	Duration  float64 `json:"duration_seconds"`
+	Bitrate   float64 `json:"bitrate_bps"`
+	HasAudio  bool    `json:"has_audio"`
+	Seconds   float64 `json:"assemble_seconds"`
+	Reused    bool    `json:"reused,omitempty"`
+}
+
+// ReportTask is the input of the WriteReport activity. Per-chunk metrics are
+// read back from the chunk sidecars, so this stays small for any job size.
+type ReportTask struct {
+	Job        string            `json:"job"`
+	Source     string            `json:"source"`
+	Info       SourceInfo        `json:"info"`
+	Work       string            `json:"work"`
+	Output     string            `json:"output"`
+	Quality    QualityPolicy     `json:"quality"`
+	Chunks     []Chunk           `json:"chunks"`
+	Renditions []RenditionRecord `json:"renditions"`
+	Timings    Timings           `json:"timings"`
+}
+
+// RenditionRecord is what the workflow knows about a rendition when it asks
+// for the report: the assembled file and which attempt of each chunk won.
+type RenditionRecord struct {
+	Rendition Rendition      `json:"rendition"`
+	Output    AssembleResult `json:"output"`
+	// Final and Tried hold, per chunk, the attempt used and the attempts made.
+	Final  []int  `json:"final"`
+	Tried  []int  `json:"tried"`
+	Passed []bool `json:"passed"`
+}
+
+// Timings are the workflow's phase durations in seconds (workflow clock).
+type Timings struct {
+	Probe    float64 `json:"probe"`
+	Chunks   float64 `json:"chunks"`
+	Assemble float64 `json:"assemble"`
+	Total    float64 `json:"total"`
+}
+
+// Result is what EncodeWorkflow returns.
+type Result struct {
+	Job        string            `json:"job"`
+	Report     string            `json:"report"`
+	Renditions []RenditionResult `json:"renditions"`
+	Chunks     int               `json:"chunks"`
+	Seconds    float64           `json:"seconds"`
+}
+
+// RenditionResult summarises one rendition in the workflow result.
+type RenditionResult struct {
+	Name      string  `json:"name"`
+	URL       string  `json:"url"`
+	Bytes     int64   `json:"bytes"`
+	Frames    int64   `json:"frames"`
+	Bitrate   float64 `json:"bitrate_bps"`
+	VMAF      float64 `json:"vmaf,omitempty"`
+	VMAFMin   float64 `json:"vmaf_min_chunk,omitempty"`
+	PSNR      float64 `json:"psnr_y,omitempty"`
+	Reencoded int     `json:"reencoded_chunks"`
+	BelowBar  int     `json:"below_bar_chunks"`
+}
+
+// CleanupTask is the input of the Cleanup activity.
+type CleanupTask struct {
+	Work string `json:"work"`
+	Job  string `json:"job"`
+}
