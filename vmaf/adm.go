@@ -460,7 +460,7 @@ func admDenS(ref *admBands[int32], w, h, scale int) float32 {
 			var inner uint64
 			for _, x := range b[i*w+left : i*w+right] {
 				u := uint64(uint32(abs32(x)))
-				inner += (((u*u + addSq) >> shSq) * u + addCub) >> shCub
+				inner += (((u*u+addSq)>>shSq)*u + addCub) >> shCub
 			}
 			acc[k] += (inner + addAcc) >> shAcc
 		}
