@@ -149,30 +149,46 @@ func (a *shotsAnalyzer) Process(f *Frame, rec *FrameRecord) error {
 	return nil
 }
 
-// freezeAnalyzer measures the mean absolute difference to the previous frame.
+// freezeAnalyzer measures the mean absolute difference to the previous
+// frame over all planes (at the analysis size), as freezedetect does at full
+// size: the SAD of every plane over the number of samples, over 256.
 type freezeAnalyzer struct {
-	prev, diff gocv.Mat
-	have       bool
+	prev [3]gocv.Mat
+	diff gocv.Mat
+	have bool
 }
 
 func newFreezeAnalyzer() *freezeAnalyzer {
-	return &freezeAnalyzer{prev: gocv.NewMat(), diff: gocv.NewMat()}
+	return &freezeAnalyzer{prev: [3]gocv.Mat{gocv.NewMat(), gocv.NewMat(), gocv.NewMat()}, diff: gocv.NewMat()}
 }
 
 func (a *freezeAnalyzer) Name() string { return Freeze }
 func (a *freezeAnalyzer) Reset()       { a.have = false }
 func (a *freezeAnalyzer) Close() error {
-	a.prev.Close()
+	for i := range a.prev {
+		a.prev[i].Close()
+	}
 	return a.diff.Close()
 }
 func (a *freezeAnalyzer) Process(f *Frame, rec *FrameRecord) error {
+	planes := []gocv.Mat{f.Gray}
+	if f.Chroma {
+		planes = append(planes, f.U, f.V)
+	}
 	rec.Diff = -1
 	if a.have {
-		gocv.AbsDiff(f.Gray, a.prev, &a.diff)
-		// freezedetect divides the SAD by the sample count and 1<<bitdepth.
-		rec.Diff = a.diff.Mean().Val1 / 256
+		var sad, count float64
+		for i, p := range planes {
+			gocv.AbsDiff(p, a.prev[i], &a.diff)
+			n := float64(p.Rows() * p.Cols())
+			sad += a.diff.Mean().Val1 * n
+			count += n
+		}
+		rec.Diff = sad / count / 256
 	}
-	f.Gray.CopyTo(&a.prev)
+	for i, p := range planes {
+		p.CopyTo(&a.prev[i])
+	}
 	a.have = true
 	return nil
 }

@@ -50,7 +50,8 @@ type clip struct {
 func segChain(i int, s seg) string {
 	f := fmt.Sprintf("%s,trim=end_frame=%d,setpts=PTS-STARTPTS,format=yuv420p", sources[s.src], s.frames)
 	if s.filter != "" {
-		f += "," + s.filter
+		// loop and trim leave gaps in the timestamps: renumber.
+		f += "," + s.filter + ",setpts=N/25/TB"
 	}
 	return f + fmt.Sprintf("[s%d]", i)
 }
@@ -67,7 +68,7 @@ func (c *clip) ffmpegArgs() []string {
 		for i := range c.segs {
 			in += fmt.Sprintf("[s%d]", i)
 		}
-		chains = append(chains, fmt.Sprintf("%sconcat=n=%d:v=1:a=0[out]", in, len(c.segs)))
+		chains = append(chains, fmt.Sprintf("%sconcat=n=%d:v=1:a=0,setpts=N/25/TB[out]", in, len(c.segs)))
 	} else {
 		prev, length := "[s0]", c.segs[0].frames
 		for i := 1; i < len(c.segs); i++ {
