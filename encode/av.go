@@ -5,10 +5,13 @@ package encode
 // the colour description.
 
 /*
-#cgo pkg-config: libavutil libavformat
+#cgo pkg-config: libavutil libavformat libavcodec libavfilter libswscale
 #include <libavutil/frame.h>
 #include <libavutil/pixdesc.h>
 #include <libavformat/avformat.h>
+#include <libavcodec/avcodec.h>
+#include <libavfilter/avfilter.h>
+#include <libswscale/swscale.h>
 
 static int reel_pixfmt_desc(int pf, int *depth, int *log2w, int *log2h, int *ncomp, int *flags, int *be) {
 	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(pf);
@@ -32,6 +35,7 @@ static const char *reel_color_range_name(int v) { return av_color_range_name(v);
 import "C"
 
 import (
+	"fmt"
 	"unsafe"
 
 	"github.com/asticode/go-astiav"
@@ -135,4 +139,19 @@ func pixFmtInfo(pf astiav.PixelFormat) (depth int, f media.Format, ok bool) {
 		return depth, f, false
 	}
 	return depth, f, true
+}
+
+// LibraryVersions reports the FFmpeg release and the versions of the
+// libraries reel is linked against, e.g. {"ffmpeg": "5.1.9-0+deb12u1",
+// "libavcodec": "59.37.100", ...}.
+func LibraryVersions() map[string]string {
+	v := func(x C.uint) string { return fmt.Sprintf("%d.%d.%d", x>>16, (x>>8)&0xff, x&0xff) }
+	return map[string]string{
+		"ffmpeg":      C.GoString(C.av_version_info()),
+		"libavcodec":  v(C.avcodec_version()),
+		"libavformat": v(C.avformat_version()),
+		"libavfilter": v(C.avfilter_version()),
+		"libavutil":   v(C.avutil_version()),
+		"libswscale":  v(C.swscale_version()),
+	}
 }

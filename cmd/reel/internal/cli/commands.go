@@ -1,6 +1,10 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/reelmedia/reel/encode"
+)
 
 // commands lists reel's subcommands beyond version and config. Each lives in
 // its own file next to this one.
@@ -8,8 +12,10 @@ func commands(app *App) []*cobra.Command {
 	return []*cobra.Command{
 		newProbeCmd(app),
 		newEncodeCmd(app),
+		newMezzfsCmd(app),
+		newVMAFCmd(app),
 	}
 }
 
 // libraryVersions reports versions of linked C libraries (FFmpeg, OpenCV).
-func libraryVersions() map[string]string { return nil }
+func libraryVersions() map[string]string { return encode.LibraryVersions() }

@@ -1,12 +1,208 @@
 package cli
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/reelmedia/reel/encode"
 )
 
-// Placeholder until the encode core lands; replaced by the encode work.
+const encodeLong = `Encode INPUT into OUTPUT in this process with FFmpeg: decode (frame-exact
+when --frames selects a range), scale, convert the pixel format, encode and
+mux. The container follows OUTPUT's extension (.mp4, .mov, .mkv, .ts).
+
+Codecs: x264, x265, svtav1, vp9 (CRF or --bitrate), prores (--preset proxy,
+lt, standard, hq, 4444, 4444xq) and ffv1 (lossless). GOPs are closed and
+fixed (--gop frames, default 2 seconds), the same settings chunked encodes
+use. Colour metadata (primaries, transfer, matrix, range) is carried over.
+
+--size WxH scales; use 0 for one side to keep the aspect ratio (1280x0).
+Sizes are rounded up to even numbers for 4:2:0 and 4:2:2 output.
+--pix-fmt picks the output format, e.g. yuv420p10le for 10-bit; by default
+the source format is kept when the encoder takes it.
+
+The output is written to a temporary file and renamed when complete, so a
+failed or interrupted encode leaves nothing behind. Progress goes to stderr
+(a bar on a terminal); --json prints a summary on stdout.`
+
+const encodeExample = `  reel encode in.mov -o out.mp4
+  reel encode in.mov -o out.mp4 --codec x265 --crf 24 --preset slow --size 1280x720
+  reel encode in.mov -o clip.mkv --frames 100:350 --audio opus
+  reel encode s3://mezz/feature.mov -o proxy.mov --codec prores --preset proxy --size 0x540
+  reel encode in.mp4 -o hdr.mp4 --codec svtav1 --pix-fmt yuv420p10le --json`
+
+type encodeFlags struct {
+	codec, preset, size, pixFmt, frames, audio, scaler, container string
+	crf                                                           float64
+	bitrate, audioBitrate                                         int64
+	gop, threads                                                  int
+	out                                                           string
+	asJSON, quiet                                                 bool
+}
+
 func newEncodeCmd(app *App) *cobra.Command {
-	return &cobra.Command{Use: "encode INPUT -o OUTPUT", Short: "Encode a file", RunE: func(*cobra.Command, []string) error { return errors.New("encode: not built yet") }}
+	var f encodeFlags
+	cmd := &cobra.Command{
+		Use:     "encode INPUT -o OUTPUT",
+		Short:   "Encode a file (or a frame range) in process with FFmpeg",
+		Long:    encodeLong,
+		Example: encodeExample,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef(cmd, "encode takes exactly one INPUT, got %d arguments", len(args))
+			}
+			if f.out == "" {
+				return usagef(cmd, "missing -o OUTPUT")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			encode.SetLogLevel(ffmpegLogLevel(app.Config.LogLevel))
+			p, opts, err := f.profile(cmd)
+			if err != nil {
+				return err
+			}
+			if strings.Contains(f.out, "://") {
+				return usagef(cmd, "OUTPUT must be a local path, got %s", f.out)
+			}
+			res, err := runLocalEncode(cmd.Context(), app, args[0], f.out, p, opts, f.asJSON || f.quiet)
+			if err != nil {
+				return err
+			}
+			if f.asJSON {
+				return writeJSON(app.Stdout, res)
+			}
+			fmt.Fprintf(app.Stdout, "wrote %s: %d frames, %dx%d %s %s, %s, %.3f s, %.0f kb/s\n",
+				res.Path, res.Frames, res.Width, res.Height, res.Codec, res.PixFmt, humanBytes(res.Bytes), res.Duration, res.Bitrate/1000)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.out, "output", "o", "", "output file (.mp4, .mov, .mkv or .ts)")
+	fl.StringVar(&f.codec, "codec", "x264", "video codec: "+strings.Join(encode.CodecNames(), ", "))
+	fl.Float64Var(&f.crf, "crf", 0, "constant rate factor (0 = codec default: x264 23, x265 28, svtav1 35, vp9 31)")
+	fl.Int64Var(&f.bitrate, "bitrate", 0, "average bitrate in bits/s instead of CRF (suffixes not accepted)")
+	fl.StringVar(&f.preset, "preset", "", "speed/quality preset (x264/x265 names, svtav1 0-13, vp9 0-8, prores profile)")
+	fl.StringVar(&f.size, "size", "", "output size WxH; 0 on one side keeps the aspect ratio (e.g. 1280x0)")
+	fl.StringVar(&f.scaler, "scaler", "bicubic", "scaling algorithm: bicubic, bilinear, lanczos, spline, area, neighbor, ...")
+	fl.StringVar(&f.pixFmt, "pix-fmt", "", "output pixel format, e.g. yuv420p, yuv420p10le (default: keep the source's when possible)")
+	fl.IntVar(&f.gop, "gop", 0, "keyframe interval in frames (0 = 2 seconds)")
+	fl.IntVar(&f.threads, "threads", 0, "encoder and decoder threads (0 = one per core)")
+	fl.StringVar(&f.frames, "frames", "", "frame range START:END (END exclusive; START: means to the end)")
+	fl.StringVar(&f.audio, "audio", "copy", "audio: copy, aac, opus or none (copy and none when the input has no audio)")
+	fl.Int64Var(&f.audioBitrate, "audio-bitrate", 0, "audio bitrate in bits/s for aac/opus (0 = 64000 per channel)")
+	fl.StringVar(&f.container, "container", "", "container: mp4, mov, mkv or ts (default: from OUTPUT's extension)")
+	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary on stdout")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	return cmd
+}
+
+// profile turns the flags into an encode.Profile and options.
+func (f *encodeFlags) profile(cmd *cobra.Command) (encode.Profile, encode.EncodeOptions, error) {
+	p := encode.Profile{Codec: f.codec, CRF: f.crf, Bitrate: f.bitrate, Preset: f.preset, Scaler: f.scaler,
+		PixFmt: f.pixFmt, GOP: f.gop, Threads: f.threads, Container: f.container}
+	var opts encode.EncodeOptions
+	if f.crf < 0 || f.bitrate < 0 || f.gop < 0 || f.threads < 0 {
+		return p, opts, usagef(cmd, "--crf, --bitrate, --gop and --threads must not be negative")
+	}
+	if f.size != "" {
+		w, h, err := parseSize(f.size)
+		if err != nil {
+			return p, opts, usagef(cmd, "--size: %v", err)
+		}
+		p.Width, p.Height = w, h
+	}
+	if f.frames != "" {
+		s, e, err := parseFrames(f.frames)
+		if err != nil {
+			return p, opts, usagef(cmd, "--frames: %v", err)
+		}
+		opts.Start, opts.End = s, e
+	}
+	switch f.audio {
+	case "copy", "aac", "opus", "none":
+	default:
+		return p, opts, usagef(cmd, "--audio must be copy, aac, opus or none, got %q", f.audio)
+	}
+	opts.Audio = f.audio
+	opts.AudioBitrate = f.audioBitrate
+	return p, opts, nil
+}
+
+// parseSize reads WxH; one side may be 0 (keep the aspect ratio).
+func parseSize(s string) (int, int, error) {
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	if !ok {
+		return 0, 0, fmt.Errorf("want WxH, got %q", s)
+	}
+	w, err1 := strconv.Atoi(ws)
+	h, err2 := strconv.Atoi(hs)
+	if err1 != nil || err2 != nil || w < 0 || h < 0 || (w == 0 && h == 0) {
+		return 0, 0, fmt.Errorf("want WxH with non-negative numbers, not both 0, got %q", s)
+	}
+	return w, h, nil
+}
+
+// parseFrames reads START:END (END exclusive, empty = to the end).
+func parseFrames(s string) (int64, int64, error) {
+	ss, es, ok := strings.Cut(s, ":")
+	if !ok {
+		return 0, 0, fmt.Errorf("want START:END, got %q", s)
+	}
+	var start, end int64
+	var err error
+	if ss != "" {
+		if start, err = strconv.ParseInt(ss, 10, 64); err != nil || start < 0 {
+			return 0, 0, fmt.Errorf("bad START in %q", s)
+		}
+	}
+	if es != "" {
+		if end, err = strconv.ParseInt(es, 10, 64); err != nil || end <= start {
+			return 0, 0, fmt.Errorf("END must be a number greater than START in %q", s)
+		}
+	}
+	return start, end, nil
+}
+
+// runLocalEncode encodes in this process (the workflow path sits beside it).
+func runLocalEncode(ctx context.Context, app *App, input, output string, p encode.Profile, opts encode.EncodeOptions, quiet bool) (*encode.ChunkResult, error) {
+	src, err := app.openSource(ctx, input)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	in := encode.ReaderInput(src.Name, src.R, src.Size)
+	info, err := encode.Probe(ctx, in, encode.ProbeOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if opts.Audio == "copy" || opts.Audio == "none" {
+		hasAudio := false
+		for _, s := range info.Streams {
+			hasAudio = hasAudio || s.Type == "audio"
+		}
+		if !hasAudio {
+			opts.Audio = "none"
+		}
+	}
+	total := int64(0)
+	if v := info.Video(); v != nil {
+		total = v.FrameCount - opts.Start
+		if opts.End > 0 {
+			total = opts.End - opts.Start
+		}
+	}
+	prog := newProgress(app.Stderr, "encode", total, "frames", quiet)
+	opts.Progress = func(done int64) { prog.Set(done, "") }
+	res, err := encode.Encode(ctx, in, output, p, opts)
+	if err != nil {
+		return nil, err
+	}
+	prog.Set(res.Frames, "")
+	prog.Finish()
+	return res, nil
 }

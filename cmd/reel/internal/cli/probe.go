@@ -1,12 +1,154 @@
 package cli
 
 import (
-	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/reelmedia/reel/encode"
 )
 
-// Placeholder until the encode core lands; replaced by the encode work.
+const probeLong = `Describe a media file: container, size, duration, every stream, and for the
+first video stream its codec, size, pixel format, bit depth, exact frame rate,
+exact frame count (counted packet by packet when the container does not say)
+and colour description.
+
+FILE is a local path or, like every reel input, an s3://, file://, http:// or
+https:// URL read by byte range.
+
+With --keyframes, every packet is read (no decoding) and the frame indices of
+the keyframes are listed: the places where chunks can start cheaply.`
+
+const probeExample = `  reel probe mezz.mov
+  reel probe --keyframes in.mp4
+  reel probe --json s3://mezz/feature.mxf | jq .video.frame_count`
+
 func newProbeCmd(app *App) *cobra.Command {
-	return &cobra.Command{Use: "probe FILE", Short: "Describe a media file", RunE: func(*cobra.Command, []string) error { return errors.New("probe: not built yet") }}
+	var keyframes, asJSON bool
+	cmd := &cobra.Command{
+		Use:     "probe FILE",
+		Short:   "Describe a media file (streams, frame count, colour, keyframes)",
+		Long:    probeLong,
+		Example: probeExample,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef(cmd, "probe takes exactly one FILE, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			encode.SetLogLevel(ffmpegLogLevel(app.Config.LogLevel))
+			ctx := cmd.Context()
+			src, err := app.openSource(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer src.Close()
+			info, err := encode.Probe(ctx, encode.ReaderInput(src.Name, src.R, src.Size), encode.ProbeOptions{Keyframes: keyframes})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(app.Stdout, info)
+			}
+			printProbe(app.Stdout, info)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&keyframes, "keyframes", false, "list the frame indices of the keyframes (reads every packet)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func printProbe(w io.Writer, info *encode.Info) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "file\t%s\n", info.Name)
+	fmt.Fprintf(tw, "container\t%s\n", info.Container)
+	fmt.Fprintf(tw, "size\t%s\n", humanBytes(info.Size))
+	fmt.Fprintf(tw, "duration\t%.3f s\n", info.Duration)
+	if info.BitRate > 0 {
+		fmt.Fprintf(tw, "bitrate\t%.0f kb/s\n", float64(info.BitRate)/1000)
+	}
+	if v := info.Video(); v != nil {
+		fmt.Fprintf(tw, "video\tstream %d: %s %dx%d %s (%d-bit)\n", v.Index, v.Codec, v.Width, v.Height, v.PixFmt, v.BitDepth)
+		fmt.Fprintf(tw, "frame rate\t%d/%d (%.3f fps)\n", v.FrameRate.Num, v.FrameRate.Den, v.FPS)
+		fmt.Fprintf(tw, "frames\t%d (%.3f s)\n", v.FrameCount, v.Duration)
+		fmt.Fprintf(tw, "colour\t%s\n", colorString(v))
+		if v.Keyframes != nil {
+			fmt.Fprintf(tw, "keyframes\t%d: %s\n", len(v.Keyframes), joinInts(v.Keyframes, 40))
+		}
+	} else {
+		fmt.Fprintf(tw, "video\tnone\n")
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "streams:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range info.Streams {
+		var d string
+		switch s.Type {
+		case "video":
+			d = fmt.Sprintf("%dx%d\t%s\t%.3f fps", s.Width, s.Height, s.PixFmt, s.FPS)
+			if s.CoverArt {
+				d += " (cover art)"
+			}
+		case "audio":
+			d = fmt.Sprintf("%d Hz\t%s\t%s", s.SampleRate, s.ChannelLayout, s.SampleFmt)
+		}
+		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\n", s.Index, s.Type, s.Codec, d)
+	}
+	tw.Flush()
+}
+
+func colorString(v *encode.VideoStream) string {
+	c := v.Color
+	or := func(s string) string {
+		if s == "" {
+			return "unspecified"
+		}
+		return s
+	}
+	return fmt.Sprintf("primaries %s, transfer %s, matrix %s, range %s", or(c.Primaries), or(c.Transfer), or(c.Matrix), or(c.Range))
+}
+
+func joinInts(v []int64, limit int) string {
+	var b strings.Builder
+	for i, x := range v {
+		if i == limit {
+			fmt.Fprintf(&b, " ... (%d more)", len(v)-limit)
+			break
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprint(&b, x)
+	}
+	return b.String()
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB (%d bytes)", float64(n)/float64(div), "KMGTPE"[exp], n)
+}
+
+// ffmpegLogLevel maps reel's log level to FFmpeg's: FFmpeg's info output
+// (encoder banners and statistics) only at debug.
+func ffmpegLogLevel(reel string) string {
+	switch reel {
+	case "debug":
+		return "info"
+	case "error":
+		return "error"
+	}
+	return "warn"
 }
