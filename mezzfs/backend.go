@@ -76,5 +76,5 @@ func retryCounted(ctx context.Context, cfg Config, count *atomic.Int64, op func(
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("%v (request timeout %s)", err, cfg.RequestTimeout)
 	}
-	return fmt.Errorf("%w after %d attempts: %w", ErrTransient, cfg.Retries, err)
+	return fmt.Errorf("%w (%w: %d attempts)", err, ErrTransient, cfg.Retries)
 }

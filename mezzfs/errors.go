@@ -22,7 +22,7 @@ var (
 	ErrRequest = errors.New("request rejected")
 	// ErrTransient wraps the last error of a read that still failed after
 	// every retry (throttling, 5xx, timeouts, resets, truncated bodies).
-	ErrTransient = errors.New("transient failure persisted after retries")
+	ErrTransient = errors.New("still failing after retries")
 	// ErrClosed: the Object was closed.
 	ErrClosed = errors.New("source closed")
 	// ErrNegativeOffset: ReadAt was called with off < 0.

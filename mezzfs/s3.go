@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // S3Config says how to reach an S3-compatible service.
@@ -59,6 +60,8 @@ func NewS3Client(ctx context.Context, cfg S3Config) (*s3.Client, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRegion(region),
 		awsconfig.WithHTTPClient(hc),
+		// Cores do not log: errors carry what matters.
+		awsconfig.WithLogger(logging.Nop{}),
 	}
 	if cfg.AccessKey != "" && cfg.SecretKey != "" {
 		opts = append(opts, awsconfig.WithCredentialsProvider(
@@ -190,6 +193,10 @@ func classifyS3(url string, err error) error {
 	}
 	detail := strings.TrimSpace(fmt.Sprintf("%d %s", status, code))
 	switch {
+	case status == 0 && strings.Contains(err.Error(), "get identity: "):
+		// The SDK has no error type for a credential chain that found
+		// nothing; retrying will not find any either.
+		return fmt.Errorf("mezzfs: %s: %w (no usable credentials: set s3.access_key/s3.secret_key or AWS_* variables): %w", url, ErrPermission, err)
 	case code == "NoSuchKey" || code == "NoSuchBucket" || code == "NotFound" || status == http.StatusNotFound:
 		return fmt.Errorf("mezzfs: %s: %w (%s)", url, ErrNotFound, detail)
 	case code == "AccessDenied" || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" ||

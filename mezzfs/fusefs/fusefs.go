@@ -44,6 +44,7 @@ type Server struct {
 	mountpoint string
 	srv        *fuse.Server
 	root       *dirNode
+	stopped    chan struct{} // closed when the server has stopped serving
 	once       sync.Once
 	err        error
 }
@@ -83,16 +84,28 @@ func Mount(mountpoint string, files []File, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fusefs: mount %s: %w", mountpoint, err)
 	}
-	return &Server{mountpoint: mountpoint, srv: srv, root: root}, nil
+	s := &Server{mountpoint: mountpoint, srv: srv, root: root, stopped: make(chan struct{})}
+	go func() {
+		srv.Wait()
+		close(s.stopped)
+	}()
+	return s, nil
 }
 
 // Wait blocks until the file system is unmounted.
-func (s *Server) Wait() { s.srv.Wait() }
+func (s *Server) Wait() { <-s.stopped }
 
-// Unmount unmounts (retrying briefly while the mount is busy), waits for
-// the server to stop, and closes every opened Source.
+// Unmount unmounts (retrying briefly while the mount is busy; nothing to
+// do if it was unmounted from outside), waits for the server to stop, and
+// closes every opened Source.
 func (s *Server) Unmount() error {
 	s.once.Do(func() {
+		select {
+		case <-s.stopped: // unmounted from outside
+			s.root.closeAll()
+			return
+		default:
+		}
 		for i := 0; i < 50; i++ {
 			s.err = s.srv.Unmount()
 			if s.err == nil || !errors.Is(s.err, syscall.EBUSY) {
@@ -104,7 +117,7 @@ func (s *Server) Unmount() error {
 			s.err = fmt.Errorf("fusefs: unmount %s: %w", s.mountpoint, s.err)
 			return
 		}
-		s.srv.Wait()
+		<-s.stopped
 		s.root.closeAll()
 	})
 	return s.err
