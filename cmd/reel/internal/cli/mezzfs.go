@@ -145,7 +145,9 @@ type mezzReaderAt struct {
 	o   *mezzfs.Object
 }
 
-func (r mezzReaderAt) ReadAt(p []byte, off int64) (int, error) { return r.o.ReadAtContext(r.ctx, p, off) }
+func (r mezzReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	return r.o.ReadAtContext(r.ctx, p, off)
+}
 
 // parseMezzRange turns "A-B" (inclusive), "A-" or "-N" into [a, b) within size.
 func parseMezzRange(s string, size int64) (int64, int64, error) {
