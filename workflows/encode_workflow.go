@@ -276,6 +276,11 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 	st.progress.FrameRate = src.FrameRate
 	st.progress.Phase = PhaseEncoding
 
+	audio := job.Audio.Mode
+	if !src.HasAudio {
+		audio = AudioNone
+	}
+
 	// Encode all renditions; each assembles as soon as its chunks are done.
 	window := min(job.Limits.MaxInFlight, job.Limits.BatchSize)
 	parallel := max(1, job.Limits.MaxInFlight/window)
@@ -317,7 +322,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 					defer sem.Release(1)
 					task := BatchTask{
 						Job: jobID, Source: job.Source, Work: job.Work, Rendition: r, Chunks: part,
-						Quality: job.Quality, Window: window, SourceWidth: src.Width, SourceHeight: src.Height,
+						Quality: job.Quality, Window: window, SourceWidth: src.Width, SourceHeight: src.Height, SourceBitDepth: src.BitDepth,
 						Timeouts: job.Timeouts,
 					}
 					cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
@@ -345,7 +350,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 			var ar AssembleResult
 			err := workflow.ExecuteActivity(longActivity(ctx, job.Timeouts), ActivityAssemble, AssembleTask{
 				Job: jobID, Source: job.Source, Work: job.Work, Output: job.Output, Rendition: r,
-				ChunkKeys: keys, ExpectFrames: src.Frames, Audio: job.Audio.Mode,
+				ChunkKeys: keys, ExpectFrames: src.Frames, Audio: audio,
 			}).Get(ctx, &ar)
 			if err != nil {
 				fail(err)

@@ -150,6 +150,7 @@ type SourceInfo struct {
 	Duration  float64 `json:"duration_seconds"`
 	Codec     string  `json:"codec"`
 	PixFmt    string  `json:"pix_fmt"`
+	BitDepth  int     `json:"bit_depth"`
 	HasAudio  bool    `json:"has_audio"`
 	Size      int64   `json:"size"`
 	// Keyframes are the frame numbers of the source's keyframes, ascending.
@@ -168,8 +169,9 @@ type ChunkTask struct {
 	Subsample int       `json:"subsample,omitempty"`
 	// SourceWidth and SourceHeight are the scoring resolution: the encoded
 	// chunk is scaled back to the source's size, as a viewer would see it.
-	SourceWidth  int `json:"source_width"`
-	SourceHeight int `json:"source_height"`
+	SourceWidth    int `json:"source_width"`
+	SourceHeight   int `json:"source_height"`
+	SourceBitDepth int `json:"source_bit_depth"`
 }
 
 // ChunkResult is what one chunk attempt produced: a stored file and its
@@ -198,16 +200,17 @@ type ChunkResult struct {
 
 // BatchTask is the input of ChunkBatchWorkflow: some chunks of one rendition.
 type BatchTask struct {
-	Job          string         `json:"job"`
-	Source       string         `json:"source"`
-	Work         string         `json:"work"`
-	Rendition    Rendition      `json:"rendition"`
-	Chunks       []Chunk        `json:"chunks"`
-	Quality      QualityPolicy  `json:"quality"`
-	Window       int            `json:"window"`
-	SourceWidth  int            `json:"source_width"`
-	SourceHeight int            `json:"source_height"`
-	Timeouts     ActivityTiming `json:"timeouts"`
+	Job            string         `json:"job"`
+	Source         string         `json:"source"`
+	Work           string         `json:"work"`
+	Rendition      Rendition      `json:"rendition"`
+	Chunks         []Chunk        `json:"chunks"`
+	Quality        QualityPolicy  `json:"quality"`
+	Window         int            `json:"window"`
+	SourceWidth    int            `json:"source_width"`
+	SourceHeight   int            `json:"source_height"`
+	SourceBitDepth int            `json:"source_bit_depth"`
+	Timeouts       ActivityTiming `json:"timeouts"`
 }
 
 // ChunkOutcome is the gate's verdict on one chunk after all its attempts.

@@ -1,0 +1,464 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/reelmedia/reel/encode"
+	"github.com/reelmedia/reel/internal/store"
+	"github.com/reelmedia/reel/mezzfs"
+	"github.com/reelmedia/reel/vmaf"
+)
+
+// Activities holds what the activities need on a worker: how to reach
+// sources and stores, where to put scratch files, how many threads to use.
+// Register it with a worker (NewWorker does); its exported methods are the
+// activities named by the Activity* constants.
+type Activities struct {
+	// Mezzfs configures how sources are read (S3 client settings, cache).
+	// Its Cache, when nil, is created once and shared by all activities.
+	Mezzfs mezzfs.Config
+	// Store configures the S3 client for s3:// output and work URLs.
+	Store store.Options
+	// TempDir holds scratch files (encoded chunks before upload, downloads
+	// for assembly). Default: os.TempDir().
+	TempDir string
+	// Threads per encode and per VMAF computation; 0 uses every core.
+	Threads int
+	// Identity names this worker in chunk results. Default: host/pid.
+	Identity string
+
+	once  sync.Once
+	cache *mezzfs.Cache
+	err   error
+}
+
+// identity returns the worker's name for results.
+func (a *Activities) identity() string {
+	if a.Identity != "" {
+		return a.Identity
+	}
+	h, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", h, os.Getpid())
+}
+
+func (a *Activities) tempDir() string {
+	if a.TempDir != "" {
+		return a.TempDir
+	}
+	return os.TempDir()
+}
+
+// openSource returns the source as an encode.Input. Local files are read
+// by FFmpeg directly; everything else goes through mezzfs by byte ranges.
+func (a *Activities) openSource(ctx context.Context, src string) (encode.Input, io.Closer, error) {
+	loc, err := mezzfs.ParseURL(src)
+	if err != nil {
+		return encode.Input{}, nil, err
+	}
+	if loc.Scheme == "file" {
+		return encode.FileInput(loc.Path), io.NopCloser(nil), nil
+	}
+	a.once.Do(func() {
+		if a.Mezzfs.Cache != nil {
+			a.cache = a.Mezzfs.Cache
+			return
+		}
+		a.cache, a.err = mezzfs.NewCache(mezzfs.CacheConfig{
+			BlockSize: a.Mezzfs.BlockSize, MemoryBytes: a.Mezzfs.CacheBytes,
+			Dir: a.Mezzfs.CacheDir, DirBytes: a.Mezzfs.CacheDirBytes,
+		})
+	})
+	if a.err != nil {
+		return encode.Input{}, nil, a.err
+	}
+	cfg := a.Mezzfs
+	cfg.Cache = a.cache
+	obj, err := mezzfs.Open(ctx, src, cfg)
+	if err != nil {
+		return encode.Input{}, nil, err
+	}
+	return encode.ReaderInput(loc.URL, obj, obj.Size()), obj, nil
+}
+
+func (a *Activities) openStore(ctx context.Context, url string) (store.Store, error) {
+	st, err := store.Open(ctx, url, a.Store)
+	if err != nil {
+		return nil, badInputErr(err)
+	}
+	return st, nil
+}
+
+// Probe describes the source, with its keyframe index for planning.
+func (a *Activities) Probe(ctx context.Context, source string) (SourceInfo, error) {
+	in, closer, err := a.openSource(ctx, source)
+	if err != nil {
+		return SourceInfo{}, classify(err)
+	}
+	defer closer.Close()
+	info, err := encode.Probe(ctx, in, encode.ProbeOptions{Keyframes: true})
+	if err != nil {
+		return SourceInfo{}, classify(err)
+	}
+	v := info.Video()
+	if v == nil {
+		return SourceInfo{}, badInputErr(fmt.Errorf("%s: %w", source, encode.ErrNoVideo))
+	}
+	si := SourceInfo{
+		Width: v.Width, Height: v.Height, FrameRate: v.FrameRate.Float(), Frames: v.FrameCount,
+		Duration: v.Duration, Codec: v.Codec, PixFmt: v.PixFmt, Size: info.Size, Keyframes: v.Keyframes,
+		BitDepth: v.BitDepth,
+	}
+	if si.FrameRate == 0 {
+		si.FrameRate = v.FPS
+	}
+	for _, s := range info.Streams {
+		if s.Type == "audio" {
+			si.HasAudio = true
+		}
+	}
+	return si, nil
+}
+
+// chunkKey is where attempt of chunk index of a rendition is stored in the
+// work store: the same inputs always give the same key.
+func chunkKey(job string, r Rendition, index, attempt int) string {
+	return fmt.Sprintf("%s/%s/%06d-a%d.%s", job, r.Name, index, attempt, containerFor(r.Codec))
+}
+
+func sidecarKey(chunk string) string { return chunk + ".json" }
+
+// containerFor picks the chunk container: mp4 where the codec fits it.
+func containerFor(codec string) string {
+	switch strings.ToLower(codec) {
+	case "prores", "prores_ks", "ffv1":
+		return "mkv"
+	}
+	return "mp4"
+}
+
+func profileFor(r Rendition) encode.Profile {
+	return encode.Profile{
+		Codec: r.Codec, CRF: float64(r.CRF), Bitrate: r.Bitrate, Preset: r.Preset,
+		Width: r.Width, Height: r.Height, PixFmt: r.PixFmt, GOP: r.GOP, Threads: r.Threads,
+	}
+}
+
+// heartbeat is what a chunk activity reports while it runs.
+type heartbeat struct {
+	Phase  string `json:"phase"`
+	Frames int64  `json:"frames"`
+}
+
+// EncodeChunk encodes one attempt of one chunk, stores it, decodes it again
+// and scores it against the source frames. An attempt already finished
+// (chunk and sidecar stored, checksums matching) is returned as it is.
+func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult, error) {
+	work, err := a.openStore(ctx, t.Work)
+	if err != nil {
+		return ChunkResult{}, err
+	}
+	key := chunkKey(t.Job, t.Rendition, t.Chunk.Index, t.Attempt)
+	if res, ok := a.finished(ctx, work, key); ok {
+		return res, nil
+	}
+
+	in, closer, err := a.openSource(ctx, t.Source)
+	if err != nil {
+		return ChunkResult{}, classify(err)
+	}
+	defer closer.Close()
+	dir, err := os.MkdirTemp(a.tempDir(), "reel-chunk-")
+	if err != nil {
+		return ChunkResult{}, fmt.Errorf("scratch dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	local := filepath.Join(dir, filepath.Base(key))
+
+	t0 := time.Now()
+	activity.RecordHeartbeat(ctx, heartbeat{Phase: "encode"})
+	p := profileFor(t.Rendition)
+	p.Threads = firstNonZero(p.Threads, a.Threads)
+	cr, err := encode.EncodeRange(ctx, in, local, p, t.Chunk.Start, t.Chunk.End, func(done int64) {
+		activity.RecordHeartbeat(ctx, heartbeat{Phase: "encode", Frames: done})
+	})
+	if err != nil {
+		return ChunkResult{}, classify(err)
+	}
+	encodeSec := time.Since(t0).Seconds()
+	obj, err := work.Put(ctx, key, local)
+	if err != nil {
+		return ChunkResult{}, err
+	}
+	res := ChunkResult{
+		Index: t.Chunk.Index, Attempt: t.Attempt, CRF: t.Rendition.CRF, Bitrate: t.Rendition.Bitrate,
+		Key: key, Bytes: obj.Size, SHA256: obj.SHA256, Frames: cr.Frames,
+		EncodeSeconds: encodeSec, Worker: a.identity(),
+	}
+	if cr.Frames != t.Chunk.Frames() {
+		return ChunkResult{}, badInputErr(fmt.Errorf("%s: chunk %d: encoded %d frames, want %d", t.Source, t.Chunk.Index, cr.Frames, t.Chunk.Frames()))
+	}
+
+	if wantsScore(t.Metrics) {
+		t1 := time.Now()
+		sc, err := a.scoreChunk(ctx, in, local, t)
+		if err != nil {
+			return ChunkResult{}, err
+		}
+		res.ScoreSeconds = time.Since(t1).Seconds()
+		res.VMAF, res.VMAFMin, res.PSNR = sc.vmaf, sc.vmafMin, sc.psnr
+	}
+	side, err := marshalJSON(res)
+	if err != nil {
+		return ChunkResult{}, err
+	}
+	// The sidecar goes last: its presence means the attempt is complete.
+	if _, err := work.PutBytes(ctx, sidecarKey(key), side); err != nil {
+		return ChunkResult{}, err
+	}
+	return res, nil
+}
+
+// finished returns the stored result of an attempt when both the chunk and
+// its sidecar exist and the chunk's checksum is the one the sidecar names.
+func (a *Activities) finished(ctx context.Context, work store.Store, key string) (ChunkResult, bool) {
+	b, err := work.GetBytes(ctx, sidecarKey(key))
+	if err != nil {
+		return ChunkResult{}, false
+	}
+	var res ChunkResult
+	if err := unmarshalJSON(b, &res); err != nil || res.SHA256 == "" {
+		return ChunkResult{}, false
+	}
+	obj, err := work.Stat(ctx, key)
+	if err != nil || obj.SHA256 != res.SHA256 || obj.Size != res.Bytes {
+		return ChunkResult{}, false
+	}
+	res.Reused = true
+	return res, true
+}
+
+func wantsScore(metrics []string) bool {
+	for _, m := range metrics {
+		if m == MetricVMAF || m == MetricPSNR {
+			return true
+		}
+	}
+	return false
+}
+
+type scores struct{ vmaf, vmafMin, psnr float64 }
+
+// scoreChunk decodes the source range and the encoded chunk (scaled back to
+// the source size) and computes the asked metrics over every frame pair.
+func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath string, t ChunkTask) (scores, error) {
+	pixFmt := ScoringPixFmt(t.SourceBitDepth)
+	ref, err := encode.OpenFrames(ctx, src, encode.DecodeOptions{Start: t.Chunk.Start, End: t.Chunk.End, PixFmt: pixFmt, Threads: a.Threads})
+	if err != nil {
+		return scores{}, classify(err)
+	}
+	defer ref.Close()
+	dist, err := encode.OpenFrames(ctx, encode.FileInput(chunkPath), encode.DecodeOptions{
+		Width: t.SourceWidth, Height: t.SourceHeight, Scaler: "bicubic", PixFmt: pixFmt, Threads: a.Threads,
+	})
+	if err != nil {
+		return scores{}, classify(err)
+	}
+	defer dist.Close()
+	opts := vmaf.Options{Threads: a.Threads, Subsample: t.Subsample}
+	for _, m := range t.Metrics {
+		if m == MetricPSNR {
+			opts.Features = append(opts.Features, "psnr")
+		}
+	}
+	var n int64
+	opts.OnFrame = func(vmaf.FrameScore) {
+		n++
+		activity.RecordHeartbeat(ctx, heartbeat{Phase: "score", Frames: n})
+	}
+	r, err := vmaf.Score(ctx, ref, dist, opts)
+	if err != nil {
+		return scores{}, classify(err)
+	}
+	var s scores
+	if p, ok := r.Pooled[vmaf.KeyVMAF]; ok {
+		s.vmaf, s.vmafMin = p.Mean, p.Min
+	}
+	if p, ok := r.Pooled["psnr_y"]; ok {
+		s.psnr = p.Mean
+	}
+	return s, nil
+}
+
+// ScoringPixFmt is the pixel format both sides are decoded to for scoring:
+// 8-bit 4:2:0, or 10-bit 4:2:0 for deeper sources.
+func ScoringPixFmt(bitDepth int) string {
+	if bitDepth > 8 {
+		return "yuv420p10le"
+	}
+	return "yuv420p"
+}
+
+// Assemble joins the final chunk attempts of a rendition with the source's
+// audio into <output>/<rendition>.<ext>.
+func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResult, error) {
+	work, err := a.openStore(ctx, t.Work)
+	if err != nil {
+		return AssembleResult{}, err
+	}
+	out, err := a.openStore(ctx, t.Output)
+	if err != nil {
+		return AssembleResult{}, err
+	}
+	outKey := t.Rendition.Name + "." + containerFor(t.Rendition.Codec)
+	marker := fmt.Sprintf("%s/%s.assembled.json", t.Job, t.Rendition.Name)
+	if b, err := work.GetBytes(ctx, marker); err == nil {
+		var prev AssembleResult
+		if unmarshalJSON(b, &prev) == nil {
+			if obj, err := out.Stat(ctx, outKey); err == nil && obj.SHA256 == prev.SHA256 && obj.Size == prev.Bytes {
+				prev.Reused = true
+				return prev, nil
+			}
+		}
+	}
+
+	t0 := time.Now()
+	dir, err := os.MkdirTemp(a.tempDir(), "reel-assemble-")
+	if err != nil {
+		return AssembleResult{}, fmt.Errorf("scratch dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	paths := make([]string, len(t.ChunkKeys))
+	fs, local := work.(*store.File)
+	for i, k := range t.ChunkKeys {
+		if local {
+			if paths[i], err = fs.Path(k); err != nil {
+				return AssembleResult{}, err
+			}
+			continue
+		}
+		paths[i] = filepath.Join(dir, fmt.Sprintf("%06d.%s", i, containerFor(t.Rendition.Codec)))
+		if _, err := work.Get(ctx, k, paths[i]); err != nil {
+			return AssembleResult{}, err
+		}
+		activity.RecordHeartbeat(ctx, heartbeat{Phase: "download", Frames: int64(i + 1)})
+	}
+
+	opts := encode.ConcatOptions{ExpectFrames: t.ExpectFrames}
+	if t.Audio == AudioCopy {
+		in, closer, err := a.openSource(ctx, t.Source)
+		if err != nil {
+			return AssembleResult{}, classify(err)
+		}
+		defer closer.Close()
+		opts.Audio, opts.AudioMode = in, "copy"
+	}
+	localOut := filepath.Join(dir, outKey)
+	var cr *encode.ConcatResult
+	err = whileHeartbeating(ctx, heartbeat{Phase: "concat"}, func() error {
+		var err error
+		cr, err = encode.Concat(ctx, paths, localOut, opts)
+		return err
+	})
+	if err != nil {
+		return AssembleResult{}, classify(err)
+	}
+	obj, err := out.Put(ctx, outKey, localOut)
+	if err != nil {
+		return AssembleResult{}, err
+	}
+	res := AssembleResult{
+		Rendition: t.Rendition.Name, URL: out.URL(outKey), Key: outKey, Bytes: obj.Size, SHA256: obj.SHA256,
+		Frames: cr.Frames, Duration: cr.Duration, HasAudio: cr.Audio != "", Seconds: time.Since(t0).Seconds(),
+	}
+	if cr.Duration > 0 {
+		res.Bitrate = float64(obj.Size) * 8 / cr.Duration
+	}
+	b, err := marshalJSON(res)
+	if err != nil {
+		return AssembleResult{}, err
+	}
+	if _, err := work.PutBytes(ctx, marker, b); err != nil {
+		return AssembleResult{}, err
+	}
+	return res, nil
+}
+
+// whileHeartbeating runs fn, heartbeating every few seconds, for steps
+// that report no progress of their own.
+func whileHeartbeating(ctx context.Context, hb heartbeat, fn func() error) error {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(2 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				activity.RecordHeartbeat(ctx, hb)
+			}
+		}
+	}()
+	err := fn()
+	close(done)
+	wg.Wait()
+	return err
+}
+
+// Cleanup removes a job's intermediates.
+func (a *Activities) Cleanup(ctx context.Context, t CleanupTask) error {
+	work, err := a.openStore(ctx, t.Work)
+	if err != nil {
+		return err
+	}
+	return work.DeletePrefix(ctx, t.Job+"/")
+}
+
+// classify turns a core's error into what Temporal should do with it: bad
+// input (a corrupt, missing or unsupported source; frames that do not
+// match) fails at once with the core's message; anything else is retried.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	for _, bad := range []error{
+		encode.ErrNotFound, encode.ErrEmpty, encode.ErrTruncated, encode.ErrInvalidData, encode.ErrNoVideo,
+		encode.ErrUnsupportedCodec, encode.ErrUnsupportedPixFmt, encode.ErrRangeOutOfBounds, encode.ErrHeaderMismatch,
+		mezzfs.ErrNotFound, mezzfs.ErrPermission, mezzfs.ErrInvalidURL, mezzfs.ErrObjectChanged,
+		vmaf.ErrSizeMismatch, vmaf.ErrBitDepthMismatch, vmaf.ErrLengthMismatch, vmaf.ErrInvalidFrame,
+		vmaf.ErrInvalidModel, vmaf.ErrUnknownModel, vmaf.ErrInvalidOptions, vmaf.ErrNoFrames,
+	} {
+		if errors.Is(err, bad) {
+			return badInputErr(err)
+		}
+	}
+	return err
+}
+
+func badInputErr(err error) error {
+	return temporal.NewNonRetryableApplicationError(err.Error(), ErrorBadInput, err)
+}
+
+func firstNonZero(a, b int) int {
+	if a != 0 {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,186 @@
+package workflows
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Report is the content of report.json: everything about a finished job.
+type Report struct {
+	Job        string            `json:"job"`
+	Source     string            `json:"source"`
+	Info       SourceInfo        `json:"source_info"`
+	Written    time.Time         `json:"written"`
+	Quality    QualityPolicy     `json:"quality"`
+	Chunks     int               `json:"chunks"`
+	Renditions []RenditionReport `json:"renditions"`
+	Timings    ReportTimings     `json:"timings"`
+}
+
+// RenditionReport is one rendition in report.json.
+type RenditionReport struct {
+	Name    string    `json:"name"`
+	Profile Rendition `json:"profile"`
+	Output  string    `json:"output"`
+	Bytes   int64     `json:"bytes"`
+	SHA256  string    `json:"sha256"`
+	Frames  int64     `json:"frames"`
+	// Duration in seconds and Bitrate in bits per second of the output.
+	Duration float64 `json:"duration_seconds"`
+	Bitrate  float64 `json:"bitrate_bps"`
+	HasAudio bool    `json:"has_audio"`
+	// VMAF and PSNR pool the final attempts' per-chunk means, frame-weighted.
+	VMAF PooledScore `json:"vmaf"`
+	PSNR PooledScore `json:"psnr_y"`
+	// Reencoded lists the chunks that took more than one attempt; BelowBar
+	// those whose final attempt is still under the quality bar.
+	Reencoded []int         `json:"reencoded_chunks"`
+	BelowBar  []int         `json:"below_bar_chunks"`
+	Chunks    []ChunkReport `json:"chunks"`
+}
+
+// PooledScore summarises a metric over the chunks of a rendition.
+type PooledScore struct {
+	Mean     float64 `json:"mean"`
+	MinChunk float64 `json:"min_chunk"`
+	MaxChunk float64 `json:"max_chunk"`
+	// MinFrame is the worst single frame (VMAF only).
+	MinFrame float64 `json:"min_frame,omitempty"`
+}
+
+// ChunkReport is one chunk of one rendition with every attempt made.
+type ChunkReport struct {
+	Index    int           `json:"index"`
+	Start    int64         `json:"start"`
+	End      int64         `json:"end"`
+	Final    int           `json:"final_attempt"`
+	Passed   bool          `json:"passed"`
+	Attempts []ChunkResult `json:"attempts"`
+}
+
+// ReportTimings are seconds spent per phase. Encode and Score add up the
+// chunk activities' own timings (CPU-parallel work, so they can exceed the
+// wall clock); the others are wall-clock from the workflow.
+type ReportTimings struct {
+	Total    float64 `json:"total"`
+	Probe    float64 `json:"probe"`
+	Chunks   float64 `json:"chunks_wall"`
+	Assemble float64 `json:"assemble_wall"`
+	Encode   float64 `json:"encode_sum"`
+	Score    float64 `json:"score_sum"`
+	Reused   int     `json:"reused_attempts"`
+}
+
+// WriteReport builds report.json from the chunk sidecars and the assembled
+// outputs, stores it in the output store and returns its URL.
+func (a *Activities) WriteReport(ctx context.Context, t ReportTask) (string, error) {
+	rep, err := a.buildReport(ctx, t)
+	if err != nil {
+		return "", err
+	}
+	b, err := marshalJSON(rep)
+	if err != nil {
+		return "", err
+	}
+	out, err := a.openStore(ctx, t.Output)
+	if err != nil {
+		return "", err
+	}
+	if _, err := out.PutBytes(ctx, "report.json", b); err != nil {
+		return "", err
+	}
+	return out.URL("report.json"), nil
+}
+
+func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, error) {
+	work, err := a.openStore(ctx, t.Work)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{
+		Job: t.Job, Source: t.Source, Info: t.Info, Written: time.Now().UTC(), Quality: t.Quality, Chunks: len(t.Chunks),
+		Timings: ReportTimings{Total: t.Timings.Total, Probe: t.Timings.Probe, Chunks: t.Timings.Chunks, Assemble: t.Timings.Assemble},
+	}
+	for _, rec := range t.Renditions {
+		if len(rec.Final) != len(t.Chunks) || len(rec.Tried) != len(t.Chunks) || len(rec.Passed) != len(t.Chunks) {
+			return Report{}, badInputErr(fmt.Errorf("report: rendition %s has %d/%d/%d chunk records for %d chunks",
+				rec.Rendition.Name, len(rec.Final), len(rec.Tried), len(rec.Passed), len(t.Chunks)))
+		}
+		rr := RenditionReport{
+			Name: rec.Rendition.Name, Profile: rec.Rendition, Output: rec.Output.URL, Bytes: rec.Output.Bytes,
+			SHA256: rec.Output.SHA256, Frames: rec.Output.Frames, Duration: rec.Output.Duration,
+			Bitrate: rec.Output.Bitrate, HasAudio: rec.Output.HasAudio,
+			Reencoded: []int{}, BelowBar: []int{},
+		}
+		var vsum, psum float64
+		var frames int64
+		rr.VMAF.MinChunk, rr.PSNR.MinChunk, rr.VMAF.MinFrame = math.Inf(1), math.Inf(1), math.Inf(1)
+		for i, c := range t.Chunks {
+			cr := ChunkReport{Index: c.Index, Start: c.Start, End: c.End, Final: rec.Final[i], Passed: rec.Passed[i]}
+			for attempt := 1; attempt <= rec.Tried[i]; attempt++ {
+				key := sidecarKey(chunkKey(t.Job, rec.Rendition, c.Index, attempt))
+				b, err := work.GetBytes(ctx, key)
+				if err != nil {
+					return Report{}, fmt.Errorf("report: %w", err)
+				}
+				var res ChunkResult
+				if err := unmarshalJSON(b, &res); err != nil {
+					return Report{}, fmt.Errorf("report: %s: %w", work.URL(key), err)
+				}
+				cr.Attempts = append(cr.Attempts, res)
+				rep.Timings.Encode += res.EncodeSeconds
+				rep.Timings.Score += res.ScoreSeconds
+			}
+			if rec.Final[i] < 1 || rec.Final[i] > len(cr.Attempts) {
+				return Report{}, fmt.Errorf("report: rendition %s chunk %d: final attempt %d of %d", rec.Rendition.Name, c.Index, rec.Final[i], len(cr.Attempts))
+			}
+			fin := cr.Attempts[rec.Final[i]-1]
+			n := float64(c.Frames())
+			vsum += fin.VMAF * n
+			psum += fin.PSNR * n
+			frames += c.Frames()
+			rr.VMAF.MinChunk = math.Min(rr.VMAF.MinChunk, fin.VMAF)
+			rr.VMAF.MaxChunk = math.Max(rr.VMAF.MaxChunk, fin.VMAF)
+			rr.VMAF.MinFrame = math.Min(rr.VMAF.MinFrame, fin.VMAFMin)
+			rr.PSNR.MinChunk = math.Min(rr.PSNR.MinChunk, fin.PSNR)
+			rr.PSNR.MaxChunk = math.Max(rr.PSNR.MaxChunk, fin.PSNR)
+			if rec.Tried[i] > 1 {
+				rr.Reencoded = append(rr.Reencoded, c.Index)
+			}
+			if !rec.Passed[i] {
+				rr.BelowBar = append(rr.BelowBar, c.Index)
+			}
+			rr.Chunks = append(rr.Chunks, cr)
+		}
+		if frames > 0 {
+			rr.VMAF.Mean = vsum / float64(frames)
+			rr.PSNR.Mean = psum / float64(frames)
+		}
+		for _, p := range []*PooledScore{&rr.VMAF, &rr.PSNR} {
+			for _, f := range []*float64{&p.MinChunk, &p.MinFrame} {
+				if math.IsInf(*f, 0) {
+					*f = 0
+				}
+			}
+		}
+		rep.Renditions = append(rep.Renditions, rr)
+	}
+	return rep, nil
+}
+
+func marshalJSON(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode JSON: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+func unmarshalJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	return dec.Decode(v)
+}

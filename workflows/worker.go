@@ -1,0 +1,39 @@
+package workflows
+
+import (
+	"runtime"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+)
+
+// WorkerOptions size a worker.
+type WorkerOptions struct {
+	// Concurrency is the number of activities (chunk encodes) run at once.
+	// Default: runtime.NumCPU().
+	Concurrency int
+	// Workflows is the number of workflow tasks run at once. Default: 2×Concurrency, at least 8.
+	Workflows int
+}
+
+// NewWorker returns a worker polling taskQueue that runs the workflows and
+// acts' activities. Start it with Start or Run.
+func NewWorker(c client.Client, taskQueue string, opts WorkerOptions, acts *Activities) worker.Worker {
+	n := opts.Concurrency
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	wf := opts.Workflows
+	if wf <= 0 {
+		wf = max(8, 2*n)
+	}
+	w := worker.New(c, taskQueue, worker.Options{
+		MaxConcurrentActivityExecutionSize:     n,
+		MaxConcurrentWorkflowTaskExecutionSize: wf,
+		// Chunk encodes are CPU-bound: poll for only as many as can run.
+		MaxConcurrentActivityTaskPollers: min(n, 4),
+	})
+	Register(w)
+	w.RegisterActivity(acts)
+	return w
+}
