@@ -254,7 +254,7 @@ func TestDiskCacheChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := sum(got); hex.EncodeToString(s[:]) != os.Getenv("MEZZFS_CHILD_SHA") {
+	if s := sum(got); os.Getenv("MEZZFS_CHILD_NOCHECK") == "" && hex.EncodeToString(s[:]) != os.Getenv("MEZZFS_CHILD_SHA") {
 		t.Fatal("child read wrong bytes")
 	}
 	o.Close()

@@ -1,0 +1,272 @@
+package mezzfs_test
+
+// Benchmarks for issue 4. The object is 1 GiB unless MEZZFS_BENCH_BYTES
+// says otherwise (e.g. MEZZFS_BENCH_BYTES=134217728 for a quick run):
+//
+//	go test -run '^$' -bench . -benchtime 3x ./mezzfs/
+//
+// Sequential figures are MB/s of object bytes (b.SetBytes); compare
+// BenchmarkSequentialRead/GetObject with /mezzfs (target >= 0.9x) and
+// BenchmarkFUSESequential/fuse with /direct (target >= 0.7x).
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/reelmedia/reel/internal/s3test"
+	"github.com/reelmedia/reel/mezzfs"
+	"github.com/reelmedia/reel/mezzfs/fusefs"
+)
+
+func benchBytes(b *testing.B) int64 {
+	if v := os.Getenv("MEZZFS_BENCH_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			b.Fatalf("MEZZFS_BENCH_BYTES=%q", v)
+		}
+		return n
+	}
+	return 1 << 30
+}
+
+// benchObject uploads size pseudo-random bytes to a fresh versitygw.
+func benchObject(b *testing.B, size int64) (*s3test.Server, string) {
+	b.Helper()
+	srv := s3test.Start(b)
+	path := filepath.Join(b.TempDir(), "obj.bin")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	r := rand.New(rand.NewPCG(1, 2))
+	var buf [8]byte
+	for i := int64(0); i < size; i += 8 {
+		v := r.Uint64()
+		for j := range 8 {
+			buf[j] = byte(v >> (8 * j))
+		}
+		w.Write(buf[:min(8, size-i)])
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	if err := srv.PutFile(context.Background(), "bench/obj.bin", path); err != nil {
+		b.Fatal(err)
+	}
+	os.Remove(path)
+	return srv, srv.URL("bench/obj.bin")
+}
+
+// readSequential reads src front to back in piece-sized ReadAt calls.
+func readSequential(b *testing.B, src mezzfs.Source, piece int) {
+	p := make([]byte, piece)
+	var total int64
+	for off := int64(0); off < src.Size(); {
+		n, err := src.ReadAt(p, off)
+		off += int64(n)
+		total += int64(n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if total != src.Size() {
+		b.Fatalf("read %d of %d bytes", total, src.Size())
+	}
+}
+
+func BenchmarkSequentialRead(b *testing.B) {
+	size := benchBytes(b)
+	srv, url := benchObject(b, size)
+	ctx := context.Background()
+	cfg := s3Config(srv, "")
+
+	b.Run("GetObject", func(b *testing.B) {
+		client, err := mezzfs.NewS3Client(ctx, cfg.S3)
+		if err != nil {
+			b.Fatal(err)
+		}
+		key := "bench/obj.bin"
+		buf := make([]byte, 1<<20)
+		b.SetBytes(size)
+		for b.Loop() {
+			out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: &srv.Bucket, Key: &key})
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := io.CopyBuffer(io.Discard, out.Body, buf)
+			out.Body.Close()
+			if err != nil || n != size {
+				b.Fatalf("GetObject: %d bytes, %v", n, err)
+			}
+		}
+	})
+	for _, piece := range []int{1 << 20, 32 << 10} {
+		name := "mezzfs-1MiB-reads"
+		if piece != 1<<20 {
+			name = "mezzfs-32KiB-reads"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(size)
+			var st mezzfs.Stats
+			for b.Loop() {
+				// A fresh Object and cache each time: nothing is served from
+				// a previous iteration.
+				o, err := mezzfs.Open(ctx, url, cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				readSequential(b, o, piece)
+				o.Close()
+				st = o.Stats()
+			}
+			b.ReportMetric(float64(st.BytesFetched)/float64(size), "fetched/size")
+		})
+	}
+}
+
+func BenchmarkFUSESequential(b *testing.B) {
+	if _, err := os.Stat("/dev/fuse"); err != nil || os.Geteuid() != 0 {
+		b.Skip("needs /dev/fuse and root")
+	}
+	size := benchBytes(b)
+	srv, url := benchObject(b, size)
+	ctx := context.Background()
+	cfg := s3Config(srv, "")
+
+	b.Run("direct", func(b *testing.B) {
+		b.SetBytes(size)
+		for b.Loop() {
+			o, err := mezzfs.Open(ctx, url, cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			readSequential(b, o, 1<<20)
+			o.Close()
+		}
+	})
+	b.Run("fuse", func(b *testing.B) {
+		b.SetBytes(size)
+		buf := make([]byte, 1<<20)
+		for b.Loop() {
+			// A new mount each time, so the kernel's page cache is cold.
+			mnt := b.TempDir()
+			srvFS, err := fusefs.Mount(mnt, []fusefs.File{{Name: "obj.bin", Size: size, Open: func(ctx context.Context) (mezzfs.Source, error) {
+				return mezzfs.Open(ctx, url, cfg)
+			}}}, fusefs.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, err := os.Open(filepath.Join(mnt, "obj.bin"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{f}, buf)
+			f.Close()
+			if err != nil || n != size {
+				b.Fatalf("read %d of %d through FUSE: %v", n, size, err)
+			}
+			if err := srvFS.Unmount(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkRandom4KiB reports the cost of one 4 KiB pread at a random
+// offset of a 64 MiB object whose blocks are in mezzfs's memory cache:
+// through FUSE (the kernel may also serve some from its page cache), from
+// the Source directly, and cold from S3 with no cache (one ranged GET each).
+func BenchmarkRandom4KiB(b *testing.B) {
+	const size = 64 << 20
+	srv, url := benchObject(b, size)
+	ctx := context.Background()
+	cfg := s3Config(srv, "")
+	warm := func(b *testing.B) *mezzfs.Object {
+		o, err := mezzfs.Open(ctx, url, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		readSequential(b, o, 1<<20)
+		b.Cleanup(func() { o.Close() })
+		return o
+	}
+	pread := func(b *testing.B, r io.ReaderAt) {
+		rng := rand.New(rand.NewPCG(7, 7))
+		p := make([]byte, 4096)
+		b.ResetTimer()
+		for b.Loop() {
+			off := rng.Int64N(size/4096) * 4096
+			if _, err := r.ReadAt(p, off); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("direct-warm", func(b *testing.B) { pread(b, warm(b)) })
+	b.Run("s3-uncached", func(b *testing.B) {
+		c := cfg
+		c.Direct = true
+		o, err := mezzfs.Open(ctx, url, c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer o.Close()
+		pread(b, o)
+	})
+	b.Run("fuse-warm", func(b *testing.B) {
+		if _, err := os.Stat("/dev/fuse"); err != nil || os.Geteuid() != 0 {
+			b.Skip("needs /dev/fuse and root")
+		}
+		o := warm(b)
+		mnt := b.TempDir()
+		srvFS, err := fusefs.Mount(mnt, []fusefs.File{{Name: "obj.bin", Size: size, Open: func(context.Context) (mezzfs.Source, error) {
+			return o, nil
+		}}}, fusefs.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer srvFS.Unmount()
+		f, err := os.Open(filepath.Join(mnt, "obj.bin"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		pread(b, f)
+	})
+}
+
+// BenchmarkSharedDiskCache runs two processes one after the other over one
+// disk cache directory and reports the bytes the second fetched.
+func BenchmarkSharedDiskCache(b *testing.B) {
+	const size = 64 << 20
+	srv, url := benchObject(b, size)
+	for b.Loop() {
+		dir := b.TempDir()
+		first, out1 := childStats(b, srv, url, dir, [32]byte{})
+		first.Env = append(first.Env, "MEZZFS_CHILD_NOCHECK=1")
+		if err := first.Run(); err != nil {
+			b.Fatalf("%v\n%s", err, out1)
+		}
+		second, out2 := childStats(b, srv, url, dir, [32]byte{})
+		second.Env = append(second.Env, "MEZZFS_CHILD_NOCHECK=1")
+		if err := second.Run(); err != nil {
+			b.Fatalf("%v\n%s", err, out2)
+		}
+		s1, s2 := parseChild(b, out1), parseChild(b, out2)
+		b.ReportMetric(float64(s1.BytesFetched), "first-fetched-B")
+		b.ReportMetric(float64(s2.BytesFetched), "second-fetched-B")
+		b.ReportMetric(float64(s2.DiskHits), "second-disk-hits")
+	}
+}
