@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -208,5 +209,41 @@ func TestMezzfsMountUnmount(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "unmounted") {
 		t.Fatalf("stderr %q", stderr.String())
+	}
+}
+
+// TestProbeS3 is the point of openSource's URLs: FFmpeg reads a mezzanine
+// in object storage by byte range, with no local copy.
+func TestProbeS3(t *testing.T) {
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Fatal("ffmpeg CLI not found; run scripts/deps.sh")
+	}
+	clip := filepath.Join(t.TempDir(), "clip.mp4")
+	gen := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2",
+		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", clip)
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	srv := s3test.Start(t)
+	mezzS3Env(t, srv)
+	if err := srv.PutFile(context.Background(), "clips/clip.mp4", clip); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := mezzRun(t, "probe", "--json", srv.URL("clips/clip.mp4"))
+	if code != 0 {
+		t.Fatalf("reel probe s3://: code %d: %s", code, stderr)
+	}
+	var info struct {
+		Streams []struct {
+			Type       string `json:"type"`
+			FrameCount int64  `json:"frame_count"`
+		} `json:"streams"`
+	}
+	if err := json.Unmarshal([]byte(out), &info); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"frame_count": 50`) {
+		t.Fatalf("probe output lacks 50 frames:\n%s", out)
 	}
 }
