@@ -126,6 +126,21 @@ func TestConformance(t *testing.T) {
 		want []byte
 	}{
 		{"bytes.Reader", func(t *testing.T) mezzfs.Source { return bytes.NewReader(data) }, data},
+		{"wrap-bytes.Reader", func(t *testing.T) mezzfs.Source {
+			o := mezzfs.Wrap("mem:data", bytes.NewReader(data), small(mezzfs.Config{}))
+			t.Cleanup(func() { o.Close() })
+			return o
+		}, data},
+		{"wrap-of-wrap-view", func(t *testing.T) mezzfs.Source {
+			inner := mezzfs.Wrap("mem:inner", bytes.NewReader(data), small(mezzfs.Config{}))
+			outer := mezzfs.Wrap("mem:outer", inner, mezzfs.Config{Direct: true})
+			t.Cleanup(func() { outer.Close(); inner.Close() })
+			v, err := outer.Range(a, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}, data[a:b]},
 		{"file", func(t *testing.T) mezzfs.Source { return open(t, path, mezzfs.Config{Direct: true}) }, data},
 		{"file-url-cached", func(t *testing.T) mezzfs.Source { return open(t, "file://"+path, small(mezzfs.Config{})) }, data},
 		{"http-lastmod", func(t *testing.T) mezzfs.Source {

@@ -290,6 +290,7 @@ func TestObjectChangedMidRead(t *testing.T) {
 			if !errors.Is(changed, mezzfs.ErrObjectChanged) || !strings.Contains(changed.Error(), srv.URL(key)) {
 				t.Fatalf("err = %v; want ErrObjectChanged naming the URL", changed)
 			}
+			t.Logf("%v", changed)
 		})
 	}
 }

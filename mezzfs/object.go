@@ -376,3 +376,29 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// Wrap puts any Source behind mezzfs's block cache, read-ahead, retries
+// and access log: the decorator has the same interface as what it wraps.
+// name identifies the source in cache keys and messages; Sources sharing a
+// Cache must have distinct names. Wrap does not close src.
+func Wrap(name string, src Source, cfg Config) *Object {
+	return newObject(sourceBackend{name: name, src: src}, cfg.withDefaults())
+}
+
+type sourceBackend struct {
+	name string
+	src  Source
+}
+
+func (b sourceBackend) info() Info { return Info{URL: b.name, Size: b.src.Size()} }
+
+func (b sourceBackend) fetch(ctx context.Context, p []byte, off int64) error {
+	n, err := b.src.ReadAt(p, off)
+	if n == len(p) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("mezzfs: %s: read %d of %d bytes at %d: %w", b.name, n, len(p), off, err)
+}
