@@ -1,0 +1,260 @@
+package cli
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/reelmedia/reel/vmaf"
+)
+
+// vmafCorpus returns the shared reference corpus folder, or skips.
+func vmafCorpus(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "..", "..", "shared", "vmaf-reference")
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
+		t.Skipf("reference corpus not found at %s: %v", dir, err)
+	}
+	return dir
+}
+
+func ffmpegCLI(t *testing.T, args ...string) {
+	t.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg CLI not installed")
+	}
+	out, err := exec.Command("ffmpeg", append([]string{"-nostdin", "-v", "error", "-y"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+func readReport(t *testing.T, path string) *vmaf.Result {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := vmaf.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestVMAFCommandMatchesLibvmaf scores a corpus case end to end (FFV1 .mkv
+// through the encode core) and compares the pooled values with libvmaf's.
+func TestVMAFCommandMatchesLibvmaf(t *testing.T) {
+	dir := vmafCorpus(t)
+	out := filepath.Join(t.TempDir(), "p01.json")
+	code, stdout, stderr := runCLI(t, "vmaf", "-q",
+		"--reference", filepath.Join(dir, "testsrc2_576x324.ref.mkv"),
+		"--distorted", filepath.Join(dir, "p01_testsrc2_576x324_x264crf30.dist.mkv"),
+		"--feature", "psnr", "--feature", "ssim", "--feature", "float_ms_ssim", "--output", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "VMAF       91.887") || !strings.Contains(stdout, "psnr_y") {
+		t.Errorf("summary:\n%s", stdout)
+	}
+	got := readReport(t, out)
+	b, err := os.ReadFile(filepath.Join(dir, "p01_testsrc2_576x324_x264crf30.vmaf.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := vmaf.ReadJSON(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Frames) != 48 {
+		t.Fatalf("%d frames in the report", len(got.Frames))
+	}
+	for _, k := range []string{"vmaf", "psnr_y", "psnr_cb", "psnr_cr", "float_ssim", "float_ms_ssim", "integer_adm2", "integer_vif_scale0"} {
+		g, w := got.Pooled[k], want.Pooled[k]
+		for _, m := range []string{"min", "max", "mean", "harmonic_mean"} {
+			gv, _ := g.Get(m)
+			wv, _ := w.Get(m)
+			if math.Abs(gv-wv) > 1.1e-6 {
+				t.Errorf("%s %s = %.6f, libvmaf %.6f", k, m, gv, wv)
+			}
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	if len(entries) != 1 {
+		t.Errorf("output folder holds %d entries, want only the report", len(entries))
+	}
+}
+
+// TestVMAFInputKinds scores the same 10 frames given as .y4m, raw .yuv and
+// FFV1 .mkv: every kind must give the same per-frame numbers.
+func TestVMAFInputKinds(t *testing.T) {
+	dir := vmafCorpus(t)
+	tmp := t.TempDir()
+	ref, dist := filepath.Join(dir, "testsrc2_576x324.ref.mkv"), filepath.Join(dir, "p01_testsrc2_576x324_x264crf30.dist.mkv")
+	for _, ext := range []string{".y4m", ".yuv", ".mkv"} {
+		for name, src := range map[string]string{"ref": ref, "dist": dist} {
+			args := []string{"-i", src, "-frames:v", "10"}
+			if ext == ".mkv" {
+				args = append(args, "-c:v", "ffv1")
+			}
+			if ext == ".yuv" {
+				args = append(args, "-f", "rawvideo", "-pix_fmt", "yuv420p")
+			}
+			ffmpegCLI(t, append(args, filepath.Join(tmp, name+ext))...)
+		}
+	}
+	var first *vmaf.Result
+	for _, ext := range []string{".y4m", ".yuv", ".mkv"} {
+		out := filepath.Join(tmp, "report"+ext+".json")
+		args := []string{"vmaf", "-q", "-r", filepath.Join(tmp, "ref"+ext), "-d", filepath.Join(tmp, "dist"+ext), "--feature", "psnr", "-o", out}
+		if ext == ".yuv" {
+			args = append(args, "--width", "576", "--height", "324", "--pix-fmt", "yuv420p")
+		}
+		if code, _, stderr := runCLI(t, args...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", ext, code, stderr)
+		}
+		r := readReport(t, out)
+		if len(r.Frames) != 10 {
+			t.Fatalf("%s: %d frames", ext, len(r.Frames))
+		}
+		if first == nil {
+			first = r
+			continue
+		}
+		for i, f := range r.Frames {
+			for k, v := range first.Frames[i].Metrics {
+				if f.Metrics[k] != v {
+					t.Errorf("%s frame %d %s = %v, .y4m gave %v", ext, i, k, f.Metrics[k], v)
+				}
+			}
+		}
+	}
+}
+
+// TestVMAFScalesDistorted gives a distorted clip of another size and bit
+// depth: it is scaled and converted to the reference's.
+func TestVMAFScalesDistorted(t *testing.T) {
+	dir := vmafCorpus(t)
+	tmp := t.TempDir()
+	small := filepath.Join(tmp, "small.mp4")
+	ffmpegCLI(t, "-i", filepath.Join(dir, "testsrc2_576x324.ref.mkv"), "-frames:v", "6", "-vf", "scale=288:162",
+		"-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p10le", small)
+	ref := filepath.Join(tmp, "ref.y4m")
+	ffmpegCLI(t, "-i", filepath.Join(dir, "testsrc2_576x324.ref.mkv"), "-frames:v", "6", ref)
+	code, stdout, stderr := runCLI(t, "vmaf", "-q", "-r", ref, "-d", small, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var sum struct {
+		Width, Height int
+		PixFmt        string `json:"pix_fmt"`
+		Note          string
+		Frames        int
+		Score         float64
+	}
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if sum.Width != 576 || sum.Height != 324 || sum.PixFmt != "yuv420p" || sum.Frames != 6 || !strings.Contains(sum.Note, "scaled from 288x162") {
+		t.Fatalf("summary %+v", sum)
+	}
+	// A 2x bicubic upscale of testsrc2 loses detail: clearly below the
+	// identical score, clearly above garbage.
+	if sum.Score < 40 || sum.Score > 99 {
+		t.Fatalf("score %v", sum.Score)
+	}
+}
+
+func TestVMAFOutputFormats(t *testing.T) {
+	dir := vmafCorpus(t)
+	tmp := t.TempDir()
+	ref := filepath.Join(tmp, "ref.y4m")
+	ffmpegCLI(t, "-i", filepath.Join(dir, "testsrc2_576x324.ref.mkv"), "-frames:v", "3", ref)
+	for _, c := range []struct {
+		args         []string
+		file, prefix string
+	}{
+		{[]string{"-o", filepath.Join(tmp, "r.csv")}, "r.csv", "Frame,"},
+		{[]string{"-o", filepath.Join(tmp, "r.xml")}, "r.xml", "<VMAF version=\"3.2.0\">\n  <params qualityWidth=\"576\" qualityHeight=\"324\" />"},
+		{[]string{"-o", filepath.Join(tmp, "r.txt"), "--format", "json"}, "r.txt", "{\n  \"version\": \"3.2.0\","},
+	} {
+		code, _, stderr := runCLI(t, append([]string{"vmaf", "-q", "-r", ref, "-d", ref}, c.args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, code, stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(tmp, c.file))
+		if err != nil || !strings.HasPrefix(string(b), c.prefix) {
+			t.Errorf("%s: %v\n%.200s", c.file, err, b)
+		}
+	}
+	code, stdout, stderr := runCLI(t, "vmaf", "-q", "-r", ref, "-d", ref, "-o", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r, err := vmaf.ReadJSON(strings.NewReader(stdout))
+	if err != nil || len(r.Frames) != 3 || r.Pooled["vmaf"].Min < 90 {
+		t.Fatalf("--output -: %v\n%.300s", err, stdout)
+	}
+}
+
+func TestVMAFErrors(t *testing.T) {
+	dir := vmafCorpus(t)
+	tmp := t.TempDir()
+	ref := filepath.Join(tmp, "ref.y4m")
+	short := filepath.Join(tmp, "short.y4m")
+	ffmpegCLI(t, "-i", filepath.Join(dir, "testsrc2_576x324.ref.mkv"), "-frames:v", "4", ref)
+	ffmpegCLI(t, "-i", filepath.Join(dir, "testsrc2_576x324.ref.mkv"), "-frames:v", "3", short)
+	raw := filepath.Join(tmp, "odd.yuv")
+	if err := os.WriteFile(raw, make([]byte, 40*40*3/2+100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	garbage := filepath.Join(tmp, "garbage.y4m")
+	if err := os.WriteFile(garbage, []byte("YUV4MPEG2 W-3 H2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"no inputs", nil, 2, "--reference and --distorted"},
+		{"bad feature", []string{"-r", ref, "-d", ref, "--feature", "vif"}, 2, "--feature"},
+		{"bad pool", []string{"-r", ref, "-d", ref, "--pool", "median"}, 2, "--pool"},
+		{"bad format", []string{"-r", ref, "-d", ref, "--format", "yaml"}, 2, "--format"},
+		{"zero subsample", []string{"-r", ref, "-d", ref, "--subsample", "0"}, 2, "--subsample"},
+		{"raw without size", []string{"-r", raw, "-d", raw}, 2, "--width and --height"},
+		{"raw bad pix fmt", []string{"-r", raw, "-d", raw, "--width", "4", "--height", "4", "--pix-fmt", "nv12"}, 2, "--pix-fmt"},
+		{"missing file", []string{"-r", filepath.Join(tmp, "nope.mp4"), "-d", ref}, 1, "nope.mp4"},
+		{"bad y4m header", []string{"-r", garbage, "-d", ref}, 1, "garbage.y4m"},
+		{"truncated raw", []string{"-r", raw, "-d", raw, "--width", "40", "--height", "40"}, 1, "odd.yuv: frame 1"},
+		{"raw size mismatch", []string{"-r", ref, "-d", raw, "--width", "40", "--height", "40"}, 1, "cannot be scaled"},
+		{"length mismatch", []string{"-r", ref, "-d", short}, 1, "frame count mismatch"},
+		{"unwritable report", []string{"-r", short, "-d", short, "-o", filepath.Join(tmp, "no", "dir", "r.json")}, 1, "report"},
+		{"unknown model", []string{"-r", short, "-d", short, "--model", "vmaf_v9"}, 1, "vmaf_v9"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, append([]string{"vmaf", "-q"}, c.args...)...)
+			if code != c.code || !strings.Contains(stderr, c.msg) {
+				t.Fatalf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr, c.code, c.msg)
+			}
+			if strings.Count(strings.TrimSpace(stderr), "\n") > 1 {
+				t.Errorf("error is not one line: %q", stderr)
+			}
+		})
+	}
+	// Allowed, the mismatch scores the shorter length.
+	code, stdout, stderr := runCLI(t, "vmaf", "-q", "-r", ref, "-d", short, "--allow-length-mismatch", "--json")
+	if code != 0 || !strings.Contains(stdout, `"frames": 3`) {
+		t.Fatalf("exit %d: %s %s", code, stderr, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "no")); !os.IsNotExist(err) {
+		t.Errorf("unwritable report left something behind: %v", err)
+	}
+}
