@@ -1,8 +1,11 @@
 package archer
 
 import (
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"image"
+	"io"
 	"os"
 
 	"gocv.io/x/gocv"
@@ -322,8 +325,8 @@ type facesAnalyzer struct {
 }
 
 func newFacesAnalyzer(c Config) (Analyzer, error) {
-	if _, err := os.Stat(c.Cascade); err != nil {
-		return nil, fmt.Errorf("archer: %s: %w (install opencv-data or set the cascade path): %v", c.Cascade, ErrCascadeNotFound, err)
+	if err := checkCascade(c.Cascade); err != nil {
+		return nil, err
 	}
 	cc := gocv.NewCascadeClassifier()
 	if !cc.Load(c.Cascade) {
@@ -343,5 +346,47 @@ func (a *facesAnalyzer) Process(f *Frame, rec *FrameRecord) error {
 	}
 	found := a.cc.DetectMultiScaleWithParams(f.Gray, 1.1, 4, 0, image.Pt(20, 20), image.Pt(0, 0))
 	rec.Faces = len(found)
+	return nil
+}
+
+// checkCascade makes sure path is a well-formed OpenCV cascade XML before
+// OpenCV reads it: OpenCV throws a C++ exception on malformed files, which
+// would abort the process instead of returning an error.
+func checkCascade(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("archer: %s: %w (install opencv-data or set the cascade path): %v", path, ErrCascadeNotFound, err)
+	}
+	defer f.Close()
+	dec := xml.NewDecoder(io.LimitReader(f, 64<<20))
+	depth, root, cascade := 0, "", false
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("archer: %s: %w (malformed XML: %v)", path, ErrCascadeNotFound, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth == 1 {
+				root = t.Name.Local
+			}
+			if depth == 2 {
+				for _, a := range t.Attr {
+					if a.Name.Local == "type_id" && (a.Value == "opencv-cascade-classifier" || a.Value == "opencv-haar-classifier") {
+						cascade = true
+					}
+				}
+			}
+		case xml.EndElement:
+			depth--
+		}
+	}
+	if root != "opencv_storage" || !cascade {
+		return fmt.Errorf("archer: %s: %w (not an OpenCV cascade file)", path, ErrCascadeNotFound)
+	}
 	return nil
 }

@@ -66,7 +66,7 @@ type Shot struct {
 	Duration  float64 `json:"duration"`
 	Sharpness float64 `json:"sharpness,omitempty"` // mean variance of the Laplacian
 	SI        float64 `json:"si,omitempty"`        // max
-	TI        float64 `json:"ti,omitempty"`        // max
+	TI        float64 `json:"ti,omitempty"`        // max, without the shot's first frame
 	Faces     int     `json:"faces,omitempty"`     // most faces in one sampled frame
 	// Thumbnail is the representative frame: the sharpest frame that is
 	// neither black nor inside a transition; -1 when every frame is.
@@ -282,9 +282,9 @@ func shots(c Config, a *Analysis, frames []FrameRecord) []Shot {
 		for i := s.Start; i < s.End; i++ {
 			f := at(i)
 			s.Sharpness += f.Sharpness / float64(s.End-s.Start)
-			s.SI, s.TI = max(s.SI, f.SI), max(s.TI, f.TI)
-			if i == a.Start {
-				s.TI = 0 // no previous frame
+			s.SI = max(s.SI, f.SI)
+			if i > s.Start {
+				s.TI = max(s.TI, f.TI) // the first frame's TI measures the cut
 			}
 			s.Faces = max(s.Faces, f.Faces)
 			if f.BlackRatio < c.BlackRatio && !inTransition(i) && f.Sharpness > best {

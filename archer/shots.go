@@ -14,14 +14,17 @@ import (
 // changes that keep the histogram).
 //
 //   - Hard cut at i: the distance from i-1 to i passes CutThreshold and
-//     stands out from its neighbourhood (three times the local median), and
-//     the picture does not come back within three frames (that is a flash).
+//     stands out from its neighbourhood (three times the local median, unless
+//     the histogram alone changed by twice the threshold), and the picture
+//     does not come back within three frames (that is a flash).
 //   - Fade: a run of black frames with a monotonic luma ramp into it or out
 //     of it (at least three frames), with pictures on both sides.
-//   - Dissolve: a window whose ends differ by GradualThreshold and whose
-//     inner frames lie on the straight line between the ends' grids (each
-//     is a blend of the two), with no single step carrying most of the
-//     change. Fast motion changes the grid in ways no blend explains.
+//   - Dissolve: a window whose ends differ by GradualThreshold (histograms
+//     included) and whose inner frames lie on the straight line between the
+//     ends' grids (each is a blend of the two), with no single step carrying
+//     most of the change, and changing faster than the frames around it.
+//     Fast motion changes the grid in ways no blend explains; continuous
+//     change (a moving gradient) goes on at the same pace outside.
 
 const (
 	cutWindow    = 8   // frames each side for the local median
@@ -33,6 +36,10 @@ const (
 	// dissolveMinHist is the share of GradualThreshold the histograms of a
 	// dissolve's ends must differ by.
 	dissolveMinHist = 0.6
+	// dissolveRate is how much faster a dissolve's frames change than
+	// dissolveMinContext or more frames on each side of it.
+	dissolveRate       = 1.5
+	dissolveMinContext = 3
 )
 
 var dissolveLengths = []int{6, 10, 14, 20, 28, 40, 56}
@@ -105,7 +112,10 @@ func detectBoundaries(c Config, frames []FrameRecord, fps float64) []Boundary {
 				nb = append(nb, d[j])
 			}
 		}
-		if len(nb) > 0 {
+		// Motion keeps the histogram: a step that changes it this much is
+		// a cut however busy the neighbourhood.
+		strong := histDist(frames[i-1].Hist, frames[i].Hist) >= 2*c.CutThreshold
+		if len(nb) > 0 && !strong {
 			slices.Sort(nb)
 			if d[i] < cutRatio*nb[len(nb)/2] {
 				continue
@@ -203,7 +213,7 @@ func detectBoundaries(c Config, frames []FrameRecord, fps float64) []Boundary {
 					te = m + 1
 				}
 			}
-			if te-ts < 3 {
+			if te-ts < 3 || !standsOut(d, isCut, black, ts, te, L) {
 				continue
 			}
 			conf := (1 - fitErr/blendMaxErr) * min(1, total/(2*c.GradualThreshold))
@@ -312,4 +322,33 @@ func blendFit(a, b []byte, grid func(int) []byte, s, e int) (alpha []float64, ma
 		prev = max(prev, al)
 	}
 	return alpha, maxErr, true
+}
+
+// standsOut reports whether the frames [ts, te) change faster than the
+// stable stretches around them: a dissolve sits between two shots that
+// change more slowly than the blend does, while continuous change (a moving
+// gradient, a slow zoom) goes on at the same pace on both sides. Each side
+// needs at least dissolveMinContext frames before the next cut or black.
+func standsOut(d []float64, isCut []bool, black func(int) bool, ts, te, L int) bool {
+	n := len(d)
+	var in float64
+	for m := ts + 1; m < te; m++ {
+		in += d[m]
+	}
+	in /= float64(te - ts - 1)
+	k := max(dissolveMinContext, L/2)
+	var before, after float64
+	nb, na := 0, 0
+	for j := ts; j > 0 && nb < k && !isCut[j] && !black(j-1); j-- {
+		before += d[j]
+		nb++
+	}
+	for j := te; j < n && na < k && !isCut[j] && !black(j); j++ {
+		after += d[j]
+		na++
+	}
+	if nb < dissolveMinContext || na < dissolveMinContext {
+		return false
+	}
+	return in >= dissolveRate*max(before/float64(nb), after/float64(na))
 }
