@@ -76,9 +76,11 @@ type videoEnc struct {
 	pkt    *astiav.Packet
 	frames int64
 	// chunk-relative pts base when the fps filter runs, in the sink time base
-	fpsBase int64
-	lastPts int64
-	audio   *audioSource
+	fpsBase  int64
+	lastPts  int64
+	audio    *audioSource
+	lastIn   *astiav.Frame // last decoded frame, for closing an fps graph
+	framesIn int64
 }
 
 func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts EncodeOptions) (res *ChunkResult, err error) {
@@ -107,6 +109,11 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 
 	e := &videoEnc{op: op, name: in.name(), cd: cd, codec: codec, p: p, x: x, pkt: astiav.AllocPacket(), lastPts: -1}
 	defer e.pkt.Free()
+	defer func() {
+		if e.lastIn != nil {
+			e.lastIn.Free()
+		}
+	}()
 	e.pixFmt, err = pickPixFmt(codec, cd, p.PixFmt, v.PixFmt, v.BitDepth)
 	if err != nil {
 		return nil, newErr(op, e.name, ErrUnsupportedPixFmt, nil, "%v", err)
@@ -313,6 +320,14 @@ func (e *videoEnc) encodeFrame(f *astiav.Frame, rel int64) error {
 		out.SetPts(rel)
 		return e.send(out)
 	}
+	if e.lastIn == nil {
+		e.lastIn = astiav.AllocFrame()
+	}
+	e.lastIn.Unref()
+	if err := e.lastIn.Ref(f); err != nil {
+		return newErr(e.op, e.name, nil, err, "referencing a frame")
+	}
+	e.framesIn++
 	if err := e.filter.push(f); err != nil {
 		return newErr(e.op, e.name, ErrUnsupportedPixFmt, err, "filtering")
 	}
@@ -331,7 +346,9 @@ func (e *videoEnc) pullFiltered() error {
 			return nil
 		}
 		pts := astiav.RescaleQRnd(out.Pts()-e.fpsBase, stb, etb, astiav.RoundingNearInf)
-		if pts <= e.lastPts {
+		// the source's duration in output frames bounds what goes out
+		limit := astiav.RescaleQRnd(e.framesIn, e.x.frameTb, etb, astiav.RoundingNearInf)
+		if pts <= e.lastPts || pts >= limit {
 			continue
 		}
 		out.SetPts(pts)
@@ -383,6 +400,14 @@ func (e *videoEnc) drain() error {
 
 func (e *videoEnc) flush() error {
 	if e.spec.fps.Num != 0 {
+		// the fps filter cannot know how long the last frame lasts: repeat
+		// it one frame later so the graph fills the last frame's interval
+		if e.lastIn != nil {
+			e.lastIn.SetPts(e.lastIn.Pts() + astiav.RescaleQ(1, e.x.frameTb, e.x.tb))
+			if err := e.filter.push(e.lastIn); err != nil {
+				return newErr(e.op, e.name, ErrUnsupportedPixFmt, err, "filtering")
+			}
+		}
 		if err := e.filter.push(nil); err != nil {
 			return newErr(e.op, e.name, ErrUnsupportedPixFmt, err, "filtering")
 		}

@@ -157,3 +157,51 @@ func assertNoLeftovers(t *testing.T, dir string, keep ...string) {
 		}
 	}
 }
+
+// TestChunkFromTSAndMKVSources seeks in sources without a sample index
+// (MPEG-TS: binary search on timestamps) and with one (mkv cues).
+func TestChunkFromTSAndMKVSources(t *testing.T) {
+	ctx := context.Background()
+	ref := readAll(t, FileInput(srcClip(t)), DecodeOptions{})
+	for _, ext := range []string{"ts", "mkv"} {
+		t.Run(ext, func(t *testing.T) {
+			src := testMedia(t, ext, "-i", srcClip(t), "-c", "copy")
+			got := readAll(t, FileInput(src), DecodeOptions{Start: 31, End: 57})
+			if len(got) != 26 || got[0].Index != 31 {
+				t.Fatalf("%d frames from %d", len(got), got[0].Index)
+			}
+			checkAligned(t, got, ref[31:57], 99) // decoded, not re-encoded: identical
+			out := filepath.Join(t.TempDir(), "c.mp4")
+			res, err := EncodeRange(ctx, FileInput(src), out, Profile{Preset: "veryfast", CRF: 18}, 31, 57, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Frames != 26 {
+				t.Fatalf("%d frames", res.Frames)
+			}
+			checkAligned(t, readAll(t, FileInput(out), DecodeOptions{}), ref[31:57], 30)
+		})
+	}
+}
+
+func TestFrameRateChange(t *testing.T) {
+	ctx := context.Background()
+	src := FileInput(srcClip(t)) // 75 frames at 25 fps = 3 s
+	for _, c := range []struct {
+		fps  Rational
+		want int64
+	}{{Rational{50, 1}, 150}, {Rational{10, 1}, 30}} {
+		out := filepath.Join(t.TempDir(), "r.mkv")
+		res, err := EncodeRange(ctx, src, out, Profile{Preset: "ultrafast", FPS: c.fps}, 0, 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := Probe(ctx, FileInput(out), ProbeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Frames != c.want || info.FrameCount != c.want || info.FrameRate != c.fps {
+			t.Errorf("fps %v: %d frames (probe %d at %v), want %d", c.fps, res.Frames, info.FrameCount, info.FrameRate, c.want)
+		}
+	}
+}
