@@ -38,7 +38,7 @@ func benchBytes(b *testing.B) int64 {
 }
 
 // benchObject uploads size pseudo-random bytes to a fresh versitygw.
-func benchObject(b *testing.B, size int64) (*s3test.Server, string) {
+func benchObject(b testing.TB, size int64) (*s3test.Server, string) {
 	b.Helper()
 	srv := s3test.Start(b)
 	path := filepath.Join(b.TempDir(), "obj.bin")
