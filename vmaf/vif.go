@@ -70,10 +70,7 @@ type vifWorker struct {
 	ref, dis   [2][]uint16
 	mu1, mu2   []uint32 // vertical pass, padded by 8 on each side
 	xx, yy, xy []uint32
-	acc1, acc2 []uint32 // vertical accumulators
-	accXX      []uint64
-	accYY      []uint64
-	accXY      []uint64
+	acc1, acc2 []uint32 // vertical accumulators of decimate
 }
 
 func (v *vifWorker) grow(w int) {
@@ -88,9 +85,6 @@ func (v *vifWorker) grow(w int) {
 	v.xy = make([]uint32, n)
 	v.acc1 = make([]uint32, w)
 	v.acc2 = make([]uint32, w)
-	v.accXX = make([]uint64, w)
-	v.accYY = make([]uint64, w)
-	v.accXY = make([]uint64, w)
 }
 
 // compute returns the four VIF scales of ref against dis with the given
@@ -197,37 +191,48 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 	off := 8 - fh
 	mu1, mu2 := v.mu1[off:off+w+2*fh], v.mu2[off:off+w+2*fh]
 	xx, yy, xy := v.xx[off:off+w+2*fh], v.yy[off:off+w+2*fh], v.xy[off:off+w+2*fh]
-	acc1, acc2 := v.acc1[:w], v.acc2[:w]
-	accXX, accYY, accXY := v.accXX[:w], v.accYY[:w], v.accXY[:w]
+	var rr, dr [17][]uint16
 	for i := 0; i < h; i++ {
-		clear(acc1)
-		clear(acc2)
-		clear(accXX)
-		clear(accYY)
-		clear(accXY)
 		for k := 0; k < fw; k++ {
 			r := reflect101(i-fh+k, h)
-			c := f[k]
-			rr := ref[r*w : r*w+w]
-			dr := dis[r*w : r*w+w]
-			for j := range acc1 {
-				x := uint32(rr[j])
-				y := uint32(dr[j])
-				fx := c * x
-				fy := c * y
-				acc1[j] += fx
-				acc2[j] += fy
-				accXX[j] += uint64(fx) * uint64(x)
-				accYY[j] += uint64(fy) * uint64(y)
-				accXY[j] += uint64(fx) * uint64(y)
-			}
+			rr[k] = ref[r*w : r*w+w]
+			dr[k] = dis[r*w : r*w+w]
 		}
-		for j := 0; j < w; j++ {
-			mu1[fh+j] = (acc1[j] + rndMu) >> shMu
-			mu2[fh+j] = (acc2[j] + rndMu) >> shMu
-			xx[fh+j] = uint32((accXX[j] + rndSq) >> shSq)
-			yy[fh+j] = uint32((accYY[j] + rndSq) >> shSq)
-			xy[fh+j] = uint32((accXY[j] + rndSq) >> shSq)
+		// Vertical pass, one column at a time in registers. The filters
+		// are symmetric, so taps k and fw-1-k share a multiply; integer
+		// sums are exact, so the order does not change the result.
+		cR, cD := rr[fh], dr[fh]
+		cf := f[fh]
+		if fw == 17 {
+			var rows [34][]uint16
+			copy(rows[:17], rr[:])
+			copy(rows[17:], dr[:])
+			vifVert17(&rows, w, rndMu, shMu, rndSq, shSq, mu1[fh:], mu2[fh:], xx[fh:], yy[fh:], xy[fh:])
+		}
+		for j := 0; j < w && fw != 17; j++ {
+			x := uint32(cR[j])
+			y := uint32(cD[j])
+			m1 := cf * x
+			m2 := cf * y
+			sxx := uint64(cf) * uint64(x*x)
+			syy := uint64(cf) * uint64(y*y)
+			sxy := uint64(cf) * uint64(x*y)
+			for k := 0; k < fh; k++ {
+				xa, xb := uint32(rr[k][j]), uint32(rr[fw-1-k][j])
+				ya, yb := uint32(dr[k][j]), uint32(dr[fw-1-k][j])
+				c := f[k]
+				m1 += c * (xa + xb)
+				m2 += c * (ya + yb)
+				c64 := uint64(c)
+				sxx += c64 * (uint64(xa*xa) + uint64(xb*xb))
+				syy += c64 * (uint64(ya*ya) + uint64(yb*yb))
+				sxy += c64 * (uint64(xa*ya) + uint64(xb*yb))
+			}
+			mu1[fh+j] = (m1 + rndMu) >> shMu
+			mu2[fh+j] = (m2 + rndMu) >> shMu
+			xx[fh+j] = uint32((sxx + rndSq) >> shSq)
+			yy[fh+j] = uint32((syy + rndSq) >> shSq)
+			xy[fh+j] = uint32((sxy + rndSq) >> shSq)
 		}
 		for k := 1; k <= fh; k++ {
 			l, r := fh-k, fh+k
@@ -238,12 +243,10 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 		for j := 0; j < w; j++ {
 			var m1, m2 uint32
 			var sxx, syy, sxy uint64
-			for k, c := range f {
-				m1 += c * mu1[j+k]
-				m2 += c * mu2[j+k]
-				sxx += uint64(c) * uint64(xx[j+k])
-				syy += uint64(c) * uint64(yy[j+k])
-				sxy += uint64(c) * uint64(xy[j+k])
+			if fw == 17 {
+				m1, m2, sxx, syy, sxy = vifHoriz17(mu1, mu2, xx, yy, xy, j)
+			} else {
+				m1, m2, sxx, syy, sxy = vifHoriz(f, mu1, mu2, xx, yy, xy, j)
 			}
 			mu1sq := uint32((uint64(m1)*uint64(m1) + 1<<31) >> 32)
 			mu2sq := uint32((uint64(m2)*uint64(m2) + 1<<31) >> 32)
@@ -290,4 +293,27 @@ func vifNumLog(sigma1, sigma2, sigma12 int32, egl float64) int64 {
 	n1 := uint32(svSq) + sigmaNsq
 	n2 := int64(float64(g*g)*float64(sigma1)) + int64(n1)
 	return vifLog2_64(uint64(n2)) - vifLog2_64(uint64(n1))
+}
+
+// vifHoriz is the horizontal pass at output column j for any filter length.
+func vifHoriz(f []uint32, mu1, mu2, xx, yy, xy []uint32, j int) (m1, m2 uint32, sxx, syy, sxy uint64) {
+	fw := len(f)
+	fh := fw / 2
+	c := f[fh]
+	m1 = c * mu1[j+fh]
+	m2 = c * mu2[j+fh]
+	sxx = uint64(c) * uint64(xx[j+fh])
+	syy = uint64(c) * uint64(yy[j+fh])
+	sxy = uint64(c) * uint64(xy[j+fh])
+	for k := 0; k < fh; k++ {
+		a, b := j+k, j+fw-1-k
+		c := f[k]
+		m1 += c * (mu1[a] + mu1[b])
+		m2 += c * (mu2[a] + mu2[b])
+		c64 := uint64(c)
+		sxx += c64 * (uint64(xx[a]) + uint64(xx[b]))
+		syy += c64 * (uint64(yy[a]) + uint64(yy[b]))
+		sxy += c64 * (uint64(xy[a]) + uint64(xy[b]))
+	}
+	return
 }
