@@ -68,7 +68,7 @@ func (o *Object) start(parent context.Context) {
 		if o.cache.max < 0 && o.cache.disk == nil {
 			window = 0
 		}
-		o.ra = readAhead{next: o.lo, max: max(window, 0), bs: bs}
+		o.ra = readAhead{next: o.lo, lastBlock: -1, max: max(window, 0), bs: bs}
 	}
 	o.sem = make(chan struct{}, max(window, 1))
 }
@@ -341,14 +341,19 @@ func (o *Object) readAhead(window int, last int64) {
 	}
 }
 
-// readAhead detects sequential access: a read starting near where the last
-// one ended doubles the window (up to max blocks); any other read resets it.
+// readAhead detects sequential access. A read starting near where the last
+// one ended keeps read-ahead on, and each new block such a run enters
+// doubles the window, capped by the blocks the run has entered and by max:
+// a short run overshoots little and a long one streams. Any other read
+// turns read-ahead off.
 type readAhead struct {
-	mu     sync.Mutex
-	next   int64 // where a sequential read would start
-	window int
-	max    int
-	bs     int64
+	mu        sync.Mutex
+	next      int64 // where a sequential read would start
+	lastBlock int64 // the block the last read started in
+	window    int
+	run       int // blocks entered by the current sequential run
+	max       int
+	bs        int64
 }
 
 func (r *readAhead) observe(start, end int64) int {
@@ -357,13 +362,21 @@ func (r *readAhead) observe(start, end int64) int {
 	if r.max == 0 {
 		return 0
 	}
+	block := start / r.bs
 	// Parallel readers (the kernel under FUSE, a decoder's worker) land a
 	// little before or after the previous end; that still counts.
-	if start >= r.next-r.bs && start <= r.next+r.bs {
-		r.window = min(max(2*r.window, 1), r.max)
-	} else {
-		r.window = 0
+	switch {
+	case start < r.next-r.bs || start > r.next+r.bs:
+		r.window, r.run = 0, 0
+	case r.window == 0:
+		r.window, r.run = 1, 1
+	case block != r.lastBlock:
+		// Never ahead by more blocks than the run has read: a short run
+		// (one chunk of a long mezzanine) wastes at most what it used.
+		r.run++
+		r.window = min(2*r.window, r.run, r.max)
 	}
+	r.lastBlock = block
 	if end > r.next || r.window == 0 {
 		r.next = end
 	}
