@@ -137,12 +137,14 @@ func shotClips() []clip {
 	}
 	motion := []seg{{"PAN", 120, ""}, {"SPIN", 100, ""}}
 	dis := []seg{{"A", 60, ""}, {"B", 60, ""}, {"C", 60, ""}, {"E", 60, ""}, {"D", 60, ""}, {"I", 60, ""}}
+	dis2 := []seg{{"G", 50, ""}, {"C", 70, ""}, {"H", 50, ""}, {"F", 60, ""}, {"B", 60, ""}, {"PAN", 60, ""}}
 	cs := []clip{
 		{name: "cuts1", segs: cuts1, truth: cutsAt(cuts1)},
 		{name: "cuts2", segs: cuts2, truth: cutsAt(cuts2)},
 		{name: "flash", segs: flash, truth: cutsAt(flash)},
 		{name: "motion", segs: motion, truth: cutsAt(motion)},
 		{name: "dissolves", segs: dis, xfade: []int{12, 25, 20, 15, 18}},
+		{name: "dissolves2", segs: dis2, xfade: []int{10, 30, 16, 22, 14}},
 		fadeClip(),
 	}
 	return cs

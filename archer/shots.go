@@ -39,7 +39,7 @@ const (
 	// dissolveRate is how much faster a dissolve's frames change than
 	// dissolveMinContext or more frames on each side of it.
 	dissolveRate       = 1.5
-	dissolveMinContext = 3
+	dissolveMinContext = 5
 )
 
 var dissolveLengths = []int{6, 10, 14, 20, 28, 40, 56}
