@@ -237,6 +237,9 @@ func convolve(img []float32, w, h int, dst, tmp []float32) {
 		r0, r1, r2, r3, r4, r5 := r(0), r(1), r(2), r(3), r(4), r(5)
 		r6, r7, r8, r9, r10 := r(6), r(7), r(8), r(9), r(10)
 		out := dst[y*dw : y*dw+dw]
+		// Equal lengths let the compiler drop the bounds checks below.
+		r0, r1, r2, r3, r4, r5 = r0[:len(out)], r1[:len(out)], r2[:len(out)], r3[:len(out)], r4[:len(out)], r5[:len(out)]
+		r6, r7, r8, r9, r10 = r6[:len(out)], r7[:len(out)], r8[:len(out)], r9[:len(out)], r10[:len(out)]
 		for x := range out {
 			out[x] = float32(float64(r0[x]*k0) + float64(r1[x]*k1) + float64(r2[x]*k2) + float64(r3[x]*k3) +
 				float64(r4[x]*k4) + float64(r5[x]*k5) + float64(r6[x]*k6) + float64(r7[x]*k7) +
