@@ -1,13 +1,17 @@
 package encode
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"errors"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/reelmedia/reel/media"
 )
@@ -204,4 +208,35 @@ func TestFrameRateChange(t *testing.T) {
 			t.Errorf("fps %v: %d frames (probe %d at %v), want %d", c.fps, res.Frames, info.FrameCount, info.FrameRate, c.want)
 		}
 	}
+}
+
+// TestParallelChunks encodes chunks concurrently from one shared ReaderAt,
+// as a worker does, and checks the assembled result frame by frame.
+func TestParallelChunks(t *testing.T) {
+	ctx := context.Background()
+	data, err := os.ReadFile(srcClip(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := ReaderInput("mem:src.mp4", bytes.NewReader(data), int64(len(data)))
+	dir := t.TempDir()
+	bounds := []int64{0, 13, 40, 61, 75}
+	paths := make([]string, len(bounds)-1)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for i := range paths {
+		paths[i] = filepath.Join(dir, fmt.Sprintf("c%d.mkv", i))
+		g.Go(func() error {
+			_, err := EncodeRange(gctx, in, paths[i], Profile{Preset: "veryfast", CRF: 18, GOP: 20, Threads: 1}, bounds[i], bounds[i+1], nil)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "all.mp4")
+	if _, err := Concat(ctx, paths, out, ConcatOptions{ExpectFrames: 75}); err != nil {
+		t.Fatal(err)
+	}
+	checkAligned(t, readAll(t, FileInput(out), DecodeOptions{}), readAll(t, in, DecodeOptions{}), 30)
 }
