@@ -186,7 +186,7 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 		}
 	}
 	const sigmaNsq = 65536 << 1
-	var numLog, denLog, numNonLog, denNonLog int64
+	var acc vifAccum
 
 	off := 8 - fh
 	mu1, mu2 := v.mu1[off:off+w+2*fh], v.mu2[off:off+w+2*fh]
@@ -240,14 +240,12 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 			l, r = fh+w-1+k, fh+w-1-k
 			mu1[l], mu2[l], xx[l], yy[l], xy[l] = mu1[r], mu2[r], xx[r], yy[r], xy[r]
 		}
+		if fw == 17 {
+			vifHorizRow17(mu1, mu2, xx, yy, xy, w, egl, &acc)
+			continue
+		}
 		for j := 0; j < w; j++ {
-			var m1, m2 uint32
-			var sxx, syy, sxy uint64
-			if fw == 17 {
-				m1, m2, sxx, syy, sxy = vifHoriz17(mu1, mu2, xx, yy, xy, j)
-			} else {
-				m1, m2, sxx, syy, sxy = vifHoriz(f, mu1, mu2, xx, yy, xy, j)
-			}
+			m1, m2, sxx, syy, sxy := vifHoriz(f, mu1, mu2, xx, yy, xy, j)
 			mu1sq := uint32((uint64(m1)*uint64(m1) + 1<<31) >> 32)
 			mu2sq := uint32((uint64(m2)*uint64(m2) + 1<<31) >> 32)
 			mu12 := uint32((uint64(m1)*uint64(m2) + 1<<31) >> 32)
@@ -261,19 +259,24 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 				sigma2 = 0
 			}
 			if sigma1 < sigmaNsq {
-				numNonLog += int64(sigma2)
-				denNonLog++
+				acc.numNonLog += int64(sigma2)
+				acc.denNonLog++
 				continue
 			}
-			denLog += vifLog2_32(uint32(sigmaNsq+sigma1)) - 2048*17
+			acc.denLog += vifLog2_32(uint32(sigmaNsq+sigma1)) - 2048*17
 			if sigma12 > 0 && sigma2 > 0 {
-				numLog += vifNumLog(sigma1, sigma2, sigma12, egl)
+				acc.numLog += vifNumLog(sigma1, sigma2, sigma12, egl)
 			}
 		}
 	}
-	num := float64(numLog)/2048.0 + (float64(denNonLog) - (float64(numNonLog)/16384.0)/65025.0)
-	den := float64(denLog)/2048.0 + float64(denNonLog)
+	num := float64(acc.numLog)/2048.0 + (float64(acc.denNonLog) - (float64(acc.numNonLog)/16384.0)/65025.0)
+	den := float64(acc.denLog)/2048.0 + float64(acc.denNonLog)
 	return vifScale{num: float32(num), den: float32(den)}
+}
+
+// vifAccum holds the four integer accumulators of one scale.
+type vifAccum struct {
+	numLog, denLog, numNonLog, denNonLog int64
 }
 
 // vifNumLog is the log-domain numerator contribution of one textured pixel.
