@@ -3,8 +3,8 @@ package encode
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
