@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -57,8 +58,8 @@ const (
 	KeyVMAF      = "vmaf"
 	KeyADM2      = "integer_adm2"
 	KeyMotion2   = "integer_motion2"
-	KeyMotion    = "integer_motion" // the per-frame SAD motion2 is built from
-	KeyMotionSAD = "VMAF_integer_feature_motion_sad_score"
+	KeyMotion    = "integer_motion"                        // the per-frame SAD motion2 is built from (libvmaf's debug alias)
+	KeyMotionSAD = "VMAF_integer_feature_motion_sad_score" // the same SAD, as libvmaf's default JSON names it
 )
 
 var (
@@ -95,6 +96,7 @@ type Scorer struct {
 	prev     *lumaBuf
 	w, h     int
 	bpc      int
+	start    time.Time
 	finished bool
 
 	mu      sync.Mutex // guards what follows
@@ -274,6 +276,7 @@ func (s *Scorer) Push(ctx context.Context, ref, dist *media.Frame) error {
 	}
 	if idx == 0 {
 		s.w, s.h, s.bpc = ref.Width, ref.Height, ref.Format.BitDepth
+		s.start = time.Now()
 	}
 	// The reference copy is read by this frame's task and, for motion, by
 	// the next frame's task.
@@ -413,6 +416,7 @@ func (s *Scorer) frameScore(st *frameState, m2 float64) FrameScore {
 	}
 	met[KeyMotion2] = m2
 	met[KeyMotion] = st.sad
+	met[KeyMotionSAD] = st.sad
 	for k, v := range st.extra {
 		met[k] = v
 	}
@@ -460,6 +464,11 @@ func (s *Scorer) Finish() (*Result, error) {
 		Frames:    s.frames,
 		Pooled:    map[string]Pooled{},
 		Aggregate: map[string]float64{},
+		Width:     s.w,
+		Height:    s.h,
+	}
+	if el := time.Since(s.start).Seconds(); el > 0 {
+		res.FPS = float64(s.n) / el
 	}
 	keys := map[string]bool{}
 	for _, f := range s.frames {
