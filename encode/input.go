@@ -31,10 +31,13 @@ func ReaderInput(name string, r io.ReaderAt, size int64) Input {
 }
 
 func (in Input) name() string {
-	if in.Name != "" {
+	switch {
+	case in.Name != "":
 		return in.Name
+	case in.Path != "":
+		return in.Path
 	}
-	return in.Path
+	return "<reader>"
 }
 
 // FFmpeg's avio "whence" extensions (libavformat/avio.h). go-astiav v0.16.0
@@ -46,14 +49,18 @@ const (
 
 // readerIO adapts an io.ReaderAt to go-astiav's IOContext callbacks.
 type readerIO struct {
-	sr *io.SectionReader
-	n  int64
+	ctx context.Context // cancels reads: FFmpeg checks no interrupt callback on custom IO
+	sr  *io.SectionReader
+	n   int64
 }
 
 // read maps EOF to astiav.ErrEof and never returns bytes together with an
 // error: go-astiav v0.16.0 turns any non-astiav error into AVERROR_UNKNOWN and
 // drops the bytes that came with it.
 func (x *readerIO) read(b []byte) (int, error) {
+	if x.ctx.Err() != nil {
+		return 0, astiav.ErrExit
+	}
 	n, err := x.sr.Read(b)
 	if n > 0 {
 		return n, nil
@@ -100,7 +107,8 @@ func containerMagic(head []byte) bool {
 }
 
 // openDemuxer opens in, reads its stream information and maps failures to the
-// package's sentinels. The context interrupts blocking FFmpeg I/O.
+// package's sentinels. ctx bounds the demuxer's whole life: cancelling it
+// interrupts FFmpeg's file I/O and makes custom-IO reads fail.
 func openDemuxer(ctx context.Context, op string, in Input) (*demuxer, error) {
 	name := in.name()
 	d := &demuxer{name: name}
@@ -147,9 +155,10 @@ func openDemuxer(ctx context.Context, op string, in Input) (*demuxer, error) {
 	}
 	intr := d.fc.SetInterruptCallback()
 	d.stop = context.AfterFunc(ctx, intr.Interrupt)
-	url := in.Path
+	// "file:" keeps FFmpeg from reading a colon in the path as a protocol
+	url := "file:" + in.Path
 	if in.R != nil {
-		rio := &readerIO{sr: io.NewSectionReader(in.R, 0, in.Size), n: in.Size}
+		rio := &readerIO{ctx: ctx, sr: io.NewSectionReader(in.R, 0, in.Size), n: in.Size}
 		ioc, err := astiav.AllocIOContext(64<<10, false, rio.read, rio.seek, nil)
 		if err != nil {
 			d.close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -77,5 +78,17 @@ func TestOpenFramesRange(t *testing.T) {
 	}
 	if want != 40 {
 		t.Fatalf("got frames up to %d, want 40", want)
+	}
+}
+
+// A colon in a local path must not be read as an FFmpeg protocol.
+func TestProbeColonPath(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "take:1.mp4")
+	if err := os.WriteFile(p, readFile(t, srcClip(t)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	info, err := Probe(context.Background(), FileInput(p), ProbeOptions{})
+	if err != nil || info.FrameCount != 75 {
+		t.Fatalf("%v %+v", err, info)
 	}
 }
