@@ -7,8 +7,10 @@ import (
 	"github.com/reelmedia/reel/media"
 )
 
-// Errors of the extra metrics (PSNR, SSIM, MS-SSIM). They live here rather
-// than in errors.go because the scorer's errors.go is owned by the VMAF core.
+// Errors of the extra metrics (PSNR, SSIM, MS-SSIM). They are declared here
+// rather than in errors.go, which belongs to the VMAF core's work; errors
+// for bad frames also wrap errors.go's ErrSizeMismatch, ErrBitDepthMismatch
+// or ErrInvalidFrame.
 var (
 	// ErrUnknownFeature: a feature name that is not "psnr", "ssim" or "ms_ssim".
 	ErrUnknownFeature = errors.New("unknown feature")
@@ -71,14 +73,20 @@ func computeExtra(feature string, ref, dis *media.Frame) (map[string]float64, er
 // error rather than a panic. Chroma planes are checked only when chroma is
 // read.
 func checkPair(feature string, ref, dis *media.Frame, chroma bool) error {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("vmaf: %s: %s: %w", feature, fmt.Sprintf(format, a...), ErrFeatureInput)
+	// Errors wrap ErrFeatureInput and, where one fits, the scorer's
+	// sentinel for the same problem.
+	badAs := func(kind error, format string, a ...any) error {
+		return fmt.Errorf("vmaf: %s: %s: %w: %w", feature, fmt.Sprintf(format, a...), ErrFeatureInput, kind)
 	}
+	bad := func(format string, a ...any) error { return badAs(ErrInvalidFrame, format, a...) }
 	if ref == nil || dis == nil {
 		return bad("missing frame")
 	}
 	if ref.Width != dis.Width || ref.Height != dis.Height {
-		return bad("frame %d: reference is %dx%d, distorted is %dx%d", ref.Index, ref.Width, ref.Height, dis.Width, dis.Height)
+		return badAs(ErrSizeMismatch, "frame %d: reference is %dx%d, distorted is %dx%d", ref.Index, ref.Width, ref.Height, dis.Width, dis.Height)
+	}
+	if ref.Format.BitDepth != dis.Format.BitDepth {
+		return badAs(ErrBitDepthMismatch, "frame %d: reference is %v, distorted is %v", ref.Index, ref.Format, dis.Format)
 	}
 	if ref.Format != dis.Format {
 		return bad("frame %d: reference is %v, distorted is %v", ref.Index, ref.Format, dis.Format)

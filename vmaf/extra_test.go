@@ -177,10 +177,10 @@ var extraErrorCases = []struct {
 	{"nil distorted", "psnr", 32, 32, func(r, d *media.Frame) (*media.Frame, *media.Frame) { return r, nil }, ErrFeatureInput},
 	{"size mismatch", "ssim", 32, 32, func(r, d *media.Frame) (*media.Frame, *media.Frame) {
 		return r, media.NewFrame(34, 32, r.Format)
-	}, ErrFeatureInput},
+	}, ErrSizeMismatch},
 	{"depth mismatch", "psnr", 32, 32, func(r, d *media.Frame) (*media.Frame, *media.Frame) {
 		return r, media.NewFrame(32, 32, media.Format{Chroma: media.Chroma420, BitDepth: 10})
-	}, ErrFeatureInput},
+	}, ErrBitDepthMismatch},
 	{"bit depth 9", "psnr", 32, 32, func(r, d *media.Frame) (*media.Frame, *media.Frame) {
 		f := media.Format{Chroma: media.Chroma420, BitDepth: 9}
 		return media.NewFrame(32, 32, f), media.NewFrame(32, 32, f)
@@ -211,7 +211,7 @@ func TestComputeExtraErrors(t *testing.T) {
 				ref, dis = c.mutate(ref, dis)
 			}
 			m, err := computeExtra(c.feature, ref, dis)
-			if !errors.Is(err, c.want) {
+			if !errors.Is(err, c.want) || (c.want != ErrUnknownFeature && !errors.Is(err, ErrFeatureInput)) {
 				t.Fatalf("err = %v, want %v", err, c.want)
 			}
 			if m != nil {
