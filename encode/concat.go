@@ -59,6 +59,12 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 		return nil, newErr(op, chunkPaths[0], ErrInvalidData, err, "copying codec parameters")
 	}
 	fps := streamFPS(fvs)
+	sideData := map[astiav.PacketSideDataType][]byte{}
+	for _, t := range []astiav.PacketSideDataType{astiav.PacketSideDataTypeMasteringDisplayMetadata, astiav.PacketSideDataTypeContentLightLevel} {
+		if b := fvs.SideData(t); len(b) > 0 {
+			sideData[t] = append([]byte(nil), b...)
+		}
+	}
 	first.close()
 
 	out, err := newOutput(op, outPath, opts.Container)
@@ -74,6 +80,13 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 		return nil, newErr(op, outPath, ErrInvalidData, err, "copying codec parameters")
 	}
 	out.setCodecTag(ost.CodecParameters())
+	for _, t := range []astiav.PacketSideDataType{astiav.PacketSideDataTypeMasteringDisplayMetadata, astiav.PacketSideDataTypeContentLightLevel} {
+		if b := sideData[t]; len(b) > 0 {
+			if err := ost.AddSideData(t, b); err != nil {
+				return nil, newErr(op, outPath, ErrOutputUnwritable, err, "copying HDR metadata")
+			}
+		}
+	}
 	ost.SetTimeBase(astiav.NewRational(fps.Den(), fps.Num()))
 	ost.SetAvgFrameRate(fps)
 

@@ -302,6 +302,15 @@ func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
 		return newErr(e.op, e.out.path, ErrUnsupportedCodec, err, "copying encoder parameters")
 	}
 	e.out.setCodecTag(e.ost.CodecParameters())
+	// HDR10 static metadata travels at container level (mp4 mdcv/clli, mkv
+	// Colour): carry it from the source stream
+	for _, t := range []astiav.PacketSideDataType{astiav.PacketSideDataTypeMasteringDisplayMetadata, astiav.PacketSideDataTypeContentLightLevel} {
+		if b := e.x.st.SideData(t); len(b) > 0 {
+			if err := e.ost.AddSideData(t, b); err != nil {
+				return newErr(e.op, e.out.path, ErrOutputUnwritable, err, "copying HDR metadata")
+			}
+		}
+	}
 	e.ost.SetTimeBase(enc.TimeBase())
 	e.ost.SetAvgFrameRate(e.fps.av())
 	return nil
