@@ -26,7 +26,7 @@ func benchDir(b *testing.B) string {
 
 // benchSource is 500 frames of 1280x720 testsrc2 at 25 fps (x264).
 func benchSource(b *testing.B) string {
-	p := filepath.Join(benchDir(b), "src720p-500.mp4")
+	p := filepath.Join(benchDir(b), "encode-src720p-500.mp4")
 	if _, err := os.Stat(p); err == nil {
 		return p
 	}
@@ -118,7 +118,7 @@ func BenchmarkConcat(b *testing.B) {
 	p := Profile{Codec: "x264", CRF: 23, Preset: "veryfast", GOP: 50}
 	var distinct []string
 	for i := 0; i < 10; i++ {
-		path := filepath.Join(dir, fmt.Sprintf("chunk2s-%d.mp4", i))
+		path := filepath.Join(dir, fmt.Sprintf("encode-chunk2s-%d.mp4", i))
 		if _, err := os.Stat(path); err != nil {
 			if _, err := EncodeRange(ctx, FileInput(src), path, p, int64(i*50), int64(i*50+50), nil); err != nil {
 				b.Fatal(err)

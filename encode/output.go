@@ -42,6 +42,11 @@ func newOutput(op, path, container string) (*output, error) {
 	}
 	o := &output{op: op, path: path, tmp: f.Name(), cont: cont}
 	f.Close()
+	// CreateTemp makes the file private; the output is an ordinary file
+	if err := os.Chmod(o.tmp, 0o644); err != nil {
+		o.abort()
+		return nil, newErr(op, path, ErrOutputUnwritable, err, "chmod")
+	}
 	o.fc, err = astiav.AllocOutputFormatContext(nil, muxer, o.tmp)
 	if err != nil {
 		o.abort()
