@@ -21,4 +21,13 @@
 // which Concat checks. Outputs are written to a temporary name and renamed,
 // so a failure never leaves a partial file. Errors match the sentinels in
 // errors.go with errors.Is.
+//
+// Known limits: frame indices assume a constant frame rate (a VFR source is
+// indexed by rounding its timestamps); go-astiav v0.16.0 never removes a
+// custom-IO handler from its global map, so each ReaderInput opened leaks a
+// few bytes in a long-running process; HDR10 static metadata (mastering
+// display, content light level) is copied at container level only, dynamic
+// HDR metadata is not carried; encoders' output depends on their thread
+// count (x264 lookahead), so a chunk re-encoded with other Threads has
+// different bits (but the same headers).
 package encode

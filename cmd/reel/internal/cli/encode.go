@@ -25,8 +25,8 @@ Sizes are rounded up to even numbers for 4:2:0 and 4:2:2 output.
 --pix-fmt picks the output format, e.g. yuv420p10le for 10-bit; by default
 the source format is kept when the encoder takes it.
 
-The output is written to a temporary file and renamed when complete, so a
-failed or interrupted encode leaves nothing behind. Progress goes to stderr
+The output is written to a hidden .part file next to OUTPUT and renamed when
+complete, so a failed or interrupted (Ctrl-C) encode leaves nothing behind. Progress goes to stderr
 (a bar on a terminal); --json prints a summary on stdout.`
 
 const encodeExample = `  reel encode in.mov -o out.mp4
@@ -93,7 +93,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 	fl.IntVar(&f.gop, "gop", 0, "keyframe interval in frames (0 = 2 seconds)")
 	fl.IntVar(&f.threads, "threads", 0, "encoder and decoder threads (0 = one per core)")
 	fl.StringVar(&f.frames, "frames", "", "frame range START:END (END exclusive; START: means to the end)")
-	fl.StringVar(&f.audio, "audio", "copy", "audio: copy, aac, opus or none (copy and none when the input has no audio)")
+	fl.StringVar(&f.audio, "audio", "copy", "audio: copy, aac, opus or none (copy becomes none when the input has no audio)")
 	fl.Int64Var(&f.audioBitrate, "audio-bitrate", 0, "audio bitrate in bits/s for aac/opus (0 = 64000 per channel)")
 	fl.StringVar(&f.container, "container", "", "container: mp4, mov, mkv or ts (default: from OUTPUT's extension)")
 	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary on stdout")
