@@ -1,0 +1,550 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/reelmedia/reel/workflows"
+)
+
+// jobFlags describe an encode job on the command line.
+type jobFlags struct {
+	renditions        []string
+	ladder            string
+	chunkSeconds      float64
+	minVMAF           float64
+	maxAttempts       int
+	crfStep           int
+	maxInFlight       int
+	batchSize         int
+	audio             string
+	metrics           string
+	work              string
+	keepIntermediates bool
+}
+
+const renditionHelp = `--rendition takes comma-separated key=value pairs: name (required), size
+(WxH, 0 keeps the aspect ratio), codec (x264, x265, svtav1, vp9; default
+x264), crf, bitrate (bits/s), preset, pix_fmt, gop (frames), threads. Give it
+once per rendition, or put the ladder in a JSON file for --ladder: either a
+list of renditions or a whole job ({"renditions": [...], "quality":
+{"min_vmaf": 93}, "chunking": {"target_seconds": 4}}); flags override it.
+
+Each rendition is written to OUTPUT/<name>.mp4 with report.json next to
+them; OUTPUT is a directory or an s3://bucket/prefix URL.`
+
+func (f *jobFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.renditions, "rendition", nil, "a rendition: name=720p,size=1280x720,codec=x264,crf=23,preset=medium (repeatable)")
+	fl.StringVar(&f.ladder, "ladder", "", "JSON file with the renditions (or a whole job)")
+	fl.Float64Var(&f.chunkSeconds, "chunk-seconds", 0, "target chunk length in seconds, cut at source keyframes (default 4)")
+	fl.Float64Var(&f.minVMAF, "min-vmaf", 0, "quality bar: chunks under this mean VMAF are re-encoded with a lower CRF (0 = no gate)")
+	fl.IntVar(&f.maxAttempts, "max-attempts", 0, "encodes per chunk at most, first included (default 3)")
+	fl.IntVar(&f.crfStep, "crf-step", 0, "CRF decrease per re-encode (default 4)")
+	fl.IntVar(&f.maxInFlight, "max-in-flight", 0, "chunk encodes of this job running at once over the cluster (default 64)")
+	fl.IntVar(&f.batchSize, "batch-size", 0, "chunks per child workflow (default 200)")
+	if fl.Lookup("audio") == nil { // reel encode has its own --audio; job() reads it
+		fl.StringVar(&f.audio, "audio", "", "audio: copy (the source's first audio stream) or none (default copy)")
+	}
+	fl.StringVar(&f.metrics, "metrics", "", "per-chunk metrics: vmaf,psnr (default), vmaf, psnr or none")
+	fl.StringVar(&f.work, "work", "", "store URL for intermediates (default OUTPUT/.work)")
+	fl.BoolVar(&f.keepIntermediates, "keep-intermediates", false, "keep encoded chunks after the job")
+}
+
+// job builds the Job for input and output from the flags.
+func (f *jobFlags) job(cmd *cobra.Command, input, output string) (workflows.Job, error) {
+	var job workflows.Job
+	if f.ladder != "" {
+		b, err := os.ReadFile(f.ladder)
+		if err != nil {
+			return job, usagef(cmd, "--ladder: %v", err)
+		}
+		trimmed := strings.TrimSpace(string(b))
+		if strings.HasPrefix(trimmed, "[") {
+			err = json.Unmarshal(b, &job.Renditions)
+		} else {
+			err = json.Unmarshal(b, &job)
+		}
+		if err != nil {
+			return job, usagef(cmd, "--ladder %s: %v", f.ladder, err)
+		}
+	}
+	for _, spec := range f.renditions {
+		r, err := parseRendition(spec)
+		if err != nil {
+			return job, usagef(cmd, "--rendition %q: %v", spec, err)
+		}
+		job.Renditions = append(job.Renditions, r)
+	}
+	if len(job.Renditions) == 0 {
+		return job, usagef(cmd, "no renditions: give --rendition or --ladder")
+	}
+	var err error
+	if job.Source, err = absURL(input); err != nil {
+		return job, err
+	}
+	if job.Output, err = absURL(output); err != nil {
+		return job, err
+	}
+	if f.work != "" {
+		if job.Work, err = absURL(f.work); err != nil {
+			return job, err
+		}
+	}
+	if f.chunkSeconds > 0 {
+		job.Chunking.TargetSeconds = f.chunkSeconds
+	}
+	if f.minVMAF > 0 {
+		job.Quality.MinVMAF = f.minVMAF
+	}
+	if f.maxAttempts > 0 {
+		job.Quality.MaxAttempts = f.maxAttempts
+	}
+	if f.crfStep > 0 {
+		job.Quality.CRFStep = f.crfStep
+	}
+	if f.metrics != "" {
+		job.Quality.Metrics = strings.Split(f.metrics, ",")
+	}
+	if f.maxInFlight > 0 {
+		job.Limits.MaxInFlight = f.maxInFlight
+	}
+	if f.batchSize > 0 {
+		job.Limits.BatchSize = f.batchSize
+	}
+	audio := f.audio
+	if audio == "" && cmd.Flags().Changed("audio") {
+		audio, _ = cmd.Flags().GetString("audio")
+	}
+	if audio != "" {
+		job.Audio.Mode = audio
+	}
+	if f.keepIntermediates {
+		job.KeepIntermediates = true
+	}
+	if err := workflows.Validate(workflows.WithDefaults(job)); err != nil {
+		return job, usagef(cmd, "%v", err)
+	}
+	return job, nil
+}
+
+// parseRendition reads name=720p,size=1280x720,codec=x264,crf=23,...
+func parseRendition(spec string) (workflows.Rendition, error) {
+	r := workflows.Rendition{Codec: "x264"}
+	for _, kv := range strings.Split(spec, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok {
+			return r, fmt.Errorf("%q is not key=value", kv)
+		}
+		var err error
+		switch k {
+		case "name":
+			r.Name = v
+		case "size":
+			r.Width, r.Height, err = parseSize(v)
+		case "codec":
+			r.Codec = v
+		case "crf":
+			r.CRF, err = strconv.Atoi(v)
+		case "bitrate":
+			r.Bitrate, err = strconv.ParseInt(v, 10, 64)
+		case "preset":
+			r.Preset = v
+		case "pix_fmt", "pix-fmt":
+			r.PixFmt = v
+		case "gop":
+			r.GOP, err = strconv.Atoi(v)
+		case "threads":
+			r.Threads, err = strconv.Atoi(v)
+		default:
+			return r, fmt.Errorf("unknown key %q (want name, size, codec, crf, bitrate, preset, pix_fmt, gop, threads)", k)
+		}
+		if err != nil {
+			return r, fmt.Errorf("%s: %v", k, err)
+		}
+	}
+	if r.Name == "" {
+		return r, errors.New("name= is required")
+	}
+	if r.CRF == 0 && r.Bitrate == 0 {
+		r.CRF = 23
+	}
+	return r, nil
+}
+
+// absURL turns a local path into an absolute path (workers may run
+// elsewhere); URLs pass unchanged.
+func absURL(s string) (string, error) {
+	if strings.Contains(s, "://") {
+		return s, nil
+	}
+	abs, err := filepath.Abs(s)
+	if err != nil {
+		return "", err
+	}
+	return abs, nil
+}
+
+const submitLong = `Submit an encode job to a Temporal cluster and print its ID. The job runs
+on whatever workers poll the task queue ('reel server' has one built in).
+
+` + renditionHelp
+
+const submitExample = `  reel submit mezz.mov -o /srv/out/film1 --rendition name=1080p,size=1920x1080,crf=21 --rendition name=720p,size=1280x720,crf=23
+  reel submit s3://mezz/film.mov -o s3://out/film --ladder ladder.json --min-vmaf 93 --temporal temporal.prod:7233
+  reel submit in.mp4 -o out --rendition name=sd,size=640x0 --wait`
+
+func newSubmitCmd(app *App) *cobra.Command {
+	var jf jobFlags
+	var out, id string
+	var wait, asJSON bool
+	cmd := &cobra.Command{
+		Use:     "submit INPUT -o OUTPUT [--rendition ...|--ladder FILE]",
+		Short:   "Submit an encode job to a Temporal cluster",
+		Long:    submitLong,
+		Example: submitExample,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef(cmd, "submit takes exactly one INPUT, got %d arguments", len(args))
+			}
+			if out == "" {
+				return usagef(cmd, "missing -o OUTPUT")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			app.applyTemporalFlags(cmd)
+			job, err := jf.job(cmd, args[0], out)
+			if err != nil {
+				return err
+			}
+			c, err := app.dialTemporal(ctx, app.temporalAddress())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if id == "" {
+				id = fmt.Sprintf("encode-%s-%s", strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0])), time.Now().UTC().Format("20060102-150405"))
+			}
+			run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: app.taskQueue()}, workflows.EncodeWorkflow, job)
+			if err != nil {
+				return fmt.Errorf("submit: %w", err)
+			}
+			if !wait {
+				if asJSON {
+					return writeJSON(app.Stdout, map[string]string{"job": run.GetID(), "run": run.GetRunID()})
+				}
+				fmt.Fprintln(app.Stdout, run.GetID())
+				return nil
+			}
+			fmt.Fprintf(app.Stderr, "submitted %s\n", run.GetID())
+			res, err := watchJob(ctx, app, c, run, asJSON)
+			if err != nil {
+				return err
+			}
+			return printResult(app, res, asJSON)
+		},
+	}
+	jf.add(cmd)
+	addTemporalFlags(app, cmd)
+	fl := cmd.Flags()
+	fl.StringVarP(&out, "output", "o", "", "output directory or s3://bucket/prefix for renditions and report.json")
+	fl.StringVar(&id, "id", "", "job ID (default encode-<input>-<time>); resubmitting a failed job's ID reuses its finished chunks")
+	fl.BoolVar(&wait, "wait", false, "wait for the job, showing progress")
+	fl.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+const statusLong = `Show how far a job is: its phase, chunks done per rendition with the VMAF
+so far, re-encoded chunks, and (with --chunks) every chunk's state, attempt
+and scores. --watch redraws until the job ends and prints its result.`
+
+func newStatusCmd(app *App) *cobra.Command {
+	var watch, asJSON, chunks bool
+	cmd := &cobra.Command{
+		Use:     "status JOB_ID",
+		Short:   "Show an encode job's progress",
+		Long:    statusLong,
+		Example: "  reel status encode-film-20261125-101500\n  reel status encode-film-20261125-101500 --watch\n  reel status JOB --json --chunks",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef(cmd, "status takes exactly one JOB_ID")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			app.applyTemporalFlags(cmd)
+			c, err := app.dialTemporal(ctx, app.temporalAddress())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if watch {
+				run := c.GetWorkflow(ctx, args[0], "")
+				res, err := watchJob(ctx, app, c, run, asJSON)
+				if err != nil {
+					return err
+				}
+				return printResult(app, res, asJSON)
+			}
+			p, err := workflows.GetProgress(ctx, c, args[0])
+			if err != nil {
+				return err
+			}
+			if !chunks {
+				p.ChunkStates = nil
+			}
+			if asJSON {
+				return writeJSON(app.Stdout, p)
+			}
+			printProgress(app.Stdout, p, chunks)
+			return nil
+		},
+	}
+	addTemporalFlags(app, cmd)
+	fl := cmd.Flags()
+	fl.BoolVar(&watch, "watch", false, "follow the job until it ends")
+	fl.BoolVar(&chunks, "chunks", false, "list every chunk")
+	fl.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func printProgress(w io.Writer, p workflows.Progress, chunks bool) {
+	fmt.Fprintf(w, "job     %s\nphase   %s\n", p.Job, p.Phase)
+	if p.Error != "" {
+		fmt.Fprintf(w, "error   %s\n", p.Error)
+	}
+	if p.Chunks > 0 {
+		fmt.Fprintf(w, "source  %d frames at %.3f fps, %d chunks\n", p.Frames, p.FrameRate, p.Chunks)
+	}
+	running := map[string]int{}
+	for _, s := range p.ChunkStates {
+		if s.State == workflows.StateEncoding || s.State == workflows.StateRetrying {
+			running[s.Rendition]++
+		}
+	}
+	for _, r := range p.Renditions {
+		fmt.Fprintf(w, "  %-12s %d/%d chunks", r.Name, r.Done, p.Chunks)
+		if n := running[r.Name]; n > 0 {
+			fmt.Fprintf(w, ", %d encoding", n)
+		}
+		if r.VMAF > 0 {
+			fmt.Fprintf(w, ", VMAF %.2f", r.VMAF)
+		}
+		if r.Reencoded > 0 || r.BelowBar > 0 {
+			fmt.Fprintf(w, ", %d re-encoded, %d below the bar", r.Reencoded, r.BelowBar)
+		}
+		if r.Output != "" {
+			fmt.Fprintf(w, " -> %s", r.Output)
+		}
+		fmt.Fprintln(w)
+	}
+	if chunks {
+		for _, s := range p.ChunkStates {
+			fmt.Fprintf(w, "    %s/%04d %-9s attempt %d crf %d vmaf %.2f psnr %.2f %s\n", s.Rendition, s.Index, s.State, s.Attempt, s.CRF, s.VMAF, s.PSNR, humanBytes(s.Bytes))
+		}
+	}
+}
+
+// watchJob follows a job until it ends, showing chunks done, fps and each
+// chunk's VMAF as it arrives, and returns its result.
+func watchJob(ctx context.Context, app *App, c client.Client, run client.WorkflowRun, quiet bool) (workflows.Result, error) {
+	done := make(chan error, 1)
+	var res workflows.Result
+	go func() { done <- run.Get(ctx, &res) }()
+	bar := newProgress(app.Stderr, "encode", 0, "chunks", quiet)
+	seen := map[string]bool{}
+	start := time.Now()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if p, perr := workflows.GetProgress(ctx, c, run.GetID()); perr == nil {
+				showChunks(app, bar, p, seen, start, quiet)
+			}
+			bar.Finish()
+			if err != nil {
+				return res, fmt.Errorf("job %s: %w", run.GetID(), err)
+			}
+			return res, nil
+		case <-tick.C:
+			p, err := workflows.GetProgress(ctx, c, run.GetID())
+			if err != nil {
+				continue // not started yet, or between tasks
+			}
+			showChunks(app, bar, p, seen, start, quiet)
+		case <-ctx.Done():
+			return res, ctx.Err()
+		}
+	}
+}
+
+func showChunks(app *App, bar *progress, p workflows.Progress, seen map[string]bool, start time.Time, quiet bool) {
+	total := int64(p.Chunks * len(p.Renditions))
+	bar.SetTotal(total)
+	for _, s := range p.ChunkStates {
+		if s.State != workflows.StateDone && s.State != workflows.StateBelowBar {
+			continue
+		}
+		k := fmt.Sprintf("%s/%d", s.Rendition, s.Index)
+		if seen[k] || quiet {
+			seen[k] = true
+			continue
+		}
+		seen[k] = true
+		note := ""
+		if s.Attempt > 1 {
+			note = fmt.Sprintf(" after %d attempts (crf %d)", s.Attempt, s.CRF)
+		}
+		if s.State == workflows.StateBelowBar {
+			note += " BELOW THE BAR"
+		}
+		if bar.tty {
+			fmt.Fprint(app.Stderr, "\r\033[K")
+		}
+		fmt.Fprintf(app.Stderr, "chunk %s/%04d  vmaf %6.2f  psnr %5.2f  %s%s\n", s.Rendition, s.Index, s.VMAF, s.PSNR, humanBytes(s.Bytes), note)
+	}
+	frames := p.FramesDone()
+	fps := float64(frames) / time.Since(start).Seconds()
+	bar.Set(int64(len(seen)), fmt.Sprintf("%s, %.1f frames/s", p.Phase, fps))
+}
+
+func printResult(app *App, res workflows.Result, asJSON bool) error {
+	if asJSON {
+		return writeJSON(app.Stdout, res)
+	}
+	fmt.Fprintf(app.Stdout, "job %s: %d chunks in %.1f s\n", res.Job, res.Chunks, res.Seconds)
+	for _, r := range res.Renditions {
+		fmt.Fprintf(app.Stdout, "  %-12s %s  %s, %d frames, %.0f kb/s, VMAF %.2f (worst chunk %.2f), PSNR %.2f dB",
+			r.Name, r.URL, humanBytes(r.Bytes), r.Frames, r.Bitrate/1000, r.VMAF, r.VMAFMin, r.PSNR)
+		if r.Reencoded > 0 || r.BelowBar > 0 {
+			fmt.Fprintf(app.Stdout, ", %d chunks re-encoded, %d below the bar", r.Reencoded, r.BelowBar)
+		}
+		fmt.Fprintln(app.Stdout)
+	}
+	fmt.Fprintf(app.Stdout, "report %s\n", res.Report)
+	return nil
+}
+
+func newCancelCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cancel JOB_ID",
+		Short: "Cancel an encode job: stop its encodes and remove its intermediates",
+		Long: `Cancel a running job. Its running chunk encodes stop at their next
+heartbeat, then the job removes its intermediates (encoded chunks) and ends
+as canceled. Outputs already written are left alone.`,
+		Example: "  reel cancel encode-film-20261125-101500",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef(cmd, "cancel takes exactly one JOB_ID")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			app.applyTemporalFlags(cmd)
+			c, err := app.dialTemporal(ctx, app.temporalAddress())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if err := c.CancelWorkflow(ctx, args[0], ""); err != nil {
+				var nf *serviceerror.NotFound
+				if errors.As(err, &nf) {
+					return fmt.Errorf("cancel: no job %s", args[0])
+				}
+				return fmt.Errorf("cancel %s: %w", args[0], err)
+			}
+			fmt.Fprintf(app.Stdout, "cancel requested for %s\n", args[0])
+			return nil
+		},
+	}
+	addTemporalFlags(app, cmd)
+	return cmd
+}
+
+// jobSummary is one line of 'reel list'.
+type jobSummary struct {
+	Job     string    `json:"job"`
+	Status  string    `json:"status"`
+	Started time.Time `json:"started"`
+	Closed  time.Time `json:"closed,omitzero"`
+}
+
+func newListCmd(app *App) *cobra.Command {
+	var asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List encode jobs, newest first",
+		Long:    "List the encode jobs the cluster knows (running and recently closed), newest first.",
+		Example: "  reel list\n  reel list --json --limit 100",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			app.applyTemporalFlags(cmd)
+			c, err := app.dialTemporal(ctx, app.temporalAddress())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var jobs []jobSummary
+			var token []byte
+			for len(jobs) < limit {
+				resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+					Namespace: app.Config.Temporal.Namespace, PageSize: int32(min(limit, 1000)), NextPageToken: token,
+					Query: "WorkflowType = 'EncodeWorkflow'",
+				})
+				if err != nil {
+					return fmt.Errorf("list: %w", err)
+				}
+				for _, e := range resp.Executions {
+					js := jobSummary{Job: e.GetExecution().GetWorkflowId(), Status: statusName(e.GetStatus()), Started: e.GetStartTime().AsTime()}
+					if ct := e.GetCloseTime(); ct != nil {
+						js.Closed = ct.AsTime()
+					}
+					jobs = append(jobs, js)
+				}
+				token = resp.NextPageToken
+				if len(token) == 0 {
+					break
+				}
+			}
+			if len(jobs) > limit {
+				jobs = jobs[:limit]
+			}
+			if asJSON {
+				return writeJSON(app.Stdout, jobs)
+			}
+			for _, j := range jobs {
+				fmt.Fprintf(app.Stdout, "%-40s %-10s %s\n", j.Job, j.Status, j.Started.Local().Format(time.DateTime))
+			}
+			return nil
+		},
+	}
+	addTemporalFlags(app, cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&limit, "limit", 50, "list at most this many jobs")
+	return cmd
+}
+
+func statusName(s enums.WorkflowExecutionStatus) string {
+	return strings.ToLower(strings.TrimPrefix(s.String(), "WorkflowExecutionStatus"))
+}

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/reelmedia/reel/encode"
+	"github.com/reelmedia/reel/internal/devserver"
+	"github.com/reelmedia/reel/internal/store"
+	"github.com/reelmedia/reel/mezzfs"
+	"github.com/reelmedia/reel/workflows"
+)
+
+const serverLong = `Run reel's local cluster: an embedded Temporal server (SQLite in the data
+directory, WAL journal), the Temporal Web UI, and a worker that runs encode
+jobs. Everything listens on 127.0.0.1 only. It runs until interrupted; jobs
+in flight resume when it is started again.
+
+Submit jobs with 'reel submit' (or 'reel encode ... --temporal 127.0.0.1:PORT'),
+watch them with 'reel status', in the Web UI, or with any Temporal tool.
+More workers on this machine: 'reel worker --temporal 127.0.0.1:PORT'.`
+
+const serverExample = `  reel server
+  reel server --port 7233 --ui-port 8233 --concurrency 2
+  reel server --headless --no-worker      # only Temporal, workers elsewhere on this host`
+
+func newServerCmd(app *App) *cobra.Command {
+	var headless, noWorker bool
+	cmd := &cobra.Command{
+		Use:     "server",
+		Short:   "Run the embedded Temporal server, Web UI and a worker (local cluster)",
+		Long:    serverLong,
+		Example: serverExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			app.applyTemporalFlags(cmd)
+			fl := cmd.Flags()
+			if fl.Changed("port") {
+				app.Config.Temporal.Port, _ = fl.GetInt("port")
+			}
+			if fl.Changed("ui-port") {
+				app.Config.Temporal.UIPort, _ = fl.GetInt("ui-port")
+			}
+			cfg := app.Config
+			ui := cfg.Temporal.UIPort
+			if headless {
+				ui = 0
+			}
+			srv, err := app.startEmbedded(ctx, filepath.Join(cfg.DataDir, "temporal.db"), cfg.Temporal.Port, ui)
+			if err != nil {
+				return err
+			}
+			defer srv.Stop()
+			fmt.Fprintf(app.Stdout, "temporal  %s (namespace %s, task queue %s)\n", srv.Address, srv.Namespace, app.taskQueue())
+			if srv.UIAddress != "" {
+				fmt.Fprintf(app.Stdout, "web ui    %s\n", srv.UIAddress)
+			}
+			fmt.Fprintf(app.Stdout, "database  %s\n", filepath.Join(cfg.DataDir, "temporal.db"))
+			if noWorker {
+				<-ctx.Done()
+				return nil
+			}
+			c, err := app.dialTemporal(ctx, srv.Address)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			acts, err := app.activities()
+			if err != nil {
+				return err
+			}
+			w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: cfg.Worker.Concurrency}, acts)
+			if err := w.Start(); err != nil {
+				return fmt.Errorf("worker: %w", err)
+			}
+			defer w.Stop()
+			fmt.Fprintf(app.Stdout, "worker    %d concurrent chunks\n", cfg.Worker.Concurrency)
+			<-ctx.Done()
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.Int("port", 0, "frontend gRPC port on 127.0.0.1 (default from config: 7233)")
+	fl.Int("ui-port", 0, "Web UI port on 127.0.0.1 (default from config: 8233)")
+	fl.Int("concurrency", 0, "chunk encodes run at once by the built-in worker (default: CPU count)")
+	fl.BoolVar(&headless, "headless", false, "no Web UI")
+	fl.BoolVar(&noWorker, "no-worker", false, "run no worker in this process")
+	fl.String("task-queue", "", "task queue of the built-in worker (default from config: reel)")
+	fl.String("namespace", "", "namespace jobs run in (default from config: default)")
+	return cmd
+}
+
+// startEmbedded starts the in-process Temporal server. dbPath "" keeps it in
+// memory; port 0 picks a free one.
+func (app *App) startEmbedded(ctx context.Context, dbPath string, port, uiPort int) (*devserver.Server, error) {
+	logFile := filepath.Join(app.Config.DataDir, "temporal.log")
+	if err := os.MkdirAll(app.Config.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	ns := app.Config.Temporal.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	names := []string{ns}
+	if ns != "default" {
+		names = append(names, "default")
+	}
+	return devserver.Start(ctx, devserver.Config{
+		DBPath: dbPath, Port: port, UIPort: uiPort, Namespaces: names, LogLevel: "error", LogFile: logFile,
+	})
+}
+
+// temporalAddress is --temporal / temporal.address, or the local server's.
+func (app *App) temporalAddress() string {
+	if a := app.Config.Temporal.Address; a != "" {
+		return a
+	}
+	port := app.Config.Temporal.Port
+	if port == 0 {
+		port = 7233
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+}
+
+func (app *App) taskQueue() string {
+	if q := app.Config.Temporal.TaskQueue; q != "" {
+		return q
+	}
+	return "reel"
+}
+
+// dialTemporal connects to a Temporal frontend in the configured namespace.
+func (app *App) dialTemporal(ctx context.Context, addr string) (client.Client, error) {
+	level := slog.LevelError
+	if app.Config.LogLevel == "debug" {
+		level = slog.LevelDebug
+	}
+	var w io.Writer = app.Stderr
+	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})))
+	c, err := client.DialContext(ctx, client.Options{HostPort: addr, Namespace: app.Config.Temporal.Namespace, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("temporal at %s: %w (is 'reel server' running, or is --temporal right?)", addr, err)
+	}
+	return c, nil
+}
+
+// activities builds the worker's activity dependencies from the config.
+func (app *App) activities() (*workflows.Activities, error) {
+	cfg := app.Config
+	encode.SetLogLevel(ffmpegLogLevel(cfg.LogLevel))
+	tmp := filepath.Join(cfg.DataDir, "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("scratch dir: %w", err)
+	}
+	s3 := store.S3Config{Endpoint: cfg.S3.Endpoint, Region: cfg.S3.Region, PathStyle: cfg.S3.PathStyle, AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey}
+	return &workflows.Activities{
+		Store: store.Options{S3: s3},
+		Mezzfs: mezzfs.Config{
+			S3:            mezzfs.S3Config{Endpoint: s3.Endpoint, Region: s3.Region, PathStyle: s3.PathStyle, AccessKey: s3.AccessKey, SecretKey: s3.SecretKey},
+			BlockSize:     cfg.Mezzfs.BlockSize,
+			CacheBytes:    cfg.Mezzfs.CacheBytes,
+			CacheDir:      cfg.Mezzfs.CacheDir,
+			CacheDirBytes: cfg.Mezzfs.CacheDirBytes,
+			MaxReadAhead:  cfg.Mezzfs.MaxReadAhead,
+		},
+		TempDir: tmp,
+		Threads: cfg.Worker.Threads,
+	}, nil
+}
