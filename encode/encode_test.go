@@ -240,3 +240,27 @@ func TestParallelChunks(t *testing.T) {
 	}
 	checkAligned(t, readAll(t, FileInput(out), DecodeOptions{}), readAll(t, in, DecodeOptions{}), 30)
 }
+
+// Chunks encoded on workers with different core counts must still
+// concatenate: the stream headers may not depend on the thread count.
+func TestHeadersIndependentOfThreads(t *testing.T) {
+	ctx := context.Background()
+	src := FileInput(srcClip(t))
+	dir := t.TempDir()
+	for _, codec := range []string{"x264", "x265", "svtav1", "vp9", "ffv1", "prores"} {
+		var hashes []string
+		for _, threads := range []int{1, 3} {
+			ext := "mkv"
+			out := filepath.Join(dir, fmt.Sprintf("%s-%d.%s", codec, threads, ext))
+			p := Profile{Codec: codec, Threads: threads, Width: 160, Preset: map[string]string{"x264": "ultrafast", "x265": "ultrafast", "svtav1": "12", "vp9": "8", "prores": "proxy"}[codec]}
+			res, err := EncodeRange(ctx, src, out, p, 0, 10, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hashes = append(hashes, res.ExtradataHash)
+		}
+		if hashes[0] != hashes[1] {
+			t.Errorf("%s: headers differ between 1 and 3 threads", codec)
+		}
+	}
+}

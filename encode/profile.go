@@ -178,11 +178,13 @@ func encoderOptions(cd codecDesc, p Profile, gop int) map[string]string {
 		o["sc_threshold"] = "0"
 		o["keyint_min"] = g
 	case "x265":
+		// info=0: no SEI with the option string (it names the thread pools,
+		// so headers would differ between workers with different core counts)
 		o["preset"] = preset
 		if p.Bitrate == 0 {
 			o["crf"] = fmt.Sprint(crf)
 		}
-		o["x265-params"] = fmt.Sprintf("keyint=%d:min-keyint=%d:scenecut=0:open-gop=0:log-level=error", gop, gop)
+		o["x265-params"] = fmt.Sprintf("keyint=%d:min-keyint=%d:scenecut=0:open-gop=0:info=0:log-level=error", gop, gop)
 	case "svtav1":
 		o["preset"] = preset
 		if p.Bitrate == 0 {
