@@ -42,15 +42,15 @@ type Defect struct {
 	Reason    string `json:"reason"`
 }
 
-// DefectTolerance is how many frames of an encode's black or frozen segment
-// may lie outside the source's (segment edges move by a frame or two when
-// an encoder smooths a fade or a still).
+// DefectTolerance is how many frames at each end of an encode's black or
+// frozen segment may lie outside the source's (segment edges move by a frame
+// or two when an encoder smooths a fade or a still).
 const DefectTolerance = 2
 
 // CompareDefects returns the black and frozen segments of encode that
 // source does not explain: a segment is a defect when more than
-// DefectTolerance of its frames are outside every source segment of the same
-// kind. Both sets must use the same frame numbering (see SegmentSet.Shift).
+// 2×DefectTolerance of its frames are outside every source segment of the
+// same kind. Both sets must use the same frame numbering (see SegmentSet.Shift).
 // The result is in order of kind (black first) then start frame; empty means
 // the encode passes.
 func CompareDefects(source, encode SegmentSet) []Defect {
@@ -65,7 +65,7 @@ func CompareDefects(source, encode SegmentSet) []Defect {
 				}
 			}
 			un := (e.End - e.Start) - covered
-			if un <= DefectTolerance {
+			if un <= 2*DefectTolerance {
 				continue
 			}
 			what := "black"
