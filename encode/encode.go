@@ -202,6 +202,11 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	if e.frames == 0 {
 		return nil, x.rangeErr()
 	}
+	// a chunk must hold every frame of its range, or the assembled output
+	// shifts: gaps in the source's timestamps (damage, variable rate) fail
+	if want := x.last + 1 - opts.Start; e.spec.fps.Num == 0 && e.frames != want {
+		return nil, newErr(op, e.name, ErrInvalidData, nil, "decoded %d frames for range %d:%d (timestamps have gaps)", e.frames, opts.Start, x.last+1)
+	}
 	size, err := e.out.finish()
 	if err != nil {
 		return nil, err

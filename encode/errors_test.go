@@ -279,3 +279,17 @@ func decodeAll(ctx context.Context, in Input) error {
 		}
 	}
 }
+
+// A source with a hole in its timestamps cannot give a frame-exact chunk.
+func TestTimestampGap(t *testing.T) {
+	src := testMedia(t, "mkv", "-f", "lavfi", "-i", "testsrc2=size=64x36:rate=25", "-frames:v", "40",
+		"-vf", "select='not(eq(n\\,20))'", "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast")
+	out := filepath.Join(t.TempDir(), "o.mkv")
+	_, err := EncodeRange(context.Background(), FileInput(src), out, Profile{Preset: "ultrafast"}, 10, 30, nil)
+	if !errors.Is(err, ErrInvalidData) || !strings.Contains(err.Error(), "gaps") {
+		t.Fatalf("err = %v, want ErrInvalidData about gaps", err)
+	}
+	if _, serr := os.Stat(out); serr == nil {
+		t.Fatal("output left behind")
+	}
+}
