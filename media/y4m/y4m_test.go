@@ -432,3 +432,33 @@ func TestSeedCorpus(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReader1080p reads 1080p 4:2:0 8-bit frames from memory.
+func BenchmarkReader1080p(b *testing.B) {
+	format := media.Format{Chroma: media.Chroma420, BitDepth: 8}
+	var buf bytes.Buffer
+	w, _ := NewWriter(&buf, Header{Width: 1920, Height: 1080, Format: format})
+	const n = 8
+	for i := 0; i < n; i++ {
+		if err := w.WriteFrame(pattern(1920, 1080, format, i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	w.Flush()
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data) / n))
+	var r *Reader
+	frames := 0
+	for b.Loop() {
+		if frames%n == 0 { // start over at the end of the stream
+			var err error
+			if r, err = NewReader(bytes.NewReader(data), "bench"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := r.ReadFrame(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		frames++
+	}
+}
