@@ -206,3 +206,31 @@ func (c Config) blackLevel() int {
 	}
 	return int(16 + c.BlackPixel*(235-16))
 }
+
+// NeedsFullResolution reports whether an analyzer of c works on the
+// full-resolution luma (SI/TI, crop). When it does not, a caller may decode
+// straight to AnalysisSize, which is much cheaper; the Analysis then
+// describes the scaled frames (its Width and Height are the scaled size).
+func (c Config) NeedsFullResolution() bool {
+	names, err := ParseAnalyzers(c.Analyzers)
+	if err != nil {
+		return true
+	}
+	for _, n := range names {
+		if n == SITI || n == Crop {
+			return true
+		}
+	}
+	return false
+}
+
+// AnalysisSize is the size frames of w×h are analysed at under c (see
+// Config.AnalysisHeight).
+func (c Config) AnalysisSize(w, h int) (int, int) {
+	target := c.AnalysisHeight
+	if target == 0 {
+		target = 270
+	}
+	p := analysisSize(w, h, target)
+	return p.X, p.Y
+}

@@ -262,6 +262,10 @@ type RunOptions struct {
 	// Progress, when not nil, is called from worker goroutines with the
 	// total number of frames analysed so far.
 	Progress func(done int64)
+	// ThumbSource, when not nil, is where thumbnails are decoded from
+	// instead of the analysed source (e.g. full-size frames when the
+	// analysis decodes scaled ones).
+	ThumbSource Source
 }
 
 // Run analyses frames [Start, End) of src: it splits the range into chunks
@@ -315,7 +319,11 @@ func (r *Runner) Run(ctx context.Context, src Source, opt RunOptions) (*Analysis
 	}
 	a.Source = opt.Name
 	if r.cfg.has(Thumbs) {
-		if err := r.ExtractThumbnails(ctx, src, a); err != nil {
+		ts := src
+		if opt.ThumbSource != nil {
+			ts = opt.ThumbSource
+		}
+		if err := r.ExtractThumbnails(ctx, ts, a); err != nil {
 			return nil, err
 		}
 	}

@@ -14,6 +14,7 @@ func commands(app *App) []*cobra.Command {
 		newEncodeCmd(app),
 		newMezzfsCmd(app),
 		newVMAFCmd(app),
+		newArcherCmd(app),
 		newServerCmd(app), newWorkerCmd(app), newSubmitCmd(app), newStatusCmd(app), newCancelCmd(app), newListCmd(app),
 	}
 }

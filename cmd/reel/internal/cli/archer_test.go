@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/reelmedia/reel/archer"
+)
+
+// archerClip makes 110 frames at 320x180: moving test pattern, a hard cut
+// to 30 black frames, a hard cut to colour bars.
+func archerClip(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "archer.mkv")
+	ffmpegCLI(t, "-filter_complex",
+		"testsrc2=s=320x180:r=25,trim=end_frame=40[a];color=c=black:s=320x180:r=25,trim=end_frame=30[b];"+
+			"smptehdbars=s=320x180:r=25,trim=end_frame=40[c];[a][b][c]concat=n=3:v=1:a=0,setpts=N/25/TB,format=yuv420p[out]",
+		"-map", "[out]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-g", "25", out)
+	return out
+}
+
+func readAnalysis(t *testing.T, path string) *archer.Analysis {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a archer.Analysis
+	if err := json.Unmarshal(b, &a); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return &a
+}
+
+func TestArcherRunCommand(t *testing.T) {
+	in := archerClip(t)
+	dir := t.TempDir()
+	report, sheet := filepath.Join(dir, "analysis.json"), filepath.Join(dir, "sheet.jpg")
+	code, stdout, stderr := runCLI(t, "archer", "run", in, "-q", "--min-black", "0.5", "-o", report, "--contact-sheet", sheet)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"shots      3", "cut      at frame 40", "cut      at frame 70", "black      1 segments", "frames 40-69"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	a := readAnalysis(t, report)
+	if a.End != 110 || len(a.Shots) != 3 || len(a.Black) != 1 || a.Black[0].Start != 40 || a.Black[0].End != 70 {
+		t.Errorf("report: %d frames, %d shots, black %+v", a.End, len(a.Shots), a.Black)
+	}
+	if len(a.Thumbnails) != 2 || a.Width != 320 || a.Height != 180 {
+		t.Errorf("report: %d thumbnails (want 2: the black shot has none), size %dx%d", len(a.Thumbnails), a.Width, a.Height)
+	}
+	if b, err := os.ReadFile(sheet); err != nil || len(b) < 1000 || b[0] != 0xFF || b[1] != 0xD8 {
+		t.Errorf("contact sheet: %d bytes, %v", len(b), err)
+	}
+}
+
+// TestArcherDeterministic: the report through the real decoder is the same
+// for one chunk on one thread as for many small chunks (each decoded from
+// its own seek) on several.
+func TestArcherDeterministic(t *testing.T) {
+	in := archerClip(t)
+	dir := t.TempDir()
+	var reports []string
+	for i, args := range [][]string{{"--threads", "1", "--chunk-frames", "1000"}, {"--threads", "3", "--chunk-frames", "17"}} {
+		out := filepath.Join(dir, "a"+string(rune('0'+i))+".json")
+		full := append([]string{"archer", "run", in, "-q", "--analyzers", "all", "-o", out}, args...)
+		if code, _, stderr := runCLI(t, full...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reports = append(reports, string(b))
+	}
+	if reports[0] != reports[1] {
+		t.Error("reports differ between 1 thread × 1 chunk and 3 threads × 17-frame chunks")
+	}
+}
+
+func TestArcherRunBadInput(t *testing.T) {
+	in := archerClip(t)
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing file", []string{filepath.Join(dir, "nope.mp4")}, 1, "nope.mp4"},
+		{"not media", []string{"archer_test.go"}, 1, "archer_test.go"},
+		{"empty frame range", []string{in, "--frames", "50:50"}, 2, "--frames"},
+		{"range past the end", []string{in, "--frames", "100:500"}, 2, "110"},
+		{"bad range syntax", []string{in, "--frames", "7"}, 2, "a:b"},
+		{"unknown analyzer", []string{in, "--analyzers", "shots,bogus"}, 2, "bogus"},
+		{"missing cascade", []string{in, "--analyzers", "faces", "--cascade", filepath.Join(dir, "none.xml")}, 1, "face cascade not found"},
+		{"no arguments", nil, 2, "INPUT"},
+		{"unwritable report", []string{in, "-q", "--analyzers", "black", "-o", filepath.Join(dir, "no", "such", "dir", "a.json")}, 1, "a.json"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, append([]string{"archer", "run"}, tc.args...)...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 1 {
+				t.Errorf("exit %d, stderr %q; want exit %d naming %q in one line", code, stderr, tc.code, tc.want)
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("failed runs left files behind: %v", entries)
+	}
+}
