@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +38,12 @@ type Activities struct {
 	Threads int
 	// Identity names this worker in chunk results. Default: host/pid.
 	Identity string
+	// Journal, when set, gets a JSON line for every chunk attempt this
+	// worker starts encoding, finishes, or finds already done: an audit
+	// trail of which worker did what (the crash tests read it).
+	Journal io.Writer
+
+	journalMu sync.Mutex
 
 	once  sync.Once
 	cache *mezzfs.Cache
@@ -170,8 +177,10 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 	}
 	key := chunkKey(t.Job, t.Rendition, t.Chunk.Index, t.Attempt)
 	if res, ok := a.finished(ctx, work, key); ok {
+		a.journal("reused", key)
 		return res, nil
 	}
+	a.journal("encode-start", key)
 
 	in, closer, err := a.openSource(ctx, t.Source)
 	if err != nil {
@@ -226,6 +235,7 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 	if _, err := work.PutBytes(ctx, sidecarKey(key), side); err != nil {
 		return ChunkResult{}, err
 	}
+	a.journal("encode-done", key)
 	return res, nil
 }
 
@@ -417,6 +427,27 @@ func whileHeartbeating(ctx context.Context, hb heartbeat, fn func() error) error
 	close(done)
 	wg.Wait()
 	return err
+}
+
+// JournalEntry is one line of Activities.Journal.
+type JournalEntry struct {
+	Time   time.Time `json:"time"`
+	Event  string    `json:"event"` // encode-start, encode-done, reused
+	Key    string    `json:"key"`   // the attempt's chunk key
+	Worker string    `json:"worker"`
+}
+
+func (a *Activities) journal(event, key string) {
+	if a.Journal == nil {
+		return
+	}
+	b, err := json.Marshal(JournalEntry{Time: time.Now().UTC(), Event: event, Key: key, Worker: a.identity()})
+	if err != nil {
+		return
+	}
+	a.journalMu.Lock()
+	defer a.journalMu.Unlock()
+	a.Journal.Write(append(b, '\n'))
 }
 
 // Cleanup removes a job's intermediates.
