@@ -34,17 +34,18 @@ func (m *motionWorker) sad(prev, cur *luma) float64 {
 		for k := range rows {
 			rows[k] = reflect101(i-2+k, h)
 		}
-		p0, p1, p2, p3, p4 := prev.pix[rows[0]*w:], prev.pix[rows[1]*w:], prev.pix[rows[2]*w:], prev.pix[rows[3]*w:], prev.pix[rows[4]*w:]
-		c0, c1, c2, c3, c4 := cur.pix[rows[0]*w:], cur.pix[rows[1]*w:], cur.pix[rows[2]*w:], cur.pix[rows[3]*w:], cur.pix[rows[4]*w:]
+		p0, p1, p2, p3, p4 := prev.pix[rows[0]*w:][:w], prev.pix[rows[1]*w:][:w], prev.pix[rows[2]*w:][:w], prev.pix[rows[3]*w:][:w], prev.pix[rows[4]*w:][:w]
+		c0, c1, c2, c3, c4 := cur.pix[rows[0]*w:][:w], cur.pix[rows[1]*w:][:w], cur.pix[rows[2]*w:][:w], cur.pix[rows[3]*w:][:w], cur.pix[rows[4]*w:][:w]
+		out := row[2 : w+2]
 		var any int64
-		for j := 0; j < w; j++ {
+		for j := range out {
 			acc := 3571*(int64(p0[j])-int64(c0[j])) +
 				16004*(int64(p1[j])-int64(c1[j])) +
 				26386*(int64(p2[j])-int64(c2[j])) +
 				16004*(int64(p3[j])-int64(c3[j])) +
 				3571*(int64(p4[j])-int64(c4[j]))
 			v := int64(int32((acc + yRound) >> bpc))
-			row[j+2] = v
+			out[j] = v
 			any |= v
 		}
 		if any == 0 {
@@ -54,7 +55,8 @@ func (m *motionWorker) sad(prev, cur *luma) float64 {
 		row[w+2], row[w+3] = row[w], row[w-1]
 		var rowSAD uint32
 		for j := 0; j < w; j++ {
-			acc := 3571*row[j] + 16004*row[j+1] + 26386*row[j+2] + 16004*row[j+3] + 3571*row[j+4]
+			t := row[j : j+5 : j+5]
+			acc := 3571*t[0] + 16004*t[1] + 26386*t[2] + 16004*t[3] + 3571*t[4]
 			v := int32((acc + 32768) >> 16)
 			if v < 0 {
 				v = -v
