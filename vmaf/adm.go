@@ -253,7 +253,9 @@ func (m *admWorker) dwt0(src []uint16, dst *admBands[int16], w, h, bpc int) {
 		r1 := src[m.indY[1][i]*w : m.indY[1][i]*w+w]
 		r2 := src[m.indY[2][i]*w : m.indY[2][i]*w+w]
 		r3 := src[m.indY[3][i]*w : m.indY[3][i]*w+w]
-		for j := 0; j < w; j++ {
+		r0, r1, r2, r3 = r0[:len(tlo)], r1[:len(tlo)], r2[:len(tlo)], r3[:len(tlo)]
+		thi := thi[:len(tlo)]
+		for j := range tlo {
 			s0, s1, s2, s3 := int32(r0[j]), int32(r1[j]), int32(r2[j]), int32(r3[j])
 			lo := 15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 - centre
 			hi := -4240*s0 - 7345*s1 + 27411*s2 - 15826*s3
@@ -264,12 +266,27 @@ func (m *admWorker) dwt0(src []uint16, dst *admBands[int16], w, h, bpc int) {
 		v := dst.v[i*bw : i*bw+bw]
 		hh := dst.h[i*bw : i*bw+bw]
 		d := dst.d[i*bw : i*bw+bw]
-		for j := 0; j < bw; j++ {
-			j0, j1, j2, j3 := m.indX[0][j], m.indX[1][j], m.indX[2][j], m.indX[3][j]
-			s0, s1, s2, s3 := int32(tlo[j0]), int32(tlo[j1]), int32(tlo[j2]), int32(tlo[j3])
+		row := func(j int, s0, s1, s2, s3, t0, t1, t2, t3 int32) {
 			a[j] = int16((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + 32768) >> 16)
 			v[j] = int16((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + 32768) >> 16)
-			s0, s1, s2, s3 = int32(thi[j0]), int32(thi[j1]), int32(thi[j2]), int32(thi[j3])
+			hh[j] = int16((15826*t0 + 27411*t1 + 7345*t2 - 4240*t3 + 32768) >> 16)
+			d[j] = int16((-4240*t0 - 7345*t1 + 27411*t2 - 15826*t3 + 32768) >> 16)
+		}
+		// Columns 1..bw-3 read 2j-1..2j+2 directly; the first and the last
+		// two use the mirrored indices.
+		for _, j := range [3]int{0, bw - 2, bw - 1} {
+			j0, j1, j2, j3 := m.indX[0][j], m.indX[1][j], m.indX[2][j], m.indX[3][j]
+			row(j, int32(tlo[j0]), int32(tlo[j1]), int32(tlo[j2]), int32(tlo[j3]),
+				int32(thi[j0]), int32(thi[j1]), int32(thi[j2]), int32(thi[j3]))
+		}
+		a, v, hh, d = a[:bw-2], v[:bw-2], hh[:bw-2], d[:bw-2]
+		for j := 1; j < len(a); j++ {
+			l := tlo[2*j-1 : 2*j+3 : 2*j+3]
+			t := thi[2*j-1 : 2*j+3 : 2*j+3]
+			s0, s1, s2, s3 := int32(l[0]), int32(l[1]), int32(l[2]), int32(l[3])
+			a[j] = int16((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + 32768) >> 16)
+			v[j] = int16((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + 32768) >> 16)
+			s0, s1, s2, s3 = int32(t[0]), int32(t[1]), int32(t[2]), int32(t[3])
 			hh[j] = int16((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + 32768) >> 16)
 			d[j] = int16((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + 32768) >> 16)
 		}
