@@ -135,16 +135,19 @@ func (v *vifWorker) decimate(ref, dis, outRef, outDis []uint16, w, h, scale, bpc
 		for k := 0; k < fw; k++ {
 			r := reflect101(i-fh+k, h)
 			c := f[k]
-			rr := ref[r*w : r*w+w]
-			dr := dis[r*w : r*w+w]
+			rr := ref[r*w:][:len(acc1)]
+			dr := dis[r*w:][:len(acc1)]
+			acc2 := acc2[:len(acc1)]
 			for j := range acc1 {
 				acc1[j] += c * uint32(rr[j])
 				acc2[j] += c * uint32(dr[j])
 			}
 		}
-		for j := 0; j < w; j++ {
-			mu1[fh+j] = (acc1[j] + rnd) >> sh
-			mu2[fh+j] = (acc2[j] + rnd) >> sh
+		m1, m2 := mu1[fh:][:len(acc1)], mu2[fh:][:len(acc1)]
+		acc2 := acc2[:len(acc1)]
+		for j := range acc1 {
+			m1[j] = (acc1[j] + rnd) >> sh
+			m2[j] = (acc2[j] + rnd) >> sh
 		}
 		for k := 1; k <= fh; k++ {
 			mu1[fh-k] = mu1[fh+k]
@@ -152,14 +155,16 @@ func (v *vifWorker) decimate(ref, dis, outRef, outDis []uint16, w, h, scale, bpc
 			mu1[fh+w-1+k] = mu1[fh+w-1-k]
 			mu2[fh+w-1+k] = mu2[fh+w-1-k]
 		}
-		or := outRef[oi*ow : oi*ow+ow]
-		od := outDis[oi*ow : oi*ow+ow]
+		or := outRef[oi*ow:][:ow]
+		od := outDis[oi*ow:][:ow]
 		for oj := range or {
 			j := 2 * oj
+			w1 := mu1[j:][:len(f)]
+			w2 := mu2[j:][:len(f)]
 			var a, b uint32
 			for k, c := range f {
-				a += c * mu1[j+k]
-				b += c * mu2[j+k]
+				a += c * w1[k]
+				b += c * w2[k]
 			}
 			or[oj] = uint16((a + 32768) >> 16)
 			od[oj] = uint16((b + 32768) >> 16)
