@@ -71,6 +71,10 @@ type vifWorker struct {
 	mu1, mu2   []uint32 // vertical pass, padded by 8 on each side
 	xx, yy, xy []uint32
 	acc1, acc2 []uint32 // vertical accumulators of decimate
+	// loops selects the plain loops of statistic instead of the unrolled
+	// passes of vif_unrolled.go; they compute the same integers, and
+	// TestVIFUnrolledMatchesLoops holds them to it.
+	loops bool
 }
 
 func (v *vifWorker) grow(w int) {
@@ -208,13 +212,21 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 		// sums are exact, so the order does not change the result.
 		cR, cD := rr[fh], dr[fh]
 		cf := f[fh]
-		if fw == 17 {
-			var rows [34][]uint16
-			copy(rows[:17], rr[:])
-			copy(rows[17:], dr[:])
+		var rows [34][]uint16
+		copy(rows[:fw], rr[:fw])
+		copy(rows[fw:], dr[:fw])
+		switch {
+		case v.loops:
+		case fw == 17:
 			vifVert17(&rows, w, rndMu, shMu, rndSq, shSq, mu1[fh:], mu2[fh:], xx[fh:], yy[fh:], xy[fh:])
+		case fw == 9:
+			vifVert9(&rows, w, rndMu, shMu, rndSq, shSq, mu1[fh:], mu2[fh:], xx[fh:], yy[fh:], xy[fh:])
+		case fw == 5:
+			vifVert5(&rows, w, rndMu, shMu, rndSq, shSq, mu1[fh:], mu2[fh:], xx[fh:], yy[fh:], xy[fh:])
+		case fw == 3:
+			vifVert3(&rows, w, rndMu, shMu, rndSq, shSq, mu1[fh:], mu2[fh:], xx[fh:], yy[fh:], xy[fh:])
 		}
-		for j := 0; j < w && fw != 17; j++ {
+		for j := 0; j < w && v.loops; j++ {
 			x := uint32(cR[j])
 			y := uint32(cD[j])
 			m1 := cf * x
@@ -245,11 +257,18 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 			l, r = fh+w-1+k, fh+w-1-k
 			mu1[l], mu2[l], xx[l], yy[l], xy[l] = mu1[r], mu2[r], xx[r], yy[r], xy[r]
 		}
-		if fw == 17 {
+		switch {
+		case v.loops:
+		case fw == 17:
 			vifHorizRow17(mu1, mu2, xx, yy, xy, w, egl, &acc)
-			continue
+		case fw == 9:
+			vifHorizRow9(mu1, mu2, xx, yy, xy, w, egl, &acc)
+		case fw == 5:
+			vifHorizRow5(mu1, mu2, xx, yy, xy, w, egl, &acc)
+		case fw == 3:
+			vifHorizRow3(mu1, mu2, xx, yy, xy, w, egl, &acc)
 		}
-		for j := 0; j < w; j++ {
+		for j := 0; j < w && v.loops; j++ {
 			m1, m2, sxx, syy, sxy := vifHoriz(f, mu1, mu2, xx, yy, xy, j)
 			mu1sq := uint32((uint64(m1)*uint64(m1) + 1<<31) >> 32)
 			mu2sq := uint32((uint64(m2)*uint64(m2) + 1<<31) >> 32)
