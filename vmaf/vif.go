@@ -24,23 +24,26 @@ var vifFilters = [4][]uint32{
 const defaultEnhnGainLimit = 100.0
 
 // vifLog2Table holds round(log2f(i)·2048) for i in [32767, 65535], the
-// table libvmaf's log_generate() builds.
-var vifLog2Table = func() []uint16 {
-	t := make([]uint16, 65536)
+// table libvmaf's log_generate() builds. It is an array so that a uint16
+// index needs no bounds check.
+var vifLog2Table = func() (t [65536]uint16) {
 	for i := 32767; i < 65536; i++ {
 		t[i] = uint16(math.Round(float64(float32(math.Log2(float64(i))) * 2048)))
 	}
 	return t
 }()
 
+// vifLog2_32 is libvmaf's log2_32: the top 16 bits of x looked up, plus
+// 2048 per dropped bit. x >= 2^18 here.
 func vifLog2_32(x uint32) int64 {
 	k := 16 - bits.LeadingZeros32(x)
-	return int64(vifLog2Table[x>>uint(k)]) + 2048*int64(k)
+	return int64(vifLog2Table[uint16(x>>uint(k))]) + 2048*int64(k)
 }
 
+// vifLog2_64 is libvmaf's log2_64 for x >= 2^17.
 func vifLog2_64(x uint64) int64 {
 	k := 48 - bits.LeadingZeros64(x)
-	return int64(vifLog2Table[x>>uint(k)]) + 2048*int64(k)
+	return int64(vifLog2Table[uint16(x>>uint(k))]) + 2048*int64(k)
 }
 
 // reflect101 maps an index outside [0, n) back inside by mirroring without
