@@ -195,11 +195,11 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 	local := filepath.Join(dir, filepath.Base(key))
 
 	t0 := time.Now()
-	activity.RecordHeartbeat(ctx, heartbeat{Phase: "encode"})
+	beat(ctx, heartbeat{Phase: "encode"})
 	p := profileFor(t.Rendition)
 	p.Threads = firstNonZero(p.Threads, a.Threads)
 	cr, err := encode.EncodeRange(ctx, in, local, p, t.Chunk.Start, t.Chunk.End, func(done int64) {
-		activity.RecordHeartbeat(ctx, heartbeat{Phase: "encode", Frames: done})
+		beat(ctx, heartbeat{Phase: "encode", Frames: done})
 	})
 	if err != nil {
 		return ChunkResult{}, classify(err)
@@ -294,7 +294,7 @@ func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath
 	var n int64
 	opts.OnFrame = func(vmaf.FrameScore) {
 		n++
-		activity.RecordHeartbeat(ctx, heartbeat{Phase: "score", Frames: n})
+		beat(ctx, heartbeat{Phase: "score", Frames: n})
 	}
 	r, err := vmaf.Score(ctx, ref, dist, opts)
 	if err != nil {
@@ -361,7 +361,7 @@ func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResu
 		if _, err := work.Get(ctx, k, paths[i]); err != nil {
 			return AssembleResult{}, err
 		}
-		activity.RecordHeartbeat(ctx, heartbeat{Phase: "download", Frames: int64(i + 1)})
+		beat(ctx, heartbeat{Phase: "download", Frames: int64(i + 1)})
 	}
 
 	opts := encode.ConcatOptions{ExpectFrames: t.ExpectFrames}
@@ -419,7 +419,7 @@ func whileHeartbeating(ctx context.Context, hb heartbeat, fn func() error) error
 			case <-done:
 				return
 			case <-tick.C:
-				activity.RecordHeartbeat(ctx, hb)
+				beat(ctx, hb)
 			}
 		}
 	}()
@@ -485,6 +485,14 @@ func classify(err error) error {
 
 func badInputErr(err error) error {
 	return temporal.NewNonRetryableApplicationError(err.Error(), ErrorBadInput, err)
+}
+
+// beat records a heartbeat when ctx is an activity's; the activities can
+// also run as plain functions (the no-Temporal benchmark baseline).
+func beat(ctx context.Context, hb heartbeat) {
+	if activity.IsActivity(ctx) {
+		activity.RecordHeartbeat(ctx, hb)
+	}
 }
 
 func firstNonZero(a, b int) int {

@@ -232,3 +232,5 @@ func hasSuffix(keys []string, suffix string) int {
 	}
 	return n
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
