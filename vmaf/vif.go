@@ -137,24 +137,41 @@ func (v *vifWorker) decimate(ref, dis, outRef, outDis []uint16, w, h, scale, bpc
 	acc1, acc2 := v.acc1[:w], v.acc2[:w]
 	for oi := 0; oi < h/2; oi++ {
 		i := 2 * oi
-		clear(acc1)
-		clear(acc2)
-		for k := 0; k < fw; k++ {
-			r := reflect101(i-fh+k, h)
-			c := f[k]
-			rr := ref[r*w:][:len(acc1)]
-			dr := dis[r*w:][:len(acc1)]
+		if !v.loops {
+			var rows [34][]uint16
+			for k := 0; k < fw; k++ {
+				r := reflect101(i-fh+k, h)
+				rows[k] = ref[r*w : r*w+w]
+				rows[fw+k] = dis[r*w : r*w+w]
+			}
+			switch fw {
+			case 9:
+				vifDecimateVert9(&rows, w, rnd, sh, mu1[fh:], mu2[fh:])
+			case 5:
+				vifDecimateVert5(&rows, w, rnd, sh, mu1[fh:], mu2[fh:])
+			case 3:
+				vifDecimateVert3(&rows, w, rnd, sh, mu1[fh:], mu2[fh:])
+			}
+		} else {
+			clear(acc1)
+			clear(acc2)
+			for k := 0; k < fw; k++ {
+				r := reflect101(i-fh+k, h)
+				c := f[k]
+				rr := ref[r*w:][:len(acc1)]
+				dr := dis[r*w:][:len(acc1)]
+				acc2 := acc2[:len(acc1)]
+				for j := range acc1 {
+					acc1[j] += c * uint32(rr[j])
+					acc2[j] += c * uint32(dr[j])
+				}
+			}
+			m1, m2 := mu1[fh:][:len(acc1)], mu2[fh:][:len(acc1)]
 			acc2 := acc2[:len(acc1)]
 			for j := range acc1 {
-				acc1[j] += c * uint32(rr[j])
-				acc2[j] += c * uint32(dr[j])
+				m1[j] = (acc1[j] + rnd) >> sh
+				m2[j] = (acc2[j] + rnd) >> sh
 			}
-		}
-		m1, m2 := mu1[fh:][:len(acc1)], mu2[fh:][:len(acc1)]
-		acc2 := acc2[:len(acc1)]
-		for j := range acc1 {
-			m1[j] = (acc1[j] + rnd) >> sh
-			m2[j] = (acc2[j] + rnd) >> sh
 		}
 		for k := 1; k <= fh; k++ {
 			mu1[fh-k] = mu1[fh+k]
@@ -164,17 +181,26 @@ func (v *vifWorker) decimate(ref, dis, outRef, outDis []uint16, w, h, scale, bpc
 		}
 		or := outRef[oi*ow:][:ow]
 		od := outDis[oi*ow:][:ow]
-		for oj := range or {
-			j := 2 * oj
-			w1 := mu1[j:][:len(f)]
-			w2 := mu2[j:][:len(f)]
-			var a, b uint32
-			for k, c := range f {
-				a += c * w1[k]
-				b += c * w2[k]
+		switch {
+		case v.loops:
+			for oj := range or {
+				j := 2 * oj
+				w1 := mu1[j:][:len(f)]
+				w2 := mu2[j:][:len(f)]
+				var a, b uint32
+				for k, c := range f {
+					a += c * w1[k]
+					b += c * w2[k]
+				}
+				or[oj] = uint16((a + 32768) >> 16)
+				od[oj] = uint16((b + 32768) >> 16)
 			}
-			or[oj] = uint16((a + 32768) >> 16)
-			od[oj] = uint16((b + 32768) >> 16)
+		case fw == 9:
+			vifDecimateHoriz9(mu1, mu2, or, od)
+		case fw == 5:
+			vifDecimateHoriz5(mu1, mu2, or, od)
+		case fw == 3:
+			vifDecimateHoriz3(mu1, mu2, or, od)
 		}
 	}
 }

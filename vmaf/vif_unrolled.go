@@ -454,3 +454,149 @@ func vifHorizRow3(mu1, mu2, xx, yy, xy []uint32, w int, egl float64, acc *vifAcc
 		}
 	}
 }
+
+// vifDecimateVert9 is the vertical pass of the 9-tap decimation filter
+// for one kept row: rows holds the 9 source rows of ref (0..8) and dis
+// (9..17); the rounded sums go to mu1 and mu2.
+func vifDecimateVert9(rows *[34][]uint16, w int, rnd uint32, sh uint, mu1, mu2 []uint32) {
+	r0 := rows[0][:w]
+	r1 := rows[1][:w]
+	r2 := rows[2][:w]
+	r3 := rows[3][:w]
+	r4 := rows[4][:w]
+	r5 := rows[5][:w]
+	r6 := rows[6][:w]
+	r7 := rows[7][:w]
+	r8 := rows[8][:w]
+	d0 := rows[9][:w]
+	d1 := rows[10][:w]
+	d2 := rows[11][:w]
+	d3 := rows[12][:w]
+	d4 := rows[13][:w]
+	d5 := rows[14][:w]
+	d6 := rows[15][:w]
+	d7 := rows[16][:w]
+	d8 := rows[17][:w]
+	mu1, mu2 = mu1[:w], mu2[:w]
+	for j := 0; j < w; j++ {
+		m1 := 14692 * uint32(r4[j])
+		m2 := 14692 * uint32(d4[j])
+		m1 += 1244 * (uint32(r0[j]) + uint32(r8[j]))
+		m2 += 1244 * (uint32(d0[j]) + uint32(d8[j]))
+		m1 += 3663 * (uint32(r1[j]) + uint32(r7[j]))
+		m2 += 3663 * (uint32(d1[j]) + uint32(d7[j]))
+		m1 += 7925 * (uint32(r2[j]) + uint32(r6[j]))
+		m2 += 7925 * (uint32(d2[j]) + uint32(d6[j]))
+		m1 += 12590 * (uint32(r3[j]) + uint32(r5[j]))
+		m2 += 12590 * (uint32(d3[j]) + uint32(d5[j]))
+		mu1[j] = (m1 + rnd) >> sh
+		mu2[j] = (m2 + rnd) >> sh
+	}
+}
+
+// vifDecimateHoriz9 filters the padded rows at even columns into the
+// next scale's row.
+func vifDecimateHoriz9(mu1, mu2 []uint32, outRef, outDis []uint16) {
+	outDis = outDis[:len(outRef)]
+	for oj := range outRef {
+		j := 2 * oj
+		a1 := mu1[j : j+9 : j+9]
+		a2 := mu2[j : j+9 : j+9]
+		m1 := 14692 * a1[4]
+		m2 := 14692 * a2[4]
+		m1 += 1244 * (a1[0] + a1[8])
+		m2 += 1244 * (a2[0] + a2[8])
+		m1 += 3663 * (a1[1] + a1[7])
+		m2 += 3663 * (a2[1] + a2[7])
+		m1 += 7925 * (a1[2] + a1[6])
+		m2 += 7925 * (a2[2] + a2[6])
+		m1 += 12590 * (a1[3] + a1[5])
+		m2 += 12590 * (a2[3] + a2[5])
+		outRef[oj] = uint16((m1 + 32768) >> 16)
+		outDis[oj] = uint16((m2 + 32768) >> 16)
+	}
+}
+
+// vifDecimateVert5 is the vertical pass of the 5-tap decimation filter
+// for one kept row: rows holds the 5 source rows of ref (0..4) and dis
+// (5..9); the rounded sums go to mu1 and mu2.
+func vifDecimateVert5(rows *[34][]uint16, w int, rnd uint32, sh uint, mu1, mu2 []uint32) {
+	r0 := rows[0][:w]
+	r1 := rows[1][:w]
+	r2 := rows[2][:w]
+	r3 := rows[3][:w]
+	r4 := rows[4][:w]
+	d0 := rows[5][:w]
+	d1 := rows[6][:w]
+	d2 := rows[7][:w]
+	d3 := rows[8][:w]
+	d4 := rows[9][:w]
+	mu1, mu2 = mu1[:w], mu2[:w]
+	for j := 0; j < w; j++ {
+		m1 := 26386 * uint32(r2[j])
+		m2 := 26386 * uint32(d2[j])
+		m1 += 3571 * (uint32(r0[j]) + uint32(r4[j]))
+		m2 += 3571 * (uint32(d0[j]) + uint32(d4[j]))
+		m1 += 16004 * (uint32(r1[j]) + uint32(r3[j]))
+		m2 += 16004 * (uint32(d1[j]) + uint32(d3[j]))
+		mu1[j] = (m1 + rnd) >> sh
+		mu2[j] = (m2 + rnd) >> sh
+	}
+}
+
+// vifDecimateHoriz5 filters the padded rows at even columns into the
+// next scale's row.
+func vifDecimateHoriz5(mu1, mu2 []uint32, outRef, outDis []uint16) {
+	outDis = outDis[:len(outRef)]
+	for oj := range outRef {
+		j := 2 * oj
+		a1 := mu1[j : j+5 : j+5]
+		a2 := mu2[j : j+5 : j+5]
+		m1 := 26386 * a1[2]
+		m2 := 26386 * a2[2]
+		m1 += 3571 * (a1[0] + a1[4])
+		m2 += 3571 * (a2[0] + a2[4])
+		m1 += 16004 * (a1[1] + a1[3])
+		m2 += 16004 * (a2[1] + a2[3])
+		outRef[oj] = uint16((m1 + 32768) >> 16)
+		outDis[oj] = uint16((m2 + 32768) >> 16)
+	}
+}
+
+// vifDecimateVert3 is the vertical pass of the 3-tap decimation filter
+// for one kept row: rows holds the 3 source rows of ref (0..2) and dis
+// (3..5); the rounded sums go to mu1 and mu2.
+func vifDecimateVert3(rows *[34][]uint16, w int, rnd uint32, sh uint, mu1, mu2 []uint32) {
+	r0 := rows[0][:w]
+	r1 := rows[1][:w]
+	r2 := rows[2][:w]
+	d0 := rows[3][:w]
+	d1 := rows[4][:w]
+	d2 := rows[5][:w]
+	mu1, mu2 = mu1[:w], mu2[:w]
+	for j := 0; j < w; j++ {
+		m1 := 43728 * uint32(r1[j])
+		m2 := 43728 * uint32(d1[j])
+		m1 += 10904 * (uint32(r0[j]) + uint32(r2[j]))
+		m2 += 10904 * (uint32(d0[j]) + uint32(d2[j]))
+		mu1[j] = (m1 + rnd) >> sh
+		mu2[j] = (m2 + rnd) >> sh
+	}
+}
+
+// vifDecimateHoriz3 filters the padded rows at even columns into the
+// next scale's row.
+func vifDecimateHoriz3(mu1, mu2 []uint32, outRef, outDis []uint16) {
+	outDis = outDis[:len(outRef)]
+	for oj := range outRef {
+		j := 2 * oj
+		a1 := mu1[j : j+3 : j+3]
+		a2 := mu2[j : j+3 : j+3]
+		m1 := 43728 * a1[1]
+		m2 := 43728 * a2[1]
+		m1 += 10904 * (a1[0] + a1[2])
+		m2 += 10904 * (a2[0] + a2[2])
+		outRef[oj] = uint16((m1 + 32768) >> 16)
+		outDis[oj] = uint16((m2 + 32768) >> 16)
+	}
+}
