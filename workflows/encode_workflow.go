@@ -18,6 +18,7 @@ const (
 	ActivityAssemble    = "Assemble"
 	ActivityWriteReport = "WriteReport"
 	ActivityCleanup     = "Cleanup"
+	ActivityShotCuts    = "ShotCuts"
 )
 
 // ErrorBadInput is the ApplicationError type of failures that retrying
@@ -267,8 +268,10 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 		if err != nil {
 			return Result{}, badInput(fmt.Errorf("%s: %w", job.Source, err))
 		}
-	default:
-		return Result{}, badInput(fmt.Errorf("chunking mode %q is not available on this worker", job.Chunking.Mode))
+	case ChunkShots:
+		if chunks, err = planShots(ctx, jobID, job, src); err != nil {
+			return Result{}, err
+		}
 	}
 	st.chunks = chunks
 	st.progress.Chunks = len(chunks)

@@ -16,8 +16,8 @@ type WorkerOptions struct {
 	Workflows int
 }
 
-// NewWorker returns a worker polling taskQueue that runs the workflows and
-// acts' activities. Start it with Start or Run.
+// NewWorker returns a worker polling taskQueue that runs the encode and
+// analyze workflows and their activities. Start it with Start or Run.
 func NewWorker(c client.Client, taskQueue string, opts WorkerOptions, acts *Activities) worker.Worker {
 	n := opts.Concurrency
 	if n <= 0 {
@@ -34,6 +34,10 @@ func NewWorker(c client.Client, taskQueue string, opts WorkerOptions, acts *Acti
 		MaxConcurrentActivityTaskPollers: min(n, 4),
 	})
 	Register(w)
+	RegisterAnalyze(w)
 	w.RegisterActivity(acts)
+	// Archer's activities share acts' sources, stores and threads; they serve
+	// AnalyzeWorkflow and shot-aware chunking.
+	w.RegisterActivity(&ArcherActivities{Base: acts, Threads: acts.Threads})
 	return w
 }

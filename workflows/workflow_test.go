@@ -30,6 +30,7 @@ var (
 	assembleFn = func(context.Context, AssembleTask) (AssembleResult, error) { panic("mocked") }
 	reportFn   = func(context.Context, ReportTask) (string, error) { panic("mocked") }
 	cleanupFn  = func(context.Context, CleanupTask) error { panic("mocked") }
+	shotsFn    = func(context.Context, ShotsTask) ([]int64, error) { panic("mocked") }
 )
 
 // fakeJob records what the mocked activities were asked to do.
@@ -58,6 +59,8 @@ func newEnv(t *testing.T, f *fakeJob) *testsuite.TestWorkflowEnvironment {
 	env.RegisterActivityWithOptions(assembleFn, activity.RegisterOptions{Name: ActivityAssemble})
 	env.RegisterActivityWithOptions(reportFn, activity.RegisterOptions{Name: ActivityWriteReport})
 	env.RegisterActivityWithOptions(cleanupFn, activity.RegisterOptions{Name: ActivityCleanup})
+	env.RegisterActivityWithOptions(shotsFn, activity.RegisterOptions{Name: ActivityShotCuts})
+	RegisterAnalyze(env)
 	if f == nil {
 		return env
 	}
@@ -479,4 +482,35 @@ func TestFiveThousandChunks(t *testing.T) {
 
 func quietLogger() log.Logger {
 	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+}
+
+// Shot-aware chunking: the shot analysis runs as a child workflow and the
+// chunks start at its cuts, between half and twice the target length.
+func TestShotChunking(t *testing.T) {
+	f := &fakeJob{info: source(1000, 25, 1)} // 40 s, every frame a keyframe
+	env := newEnv(t, f)
+	var req AnalyzeRequest
+	env.OnWorkflow(WorkflowAnalyze, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, r AnalyzeRequest) (AnalyzeResult, error) { req = r; return AnalyzeResult{Shots: 5}, nil })
+	env.OnActivity(ActivityShotCuts, mock.Anything, mock.Anything).Return([]int64{90, 130, 430, 700}, nil)
+	env.SetStartWorkflowOptions(testsuiteStart("job-shots"))
+	job := testJob()
+	job.Renditions = job.Renditions[:1]
+	job.Chunking = ChunkPolicy{Mode: ChunkShots, TargetSeconds: 4}
+	env.ExecuteWorkflow(EncodeWorkflow, job)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if req.Source != job.Source || req.Output != "file:///out/job/.work/job-shots/shots" || len(req.Config.Analyzers) != 1 {
+		t.Errorf("analyze request %+v", req)
+	}
+	var starts []int64
+	for _, c := range f.reports[0].Chunks {
+		starts = append(starts, c.Start)
+	}
+	// Chunks of 2..8 s (50..200 frames) ending at the latest cut in range.
+	want := []int64{0, 130, 330, 430, 630, 700, 900}
+	if !slices.Equal(starts, want) {
+		t.Errorf("chunk starts %v, want %v", starts, want)
+	}
 }
