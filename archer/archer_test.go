@@ -248,6 +248,7 @@ func TestBadInput(t *testing.T) {
 		{"no frames", func() []*media.Frame { return nil }, ChunkSpan{}, ErrEmptyRange},
 		{"empty span", func() []*media.Frame { return []*media.Frame{good()} }, ChunkSpan{Start: 5, End: 5}, ErrEmptyRange},
 		{"wrong start", func() []*media.Frame { return []*media.Frame{good()} }, ChunkSpan{Start: 3}, ErrEmptyRange},
+		{"no context frame", func() []*media.Frame { g := good(); g.Index = 3; return []*media.Frame{g} }, ChunkSpan{Start: 3}, ErrInvalidInput},
 	}
 	r, err := New(Config{Analyzers: []string{"all"}, Threads: 1})
 	if err != nil {

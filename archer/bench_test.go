@@ -77,3 +77,49 @@ func BenchmarkScdet1080p(b *testing.B) {
 	}
 	b.ReportMetric(float64(benchFrames*b.N)/b.Elapsed().Seconds(), "fps")
 }
+
+// BenchmarkReduce measures the reduce step (shot, fade and dissolve
+// detection, segments, per-shot statistics) on 20,000 frames (13 minutes at
+// 25 fps) of real signatures: the shot clips' frames repeated.
+func BenchmarkReduce(b *testing.B) {
+	needFFmpeg(b)
+	cfg := Config{Analyzers: benchAnalyzers, Threads: 1}
+	r, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	var recs []FrameRecord
+	for _, c := range shotClips() {
+		a := analyzePartial(b, r, makeClip(b, &c))
+		recs = append(recs, a.Frames...)
+	}
+	const n = 20000
+	p := &Partial{Width: 640, Height: 360, Analyzers: r.Config().Analyzers, End: n}
+	for i := 0; i < n; i++ {
+		f := recs[i%len(recs)]
+		f.Index, f.PTS = int64(i), float64(i)/clipFPS
+		p.Frames = append(p.Frames, f)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Reduce(cfg, clipFPS, []*Partial{p}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "frames/s")
+}
+
+func analyzePartial(tb testing.TB, r *Runner, path string) *Partial {
+	tb.Helper()
+	pr, err := openPipe(path, 0, 0, 0, 0, clipFPS, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer pr.Close()
+	p, err := r.AnalyzeChunk(context.Background(), pr, ChunkSpan{}, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}

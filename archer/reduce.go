@@ -170,14 +170,16 @@ func Reduce(cfg Config, fps float64, partials []*Partial) (*Analysis, error) {
 		a.Crop = stableCrop(frames, a.Width, a.Height)
 	}
 	if c.has(SITI) {
+		// TI of the range's first frame is left out: without a previous
+		// frame in the range it is 0 (or measures the frame before it).
 		a.SITI = &SITIInfo{}
 		for i, f := range frames {
 			a.SITI.SIMax = max(a.SITI.SIMax, f.SI)
 			a.SITI.SIMean += f.SI / float64(len(frames))
-			if i > 0 || f.TI > 0 {
+			if i > 0 {
 				a.SITI.TIMax = max(a.SITI.TIMax, f.TI)
+				a.SITI.TIMean += f.TI / float64(len(frames)-1)
 			}
-			a.SITI.TIMean += f.TI / float64(len(frames))
 		}
 	}
 	if c.has(Sharpness) {

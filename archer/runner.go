@@ -197,6 +197,7 @@ func (r *Runner) analyze(ctx context.Context, w *worker, fr media.FrameReader, s
 		p.Frames = make([]FrameRecord, 0, span.End-span.Start)
 	}
 	last := int64(-1)
+	sawContext := false
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -230,11 +231,15 @@ func (r *Runner) analyze(ctx context.Context, w *worker, fr media.FrameReader, s
 			}
 		}
 		if mf.Index < span.Start {
+			sawContext = true
 			continue // context frame
 		}
 		if len(p.Frames) == 0 {
 			if mf.Index != span.Start {
 				return nil, fmt.Errorf("archer: chunk [%d,%d) starts at frame %d: %w", span.Start, span.End, mf.Index, ErrInvalidInput)
+			}
+			if span.Start > 0 && !sawContext {
+				return nil, fmt.Errorf("archer: chunk [%d,%d): the reader must start at frame %d (one frame of context, see Overlap): %w", span.Start, span.End, span.Start-Overlap, ErrInvalidInput)
 			}
 			p.Width, p.Height = mf.Width, mf.Height
 		}

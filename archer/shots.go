@@ -198,7 +198,7 @@ func detectBoundaries(c Config, frames []FrameRecord, fps float64) []Boundary {
 			if !ok || maxStep > blendMaxStep*total || sum < total {
 				continue
 			}
-			alpha, fitErr, good := blendFit(grid(s), grid(e), func(m int) []byte { return grid(m) }, s, e)
+			alpha, fitErr, good := blendFit(grid(s), grid(e), grid, s, e, blendMaxErr)
 			if !good || fitErr > blendMaxErr {
 				continue
 			}
@@ -288,8 +288,10 @@ func detectBoundaries(c Config, frames []FrameRecord, fps float64) []Boundary {
 // blendFit projects each inner frame m of (s, e) onto the line from grid a
 // to grid b: alpha[m-s] is its position (0 at a, 1 at b) and the returned
 // error the largest distance from the line relative to |b-a|. good is false
-// when the positions do not progress from a to b.
-func blendFit(a, b []byte, grid func(int) []byte, s, e int) (alpha []float64, maxErr float64, good bool) {
+// when the positions do not progress from a to b, or (to save work on the
+// many windows that are no blend) as soon as the error passes limit; the
+// middle frame, the least blend-like in motion, is tried first.
+func blendFit(a, b []byte, grid func(int) []byte, s, e int, limit float64) (alpha []float64, maxErr float64, good bool) {
 	var vv float64
 	v := make([]float64, len(a))
 	for i := range a {
@@ -299,23 +301,32 @@ func blendFit(a, b []byte, grid func(int) []byte, s, e int) (alpha []float64, ma
 	if vv == 0 {
 		return nil, 0, false
 	}
-	alpha = make([]float64, e-s+1)
-	alpha[e-s] = 1
-	prev := 0.0
-	for m := s + 1; m < e; m++ {
+	fit := func(m int) (al, err float64) {
 		g := grid(m)
 		var dot float64
 		for i := range g {
 			dot += (float64(g[i]) - float64(a[i])) * v[i]
 		}
-		al := dot / vv
+		al = dot / vv
 		var r2 float64
 		for i := range g {
 			r := float64(g[i]) - float64(a[i]) - al*v[i]
 			r2 += r * r
 		}
-		maxErr = max(maxErr, math.Sqrt(r2/vv))
-		if al < prev-0.15 || al < -0.15 || al > 1.15 {
+		return al, math.Sqrt(r2 / vv)
+	}
+	if e-s > 2 {
+		if _, err := fit((s + e) / 2); err > limit {
+			return nil, err, false
+		}
+	}
+	alpha = make([]float64, e-s+1)
+	alpha[e-s] = 1
+	prev := 0.0
+	for m := s + 1; m < e; m++ {
+		al, err := fit(m)
+		maxErr = max(maxErr, err)
+		if maxErr > limit || al < prev-0.15 || al < -0.15 || al > 1.15 {
 			return alpha, maxErr, false
 		}
 		alpha[m-s] = al
@@ -323,7 +334,6 @@ func blendFit(a, b []byte, grid func(int) []byte, s, e int) (alpha []float64, ma
 	}
 	return alpha, maxErr, true
 }
-
 // standsOut reports whether the frames [ts, te) change faster than the
 // stable stretches around them: a dissolve sits between two shots that
 // change more slowly than the blend does, while continuous change (a moving

@@ -184,9 +184,11 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	if !cfg.NeedsFullResolution() {
 		w, h = cfg.AnalysisSize(v.Width, v.Height)
 	}
+	// Chunks decode in parallel: share the cores among their decoders.
+	decThreads := max(1, runtime.NumCPU()/cfg.Threads)
 	open := func(w, h int) archer.Source {
 		return archer.SourceFunc(func(ctx context.Context, a, b int64) (media.FrameReader, error) {
-			return encode.OpenFrames(ctx, in, encode.DecodeOptions{Start: a, End: b, Width: w, Height: h, Scaler: "area"})
+			return encode.OpenFrames(ctx, in, encode.DecodeOptions{Start: a, End: b, Width: w, Height: h, Scaler: "area", Threads: decThreads})
 		})
 	}
 	prog := newProgress(app.Stderr, "archer", end-start, "frames", fl.quiet)
