@@ -334,6 +334,7 @@ func blendFit(a, b []byte, grid func(int) []byte, s, e int, limit float64) (alph
 	}
 	return alpha, maxErr, true
 }
+
 // standsOut reports whether the frames [ts, te) change faster than the
 // stable stretches around them: a dissolve sits between two shots that
 // change more slowly than the blend does, while continuous change (a moving
