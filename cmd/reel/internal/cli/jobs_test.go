@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/reelmedia/reel/internal/devserver"
+	"github.com/reelmedia/reel/workflows"
+)
+
+var renditionCases = []struct {
+	spec string
+	want workflows.Rendition
+	ok   bool
+}{
+	{"name=720p,size=1280x720,crf=21,preset=fast", workflows.Rendition{Name: "720p", Width: 1280, Height: 720, Codec: "x264", CRF: 21, Preset: "fast"}, true},
+	{"name=sd,size=640x0", workflows.Rendition{Name: "sd", Width: 640, Codec: "x264", CRF: 23}, true},
+	{"name=av1,codec=svtav1,bitrate=2000000,pix_fmt=yuv420p10le,gop=48,threads=2", workflows.Rendition{Name: "av1", Codec: "svtav1", Bitrate: 2000000, PixFmt: "yuv420p10le", GOP: 48, Threads: 2}, true},
+	{"size=1280x720", workflows.Rendition{}, false},
+	{"name=x,crf=high", workflows.Rendition{}, false},
+	{"name=x,colour=red", workflows.Rendition{}, false},
+	{"name=x,size=big", workflows.Rendition{}, false},
+	{"name", workflows.Rendition{}, false},
+}
+
+func TestParseRendition(t *testing.T) {
+	for _, tc := range renditionCases {
+		got, err := parseRendition(tc.spec)
+		if (err == nil) != tc.ok {
+			t.Errorf("%q: error %v", tc.spec, err)
+			continue
+		}
+		if tc.ok && got != tc.want {
+			t.Errorf("%q: %+v, want %+v", tc.spec, got, tc.want)
+		}
+	}
+}
+
+func TestSubmitNeedsRenditions(t *testing.T) {
+	code, _, stderr := runCLI(t, "submit", "in.mp4", "-o", t.TempDir())
+	if code != 2 || !strings.Contains(stderr, "no renditions") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "submit", "in.mp4", "-o", t.TempDir(), "--rendition", "name=a", "--rendition", "name=a")
+	if code != 2 || !strings.Contains(stderr, "used twice") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// submit --wait, status, list and cancel against an embedded server with a
+// worker in the test process.
+func TestJobCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srv, err := devserver.Start(ctx, devserver.Config{LogFile: filepath.Join(dir, "temporal.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.Dial(client.Options{HostPort: srv.Address, Logger: sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := workflows.NewWorker(c, "reel", workflows.WorkerOptions{Concurrency: 2}, &workflows.Activities{TempDir: dir, Threads: 1})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	src := filepath.Join(dir, "src.mp4")
+	ffmpegCLI(t, "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2", "-c:v", "libx264", "-g", "25", "-pix_fmt", "yuv420p", src)
+	out := filepath.Join(dir, "out")
+	common := []string{"--temporal", srv.Address, "--data-dir", dir}
+	code, stdout, stderr := runCLI(t, append([]string{"submit", src, "-o", out, "--id", "cli-job", "--rendition", "name=a,size=160x120,crf=30,preset=veryfast",
+		"--chunk-seconds", "1", "--wait", "--json"}, common...)...)
+	if code != 0 {
+		t.Fatalf("submit: exit %d: %s", code, stderr)
+	}
+	var res workflows.Result
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("submit --json: %v: %q", err, stdout)
+	}
+	if res.Chunks != 2 || len(res.Renditions) != 1 || res.Renditions[0].Frames != 50 {
+		t.Errorf("result %+v", res)
+	}
+	if _, err := os.Stat(filepath.Join(out, "a.mp4")); err != nil {
+		t.Error(err)
+	}
+
+	code, stdout, _ = runCLI(t, append([]string{"status", "cli-job"}, common...)...)
+	if code != 0 || !strings.Contains(stdout, "phase   done") || !strings.Contains(stdout, "2/2 chunks") {
+		t.Errorf("status: exit %d: %s", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, append([]string{"list", "--json"}, common...)...)
+	if code != 0 || !strings.Contains(stdout, `"job": "cli-job"`) || !strings.Contains(stdout, `"status": "completed"`) {
+		t.Errorf("list: exit %d: %s", code, stdout)
+	}
+
+	// A job submitted and cancelled at once ends cancelled.
+	code, _, stderr = runCLI(t, append([]string{"submit", src, "-o", filepath.Join(dir, "out2"), "--id", "cli-cancel", "--rendition", "name=a"}, common...)...)
+	if code != 0 {
+		t.Fatalf("submit: %s", stderr)
+	}
+	if code, _, stderr = runCLI(t, append([]string{"cancel", "cli-cancel"}, common...)...); code != 0 {
+		t.Fatalf("cancel: %s", stderr)
+	}
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	err = c.GetWorkflow(cctx, "cli-cancel", "").Get(cctx, nil)
+	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "cancel") {
+		t.Errorf("cancelled job ended with %v", err)
+	}
+	if code, _, stderr = runCLI(t, append([]string{"cancel", "no-such-job"}, common...)...); code != 1 || !strings.Contains(stderr, "no job") {
+		t.Errorf("cancel unknown: exit %d: %s", code, stderr)
+	}
+}
