@@ -2,11 +2,9 @@ package workflows
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/workflow"
 )
@@ -30,11 +28,12 @@ func GetProgress(ctx context.Context, c client.Client, jobID string) (Progress, 
 		var bp Progress
 		v, err := c.QueryWorkflow(ctx, b.WorkflowID, "", QueryProgress)
 		if err != nil {
-			var nf *serviceerror.NotFound
-			if errors.As(err, &nf) {
-				continue // not started yet: its chunks are pending
+			if ctx.Err() != nil {
+				return p, ctx.Err()
 			}
-			return p, fmt.Errorf("job %s: batch %s: %w", jobID, b.WorkflowID, err)
+			// Not started yet, or between its first tasks: its chunks count
+			// as pending until it answers.
+			continue
 		}
 		if err := v.Get(&bp); err != nil {
 			return p, fmt.Errorf("job %s: batch %s: %w", jobID, b.WorkflowID, err)
