@@ -491,7 +491,10 @@ func TestShotChunking(t *testing.T) {
 	env := newEnv(t, f)
 	var req AnalyzeRequest
 	env.OnWorkflow(WorkflowAnalyze, mock.Anything, mock.Anything).Return(
-		func(_ workflow.Context, r AnalyzeRequest) (AnalyzeResult, error) { req = r; return AnalyzeResult{Shots: 5}, nil })
+		func(_ workflow.Context, r AnalyzeRequest) (AnalyzeResult, error) {
+			req = r
+			return AnalyzeResult{Shots: 5}, nil
+		})
 	env.OnActivity(ActivityShotCuts, mock.Anything, mock.Anything).Return([]int64{90, 130, 430, 700}, nil)
 	env.SetStartWorkflowOptions(testsuiteStart("job-shots"))
 	job := testJob()
