@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,14 @@ type backend interface {
 	// fetch fills all of p with the bytes at off (off+len(p) <= size) or
 	// fails; errors wrapping a mezzfs sentinel are permanent, others transient.
 	fetch(ctx context.Context, p []byte, off int64) error
+}
+
+// streamer is implemented by backends that can send a long range as one
+// response; read-ahead then costs one request for many blocks.
+type streamer interface {
+	// stream opens bytes [off, off+n) of the pinned version. The body may
+	// end early (a transient failure); it never holds other bytes.
+	stream(ctx context.Context, off, n int64) (io.ReadCloser, error)
 }
 
 // closer is implemented by backends that hold a resource (an open file).

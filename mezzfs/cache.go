@@ -34,6 +34,7 @@ type Cache struct {
 	lru      *list.List // of *cached, most recent first
 	entries  map[blockKey]*list.Element
 	inflight map[blockKey]*call
+	free     [][]byte // evicted blocks' buffers, cap == blockSize
 }
 
 type blockKey struct {
@@ -42,11 +43,15 @@ type blockKey struct {
 }
 
 // cached is a block, or the part of it inside a range view: bytes
-// [start, start+len(data)) of the object.
+// [start, start+len(data)) of the object. Readers copying out of data hold
+// a reference; an evicted block's buffer is reused for a new block only
+// once the last reference is dropped, so a reader never sees it change.
 type cached struct {
-	key   blockKey
-	start int64
-	data  []byte
+	key     blockKey
+	start   int64
+	data    []byte
+	refs    int  // guarded by Cache.mu
+	evicted bool // guarded by Cache.mu
 }
 
 // call is one in-flight fetch that other readers of the block wait on.
@@ -55,7 +60,18 @@ type call struct {
 	done       chan struct{}
 	data       []byte
 	err        error
+	// Guarded by Cache.mu: readers waiting, and once published, the cache
+	// entry holding data (nil if it was not cached), with a reference
+	// taken for each waiter.
+	waiters   int
+	published bool
+	ent       *cached
 }
+
+// maxFree bounds the block buffers kept for reuse. Allocating fresh
+// buffers costs a streaming read a third of its speed (page faults and
+// zeroing); a few recycled ones are enough to avoid that.
+const maxFree = 4
 
 // NewCache makes a Cache; it fails only when Dir cannot be created.
 func NewCache(cfg CacheConfig) (*Cache, error) {
@@ -93,51 +109,24 @@ func (c *Cache) MemoryUsed() int64 {
 // Stats returns the counters of every Object using this cache.
 func (c *Cache) Stats() Stats { return c.st.snapshot() }
 
-// lookup returns the cached bytes [s, e) of block k, if held.
-func (c *Cache) lookupLocked(k blockKey, s, e int64) ([]byte, bool) {
+// lookupLocked returns the cached bytes [s, e) of block k, if held, with a
+// reference the caller must drop with unref once it has copied them.
+func (c *Cache) lookupLocked(k blockKey, s, e int64) ([]byte, *cached, bool) {
 	el, ok := c.entries[k]
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
 	b := el.Value.(*cached)
 	if s < b.start || e > b.start+int64(len(b.data)) {
-		return nil, false
+		return nil, nil, false
 	}
 	c.lru.MoveToFront(el)
-	return b.data[s-b.start : e-b.start], true
+	b.refs++
+	return b.data[s-b.start : e-b.start], b, true
 }
 
-// addLocked stores a block (replacing a narrower one) and evicts the least
-// recently used blocks beyond the budget. Readers holding a slice of an
-// evicted block keep it alive: blocks are never modified.
-func (c *Cache) addLocked(k blockKey, start int64, data []byte) {
-	if c.max < 0 {
-		return
-	}
-	if el, ok := c.entries[k]; ok {
-		old := el.Value.(*cached)
-		if int64(len(old.data)) >= int64(len(data)) {
-			return
-		}
-		c.used -= int64(len(old.data))
-		c.lru.Remove(el)
-		delete(c.entries, k)
-	}
-	c.entries[k] = c.lru.PushFront(&cached{key: k, start: start, data: data})
-	c.used += int64(len(data))
-	for c.used > c.max && c.lru.Len() > 1 {
-		el := c.lru.Back()
-		b := el.Value.(*cached)
-		c.lru.Remove(el)
-		delete(c.entries, b.key)
-		c.used -= int64(len(b.data))
-	}
-}
-
-// holds reports whether block k is cached or being fetched over [s, e).
-func (c *Cache) holds(k blockKey, s, e int64) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// heldLocked reports whether block k is cached or in flight over [s, e).
+func (c *Cache) heldLocked(k blockKey, s, e int64) bool {
 	if el, ok := c.entries[k]; ok {
 		b := el.Value.(*cached)
 		if s >= b.start && e <= b.start+int64(len(b.data)) {
@@ -146,6 +135,110 @@ func (c *Cache) holds(k blockKey, s, e int64) bool {
 	}
 	cl, ok := c.inflight[k]
 	return ok && cl.start <= s && e <= cl.end
+}
+
+// unref drops a reference from lookupLocked or a published call.
+func (c *Cache) unref(b *cached) {
+	if b == nil {
+		return
+	}
+	c.mu.Lock()
+	c.unrefLocked(b)
+	c.mu.Unlock()
+}
+
+func (c *Cache) unrefLocked(b *cached) {
+	b.refs--
+	if b.refs == 0 && b.evicted {
+		c.recycleLocked(b)
+	}
+}
+
+func (c *Cache) recycleLocked(b *cached) {
+	if int64(cap(b.data)) == c.blockSize && len(c.free) < maxFree {
+		c.free = append(c.free, b.data[:cap(b.data)])
+	}
+	b.data = nil
+}
+
+// buffer returns an n-byte buffer for a block, reused when possible. Its
+// contents are stale: the fetch overwrites all of it.
+func (c *Cache) buffer(n int64) []byte {
+	if n == c.blockSize {
+		c.mu.Lock()
+		if k := len(c.free); k > 0 {
+			b := c.free[k-1]
+			c.free = c.free[:k-1]
+			c.mu.Unlock()
+			return b
+		}
+		c.mu.Unlock()
+	}
+	return make([]byte, n)
+}
+
+// publishLocked ends call cl for block k: it caches the data (when
+// fetched) and takes a reference for each waiter, plus one for the caller
+// when self is set; the returned entry is what the caller must unref.
+func (c *Cache) publishLocked(k blockKey, cl *call, registered, self bool) *cached {
+	if registered {
+		delete(c.inflight, k)
+	}
+	cl.published = true
+	if cl.err != nil {
+		return nil
+	}
+	cl.ent = c.addLocked(k, cl.start, cl.data)
+	if cl.ent == nil {
+		return nil
+	}
+	cl.ent.refs += cl.waiters
+	if self {
+		cl.ent.refs++
+		return cl.ent
+	}
+	return nil
+}
+
+// addLocked stores a block (replacing a narrower one) and evicts the least
+// recently used blocks beyond the budget. It returns the entry, or nil when
+// the block was not stored (no memory cache, or a wider copy is held).
+func (c *Cache) addLocked(k blockKey, start int64, data []byte) *cached {
+	if c.max < 0 {
+		return nil
+	}
+	if el, ok := c.entries[k]; ok {
+		old := el.Value.(*cached)
+		if int64(len(old.data)) >= int64(len(data)) {
+			return nil
+		}
+		c.evictLocked(el)
+	}
+	b := &cached{key: k, start: start, data: data}
+	c.entries[k] = c.lru.PushFront(b)
+	c.used += int64(len(data))
+	for c.used > c.max && c.lru.Len() > 1 {
+		c.evictLocked(c.lru.Back())
+	}
+	return b
+}
+
+func (c *Cache) evictLocked(el *list.Element) {
+	b := el.Value.(*cached)
+	c.lru.Remove(el)
+	delete(c.entries, b.key)
+	c.used -= int64(len(b.data))
+	b.evicted = true
+	if b.refs == 0 {
+		c.recycleLocked(b)
+	}
+}
+
+// holds reports whether block k is cached or being fetched over [s, e).
+func (c *Cache) holds(k blockKey, s, e int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.heldLocked(k, s, e)
 }
 
 // Stats counts what reads cost. Block lookups are Hits + DiskHits + Misses

@@ -299,3 +299,53 @@ func TestDiskCacheSharedByProcesses(t *testing.T) {
 	sa, sb := parseChild(t, outA), parseChild(t, outB)
 	t.Logf("concurrent: fetched %d + %d bytes of %d", sa.BytesFetched, sb.BytesFetched, len(data))
 }
+
+// TestCacheChurn reads through a cache so small that blocks are evicted,
+// and their buffers reused, while other readers still copy out of them:
+// every read must still return the right bytes.
+func TestCacheChurn(t *testing.T) {
+	data := randomData(4<<20, 17)
+	srv := s3test.Start(t)
+	url := putObject(t, srv, "churn.bin", data)
+	for _, name := range []string{"wrap", "s3"} {
+		t.Run(name, func(t *testing.T) {
+			cfg := mezzfs.Config{BlockSize: 64 << 10, CacheBytes: 192 << 10, MaxReadAhead: 2}
+			var o *mezzfs.Object
+			if name == "wrap" {
+				o = mezzfs.Wrap("mem:churn", bytes.NewReader(data), cfg)
+				t.Cleanup(func() { o.Close() })
+			} else {
+				c := s3Config(srv, "")
+				c.BlockSize, c.CacheBytes, c.MaxReadAhead = cfg.BlockSize, cfg.CacheBytes, cfg.MaxReadAhead
+				o = open(t, url, c)
+			}
+			var wg sync.WaitGroup
+			for g := range 24 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r := rand.New(rand.NewPCG(uint64(g), 99))
+					p := make([]byte, 200_000)
+					for i := range 150 {
+						n := 1 + r.IntN(len(p))
+						var off int64
+						if i%3 == 0 { // sequential stretches feed read-ahead
+							off = int64(i/3) * 65536 % int64(len(data)-n)
+						} else {
+							off = r.Int64N(int64(len(data) - n))
+						}
+						if _, err := o.ReadAt(p[:n], off); err != nil {
+							t.Error(err)
+							return
+						}
+						if !bytes.Equal(p[:n], data[off:off+int64(n)]) {
+							t.Errorf("wrong bytes at %d+%d", off, n)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+		})
+	}
+}

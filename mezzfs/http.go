@@ -77,11 +77,21 @@ func (b *httpBackend) info() Info {
 }
 
 func (b *httpBackend) fetch(ctx context.Context, p []byte, off int64) error {
+	body, err := b.stream(ctx, off, int64(len(p)))
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	return readBody(b.loc.URL, body, p, off)
+}
+
+// stream opens bytes [off, off+n) of the pinned version as one response.
+func (b *httpBackend) stream(ctx context.Context, off, n int64) (io.ReadCloser, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.loc.URL, nil)
 	if err != nil {
-		return fmt.Errorf("mezzfs: %s: %w (%v)", b.loc.URL, ErrInvalidURL, err)
+		return nil, fmt.Errorf("mezzfs: %s: %w (%v)", b.loc.URL, ErrInvalidURL, err)
 	}
-	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", off, off+int64(len(p))-1))
+	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", off, off+n-1))
 	// Identity encoding keeps Content-Length meaningful for the length check.
 	req.Header.Set("Accept-Encoding", "identity")
 	if b.etag != "" {
@@ -91,29 +101,32 @@ func (b *httpBackend) fetch(ctx context.Context, p []byte, off int64) error {
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("mezzfs: %s: %w", b.loc.URL, err)
+		return nil, fmt.Errorf("mezzfs: %s: %w", b.loc.URL, err)
 	}
-	defer resp.Body.Close()
+	fail := func(err error) (io.ReadCloser, error) {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		resp.Body.Close()
+		return nil, err
+	}
 	if err := classifyHTTP(b.loc.URL, resp); err != nil {
-		return err
+		return fail(err)
 	}
 	if resp.StatusCode != http.StatusPartialContent {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-		return fmt.Errorf("mezzfs: %s: %w (asked for a range, got %s)", b.loc.URL, ErrRequest, resp.Status)
+		return fail(fmt.Errorf("mezzfs: %s: %w (asked for a range, got %s)", b.loc.URL, ErrRequest, resp.Status))
 	}
 	if et := resp.Header.Get("ETag"); b.etag != "" && et != "" && et != b.etag {
-		return fmt.Errorf("mezzfs: %s: %w (ETag %s, opened as %s)", b.loc.URL, ErrObjectChanged, et, b.etag)
+		return fail(fmt.Errorf("mezzfs: %s: %w (ETag %s, opened as %s)", b.loc.URL, ErrObjectChanged, et, b.etag))
 	}
 	if lm := resp.Header.Get("Last-Modified"); b.lastMod != "" && lm != "" && lm != b.lastMod {
-		return fmt.Errorf("mezzfs: %s: %w (Last-Modified %s, opened as %s)", b.loc.URL, ErrObjectChanged, lm, b.lastMod)
+		return fail(fmt.Errorf("mezzfs: %s: %w (Last-Modified %s, opened as %s)", b.loc.URL, ErrObjectChanged, lm, b.lastMod))
 	}
-	if resp.ContentLength >= 0 && resp.ContentLength != int64(len(p)) {
-		return fmt.Errorf("mezzfs: %s: Content-Length %d for a %d-byte range at %d", b.loc.URL, resp.ContentLength, len(p), off)
+	if resp.ContentLength >= 0 && resp.ContentLength != n {
+		return fail(fmt.Errorf("mezzfs: %s: Content-Length %d for a %d-byte range at %d", b.loc.URL, resp.ContentLength, n, off))
 	}
-	if err := checkContentRange(resp.Header.Get("Content-Range"), off, len(p), b.size); err != nil {
-		return fmt.Errorf("mezzfs: %s: %w", b.loc.URL, err)
+	if err := checkContentRange(resp.Header.Get("Content-Range"), off, n, b.size); err != nil {
+		return fail(fmt.Errorf("mezzfs: %s: %w", b.loc.URL, err))
 	}
-	return readBody(b.loc.URL, resp.Body, p, off)
+	return resp.Body, nil
 }
 
 func classifyHTTP(url string, resp *http.Response) error {

@@ -176,7 +176,7 @@ func (o *Object) readBlocks(ctx context.Context, p []byte, abs int64) (bool, err
 	var fetched atomic.Bool
 	one := func(ctx context.Context, idx int64) error {
 		s, e := max(abs, idx*bs), min(end, (idx+1)*bs)
-		data, f, err := o.block(ctx, idx, s, e, false)
+		data, ent, f, err := o.block(ctx, idx, s, e, false)
 		if err != nil {
 			return err
 		}
@@ -184,6 +184,7 @@ func (o *Object) readBlocks(ctx context.Context, p []byte, abs int64) (bool, err
 			fetched.Store(true)
 		}
 		copy(p[s-abs:e-abs], data)
+		o.cache.unref(ent)
 		return nil
 	}
 	if first == last {
@@ -206,27 +207,45 @@ func (o *Object) blockRange(idx int64) (int64, int64) {
 }
 
 // block returns bytes [s, e) of block idx, from memory, from another
-// reader's in-flight fetch, from disk or fetched; fetched reports the last.
-func (o *Object) block(ctx context.Context, idx, s, e int64, prefetch bool) ([]byte, bool, error) {
+// reader's in-flight fetch, from disk or fetched (fetched reports the
+// last). The caller copies the bytes out, then drops ent with Cache.unref;
+// a prefetch (which copies nothing) gets no reference.
+func (o *Object) block(ctx context.Context, idx, s, e int64, prefetch bool) (data []byte, ent *cached, fetched bool, err error) {
 	c := o.cache
 	k := blockKey{obj: o.inf.Identity(), idx: idx}
 	c.mu.Lock()
-	if data, ok := c.lookupLocked(k, s, e); ok {
+	if data, ent, ok := c.lookupLocked(k, s, e); ok {
+		if prefetch {
+			c.unrefLocked(ent)
+			ent = nil
+		}
 		c.mu.Unlock()
 		if !prefetch {
 			o.st.hits.Add(1)
 		}
-		return data, false, nil
+		return data, ent, false, nil
 	}
 	if cl, ok := c.inflight[k]; ok && cl.start <= s && e <= cl.end {
-		c.mu.Unlock()
-		if !prefetch {
-			o.st.shared.Add(1)
+		if prefetch {
+			c.mu.Unlock()
+			return nil, nil, false, nil
 		}
+		cl.waiters++
+		c.mu.Unlock()
+		o.st.shared.Add(1)
 		select {
 		case <-cl.done:
 		case <-ctx.Done():
-			return nil, false, fmt.Errorf("mezzfs: %s: %w", o.inf.URL, ctx.Err())
+			c.mu.Lock()
+			if cl.published {
+				if cl.ent != nil {
+					c.unrefLocked(cl.ent)
+				}
+			} else {
+				cl.waiters--
+			}
+			c.mu.Unlock()
+			return nil, nil, false, fmt.Errorf("mezzfs: %s: %w", o.inf.URL, ctx.Err())
 		}
 		if cl.err != nil {
 			if errors.Is(cl.err, context.Canceled) && ctx.Err() == nil {
@@ -234,9 +253,9 @@ func (o *Object) block(ctx context.Context, idx, s, e int64, prefetch bool) ([]b
 				// Object sharing the cache); fetch it ourselves.
 				return o.block(ctx, idx, s, e, prefetch)
 			}
-			return nil, false, cl.err
+			return nil, nil, false, cl.err
 		}
-		return cl.data[s-cl.start : e-cl.start], false, nil
+		return cl.data[s-cl.start : e-cl.start], cl.ent, false, nil
 	}
 	fs, fe := o.blockRange(idx)
 	cl := &call{start: fs, end: fe, done: make(chan struct{})}
@@ -248,18 +267,13 @@ func (o *Object) block(ctx context.Context, idx, s, e int64, prefetch bool) ([]b
 
 	cl.data, cl.err = o.load(ctx, idx, fs, fe, prefetch)
 	c.mu.Lock()
-	if !busy {
-		delete(c.inflight, k)
-	}
-	if cl.err == nil {
-		c.addLocked(k, fs, cl.data)
-	}
+	ent = c.publishLocked(k, cl, !busy, !prefetch)
 	c.mu.Unlock()
 	close(cl.done)
 	if cl.err != nil {
-		return nil, false, cl.err
+		return nil, nil, false, cl.err
 	}
-	return cl.data[s-fs : e-fs], true, nil
+	return cl.data[s-fs : e-fs], ent, true, nil
 }
 
 // load gets bytes [fs, fe) of block idx from the disk cache or the source.
@@ -287,7 +301,7 @@ func (o *Object) load(ctx context.Context, idx, fs, fe int64, prefetch bool) ([]
 	} else {
 		o.st.misses.Add(1)
 	}
-	data := make([]byte, fe-fs)
+	data := c.buffer(fe - fs)
 	if err := o.fetch(ctx, data, fs, prefetch); err != nil {
 		return nil, err
 	}
@@ -313,31 +327,166 @@ func (o *Object) fetch(ctx context.Context, p []byte, abs int64, prefetch bool) 
 	return err
 }
 
-// readAhead starts background fetches of blocks after last, within the
-// window the access pattern earned, skipping those held or in flight. It
-// never waits: when every read-ahead slot is busy the rest is skipped.
+// readAhead keeps up to window blocks after last held or in flight. It
+// waits for nothing: when every read-ahead slot is busy the rest is left
+// for later reads. Over a backend that streams (S3, HTTP) and with no disk
+// cache, it refills only once fewer than half the window's blocks are
+// ahead, and then with one request for all the missing blocks, so a long
+// sequential read costs a request per several blocks; otherwise each block
+// is one request.
 func (o *Object) readAhead(window int, last int64) {
-	for i := int64(1); i <= int64(window); i++ {
-		idx := last + i
+	if window <= 0 {
+		return
+	}
+	st, canStream := o.be.(streamer)
+	canStream = canStream && o.cache.disk == nil
+	id := o.inf.Identity()
+	held := func(idx int64) (bool, bool) { // (inside the view, held or in flight)
 		fs, fe := o.blockRange(idx)
 		if fs >= fe {
+			return false, false
+		}
+		return true, o.cache.holds(blockKey{obj: id, idx: idx}, fs, fe)
+	}
+	end := last + int64(window)
+	if canStream {
+		ahead := int64(0)
+		for idx := last + 1; idx <= end; idx++ {
+			in, h := held(idx)
+			if !in || !h {
+				break
+			}
+			ahead++
+		}
+		if 2*ahead >= int64(window) {
 			return
 		}
-		if o.cache.holds(blockKey{obj: o.inf.Identity(), idx: idx}, fs, fe) {
-			continue
+		first := last + 1 + ahead
+		stop := first - 1
+		for idx := first; idx <= end; idx++ {
+			in, h := held(idx)
+			if !in || h {
+				break
+			}
+			stop = idx
 		}
-		select {
-		case o.sem <- struct{}{}:
-		default:
+		if stop < first || !o.acquire() {
 			return
 		}
 		o.wg.Add(1)
 		go func() {
 			defer o.wg.Done()
-			defer func() { <-o.sem }()
+			defer o.release()
+			o.streamBlocks(st, first, stop)
+		}()
+		return
+	}
+	for idx := last + 1; idx <= end; idx++ {
+		in, h := held(idx)
+		if !in {
+			return
+		}
+		if h {
+			continue
+		}
+		if !o.acquire() {
+			return
+		}
+		fs, fe := o.blockRange(idx)
+		o.wg.Add(1)
+		go func() {
+			defer o.wg.Done()
+			defer o.release()
 			// Errors surface again on the demand read of the block.
 			o.block(o.ctx, idx, fs, fe, true)
 		}()
+	}
+}
+
+func (o *Object) acquire() bool {
+	select {
+	case o.sem <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (o *Object) release() { <-o.sem }
+
+// streamBlocks fetches blocks first..last with one request, publishing each
+// block as soon as its bytes are in. Blocks that another reader holds or
+// fetches by the time it starts are left to it (the span ends there).
+// Whatever a failed or short response did not deliver is fetched block by
+// block with retries.
+func (o *Object) streamBlocks(st streamer, first, last int64) {
+	c := o.cache
+	id := o.inf.Identity()
+	var calls []*call
+	var keys []blockKey
+	c.mu.Lock()
+	for idx := first; idx <= last; idx++ {
+		k := blockKey{obj: id, idx: idx}
+		fs, fe := o.blockRange(idx)
+		if _, ok := c.inflight[k]; ok || c.heldLocked(k, fs, fe) {
+			break
+		}
+		cl := &call{start: fs, end: fe, done: make(chan struct{})}
+		c.inflight[k] = cl
+		calls = append(calls, cl)
+		keys = append(keys, k)
+	}
+	c.mu.Unlock()
+	if len(calls) == 0 {
+		return
+	}
+	publish := func(i int) {
+		c.mu.Lock()
+		c.publishLocked(keys[i], calls[i], true, false)
+		c.mu.Unlock()
+		close(calls[i].done)
+	}
+
+	start, end := calls[0].start, calls[len(calls)-1].end
+	t0 := time.Now()
+	// The response must make progress: each block (and the headers) gets
+	// RequestTimeout, after which the request is cancelled and what is
+	// left is fetched block by block.
+	sctx, cancel := context.WithCancel(o.ctx)
+	defer cancel()
+	watchdog := time.AfterFunc(o.cfg.RequestTimeout, cancel)
+	defer watchdog.Stop()
+	body, err := st.stream(sctx, start, end-start)
+	i := 0
+	var got int64
+	if err == nil {
+		for ; i < len(calls); i++ {
+			watchdog.Reset(o.cfg.RequestTimeout)
+			buf := c.buffer(calls[i].end - calls[i].start)
+			if _, err = io.ReadFull(body, buf); err != nil {
+				break
+			}
+			calls[i].data = buf
+			got += int64(len(buf))
+			o.st.prefetches.Add(1)
+			publish(i)
+		}
+		body.Close()
+	}
+	if got > 0 {
+		o.st.fetches.Add(1)
+		o.st.bytesFetched.Add(got)
+	}
+	if o.cfg.AccessLog != nil {
+		o.cfg.AccessLog.record(Record{Op: OpFetch, URL: o.inf.URL, Off: start, Len: got, Prefetch: true, Micros: time.Since(t0).Microseconds(), Err: errString(err)})
+	}
+	for ; i < len(calls); i++ {
+		cl := calls[i]
+		cl.data = c.buffer(cl.end - cl.start)
+		if cl.err = o.fetch(o.ctx, cl.data, cl.start, true); cl.err == nil {
+			o.st.prefetches.Add(1)
+		}
+		publish(i)
 	}
 }
 

@@ -118,10 +118,20 @@ func (b *s3Backend) info() Info {
 }
 
 func (b *s3Backend) fetch(ctx context.Context, p []byte, off int64) error {
+	body, err := b.stream(ctx, off, int64(len(p)))
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	return readBody(b.loc.URL, body, p, off)
+}
+
+// stream opens bytes [off, off+n) of the pinned version as one response.
+func (b *s3Backend) stream(ctx context.Context, off, n int64) (io.ReadCloser, error) {
 	in := &s3.GetObjectInput{
 		Bucket: &b.loc.Bucket,
 		Key:    &b.loc.Key,
-		Range:  aws.String(fmt.Sprintf("bytes=%d-%d", off, off+int64(len(p))-1)),
+		Range:  aws.String(fmt.Sprintf("bytes=%d-%d", off, off+n-1)),
 	}
 	if b.etag != "" {
 		in.IfMatch = aws.String(b.etag)
@@ -131,16 +141,21 @@ func (b *s3Backend) fetch(ctx context.Context, p []byte, off int64) error {
 	}
 	out, err := b.client.GetObject(ctx, in, noSDKRetry)
 	if err != nil {
-		return classifyS3(b.loc.URL, err)
+		return nil, classifyS3(b.loc.URL, err)
 	}
-	defer out.Body.Close()
 	if b.etag != "" && out.ETag != nil && *out.ETag != b.etag {
-		return fmt.Errorf("mezzfs: %s: %w (ETag %s, opened as %s)", b.loc.URL, ErrObjectChanged, *out.ETag, b.etag)
+		out.Body.Close()
+		return nil, fmt.Errorf("mezzfs: %s: %w (ETag %s, opened as %s)", b.loc.URL, ErrObjectChanged, *out.ETag, b.etag)
 	}
-	if err := checkContentRange(aws.ToString(out.ContentRange), off, len(p), b.size); err != nil {
-		return fmt.Errorf("mezzfs: %s: %w", b.loc.URL, err)
+	if err := checkContentRange(aws.ToString(out.ContentRange), off, n, b.size); err != nil {
+		out.Body.Close()
+		return nil, fmt.Errorf("mezzfs: %s: %w", b.loc.URL, err)
 	}
-	return readBody(b.loc.URL, out.Body, p, off)
+	if out.ContentLength != nil && *out.ContentLength != n {
+		out.Body.Close()
+		return nil, fmt.Errorf("mezzfs: %s: Content-Length %d for a %d-byte range at %d", b.loc.URL, *out.ContentLength, n, off)
+	}
+	return out.Body, nil
 }
 
 // readBody fills p from body and insists on exactly len(p) bytes.
@@ -158,7 +173,7 @@ func readBody(url string, body io.Reader, p []byte, off int64) error {
 
 // checkContentRange verifies "bytes a-b/size" answers the request; an empty
 // header is accepted (some servers omit it), the length is checked anyway.
-func checkContentRange(cr string, off int64, n int, size int64) error {
+func checkContentRange(cr string, off, n, size int64) error {
 	if cr == "" {
 		return nil
 	}
@@ -166,8 +181,8 @@ func checkContentRange(cr string, off int64, n int, size int64) error {
 	if _, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &a, &b, &total); err != nil {
 		return fmt.Errorf("bad Content-Range %q", cr)
 	}
-	if a != off || b != off+int64(n)-1 {
-		return fmt.Errorf("Content-Range %q does not answer bytes=%d-%d", cr, off, off+int64(n)-1)
+	if a != off || b != off+n-1 {
+		return fmt.Errorf("Content-Range %q does not answer bytes=%d-%d", cr, off, off+n-1)
 	}
 	if total != size {
 		return fmt.Errorf("%w (size now %d, opened as %d)", ErrObjectChanged, total, size)
