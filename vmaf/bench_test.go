@@ -82,6 +82,7 @@ func BenchmarkFeatures1080p(b *testing.B) {
 	lumaOf(diss[1], &d)
 	lumaOf(refs[0], &p)
 	var vw vifWorker
+	vl := vifWorker{loops: true}
 	var aw admWorker
 	var mw motionWorker
 	var l luma
@@ -90,6 +91,7 @@ func BenchmarkFeatures1080p(b *testing.B) {
 		fn   func()
 	}{
 		{"vif", func() { vw.compute(&r, &d, defaultEnhnGainLimit) }},
+		{"vif-loops", func() { vl.compute(&r, &d, defaultEnhnGainLimit) }},
 		{"adm", func() { aw.compute(&r, &d, defaultEnhnGainLimit) }},
 		{"motion", func() { mw.sad(&p, &r) }},
 		{"copy", func() { lumaOf(refs[1], &l) }},

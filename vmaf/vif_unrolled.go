@@ -2,7 +2,8 @@
 // The loops in vif.go (statistic, vifHoriz) compute the same sums: integer
 // sums are exact in any order. Unrolled with constant taps and fixed-length
 // slices, the compiler drops the bounds checks and keeps the sums in
-// registers, which makes VIF about twice as fast.
+// registers: VIF takes about 0.65 of the time of the loops
+// (BenchmarkFeatures1080p/vif against /vif-loops).
 
 package vmaf
 
