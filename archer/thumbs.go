@@ -132,8 +132,12 @@ func toBGR(f *media.Frame, width int) (gocv.Mat, error) {
 	return out, nil
 }
 
-// ContactSheet lays the thumbnails out in a grid, cols wide, each labelled
-// with its shot number and time, and returns the sheet as a JPEG.
+// maxSheetRows bounds the height of a contact sheet.
+const maxSheetRows = 100
+
+// ContactSheet lays the thumbnails out in a grid, cols wide (more when there
+// would be over 100 rows), each labelled with its shot number, time and
+// frame, and returns the sheet as a JPEG.
 func ContactSheet(thumbs []Thumbnail, cols int) ([]byte, error) {
 	if len(thumbs) == 0 {
 		return nil, fmt.Errorf("contact sheet: no thumbnails: %w", ErrEmptyRange)
@@ -141,7 +145,8 @@ func ContactSheet(thumbs []Thumbnail, cols int) ([]byte, error) {
 	if cols <= 0 {
 		cols = 4
 	}
-	cols = min(cols, len(thumbs))
+	// JPEG pictures are at most 65535 pixels high: widen long sheets.
+	cols = min(max(cols, (len(thumbs)+maxSheetRows-1)/maxSheetRows), len(thumbs))
 	var tiles []gocv.Mat
 	defer func() {
 		for _, t := range tiles {
