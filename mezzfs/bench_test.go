@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -87,42 +88,62 @@ func readSequential(b *testing.B, src mezzfs.Source, piece int) {
 	}
 }
 
+// getWhole reads the whole object with one plain GetObject in 1 MiB
+// reads (io.Copy to io.Discard would read 8 KiB at a time: a slower,
+// unfair baseline).
+func getWhole(b *testing.B, client *s3.Client, bucket, key string, size int64, buf []byte) {
+	out, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer out.Body.Close()
+	var n int64
+	for {
+		m, err := io.ReadFull(out.Body, buf)
+		n += int64(m)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n != size {
+		b.Fatalf("GetObject: %d bytes of %d", n, size)
+	}
+}
+
+// BenchmarkSequentialRead reads the object front to back: with one plain
+// GetObject, and through mezzfs (a fresh Object and cache each time, so
+// nothing is served from an earlier iteration) in 1 MiB and 32 KiB
+// ReadAt calls. The "alternating" case runs GetObject and mezzfs (1 MiB
+// reads) back to back in every iteration, so that load from other
+// processes hits both alike, and reports their speed ratio.
 func BenchmarkSequentialRead(b *testing.B) {
 	size := benchBytes(b)
 	srv, url := benchObject(b, size)
 	ctx := context.Background()
 	cfg := s3Config(srv, "")
-
-	b.Run("GetObject", func(b *testing.B) {
-		client, err := mezzfs.NewS3Client(ctx, cfg.S3)
+	client, err := mezzfs.NewS3Client(ctx, cfg.S3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	key := "bench/obj.bin"
+	buf := make([]byte, 1<<20)
+	viaMezzfs := func(b *testing.B, piece int) mezzfs.Stats {
+		o, err := mezzfs.Open(ctx, url, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
-		key := "bench/obj.bin"
-		buf := make([]byte, 1<<20)
+		readSequential(b, o, piece)
+		o.Close()
+		return o.Stats()
+	}
+
+	b.Run("GetObject", func(b *testing.B) {
 		b.SetBytes(size)
 		for b.Loop() {
-			out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: &srv.Bucket, Key: &key})
-			if err != nil {
-				b.Fatal(err)
-			}
-			// The same 1 MiB reads as the mezzfs case (io.Copy to
-			// io.Discard would read in 8 KiB pieces, a slower baseline).
-			var n int64
-			for {
-				m, err := io.ReadFull(out.Body, buf)
-				n += int64(m)
-				if err == io.EOF || err == io.ErrUnexpectedEOF {
-					break
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			out.Body.Close()
-			if n != size {
-				b.Fatalf("GetObject: %d bytes of %d", n, size)
-			}
+			getWhole(b, client, srv.Bucket, key, size, buf)
 		}
 	})
 	for _, piece := range []int{1 << 20, 32 << 10} {
@@ -134,21 +155,39 @@ func BenchmarkSequentialRead(b *testing.B) {
 			b.SetBytes(size)
 			var st mezzfs.Stats
 			for b.Loop() {
-				// A fresh Object and cache each time: nothing is served from
-				// a previous iteration.
-				o, err := mezzfs.Open(ctx, url, cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				readSequential(b, o, piece)
-				o.Close()
-				st = o.Stats()
+				st = viaMezzfs(b, piece)
 			}
 			b.ReportMetric(float64(st.BytesFetched)/float64(size), "fetched/size")
+			b.ReportMetric(float64(st.Fetches), "requests")
 		})
 	}
+	b.Run("alternating", func(b *testing.B) {
+		var tGet, tMezz time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			getWhole(b, client, srv.Bucket, key, size, buf)
+			tGet += time.Since(t0)
+			t0 = time.Now()
+			viaMezzfs(b, 1<<20)
+			tMezz += time.Since(t0)
+		}
+		mib := float64(size) / (1 << 20) * float64(b.N)
+		b.ReportMetric(mib/tGet.Seconds(), "GetObject-MiB/s")
+		b.ReportMetric(mib/tMezz.Seconds(), "mezzfs-MiB/s")
+		b.ReportMetric(tGet.Seconds()/tMezz.Seconds(), "mezzfs/GetObject")
+	})
 }
 
+func benchReadAhead(b *testing.B) int {
+	n, _ := strconv.Atoi(os.Getenv("MEZZFS_BENCH_FUSE_RA_KIB"))
+	return n
+}
+
+// BenchmarkFUSESequential reads the object through mezzfs directly and
+// through a FUSE mount of the same Source (1 MiB reads; a new mount and
+// Object each time, so neither the kernel's page cache nor mezzfs's cache
+// is warm). "alternating" runs both in every iteration and reports the
+// ratio. MEZZFS_BENCH_FUSE_RA_KIB sets the mount's kernel read-ahead.
 func BenchmarkFUSESequential(b *testing.B) {
 	if _, err := os.Stat("/dev/fuse"); err != nil || os.Geteuid() != 0 {
 		b.Skip("needs /dev/fuse and root")
@@ -157,43 +196,69 @@ func BenchmarkFUSESequential(b *testing.B) {
 	srv, url := benchObject(b, size)
 	ctx := context.Background()
 	cfg := s3Config(srv, "")
-
+	buf := make([]byte, 1<<20)
+	direct := func(b *testing.B) {
+		o, err := mezzfs.Open(ctx, url, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		readSequential(b, o, 1<<20)
+		o.Close()
+	}
+	viaFUSE := func(b *testing.B) {
+		mnt := b.TempDir()
+		srvFS, err := fusefs.Mount(mnt, []fusefs.File{{Name: "obj.bin", Size: size, Open: func(ctx context.Context) (mezzfs.Source, error) {
+			return mezzfs.Open(ctx, url, cfg)
+		}}}, fusefs.Options{ReadAheadKiB: benchReadAhead(b)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := os.Open(filepath.Join(mnt, "obj.bin"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var n int64
+		for {
+			m, err := io.ReadFull(f, buf)
+			n += int64(m)
+			if err != nil {
+				break
+			}
+		}
+		f.Close()
+		if n != size {
+			b.Fatalf("read %d of %d through FUSE", n, size)
+		}
+		if err := srvFS.Unmount(); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.Run("direct", func(b *testing.B) {
 		b.SetBytes(size)
 		for b.Loop() {
-			o, err := mezzfs.Open(ctx, url, cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			readSequential(b, o, 1<<20)
-			o.Close()
+			direct(b)
 		}
 	})
 	b.Run("fuse", func(b *testing.B) {
 		b.SetBytes(size)
-		buf := make([]byte, 1<<20)
 		for b.Loop() {
-			// A new mount each time, so the kernel's page cache is cold.
-			mnt := b.TempDir()
-			srvFS, err := fusefs.Mount(mnt, []fusefs.File{{Name: "obj.bin", Size: size, Open: func(ctx context.Context) (mezzfs.Source, error) {
-				return mezzfs.Open(ctx, url, cfg)
-			}}}, fusefs.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			f, err := os.Open(filepath.Join(mnt, "obj.bin"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			n, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{f}, buf)
-			f.Close()
-			if err != nil || n != size {
-				b.Fatalf("read %d of %d through FUSE: %v", n, size, err)
-			}
-			if err := srvFS.Unmount(); err != nil {
-				b.Fatal(err)
-			}
+			viaFUSE(b)
 		}
+	})
+	b.Run("alternating", func(b *testing.B) {
+		var tDirect, tFUSE time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			direct(b)
+			tDirect += time.Since(t0)
+			t0 = time.Now()
+			viaFUSE(b)
+			tFUSE += time.Since(t0)
+		}
+		mib := float64(size) / (1 << 20) * float64(b.N)
+		b.ReportMetric(mib/tDirect.Seconds(), "direct-MiB/s")
+		b.ReportMetric(mib/tFUSE.Seconds(), "fuse-MiB/s")
+		b.ReportMetric(tDirect.Seconds()/tFUSE.Seconds(), "fuse/direct")
 	})
 }
 
