@@ -86,7 +86,11 @@ func Mount(mountpoint string, files []File, opts Options) (*Server, error) {
 			Name:     "mezzfs",
 			Options:  []string{"ro"},
 			MaxWrite: opts.MaxWrite,
-			Debug:    opts.Debug,
+			// Reads return bytes from memory, never a file descriptor, so
+			// splicing gains nothing; with 1 MiB reads it also overflows the
+			// default 1 MiB pipe and logs a failure per read.
+			DisableSplice: true,
+			Debug:         opts.Debug,
 		},
 	})
 	if err != nil {
