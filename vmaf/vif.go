@@ -74,6 +74,9 @@ type vifWorker struct {
 	mu1, mu2   []uint32 // vertical pass, padded by 8 on each side
 	xx, yy, xy []uint32
 	acc1, acc2 []uint32 // vertical accumulators of decimate
+	// Per-pixel sigma1, sigma2 and sigma12 of one row, from the AVX2
+	// horizontal kernel.
+	s1, s2, s12 []int32
 	// loops selects the plain loops of statistic instead of the unrolled
 	// passes of vif_unrolled.go; they compute the same integers, and
 	// TestVIFUnrolledMatchesLoops holds them to it.
@@ -85,11 +88,16 @@ func (v *vifWorker) grow(w int) {
 	if len(v.mu1) >= n {
 		return
 	}
-	v.mu1 = make([]uint32, n)
-	v.mu2 = make([]uint32, n)
-	v.xx = make([]uint32, n)
-	v.yy = make([]uint32, n)
-	v.xy = make([]uint32, n)
+	// 8 more than the padded row: the AVX2 horizontal kernel loads 8
+	// elements where it uses the even ones only.
+	v.mu1 = make([]uint32, n, n+8)
+	v.mu2 = make([]uint32, n, n+8)
+	v.xx = make([]uint32, n, n+8)
+	v.yy = make([]uint32, n, n+8)
+	v.xy = make([]uint32, n, n+8)
+	v.s1 = make([]int32, w)
+	v.s2 = make([]int32, w)
+	v.s12 = make([]int32, w)
 	v.acc1 = make([]uint32, w)
 	v.acc2 = make([]uint32, w)
 }
@@ -230,6 +238,12 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 	mu1, mu2 := v.mu1[off:off+w+2*fh], v.mu2[off:off+w+2*fh]
 	xx, yy, xy := v.xx[off:off+w+2*fh], v.yy[off:off+w+2*fh], v.xy[off:off+w+2*fh]
 	var rr, dr [17][]uint16
+	// At scale 0 and 8 bits the AVX2 kernels take the columns up to a
+	// multiple of 8 and the Go passes the rest.
+	n8 := 0
+	if vifAVX2 && !v.loops && scale == 0 && bpc == 8 {
+		n8 = w &^ 7
+	}
 	for i := 0; i < h; i++ {
 		for k := 0; k < fw; k++ {
 			r := reflect101(i-fh+k, h)
@@ -244,10 +258,16 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 		var rows [34][]uint16
 		copy(rows[:fw], rr[:fw])
 		copy(rows[fw:], dr[:fw])
+		if n8 > 0 {
+			vifVert17AVX2(&rows, n8, &mu1[fh], &mu2[fh], &xx[fh], &yy[fh], &xy[fh])
+			for k := range rows[:2*fw] {
+				rows[k] = rows[k][n8:]
+			}
+		}
 		switch {
 		case v.loops:
 		case fw == 17:
-			vifVert17(&rows, w, rndMu, shMu, rndSq, shSq, mu1[fh:], mu2[fh:], xx[fh:], yy[fh:], xy[fh:])
+			vifVert17(&rows, w-n8, rndMu, shMu, rndSq, shSq, mu1[fh+n8:], mu2[fh+n8:], xx[fh+n8:], yy[fh+n8:], xy[fh+n8:])
 		case fw == 9:
 			vifVert9(&rows, w, rndMu, shMu, rndSq, shSq, mu1[fh:], mu2[fh:], xx[fh:], yy[fh:], xy[fh:])
 		case fw == 5:
@@ -289,7 +309,11 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 		switch {
 		case v.loops:
 		case fw == 17:
-			vifHorizRow17(mu1, mu2, xx, yy, xy, w, egl, &acc)
+			if n8 > 0 {
+				vifHoriz17AVX2(&mu1[0], &mu2[0], &xx[0], &yy[0], &xy[0], n8, &v.s1[0], &v.s2[0], &v.s12[0])
+				vifStatsRow(v.s1[:n8], v.s2[:n8], v.s12[:n8], egl, &acc)
+			}
+			vifHorizRow17(mu1[n8:], mu2[n8:], xx[n8:], yy[n8:], xy[n8:], w-n8, egl, &acc)
 		case fw == 9:
 			vifHorizRow9(mu1, mu2, xx, yy, xy, w, egl, &acc)
 		case fw == 5:
@@ -325,6 +349,27 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 	num := float64(acc.numLog)/2048.0 + (float64(acc.denNonLog) - (float64(acc.numNonLog)/16384.0)/65025.0)
 	den := float64(acc.denLog)/2048.0 + float64(acc.denNonLog)
 	return vifScale{num: float32(num), den: float32(den)}
+}
+
+// vifStatsRow adds the statistics of one row from its per-pixel sigmas
+// (sigma2 before the clamp at 0), as the tail of vifHorizRow17 does.
+func vifStatsRow(s1, s2, s12 []int32, egl float64, acc *vifAccum) {
+	const sigmaNsq = 65536 << 1
+	s2, s12 = s2[:len(s1)], s12[:len(s1)]
+	a := *acc
+	for j, sigma1 := range s1 {
+		sigma2 := max(s2[j], 0)
+		if sigma1 < sigmaNsq {
+			a.numNonLog += int64(sigma2)
+			a.denNonLog++
+			continue
+		}
+		a.denLog += vifLog2_32(uint32(sigmaNsq+sigma1)) - 2048*17
+		if sigma12 := s12[j]; sigma12 > 0 && sigma2 > 0 {
+			a.numLog += vifNumLog(sigma1, sigma2, sigma12, egl)
+		}
+	}
+	*acc = a
 }
 
 // vifAccum holds the four integer accumulators of one scale.
