@@ -125,10 +125,14 @@ func newRootCmd(app *App) *cobra.Command {
 func (app *App) loadConfig(cmd *cobra.Command) error {
 	v := app.v
 	setDefaults(v, config.Default())
-	v.SetConfigType("yaml")
 	if app.configFile != "" {
+		// An explicit file is YAML whatever its name. (When searching, no type
+		// is set, so that a file called just "reel" — the binary — is never
+		// taken for the config.)
+		v.SetConfigType("yaml")
 		v.SetConfigFile(app.configFile)
 	} else {
+		v.SetConfigType("")
 		v.SetConfigName("reel")
 		v.AddConfigPath(".")
 		if d, err := os.UserConfigDir(); err == nil {
