@@ -184,8 +184,13 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	if !cfg.NeedsFullResolution() {
 		w, h = cfg.AnalysisSize(v.Width, v.Height)
 	}
-	// Chunks decode in parallel: share the cores among their decoders.
-	decThreads := max(1, runtime.NumCPU()/cfg.Threads)
+	// Chunks decode in parallel: share the cores among their decoders
+	// (0 lets a lone decoder use them all).
+	par := min(int64(cfg.Threads), (end-start+int64(cfg.ChunkFrames)-1)/int64(cfg.ChunkFrames))
+	decThreads := 0
+	if par > 1 {
+		decThreads = max(1, runtime.NumCPU()/int(par))
+	}
 	open := func(w, h int) archer.Source {
 		return archer.SourceFunc(func(ctx context.Context, a, b int64) (media.FrameReader, error) {
 			return encode.OpenFrames(ctx, in, encode.DecodeOptions{Start: a, End: b, Width: w, Height: h, Scaler: "area", Threads: decThreads})

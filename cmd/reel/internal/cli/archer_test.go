@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -114,4 +115,69 @@ func TestArcherRunBadInput(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("failed runs left files behind: %v", entries)
 	}
+}
+
+// archerBenchClip is 10 s of 1080p25 (x264 CRF 20, cuts between moving
+// sources), cached in os.UserCacheDir()/reel-bench.
+func archerBenchClip(b *testing.B) string {
+	b.Helper()
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	dir = filepath.Join(dir, "reel-bench")
+	path := filepath.Join(dir, "cli-archer-1080p.mkv")
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		b.Skip("ffmpeg CLI not installed")
+	}
+	os.MkdirAll(dir, 0o755)
+	tmp := path + ".tmp.mkv"
+	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-y", "-filter_complex",
+		"testsrc2=s=1920x1080:r=25,trim=end_frame=90[a];mandelbrot=s=1920x1080:r=25,trim=end_frame=80[b];"+
+			"smptehdbars=s=1920x1080:r=25,trim=end_frame=80[c];[a][b][c]concat=n=3:v=1:a=0,setpts=N/25/TB,format=yuv420p[out]",
+		"-map", "[out]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", tmp).CombinedOutput()
+	if err != nil {
+		b.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkArcherRun1080p is `reel archer run` with shots, black, freeze
+// and sharpness on the 1080p clip: FFmpeg decodes in process (encode core)
+// scaling to the analysis size, chunks of 125 frames two at a time.
+// BenchmarkArcherScdet1080p runs `ffmpeg -vf scdet` on the same file for the
+// ratio.
+func BenchmarkArcherRun1080p(b *testing.B) {
+	in := archerBenchClip(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		code, _, stderr := runCLIB("archer", "run", in, "-q", "--analyzers", "shots,black,freeze,sharpness", "--threads", "2", "--chunk-frames", "125")
+		if code != 0 {
+			b.Fatalf("exit %d: %s", code, stderr)
+		}
+	}
+	b.ReportMetric(float64(250*b.N)/b.Elapsed().Seconds(), "fps")
+}
+
+func BenchmarkArcherScdet1080p(b *testing.B) {
+	in := archerBenchClip(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-threads", "0", "-i", in, "-vf", "scdet=threshold=10", "-f", "null", "-").CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+	}
+	b.ReportMetric(float64(250*b.N)/b.Elapsed().Seconds(), "fps")
+}
+
+func runCLIB(args ...string) (int, string, string) {
+	var stdout, stderr strings.Builder
+	code := Main(args, strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
 }
