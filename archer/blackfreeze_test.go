@@ -120,3 +120,39 @@ func segs(ss []Segment) [][2]float64 {
 	}
 	return out
 }
+
+var reCrop = regexp.MustCompile(`crop=(\d+):(\d+):(\d+):(\d+)`)
+
+// TestCropMatchesCropdetect: the stable crop of a letterboxed and
+// pillarboxed clip equals what FFmpeg's cropdetect settles on.
+func TestCropMatchesCropdetect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and decodes a clip")
+	}
+	needFFmpeg(t)
+	sources["BOXED"] = "testsrc2=s=560x272:r=25,pad=640:360:40:44:black"
+	c := clip{name: "boxed", segs: []seg{{"BOXED", 50, ""}, {"BLACK", 10, ""}, {"BOXED", 20, ""}}}
+	path := makeClip(t, &c)
+	r, err := New(Config{Analyzers: []string{Crop}, Threads: 2, ChunkFrames: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	a := analyzeFile(t, r, path)
+	cmd := exec.Command("ffmpeg", "-nostdin", "-hide_banner", "-i", path, "-vf", "cropdetect=limit=24:round=2", "-f", "null", "-")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("cropdetect: %v\n%s", err, stderr.String())
+	}
+	m := reCrop.FindAllStringSubmatch(stderr.String(), -1)
+	if len(m) == 0 {
+		t.Fatalf("no cropdetect output:\n%s", stderr.String())
+	}
+	last := m[len(m)-1]
+	want := Rect{W: int(atof(last[1])), H: int(atof(last[2])), X: int(atof(last[3])), Y: int(atof(last[4]))}
+	t.Logf("archer %+v, cropdetect %+v", a.Crop, want)
+	if a.Crop == nil || a.Crop.Rect != want || !a.Crop.Letterbox || !a.Crop.Pillarbox {
+		t.Errorf("archer crop %+v, cropdetect %+v", a.Crop, want)
+	}
+}
