@@ -4,6 +4,8 @@ import (
 	"context"
 	"os/exec"
 	"testing"
+
+	"github.com/reelmedia/reel/media"
 )
 
 // The 1080p benchmark clip: 10 s of 1920x1080 at 25 fps with cuts between
@@ -122,4 +124,37 @@ func analyzePartial(tb testing.TB, r *Runner, path string) *Partial {
 		tb.Fatal(err)
 	}
 	return p
+}
+
+// BenchmarkAnalyzeDecoded1080p: archer alone (downscale and
+// shots+black+freeze+sharpness) on 1080p frames already decoded into
+// memory, one worker: the analysis cost without the decoder's.
+func BenchmarkAnalyzeDecoded1080p(b *testing.B) {
+	needFFmpeg(b)
+	path := benchClip(b)
+	pr, err := openPipe(path, 0, 0, 0, 60, clipFPS, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var frames []*media.Frame
+	for {
+		f, err := pr.ReadFrame(context.Background())
+		if err != nil {
+			break
+		}
+		frames = append(frames, f.Clone())
+	}
+	pr.Close()
+	r, err := New(Config{Analyzers: benchAnalyzers, Threads: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.AnalyzeChunk(context.Background(), &memReader{frames: frames}, ChunkSpan{}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(frames)*b.N)/b.Elapsed().Seconds(), "fps")
 }
