@@ -154,7 +154,17 @@ func (v *vifWorker) decimate(ref, dis, outRef, outDis []uint16, w, h, scale, bpc
 			}
 			switch fw {
 			case 9:
-				vifDecimateVert9(&rows, w, rnd, sh, mu1[fh:], mu2[fh:])
+				n8 := 0
+				if vifAVX2 {
+					n8 = w &^ 7
+				}
+				if n8 > 0 {
+					vifDecimateVert9AVX2(&rows, n8, rnd, sh, &mu1[fh], &mu2[fh])
+					for k := range rows[:2*fw] {
+						rows[k] = rows[k][n8:]
+					}
+				}
+				vifDecimateVert9(&rows, w-n8, rnd, sh, mu1[fh+n8:], mu2[fh+n8:])
 			case 5:
 				vifDecimateVert5(&rows, w, rnd, sh, mu1[fh:], mu2[fh:])
 			case 3:
@@ -238,12 +248,13 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 	mu1, mu2 := v.mu1[off:off+w+2*fh], v.mu2[off:off+w+2*fh]
 	xx, yy, xy := v.xx[off:off+w+2*fh], v.yy[off:off+w+2*fh], v.xy[off:off+w+2*fh]
 	var rr, dr [17][]uint16
-	// At scale 0 and 8 bits the AVX2 kernels take the columns up to a
-	// multiple of 8 and the Go passes the rest.
+	// For the 17- and 9-tap scales the AVX2 kernels take the columns up
+	// to a multiple of 8 and the Go passes the rest.
 	n8 := 0
-	if vifAVX2 && !v.loops && scale == 0 && bpc == 8 {
+	if vifAVX2 && !v.loops && (fw == 17 || fw == 9) {
 		n8 = w &^ 7
 	}
+	rnd := vifRounding{rndMu: uint64(rndMu), shMu: shMu, rndSq: rndSq, shSq: shSq}
 	for i := 0; i < h; i++ {
 		for k := 0; k < fw; k++ {
 			r := reflect101(i-fh+k, h)
@@ -259,7 +270,14 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 		copy(rows[:fw], rr[:fw])
 		copy(rows[fw:], dr[:fw])
 		if n8 > 0 {
-			vifVert17AVX2(&rows, n8, &mu1[fh], &mu2[fh], &xx[fh], &yy[fh], &xy[fh])
+			switch {
+			case fw == 17 && bpc == 8:
+				vifVert17AVX2(&rows, n8, &mu1[fh], &mu2[fh], &xx[fh], &yy[fh], &xy[fh])
+			case fw == 17:
+				vifVertWide17AVX2(&rows, n8, &rnd, &mu1[fh], &mu2[fh], &xx[fh], &yy[fh], &xy[fh])
+			case fw == 9:
+				vifVertWide9AVX2(&rows, n8, &rnd, &mu1[fh], &mu2[fh], &xx[fh], &yy[fh], &xy[fh])
+			}
 			for k := range rows[:2*fw] {
 				rows[k] = rows[k][n8:]
 			}
@@ -269,7 +287,7 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 		case fw == 17:
 			vifVert17(&rows, w-n8, rndMu, shMu, rndSq, shSq, mu1[fh+n8:], mu2[fh+n8:], xx[fh+n8:], yy[fh+n8:], xy[fh+n8:])
 		case fw == 9:
-			vifVert9(&rows, w, rndMu, shMu, rndSq, shSq, mu1[fh:], mu2[fh:], xx[fh:], yy[fh:], xy[fh:])
+			vifVert9(&rows, w-n8, rndMu, shMu, rndSq, shSq, mu1[fh+n8:], mu2[fh+n8:], xx[fh+n8:], yy[fh+n8:], xy[fh+n8:])
 		case fw == 5:
 			vifVert5(&rows, w, rndMu, shMu, rndSq, shSq, mu1[fh:], mu2[fh:], xx[fh:], yy[fh:], xy[fh:])
 		case fw == 3:
@@ -315,7 +333,11 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 			}
 			vifHorizRow17(mu1[n8:], mu2[n8:], xx[n8:], yy[n8:], xy[n8:], w-n8, egl, &acc)
 		case fw == 9:
-			vifHorizRow9(mu1, mu2, xx, yy, xy, w, egl, &acc)
+			if n8 > 0 {
+				vifHoriz9AVX2(&mu1[0], &mu2[0], &xx[0], &yy[0], &xy[0], n8, &v.s1[0], &v.s2[0], &v.s12[0])
+				vifStatsRow(v.s1[:n8], v.s2[:n8], v.s12[:n8], egl, &acc)
+			}
+			vifHorizRow9(mu1[n8:], mu2[n8:], xx[n8:], yy[n8:], xy[n8:], w-n8, egl, &acc)
 		case fw == 5:
 			vifHorizRow5(mu1, mu2, xx, yy, xy, w, egl, &acc)
 		case fw == 3:
