@@ -27,7 +27,7 @@ type FrameRecord struct {
 	// previous frame.
 	Diff      float64 `json:"diff,omitempty"`
 	Sharpness float64 `json:"sharpness,omitempty"` // variance of the Laplacian at the analysis size
-	SI        float64 `json:"si,omitempty"`        // P.910 spatial information (full-resolution luma)
+	SI        float64 `json:"si,omitempty"`        // P.910 spatial information (full-resolution, full-range luma)
 	TI        float64 `json:"ti,omitempty"`        // P.910 temporal information; 0 without a previous frame
 	Crop      *Rect   `json:"crop,omitempty"`      // non-black area; nil for a black frame
 	// Faces is the number of faces found; -1 when the frame was not sampled.
@@ -69,7 +69,7 @@ var factories = map[string]Factory{
 	Freeze:    func(Config) (Analyzer, error) { return newFreezeAnalyzer(), nil },
 	Sharpness: func(Config) (Analyzer, error) { return newSharpnessAnalyzer(), nil },
 	Crop:      func(c Config) (Analyzer, error) { return newCropAnalyzer(c.CropLimit), nil },
-	SITI:      func(Config) (Analyzer, error) { return newSITIAnalyzer(), nil },
+	SITI:      func(c Config) (Analyzer, error) { return newSITIAnalyzer(c.FullRange), nil },
 	Faces:     newFacesAnalyzer,
 }
 
@@ -271,31 +271,44 @@ func span(v []float32, limit float64) (lo, hi int, ok bool) {
 }
 
 // sitiAnalyzer computes ITU-T P.910 spatial and temporal information on the
-// full-resolution luma: SI is the standard deviation of the Sobel gradient
-// magnitude, TI that of the difference to the previous frame, both over the
-// picture without its one-pixel border (where the Sobel filter is undefined).
+// full-resolution luma, as FFmpeg's siti filter does: limited-range samples
+// are first stretched to full range; SI is the standard deviation of the
+// Sobel gradient magnitude over the picture without its one-pixel border
+// (where the filter is undefined), TI that of the difference to the previous
+// frame over the whole picture (0 without a previous frame).
 type sitiAnalyzer struct {
-	f32, prev, gx, gy, mag, diff, mean, std gocv.Mat
-	have                                    bool
+	lut                                           gocv.Mat // limited to full range, or none
+	full, f32, prev, gx, gy, mag, diff, mean, std gocv.Mat
+	have                                          bool
 }
 
-func newSITIAnalyzer() *sitiAnalyzer {
-	return &sitiAnalyzer{f32: gocv.NewMat(), prev: gocv.NewMat(), gx: gocv.NewMat(), gy: gocv.NewMat(),
+func newSITIAnalyzer(fullRange bool) *sitiAnalyzer {
+	a := &sitiAnalyzer{full: gocv.NewMat(), f32: gocv.NewMat(), prev: gocv.NewMat(), gx: gocv.NewMat(), gy: gocv.NewMat(),
 		mag: gocv.NewMat(), diff: gocv.NewMat(), mean: gocv.NewMat(), std: gocv.NewMat()}
+	if fullRange {
+		a.lut = gocv.NewMat()
+		return a
+	}
+	a.lut = gocv.NewMatWithSize(1, 256, gocv.MatTypeCV8UC1)
+	for v := 0; v < 256; v++ {
+		y := min(max(v-16, 0), 219)
+		a.lut.SetUCharAt(0, v, uint8(255*y/219))
+	}
+	return a
 }
 
 func (a *sitiAnalyzer) Name() string { return SITI }
 func (a *sitiAnalyzer) Reset()       { a.have = false }
 func (a *sitiAnalyzer) Close() error {
-	for _, m := range []*gocv.Mat{&a.f32, &a.prev, &a.gx, &a.gy, &a.mag, &a.diff, &a.mean, &a.std} {
+	for _, m := range []*gocv.Mat{&a.lut, &a.full, &a.f32, &a.prev, &a.gx, &a.gy, &a.mag, &a.diff, &a.mean, &a.std} {
 		m.Close()
 	}
 	return nil
 }
 
-func (a *sitiAnalyzer) stddev(m gocv.Mat) float64 {
+func (a *sitiAnalyzer) stddev(m gocv.Mat, border bool) float64 {
 	inner := m
-	if m.Rows() > 2 && m.Cols() > 2 {
+	if border && m.Rows() > 2 && m.Cols() > 2 {
 		inner = m.Region(image.Rect(1, 1, m.Cols()-1, m.Rows()-1))
 		defer inner.Close()
 	}
@@ -304,14 +317,19 @@ func (a *sitiAnalyzer) stddev(m gocv.Mat) float64 {
 }
 
 func (a *sitiAnalyzer) Process(f *Frame, rec *FrameRecord) error {
-	f.Luma.ConvertTo(&a.f32, gocv.MatTypeCV32F)
+	src := f.Luma
+	if !a.lut.Empty() {
+		gocv.LUT(f.Luma, a.lut, &a.full)
+		src = a.full
+	}
+	src.ConvertTo(&a.f32, gocv.MatTypeCV32F)
 	gocv.Sobel(a.f32, &a.gx, gocv.MatTypeCV32F, 1, 0, 3, 1, 0, gocv.BorderReplicate)
 	gocv.Sobel(a.f32, &a.gy, gocv.MatTypeCV32F, 0, 1, 3, 1, 0, gocv.BorderReplicate)
 	gocv.Magnitude(a.gx, a.gy, &a.mag)
-	rec.SI = a.stddev(a.mag)
+	rec.SI = a.stddev(a.mag, true)
 	if a.have {
 		gocv.Subtract(a.f32, a.prev, &a.diff)
-		rec.TI = a.stddev(a.diff)
+		rec.TI = a.stddev(a.diff, false)
 	}
 	a.f32, a.prev = a.prev, a.f32
 	a.have = true

@@ -156,3 +156,48 @@ func TestCropMatchesCropdetect(t *testing.T) {
 		t.Errorf("archer crop %+v, cropdetect %+v", a.Crop, want)
 	}
 }
+
+var reSITI = regexp.MustCompile(`lavfi\.siti\.(si|ti)=([0-9.]+)`)
+
+// TestSITIMatchesFFmpeg compares per-frame SI and TI with FFmpeg's siti
+// filter (P.910) on a clip with motion and cuts.
+func TestSITIMatchesFFmpeg(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and decodes a clip")
+	}
+	needFFmpeg(t)
+	c := clip{name: "siti", segs: []seg{{"A", 20, ""}, {"B", 20, ""}, {"PAN", 20, ""}}}
+	path := makeClip(t, &c)
+	r, err := New(Config{Analyzers: []string{SITI}, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	a := analyzeFile(t, r, path)
+	cmd := exec.Command("ffmpeg", "-nostdin", "-hide_banner", "-i", path, "-vf", "siti,metadata=mode=print", "-f", "null", "-")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("siti: %v\n%s", err, stderr.String())
+	}
+	var si, ti []float64
+	for _, m := range reSITI.FindAllStringSubmatch(stderr.String(), -1) {
+		if m[1] == "si" {
+			si = append(si, atof(m[2]))
+		} else {
+			ti = append(ti, atof(m[2]))
+		}
+	}
+	if len(si) != len(a.Frames) || len(ti) != len(a.Frames) {
+		t.Fatalf("ffmpeg siti gave %d/%d values for %d frames", len(si), len(ti), len(a.Frames))
+	}
+	var worstSI, worstTI float64
+	for i, f := range a.Frames {
+		worstSI = max(worstSI, math.Abs(f.SI-si[i]))
+		worstTI = max(worstTI, math.Abs(f.TI-ti[i]))
+	}
+	t.Logf("largest difference to ffmpeg siti: SI %.3f, TI %.3f (values print with 2 decimals)", worstSI, worstTI)
+	if worstSI > 0.02 || worstTI > 0.02 {
+		t.Errorf("SI differs by up to %.3f, TI by %.3f from ffmpeg's siti", worstSI, worstTI)
+	}
+}
