@@ -253,15 +253,7 @@ func (m *admWorker) dwt0(src []uint16, dst *admBands[int16], w, h, bpc int) {
 		r1 := src[m.indY[1][i]*w : m.indY[1][i]*w+w]
 		r2 := src[m.indY[2][i]*w : m.indY[2][i]*w+w]
 		r3 := src[m.indY[3][i]*w : m.indY[3][i]*w+w]
-		r0, r1, r2, r3 = r0[:len(tlo)], r1[:len(tlo)], r2[:len(tlo)], r3[:len(tlo)]
-		thi := thi[:len(tlo)]
-		for j := range tlo {
-			s0, s1, s2, s3 := int32(r0[j]), int32(r1[j]), int32(r2[j]), int32(r3[j])
-			lo := 15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 - centre
-			hi := -4240*s0 - 7345*s1 + 27411*s2 - 15826*s3
-			tlo[j] = int16((lo + rnd) >> sh)
-			thi[j] = int16((hi + rnd) >> sh)
-		}
+		admDwt0Vert(r0, r1, r2, r3, centre, rnd, sh, tlo, thi)
 		a := dst.a[i*bw : i*bw+bw]
 		v := dst.v[i*bw : i*bw+bw]
 		hh := dst.h[i*bw : i*bw+bw]
@@ -290,6 +282,25 @@ func (m *admWorker) dwt0(src []uint16, dst *admBands[int16], w, h, bpc int) {
 			hh[j] = int16((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + 32768) >> 16)
 			d[j] = int16((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + 32768) >> 16)
 		}
+	}
+}
+
+// admDwt0Vert is the vertical pass of dwt0 over one row: the low-pass
+// and high-pass of rows r0..r3 into tlo and thi. The AVX2 kernel takes the
+// columns up to a multiple of 8.
+func admDwt0Vert(r0, r1, r2, r3 []uint16, centre, rnd int32, sh uint, tlo, thi []int16) {
+	if n8 := len(tlo) &^ 7; admAVX2 && n8 > 0 {
+		admDwt0VertAVX2(&r0[0], &r1[0], &r2[0], &r3[0], n8, rnd-centre, rnd, sh, &tlo[0], &thi[0])
+		r0, r1, r2, r3, tlo, thi = r0[n8:], r1[n8:], r2[n8:], r3[n8:], tlo[n8:], thi[n8:]
+	}
+	r0, r1, r2, r3 = r0[:len(tlo)], r1[:len(tlo)], r2[:len(tlo)], r3[:len(tlo)]
+	thi = thi[:len(tlo)]
+	for j := range tlo {
+		s0, s1, s2, s3 := int32(r0[j]), int32(r1[j]), int32(r2[j]), int32(r3[j])
+		lo := 15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 - centre
+		hi := -4240*s0 - 7345*s1 + 27411*s2 - 15826*s3
+		tlo[j] = int16((lo + rnd) >> sh)
+		thi[j] = int16((hi + rnd) >> sh)
 	}
 }
 

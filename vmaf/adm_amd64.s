@@ -1,0 +1,83 @@
+// AVX2 kernel of the vertical pass of adm_dwt2_8/16 (admDwt0Vert in
+// adm.go); adm_amd64.go says why it computes the same integers.
+
+#include "textflag.h"
+
+DATA admDwtLo<>+0(SB)/4, $15826
+DATA admDwtLo<>+4(SB)/4, $27411
+DATA admDwtLo<>+8(SB)/4, $7345
+DATA admDwtLo<>+12(SB)/4, $-4240
+GLOBL admDwtLo<>(SB), RODATA|NOPTR, $16
+
+DATA admMask16<>+0(SB)/4, $0xffff
+GLOBL admMask16<>(SB), RODATA|NOPTR, $4
+
+// func admDwt0VertAVX2(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uint, tlo, thi *int16)
+TEXT ·admDwt0VertAVX2(SB), NOSPLIT, $0-72
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), BX
+	MOVQ r2+16(FP), DX
+	MOVQ r3+24(FP), DI
+	MOVQ n+32(FP), CX
+	MOVL addLo+40(FP), R8
+	VMOVD R8, X12
+	VPBROADCASTD X12, Y12
+	MOVL addHi+44(FP), R8
+	VMOVD R8, X13
+	VPBROADCASTD X13, Y13
+	VMOVQ sh+48(FP), X14
+	MOVQ tlo+56(FP), R9
+	MOVQ thi+64(FP), R10
+	VPBROADCASTD admDwtLo<>+0(SB), Y8
+	VPBROADCASTD admDwtLo<>+4(SB), Y9
+	VPBROADCASTD admDwtLo<>+8(SB), Y10
+	VPBROADCASTD admDwtLo<>+12(SB), Y11
+	VPBROADCASTD admMask16<>(SB), Y15
+	XORQ SI, SI
+
+loop:
+	CMPQ SI, CX
+	JGE  done
+	VPMOVZXWD (AX)(SI*2), Y0
+	VPMOVZXWD (BX)(SI*2), Y1
+	VPMOVZXWD (DX)(SI*2), Y2
+	VPMOVZXWD (DI)(SI*2), Y3
+
+	// lo = 15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + addLo
+	VPMULLD Y8, Y0, Y4
+	VPMULLD Y9, Y1, Y5
+	VPADDD  Y5, Y4, Y4
+	VPMULLD Y10, Y2, Y5
+	VPADDD  Y5, Y4, Y4
+	VPMULLD Y11, Y3, Y5
+	VPADDD  Y5, Y4, Y4
+	VPADDD  Y12, Y4, Y4
+	VPSRAD  X14, Y4, Y4
+
+	// hi = -4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + addHi
+	VPMULLD Y11, Y0, Y6
+	VPMULLD Y10, Y1, Y5
+	VPSUBD  Y5, Y6, Y6
+	VPMULLD Y9, Y2, Y5
+	VPADDD  Y5, Y6, Y6
+	VPMULLD Y8, Y3, Y5
+	VPSUBD  Y5, Y6, Y6
+	VPADDD  Y13, Y6, Y6
+	VPSRAD  X14, Y6, Y6
+
+	// Keep the low 16 bits of each lane (Go's int16 conversion).
+	VPAND        Y15, Y4, Y4
+	VEXTRACTI128 $1, Y4, X5
+	VPACKUSDW    X5, X4, X4
+	VMOVDQU      X4, (R9)(SI*2)
+	VPAND        Y15, Y6, Y6
+	VEXTRACTI128 $1, Y6, X5
+	VPACKUSDW    X5, X6, X6
+	VMOVDQU      X6, (R10)(SI*2)
+
+	ADDQ $8, SI
+	JMP  loop
+
+done:
+	VZEROUPPER
+	RET

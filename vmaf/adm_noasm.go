@@ -1,0 +1,11 @@
+//go:build !amd64
+
+package vmaf
+
+// Without the AVX2 kernel of adm_amd64.s the Go loop runs everywhere; the
+// stub is never called.
+const admAVX2 = false
+
+func admDwt0VertAVX2(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uint, tlo, thi *int16) {
+	panic("vmaf: no AVX2 kernels")
+}
