@@ -285,7 +285,9 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 	}
 
 	// Encode all renditions; each assembles as soon as its chunks are done.
-	window := min(job.Limits.MaxInFlight, job.Limits.BatchSize)
+	// Each batch runs up to window chunks at once and up to parallel batches
+	// run at once, so at most MaxInFlight chunks of the job are in flight.
+	window := min(job.Limits.MaxInFlight, job.Limits.BatchSize, len(chunks))
 	parallel := max(1, job.Limits.MaxInFlight/window)
 	sem := workflow.NewSemaphore(ctx, int64(parallel))
 	gctx, cancelAll := workflow.WithCancel(ctx)
