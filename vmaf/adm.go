@@ -271,17 +271,28 @@ func (m *admWorker) dwt0(src []uint16, dst *admBands[int16], w, h, bpc int) {
 			row(j, int32(tlo[j0]), int32(tlo[j1]), int32(tlo[j2]), int32(tlo[j3]),
 				int32(thi[j0]), int32(thi[j1]), int32(thi[j2]), int32(thi[j3]))
 		}
-		a, v, hh, d = a[:bw-2], v[:bw-2], hh[:bw-2], d[:bw-2]
-		for j := 1; j < len(a); j++ {
-			l := tlo[2*j-1 : 2*j+3 : 2*j+3]
-			t := thi[2*j-1 : 2*j+3 : 2*j+3]
-			s0, s1, s2, s3 := int32(l[0]), int32(l[1]), int32(l[2]), int32(l[3])
-			a[j] = int16((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + 32768) >> 16)
-			v[j] = int16((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + 32768) >> 16)
-			s0, s1, s2, s3 = int32(t[0]), int32(t[1]), int32(t[2]), int32(t[3])
-			hh[j] = int16((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + 32768) >> 16)
-			d[j] = int16((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + 32768) >> 16)
-		}
+		admDwt0Horiz(tlo, thi, a[:bw-2], v[:bw-2], hh[:bw-2], d[:bw-2])
+	}
+}
+
+// admDwt0Horiz is the horizontal pass of dwt0 over the interior output
+// columns 1..len(a)-1 of one row, which read tlo and thi at 2j-1..2j+2.
+// The AVX2 kernel takes the first columns, a multiple of 8 of them.
+func admDwt0Horiz(tlo, thi []int16, a, v, hh, d []int16) {
+	j0 := 1
+	if n8 := (len(a) - 1) &^ 7; admAVX2 && n8 > 0 {
+		admDwt0HorizAVX2(&tlo[1], &thi[1], n8, &a[1], &v[1], &hh[1], &d[1])
+		j0 += n8
+	}
+	for j := j0; j < len(a); j++ {
+		l := tlo[2*j-1 : 2*j+3 : 2*j+3]
+		t := thi[2*j-1 : 2*j+3 : 2*j+3]
+		s0, s1, s2, s3 := int32(l[0]), int32(l[1]), int32(l[2]), int32(l[3])
+		a[j] = int16((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + 32768) >> 16)
+		v[j] = int16((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + 32768) >> 16)
+		s0, s1, s2, s3 = int32(t[0]), int32(t[1]), int32(t[2]), int32(t[3])
+		hh[j] = int16((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + 32768) >> 16)
+		d[j] = int16((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + 32768) >> 16)
 	}
 }
 

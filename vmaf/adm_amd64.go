@@ -16,3 +16,13 @@ func admDwt0VertAVX2(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uint,
 // admAVX2 reports whether the AVX2 kernel runs; tests turn it off to
 // compare.
 var admAVX2 = cpu.X86.HasAVX2
+
+// admDwt0HorizAVX2 is the interior of the horizontal pass of dwt0 for n
+// output columns (n a multiple of 8): output m reads lo and hi at 2m..2m+3
+// (lo and hi point at the sample before the first output's pair). Each
+// VPMADDWD sums two int16·int16 products into an int32 lane without loss,
+// and the whole sum, at most (15826+27411+7345+4240)·32768 + 32768 in
+// magnitude, cannot wrap, as in the Go loop.
+//
+//go:noescape
+func admDwt0HorizAVX2(lo, hi *int16, n int, a, v, h, d *int16)

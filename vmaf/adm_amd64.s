@@ -81,3 +81,89 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// Word pairs of the DWT taps for VPMADDWD: (15826, 27411), (7345, -4240),
+// (-4240, -7345), (27411, -15826), low word first.
+DATA admDwtPairs<>+0(SB)/4, $0x6B133DD2
+DATA admDwtPairs<>+4(SB)/4, $0xEF701CB1
+DATA admDwtPairs<>+8(SB)/4, $0xE34FEF70
+DATA admDwtPairs<>+12(SB)/4, $0xC22E6B13
+GLOBL admDwtPairs<>(SB), RODATA|NOPTR, $16
+
+DATA admRnd2p15<>+0(SB)/4, $32768
+GLOBL admRnd2p15<>(SB), RODATA|NOPTR, $4
+
+// func admDwt0HorizAVX2(lo, hi *int16, n int, a, v, h, d *int16)
+TEXT ·admDwt0HorizAVX2(SB), NOSPLIT, $0-56
+	MOVQ lo+0(FP), AX
+	MOVQ hi+8(FP), BX
+	MOVQ n+16(FP), CX
+	MOVQ a+24(FP), R9
+	MOVQ v+32(FP), R10
+	MOVQ h+40(FP), R11
+	MOVQ d+48(FP), R12
+	VPBROADCASTD admDwtPairs<>+0(SB), Y8
+	VPBROADCASTD admDwtPairs<>+4(SB), Y9
+	VPBROADCASTD admDwtPairs<>+8(SB), Y10
+	VPBROADCASTD admDwtPairs<>+12(SB), Y11
+	VPBROADCASTD admRnd2p15<>(SB), Y14
+	VPBROADCASTD admMask16<>(SB), Y15
+	XORQ SI, SI
+
+hloop:
+	CMPQ SI, CX
+	JGE  hdone
+
+	// Output m reads samples 2m..2m+3 from the pointer: (s0, s1) is word
+	// pair m of the load at 0, (s2, s3) word pair m of the load at +2.
+	VMOVDQU (AX)(SI*4), Y0
+	VMOVDQU 4(AX)(SI*4), Y1
+	VMOVDQU (BX)(SI*4), Y2
+	VMOVDQU 4(BX)(SI*4), Y3
+
+	VPMADDWD Y8, Y0, Y4
+	VPMADDWD Y9, Y1, Y5
+	VPADDD   Y5, Y4, Y4
+	VPADDD   Y14, Y4, Y4
+	VPSRAD   $16, Y4, Y4
+	VPAND        Y15, Y4, Y4
+	VEXTRACTI128 $1, Y4, X5
+	VPACKUSDW    X5, X4, X4
+	VMOVDQU      X4, (R9)(SI*2)
+
+	VPMADDWD Y10, Y0, Y4
+	VPMADDWD Y11, Y1, Y5
+	VPADDD   Y5, Y4, Y4
+	VPADDD   Y14, Y4, Y4
+	VPSRAD   $16, Y4, Y4
+	VPAND        Y15, Y4, Y4
+	VEXTRACTI128 $1, Y4, X5
+	VPACKUSDW    X5, X4, X4
+	VMOVDQU      X4, (R10)(SI*2)
+
+	VPMADDWD Y8, Y2, Y4
+	VPMADDWD Y9, Y3, Y5
+	VPADDD   Y5, Y4, Y4
+	VPADDD   Y14, Y4, Y4
+	VPSRAD   $16, Y4, Y4
+	VPAND        Y15, Y4, Y4
+	VEXTRACTI128 $1, Y4, X5
+	VPACKUSDW    X5, X4, X4
+	VMOVDQU      X4, (R11)(SI*2)
+
+	VPMADDWD Y10, Y2, Y4
+	VPMADDWD Y11, Y3, Y5
+	VPADDD   Y5, Y4, Y4
+	VPADDD   Y14, Y4, Y4
+	VPSRAD   $16, Y4, Y4
+	VPAND        Y15, Y4, Y4
+	VEXTRACTI128 $1, Y4, X5
+	VPACKUSDW    X5, X4, X4
+	VMOVDQU      X4, (R12)(SI*2)
+
+	ADDQ $8, SI
+	JMP  hloop
+
+hdone:
+	VZEROUPPER
+	RET

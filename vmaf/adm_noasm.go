@@ -9,3 +9,7 @@ const admAVX2 = false
 func admDwt0VertAVX2(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uint, tlo, thi *int16) {
 	panic("vmaf: no AVX2 kernels")
 }
+
+func admDwt0HorizAVX2(lo, hi *int16, n int, a, v, h, d *int16) {
+	panic("vmaf: no AVX2 kernels")
+}
