@@ -36,6 +36,19 @@
 //		fmt.Println(b.Kind, b.Frame, b.Confidence)
 //	}
 //
+// Accuracy and speed (go test -v -run 'TestShotAccuracy|Match' and
+// go test -bench 1080p, on a shared 2-core host, load 5..15): on generated
+// clips with known boundaries, hard cuts P=1.00 R=1.00 (19 cuts, with flashes
+// and fast motion that must not count), gradual transitions P=1.00 R=0.93
+// (15 fades and dissolves), where FFmpeg's scdet scores P=0.33 R=0.95 on cuts
+// and finds no gradual transition. Black and freeze segments equal
+// blackdetect's and freezedetect's; crop equals cropdetect's; SI/TI equal the
+// siti filter's to 0.005. Throughput at 1080p (shots, black, freeze,
+// sharpness) is bound by H.264 decoding, the same work scdet does: 0.8 to 1.4
+// times scdet's frames per second depending on the host's load, and about
+// 0.75 of it in CPU time (the analysis itself runs at ~290 fps per core on
+// decoded 1080p frames).
+//
 // Bad input gives errors wrapping the sentinels in errors.go: frames of an
 // unsupported bit depth or with short planes (ErrUnsupportedFormat,
 // ErrInvalidInput), empty ranges (ErrEmptyRange), a missing Haar cascade
