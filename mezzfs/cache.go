@@ -125,6 +125,23 @@ func (c *Cache) lookupLocked(k blockKey, s, e int64) ([]byte, *cached, bool) {
 	return b.data[s-b.start : e-b.start], b, true
 }
 
+// prefixLocked is lookupLocked for the longest prefix of [s, e) that block
+// k holds: nil when it does not hold s.
+func (c *Cache) prefixLocked(k blockKey, s, e int64) ([]byte, *cached) {
+	el, ok := c.entries[k]
+	if !ok {
+		return nil, nil
+	}
+	b := el.Value.(*cached)
+	end := b.start + int64(len(b.data))
+	if s < b.start || s >= end {
+		return nil, nil
+	}
+	c.lru.MoveToFront(el)
+	b.refs++
+	return b.data[s-b.start : min(e, end)-b.start], b
+}
+
 // heldLocked reports whether block k is cached or in flight over [s, e).
 func (c *Cache) heldLocked(k blockKey, s, e int64) bool {
 	if el, ok := c.entries[k]; ok {
@@ -255,11 +272,12 @@ type Stats struct {
 	BytesFetched int64 `json:"bytes_fetched"` // bytes those requests returned
 	Retries      int64 `json:"retries"`       // attempts repeated after a transient failure
 	Errors       int64 `json:"errors"`        // ReadAt calls that failed
+	Streamed     int64 `json:"streamed"`      // bytes read straight from a sequential run's response
 }
 
 type counters struct {
 	reads, bytesRead, hits, diskHits, misses, shared, prefetches,
-	fetches, bytesFetched, retries, errors atomic.Int64
+	fetches, bytesFetched, retries, errors, streamed atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
@@ -267,6 +285,6 @@ func (c *counters) snapshot() Stats {
 		Reads: c.reads.Load(), BytesRead: c.bytesRead.Load(), Hits: c.hits.Load(),
 		DiskHits: c.diskHits.Load(), Misses: c.misses.Load(), Shared: c.shared.Load(),
 		Prefetches: c.prefetches.Load(), Fetches: c.fetches.Load(), BytesFetched: c.bytesFetched.Load(),
-		Retries: c.retries.Load(), Errors: c.errors.Load(),
+		Retries: c.retries.Load(), Errors: c.errors.Load(), Streamed: c.streamed.Load(),
 	}
 }

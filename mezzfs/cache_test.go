@@ -100,8 +100,10 @@ func TestReadAheadAdapts(t *testing.T) {
 	}
 	seq.Close() // waits for read-ahead
 	st := seq.Stats()
-	if st.Prefetches < 16 || st.BytesFetched != int64(len(data)) {
-		t.Fatalf("sequential: %+v; want most blocks prefetched and each byte fetched once (not past the end)", st)
+	// Over S3 a sequential run is streamed: a few growing requests rather
+	// than one per 64 KiB block.
+	if st.Fetches > 4 || st.Streamed < int64(len(data))/2 || st.BytesFetched != int64(len(data)) {
+		t.Fatalf("sequential: %+v; want most bytes streamed by a few requests and each byte fetched once (not past the end)", st)
 	}
 
 	rnd := open(t, url, cfg)
@@ -113,8 +115,8 @@ func TestReadAheadAdapts(t *testing.T) {
 		}
 	}
 	rnd.Close()
-	if st := rnd.Stats(); st.Prefetches > 2 {
-		t.Fatalf("random access: %d prefetches; read-ahead should shut off", st.Prefetches)
+	if st := rnd.Stats(); st.Prefetches > 2 || st.Streamed != 0 {
+		t.Fatalf("random access: %+v; read-ahead should shut off", st)
 	}
 }
 
@@ -145,7 +147,9 @@ func TestRangeViewStaysInside(t *testing.T) {
 		}
 		fetched += e - s + 1
 	}
+
 	if fetched != b-a {
+		t.Logf("ranges %v", proxy.ranges)
 		t.Fatalf("fetched %d bytes for a %d-byte view", fetched, b-a)
 	}
 	// A view of a view.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,10 @@ type Object struct {
 	lo, hi int64 // this view's bytes of the object: [lo, hi)
 	ra     readAhead
 	root   bool // owns be
+	// streams: sequential runs are served by seq (see stream.go) rather
+	// than by block read-ahead.
+	streams bool
+	seq     seqStream
 
 	// ctx bounds fetches and read-ahead; Close cancels it and waits.
 	ctx    context.Context
@@ -68,9 +73,13 @@ func (o *Object) start(parent context.Context) {
 		if o.cache.max < 0 && o.cache.disk == nil {
 			window = 0
 		}
-		o.ra = readAhead{next: o.lo, lastBlock: -1, max: max(window, 0), bs: bs}
+		// No read has been seen: the first is not sequential.
+		o.ra = readAhead{next: math.MinInt64 / 2, lastBlock: -1, max: max(window, 0), bs: bs}
 	}
 	o.sem = make(chan struct{}, max(window, 1))
+	_, canStream := o.be.(streamer)
+	o.streams = canStream && o.cache != nil && o.cache.disk == nil && o.ra.max > 0
+	o.seq.next = -1
 }
 
 // Range returns bytes [a, b) of o (relative to o) as an Object sharing its
@@ -107,6 +116,10 @@ func (o *Object) Close() error {
 	o.once.Do(func() {
 		o.cancel()
 		o.wg.Wait()
+		o.seq.mu.Lock()
+		o.seq.closeBody()
+		o.seq.gaps = nil
+		o.seq.mu.Unlock()
 		if c, ok := o.be.(closer); ok && o.root {
 			err = c.close()
 		}
@@ -145,9 +158,15 @@ func (o *Object) ReadAtContext(ctx context.Context, p []byte, off int64) (int, e
 	var hit bool
 	var err error
 	abs := o.lo + off
-	if o.cache == nil {
+	handled := false
+	switch {
+	case o.cache == nil:
 		err = o.fetch(ctx, p[:n], abs, false)
-	} else {
+		handled = true
+	case o.streams:
+		handled, hit, err = o.streamRead(ctx, p[:n], abs)
+	}
+	if !handled {
 		hit, err = o.readBlocks(ctx, p[:n], abs)
 	}
 	o.st.reads.Add(1)
@@ -171,12 +190,18 @@ func (o *Object) readBlocks(ctx context.Context, p []byte, abs int64) (bool, err
 	bs := o.cache.blockSize
 	end := abs + int64(len(p))
 	first, last := abs/bs, (end-1)/bs
-	o.readAhead(o.ra.observe(abs, end), last)
+	window := o.ra.observe(abs, end)
+	if !o.streams {
+		o.readAhead(window, last)
+	}
+	// A read outside a sequential run fetches only around itself; with a
+	// stream, the block path serves no sequential run.
+	random := window == 0 || o.streams
 
 	var fetched atomic.Bool
 	one := func(ctx context.Context, idx int64) error {
 		s, e := max(abs, idx*bs), min(end, (idx+1)*bs)
-		data, ent, f, err := o.block(ctx, idx, s, e, false)
+		data, ent, f, err := o.block(ctx, idx, s, e, random)
 		if err != nil {
 			return err
 		}
@@ -208,9 +233,21 @@ func (o *Object) blockRange(idx int64) (int64, int64) {
 
 // block returns bytes [s, e) of block idx, from memory, from another
 // reader's in-flight fetch, from disk or fetched (fetched reports the
-// last). The caller copies the bytes out, then drops ent with Cache.unref;
-// a prefetch (which copies nothing) gets no reference.
-func (o *Object) block(ctx context.Context, idx, s, e int64, prefetch bool) (data []byte, ent *cached, fetched bool, err error) {
+// last). The caller copies the bytes out, then drops ent with Cache.unref.
+func (o *Object) block(ctx context.Context, idx, s, e int64, random bool) (data []byte, ent *cached, fetched bool, err error) {
+	return o.blockFetch(ctx, idx, s, e, false, random)
+}
+
+// prefetchBlock fetches block idx for read-ahead, taking no reference.
+func (o *Object) prefetchBlock(idx, fs, fe int64) {
+	o.blockFetch(o.ctx, idx, fs, fe, true, false)
+}
+
+// blockFetch is block, or a prefetch (which copies nothing and gets no
+// reference). A random read that misses fetches only the randomFetch-aligned
+// bytes around [s, e), joined with what the cache holds of the block, so a
+// second miss in the block widens the cached part rather than adding one.
+func (o *Object) blockFetch(ctx context.Context, idx, s, e int64, prefetch, random bool) (data []byte, ent *cached, fetched bool, err error) {
 	c := o.cache
 	k := blockKey{obj: o.inf.Identity(), idx: idx}
 	c.mu.Lock()
@@ -251,13 +288,16 @@ func (o *Object) block(ctx context.Context, idx, s, e int64, prefetch bool) (dat
 			if errors.Is(cl.err, context.Canceled) && ctx.Err() == nil {
 				// The fetch belonged to a reader that went away (a closed
 				// Object sharing the cache); fetch it ourselves.
-				return o.block(ctx, idx, s, e, prefetch)
+				return o.blockFetch(ctx, idx, s, e, prefetch, random)
 			}
 			return nil, nil, false, cl.err
 		}
 		return cl.data[s-cl.start : e-cl.start], cl.ent, false, nil
 	}
 	fs, fe := o.blockRange(idx)
+	if random && c.blockSize > randomFetch {
+		fs, fe = o.randomRange(k, fs, fe, s, e)
+	}
 	cl := &call{start: fs, end: fe, done: make(chan struct{})}
 	_, busy := c.inflight[k]
 	if !busy {
@@ -274,6 +314,19 @@ func (o *Object) block(ctx context.Context, idx, s, e int64, prefetch bool) (dat
 		return nil, nil, false, cl.err
 	}
 	return cl.data[s-fs : e-fs], ent, true, nil
+}
+
+// randomRange is the part of block k ([bs, be) in this view) a random read
+// of [s, e) fetches: [s, e) widened to randomFetch boundaries and joined
+// with the part of the block already cached. c.mu is held.
+func (o *Object) randomRange(k blockKey, bs, be, s, e int64) (int64, int64) {
+	fs := max(bs, s/randomFetch*randomFetch)
+	fe := min(be, (e+randomFetch-1)/randomFetch*randomFetch)
+	if el, ok := o.cache.entries[k]; ok {
+		b := el.Value.(*cached)
+		fs, fe = min(fs, b.start), max(fe, b.start+int64(len(b.data)))
+	}
+	return fs, fe
 }
 
 // load gets bytes [fs, fe) of block idx from the disk cache or the source.
@@ -327,19 +380,14 @@ func (o *Object) fetch(ctx context.Context, p []byte, abs int64, prefetch bool) 
 	return err
 }
 
-// readAhead keeps up to window blocks after last held or in flight. It
-// waits for nothing: when every read-ahead slot is busy the rest is left
-// for later reads. Over a backend that streams (S3, HTTP) and with no disk
-// cache, it refills only once fewer than half the window's blocks are
-// ahead, and then with one request for all the missing blocks, so a long
-// sequential read costs a request per several blocks; otherwise each block
-// is one request.
+// readAhead keeps up to window blocks after last held or in flight, one
+// request per block. It waits for nothing: when every read-ahead slot is
+// busy the rest is left for later reads. (Over a backend that streams and
+// with no disk cache, sequential runs are served by the stream instead.)
 func (o *Object) readAhead(window int, last int64) {
 	if window <= 0 {
 		return
 	}
-	st, canStream := o.be.(streamer)
-	canStream = canStream && o.cache.disk == nil
 	id := o.inf.Identity()
 	held := func(idx int64) (bool, bool) { // (inside the view, held or in flight)
 		fs, fe := o.blockRange(idx)
@@ -349,38 +397,6 @@ func (o *Object) readAhead(window int, last int64) {
 		return true, o.cache.holds(blockKey{obj: id, idx: idx}, fs, fe)
 	}
 	end := last + int64(window)
-	if canStream {
-		ahead := int64(0)
-		for idx := last + 1; idx <= end; idx++ {
-			in, h := held(idx)
-			if !in || !h {
-				break
-			}
-			ahead++
-		}
-		if 2*ahead >= int64(window) {
-			return
-		}
-		first := last + 1 + ahead
-		stop := first - 1
-		for idx := first; idx <= end; idx++ {
-			in, h := held(idx)
-			if !in || h {
-				break
-			}
-			stop = idx
-		}
-		if stop < first || !o.acquire() {
-			return
-		}
-		o.wg.Add(1)
-		go func() {
-			defer o.wg.Done()
-			defer o.release()
-			o.streamBlocks(st, first, stop)
-		}()
-		return
-	}
 	for idx := last + 1; idx <= end; idx++ {
 		in, h := held(idx)
 		if !in {
@@ -398,7 +414,7 @@ func (o *Object) readAhead(window int, last int64) {
 			defer o.wg.Done()
 			defer o.release()
 			// Errors surface again on the demand read of the block.
-			o.block(o.ctx, idx, fs, fe, true)
+			o.prefetchBlock(idx, fs, fe)
 		}()
 	}
 }
@@ -413,82 +429,6 @@ func (o *Object) acquire() bool {
 }
 
 func (o *Object) release() { <-o.sem }
-
-// streamBlocks fetches blocks first..last with one request, publishing each
-// block as soon as its bytes are in. Blocks that another reader holds or
-// fetches by the time it starts are left to it (the span ends there).
-// Whatever a failed or short response did not deliver is fetched block by
-// block with retries.
-func (o *Object) streamBlocks(st streamer, first, last int64) {
-	c := o.cache
-	id := o.inf.Identity()
-	var calls []*call
-	var keys []blockKey
-	c.mu.Lock()
-	for idx := first; idx <= last; idx++ {
-		k := blockKey{obj: id, idx: idx}
-		fs, fe := o.blockRange(idx)
-		if _, ok := c.inflight[k]; ok || c.heldLocked(k, fs, fe) {
-			break
-		}
-		cl := &call{start: fs, end: fe, done: make(chan struct{})}
-		c.inflight[k] = cl
-		calls = append(calls, cl)
-		keys = append(keys, k)
-	}
-	c.mu.Unlock()
-	if len(calls) == 0 {
-		return
-	}
-	publish := func(i int) {
-		c.mu.Lock()
-		c.publishLocked(keys[i], calls[i], true, false)
-		c.mu.Unlock()
-		close(calls[i].done)
-	}
-
-	start, end := calls[0].start, calls[len(calls)-1].end
-	t0 := time.Now()
-	// The response must make progress: each block (and the headers) gets
-	// RequestTimeout, after which the request is cancelled and what is
-	// left is fetched block by block.
-	sctx, cancel := context.WithCancel(o.ctx)
-	defer cancel()
-	watchdog := time.AfterFunc(o.cfg.RequestTimeout, cancel)
-	defer watchdog.Stop()
-	body, err := st.stream(sctx, start, end-start)
-	i := 0
-	var got int64
-	if err == nil {
-		for ; i < len(calls); i++ {
-			watchdog.Reset(o.cfg.RequestTimeout)
-			buf := c.buffer(calls[i].end - calls[i].start)
-			if _, err = io.ReadFull(body, buf); err != nil {
-				break
-			}
-			calls[i].data = buf
-			got += int64(len(buf))
-			o.st.prefetches.Add(1)
-			publish(i)
-		}
-		body.Close()
-	}
-	if got > 0 {
-		o.st.fetches.Add(1)
-		o.st.bytesFetched.Add(got)
-	}
-	if o.cfg.AccessLog != nil {
-		o.cfg.AccessLog.record(Record{Op: OpFetch, URL: o.inf.URL, Off: start, Len: got, Prefetch: true, Micros: time.Since(t0).Microseconds(), Err: errString(err)})
-	}
-	for ; i < len(calls); i++ {
-		cl := calls[i]
-		cl.data = c.buffer(cl.end - cl.start)
-		if cl.err = o.fetch(o.ctx, cl.data, cl.start, true); cl.err == nil {
-			o.st.prefetches.Add(1)
-		}
-		publish(i)
-	}
-}
 
 // readAhead detects sequential access. A read starting near where the last
 // one ended keeps read-ahead on, and each new block such a run enters

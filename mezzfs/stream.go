@@ -1,0 +1,249 @@
+package mezzfs
+
+import (
+	"context"
+	"io"
+	"sync"
+	"time"
+)
+
+// Sequential runs over a backend that streams (S3, HTTP) skip the block
+// cache: each read is filled straight from one open ranged response, so a
+// byte is copied once (socket to caller) as with a plain GetObject. The
+// response's range grows with the run, a fraction of the bytes the run has
+// read so far, so a run that stops (the end of a chunk) overshoots by at
+// most that fraction, while a long run ends up with few, long requests.
+const (
+	// streamMin and streamMax bound the range of one streamed request.
+	streamMin = 1 << 20
+	streamMax = 64 << 20
+	// streamShare is the fraction (1/streamShare) of the run's length that
+	// a new request asks for beyond the read at hand.
+	streamShare = 8
+	// streamSkip bounds how far ahead of the response a read may start and
+	// still continue it: parallel readers (the kernel under FUSE) arrive a
+	// little out of order. The bytes skipped over are kept for the late
+	// reader, up to streamSkip in all.
+	streamSkip = 8 << 20
+	// randomFetch is what a read that is not part of a sequential run
+	// fetches around itself (aligned) when its block is not cached, rather
+	// than the whole block: index and header reads cost little.
+	randomFetch = 256 << 10
+	// streamAhead is how many read sizes ahead of the run a read may start
+	// and still continue it (bounded by streamSkip).
+	streamAhead = 4
+)
+
+// seqStream is an Object's open streamed response and the sequential run
+// it serves. Reads that are not sequential leave it alone.
+type seqStream struct {
+	mu   sync.Mutex
+	next int64 // where a sequential read would start (object offsets)
+	run  int64 // bytes read by the current sequential run
+
+	body     io.ReadCloser // nil when none is open
+	cancel   context.CancelFunc
+	pos, end int64 // the body delivers [pos, end)
+
+	gaps     []gap // bytes skipped over by a read that came early
+	gapBytes int64
+}
+
+type gap struct {
+	off  int64
+	data []byte
+}
+
+// closeBody drops the open response, if any.
+func (s *seqStream) closeBody() {
+	if s.body != nil {
+		s.body.Close()
+		s.cancel()
+		s.body, s.cancel = nil, nil
+	}
+}
+
+// takeGap copies p from a kept gap if one holds all of it.
+func (s *seqStream) takeGap(p []byte, abs int64) bool {
+	end := abs + int64(len(p))
+	for i, g := range s.gaps {
+		gEnd := g.off + int64(len(g.data))
+		if abs < g.off || end > gEnd {
+			continue
+		}
+		copy(p, g.data[abs-g.off:])
+		switch {
+		case abs == g.off && end == gEnd:
+			s.gaps = append(s.gaps[:i], s.gaps[i+1:]...)
+		case abs == g.off:
+			s.gaps[i] = gap{off: end, data: g.data[end-g.off:]}
+		case end == gEnd:
+			s.gaps[i] = gap{off: g.off, data: g.data[:abs-g.off]}
+		default:
+			return true // a read inside a gap: keep it whole
+		}
+		s.gapBytes -= int64(len(p))
+		return true
+	}
+	return false
+}
+
+// keepGap keeps bytes skipped over, dropping the oldest beyond streamSkip.
+func (s *seqStream) keepGap(off int64, data []byte) {
+	s.gaps = append(s.gaps, gap{off: off, data: data})
+	s.gapBytes += int64(len(data))
+	for s.gapBytes > streamSkip && len(s.gaps) > 0 {
+		s.gapBytes -= int64(len(s.gaps[0].data))
+		s.gaps = s.gaps[1:]
+	}
+}
+
+// streamRead serves p at abs from the sequential stream when the read
+// continues a run; handled is false when the caller must use the block
+// path (not sequential, or the stream failed: the block path retries).
+func (o *Object) streamRead(ctx context.Context, p []byte, abs int64) (handled, hit bool, err error) {
+	s := &o.seq
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.takeGap(p, abs) {
+		o.st.streamed.Add(int64(len(p)))
+		return true, true, nil
+	}
+	end := abs + int64(len(p))
+	// A read continues the run when it starts at or a little after where
+	// the run (or the open response) has got to: a parallel reader may be
+	// about to read the bytes between.
+	skip := min(streamSkip, streamAhead*int64(len(p)))
+	cont := s.body != nil && abs >= s.pos && abs-s.pos <= skip
+	near := s.next >= 0 && abs >= s.next && abs-s.next <= skip
+	if !cont && !near {
+		s.next, s.run = end, int64(len(p))
+		return false, false, nil
+	}
+	from := s.next // where a new response starts, if one is needed
+	s.next = max(s.next, end)
+	s.run += int64(len(p))
+
+	// Bytes already in memory (an earlier read's block) are served from
+	// there; the stream picks up after them.
+	k := o.cachedPrefix(p, abs)
+	if k == len(p) {
+		return true, true, nil
+	}
+	at := abs + int64(k)
+	if k > 0 {
+		from = at
+	}
+	if s.body != nil && (at < s.pos || at-s.pos > skip) {
+		s.closeBody()
+	}
+
+	// The read's own context and the request timeout both abort the body.
+	var stopRead func() bool
+	var watchdog *time.Timer
+	arm := func() {
+		disarm(stopRead, watchdog)
+		stopRead = context.AfterFunc(ctx, s.cancel)
+		watchdog = time.AfterFunc(o.cfg.RequestTimeout, s.cancel)
+	}
+	defer func() { disarm(stopRead, watchdog) }()
+	if s.body != nil {
+		arm()
+	}
+	for at < end {
+		if s.body == nil || s.pos == s.end {
+			s.closeBody()
+			openAt := at
+			if from >= 0 && from < at && at-from <= skip {
+				openAt = from
+			}
+			if err := o.openStream(openAt, end, s); err != nil {
+				return false, false, nil
+			}
+			arm()
+		}
+		if at > s.pos { // an early reader: keep what it skips
+			upto := min(at, s.end)
+			skipped := make([]byte, upto-s.pos)
+			if _, err := io.ReadFull(s.body, skipped); err != nil {
+				s.closeBody()
+				return false, false, nil
+			}
+			s.keepGap(s.pos, skipped)
+			s.pos, from = upto, upto
+			if upto < at {
+				continue // the response ended in the gap: open the next
+			}
+		}
+		m := min(end, s.end) - at
+		if _, err := io.ReadFull(s.body, p[at-abs:at-abs+m]); err != nil {
+			// A failed or short response: the block path retries.
+			s.closeBody()
+			return false, false, nil
+		}
+		at += m
+		s.pos, from = at, at
+		watchdog.Reset(o.cfg.RequestTimeout)
+	}
+	o.st.streamed.Add(end - abs - int64(k))
+	return true, false, nil
+}
+
+// openStream opens a response at at for a read ending at end, sized from
+// the run, never past this view.
+func (o *Object) openStream(at, end int64, s *seqStream) error {
+	n := min(max(s.run/streamShare, streamMin), streamMax)
+	n = min(max(n, end-at), o.hi-at)
+	sctx, cancel := context.WithCancel(o.ctx)
+	t0 := time.Now()
+	body, err := o.be.(streamer).stream(sctx, at, n)
+	if o.cfg.AccessLog != nil {
+		o.cfg.AccessLog.record(Record{Op: OpFetch, URL: o.inf.URL, Off: at, Len: n, Prefetch: true, Micros: time.Since(t0).Microseconds(), Err: errString(err)})
+	}
+	if err != nil {
+		cancel()
+		return err
+	}
+	// The whole range counts as fetched: a response closed early may
+	// still have sent it.
+	o.st.fetches.Add(1)
+	o.st.bytesFetched.Add(n)
+	s.body, s.cancel, s.pos, s.end = body, cancel, at, at+n
+	return nil
+}
+
+func disarm(stopRead func() bool, watchdog *time.Timer) {
+	if stopRead != nil {
+		stopRead()
+	}
+	if watchdog != nil {
+		watchdog.Stop()
+	}
+}
+
+// cachedPrefix copies into p the longest prefix of the bytes at abs that
+// the memory cache holds and returns its length.
+func (o *Object) cachedPrefix(p []byte, abs int64) int {
+	c := o.cache
+	bs := c.blockSize
+	id := o.inf.Identity()
+	k := 0
+	for k < len(p) {
+		at := abs + int64(k)
+		e := min(abs+int64(len(p)), (at/bs+1)*bs)
+		c.mu.Lock()
+		data, ent := c.prefixLocked(blockKey{obj: id, idx: at / bs}, at, e)
+		c.mu.Unlock()
+		if ent == nil {
+			break
+		}
+		copy(p[k:], data)
+		c.unref(ent)
+		o.st.hits.Add(1)
+		k += len(data)
+		if int64(len(data)) < e-at {
+			break
+		}
+	}
+	return k
+}
