@@ -387,9 +387,18 @@ func vifStatsRow(s1, s2, s12 []int32, egl float64, acc *vifAccum) {
 			continue
 		}
 		a.denLog += vifLog2_32(uint32(sigmaNsq+sigma1)) - 2048*17
-		if sigma12 := s12[j]; sigma12 > 0 && sigma2 > 0 {
-			a.numLog += vifNumLog(sigma1, sigma2, sigma12, egl)
+		sigma12 := s12[j]
+		if sigma12 <= 0 || sigma2 <= 0 {
+			continue
 		}
+		// vifNumLog, inlined; n1 < 2³² so its log2_64 is log2_32.
+		const eps = 65536 * 1.0e-10
+		g := float64(sigma12) / (float64(sigma1) + eps)
+		svSq := max(int32(float64(sigma2)-float64(g*float64(sigma12))), 0)
+		g = min(g, egl)
+		n1 := uint32(svSq) + sigmaNsq
+		n2 := int64(float64(g*g)*float64(sigma1)) + int64(n1)
+		a.numLog += vifLog2_64(uint64(n2)) - vifLog2_32(n1)
 	}
 	*acc = a
 }
