@@ -32,6 +32,12 @@ type DecodeOptions struct {
 	PixFmt string `json:"pix_fmt,omitempty"`
 	// Threads for the decoder; 0 = one per core.
 	Threads int `json:"threads,omitempty"`
+	// Fast skips the codec's in-loop deblocking filter (FFmpeg's
+	// skip_loop_filter=all). Frames come out slightly blockier than a normal
+	// decode but cost a third less CPU for H.264: right for analyses that look
+	// at cuts, black or frozen pictures, wrong for quality metrics, which must
+	// see exactly what a player shows. Ignored by the encoders.
+	Fast bool `json:"fast,omitempty"`
 }
 
 // decoder yields the decoded frames [start, end) of the first video stream
@@ -53,6 +59,7 @@ type decoder struct {
 	start    int64
 	end      int64 // 0 = to the end
 	threads  int
+	fast     bool  // skip the in-loop filter (DecodeOptions.Fast)
 	seekBack int64 // frames before start the last seek aimed at
 
 	last    int64 // index of the last frame returned, -1 before the first
@@ -62,12 +69,12 @@ type decoder struct {
 }
 
 // openDecoder opens in and positions it so that next returns frame start.
-func openDecoder(ctx context.Context, op string, in Input, start, end int64, threads int) (*decoder, error) {
+func openDecoder(ctx context.Context, op string, in Input, start, end int64, threads int, fast bool) (*decoder, error) {
 	d, err := openDemuxer(ctx, op, in)
 	if err != nil {
 		return nil, err
 	}
-	x := &decoder{op: op, d: d, start: start, end: end, threads: threads, last: -1}
+	x := &decoder{op: op, d: d, start: start, end: end, threads: threads, fast: fast, last: -1}
 	if err := x.init(ctx); err != nil {
 		x.close()
 		return nil, err
@@ -134,7 +141,15 @@ func (x *decoder) openCodec() error {
 	// avcodec_parameters_to_context does not set the time base.
 	x.dec.SetTimeBase(x.tb)
 	x.dec.SetThreadCount(x.threads) // 0 = auto; libavcodec's default is 1
-	if err := x.dec.Open(x.codec, nil); err != nil {
+	var opts *astiav.Dictionary
+	if x.fast {
+		opts = astiav.NewDictionary()
+		defer opts.Free()
+		if err := opts.Set("skip_loop_filter", "all", 0); err != nil {
+			return newErr(x.op, x.d.name, ErrUnsupportedCodec, err, "cannot set skip_loop_filter")
+		}
+	}
+	if err := x.dec.Open(x.codec, opts); err != nil {
 		return newErr(x.op, x.d.name, ErrUnsupportedCodec, err, "cannot open decoder %s", x.codec.Name())
 	}
 	x.drained = false
@@ -304,7 +319,7 @@ type FrameReader struct {
 // OpenFrames opens in for frame-exact decoding of opts' range. The frames'
 // planes point into FFmpeg's buffers and stay valid until the next ReadFrame.
 func OpenFrames(ctx context.Context, in Input, opts DecodeOptions) (*FrameReader, error) {
-	x, err := openDecoder(ctx, "decode", in, opts.Start, opts.End, opts.Threads)
+	x, err := openDecoder(ctx, "decode", in, opts.Start, opts.End, opts.Threads, opts.Fast)
 	if err != nil {
 		return nil, err
 	}

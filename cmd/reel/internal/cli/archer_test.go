@@ -165,6 +165,19 @@ func BenchmarkArcherRun1080p(b *testing.B) {
 	b.ReportMetric(float64(250*b.N)/b.Elapsed().Seconds(), "fps")
 }
 
+// BenchmarkArcherRunFast1080p is the same with --fast-decode.
+func BenchmarkArcherRunFast1080p(b *testing.B) {
+	in := archerBenchClip(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		code, _, stderr := runCLIB("archer", "run", in, "-q", "--fast-decode", "--analyzers", "shots,black,freeze,sharpness", "--threads", "2", "--chunk-frames", "125")
+		if code != 0 {
+			b.Fatalf("exit %d: %s", code, stderr)
+		}
+	}
+	b.ReportMetric(float64(250*b.N)/b.Elapsed().Seconds(), "fps")
+}
+
 func BenchmarkArcherScdet1080p(b *testing.B) {
 	in := archerBenchClip(b)
 	b.ResetTimer()
