@@ -22,6 +22,7 @@ build: deps
 test: deps
 	$(GO) vet $(PKGS)
 	$(GO) test -p 2 -timeout 40m $(PKGS)
+	$(GO) test -tags matprofile -run TestNoMatLeaks -count=1 ./archer/   # gocv Mat count back to zero
 
 ## bench: run the benchmarks named in the issues (figures go to bench.txt)
 bench: deps
