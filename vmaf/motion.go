@@ -38,7 +38,17 @@ func (m *motionWorker) sad(prev, cur *luma) float64 {
 		c0, c1, c2, c3, c4 := cur.pix[rows[0]*w:][:w], cur.pix[rows[1]*w:][:w], cur.pix[rows[2]*w:][:w], cur.pix[rows[3]*w:][:w], cur.pix[rows[4]*w:][:w]
 		out := row[2 : w+2]
 		var any int64
-		for j := range out {
+		n8, n4 := 0, 0
+		if motionAVX2 && bpc <= 12 {
+			n8, n4 = w&^7, w&^3
+		}
+		if n8 > 0 {
+			ptrs := [10]*uint16{&p0[0], &p1[0], &p2[0], &p3[0], &p4[0], &c0[0], &c1[0], &c2[0], &c3[0], &c4[0]}
+			if motionVertAVX2(&ptrs, n8, int32(yRound), uint(bpc), &out[0]) {
+				any = 1
+			}
+		}
+		for j := n8; j < len(out); j++ {
 			acc := 3571*(int64(p0[j])-int64(c0[j])) +
 				16004*(int64(p1[j])-int64(c1[j])) +
 				26386*(int64(p2[j])-int64(c2[j])) +
@@ -54,7 +64,10 @@ func (m *motionWorker) sad(prev, cur *luma) float64 {
 		row[1], row[0] = row[3], row[4]
 		row[w+2], row[w+3] = row[w], row[w-1]
 		var rowSAD uint32
-		for j := 0; j < w; j++ {
+		if n4 > 0 {
+			rowSAD = motionHorizAVX2(&row[0], n4)
+		}
+		for j := n4; j < w; j++ {
 			t := row[j : j+5 : j+5]
 			acc := 3571*t[0] + 16004*t[1] + 26386*t[2] + 16004*t[3] + 3571*t[4]
 			v := int32((acc + 32768) >> 16)

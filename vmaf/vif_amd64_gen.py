@@ -210,7 +210,7 @@ for fw in (17, 9):
     P("\tMOVQ xy+32(FP), R13")
     P("\tMOVQ n+40(FP), CX")
     P("\tMOVQ s1+48(FP), R14")
-    P("\tMOVQ s2+56(FP), R15")
+    P("\tMOVQ s2+56(FP), BX")
     P("\tMOVQ s12+64(FP), DX")
     P("\tVPBROADCASTQ vifRnd2p31<>(SB), Y13")
     P("\tVPBROADCASTQ vifRnd2p15<>(SB), Y14")
@@ -236,7 +236,7 @@ for fw in (17, 9):
     prod("Y0", "Y0", "Y2")
     prod("Y1", "Y1", "Y3")
     prod("Y0", "Y1", "Y4")
-    for base, musq, out in (("R11", "Y2", "R14"), ("R12", "Y3", "R15"), ("R13", "Y4", "DX")):
+    for base, musq, out in (("R11", "Y2", "R14"), ("R12", "Y3", "BX"), ("R13", "Y4", "DX")):
         for k in range(fw+1):
             P("\tVMOVDQU %d(%s)(SI*4), Y5" % (4*k, base))
             if k < fw:
