@@ -111,6 +111,7 @@ type admWorker struct {
 	tmp32      []int32
 	tmp64      []int64
 	indY, indX [4][]int
+	angle      []bool // per-pixel angle test of one row, decoupleCSF0
 }
 
 // admResult holds adm2 and the per-scale numerators and denominators.
@@ -407,27 +408,45 @@ func (m *admWorker) decoupleCSF0(egl float64, w, h int) {
 	add := [3]int32{16384, 16384, 65535}
 	sh := [3]uint{15, 15, 17}
 	ref, dis := &m.ref0, &m.dis0
+	refB := [3][]int16{ref.h, ref.v, ref.d}
+	disB := [3][]int16{dis.h, dis.v, dis.d}
+	if cap(m.angle) < right-left {
+		m.angle = make([]bool, right-left)
+	}
+	angle := m.angle[:right-left]
+	div := (*[65536]int32)(admDivLookup)
+	// Row by row: the angle test of each pixel first (it reads the h and
+	// v bands of both images), then each band in a loop of its own.
 	for i := top; i < bottom; i++ {
-		for j := left; j < right; j++ {
-			p := i*w + j
-			oh, ov, od := int64(ref.h[p]), int64(ref.v[p]), int64(ref.d[p])
-			th, tv, td := int64(dis.h[p]), int64(dis.v[p]), int64(dis.d[p])
-			angle := admAngle(oh, ov, th, tv)
-			o := [3]int64{oh, ov, od}
-			t := [3]int64{th, tv, td}
-			for k := 0; k < 3; k++ {
+		lo, hi := i*w+left, i*w+right
+		oh, ov := ref.h[lo:hi], ref.v[lo:hi]
+		th, tv := dis.h[lo:hi], dis.v[lo:hi]
+		ov, th, tv = ov[:len(oh)], th[:len(oh)], tv[:len(oh)]
+		for j := range oh {
+			angle[j] = admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j]))
+		}
+		for k := 0; k < 3; k++ {
+			o := refB[k][lo:hi]
+			t := disB[k][lo:hi][:len(o)]
+			r0 := m.r0[k][lo:hi][:len(o)]
+			ca := m.csfA0[k][lo:hi][:len(o)]
+			cf := m.csfF0[k][lo:hi][:len(o)]
+			ang := angle[:len(o)]
+			rwk, addk, shk := rw[k], add[k], sh[k]
+			for j := range o {
+				ok, tk := int64(o[j]), int64(t[j])
 				var kq int64 = 32768
-				if o[k] != 0 {
-					kq = int64(int32((int64(admDivLookup[o[k]+32768])*t[k] + 16384) >> 15))
+				if ok != 0 {
+					kq = int64(int32((int64(div[uint16(ok+32768)])*tk + 16384) >> 15))
 				}
 				kq = min(max(kq, 0), 32768)
-				r := int64(int16((kq*o[k] + 16384) >> 15))
-				r = int64(int16(admRestore(r, kq, o[k], t[k], angle, egl)))
-				a := int16(t[k] - r)
-				m.r0[k][p] = int16(r)
-				c := int16((rw[k]*int32(a) + add[k]) >> sh[k])
-				m.csfA0[k][p] = c
-				m.csfF0[k][p] = int16((4369*abs32(int32(c)) + 2048) >> 12)
+				r := int64(int16((kq*ok + 16384) >> 15))
+				r = int64(int16(admRestore(r, kq, ok, tk, ang[j], egl)))
+				a := int16(tk - r)
+				r0[j] = int16(r)
+				c := int16((rwk*int32(a) + addk) >> shk)
+				ca[j] = c
+				cf[j] = int16((4369*abs32(int32(c)) + 2048) >> 12)
 			}
 		}
 	}
