@@ -111,7 +111,8 @@ type admWorker struct {
 	tmp32      []int32
 	tmp64      []int64
 	indY, indX [4][]int
-	angle      []bool // per-pixel angle test of one row, decoupleCSF0
+	angle      []bool  // per-pixel angle test of one row, decoupleCSF0
+	thr        []int32 // per-pixel masking threshold of one row, cm0
 }
 
 // admResult holds adm2 and the per-scale numerators and denominators.
@@ -565,32 +566,41 @@ func (m *admWorker) cm0(w, h int) float32 {
 		rowAdd = 1 << (rowSh - 1)
 	}
 	var acc [3]int64
+	if cap(m.thr) < right-left {
+		m.thr = make([]int32, right-left)
+	}
+	thr := m.thr[:right-left]
+	// Row by row: the masking threshold of each pixel (the 3x3 sums of
+	// the three bands) first, then each band's pooled sum in a loop of
+	// its own. Integer sums are exact in any order.
 	for i := top; i < bottom; i++ {
 		up, down := admNeighbours(i, h)
-		var inner [3]int64
-		for j := left; j < right; j++ {
-			jl, jr := admNeighbours(j, w)
-			var thr int32
-			for k := 0; k < 3; k++ {
-				f := m.csfF0[k]
-				a := m.csfA0[k]
-				s := int32(f[up*w+jl]) + int32(f[up*w+j]) + int32(f[up*w+jr]) +
-					int32(f[i*w+jl]) + int32(int16((8738*abs32(int32(a[i*w+j]))+2048)>>12)) + int32(f[i*w+jr]) +
-					int32(f[down*w+jl]) + int32(f[down*w+j]) + int32(f[down*w+jr])
-				thr += s
-			}
-			for k := 0; k < 3; k++ {
-				x := int32(m.r0[k][i*w+j]) * rw[k]
-				x = abs32(x) - thr<<subSh[k]
-				if x < 0 {
-					x = 0
-				}
-				xsq := int32((int64(x)*int64(x) + sqAdd[k]) >> sqSh[k])
-				inner[k] += (int64(xsq)*int64(x) + cubAdd[k]) >> cubSh[k]
+		clear(thr)
+		for k := 0; k < 3; k++ {
+			f := m.csfF0[k]
+			fu, fi, fd := f[up*w:][:w], f[i*w:][:w], f[down*w:][:w]
+			ai := m.csfA0[k][i*w:][:w]
+			for j := left; j < right; j++ {
+				jl, jr := admNeighbours(j, w)
+				thr[j-left] += int32(fu[jl]) + int32(fu[j]) + int32(fu[jr]) +
+					int32(fi[jl]) + int32(int16((8738*abs32(int32(ai[j]))+2048)>>12)) + int32(fi[jr]) +
+					int32(fd[jl]) + int32(fd[j]) + int32(fd[jr])
 			}
 		}
 		for k := 0; k < 3; k++ {
-			acc[k] += (inner[k] + rowAdd) >> rowSh
+			r := m.r0[k][i*w+left : i*w+right]
+			th := thr[:len(r)]
+			rwk, subk, sqAddk, sqShk, cubAddk, cubShk := rw[k], subSh[k], sqAdd[k], sqSh[k], cubAdd[k], cubSh[k]
+			var inner int64
+			for j, rv := range r {
+				x := abs32(int32(rv)*rwk) - th[j]<<subk
+				if x < 0 {
+					x = 0
+				}
+				xsq := int32((int64(x)*int64(x) + sqAddk) >> sqShk)
+				inner += (int64(xsq)*int64(x) + cubAddk) >> cubShk
+			}
+			acc[k] += (inner + rowAdd) >> rowSh
 		}
 	}
 	area := (bottom - top) * (right - left)
