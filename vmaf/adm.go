@@ -618,18 +618,34 @@ func (m *admWorker) cm0(w, h int) float32 {
 func (m *admWorker) decoupleCSFS(ref, dis *admBands[int32], egl float64, w, h, scale int) {
 	left, top, right, bottom := admDecoupleRegion(w, h)
 	rf := admRfactorU32(scale)
+	refB := [3][]int32{ref.h, ref.v, ref.d}
+	disB := [3][]int32{dis.h, dis.v, dis.d}
+	if cap(m.angle) < right-left {
+		m.angle = make([]bool, right-left)
+	}
+	angle := m.angle[:right-left]
+	// Row by row, as in decoupleCSF0.
 	for i := top; i < bottom; i++ {
-		for j := left; j < right; j++ {
-			p := i*w + j
-			oh, ov, od := int64(ref.h[p]), int64(ref.v[p]), int64(ref.d[p])
-			th, tv, td := int64(dis.h[p]), int64(dis.v[p]), int64(dis.d[p])
-			angle := admAngle(oh, ov, th, tv)
-			o := [3]int64{oh, ov, od}
-			t := [3]int64{th, tv, td}
-			for k := 0; k < 3; k++ {
+		lo, hi := i*w+left, i*w+right
+		oh, ov := ref.h[lo:hi], ref.v[lo:hi]
+		th, tv := dis.h[lo:hi], dis.v[lo:hi]
+		ov, th, tv = ov[:len(oh)], th[:len(oh)], tv[:len(oh)]
+		for j := range oh {
+			angle[j] = admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j]))
+		}
+		for k := 0; k < 3; k++ {
+			o := refB[k][lo:hi]
+			t := disB[k][lo:hi][:len(o)]
+			rk := m.r[k][lo:hi][:len(o)]
+			ca := m.csfA[k][lo:hi][:len(o)]
+			cf := m.csfF[k][lo:hi][:len(o)]
+			ang := angle[:len(o)]
+			rfk := int64(rf[k])
+			for j := range o {
+				ok, tk := int64(o[j]), int64(t[j])
 				var kq int64 = 32768
-				if o[k] != 0 {
-					ao := uint32(abs32(int32(o[k])))
+				if ok != 0 {
+					ao := uint32(abs32(int32(ok)))
 					var shift uint
 					msb := ao
 					if ao >= 32768 {
@@ -637,19 +653,19 @@ func (m *admWorker) decoupleCSFS(ref, dis *admBands[int32], egl float64, w, h, s
 						msb = uint32(uint16((ao + 1<<(shift-1)) >> shift))
 					}
 					sign := int64(1)
-					if o[k] < 0 {
+					if ok < 0 {
 						sign = -1
 					}
-					kq = (int64(admDivLookup[msb+32768])*t[k]*sign + int64(int32(1)<<(14+shift))) >> (15 + shift)
+					kq = (int64(admDivLookup[msb+32768])*tk*sign + int64(int32(1)<<(14+shift))) >> (15 + shift)
 				}
 				kq = min(max(kq, 0), 32768)
-				r := int64(int32((kq*o[k] + 16384) >> 15))
-				r = int64(int32(admRestore(r, kq, o[k], t[k], angle, egl)))
-				a := int32(t[k] - r)
-				m.r[k][p] = int32(r)
-				c := int32((int64(rf[k])*int64(a) + 1<<27) >> 28)
-				m.csfA[k][p] = c
-				m.csfF[k][p] = int32((143165577*int64(abs32(c)) - 1<<31) >> 32)
+				r := int64(int32((kq*ok + 16384) >> 15))
+				r = int64(int32(admRestore(r, kq, ok, tk, ang[j], egl)))
+				a := int32(tk - r)
+				rk[j] = int32(r)
+				c := int32((rfk*int64(a) + 1<<27) >> 28)
+				ca[j] = c
+				cf[j] = int32((143165577*int64(abs32(c)) - 1<<31) >> 32)
 			}
 		}
 	}
