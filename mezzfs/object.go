@@ -118,8 +118,10 @@ func (o *Object) Close() error {
 		o.wg.Wait()
 		o.seq.mu.Lock()
 		o.seq.closeBody()
+		o.seq.dropPending(&o.wg)
 		o.seq.gaps = nil
 		o.seq.mu.Unlock()
+		o.wg.Wait()
 		if c, ok := o.be.(closer); ok && o.root {
 			err = c.close()
 		}

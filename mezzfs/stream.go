@@ -9,17 +9,17 @@ import (
 
 // Sequential runs over a backend that streams (S3, HTTP) skip the block
 // cache: each read is filled straight from one open ranged response, so a
-// byte is copied once (socket to caller) as with a plain GetObject. The
-// response's range grows with the run, a fraction of the bytes the run has
+// byte is copied once (socket to caller) as with a plain GetObject. Each
+// response's range is a fraction (1/streamShare) of the bytes the run has
 // read so far, so a run that stops (the end of a chunk) overshoots by at
 // most that fraction, while a long run ends up with few, long requests.
 const (
 	// streamMin and streamMax bound the range of one streamed request.
 	streamMin = 1 << 20
-	streamMax = 64 << 20
-	// streamShare is the fraction (1/streamShare) of the run's length that
-	// a new request asks for beyond the read at hand.
-	streamShare = 8
+	streamMax = 1 << 30
+	// streamShare: a new request asks for 1/streamShare of the run's
+	// length (at least the read at hand).
+	streamShare = 4
 	// streamSkip bounds how far ahead of the response a read may start and
 	// still continue it: parallel readers (the kernel under FUSE) arrive a
 	// little out of order. The bytes skipped over are kept for the late
@@ -29,6 +29,12 @@ const (
 	// fetches around itself (aligned) when its block is not cached, rather
 	// than the whole block: index and header reads cost little.
 	randomFetch = 256 << 10
+	// streamPipeline is the run length from which the next response is
+	// opened while the last streamLead bytes of the current one are read,
+	// so a long run does not wait for a request's round trip. The overshoot
+	// is then at most 1/streamShare of the run plus streamLead.
+	streamPipeline = 32 << 20
+	streamLead     = 8 << 20
 	// streamAhead is how many read sizes ahead of the run a read may start
 	// and still continue it (bounded by streamSkip).
 	streamAhead = 4
@@ -47,6 +53,17 @@ type seqStream struct {
 
 	gaps     []gap // bytes skipped over by a read that came early
 	gapBytes int64
+
+	next2 *pendingStream // the response after body, being opened
+}
+
+// pendingStream is a response opened ahead by a goroutine of the Object.
+type pendingStream struct {
+	off, n int64
+	cancel context.CancelFunc
+	done   chan struct{} // closed once body and err are set
+	body   io.ReadCloser
+	err    error
 }
 
 type gap struct {
@@ -54,13 +71,37 @@ type gap struct {
 	data []byte
 }
 
-// closeBody drops the open response, if any.
+// closeBody drops the open response, if any. A response read to its end
+// is read to EOF first, so its connection is reused.
 func (s *seqStream) closeBody() {
 	if s.body != nil {
+		if s.pos == s.end {
+			var one [1]byte
+			s.body.Read(one[:])
+		}
 		s.body.Close()
 		s.cancel()
 		s.body, s.cancel = nil, nil
 	}
+}
+
+// dropPending abandons the response being opened ahead; wg owns the
+// goroutine that closes it once the open returns.
+func (s *seqStream) dropPending(wg *sync.WaitGroup) {
+	pn := s.next2
+	if pn == nil {
+		return
+	}
+	s.next2 = nil
+	pn.cancel()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-pn.done
+		if pn.body != nil {
+			pn.body.Close()
+		}
+	}()
 }
 
 // takeGap copies p from a kept gap if one holds all of it.
@@ -136,6 +177,7 @@ func (o *Object) streamRead(ctx context.Context, p []byte, abs int64) (handled, 
 	}
 	if s.body != nil && (at < s.pos || at-s.pos > skip) {
 		s.closeBody()
+		s.dropPending(&o.wg)
 	}
 
 	// The read's own context and the request timeout both abort the body.
@@ -157,7 +199,7 @@ func (o *Object) streamRead(ctx context.Context, p []byte, abs int64) (handled, 
 			if from >= 0 && from < at && at-from <= skip {
 				openAt = from
 			}
-			if err := o.openStream(openAt, end, s); err != nil {
+			if err := o.openStream(ctx, openAt, end, s); err != nil {
 				return false, false, nil
 			}
 			arm()
@@ -167,6 +209,7 @@ func (o *Object) streamRead(ctx context.Context, p []byte, abs int64) (handled, 
 			skipped := make([]byte, upto-s.pos)
 			if _, err := io.ReadFull(s.body, skipped); err != nil {
 				s.closeBody()
+				s.dropPending(&o.wg)
 				return false, false, nil
 			}
 			s.keepGap(s.pos, skipped)
@@ -179,10 +222,12 @@ func (o *Object) streamRead(ctx context.Context, p []byte, abs int64) (handled, 
 		if _, err := io.ReadFull(s.body, p[at-abs:at-abs+m]); err != nil {
 			// A failed or short response: the block path retries.
 			s.closeBody()
+			s.dropPending(&o.wg)
 			return false, false, nil
 		}
 		at += m
 		s.pos, from = at, at
+		o.pipeline(s)
 		watchdog.Reset(o.cfg.RequestTimeout)
 	}
 	o.st.streamed.Add(end - abs - int64(k))
@@ -190,26 +235,72 @@ func (o *Object) streamRead(ctx context.Context, p []byte, abs int64) (handled, 
 }
 
 // openStream opens a response at at for a read ending at end, sized from
-// the run, never past this view.
-func (o *Object) openStream(at, end int64, s *seqStream) error {
-	n := min(max(s.run/streamShare, streamMin), streamMax)
-	n = min(max(n, end-at), o.hi-at)
-	sctx, cancel := context.WithCancel(o.ctx)
+// the run, never past this view: the one opened ahead if it starts there.
+// In a long run it then starts opening the response after it.
+func (o *Object) openStream(ctx context.Context, at, end int64, s *seqStream) error {
+	if pn := s.next2; pn != nil && pn.off == at && pn.off+pn.n >= end {
+		s.next2 = nil
+		select {
+		case <-pn.done:
+		case <-ctx.Done():
+			s.next2 = pn
+			return ctx.Err()
+		}
+		if pn.err != nil {
+			pn.cancel()
+			return pn.err
+		}
+		s.body, s.cancel, s.pos, s.end = pn.body, pn.cancel, pn.off, pn.off+pn.n
+	} else {
+		s.dropPending(&o.wg)
+		n := min(max(s.run/streamShare, streamMin), streamMax)
+		n = min(max(n, end-at), o.hi-at)
+		sctx, cancel := context.WithCancel(o.ctx)
+		body, err := o.openResponse(sctx, at, n)
+		if err != nil {
+			cancel()
+			return err
+		}
+		s.body, s.cancel, s.pos, s.end = body, cancel, at, at+n
+	}
+	o.pipeline(s)
+	return nil
+}
+
+// pipeline starts opening the response after the current one when a long
+// run is within streamLead bytes of the current one's end.
+func (o *Object) pipeline(s *seqStream) {
+	if s.next2 != nil || s.body == nil || s.run < streamPipeline || s.end-s.pos > streamLead || s.end >= o.hi {
+		return
+	}
+	// Sized for the run as it will be when this response is read.
+	n := min(max((s.run+s.end-s.pos)/streamShare, streamMin), streamMax, o.hi-s.end)
+	pctx, cancel := context.WithCancel(o.ctx)
+	pn := &pendingStream{off: s.end, n: n, cancel: cancel, done: make(chan struct{})}
+	s.next2 = pn
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		pn.body, pn.err = o.openResponse(pctx, pn.off, pn.n)
+		close(pn.done)
+	}()
+}
+
+// openResponse opens bytes [at, at+n) as one response, logged and counted.
+func (o *Object) openResponse(ctx context.Context, at, n int64) (io.ReadCloser, error) {
 	t0 := time.Now()
-	body, err := o.be.(streamer).stream(sctx, at, n)
+	body, err := o.be.(streamer).stream(ctx, at, n)
 	if o.cfg.AccessLog != nil {
 		o.cfg.AccessLog.record(Record{Op: OpFetch, URL: o.inf.URL, Off: at, Len: n, Prefetch: true, Micros: time.Since(t0).Microseconds(), Err: errString(err)})
 	}
 	if err != nil {
-		cancel()
-		return err
+		return nil, err
 	}
 	// The whole range counts as fetched: a response closed early may
 	// still have sent it.
 	o.st.fetches.Add(1)
 	o.st.bytesFetched.Add(n)
-	s.body, s.cancel, s.pos, s.end = body, cancel, at, at+n
-	return nil
+	return body, nil
 }
 
 func disarm(stopRead func() bool, watchdog *time.Timer) {
