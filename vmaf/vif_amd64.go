@@ -67,3 +67,13 @@ func vifHoriz17AVX2(mu1, mu2, xx, yy, xy *uint32, n int, s1, s2, s12 *int32)
 
 //go:noescape
 func vifHoriz9AVX2(mu1, mu2, xx, yy, xy *uint32, n int, s1, s2, s12 *int32)
+
+// setKernels turns the AVX2 kernels of VIF, ADM and motion on (where the
+// CPU has AVX2) or off, for tests and benchmarks that compare them with
+// the Go loops, and returns a function that restores the previous state.
+// Not safe while a score is being computed.
+func setKernels(on bool) (restore func()) {
+	v, a, m := vifAVX2, admAVX2, motionAVX2
+	vifAVX2, admAVX2, motionAVX2 = on && cpu.X86.HasAVX2, on && cpu.X86.HasAVX2, on && cpu.X86.HasAVX2
+	return func() { vifAVX2, admAVX2, motionAVX2 = v, a, m }
+}

@@ -36,3 +36,6 @@ func vifHoriz17AVX2(mu1, mu2, xx, yy, xy *uint32, n int, s1, s2, s12 *int32) {
 func vifHoriz9AVX2(mu1, mu2, xx, yy, xy *uint32, n int, s1, s2, s12 *int32) {
 	panic("vmaf: no AVX2 kernels")
 }
+
+// setKernels does nothing without the AVX2 kernels.
+func setKernels(on bool) (restore func()) { return func() {} }
