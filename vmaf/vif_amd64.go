@@ -2,8 +2,10 @@ package vmaf
 
 import "golang.org/x/sys/cpu"
 
+//go:generate sh -c "go run vif_amd64_gen.go > vif_amd64.s"
+
 // The VIF passes of the 17- and 9-tap scales have AVX2 kernels in
-// vif_amd64.s (written by vif_amd64_gen.py), 8 columns at a time. They
+// vif_amd64.s (written by vif_amd64_gen.go), 8 columns at a time. They
 // compute the same integers as the Go passes they stand in for:
 //
 //   - Every sum the Go code forms in uint32 (the means, mu = Σc·x, and the
