@@ -15,10 +15,16 @@ if [ ! -s "$src" ]; then
     -f lavfi -i "life=size=1920x1080:rate=24:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00,trim=duration=5" \
     -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=20" \
     -filter_complex "[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];[2:v]format=yuv420p[c];[3:v]format=yuv420p[d];[a][b][c][d]concat=n=4:v=1:a=0[v]" \
-    -map "[v]" -map 4:a -c:v libx264 -preset veryfast -crf 16 -g 48 -c:a pcm_s16le "$src.tmp.mkv"
+    -map "[v]" -map 4:a -c:v libx264 -preset veryfast -crf 16 -g 48 -c:a aac -b:a 128k "$src.tmp.mkv"
   mv "$src.tmp.mkv" "$src"
 fi
 ./bin/reel probe "$src"
-./bin/reel encode "$src" -o "$out/sample-720p.mp4" --codec x264 --crf 23 --preset veryfast --size 1280x720 --audio aac
-./bin/reel probe "$out/sample-720p.mp4"
-echo "demo: done — see $out/"
+# reel's main job: chunked, scored, quality-gated encode of a two-rung ladder on
+# the embedded Temporal server with an in-process worker.
+rm -rf "$out/job"
+./bin/reel encode "$src" -o "$out/job" \
+  --rendition name=720p,size=1280x720,crf=23,preset=veryfast \
+  --rendition name=360p,size=640x360,crf=28,preset=veryfast \
+  --chunk-seconds 4 --min-vmaf 70
+./bin/reel probe "$out/job/720p.mp4"
+echo "demo: done — renditions and report.json in $out/job/"

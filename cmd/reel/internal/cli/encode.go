@@ -11,9 +11,23 @@ import (
 	"github.com/reelmedia/reel/encode"
 )
 
-const encodeLong = `Encode INPUT into OUTPUT in this process with FFmpeg: decode (frame-exact
-when --frames selects a range), scale, convert the pixel format, encode and
-mux. The container follows OUTPUT's extension (.mp4, .mov, .mkv, .ts).
+const encodeLong = `Encode INPUT, one of two ways.
+
+As a job (--rendition, --ladder or --temporal): reel's main job. INPUT is cut
+into chunks at keyframes, the chunks of every rendition are encoded in
+parallel, decoded again and scored with VMAF (and PSNR) against the source;
+chunks under --min-vmaf are re-encoded at a lower CRF; each rendition is then
+assembled with the source's audio into OUTPUT/<name>.mp4, next to a
+report.json. OUTPUT is a directory or an s3://bucket/prefix. With no Temporal
+address configured (--temporal or temporal.address), reel starts an embedded
+Temporal server and a worker in this process for the job's duration; otherwise
+it submits the job to that cluster and follows it. Progress shows chunks
+done/total, frames/s and each chunk's VMAF as it arrives.
+
+As one file (no --rendition/--ladder/--temporal): INPUT is encoded into the
+file OUTPUT in this process with FFmpeg: decode (frame-exact when --frames
+selects a range), scale, convert the pixel format, encode and mux. The
+container follows OUTPUT's extension (.mp4, .mov, .mkv, .ts).
 
 Codecs: x264, x265, svtav1, vp9 (CRF or --bitrate), prores (--preset proxy,
 lt, standard, hq, 4444, 4444xq) and ffv1 (lossless). GOPs are closed and
@@ -29,7 +43,9 @@ The output is written to a hidden .part file next to OUTPUT and renamed when
 complete, so a failed or interrupted (Ctrl-C) encode leaves nothing behind. Progress goes to stderr
 (a bar on a terminal); --json prints a summary on stdout.`
 
-const encodeExample = `  reel encode in.mov -o out.mp4
+const encodeExample = `  reel encode in.mov -o out/ --rendition name=1080p,size=1920x1080,crf=21 --rendition name=720p,size=1280x720,crf=23 --min-vmaf 90
+  reel encode s3://mezz/film.mov -o s3://out/film --ladder ladder.json --temporal temporal.prod:7233
+  reel encode in.mov -o out.mp4
   reel encode in.mov -o out.mp4 --codec x265 --crf 24 --preset slow --size 1280x720
   reel encode in.mov -o clip.mkv --frames 100:350 --audio opus
   reel encode s3://mezz/feature.mov -o proxy.mov --codec prores --preset proxy --size 0x540
@@ -46,6 +62,7 @@ type encodeFlags struct {
 
 func newEncodeCmd(app *App) *cobra.Command {
 	var f encodeFlags
+	var wf workflowEncodeFlags
 	cmd := &cobra.Command{
 		Use:     "encode INPUT -o OUTPUT",
 		Short:   "Encode a file (or a frame range) in process with FFmpeg",
@@ -62,6 +79,9 @@ func newEncodeCmd(app *App) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			encode.SetLogLevel(ffmpegLogLevel(app.Config.LogLevel))
+			if wf.wantsWorkflow(cmd) {
+				return runWorkflowEncode(cmd.Context(), app, cmd, &wf, args[0], f.out, f.quiet, f.asJSON)
+			}
 			p, opts, err := f.profile(cmd)
 			if err != nil {
 				return err
@@ -82,7 +102,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.out, "output", "o", "", "output file (.mp4, .mov, .mkv or .ts)")
+	fl.StringVarP(&f.out, "output", "o", "", "output: a file (.mp4, .mov, .mkv, .ts) for one-file encodes; a directory or s3:// URL for jobs")
 	fl.StringVar(&f.codec, "codec", "x264", "video codec: "+strings.Join(encode.CodecNames(), ", "))
 	fl.Float64Var(&f.crf, "crf", 0, "constant rate factor (0 = codec default: x264 23, x265 28, svtav1 35, vp9 31)")
 	fl.Int64Var(&f.bitrate, "bitrate", 0, "average bitrate in bits/s instead of CRF (suffixes not accepted)")
@@ -98,6 +118,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.container, "container", "", "container: mp4, mov, mkv or ts (default: from OUTPUT's extension)")
 	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary on stdout")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	addWorkflowEncodeFlags(cmd, &wf)
 	return cmd
 }
 
