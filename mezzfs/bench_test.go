@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -205,11 +206,11 @@ func BenchmarkFUSESequential(b *testing.B) {
 		readSequential(b, o, 1<<20)
 		o.Close()
 	}
-	viaFUSE := func(b *testing.B) {
+	viaFUSE := func(b *testing.B, directIO bool) {
 		mnt := b.TempDir()
 		srvFS, err := fusefs.Mount(mnt, []fusefs.File{{Name: "obj.bin", Size: size, Open: func(ctx context.Context) (mezzfs.Source, error) {
 			return mezzfs.Open(ctx, url, cfg)
-		}}}, fusefs.Options{ReadAheadKiB: benchReadAhead(b)})
+		}}}, fusefs.Options{ReadAheadKiB: benchReadAhead(b), DirectIO: directIO})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -242,24 +243,47 @@ func BenchmarkFUSESequential(b *testing.B) {
 	b.Run("fuse", func(b *testing.B) {
 		b.SetBytes(size)
 		for b.Loop() {
-			viaFUSE(b)
+			viaFUSE(b, false)
 		}
 	})
-	b.Run("alternating", func(b *testing.B) {
-		var tDirect, tFUSE time.Duration
-		for b.Loop() {
-			t0 := time.Now()
-			direct(b)
-			tDirect += time.Since(t0)
-			t0 = time.Now()
-			viaFUSE(b)
-			tFUSE += time.Since(t0)
+	// The alternating cases also report the CPU time of this process
+	// (reader, mezzfs, go-fuse and the kernel work done for them; not
+	// versitygw's) per GiB, which load from other processes affects less.
+	for _, directIO := range []bool{false, true} {
+		name := "alternating"
+		if directIO {
+			name = "alternating-directio"
 		}
-		mib := float64(size) / (1 << 20) * float64(b.N)
-		b.ReportMetric(mib/tDirect.Seconds(), "direct-MiB/s")
-		b.ReportMetric(mib/tFUSE.Seconds(), "fuse-MiB/s")
-		b.ReportMetric(tDirect.Seconds()/tFUSE.Seconds(), "fuse/direct")
-	})
+		b.Run(name, func(b *testing.B) {
+			var tDirect, tFUSE, cDirect, cFUSE time.Duration
+			for b.Loop() {
+				t0, c0 := time.Now(), cpuTime()
+				direct(b)
+				tDirect += time.Since(t0)
+				cDirect += cpuTime() - c0
+				t0, c0 = time.Now(), cpuTime()
+				viaFUSE(b, directIO)
+				tFUSE += time.Since(t0)
+				cFUSE += cpuTime() - c0
+			}
+			mib := float64(size) / (1 << 20) * float64(b.N)
+			gib := mib / 1024
+			b.ReportMetric(mib/tDirect.Seconds(), "direct-MiB/s")
+			b.ReportMetric(mib/tFUSE.Seconds(), "fuse-MiB/s")
+			b.ReportMetric(tDirect.Seconds()/tFUSE.Seconds(), "fuse/direct")
+			b.ReportMetric(cDirect.Seconds()/gib, "direct-cpu-s/GiB")
+			b.ReportMetric(cFUSE.Seconds()/gib, "fuse-cpu-s/GiB")
+		})
+	}
+}
+
+// cpuTime is the user and system CPU time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkRandom4KiB reports the cost of one 4 KiB pread at a random

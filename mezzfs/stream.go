@@ -154,10 +154,20 @@ func (o *Object) streamRead(ctx context.Context, p []byte, abs int64) (handled, 
 	// A read continues the run when it starts at or a little after where
 	// the run (or the open response) has got to: a parallel reader may be
 	// about to read the bytes between.
+	// An established run (the kernel's read-ahead under FUSE) may have
+	// several reads in flight at once, a few MiB apart.
 	skip := min(streamSkip, streamAhead*int64(len(p)))
+	if s.run >= streamSkip {
+		skip = streamSkip
+	}
 	cont := s.body != nil && abs >= s.pos && abs-s.pos <= skip
 	near := s.next >= 0 && abs >= s.next && abs-s.next <= skip
 	if !cont && !near {
+		if s.next >= 0 && abs < s.next && s.next-abs <= skip {
+			// A late reader of a run whose bytes were not kept for it:
+			// the block path serves it; the run goes on.
+			return false, false, nil
+		}
 		s.next, s.run = end, int64(len(p))
 		return false, false, nil
 	}

@@ -43,6 +43,14 @@ type Options struct {
 	// 128 KiB, which splits sequential reads into 128 KiB requests. Default:
 	// 4 MiB; negative leaves the kernel's value.
 	ReadAheadKiB int
+	// DirectIO opens files with direct I/O: reads bypass the kernel's page
+	// cache and go to mezzfs at the reader's own size, which costs about
+	// half the CPU of a cached read (no page-cache fill, one copy fewer)
+	// and is the faster choice for one-pass sequential readers on a busy
+	// machine. The default keeps the page cache across opens (keep-cache),
+	// so that re-reads and several readers of a file share it; direct I/O
+	// also rules out mmap.
+	DirectIO bool
 	// Debug logs every FUSE request.
 	Debug bool
 }
@@ -74,7 +82,7 @@ func Mount(mountpoint string, files []File, opts Options) (*Server, error) {
 		}
 		seen[clean] = true
 	}
-	root := &dirNode{files: files}
+	root := &dirNode{files: files, directIO: opts.DirectIO}
 	// The objects are immutable while mounted: let the kernel cache names,
 	// attributes and pages for long.
 	ttl := time.Hour
@@ -188,7 +196,8 @@ func Errno(err error) syscall.Errno {
 // dirNode is the root; it builds the whole tree when mounted.
 type dirNode struct {
 	fs.Inode
-	files []File
+	files    []File
+	directIO bool
 
 	mu    sync.Mutex
 	nodes []*fileNode
@@ -208,7 +217,7 @@ func (d *dirNode) OnAdd(ctx context.Context) {
 			}
 			p = ch
 		}
-		n := &fileNode{file: f, size: f.Size}
+		n := &fileNode{file: f, size: f.Size, directIO: d.directIO}
 		d.nodes = append(d.nodes, n)
 		p.AddChild(parts[len(parts)-1], p.NewPersistentInode(ctx, n, fs.StableAttr{Mode: syscall.S_IFREG}), false)
 	}
@@ -223,7 +232,8 @@ func (d *dirNode) closeAll() {
 // fileNode serves one Source, opened on first use.
 type fileNode struct {
 	fs.Inode
-	file File
+	file     File
+	directIO bool
 
 	mu   sync.Mutex
 	src  mezzfs.Source
@@ -275,6 +285,9 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint3
 	}
 	if _, err := n.source(ctx); err != nil {
 		return nil, 0, Errno(err)
+	}
+	if n.directIO {
+		return nil, fuse.FOPEN_DIRECT_IO, 0
 	}
 	// The object is pinned (identity checked on every fetch), so pages the
 	// kernel already holds stay valid across opens.
