@@ -12,7 +12,12 @@
 // default) in an in-memory LRU with a byte budget, an optional on-disk cache
 // shared by processes, single-flight de-duplication of in-flight fetches,
 // and adaptive read-ahead that widens on sequential access and stops on
-// random access. Transient failures (throttling, 5xx, timeouts, resets,
+// random access. Over S3 and HTTP with no disk cache, a sequential run is
+// read straight from one open ranged response into the caller's buffer
+// (one copy, as a plain GetObject), each response a quarter of the run so
+// far, so a run that stops overshoots by at most a quarter; a read outside
+// a run that misses fetches only the 256 KiB around it, not its block.
+// Transient failures (throttling, 5xx, timeouts, resets,
 // truncated bodies) are retried with jittered backoff; permanent ones come
 // back at once as ErrNotFound, ErrPermission or ErrObjectChanged with the
 // URL. Range views (Object.Range) expose bytes [a, b) as a Source of their

@@ -47,7 +47,7 @@ type Config struct {
 
 	// MaxReadAhead is the largest read-ahead window, in blocks; it also bounds
 	// the parallel fetches of one large ReadAt. Default: 8. Negative disables
-	// read-ahead.
+	// read-ahead, and with it the streaming of sequential runs.
 	MaxReadAhead int
 
 	// Retries is the number of attempts for a transient failure. Default: 6.
