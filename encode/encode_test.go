@@ -243,6 +243,35 @@ func TestParallelChunks(t *testing.T) {
 
 // Chunks encoded on workers with different core counts must still
 // concatenate: the stream headers may not depend on the thread count.
+// The quality gate re-encodes single chunks at a lower CRF; those chunks must
+// still concatenate with their neighbours, so headers may not depend on CRF.
+func TestHeadersIndependentOfCRF(t *testing.T) {
+	ctx := context.Background()
+	src := FileInput(srcClip(t))
+	dir := t.TempDir()
+	for _, codec := range []string{"x264", "x265", "svtav1", "vp9"} {
+		var chunks []string
+		var hashes []string
+		for i, crf := range []float64{30, 18} {
+			out := filepath.Join(dir, fmt.Sprintf("%s-%d.mp4", codec, i))
+			p := Profile{Codec: codec, CRF: crf, Width: 160, Preset: map[string]string{"x264": "ultrafast", "x265": "ultrafast", "svtav1": "12", "vp9": "8"}[codec]}
+			res, err := EncodeRange(ctx, src, out, p, int64(10*i), int64(10*i+10), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chunks = append(chunks, out)
+			hashes = append(hashes, res.ExtradataHash)
+		}
+		if hashes[0] != hashes[1] {
+			t.Errorf("%s: headers differ between CRF 30 and 18", codec)
+			continue
+		}
+		if _, err := Concat(ctx, chunks, filepath.Join(dir, codec+"-joined.mp4"), ConcatOptions{ExpectFrames: 20}); err != nil {
+			t.Errorf("%s: concat of chunks at different CRFs: %v", codec, err)
+		}
+	}
+}
+
 func TestHeadersIndependentOfThreads(t *testing.T) {
 	ctx := context.Background()
 	src := FileInput(srcClip(t))

@@ -177,6 +177,10 @@ func encoderOptions(cd codecDesc, p Profile, gop int) map[string]string {
 		}
 		o["sc_threshold"] = "0"
 		o["keyint_min"] = g
+		// stitchable: x264 otherwise puts the CRF's starting QP in the PPS, so
+		// a chunk re-encoded at another CRF by the quality gate would have
+		// other headers than its neighbours and could not be concatenated.
+		o["x264-params"] = "stitchable=1"
 	case "x265":
 		// info=0: no SEI with the option string (it names the thread pools,
 		// so headers would differ between workers with different core counts)
