@@ -95,7 +95,9 @@ func chunkSpan(b *testing.B, path string, first, end int64, size int64) (span, h
 // versitygw through mezzfs with a cold cache, and reports the bytes
 // fetched: per the chunk's byte span plus the container's header and index
 // (from ffprobe's packet positions; target <= 1.25) and per object size.
-// The "default" case is mezzfs's default Config.
+// The "default" case is mezzfs's default Config; "disk-cache" adds a cold
+// on-disk cache (which turns the streamed path off: blocks are what the
+// disk cache shares).
 func BenchmarkChunkFetch(b *testing.B) {
 	ctx := context.Background()
 	encode.SetLogLevel("error")
@@ -131,7 +133,8 @@ func BenchmarkChunkFetch(b *testing.B) {
 		name      string
 		blockSize int64
 		readAhead int
-	}{{"default", 0, 0}, {"blocks-1MiB", 1 << 20, 8}, {"blocks-256KiB", 256 << 10, 4}} {
+		diskCache bool
+	}{{"default", 0, 0, false}, {"blocks-1MiB", 1 << 20, 8, false}, {"blocks-256KiB", 256 << 10, 4, false}, {"disk-cache", 0, 0, true}} {
 		b.Run(tc.name, func(b *testing.B) {
 			cfg := mezzfs.Config{
 				S3:        mezzfs.S3Config{Endpoint: srv.Endpoint, PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey},
@@ -150,6 +153,10 @@ func BenchmarkChunkFetch(b *testing.B) {
 			var st mezzfs.Stats
 			var size int64
 			for b.Loop() {
+				if tc.diskCache {
+					// A cold disk cache: blocks and block read-ahead, no stream.
+					cfg.CacheDir = b.TempDir()
+				}
 				o, err := mezzfs.Open(ctx, url, cfg)
 				if err != nil {
 					b.Fatal(err)
