@@ -240,7 +240,7 @@ func (app *App) listMezz(ctx context.Context, url string) ([]mezzfs.Entry, error
 }
 
 func newMezzfsMountCmd(app *App) *cobra.Command {
-	var debug bool
+	var debug, directIO bool
 	cmd := &cobra.Command{
 		Use:   "mount SOURCE MOUNTPOINT",
 		Short: "Mount an object, S3 prefix or directory read-only with FUSE",
@@ -289,7 +289,7 @@ pages across opens, since objects are pinned. Needs /dev/fuse and fusermount3
 					return mezzfs.Open(context.WithoutCancel(ctx), e.URL, cfg)
 				}}
 			}
-			srv, err := fusefs.Mount(args[1], files, fusefs.Options{Debug: debug})
+			srv, err := fusefs.Mount(args[1], files, fusefs.Options{Debug: debug, DirectIO: directIO})
 			if err != nil {
 				return err
 			}
@@ -309,6 +309,7 @@ pages across opens, since objects are pinned. Needs /dev/fuse and fusermount3
 		},
 	}
 	cmd.Flags().BoolVar(&debug, "debug", false, "log every FUSE request")
+	cmd.Flags().BoolVar(&directIO, "direct-io", false, "bypass the kernel page cache: faster one-pass sequential reads (e.g. an encoder),\nbut no sharing of cached pages between readers and no mmap")
 	return cmd
 }
 
