@@ -104,7 +104,12 @@ func (p *progress) draw() {
 	} else {
 		fmt.Fprintf(&b, "%d %s", p.done, p.unit)
 	}
-	fmt.Fprintf(&b, " %.1f %s/s", rate, p.unit)
+	switch {
+	case rate >= 0.1:
+		fmt.Fprintf(&b, " %.1f %s/s", rate, p.unit)
+	case rate > 0:
+		fmt.Fprintf(&b, " %.1f %s/min", rate*60, p.unit)
+	}
 	if p.extra != "" {
 		b.WriteString(" " + p.extra)
 	}
