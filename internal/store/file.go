@@ -225,6 +225,11 @@ func writeAtomic(dst string, r io.Reader) (int64, error) {
 	}
 	n, err := io.Copy(tmp, r)
 	if err == nil {
+		// CreateTemp makes the file private; published outputs are ordinary
+		// files that other users and services (a web server) read.
+		err = tmp.Chmod(0o644)
+	}
+	if err == nil {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {

@@ -140,6 +140,10 @@ func TestFilePutIsAtomic(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("directory holds %d entries, want only the object", len(entries))
 	}
+	// Published files are readable by others, not private temp files.
+	if fi, err := os.Stat(filepath.Join(st.Root, "a", "obj")); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("object mode %v (%v), want 0644", fi.Mode().Perm(), err)
+	}
 }
 
 var keyCases = []struct {
