@@ -6,16 +6,20 @@ BENCH ?= .
 export PATH := $(CURDIR)/bin/tools:$(PATH)
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all deps build test test-short bench lint demo fuzz clean
+.PHONY: all deps deps-system build test bench lint demo fuzz clean
 
 all: build
 
-## deps: install missing Debian packages and project-local tools (idempotent)
+## deps: install missing Debian packages and project-local test tools (idempotent)
 deps:
 	@scripts/deps.sh
 
+## deps-system: only the Debian packages reel itself needs to build and run
+deps-system:
+	@scripts/deps.sh --system
+
 ## build: build bin/reel
-build: deps
+build: deps-system
 	$(GO) build -o bin/reel ./cmd/reel
 
 ## test: install what is missing, then run every test
