@@ -14,9 +14,10 @@
 // and adaptive read-ahead that widens on sequential access and stops on
 // random access. Over S3 and HTTP with no disk cache, a sequential run is
 // read straight from one open ranged response into the caller's buffer
-// (one copy, as a plain GetObject), each response a quarter of the run so
-// far, so a run that stops overshoots by at most a quarter; a read outside
-// a run that misses fetches only the 256 KiB around it, not its block.
+// (one copy, as a plain GetObject), each response as long as the run so
+// far; a run that stops closes its responses rather than draining them, so
+// it overshoots by what they had in flight; a read outside a run that
+// misses fetches only the 256 KiB around it, not its block.
 // Transient failures (throttling, 5xx, timeouts, resets,
 // truncated bodies) are retried with jittered backoff; permanent ones come
 // back at once as ErrNotFound, ErrPermission or ErrObjectChanged with the

@@ -10,16 +10,24 @@ import (
 // Sequential runs over a backend that streams (S3, HTTP) skip the block
 // cache: each read is filled straight from one open ranged response, so a
 // byte is copied once (socket to caller) as with a plain GetObject. Each
-// response's range is a fraction (1/streamShare) of the bytes the run has
-// read so far, so a run that stops (the end of a chunk) overshoots by at
-// most that fraction, while a long run ends up with few, long requests.
+// response's range is 1/streamShare of the bytes the run has read so far,
+// so a long run ends up with few, long requests. A response is read only
+// as far as the run goes: when the run stops (the end of a chunk) or
+// jumps, the response is closed, not drained, and only the bytes read from
+// it plus what may have been in flight (streamInFlight) count as fetched.
 const (
 	// streamMin and streamMax bound the range of one streamed request.
 	streamMin = 1 << 20
 	streamMax = 1 << 30
 	// streamShare: a new request asks for 1/streamShare of the run's
 	// length (at least the read at hand).
-	streamShare = 4
+	streamShare = 1
+	// streamInFlight is what a response closed before its end is counted
+	// as having sent beyond the bytes read from it: the socket's receive
+	// buffer and the transport's, at most. It is an estimate (the kernel
+	// tunes the buffer), kept generous so the fetched figure does not
+	// flatter.
+	streamInFlight = 1 << 20
 	// streamSkip bounds how far ahead of the response a read may start and
 	// still continue it: parallel readers (the kernel under FUSE) arrive a
 	// little out of order. The bytes skipped over are kept for the late
@@ -31,9 +39,9 @@ const (
 	randomFetch = 256 << 10
 	// streamPipeline is the run length from which the next response is
 	// opened while the last streamLead bytes of the current one are read,
-	// so a long run does not wait for a request's round trip. The overshoot
-	// is then at most 1/streamShare of the run plus streamLead.
-	streamPipeline = 32 << 20
+	// so a long run does not wait for a request's round trip. A run that
+	// stops then leaves two responses unread: streamInFlight each.
+	streamPipeline = 8 << 20
 	streamLead     = 8 << 20
 	// streamAhead is how many read sizes ahead of the run a read may start
 	// and still continue it (bounded by streamSkip).
@@ -306,11 +314,36 @@ func (o *Object) openResponse(ctx context.Context, at, n int64) (io.ReadCloser, 
 	if err != nil {
 		return nil, err
 	}
-	// The whole range counts as fetched: a response closed early may
-	// still have sent it.
 	o.st.fetches.Add(1)
-	o.st.bytesFetched.Add(n)
-	return body, nil
+	return &countedBody{ReadCloser: body, st: o.st, left: n}, nil
+}
+
+// countedBody counts a response's bytes as fetched as they are read, and
+// on Close what it may have had in flight (at most streamInFlight of the
+// bytes not read): a response abandoned early is closed, not drained.
+// Its owner (the seqStream, under its lock, or the goroutine dropping a
+// response opened ahead) is the only caller.
+type countedBody struct {
+	io.ReadCloser
+	st   *counters
+	left int64 // bytes of the range not read yet
+}
+
+func (b *countedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.left -= int64(n)
+		b.st.bytesFetched.Add(int64(n))
+	}
+	return n, err
+}
+
+func (b *countedBody) Close() error {
+	if b.left > 0 {
+		b.st.bytesFetched.Add(min(b.left, streamInFlight))
+		b.left = 0
+	}
+	return b.ReadCloser.Close()
 }
 
 func disarm(stopRead func() bool, watchdog *time.Timer) {
