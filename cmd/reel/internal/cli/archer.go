@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -226,27 +224,6 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	}
 	printArcherSummary(app.Stdout, a)
 	return nil
-}
-
-// writeAtomic writes a file through a temporary file and a rename, so a
-// failure leaves no partial output.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func printArcherSummary(w io.Writer, a *archer.Analysis) {
