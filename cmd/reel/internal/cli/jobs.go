@@ -289,8 +289,7 @@ func newStatusCmd(app *App) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			app.applyTemporalFlags(cmd)
-			c, err := app.dialTemporal(ctx, app.temporalAddress())
+			c, err := app.dialCluster(ctx, cmd)
 			if err != nil {
 				return err
 			}
@@ -459,8 +458,7 @@ as canceled. Outputs already written are left alone.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			app.applyTemporalFlags(cmd)
-			c, err := app.dialTemporal(ctx, app.temporalAddress())
+			c, err := app.dialCluster(ctx, cmd)
 			if err != nil {
 				return err
 			}
@@ -499,8 +497,7 @@ func newListCmd(app *App) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			app.applyTemporalFlags(cmd)
-			c, err := app.dialTemporal(ctx, app.temporalAddress())
+			c, err := app.dialCluster(ctx, cmd)
 			if err != nil {
 				return err
 			}
@@ -547,4 +544,11 @@ func newListCmd(app *App) *cobra.Command {
 
 func statusName(s enums.WorkflowExecutionStatus) string {
 	return strings.ToLower(strings.TrimPrefix(s.String(), "WorkflowExecutionStatus"))
+}
+
+// dialCluster connects to the cluster the command's --temporal flag or the
+// configuration names.
+func (app *App) dialCluster(ctx context.Context, cmd *cobra.Command) (client.Client, error) {
+	app.applyTemporalFlags(cmd)
+	return app.dialTemporal(ctx, app.temporalAddress())
 }
