@@ -48,7 +48,14 @@ const archerExample = `  # everything but faces, report and contact sheet
   reel archer run mezz.mov --analyzers shots,black,freeze --frames 0:1500 --json
 
   # faces per shot with a custom cascade
-  reel archer run interview.mp4 --analyzers shots,faces --cascade ./haarcascade_frontalface_alt2.xml`
+  reel archer run interview.mp4 --analyzers shots,faces --cascade ./haarcascade_frontalface_alt2.xml
+
+  # the same analysis as a Temporal workflow (embedded server and worker)
+  reel archer run mezz.mov --workflow -o analysis.json --analyzers shots,black
+
+  # on a cluster: its workers read the source and write to the shared store
+  reel archer run s3://mezz/film.mov --temporal temporal.prod:7233 --work s3://reel-work/archer -o analysis.json
+  reel archer run s3://mezz/film.mov --temporal temporal.prod:7233 --work s3://reel-work/archer --detach`
 
 type archerFlags struct {
 	analyzers    []string
@@ -63,6 +70,7 @@ type archerFlags struct {
 	asJSON       bool
 	quiet        bool
 	fastDecode   bool
+	wf           archerWorkflowFlags
 }
 
 func newArcherCmd(app *App) *cobra.Command {
@@ -82,7 +90,7 @@ func newArcherRunCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "run INPUT",
 		Short:   "Analyse a video and write analysis.json",
-		Long:    archerLong,
+		Long:    archerLong + "\n\n" + archerWorkflowHelp,
 		Example: archerExample,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -91,6 +99,13 @@ func newArcherRunCmd(app *App) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			wf, err := selectArcherPath(cmd)
+			if err != nil {
+				return err
+			}
+			if wf {
+				return runArcherWorkflow(cmd.Context(), app, cmd, args[0], fl)
+			}
 			return runArcher(cmd.Context(), app, cmd, args[0], fl)
 		},
 	}
@@ -107,6 +122,7 @@ func newArcherRunCmd(app *App) *cobra.Command {
 	f.BoolVar(&fl.asJSON, "json", false, "print the report as JSON on stdout")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no progress on stderr")
 	f.BoolVar(&fl.fastDecode, "fast-decode", false, "skip the codec's deblocking filter when decoding: less CPU for H.264;\nfine for cuts, black and freeze, but sharpness reads slightly higher")
+	addArcherWorkflowFlags(cmd, &fl.wf)
 	return cmd
 }
 

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/reelmedia/reel/archer"
+)
+
+// `reel archer run --workflow` runs AnalyzeWorkflow on an embedded server
+// with an in-process worker, in chunks of one second (five chunks of the
+// 110-frame clip), and its report is the in-process command's: the same
+// frames, boundaries, shots and segments.
+func TestArcherWorkflowMatchesInProcess(t *testing.T) {
+	in := archerClip(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	local, viaWF := filepath.Join(dir, "local.json"), filepath.Join(dir, "analysis.json")
+
+	code, localOut, stderr := runCLI(t, "archer", "run", in, "-q", "--min-black", "0.5", "--analyzers", "shots,black", "-o", local)
+	if code != 0 {
+		t.Fatalf("in process: exit %d: %s", code, stderr)
+	}
+	code, wfOut, stderr := runCLI(t, "archer", "run", in, "--workflow", "--data-dir", data, "--min-black", "0.5", "--chunk-seconds", "1",
+		"--analyzers", "shots,black", "-o", viaWF)
+	if code != 0 {
+		t.Fatalf("workflow: exit %d: %s", code, stderr)
+	}
+	want, got := readAnalysis(t, local), readAnalysis(t, viaWF)
+	if len(got.Boundaries) != 2 || len(got.Shots) != 3 || len(got.Black) != 1 || got.Black[0].Start != 40 || got.Black[0].End != 70 {
+		t.Errorf("workflow report: boundaries %+v, %d shots, black %+v", got.Boundaries, len(got.Shots), got.Black)
+	}
+	if abs, _ := filepath.Abs(in); got.Source != abs {
+		t.Errorf("workflow report source %q, want %q", got.Source, abs)
+	}
+	got.Source, want.Source = "", ""
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("workflow report differs from the in-process one:\nboundaries %+v\n      want %+v\nblack %+v\n want %+v",
+			got.Boundaries, want.Boundaries, got.Black, want.Black)
+	}
+	// The same summary, but for the source's name on its first line.
+	_, localRest, _ := strings.Cut(localOut, "\n")
+	_, wfRest, _ := strings.Cut(wfOut, "\n")
+	if localRest == "" || wfRest != localRest {
+		t.Errorf("summary:\n%s\nwant (after the first line):\n%s", wfOut, localOut)
+	}
+	// Stderr is not a terminal: plain progress lines ending at all frames.
+	if !strings.Contains(stderr, "archer 110/110 frames (100%)") || !strings.Contains(stderr, "5/5 chunks") {
+		t.Errorf("progress on stderr:\n%s", stderr)
+	}
+	// The embedded run's store (partials, analysis.json) is gone.
+	if entries, _ := os.ReadDir(filepath.Join(data, "tmp")); len(entries) != 0 {
+		t.Errorf("the workflow's store was left behind: %v", entries)
+	}
+}
+
+// --json prints the report; --contact-sheet copies the sheet out; a --work
+// store keeps analysis.json under the job ID and loses the partials.
+func TestArcherWorkflowJSONAndContactSheet(t *testing.T) {
+	in := archerClip(t)
+	dir := t.TempDir()
+	work, sheet := filepath.Join(dir, "work"), filepath.Join(dir, "sheet.jpg")
+	code, stdout, stderr := runCLI(t, "archer", "run", in, "--workflow", "-q", "--json", "--data-dir", filepath.Join(dir, "data"),
+		"--analyzers", "black", "--min-black", "0.5", "--contact-sheet", sheet, "--id", "wf-sheet", "--work", work)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("-q: stderr %q", stderr)
+	}
+	var a archer.Analysis
+	if err := json.Unmarshal([]byte(stdout), &a); err != nil {
+		t.Fatalf("--json: %v: %q", err, stdout)
+	}
+	if len(a.Thumbnails) != 2 || len(a.Black) != 1 || len(a.Shots) != 3 {
+		t.Errorf("report: %d thumbnails, %d black segments, %d shots", len(a.Thumbnails), len(a.Black), len(a.Shots))
+	}
+	if b, err := os.ReadFile(sheet); err != nil || len(b) < 1000 || b[0] != 0xFF || b[1] != 0xD8 {
+		t.Errorf("contact sheet: %d bytes, %v", len(b), err)
+	}
+	if _, err := os.Stat(filepath.Join(work, "wf-sheet", "analysis.json")); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(filepath.Join(work, "wf-sheet", "archer")); !os.IsNotExist(err) {
+		t.Errorf("partials left in the work store: %v", err)
+	}
+}
+
+// Flags of one path given to the other are usage errors (exit 2) that name
+// them; nothing is started and nothing written.
+func TestArcherWorkflowUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.mkv") // never opened: the flags are checked first
+	out := filepath.Join(dir, "a.json")
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"in-process flags on the workflow path", []string{"--workflow", "--threads", "4", "--fast-decode"}, []string{"--threads", "--fast-decode"}},
+		{"--temporal implies the workflow path", []string{"--temporal", "127.0.0.1:1", "--chunk-frames", "50"}, []string{"--chunk-frames"}},
+		{"workflow flags in process", []string{"--id", "x", "--chunk-seconds", "2"}, []string{"--id", "--chunk-seconds"}},
+		{"--detach without a cluster", []string{"--workflow", "--detach"}, []string{"--detach", "--temporal"}},
+		{"--detach with outputs", []string{"--temporal", "127.0.0.1:1", "--detach", "-o", out}, []string{"--output", "--detach"}},
+		{"bad frame range", []string{"--workflow", "--frames", "9:3"}, []string{"--frames", "a:b"}},
+		{"unknown analyzer", []string{"--workflow", "--analyzers", "shots,bogus"}, []string{"bogus"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"archer", "run", in, "--data-dir", filepath.Join(dir, "data")}, tc.args...)
+			code, _, stderr := runCLI(t, args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2: %s", code, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q does not name %s", stderr, w)
+				}
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("usage errors left files behind: %v", entries)
+	}
+}
