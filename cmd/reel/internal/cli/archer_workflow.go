@@ -3,7 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +17,8 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/reelmedia/reel/archer"
 	"github.com/reelmedia/reel/internal/store"
@@ -192,7 +197,17 @@ func runArcherWorkflow(ctx context.Context, app *App, cmd *cobra.Command, input 
 	}
 	defer c.Close()
 	if embedded {
-		w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: app.Config.Worker.Concurrency}, acts)
+		wc := c
+		if app.Config.LogLevel != "debug" {
+			// The job's error is this command's to report: the worker's log
+			// lines about it would only repeat it.
+			quiet := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if wc, err = client.NewClientFromExisting(c, client.Options{Namespace: app.Config.Temporal.Namespace, Logger: quiet}); err != nil {
+				return fmt.Errorf("worker: %w", err)
+			}
+			defer wc.Close()
+		}
+		w := workflows.NewWorker(wc, app.taskQueue(), workflows.WorkerOptions{Concurrency: app.Config.Worker.Concurrency}, acts)
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("worker: %w", err)
 		}
@@ -264,10 +279,26 @@ func waitAnalyze(ctx context.Context, app *App, c client.Client, run client.Work
 		bar.Finish()
 	}
 	if err := run.Get(ctx, &res); err != nil {
+		// Temporal's error names the workflow, run and activity around the
+		// cause; the cause is what an operator acts on.
+		var ae *temporal.ApplicationError
+		if errors.As(err, &ae) {
+			return res, jobError{msg: fmt.Sprintf("archer: workflow %s: %s", run.GetID(), ae.Message()), err: err}
+		}
 		return res, fmt.Errorf("archer: workflow %s: %w", run.GetID(), err)
 	}
 	return res, nil
 }
+
+// jobError is a failed job told by its cause's message; errors.Is and As
+// still see Temporal's whole error.
+type jobError struct {
+	msg string
+	err error
+}
+
+func (e jobError) Error() string { return e.msg }
+func (e jobError) Unwrap() error { return e.err }
 
 // followAnalyze reads the run's history as it grows until the run closes,
 // showing frames done on bar.

@@ -1,14 +1,23 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/reelmedia/reel/archer"
+	"github.com/reelmedia/reel/internal/devserver"
+	"github.com/reelmedia/reel/workflows"
 )
 
 // `reel archer run --workflow` runs AnalyzeWorkflow on an embedded server
@@ -125,5 +134,74 @@ func TestArcherWorkflowUsageErrors(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("usage errors left files behind: %v", entries)
+	}
+}
+
+// --temporal submits to a cluster (here an embedded server with a worker in
+// the test, as 'reel server' or 'reel worker' would run it): waiting, with
+// --detach, and with a bad frame range the workflow rejects.
+func TestArcherWorkflowCluster(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srv, err := devserver.Start(ctx, devserver.Config{LogFile: filepath.Join(dir, "temporal.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.Dial(client.Options{HostPort: srv.Address, Logger: sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := workflows.NewWorker(c, "reel", workflows.WorkerOptions{Concurrency: 2}, &workflows.Activities{TempDir: dir, Threads: 1})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	in := archerClip(t)
+	work := filepath.Join(dir, "work")
+	common := []string{"--temporal", srv.Address, "--data-dir", filepath.Join(dir, "data"), "--work", work, "--analyzers", "shots,black"}
+	out := filepath.Join(dir, "a.json")
+	code, stdout, stderr := runCLI(t, append([]string{"archer", "run", in, "--id", "cl-wait", "-o", out}, common...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "submitted cl-wait to "+srv.Address) || !strings.Contains(stdout, "shots      3") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+	if a := readAnalysis(t, out); len(a.Boundaries) != 2 || a.End != 110 {
+		t.Errorf("report: %d frames, boundaries %+v", a.End, a.Boundaries)
+	}
+
+	code, stdout, stderr = runCLI(t, append([]string{"archer", "run", in, "--id", "cl-detach", "--detach", "--json"}, common...)...)
+	if code != 0 {
+		t.Fatalf("--detach: exit %d: %s", code, stderr)
+	}
+	var sub map[string]string
+	if err := json.Unmarshal([]byte(stdout), &sub); err != nil || sub["workflow_id"] != "cl-detach" || sub["analysis"] != "file://"+filepath.Join(work, "cl-detach", "analysis.json") {
+		t.Fatalf("--detach --json: %v: %q", err, stdout)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	var res workflows.AnalyzeResult
+	if err := c.GetWorkflow(cctx, "cl-detach", "").Get(cctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Analysis != sub["analysis"] || res.Boundaries != 2 || res.Black != 1 {
+		t.Errorf("detached job's result %+v", res)
+	}
+
+	code, _, stderr = runCLI(t, append([]string{"archer", "run", in, "-q", "--frames", "100:500", "-o", filepath.Join(dir, "bad.json")}, common...)...)
+	if code != 1 || !strings.Contains(stderr, "[100,500) outside [0,110)") || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+		t.Errorf("range past the end: exit %d, stderr %q", code, stderr)
+	}
+	missing := filepath.Join(dir, "nope.mkv")
+	code, _, stderr = runCLI(t, append([]string{"archer", "run", missing, "-q", "-o", filepath.Join(dir, "bad.json")}, common...)...)
+	if code != 1 || !strings.Contains(stderr, missing+`": no such file`) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+		t.Errorf("missing source: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.json")); !os.IsNotExist(err) {
+		t.Errorf("a failed job wrote its report: %v", err)
 	}
 }
