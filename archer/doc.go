@@ -7,8 +7,11 @@
 // shared between goroutines). Frames are downscaled once to the analysis
 // size (Config.AnalysisHeight); SI/TI and crop work on the full-resolution
 // luma. A chunk's reader must also deliver the Overlap (one) frame before
-// the chunk, which freeze and SI/TI compare against; nothing else crosses a
-// chunk edge during the map step.
+// the chunk, which freeze and SI/TI compare against, or the chunk before
+// must read one frame past its end (ChunkSpan.NoContext, what Run does so
+// chunks can start decoding at keyframes); nothing else crosses a chunk
+// edge during the map step. Each chunk decodes on its own goroutine a few
+// frames ahead of its analyzers.
 //
 // Reduce: Reduce merges the partials of consecutive chunks and finds, on
 // the merged sequence, what spans chunk edges: shot boundaries (hard cuts,

@@ -13,15 +13,15 @@ var planCases = []struct {
 	minSec, maxSec float64
 	want           []ChunkSpan
 }{
-	{"no cuts: fixed length", nil, 250, 25, 2, 4, []ChunkSpan{{0, 0, 100, false}, {1, 100, 200, false}, {2, 200, 250, false}}},
-	{"cuts inside the window", []int64{60, 130, 170, 240}, 250, 25, 2, 4, []ChunkSpan{{0, 0, 60, false}, {1, 60, 130, true}, {2, 130, 200, true}, {3, 200, 250, false}}},
-	{"latest cut wins", []int64{55, 70, 95}, 150, 25, 2, 4, []ChunkSpan{{0, 0, 95, false}, {1, 95, 150, true}}},
-	{"cut too early is skipped", []int64{10, 30}, 150, 25, 2, 4, []ChunkSpan{{0, 0, 100, false}, {1, 100, 150, false}}},
-	{"short remainder avoided", nil, 210, 25, 2, 4, []ChunkSpan{{0, 0, 100, false}, {1, 100, 160, false}, {2, 160, 210, false}}},
-	{"everything fits", []int64{20}, 80, 25, 2, 4, []ChunkSpan{{0, 0, 80, false}}},
-	{"unsorted, out-of-range cuts", []int64{400, 60, -3, 0, 60}, 150, 25, 2, 4, []ChunkSpan{{0, 0, 60, false}, {1, 60, 150, true}}},
+	{"no cuts: fixed length", nil, 250, 25, 2, 4, []ChunkSpan{{0, 0, 100, false, false}, {1, 100, 200, false, false}, {2, 200, 250, false, false}}},
+	{"cuts inside the window", []int64{60, 130, 170, 240}, 250, 25, 2, 4, []ChunkSpan{{0, 0, 60, false, false}, {1, 60, 130, true, false}, {2, 130, 200, true, false}, {3, 200, 250, false, false}}},
+	{"latest cut wins", []int64{55, 70, 95}, 150, 25, 2, 4, []ChunkSpan{{0, 0, 95, false, false}, {1, 95, 150, true, false}}},
+	{"cut too early is skipped", []int64{10, 30}, 150, 25, 2, 4, []ChunkSpan{{0, 0, 100, false, false}, {1, 100, 150, false, false}}},
+	{"short remainder avoided", nil, 210, 25, 2, 4, []ChunkSpan{{0, 0, 100, false, false}, {1, 100, 160, false, false}, {2, 160, 210, false, false}}},
+	{"everything fits", []int64{20}, 80, 25, 2, 4, []ChunkSpan{{0, 0, 80, false, false}}},
+	{"unsorted, out-of-range cuts", []int64{400, 60, -3, 0, 60}, 150, 25, 2, 4, []ChunkSpan{{0, 0, 60, false, false}, {1, 60, 150, true, false}}},
 	{"empty", nil, 0, 25, 2, 4, nil},
-	{"bad fps and max", nil, 30, 0, 0, 0, []ChunkSpan{{0, 0, 30, false}}},
+	{"bad fps and max", nil, 30, 0, 0, 0, []ChunkSpan{{0, 0, 30, false, false}}},
 }
 
 func TestPlanChunks(t *testing.T) {

@@ -141,6 +141,10 @@ func Reduce(cfg Config, fps float64, partials []*Partial) (*Analysis, error) {
 		if p.Start > next {
 			return nil, fmt.Errorf("reduce: frames [%d,%d) missing: %w", next, p.Start, ErrIncomplete)
 		}
+		if p.NoContext && p != ps[0] && p.Start >= next {
+			// Its first record lacks the comparison with the frame before.
+			return nil, fmt.Errorf("reduce: chunk [%d,%d) starts without context and the chunk before does not cover frame %d: %w", p.Start, p.End, p.Start, ErrIncomplete)
+		}
 		for _, f := range p.Frames {
 			if f.Index < next {
 				continue // held by the previous partial too

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"sync"
 	"sync/atomic"
 
@@ -19,6 +20,11 @@ import (
 // for shot detection are per frame, and the window logic that turns them into
 // cuts, fades and dissolves runs in Reduce over the merged sequence, so it
 // needs no overlap at all. A context frame is analysed but not recorded.
+//
+// A chunk may instead start without context (ChunkSpan.NoContext) when the
+// chunk before it reads one frame past its own end and so records that
+// frame with its predecessor: Run does this, so that a chunk can start
+// decoding exactly at a keyframe.
 const Overlap = 1
 
 // Partial is the result of analysing one chunk [Start, End): the map step.
@@ -31,6 +37,10 @@ type Partial struct {
 	Height    int           `json:"height"` // source size
 	Analyzers []string      `json:"analyzers"`
 	Frames    []FrameRecord `json:"frames"`
+	// NoContext says the first frame was analysed without the frame before
+	// it (ChunkSpan.NoContext); Reduce then takes that frame's record from
+	// the chunk before, which must cover it.
+	NoContext bool `json:"no_context,omitempty"`
 }
 
 // ChunkSpan is a frame range [Start, End) of a source.
@@ -40,6 +50,9 @@ type ChunkSpan struct {
 	End   int64 `json:"end"`
 	// AtCut says the chunk starts on a shot boundary (PlanChunks).
 	AtCut bool `json:"at_cut,omitempty"`
+	// NoContext says the reader starts at Start, without the Overlap frame
+	// before it; the chunk before must then also cover frame Start.
+	NoContext bool `json:"no_context,omitempty"`
 }
 
 // Frames is the number of frames in the span.
@@ -170,7 +183,8 @@ func (r *Runner) Close() error {
 }
 
 // AnalyzeChunk reads frames from fr and analyses those in span. Frames
-// before span.Start are context (see Overlap): analysed, not recorded.
+// before span.Start are context (see Overlap): analysed, not recorded;
+// unless span.NoContext, a chunk after frame 0 must have one.
 // Reading stops at span.End; span.End <= 0 means until io.EOF. The returned
 // Partial covers the frames actually read, which may end before span.End
 // when the reader runs out. progress, when not nil, is called with the
@@ -196,13 +210,15 @@ func (r *Runner) analyze(ctx context.Context, w *worker, fr media.FrameReader, s
 	if span.End > 0 {
 		p.Frames = make([]FrameRecord, 0, span.End-span.Start)
 	}
+	ra := newReadAhead(ctx, fr, readAheadFrames)
+	defer ra.Close()
 	last := int64(-1)
 	sawContext := false
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		mf, err := fr.ReadFrame(ctx)
+		mf, err := ra.ReadFrame(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -238,7 +254,8 @@ func (r *Runner) analyze(ctx context.Context, w *worker, fr media.FrameReader, s
 			if mf.Index != span.Start {
 				return nil, fmt.Errorf("archer: chunk [%d,%d) starts at frame %d: %w", span.Start, span.End, mf.Index, ErrInvalidInput)
 			}
-			if span.Start > 0 && !sawContext {
+			p.NoContext = span.Start > 0 && !sawContext
+			if p.NoContext && !span.NoContext {
 				return nil, fmt.Errorf("archer: chunk [%d,%d): the reader must start at frame %d (one frame of context, see Overlap): %w", span.Start, span.End, span.Start-Overlap, ErrInvalidInput)
 			}
 			p.Width, p.Height = mf.Width, mf.Height
@@ -271,14 +288,20 @@ type RunOptions struct {
 	// instead of the analysed source (e.g. full-size frames when the
 	// analysis decodes scaled ones).
 	ThumbSource Source
+	// Keyframes, when known (encode.Probe with Keyframes), are the source's
+	// keyframe indices in ascending order. Run then cuts chunks just after
+	// keyframes, so each chunk's reader starts decoding at its context frame
+	// instead of decoding frames it throws away.
+	Keyframes []int64
 }
 
 // Run analyses frames [Start, End) of src: it splits the range into chunks
-// of Config.ChunkFrames, analyses up to Config.Threads chunks at once (each
-// worker opens its own reader from one frame before its chunk, see Overlap),
-// reduces the partials into one Analysis and, with the thumbs analyzer,
-// extracts a thumbnail per shot. The result does not depend on Threads or
-// ChunkFrames.
+// of at most Config.ChunkFrames (shorter when that keeps every worker busy;
+// see runChunks), analyses up to Config.Threads chunks at once (each
+// worker opens its own reader; a chunk reads one frame past its end so the
+// next can start without context, see Overlap), reduces the partials into one Analysis and, with the thumbs analyzer,
+// extracts a thumbnail per shot. The result does not depend on Threads,
+// ChunkFrames or Keyframes.
 func (r *Runner) Run(ctx context.Context, src Source, opt RunOptions) (*Analysis, error) {
 	if opt.End <= opt.Start || opt.Start < 0 {
 		return nil, fmt.Errorf("archer: %s: frames [%d,%d): %w", opt.Name, opt.Start, opt.End, ErrEmptyRange)
@@ -286,25 +309,36 @@ func (r *Runner) Run(ctx context.Context, src Source, opt RunOptions) (*Analysis
 	if opt.FPS <= 0 {
 		return nil, fmt.Errorf("archer: %s: frame rate %g: %w", opt.Name, opt.FPS, ErrInvalidInput)
 	}
-	chunks := fixedChunks(opt.Start, opt.End, int64(r.cfg.ChunkFrames))
+	chunks := runChunks(opt.Start, opt.End, int64(r.cfg.ChunkFrames), r.cfg.Threads, opt.Keyframes)
 	partials := make([]*Partial, len(chunks))
 	var done atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.cfg.Threads)
 	for i, c := range chunks {
 		g.Go(func() error {
-			from := max(opt.Start, c.Start-Overlap)
-			fr, err := src.OpenRange(gctx, from, c.End)
+			// The first chunk reads its context frame; the others start at
+			// their first frame (a keyframe when known) and rely on the
+			// chunk before, which reads one frame past its end.
+			from, to := max(0, c.Start-Overlap), c.End
+			if i > 0 {
+				from, c.NoContext = c.Start, true
+			}
+			if i < len(chunks)-1 {
+				to++
+			}
+			fr, err := src.OpenRange(gctx, from, to)
 			if err != nil {
-				return fmt.Errorf("archer: %s: opening frames [%d,%d): %w", opt.Name, from, c.End, err)
+				return fmt.Errorf("archer: %s: opening frames [%d,%d): %w", opt.Name, from, to, err)
 			}
 			if cl, ok := fr.(io.Closer); ok {
 				defer cl.Close()
 			}
+			c.End = to
 			var prev int64
 			p, err := r.AnalyzeChunk(gctx, fr, c, func(n int64) {
 				if opt.Progress != nil {
-					opt.Progress(done.Add(n - prev))
+					// Frames read twice at chunk edges count once.
+					opt.Progress(min(opt.End-opt.Start, done.Add(n-prev)))
 				}
 				prev = n
 			})
@@ -342,4 +376,47 @@ func fixedChunks(start, end, n int64) []ChunkSpan {
 		out = append(out, ChunkSpan{Index: len(out), Start: s, End: min(end, s+n)})
 	}
 	return out
+}
+
+// runChunks plans Run's chunks over [start, end). Chunks are about
+// min(n, range/threads) frames long, so a short range still keeps every
+// worker busy. With keyframes, each boundary moves to the keyframe nearest
+// to it (within half a chunk), where that chunk's decoder can start, instead
+// of a frame deep inside a GOP that costs decoding everything before it. A
+// tail shorter than half a chunk joins the chunk before it.
+func runChunks(start, end, n int64, threads int, keyframes []int64) []ChunkSpan {
+	if threads > 1 {
+		n = min(n, (end-start+int64(threads)-1)/int64(threads))
+	}
+	n = max(n, 2)
+	var out []ChunkSpan
+	for s := start; s < end; {
+		b := s + n
+		if len(keyframes) > 0 && b < end {
+			b = nearBoundary(keyframes, b, s+(n+1)/2, min(end, s+n+n/2))
+		}
+		if b >= end || end-b < (n+1)/2 {
+			b = end
+		}
+		out = append(out, ChunkSpan{Index: len(out), Start: s, End: b})
+		s = b
+	}
+	return out
+}
+
+// nearBoundary returns the keyframe in [lo, hi) nearest to want, or want
+// when there is none; ties go to the earlier one.
+func nearBoundary(keyframes []int64, want, lo, hi int64) int64 {
+	best, bestDist := want, int64(-1)
+	i := sort.Search(len(keyframes), func(i int) bool { return keyframes[i] >= lo })
+	for ; i < len(keyframes) && keyframes[i] < hi; i++ {
+		d := keyframes[i] - want
+		if d < 0 {
+			d = -d
+		}
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = keyframes[i], d
+		}
+	}
+	return best
 }

@@ -177,7 +177,8 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	}
 	defer src.Close()
 	in := encode.ReaderInput(src.Name, src.R, src.Size)
-	info, err := encode.Probe(ctx, in, encode.ProbeOptions{})
+	// Keyframes let Run cut chunks where decoding can start.
+	info, err := encode.Probe(ctx, in, encode.ProbeOptions{Keyframes: true})
 	if err != nil {
 		return err
 	}
@@ -200,12 +201,11 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	if !cfg.NeedsFullResolution() {
 		w, h = cfg.AnalysisSize(v.Width, v.Height)
 	}
-	// Chunks decode in parallel: share the cores among their decoders
-	// (0 lets a lone decoder use them all).
-	par := min(int64(cfg.Threads), (end-start+int64(cfg.ChunkFrames)-1)/int64(cfg.ChunkFrames))
+	// Chunks decode in parallel, each on its own share of the cores: one
+	// single-threaded decoder per chunk costs less CPU than frame threading.
 	decThreads := 0
-	if par > 1 {
-		decThreads = max(1, runtime.NumCPU()/int(par))
+	if cfg.Threads > 1 && end-start >= 2*int64(cfg.Threads) {
+		decThreads = max(1, runtime.NumCPU()/cfg.Threads)
 	}
 	open := func(w, h int) archer.Source {
 		return archer.SourceFunc(func(ctx context.Context, a, b int64) (media.FrameReader, error) {
@@ -213,7 +213,7 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 		})
 	}
 	prog := newProgress(app.Stderr, "archer", end-start, "frames", fl.quiet)
-	a, err := r.Run(ctx, open(w, h), archer.RunOptions{Start: start, End: end, FPS: v.FPS, Name: src.Name,
+	a, err := r.Run(ctx, open(w, h), archer.RunOptions{Start: start, End: end, FPS: v.FPS, Name: src.Name, Keyframes: info.Keyframes,
 		Progress: func(done int64) { prog.Set(done, "") }, ThumbSource: open(0, 0)})
 	prog.Finish()
 	if err != nil {

@@ -68,7 +68,7 @@ func TestArcherDeterministic(t *testing.T) {
 	in := archerClip(t)
 	dir := t.TempDir()
 	var reports []string
-	for i, args := range [][]string{{"--threads", "1", "--chunk-frames", "1000"}, {"--threads", "3", "--chunk-frames", "17"}} {
+	for i, args := range [][]string{{"--threads", "1", "--chunk-frames", "1000"}, {"--threads", "3", "--chunk-frames", "17"}, {"--threads", "2", "--chunk-frames", "30"}} {
 		out := filepath.Join(dir, "a"+string(rune('0'+i))+".json")
 		full := append([]string{"archer", "run", in, "-q", "--analyzers", "all", "-o", out}, args...)
 		if code, _, stderr := runCLI(t, full...); code != 0 {
@@ -82,6 +82,34 @@ func TestArcherDeterministic(t *testing.T) {
 	}
 	if reports[0] != reports[1] {
 		t.Error("reports differ between 1 thread × 1 chunk and 3 threads × 17-frame chunks")
+	}
+	if reports[0] != reports[2] {
+		t.Error("reports differ between 1 thread × 1 chunk and 2 threads × chunks cut at keyframes")
+	}
+}
+
+// TestArcherFrameRange: a range that starts after frame 0 is analysed with
+// the frame before it as context, the same for any chunking.
+func TestArcherFrameRange(t *testing.T) {
+	in := archerClip(t)
+	var reports []string
+	for _, args := range [][]string{{"--threads", "1", "--chunk-frames", "1000"}, {"--threads", "3", "--chunk-frames", "10"}} {
+		full := append([]string{"archer", "run", in, "-q", "--json", "--analyzers", "shots,black,freeze,siti", "--frames", "33:95"}, args...)
+		code, stdout, stderr := runCLI(t, full...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		var a archer.Analysis
+		if err := json.Unmarshal([]byte(stdout), &a); err != nil {
+			t.Fatal(err)
+		}
+		if a.Start != 33 || a.End != 95 || len(a.Frames) != 62 || len(a.Black) != 1 || a.Black[0].Start != 40 {
+			t.Errorf("%v: frames [%d,%d) (%d records), black %+v; want [33,95), black from 40", args, a.Start, a.End, len(a.Frames), a.Black)
+		}
+		reports = append(reports, stdout)
+	}
+	if reports[0] != reports[1] {
+		t.Error("a frame range gives different reports for different chunkings")
 	}
 }
 
