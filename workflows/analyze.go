@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -228,8 +229,18 @@ func (a *ArcherActivities) ArcherProbe(ctx context.Context, source string) (Arch
 	return ArcherSource{Frames: v.FrameCount, FPS: v.FPS, Width: v.Width, Height: v.Height}, nil
 }
 
-func partialKey(job string, index int) string {
-	return fmt.Sprintf("%s/archer/partial-%05d.json", job, index)
+// partialKey names a chunk's partial by what it depends on (source, span,
+// configuration), so a retry finds its own partial while a new run under
+// the same job ID with other settings does not reuse a stale one.
+func partialKey(t ArcherChunkTask) string {
+	b, _ := json.Marshal(struct {
+		Source string
+		Config archer.Config
+		Span   archer.ChunkSpan
+		Info   ArcherSource
+	}{t.Source, t.Config, t.Span, t.Info})
+	sum := sha256.Sum256(b)
+	return fmt.Sprintf("%s/archer/partial-%05d-%x.json", t.Job, t.Span.Index, sum[:6])
 }
 
 // ArcherAnalyzeChunk analyses one chunk and stores its partial result. A
@@ -239,7 +250,7 @@ func (a *ArcherActivities) ArcherAnalyzeChunk(ctx context.Context, t ArcherChunk
 	if err != nil {
 		return ArcherChunkResult{}, err
 	}
-	key := partialKey(t.Job, t.Span.Index)
+	key := partialKey(t)
 	if _, err := work.Stat(ctx, key); err == nil {
 		return ArcherChunkResult{Key: key, Frames: t.Span.Frames()}, nil
 	}
