@@ -5,8 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/reelmedia/reel/archer"
 )
@@ -145,16 +148,23 @@ func TestArcherRunBadInput(t *testing.T) {
 	}
 }
 
-// archerBenchClip is 10 s of 1080p25 (x264 CRF 20, cuts between moving
-// sources), cached in os.UserCacheDir()/reel-bench.
-func archerBenchClip(b *testing.B) string {
+// archerBenchClip is 10 s of 1080p25 cuts between moving sources, cached
+// in os.UserCacheDir()/reel-bench: "h264" is x264 CRF 20 with its default
+// long GOP (keyframes only at the cuts), "prores" the same pictures as a
+// ProRes 422 HQ mezzanine (every frame a keyframe).
+func archerBenchClip(b *testing.B, kind string) string {
 	b.Helper()
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()
 	}
 	dir = filepath.Join(dir, "reel-bench")
+	codec := []string{"-c:v", "libx264", "-preset", "veryfast", "-crf", "20"}
 	path := filepath.Join(dir, "cli-archer-1080p.mkv")
+	if kind == "prores" {
+		codec = []string{"-c:v", "prores_ks", "-profile:v", "3", "-pix_fmt", "yuv422p10le"}
+		path = filepath.Join(dir, "cli-archer-1080p-prores.mov")
+	}
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
@@ -162,11 +172,12 @@ func archerBenchClip(b *testing.B) string {
 		b.Skip("ffmpeg CLI not installed")
 	}
 	os.MkdirAll(dir, 0o755)
-	tmp := path + ".tmp.mkv"
-	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-y", "-filter_complex",
-		"testsrc2=s=1920x1080:r=25,trim=end_frame=90[a];mandelbrot=s=1920x1080:r=25,trim=end_frame=80[b];"+
+	tmp := path + ".tmp" + filepath.Ext(path)
+	args := append([]string{"-nostdin", "-v", "error", "-y", "-filter_complex",
+		"testsrc2=s=1920x1080:r=25,trim=end_frame=90[a];mandelbrot=s=1920x1080:r=25,trim=end_frame=80[b];" +
 			"smptehdbars=s=1920x1080:r=25,trim=end_frame=80[c];[a][b][c]concat=n=3:v=1:a=0,setpts=N/25/TB,format=yuv420p[out]",
-		"-map", "[out]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", tmp).CombinedOutput()
+		"-map", "[out]"}, codec...)
+	out, err := exec.Command("ffmpeg", append(args, tmp)...).CombinedOutput()
 	if err != nil {
 		b.Fatalf("ffmpeg: %v\n%s", err, out)
 	}
@@ -176,45 +187,65 @@ func archerBenchClip(b *testing.B) string {
 	return path
 }
 
-// BenchmarkArcherRun1080p is `reel archer run` with shots, black, freeze
-// and sharpness on the 1080p clip: FFmpeg decodes in process (encode core)
-// scaling to the analysis size, chunks of 125 frames two at a time.
-// BenchmarkArcherScdet1080p runs `ffmpeg -vf scdet` on the same file for the
-// ratio.
-func BenchmarkArcherRun1080p(b *testing.B) {
-	in := archerBenchClip(b)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		code, _, stderr := runCLIB("archer", "run", in, "-q", "--analyzers", "shots,black,freeze,sharpness", "--threads", "2", "--chunk-frames", "125")
-		if code != 0 {
-			b.Fatalf("exit %d: %s", code, stderr)
+// BenchmarkArcherVsScdet1080p is issue 6's throughput figure: `reel archer
+// run` (in process, default flags, shots+black+freeze+sharpness) against
+// `ffmpeg -vf scdet` (threads auto) on the same 250-frame 1080p file, run
+// in pairs one after the other so that both see the same machine. It
+// reports each side's fps and CPU seconds per run, and the median and
+// lowest of the per-pair ratios scdet time / archer time (>= 1 means archer
+// is at least as fast). "fast" adds --fast-decode.
+func BenchmarkArcherVsScdet1080p(b *testing.B) {
+	for _, kind := range []string{"h264", "prores"} {
+		for _, fast := range []bool{false, true} {
+			name := kind
+			if fast {
+				name += "-fast"
+			}
+			b.Run(name, func(b *testing.B) {
+				in := archerBenchClip(b, kind)
+				args := []string{"archer", "run", in, "-q", "--analyzers", "shots,black,freeze,sharpness"}
+				if fast {
+					args = append(args, "--fast-decode")
+				}
+				var ratios []float64
+				var tArcher, tScdet time.Duration
+				var cArcher, cScdet float64
+				for b.Loop() {
+					c0, t0 := rusageSeconds(syscall.RUSAGE_SELF), time.Now()
+					if code, _, stderr := runCLIB(args...); code != 0 {
+						b.Fatalf("exit %d: %s", code, stderr)
+					}
+					ta := time.Since(t0)
+					c1, k0, t1 := rusageSeconds(syscall.RUSAGE_SELF), rusageSeconds(syscall.RUSAGE_CHILDREN), time.Now()
+					if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-threads", "0", "-i", in, "-vf", "scdet=threshold=10", "-f", "null", "-").CombinedOutput(); err != nil {
+						b.Fatalf("%v: %s", err, out)
+					}
+					ts := time.Since(t1)
+					tArcher, tScdet = tArcher+ta, tScdet+ts
+					cArcher, cScdet = cArcher+c1-c0, cScdet+rusageSeconds(syscall.RUSAGE_CHILDREN)-k0
+					ratios = append(ratios, ts.Seconds()/ta.Seconds())
+				}
+				slices.Sort(ratios)
+				n := float64(len(ratios))
+				b.ReportMetric(250*n/tArcher.Seconds(), "archer-fps")
+				b.ReportMetric(250*n/tScdet.Seconds(), "scdet-fps")
+				b.ReportMetric(cArcher/n, "archer-cpu-s")
+				b.ReportMetric(cScdet/n, "scdet-cpu-s")
+				b.ReportMetric(ratios[len(ratios)/2], "median-ratio")
+				b.ReportMetric(ratios[0], "min-ratio")
+			})
 		}
 	}
-	b.ReportMetric(float64(250*b.N)/b.Elapsed().Seconds(), "fps")
 }
 
-// BenchmarkArcherRunFast1080p is the same with --fast-decode.
-func BenchmarkArcherRunFast1080p(b *testing.B) {
-	in := archerBenchClip(b)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		code, _, stderr := runCLIB("archer", "run", in, "-q", "--fast-decode", "--analyzers", "shots,black,freeze,sharpness", "--threads", "2", "--chunk-frames", "125")
-		if code != 0 {
-			b.Fatalf("exit %d: %s", code, stderr)
-		}
+// rusageSeconds is the user+system CPU time of who (this process or its
+// finished children).
+func rusageSeconds(who int) float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		return 0
 	}
-	b.ReportMetric(float64(250*b.N)/b.Elapsed().Seconds(), "fps")
-}
-
-func BenchmarkArcherScdet1080p(b *testing.B) {
-	in := archerBenchClip(b)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-threads", "0", "-i", in, "-vf", "scdet=threshold=10", "-f", "null", "-").CombinedOutput(); err != nil {
-			b.Fatalf("%v: %s", err, out)
-		}
-	}
-	b.ReportMetric(float64(250*b.N)/b.Elapsed().Seconds(), "fps")
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func runCLIB(args ...string) (int, string, string) {
