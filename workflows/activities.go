@@ -456,7 +456,15 @@ func (a *Activities) Cleanup(ctx context.Context, t CleanupTask) error {
 	if err != nil {
 		return err
 	}
-	return work.DeletePrefix(ctx, t.Job+"/")
+	if err := work.DeletePrefix(ctx, t.Job+"/"); err != nil {
+		return err
+	}
+	// The default work directory (OUTPUT/.work) goes too once no other job
+	// uses it; os.Remove leaves a directory that is not empty.
+	if f, ok := work.(*store.File); ok && filepath.Base(f.Root) == workSuffix {
+		_ = os.Remove(f.Root)
+	}
+	return nil
 }
 
 // classify turns a core's error into what Temporal should do with it: bad

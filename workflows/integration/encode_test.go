@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -54,6 +55,9 @@ func TestEncodeJobOnEmbeddedServer(t *testing.T) {
 	}
 	if left := listKeys(t, out, ".work/"); len(left) != 0 {
 		t.Errorf("intermediates left after the job: %v", left)
+	}
+	if _, err := os.Stat(filepath.Join(outDir, ".work")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the empty work directory is left after the job: %v", err)
 	}
 
 	p, err := workflows.GetProgress(context.Background(), c, "itest-file")
