@@ -177,14 +177,25 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	}
 	defer src.Close()
 	in := encode.ReaderInput(src.Name, src.R, src.Size)
-	// Keyframes let Run cut chunks where decoding can start.
-	info, err := encode.Probe(ctx, in, encode.ProbeOptions{Keyframes: true})
+	info, err := encode.Probe(ctx, in, encode.ProbeOptions{})
 	if err != nil {
 		return err
 	}
 	v := info.Video()
 	if v == nil || v.FrameCount == 0 {
 		return fmt.Errorf("archer: %s: %w", input, encode.ErrNoVideo)
+	}
+	// Keyframes let Run cut chunks where decoding can start. Finding them
+	// reads every packet: worth it for a local file in a long-GOP codec,
+	// not for an intra-only one (any frame is a start) or a remote object
+	// (the analysis would fetch it twice).
+	var keyframes []int64
+	if isLocal(input) && !intraOnly[v.Codec] {
+		ki, err := encode.Probe(ctx, in, encode.ProbeOptions{Keyframes: true})
+		if err != nil {
+			return err
+		}
+		keyframes = ki.Keyframes
 	}
 	start, end, err := parseArcherFrames(fl.frames, v.FrameCount)
 	if err != nil {
@@ -213,7 +224,7 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 		})
 	}
 	prog := newProgress(app.Stderr, "archer", end-start, "frames", fl.quiet)
-	a, err := r.Run(ctx, open(w, h), archer.RunOptions{Start: start, End: end, FPS: v.FPS, Name: src.Name, Keyframes: info.Keyframes,
+	a, err := r.Run(ctx, open(w, h), archer.RunOptions{Start: start, End: end, FPS: v.FPS, Name: src.Name, Keyframes: keyframes,
 		Progress: func(done int64) { prog.Set(done, "") }, ThumbSource: open(0, 0)})
 	prog.Finish()
 	if err != nil {
@@ -285,4 +296,16 @@ func printArcherSummary(w io.Writer, a *archer.Analysis) {
 			fmt.Fprintf(w, "faces      at most %d in a sampled frame\n", a.Faces)
 		}
 	}
+}
+
+// intraOnly lists codecs whose every frame is a keyframe.
+var intraOnly = map[string]bool{
+	"prores": true, "dnxhd": true, "ffv1": true, "mjpeg": true, "jpeg2000": true, "png": true,
+	"tiff": true, "exr": true, "dpx": true, "rawvideo": true, "v210": true, "huffyuv": true,
+	"utvideo": true, "qtrle": true, "cfhd": true,
+}
+
+// isLocal says whether input names a local file rather than a remote object.
+func isLocal(input string) bool {
+	return !strings.Contains(input, "://") || strings.HasPrefix(input, "file://")
 }
