@@ -235,6 +235,8 @@ type fileNode struct {
 	file     File
 	directIO bool
 
+	order readOrder
+
 	mu   sync.Mutex
 	src  mezzfs.Source
 	size int64
@@ -299,6 +301,11 @@ func (n *fileNode) Read(ctx context.Context, fh fs.FileHandle, dest []byte, off 
 	if err != nil {
 		return nil, Errno(err)
 	}
+	done, err := n.order.enter(ctx, off, int64(len(dest)))
+	if err != nil {
+		return nil, Errno(err)
+	}
+	defer done()
 	var m int
 	if c, ok := src.(interface {
 		ReadAtContext(context.Context, []byte, int64) (int, error)
@@ -311,4 +318,118 @@ func (n *fileNode) Read(ctx context.Context, fh fs.FileHandle, dest []byte, off 
 		return nil, Errno(err)
 	}
 	return fuse.ReadResultData(dest[:m]), 0
+}
+
+// readOrder hands adjacent reads of a file to the Source in offset order.
+// The kernel's read-ahead sends several consecutive reads at once and
+// go-fuse serves each on its own goroutine, so they reach the Source in
+// any order; a streaming Source then reads the bytes of a late request
+// ahead of time into a side buffer (an extra copy and allocation) for the
+// early one. So a read waits for its predecessor, the read ending where
+// it starts: while that one is in progress, or, for at most orderWait,
+// when it has not arrived yet although the read starts just past where
+// an earlier read ended (a request of the same read-ahead batch picked up
+// by a goroutine that has not got here yet). Reads that are not adjacent
+// run in parallel as before.
+type readOrder struct {
+	mu      sync.Mutex
+	busy    map[int64]chan struct{} // by end offset: closed when that read is done
+	ends    [16]int64               // ends of the latest reads, a ring
+	last    int                     // index in ends of the latest
+	arrived chan struct{}           // closed (and replaced) when a read registers
+	wait    time.Duration           // orderWait unless set (tests)
+}
+
+const (
+	// orderWindow: a read starting at most this far past where a recent
+	// read ended expects the reads between to arrive.
+	orderWindow = 8 << 20
+	// orderWait bounds the wait for a predecessor that has not arrived:
+	// it is scheduling delay, not I/O.
+	orderWait = 2 * time.Millisecond
+)
+
+// enter waits for the read's predecessor (see readOrder) and registers
+// [off, off+n); done must be called when the read is over.
+func (r *readOrder) enter(ctx context.Context, off, n int64) (done func(), err error) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	r.mu.Lock()
+	if r.busy == nil {
+		r.busy = map[int64]chan struct{}{}
+		r.arrived = make(chan struct{})
+	}
+	expired := false // the wait for a predecessor that has not arrived
+	for !expired && r.busy[off] == nil && r.expects(off) {
+		if timer == nil {
+			wait := r.wait
+			if wait == 0 {
+				wait = orderWait
+			}
+			timer = time.NewTimer(wait)
+		}
+		arrived := r.arrived
+		r.mu.Unlock()
+		select {
+		case <-arrived:
+		case <-timer.C:
+			expired = true
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		r.mu.Lock()
+	}
+	prev := r.busy[off]
+	end := off + n
+	var mine chan struct{}
+	if r.busy[end] == nil { // else an identical read is in progress: it keeps the entry
+		mine = make(chan struct{})
+		r.busy[end] = mine
+	}
+	r.last = (r.last + 1) % len(r.ends)
+	r.ends[r.last] = end
+	close(r.arrived)
+	r.arrived = make(chan struct{})
+	r.mu.Unlock()
+	done = func() {
+		if mine == nil {
+			return
+		}
+		r.mu.Lock()
+		delete(r.busy, end)
+		r.mu.Unlock()
+		close(mine)
+	}
+	if prev != nil {
+		select {
+		case <-prev:
+		case <-ctx.Done():
+			done()
+			return nil, ctx.Err()
+		}
+	}
+	return done, nil
+}
+
+// expects reports whether a read at off should wait for its predecessor
+// to arrive: no recent read ended at off, and one ended a little before.
+// r.mu is held.
+func (r *readOrder) expects(off int64) bool {
+	if off == 0 {
+		return false
+	}
+	behind := false
+	for _, e := range r.ends {
+		if e == off {
+			return false
+		}
+		if e > 0 && e < off && off-e <= orderWindow {
+			behind = true
+		}
+	}
+	return behind
 }
