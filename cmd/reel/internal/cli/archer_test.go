@@ -193,7 +193,8 @@ func archerBenchClip(b *testing.B, kind string) string {
 // in pairs one after the other so that both see the same machine. It
 // reports each side's fps and CPU seconds per run, and the median and
 // lowest of the per-pair ratios scdet time / archer time (>= 1 means archer
-// is at least as fast). "fast" adds --fast-decode.
+// is at least as fast). "fast" adds --fast-decode; ARCHER_BENCH_ARGS adds
+// more flags to archer's side (e.g. "--threads 3").
 func BenchmarkArcherVsScdet1080p(b *testing.B) {
 	for _, kind := range []string{"h264", "prores"} {
 		for _, fast := range []bool{false, true} {
@@ -207,6 +208,7 @@ func BenchmarkArcherVsScdet1080p(b *testing.B) {
 				if fast {
 					args = append(args, "--fast-decode")
 				}
+				args = append(args, strings.Fields(os.Getenv("ARCHER_BENCH_ARGS"))...)
 				var ratios []float64
 				var tArcher, tScdet time.Duration
 				var cArcher, cScdet float64
