@@ -82,7 +82,13 @@ func Mount(mountpoint string, files []File, opts Options) (*Server, error) {
 		}
 		seen[clean] = true
 	}
-	root := &dirNode{files: files, directIO: opts.DirectIO}
+	if opts.ReadAheadKiB == 0 {
+		opts.ReadAheadKiB = 4 << 10
+	}
+	// The reads of one read-ahead batch that are in flight at once span
+	// up to about two read-ahead windows.
+	window := max(int64(orderWindow), 2*int64(opts.ReadAheadKiB)<<10)
+	root := &dirNode{files: files, directIO: opts.DirectIO, window: window}
 	// The objects are immutable while mounted: let the kernel cache names,
 	// attributes and pages for long.
 	ttl := time.Hour
@@ -103,9 +109,6 @@ func Mount(mountpoint string, files []File, opts Options) (*Server, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("fusefs: mount %s: %w", mountpoint, err)
-	}
-	if opts.ReadAheadKiB == 0 {
-		opts.ReadAheadKiB = 4 << 10
 	}
 	if opts.ReadAheadKiB > 0 {
 		setReadAhead(mountpoint, opts.ReadAheadKiB)
@@ -198,6 +201,7 @@ type dirNode struct {
 	fs.Inode
 	files    []File
 	directIO bool
+	window   int64 // readOrder window
 
 	mu    sync.Mutex
 	nodes []*fileNode
@@ -217,7 +221,7 @@ func (d *dirNode) OnAdd(ctx context.Context) {
 			}
 			p = ch
 		}
-		n := &fileNode{file: f, size: f.Size, directIO: d.directIO}
+		n := &fileNode{file: f, size: f.Size, directIO: d.directIO, order: readOrder{window: d.window}}
 		d.nodes = append(d.nodes, n)
 		p.AddChild(parts[len(parts)-1], p.NewPersistentInode(ctx, n, fs.StableAttr{Mode: syscall.S_IFREG}), false)
 	}
@@ -337,12 +341,14 @@ type readOrder struct {
 	ends    [16]int64               // ends of the latest reads, a ring
 	last    int                     // index in ends of the latest
 	arrived chan struct{}           // closed (and replaced) when a read registers
+	window  int64                   // orderWindow unless set
 	wait    time.Duration           // orderWait unless set (tests)
 }
 
 const (
 	// orderWindow: a read starting at most this far past where a recent
-	// read ended expects the reads between to arrive.
+	// read ended expects the reads between to arrive (at least; the mount
+	// widens it to two read-ahead windows).
 	orderWindow = 8 << 20
 	// orderWait bounds the wait for a predecessor that has not arrived:
 	// it is scheduling delay, not I/O.
@@ -422,12 +428,16 @@ func (r *readOrder) expects(off int64) bool {
 	if off == 0 {
 		return false
 	}
+	window := r.window
+	if window == 0 {
+		window = orderWindow
+	}
 	behind := false
 	for _, e := range r.ends {
 		if e == off {
 			return false
 		}
-		if e > 0 && e < off && off-e <= orderWindow {
+		if e > 0 && e < off && off-e <= window {
 			behind = true
 		}
 	}
