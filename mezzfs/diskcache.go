@@ -77,6 +77,12 @@ func (d *diskCache) get(key string, n int64) ([]byte, bool) {
 	return data, true
 }
 
+// has says whether a copy of the block is on disk (get still checks it).
+func (d *diskCache) has(key string) bool {
+	_, err := os.Stat(d.path(key))
+	return err == nil
+}
+
 // put stores a block; failures only cost a future miss, so they are dropped.
 func (d *diskCache) put(key string, data []byte) {
 	p := d.path(key)

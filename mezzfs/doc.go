@@ -12,12 +12,14 @@
 // default) in an in-memory LRU with a byte budget, an optional on-disk cache
 // shared by processes, single-flight de-duplication of in-flight fetches,
 // and adaptive read-ahead that widens on sequential access and stops on
-// random access. Over S3 and HTTP with no disk cache, a sequential run is
-// read straight from one open ranged response into the caller's buffer
-// (one copy, as a plain GetObject), each response as long as the run so
-// far; a run that stops closes its responses rather than draining them, so
-// it overshoots by what they had in flight; a read outside a run that
-// misses fetches only the 256 KiB around it, not its block.
+// random access. Over S3 and HTTP, a sequential run is read straight from
+// one open ranged response into the caller's buffer (one copy, as a plain
+// GetObject), each response as long as the run so far; a run that stops
+// closes its responses rather than draining them, so it overshoots by what
+// they had in flight; a read outside a run that misses fetches only the
+// 256 KiB around it, not its block. With a disk cache, the whole blocks a
+// run streams through are also written to disk, and a run reads the blocks
+// already there from disk instead of streaming them.
 // Transient failures (throttling, 5xx, timeouts, resets,
 // truncated bodies) are retried with jittered backoff; permanent ones come
 // back at once as ErrNotFound, ErrPermission or ErrObjectChanged with the

@@ -35,7 +35,9 @@ type Object struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	sem    chan struct{} // bounds read-ahead goroutines
-	once   sync.Once
+	// diskSem bounds the goroutines writing streamed blocks to disk.
+	diskSem chan struct{}
+	once    sync.Once
 }
 
 func newObject(be backend, cfg Config) *Object {
@@ -77,8 +79,11 @@ func (o *Object) start(parent context.Context) {
 		o.ra = readAhead{next: math.MinInt64 / 2, lastBlock: -1, max: max(window, 0), bs: bs}
 	}
 	o.sem = make(chan struct{}, max(window, 1))
+	o.diskSem = make(chan struct{}, 2)
 	_, canStream := o.be.(streamer)
-	o.streams = canStream && o.cache != nil && o.cache.disk == nil && o.ra.max > 0
+	// With a disk cache too: whole blocks a stream delivers are written to
+	// it (seqStream.tee) and blocks already there are read from it.
+	o.streams = canStream && o.cache != nil && o.ra.max > 0
 	o.seq.next = -1
 }
 
@@ -297,7 +302,8 @@ func (o *Object) blockFetch(ctx context.Context, idx, s, e int64, prefetch, rand
 		return cl.data[s-cl.start : e-cl.start], cl.ent, false, nil
 	}
 	fs, fe := o.blockRange(idx)
-	if random && c.blockSize > randomFetch {
+	if random && c.blockSize > randomFetch && !o.onDisk(s) {
+		// (A block on disk is loaded whole: reading it costs no fetch.)
 		fs, fe = o.randomRange(k, fs, fe, s, e)
 	}
 	cl := &call{start: fs, end: fe, done: make(chan struct{})}

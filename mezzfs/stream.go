@@ -7,9 +7,11 @@ import (
 	"time"
 )
 
-// Sequential runs over a backend that streams (S3, HTTP) skip the block
-// cache: each read is filled straight from one open ranged response, so a
-// byte is copied once (socket to caller) as with a plain GetObject. Each
+// Sequential runs over a backend that streams (S3, HTTP) skip the memory
+// block cache: each read is filled straight from one open ranged response,
+// so a byte is copied once (socket to caller) as with a plain GetObject.
+// With a disk cache, the whole blocks a run passes through are also written
+// to it (tee), and blocks already there are read from disk instead. Each
 // response's range is 1/streamShare of the bytes the run has read so far,
 // so a long run ends up with few, long requests. A response is read only
 // as far as the run goes: when the run stops (the end of a chunk) or
@@ -63,6 +65,11 @@ type seqStream struct {
 	gapBytes int64
 
 	next2 *pendingStream // the response after body, being opened
+
+	// With a disk cache, the block being assembled from streamed bytes:
+	// teeBuf holds block teeIdx's first len(teeBuf) bytes.
+	teeBuf []byte
+	teeIdx int64
 }
 
 // pendingStream is a response opened ahead by a goroutine of the Object.
@@ -193,6 +200,14 @@ func (o *Object) streamRead(ctx context.Context, p []byte, abs int64) (handled, 
 	if k > 0 {
 		from = at
 	}
+	// A block another process (or an earlier Object) left in the disk
+	// cache is read from there by the block path; the run goes on and the
+	// stream resumes after it.
+	if o.onDisk(at) {
+		s.closeBody()
+		s.dropPending(&o.wg)
+		return false, false, nil
+	}
 	if s.body != nil && (at < s.pos || at-s.pos > skip) {
 		s.closeBody()
 		s.dropPending(&o.wg)
@@ -230,6 +245,7 @@ func (o *Object) streamRead(ctx context.Context, p []byte, abs int64) (handled, 
 				s.dropPending(&o.wg)
 				return false, false, nil
 			}
+			o.tee(s, s.pos, skipped)
 			s.keepGap(s.pos, skipped)
 			s.pos, from = upto, upto
 			if upto < at {
@@ -243,6 +259,7 @@ func (o *Object) streamRead(ctx context.Context, p []byte, abs int64) (handled, 
 			s.dropPending(&o.wg)
 			return false, false, nil
 		}
+		o.tee(s, at, p[at-abs:at-abs+m])
 		at += m
 		s.pos, from = at, at
 		o.pipeline(s)
@@ -380,4 +397,60 @@ func (o *Object) cachedPrefix(p []byte, abs int64) int {
 		}
 	}
 	return k
+}
+
+// onDisk says whether the disk cache holds the whole block containing abs.
+func (o *Object) onDisk(abs int64) bool {
+	c := o.cache
+	if c.disk == nil {
+		return false
+	}
+	idx := abs / c.blockSize
+	s, e := idx*c.blockSize, min((idx+1)*c.blockSize, o.inf.Size)
+	return c.disk.has(diskKey(o.inf.Identity(), s, e))
+}
+
+// tee collects streamed bytes d at abs (object offsets, in stream order)
+// into whole blocks and writes each complete one to the disk cache, so
+// other processes find it. Bytes of a block whose start the stream did not
+// deliver are not kept. The write runs on a goroutine of the Object (Close
+// waits for it). s.mu is held.
+func (o *Object) tee(s *seqStream, abs int64, d []byte) {
+	c := o.cache
+	if c.disk == nil {
+		return
+	}
+	bs := c.blockSize
+	for len(d) > 0 {
+		idx := abs / bs
+		bStart, bEnd := idx*bs, min((idx+1)*bs, o.inf.Size)
+		n := min(int64(len(d)), bEnd-abs)
+		if s.teeBuf != nil && (s.teeIdx != idx || bStart+int64(len(s.teeBuf)) != abs) {
+			s.teeBuf = nil // a jump: that block will not be complete
+		}
+		if s.teeBuf == nil && abs == bStart {
+			s.teeBuf, s.teeIdx = make([]byte, 0, bEnd-bStart), idx
+		}
+		if s.teeBuf != nil {
+			s.teeBuf = append(s.teeBuf, d[:n]...)
+			if int64(len(s.teeBuf)) == bEnd-bStart {
+				o.putDisk(diskKey(o.inf.Identity(), bStart, bEnd), s.teeBuf)
+				s.teeBuf = nil
+			}
+		}
+		abs += n
+		d = d[n:]
+	}
+}
+
+// putDisk writes a block to the disk cache on a goroutine the Object owns.
+// At most two writes run at once; a reader waits only when both are busy.
+func (o *Object) putDisk(key string, data []byte) {
+	o.diskSem <- struct{}{}
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		defer func() { <-o.diskSem }()
+		o.cache.disk.put(key, data)
+	}()
 }

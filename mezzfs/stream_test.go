@@ -3,10 +3,14 @@ package mezzfs_test
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/reelmedia/reel/internal/s3test"
+	"github.com/reelmedia/reel/mezzfs"
 )
 
 // TestStreamRunOvershoot reads runs of several lengths from the middle of
@@ -114,4 +118,56 @@ func TestRandomReadFetchesLittle(t *testing.T) {
 	if s2 := o.Stats(); s2.BytesFetched != st.BytesFetched || s2.Misses != st.Misses {
 		t.Fatalf("re-reads fetched again: %+v then %+v", st, s2)
 	}
+}
+
+// TestStreamDiskCache: with a disk cache, a chunk-like run is still
+// streamed (fetching about its own length, not whole blocks around it), the
+// whole blocks it passed through land on disk, and a second Object on the
+// same cache directory reads those blocks from disk and streams only the
+// rest.
+func TestStreamDiskCache(t *testing.T) {
+	data := randomData(40<<20, 33)
+	srv := s3test.Start(t)
+	url := putObject(t, srv, "disk.bin", data)
+	cfg := s3Config(srv, "")
+	cfg.CacheDir = t.TempDir()
+	cfg.BlockSize = 4 << 20
+	read := func(start, n int64) mezzfs.Stats {
+		o := open(t, url, cfg)
+		p := make([]byte, 1<<20)
+		for off := start; off < start+n; off += int64(len(p)) {
+			q := p[:min(int64(len(p)), start+n-off)]
+			if _, err := o.ReadAt(q, off); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(q, data[off:off+int64(len(q))]) {
+				t.Fatalf("wrong bytes at %d", off)
+			}
+		}
+		o.Close()
+		return o.Stats()
+	}
+	// [3 MiB, 21 MiB) passes whole blocks 1-4 ([4, 20) MiB) through.
+	run := int64(18 << 20)
+	first := read(3<<20, run)
+	if first.BytesFetched > run+2<<20+256<<10 || first.Streamed < run/2 {
+		t.Fatalf("first read: %+v; want about %d fetched, most streamed", first, run)
+	}
+	files := 0
+	filepath.WalkDir(cfg.CacheDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".blk") {
+			files++
+		}
+		return nil
+	})
+	if files < 4 {
+		t.Errorf("%d blocks on disk after streaming 4 whole blocks, want at least 4", files)
+	}
+	// Again from another Object: blocks 1-4 come from disk, only the
+	// partial edges are fetched.
+	second := read(3<<20, run)
+	if second.DiskHits < 4 || second.DiskHits > 8 || second.BytesFetched > 4<<20 {
+		t.Errorf("second read: %+v; want 4-8 disk hits (each block loaded once) and little fetched", second)
+	}
+	t.Logf("first fetched %d (%.3fx), second fetched %d with %d disk hits", first.BytesFetched, float64(first.BytesFetched)/float64(run), second.BytesFetched, second.DiskHits)
 }
