@@ -189,16 +189,32 @@ func benchReadAhead(b *testing.B) int {
 	return n
 }
 
+// benchFUSEReadSize is the reader's read size on both sides of the FUSE
+// comparison: MEZZFS_BENCH_FUSE_READ_KIB, default 1 MiB. 32 shows what a
+// reader with small reads (ffmpeg's file protocol reads 32 KiB) gets.
+func benchFUSEReadSize(b *testing.B) int {
+	v := os.Getenv("MEZZFS_BENCH_FUSE_READ_KIB")
+	if v == "" {
+		return 1 << 20
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("MEZZFS_BENCH_FUSE_READ_KIB=%q", v)
+	}
+	return n << 10
+}
+
 // BenchmarkFUSESequential reads the object through mezzfs directly and
-// through a FUSE mount of the same Source, 1 MiB reads on both sides. Each
-// read uses a new Object (direct) or a new mount (FUSE), so neither the
-// kernel's page cache nor mezzfs's cache is warm. The FUSE time runs from
-// open to close of the mounted file, as the direct time runs from Open to
-// Close: mounting and unmounting are per mount, not per read, and are
-// reported apart (mount+unmount-ms; with keep-cache the unmount also frees
-// the pages the read left in the kernel's page cache). "alternating" runs
-// both in every iteration and reports the ratio.
-// MEZZFS_BENCH_FUSE_RA_KIB sets the mount's kernel read-ahead.
+// through a FUSE mount of the same Source, in 1 MiB reads on both sides
+// (MEZZFS_BENCH_FUSE_READ_KIB changes both). Each read uses a new Object
+// (direct) or a new mount (FUSE), so neither the kernel's page cache nor
+// mezzfs's cache is warm. The FUSE time runs from open to close of the
+// mounted file, as the direct time runs from Open to Close: mounting and
+// unmounting are per mount, not per read, and are reported apart
+// (mount+unmount-ms; with keep-cache the unmount also frees the pages the
+// read left in the kernel's page cache). "alternating" runs both in every
+// iteration and reports the ratio. MEZZFS_BENCH_FUSE_RA_KIB sets the
+// mount's kernel read-ahead.
 func BenchmarkFUSESequential(b *testing.B) {
 	if _, err := os.Stat("/dev/fuse"); err != nil || os.Geteuid() != 0 {
 		b.Skip("needs /dev/fuse and root")
@@ -207,13 +223,13 @@ func BenchmarkFUSESequential(b *testing.B) {
 	srv, url := benchObject(b, size)
 	ctx := context.Background()
 	cfg := s3Config(srv, "")
-	buf := make([]byte, 1<<20)
+	buf := make([]byte, benchFUSEReadSize(b))
 	direct := func(b *testing.B) {
 		o, err := mezzfs.Open(ctx, url, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
-		readSequential(b, o, 1<<20)
+		readSequential(b, o, len(buf))
 		o.Close()
 	}
 	mount := func(b *testing.B, directIO bool) (*fusefs.Server, string) {

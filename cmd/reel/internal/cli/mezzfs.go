@@ -248,8 +248,9 @@ func newMezzfsMountCmd(app *App) *cobra.Command {
 (Ctrl-C, SIGTERM) or 'reel mezzfs unmount MOUNTPOINT'. SOURCE is one object,
 an S3 prefix (every key under it, as a directory tree) or a local directory.
 Reads go through one shared block cache with read-ahead; the kernel keeps
-pages across opens, since objects are pinned. Needs /dev/fuse and fusermount3
-(or root).`,
+pages across opens, since objects are pinned, and its read-ahead gathers small
+reads into 1 MiB requests (see --direct-io for the trade-off). Needs /dev/fuse
+and fusermount3 (or root).`,
 		Example: `  reel mezzfs mount s3://mezz/2026/ /mnt/mezz &
   ffprobe /mnt/mezz/feature.mov
   reel mezzfs unmount /mnt/mezz`,
@@ -309,7 +310,7 @@ pages across opens, since objects are pinned. Needs /dev/fuse and fusermount3
 		},
 	}
 	cmd.Flags().BoolVar(&debug, "debug", false, "log every FUSE request")
-	cmd.Flags().BoolVar(&directIO, "direct-io", false, "bypass the kernel page cache: faster one-pass sequential reads (e.g. an encoder),\nbut no sharing of cached pages between readers and no mmap")
+	cmd.Flags().BoolVar(&directIO, "direct-io", false, "bypass the kernel page cache: less CPU for one-pass readers with large (1 MiB) reads;\nsmall reads (ffmpeg reads 32 KiB) get much slower and nothing is shared between readers")
 	return cmd
 }
 
