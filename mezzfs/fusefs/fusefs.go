@@ -88,7 +88,7 @@ func Mount(mountpoint string, files []File, opts Options) (*Server, error) {
 	// The reads of one read-ahead batch that are in flight at once span
 	// up to about two read-ahead windows.
 	window := max(int64(orderWindow), 2*int64(opts.ReadAheadKiB)<<10)
-	root := &dirNode{files: files, directIO: opts.DirectIO, window: window}
+	root := &dirNode{files: files, directIO: opts.DirectIO, order: readOrder{window: window, full: int64(opts.MaxWrite)}}
 	// The objects are immutable while mounted: let the kernel cache names,
 	// attributes and pages for long.
 	ttl := time.Hour
@@ -204,7 +204,7 @@ type dirNode struct {
 	fs.Inode
 	files    []File
 	directIO bool
-	window   int64 // readOrder window
+	order    readOrder // settings for each file's readOrder
 
 	mu    sync.Mutex
 	nodes []*fileNode
@@ -224,7 +224,7 @@ func (d *dirNode) OnAdd(ctx context.Context) {
 			}
 			p = ch
 		}
-		n := &fileNode{file: f, size: f.Size, directIO: d.directIO, order: readOrder{window: d.window}}
+		n := &fileNode{file: f, size: f.Size, directIO: d.directIO, order: readOrder{window: d.order.window, full: d.order.full}}
 		d.nodes = append(d.nodes, n)
 		p.AddChild(parts[len(parts)-1], p.NewPersistentInode(ctx, n, fs.StableAttr{Mode: syscall.S_IFREG}), false)
 	}
@@ -334,10 +334,12 @@ func (n *fileNode) Read(ctx context.Context, fh fs.FileHandle, dest []byte, off 
 // ahead of time into a side buffer (an extra copy and allocation) for the
 // early one. So a read waits for its predecessor, the read ending where
 // it starts: while that one is in progress, or, for at most orderWait,
-// when it has not arrived yet although the read starts just past where
-// an earlier read ended (a request of the same read-ahead batch picked up
-// by a goroutine that has not got here yet). Reads that are not adjacent
-// run in parallel as before.
+// when it has not arrived yet but the read looks like a later request of
+// a read-ahead batch whose first ones a goroutine that has not got here
+// yet picked up: a full-size request starting a whole number of requests
+// past where a recent read ended. Other reads (random ones, small ones)
+// never wait for a read that may not come, and reads that are not
+// adjacent run in parallel as before.
 type readOrder struct {
 	mu      sync.Mutex
 	busy    map[int64]chan struct{} // by end offset: closed when that read is done
@@ -345,6 +347,7 @@ type readOrder struct {
 	last    int                     // index in ends of the latest
 	arrived chan struct{}           // closed (and replaced) when a read registers
 	window  int64                   // orderWindow unless set
+	full    int64                   // the largest request (the mount's MaxWrite); 0: any size
 	wait    time.Duration           // orderWait unless set (tests)
 }
 
@@ -373,7 +376,7 @@ func (r *readOrder) enter(ctx context.Context, off, n int64) (done func(), err e
 		r.arrived = make(chan struct{})
 	}
 	expired := false // the wait for a predecessor that has not arrived
-	for !expired && r.busy[off] == nil && r.expects(off) {
+	for !expired && r.busy[off] == nil && r.expects(off, n) {
 		if timer == nil {
 			wait := r.wait
 			if wait == 0 {
@@ -424,11 +427,12 @@ func (r *readOrder) enter(ctx context.Context, off, n int64) (done func(), err e
 	return done, nil
 }
 
-// expects reports whether a read at off should wait for its predecessor
-// to arrive: no recent read ended at off, and one ended a little before.
-// r.mu is held.
-func (r *readOrder) expects(off int64) bool {
-	if off == 0 {
+// expects reports whether a read of n bytes at off should wait for its
+// predecessor to arrive: it is a full-size request, no recent read ended
+// at off, and one ended a whole number of requests before it, within the
+// window. r.mu is held.
+func (r *readOrder) expects(off, n int64) bool {
+	if off == 0 || n <= 0 || (r.full > 0 && n != r.full) {
 		return false
 	}
 	window := r.window
@@ -440,7 +444,7 @@ func (r *readOrder) expects(off int64) bool {
 		if e == off {
 			return false
 		}
-		if e > 0 && e < off && off-e <= window {
+		if e > 0 && e < off && off-e <= window && (off-e)%n == 0 {
 			behind = true
 		}
 	}

@@ -56,7 +56,7 @@ func TestReadOrder(t *testing.T) {
 		(<-b)()
 	})
 	t.Run("waits for a predecessor not arrived yet", func(t *testing.T) {
-		r := &readOrder{wait: time.Hour}
+		r := &readOrder{wait: time.Hour, full: mib}
 		mustEnter(t, r, 0)() // a run ended at 1 MiB
 		c := enterAsync(r, context.Background(), 2*mib)
 		if !blocked(c) {
@@ -80,6 +80,32 @@ func TestReadOrder(t *testing.T) {
 		mustEnter(t, r, 100*mib)()
 		mustEnter(t, r, 50*mib)() // backwards
 		mustEnter(t, r, 3)()      // unaligned, before every recent end
+	})
+	t.Run("random and small reads do not wait for a read that may not come", func(t *testing.T) {
+		r := &readOrder{wait: time.Hour, full: mib}
+		mustEnter(t, r, 0)()
+		for _, c := range []struct{ off, n int64 }{
+			{2*mib + 4096, mib}, // not a whole number of requests past 1 MiB
+			{2 * mib, 4096},     // not a full-size request
+			{3 * mib, 64 << 10},
+		} {
+			ch := make(chan error, 1)
+			go func() {
+				done, err := r.enter(context.Background(), c.off, c.n)
+				if err == nil {
+					done()
+				}
+				ch <- err
+			}()
+			select {
+			case err := <-ch:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("read of %d at %d waits for a predecessor", c.n, c.off)
+			}
+		}
 	})
 	t.Run("unrelated reads run in parallel", func(t *testing.T) {
 		r := &readOrder{wait: time.Hour}
