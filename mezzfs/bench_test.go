@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -293,6 +294,8 @@ func BenchmarkFUSESequential(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			var tDirect, tFUSE, tMount, cDirect, cFUSE time.Duration
+			var alloc uint64
+			var ms runtime.MemStats
 			for b.Loop() {
 				t0, c0 := time.Now(), cpuTime()
 				direct(b)
@@ -301,10 +304,14 @@ func BenchmarkFUSESequential(b *testing.B) {
 				t0 = time.Now()
 				srvFS, path := mount(b, directIO)
 				tMount += time.Since(t0)
+				runtime.ReadMemStats(&ms)
+				a0 := ms.TotalAlloc
 				t0, c0 = time.Now(), cpuTime()
 				readFile(b, path)
 				tFUSE += time.Since(t0)
 				cFUSE += cpuTime() - c0
+				runtime.ReadMemStats(&ms)
+				alloc += ms.TotalAlloc - a0
 				t0 = time.Now()
 				unmount(b, srvFS)
 				tMount += time.Since(t0)
@@ -317,6 +324,9 @@ func BenchmarkFUSESequential(b *testing.B) {
 			b.ReportMetric(cDirect.Seconds()/gib, "direct-cpu-s/GiB")
 			b.ReportMetric(cFUSE.Seconds()/gib, "fuse-cpu-s/GiB")
 			b.ReportMetric(float64(tMount.Milliseconds())/float64(b.N), "mount+unmount-ms")
+			// Go heap allocated while reading through FUSE (mezzfs and
+			// go-fuse), a load-independent sign of extra copies.
+			b.ReportMetric(float64(alloc)/(1<<20)/gib, "fuse-alloc-MiB/GiB")
 		})
 	}
 }

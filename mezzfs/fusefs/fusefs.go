@@ -88,7 +88,7 @@ func Mount(mountpoint string, files []File, opts Options) (*Server, error) {
 	// The reads of one read-ahead batch that are in flight at once span
 	// up to about two read-ahead windows.
 	window := max(int64(orderWindow), 2*int64(opts.ReadAheadKiB)<<10)
-	root := &dirNode{files: files, directIO: opts.DirectIO, order: readOrder{window: window, full: int64(opts.MaxWrite)}}
+	root := &dirNode{files: files, directIO: opts.DirectIO, orderWindow: window, maxRead: int64(opts.MaxWrite)}
 	// The objects are immutable while mounted: let the kernel cache names,
 	// attributes and pages for long.
 	ttl := time.Hour
@@ -202,9 +202,10 @@ func Errno(err error) syscall.Errno {
 // dirNode is the root; it builds the whole tree when mounted.
 type dirNode struct {
 	fs.Inode
-	files    []File
-	directIO bool
-	order    readOrder // settings for each file's readOrder
+	files       []File
+	directIO    bool
+	orderWindow int64 // each file's readOrder.window
+	maxRead     int64 // each file's readOrder.full
 
 	mu    sync.Mutex
 	nodes []*fileNode
@@ -224,7 +225,7 @@ func (d *dirNode) OnAdd(ctx context.Context) {
 			}
 			p = ch
 		}
-		n := &fileNode{file: f, size: f.Size, directIO: d.directIO, order: readOrder{window: d.order.window, full: d.order.full}}
+		n := &fileNode{file: f, size: f.Size, directIO: d.directIO, order: readOrder{window: d.orderWindow, full: d.maxRead}}
 		d.nodes = append(d.nodes, n)
 		p.AddChild(parts[len(parts)-1], p.NewPersistentInode(ctx, n, fs.StableAttr{Mode: syscall.S_IFREG}), false)
 	}
