@@ -68,7 +68,7 @@ func (r *readAhead) run(ctx context.Context, fr media.FrameReader) {
 			r.out <- readResult{err: err}
 			return
 		}
-		r.out <- readResult{f: copyFrame(buf, mf)}
+		r.out <- readResult{f: mf.CloneInto(buf)}
 	}
 }
 
@@ -108,34 +108,4 @@ func (r *readAhead) Close() {
 	for range r.out { // unblock a send in flight
 	}
 	<-r.done
-}
-
-// copyFrame copies src into dst, reusing dst's memory when it is large
-// enough (dst may be nil).
-func copyFrame(dst, src *media.Frame) *media.Frame {
-	if dst == nil || len(dst.Planes) != len(src.Planes) {
-		return src.Clone()
-	}
-	planes := dst.Planes
-	*dst = *src
-	dst.Planes = planes
-	for i, p := range src.Planes {
-		bps := 1
-		if p.BitDepth > 8 {
-			bps = 2
-		}
-		np := p
-		np.Stride = p.Width * bps
-		need := np.Stride * p.Height
-		if cap(planes[i].Pix) < need {
-			np.Pix = make([]byte, need)
-		} else {
-			np.Pix = planes[i].Pix[:need]
-		}
-		for y := 0; y < p.Height; y++ {
-			copy(np.Pix[y*np.Stride:], p.Row(y))
-		}
-		planes[i] = np
-	}
-	return dst
 }

@@ -122,9 +122,18 @@ type Color struct {
 }
 
 // Clone returns a deep copy of f whose planes own their memory, tightly packed.
-func (f *Frame) Clone() *Frame {
-	c := *f
-	c.Planes = make([]Plane, len(f.Planes))
+func (f *Frame) Clone() *Frame { return f.CloneInto(nil) }
+
+// CloneInto is Clone into dst, reusing dst's plane memory where it is large
+// enough; dst may be nil. It returns the copy (dst, unless dst was nil or
+// had another number of planes).
+func (f *Frame) CloneInto(dst *Frame) *Frame {
+	if dst == nil || len(dst.Planes) != len(f.Planes) {
+		dst = &Frame{Planes: make([]Plane, len(f.Planes))}
+	}
+	planes := dst.Planes
+	*dst = *f
+	dst.Planes = planes
 	for i, p := range f.Planes {
 		bps := 1
 		if p.BitDepth > 8 {
@@ -132,13 +141,18 @@ func (f *Frame) Clone() *Frame {
 		}
 		np := p
 		np.Stride = p.Width * bps
-		np.Pix = make([]byte, np.Stride*p.Height)
+		need := np.Stride * p.Height
+		if cap(planes[i].Pix) >= need {
+			np.Pix = planes[i].Pix[:need]
+		} else {
+			np.Pix = make([]byte, need)
+		}
 		for y := 0; y < p.Height; y++ {
 			copy(np.Pix[y*np.Stride:], p.Row(y))
 		}
-		c.Planes[i] = np
+		planes[i] = np
 	}
-	return &c
+	return dst
 }
 
 // NewFrame allocates a zeroed, tightly packed frame of the given size and format.

@@ -36,3 +36,27 @@ func TestCloneAndSample(t *testing.T) {
 		t.Fatalf("clone shares memory: %d", got)
 	}
 }
+
+func TestCloneInto(t *testing.T) {
+	big := NewFrame(8, 8, Format{Chroma420, 8})
+	small := NewFrame(4, 2, Format{Chroma420, 8})
+	small.Index = 7
+	small.Planes[0].Pix[5] = 9
+	mem := &big.Planes[0].Pix[0]
+	c := small.CloneInto(big)
+	if c != big || &c.Planes[0].Pix[0] != mem {
+		t.Fatal("CloneInto did not reuse the larger frame's memory")
+	}
+	if c.Index != 7 || c.Width != 4 || len(c.Planes[0].Pix) != 8 || c.Planes[0].Pix[5] != 9 || c.Planes[0].Stride != 4 {
+		t.Fatalf("copy: %+v", c.Planes[0])
+	}
+	old := &small.Planes[0].Pix[0]
+	grown := NewFrame(8, 8, Format{Chroma420, 8}).CloneInto(small) // small is too small: new memory
+	if len(grown.Planes[0].Pix) != 64 || &grown.Planes[0].Pix[0] == old {
+		t.Fatalf("grown luma %d bytes, want 64", len(grown.Planes[0].Pix))
+	}
+	gray := NewFrame(4, 2, Format{Chroma400, 8})
+	if g := gray.CloneInto(c); g == c || len(g.Planes) != 1 {
+		t.Fatal("a different plane count must give a new frame")
+	}
+}

@@ -182,21 +182,11 @@ func runArcherWorkflow(ctx context.Context, app *App, cmd *cobra.Command, input 
 	}
 	req.Work, req.Output = work, work
 
-	if embedded {
-		// A private server: in memory, on free ports, no UI, so it never
-		// clashes with a running 'reel server'.
-		srv, err := app.startEmbedded(ctx, "", 0, 0)
-		if err != nil {
-			return err
-		}
-		defer srv.Stop()
-		addr = srv.Address
-	}
-	c, err := app.dialTemporal(ctx, addr)
+	c, done, err := app.dialOrEmbed(ctx, addr)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer done()
 	if embedded {
 		wc := c
 		if app.Config.LogLevel != "debug" {

@@ -51,21 +51,11 @@ func runWorkflowEncode(ctx context.Context, app *App, cmd *cobra.Command, f *wor
 	if addr == "" {
 		addr = app.Config.Temporal.Address
 	}
-	if addr == "" {
-		// A private server: in memory, on free ports, no UI, so it never
-		// clashes with a running 'reel server'.
-		srv, err := app.startEmbedded(ctx, "", 0, 0)
-		if err != nil {
-			return err
-		}
-		defer srv.Stop()
-		addr = srv.Address
-	}
-	c, err := app.dialTemporal(ctx, addr)
+	c, done, err := app.dialOrEmbed(ctx, addr)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer done()
 	if f.temporal == "" && app.Config.Temporal.Address == "" {
 		acts, err := app.activities()
 		if err != nil {

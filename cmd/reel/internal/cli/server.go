@@ -140,6 +140,27 @@ func (app *App) taskQueue() string {
 	return "reel"
 }
 
+// dialOrEmbed dials the Temporal cluster at addr or, when addr is empty,
+// starts a private server (in memory, on free ports, no UI, so it never
+// clashes with a running 'reel server') and dials that. done closes the
+// client and stops the private server.
+func (app *App) dialOrEmbed(ctx context.Context, addr string) (c client.Client, done func(), err error) {
+	stop := func() {}
+	if addr == "" {
+		srv, err := app.startEmbedded(ctx, "", 0, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		stop, addr = srv.Stop, srv.Address
+	}
+	c, err = app.dialTemporal(ctx, addr)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return c, func() { c.Close(); stop() }, nil
+}
+
 // dialTemporal connects to a Temporal frontend in the configured namespace.
 func (app *App) dialTemporal(ctx context.Context, addr string) (client.Client, error) {
 	level := slog.LevelError
