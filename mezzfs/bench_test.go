@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -118,9 +119,9 @@ func getWhole(b *testing.B, client *s3.Client, bucket, key string, size int64, b
 // BenchmarkSequentialRead reads the object front to back: with one plain
 // GetObject, and through mezzfs (a fresh Object and cache each time, so
 // nothing is served from an earlier iteration) in 1 MiB and 32 KiB
-// ReadAt calls. The "alternating" case runs GetObject and mezzfs (1 MiB
-// reads) back to back in every iteration, so that load from other
-// processes hits both alike, and reports their speed ratio.
+// ReadAt calls. The "pairs" case runs GetObject and mezzfs (1 MiB reads)
+// back to back in every iteration, so that load from other processes hits
+// both alike, and reports the median of their per-pair speed ratios.
 func BenchmarkSequentialRead(b *testing.B) {
 	size := benchBytes(b)
 	srv, url := benchObject(b, size)
@@ -163,23 +164,46 @@ func BenchmarkSequentialRead(b *testing.B) {
 			b.ReportMetric(float64(st.Fetches), "requests")
 		})
 	}
-	// Also the CPU time of this process (the reader's side) per GiB.
-	b.Run("alternating", func(b *testing.B) {
-		var tGet, tMezz, cGet, cMezz time.Duration
-		for b.Loop() {
-			t0, c0 := time.Now(), cpuTime()
+	// pairs is issue 4's figure, measured so that the machine's drift
+	// cancels out: each iteration reads the whole object once with one
+	// plain GetObject and once through mezzfs (1 MiB reads, a fresh Object,
+	// so nothing is cached), in alternating order, and the ratio GetObject
+	// time / mezzfs time is taken per pair. It reports the median, lowest
+	// and highest ratio (>= 0.9 is the target) beside both throughputs and
+	// this process's CPU seconds per GiB. Run it with -benchtime 10x or more.
+	b.Run("pairs", func(b *testing.B) {
+		var ratios []float64
+		get := func() {
 			getWhole(b, client, srv.Bucket, key, size, buf)
-			tGet += time.Since(t0)
-			cGet += cpuTime() - c0
-			t0, c0 = time.Now(), cpuTime()
-			viaMezzfs(b, 1<<20)
-			tMezz += time.Since(t0)
-			cMezz += cpuTime() - c0
 		}
-		mib := float64(size) / (1 << 20) * float64(b.N)
+		mezz := func() { viaMezzfs(b, 1<<20) }
+		timed := func(f func()) (time.Duration, time.Duration) {
+			t0, c0 := time.Now(), cpuTime()
+			f()
+			return time.Since(t0), cpuTime() - c0
+		}
+		var tGet, tMezz, cGet, cMezz time.Duration
+		i := 0
+		for b.Loop() {
+			var tg, cg, tm, cm time.Duration
+			if i%2 == 0 {
+				tg, cg = timed(get)
+				tm, cm = timed(mezz)
+			} else {
+				tm, cm = timed(mezz)
+				tg, cg = timed(get)
+			}
+			i++
+			tGet, tMezz, cGet, cMezz = tGet+tg, tMezz+tm, cGet+cg, cMezz+cm
+			ratios = append(ratios, tg.Seconds()/tm.Seconds())
+		}
+		slices.Sort(ratios)
+		mib := float64(size) / (1 << 20) * float64(len(ratios))
 		b.ReportMetric(mib/tGet.Seconds(), "GetObject-MiB/s")
 		b.ReportMetric(mib/tMezz.Seconds(), "mezzfs-MiB/s")
-		b.ReportMetric(tGet.Seconds()/tMezz.Seconds(), "mezzfs/GetObject")
+		b.ReportMetric(ratios[len(ratios)/2], "median-ratio")
+		b.ReportMetric(ratios[0], "min-ratio")
+		b.ReportMetric(ratios[len(ratios)-1], "max-ratio")
 		b.ReportMetric(cGet.Seconds()/(mib/1024), "GetObject-cpu-s/GiB")
 		b.ReportMetric(cMezz.Seconds()/(mib/1024), "mezzfs-cpu-s/GiB")
 	})
