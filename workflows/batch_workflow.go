@@ -93,7 +93,7 @@ func runChunk(ctx workflow.Context, task BatchTask, c Chunk, st *ChunkState) (Ch
 		if best < 0 || res.VMAF > results[best].VMAF {
 			best = len(results) - 1
 		}
-		if q.MinVMAF <= 0 || res.VMAF >= q.MinVMAF {
+		if bar := task.Rendition.Bar(q); bar <= 0 || res.VMAF >= bar {
 			out.Final, out.Passed = res, true
 			st.State = StateDone
 			return out, nil

@@ -66,7 +66,11 @@ func WithDefaults(job Job) Job {
 	if len(q.Metrics) == 0 {
 		q.Metrics = []string{MetricVMAF, MetricPSNR}
 	}
-	if q.MinVMAF > 0 && !slices.Contains(q.Metrics, MetricVMAF) {
+	gated := q.MinVMAF > 0
+	for _, r := range job.Renditions {
+		gated = gated || r.MinVMAF > 0
+	}
+	if gated && !slices.Contains(q.Metrics, MetricVMAF) {
 		q.Metrics = append(slices.DeleteFunc(slices.Clone(q.Metrics), func(m string) bool { return m == "none" }), MetricVMAF)
 	}
 	if q.Subsample <= 0 {

@@ -48,6 +48,18 @@ type Rendition struct {
 	GOP int `json:"gop,omitempty"`
 	// Threads per encode; 0 lets FFmpeg choose.
 	Threads int `json:"threads,omitempty"`
+	// MinVMAF, when above 0, is this rendition's quality bar in place of
+	// QualityPolicy.MinVMAF: a small rung, scored against the full-size
+	// source, does not reach the bar of a large one.
+	MinVMAF float64 `json:"min_vmaf,omitempty"`
+}
+
+// Bar is the lowest acceptable mean chunk VMAF for r under q (0: no gate).
+func (r Rendition) Bar(q QualityPolicy) float64 {
+	if r.MinVMAF > 0 {
+		return r.MinVMAF
+	}
+	return q.MinVMAF
 }
 
 // Chunking modes.

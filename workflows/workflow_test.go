@@ -276,6 +276,37 @@ func TestQualityGateGivesUpAfterMaxAttempts(t *testing.T) {
 	}
 }
 
+// A rendition's own bar replaces the job's: a 360p chunk at 80 passes its
+// bar of 75 and is not re-encoded, while 720p chunks at 80 fail the job's 90.
+func TestRenditionBar(t *testing.T) {
+	f := &fakeJob{info: source(200, 25, 25)} // 2 chunks
+	f.vmaf = func(ct ChunkTask) float64 { return 80 }
+	env := newEnv(t, f)
+	job := testJob()
+	job.Renditions[1].MinVMAF = 75
+	env.ExecuteWorkflow(EncodeWorkflow, job)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	tries := map[string]int{}
+	for _, e := range f.encodes {
+		tries[e.Rendition.Name]++
+	}
+	if tries["360p"] != 2 || tries["720p"] != 2*3 {
+		t.Errorf("encodes per rendition %v, want 360p 2 (passed its own bar), 720p 6 (3 tries per chunk)", tries)
+	}
+	var res Result
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Renditions {
+		want := map[string]int{"720p": 2, "360p": 0}[r.Name]
+		if r.BelowBar != want {
+			t.Errorf("%s: %d chunks below the bar, want %d", r.Name, r.BelowBar, want)
+		}
+	}
+}
+
 // A bad source fails the job at once: the activity is not retried, and the
 // core's message reaches the caller.
 func TestBadInputIsNotRetried(t *testing.T) {

@@ -39,8 +39,9 @@ type jobFlags struct {
 
 const renditionHelp = `--rendition takes comma-separated key=value pairs: name (required), size
 (WxH, 0 keeps the aspect ratio), codec (x264, x265, svtav1, vp9; default
-x264), crf, bitrate (bits/s), preset, pix_fmt, gop (frames), threads. Give it
-once per rendition, or put the ladder in a JSON file for --ladder: either a
+x264), crf, bitrate (bits/s), preset, pix_fmt, gop (frames), threads, min_vmaf
+(this rung's quality bar instead of --min-vmaf: a small rung scored against
+the full-size source scores lower). Give it once per rendition, or put the ladder in a JSON file for --ladder: either a
 list of renditions or a whole job ({"renditions": [...], "quality":
 {"min_vmaf": 93}, "chunking": {"target_seconds": 4}}); flags override it.
 
@@ -170,8 +171,13 @@ func parseRendition(spec string) (workflows.Rendition, error) {
 			r.GOP, err = strconv.Atoi(v)
 		case "threads":
 			r.Threads, err = strconv.Atoi(v)
+		case "min_vmaf", "min-vmaf":
+			r.MinVMAF, err = strconv.ParseFloat(v, 64)
+			if err == nil && (r.MinVMAF < 0 || r.MinVMAF > 100) {
+				err = errors.New("must be within 0-100")
+			}
 		default:
-			return r, fmt.Errorf("unknown key %q (want name, size, codec, crf, bitrate, preset, pix_fmt, gop, threads)", k)
+			return r, fmt.Errorf("unknown key %q (want name, size, codec, crf, bitrate, preset, pix_fmt, gop, threads, min_vmaf)", k)
 		}
 		if err != nil {
 			return r, fmt.Errorf("%s: %v", k, err)

@@ -26,6 +26,8 @@ var renditionCases = []struct {
 	{"name=720p,size=1280x720,crf=21,preset=fast", workflows.Rendition{Name: "720p", Width: 1280, Height: 720, Codec: "x264", CRF: 21, Preset: "fast"}, true},
 	{"name=sd,size=640x0", workflows.Rendition{Name: "sd", Width: 640, Codec: "x264", CRF: 23}, true},
 	{"name=av1,codec=svtav1,bitrate=2000000,pix_fmt=yuv420p10le,gop=48,threads=2", workflows.Rendition{Name: "av1", Codec: "svtav1", Bitrate: 2000000, PixFmt: "yuv420p10le", GOP: 48, Threads: 2}, true},
+	{"name=360p,size=640x360,crf=28,min_vmaf=55", workflows.Rendition{Name: "360p", Width: 640, Height: 360, Codec: "x264", CRF: 28, MinVMAF: 55}, true},
+	{"name=x,min_vmaf=120", workflows.Rendition{}, false},
 	{"size=1280x720", workflows.Rendition{}, false},
 	{"name=x,crf=high", workflows.Rendition{}, false},
 	{"name=x,colour=red", workflows.Rendition{}, false},
