@@ -325,31 +325,38 @@ func (o *Object) pipeline(s *seqStream) {
 func (o *Object) openResponse(ctx context.Context, at, n int64) (io.ReadCloser, error) {
 	t0 := time.Now()
 	body, err := o.be.(streamer).stream(ctx, at, n)
-	if o.cfg.AccessLog != nil {
-		o.cfg.AccessLog.record(Record{Op: OpFetch, URL: o.inf.URL, Off: at, Len: n, Prefetch: true, Micros: time.Since(t0).Microseconds(), Err: errString(err)})
-	}
+	rec := Record{Op: OpFetch, URL: o.inf.URL, Off: at, Len: n, Prefetch: true, Micros: time.Since(t0).Microseconds(), Err: errString(err)}
 	if err != nil {
+		if o.cfg.AccessLog != nil {
+			o.cfg.AccessLog.record(rec)
+		}
 		return nil, err
 	}
 	o.st.fetches.Add(1)
-	return &countedBody{ReadCloser: body, st: o.st, left: n}, nil
+	return &countedBody{ReadCloser: body, st: o.st, left: n, log: o.cfg.AccessLog, rec: rec}, nil
 }
 
 // countedBody counts a response's bytes as fetched as they are read, and
 // on Close what it may have had in flight (at most streamInFlight of the
 // bytes not read): a response abandoned early is closed, not drained.
-// Its owner (the seqStream, under its lock, or the goroutine dropping a
-// response opened ahead) is the only caller.
+// The access log gets the response on Close, with what it counted as
+// fetched for its length (Micros is the time to open it). Its owner (the
+// seqStream, under its lock, or the goroutine dropping a response opened
+// ahead) is the only caller.
 type countedBody struct {
 	io.ReadCloser
-	st   *counters
-	left int64 // bytes of the range not read yet
+	st      *counters
+	left    int64 // bytes of the range not read yet
+	fetched int64
+	log     *AccessLog
+	rec     Record
 }
 
 func (b *countedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if n > 0 {
 		b.left -= int64(n)
+		b.fetched += int64(n)
 		b.st.bytesFetched.Add(int64(n))
 	}
 	return n, err
@@ -358,7 +365,13 @@ func (b *countedBody) Read(p []byte) (int, error) {
 func (b *countedBody) Close() error {
 	if b.left > 0 {
 		b.st.bytesFetched.Add(min(b.left, streamInFlight))
+		b.fetched += min(b.left, streamInFlight)
 		b.left = 0
+	}
+	if log := b.log; log != nil {
+		b.log = nil // one record, even if closed twice
+		b.rec.Len = b.fetched
+		log.record(b.rec)
 	}
 	return b.ReadCloser.Close()
 }

@@ -171,3 +171,38 @@ func TestStreamDiskCache(t *testing.T) {
 	}
 	t.Logf("first fetched %d (%.3fx), second fetched %d with %d disk hits", first.BytesFetched, float64(first.BytesFetched)/float64(run), second.BytesFetched, second.DiskHits)
 }
+
+// TestStreamAccessLog: a streamed response is logged when it is closed,
+// with what it counted as fetched, so the replay summary's bytes fetched
+// agree with the Object's Stats even for a run that stops early.
+func TestStreamAccessLog(t *testing.T) {
+	data := randomData(32<<20, 34)
+	srv := s3test.Start(t)
+	url := putObject(t, srv, "log.bin", data)
+	var logBuf bytes.Buffer
+	cfg := s3Config(srv, "")
+	cfg.AccessLog = mezzfs.NewAccessLog(&logBuf)
+	o := open(t, url, cfg)
+	p := make([]byte, 1<<20)
+	for off := int64(3 << 20); off < 15<<20; off += int64(len(p)) {
+		if _, err := o.ReadAt(p, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o.Close()
+	st := o.Stats()
+	recs, err := mezzfs.ReadLog(&logBuf, "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mezzfs.Summarize(recs, 3)
+	failed := 0 // a response opened ahead and cancelled by Close: logged, never counted
+	for _, r := range recs {
+		if r.Op == mezzfs.OpFetch && r.Err != "" {
+			failed++
+		}
+	}
+	if st.Streamed == 0 || s.BytesFetched != st.BytesFetched || s.Fetches-int64(failed) != st.Fetches {
+		t.Fatalf("log says %d bytes in %d fetches (%d failed), Stats %d in %d (streamed %d)", s.BytesFetched, s.Fetches, failed, st.BytesFetched, st.Fetches, st.Streamed)
+	}
+}
