@@ -35,8 +35,9 @@ temporary directory, removed afterwards); otherwise the job goes to the
 cluster's workers, which must reach INPUT (a local path is made absolute) and
 the --work store (default storage.url, else file://DATA_DIR/jobs), as must
 this command to copy the results out. --detach submits, prints the workflow
-ID and returns; analysis.json appears in the store under the ID. --threads, --chunk-frames and --fast-decode belong to the
-in-process path (a worker's concurrency sets how many chunks run at once).`
+ID and returns; analysis.json appears in the store under the ID. --threads,
+--chunk-frames and --fast-decode belong to the in-process path (a worker's
+concurrency sets how many chunks run at once).`
 
 // archerWorkflowFlags are the flags of `reel archer run`'s workflow path.
 type archerWorkflowFlags struct {
