@@ -184,7 +184,7 @@ func TestPartialsRoundTrip(t *testing.T) {
 	defer r.Close()
 	ctx := context.Background()
 	var ps []*Partial
-	for _, c := range fixedChunks(0, int64(len(frames)), 50) {
+	for _, c := range runChunks(0, int64(len(frames)), 50, 1, nil) {
 		from := max(0, c.Start-Overlap)
 		p, err := r.AnalyzeChunk(ctx, &memReader{frames: frames[from:c.End]}, c, nil)
 		if err != nil {

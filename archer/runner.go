@@ -289,8 +289,8 @@ type RunOptions struct {
 	// analysis decodes scaled ones).
 	ThumbSource Source
 	// Keyframes, when known (encode.Probe with Keyframes), are the source's
-	// keyframe indices in ascending order. Run then cuts chunks just after
-	// keyframes, so each chunk's reader starts decoding at its context frame
+	// keyframe indices in ascending order. Run then cuts chunks at
+	// keyframes, so each chunk's reader starts decoding at its first frame
 	// instead of decoding frames it throws away.
 	Keyframes []int64
 }
@@ -299,8 +299,9 @@ type RunOptions struct {
 // of at most Config.ChunkFrames (shorter when that keeps every worker busy;
 // see runChunks), analyses up to Config.Threads chunks at once (each
 // worker opens its own reader; a chunk reads one frame past its end so the
-// next can start without context, see Overlap), reduces the partials into one Analysis and, with the thumbs analyzer,
-// extracts a thumbnail per shot. The result does not depend on Threads,
+// next can start without context, see Overlap), reduces the partials into
+// one Analysis and, with the thumbs analyzer, extracts a thumbnail per
+// shot. The result does not depend on Threads,
 // ChunkFrames or Keyframes.
 func (r *Runner) Run(ctx context.Context, src Source, opt RunOptions) (*Analysis, error) {
 	if opt.End <= opt.Start || opt.Start < 0 {
@@ -367,15 +368,6 @@ func (r *Runner) Run(ctx context.Context, src Source, opt RunOptions) (*Analysis
 		}
 	}
 	return a, nil
-}
-
-// fixedChunks splits [start, end) into chunks of n frames.
-func fixedChunks(start, end, n int64) []ChunkSpan {
-	var out []ChunkSpan
-	for s := start; s < end; s += n {
-		out = append(out, ChunkSpan{Index: len(out), Start: s, End: min(end, s+n)})
-	}
-	return out
 }
 
 // runChunks plans Run's chunks over [start, end). Chunks are about

@@ -343,8 +343,7 @@ func (o *Object) load(ctx context.Context, idx, fs, fe int64, prefetch bool) ([]
 	id := o.inf.Identity()
 	var key string
 	if c.disk != nil {
-		bs := c.blockSize
-		fullS, fullE := idx*bs, min((idx+1)*bs, o.inf.Size)
+		fullS, fullE := o.wholeBlock(idx)
 		if fullS != fs || fullE != fe {
 			if data, ok := c.disk.get(diskKey(id, fullS, fullE), fullE-fullS); ok {
 				o.st.diskHits.Add(1)

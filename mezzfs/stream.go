@@ -412,15 +412,20 @@ func (o *Object) cachedPrefix(p []byte, abs int64) int {
 	return k
 }
 
+// wholeBlock is block idx of the whole object, [s, e), whatever the view:
+// the disk cache holds whole blocks (keyed by diskKey of these bounds).
+func (o *Object) wholeBlock(idx int64) (s, e int64) {
+	bs := o.cache.blockSize
+	return idx * bs, min((idx+1)*bs, o.inf.Size)
+}
+
 // onDisk says whether the disk cache holds the whole block containing abs.
 func (o *Object) onDisk(abs int64) bool {
-	c := o.cache
-	if c.disk == nil {
+	if o.cache.disk == nil {
 		return false
 	}
-	idx := abs / c.blockSize
-	s, e := idx*c.blockSize, min((idx+1)*c.blockSize, o.inf.Size)
-	return c.disk.has(diskKey(o.inf.Identity(), s, e))
+	s, e := o.wholeBlock(abs / o.cache.blockSize)
+	return o.cache.disk.has(diskKey(o.inf.Identity(), s, e))
 }
 
 // tee collects streamed bytes d at abs (object offsets, in stream order)
@@ -436,7 +441,7 @@ func (o *Object) tee(s *seqStream, abs int64, d []byte) {
 	bs := c.blockSize
 	for len(d) > 0 {
 		idx := abs / bs
-		bStart, bEnd := idx*bs, min((idx+1)*bs, o.inf.Size)
+		bStart, bEnd := o.wholeBlock(idx)
 		n := min(int64(len(d)), bEnd-abs)
 		if s.teeBuf != nil && (s.teeIdx != idx || bStart+int64(len(s.teeBuf)) != abs) {
 			s.teeBuf = nil // a jump: that block will not be complete

@@ -248,14 +248,11 @@ func runArcherWorkflow(ctx context.Context, app *App, cmd *cobra.Command, input 
 // run elsewhere and the workflow's result names file:// URLs); store URLs
 // pass unchanged.
 func storeURL(s string) (string, error) {
-	if strings.Contains(s, "://") {
-		return s, nil
+	u, err := absURL(s)
+	if err != nil || strings.Contains(u, "://") {
+		return u, err
 	}
-	abs, err := filepath.Abs(s)
-	if err != nil {
-		return "", err
-	}
-	return "file://" + filepath.ToSlash(abs), nil
+	return "file://" + filepath.ToSlash(u), nil
 }
 
 // waitAnalyze follows an AnalyzeWorkflow run to its end and returns its

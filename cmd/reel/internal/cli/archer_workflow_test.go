@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,11 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
-
 	"github.com/reelmedia/reel/archer"
-	"github.com/reelmedia/reel/internal/devserver"
 	"github.com/reelmedia/reel/workflows"
 )
 
@@ -142,22 +136,7 @@ func TestArcherWorkflowUsageErrors(t *testing.T) {
 // --detach, and with a bad frame range the workflow rejects.
 func TestArcherWorkflowCluster(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	srv, err := devserver.Start(ctx, devserver.Config{LogFile: filepath.Join(dir, "temporal.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	c, err := client.Dial(client.Options{HostPort: srv.Address, Logger: sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	w := workflows.NewWorker(c, "reel", workflows.WorkerOptions{Concurrency: 2}, &workflows.Activities{TempDir: dir, Threads: 1})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	srv, c, dir := testCluster(t)
 
 	in := archerClip(t)
 	work := filepath.Join(dir, "work")

@@ -63,22 +63,7 @@ func TestSubmitNeedsRenditions(t *testing.T) {
 // worker in the test process.
 func TestJobCommands(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	srv, err := devserver.Start(ctx, devserver.Config{LogFile: filepath.Join(dir, "temporal.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	c, err := client.Dial(client.Options{HostPort: srv.Address, Logger: sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	w := workflows.NewWorker(c, "reel", workflows.WorkerOptions{Concurrency: 2}, &workflows.Activities{TempDir: dir, Threads: 1})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	srv, c, dir := testCluster(t)
 
 	src := filepath.Join(dir, "src.mp4")
 	ffmpegCLI(t, "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2", "-c:v", "libx264", "-g", "25", "-pix_fmt", "yuv420p", src)
@@ -119,11 +104,35 @@ func TestJobCommands(t *testing.T) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	err = c.GetWorkflow(cctx, "cli-cancel", "").Get(cctx, nil)
+	err := c.GetWorkflow(cctx, "cli-cancel", "").Get(cctx, nil)
 	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "cancel") {
 		t.Errorf("cancelled job ended with %v", err)
 	}
 	if code, _, stderr = runCLI(t, append([]string{"cancel", "no-such-job"}, common...)...); code != 1 || !strings.Contains(stderr, "no job") {
 		t.Errorf("cancel unknown: exit %d: %s", code, stderr)
 	}
+}
+
+// testCluster starts an embedded Temporal server with a worker on task
+// queue "reel" (as 'reel server' runs one), stopped when t ends, and returns
+// it with a client and a temporary directory.
+func testCluster(t *testing.T) (*devserver.Server, client.Client, string) {
+	t.Helper()
+	dir := t.TempDir()
+	srv, err := devserver.Start(context.Background(), devserver.Config{LogFile: filepath.Join(dir, "temporal.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	c, err := client.Dial(client.Options{HostPort: srv.Address, Logger: sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	w := workflows.NewWorker(c, "reel", workflows.WorkerOptions{Concurrency: 2}, &workflows.Activities{TempDir: dir, Threads: 1})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return srv, c, dir
 }
