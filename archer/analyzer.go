@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"os"
 
 	"gocv.io/x/gocv"
@@ -80,20 +81,20 @@ func (a *baseAnalyzer) Name() string { return "base" }
 func (a *baseAnalyzer) Reset()       {}
 func (a *baseAnalyzer) Close() error { return nil }
 func (a *baseAnalyzer) Process(f *Frame, rec *FrameRecord) error {
-	pix, err := f.Gray.DataPtrUint8()
-	if err != nil {
-		return err
-	}
-	var sum, black int
-	lvl := byte(min(255, a.level))
-	for _, v := range pix {
-		sum += int(v)
+	var sum, black, n int
+	lvl := min(255, a.level)
+	for v, c := range f.LumaHist {
+		sum += v * int(c)
 		if v <= lvl {
-			black++
+			black += int(c)
 		}
+		n += int(c)
 	}
-	rec.Luma = float64(sum) / float64(len(pix))
-	rec.BlackRatio = float64(black) / float64(len(pix))
+	if n == 0 {
+		return fmt.Errorf("empty analysis frame: %w", ErrInvalidInput)
+	}
+	rec.Luma = float64(sum) / float64(n)
+	rec.BlackRatio = float64(black) / float64(n)
 	return nil
 }
 
@@ -103,9 +104,30 @@ const (
 	gridW, gridH = 32, 18
 )
 
+// appendBins appends h merged into bins equal bins (bins divides 256), each
+// as a fraction of the total scaled to 65535, rounded.
+func appendBins(dst []uint16, h *[256]uint32, bins int) []uint16 {
+	width := 256 / bins
+	var total int
+	for _, c := range h {
+		total += int(c)
+	}
+	for b := 0; b < bins; b++ {
+		var c int
+		for _, v := range h[b*width : (b+1)*width] {
+			c += int(v)
+		}
+		dst = append(dst, uint16((c*65535+total/2)/max(total, 1)))
+	}
+	return dst
+}
+
 // shotsAnalyzer computes each frame's signature; boundaries are found in
 // Reduce over the whole sequence, so no state crosses frames here.
-type shotsAnalyzer struct{ grid gocv.Mat }
+type shotsAnalyzer struct {
+	grid gocv.Mat
+	hist [256]uint32
+}
 
 func newShotsAnalyzer() *shotsAnalyzer { return &shotsAnalyzer{grid: gocv.NewMat()} }
 
@@ -114,33 +136,15 @@ func (a *shotsAnalyzer) Reset()       {}
 func (a *shotsAnalyzer) Close() error { return a.grid.Close() }
 func (a *shotsAnalyzer) Process(f *Frame, rec *FrameRecord) error {
 	rec.Hist = make([]uint16, 0, histY+2*histC)
-	add := func(m gocv.Mat, bins int) error {
-		pix, err := m.DataPtrUint8()
-		if err != nil {
-			return err
-		}
-		h := make([]int, bins)
-		shift := 0
-		for (256 >> shift) > bins {
-			shift++
-		}
-		for _, v := range pix {
-			h[int(v)>>shift]++
-		}
-		for _, c := range h {
-			rec.Hist = append(rec.Hist, uint16((c*65535+len(pix)/2)/len(pix)))
-		}
-		return nil
-	}
-	if err := add(f.Gray, histY); err != nil {
-		return err
-	}
+	rec.Hist = appendBins(rec.Hist, &f.LumaHist, histY)
 	if f.Chroma {
-		if err := add(f.U, histC); err != nil {
-			return err
-		}
-		if err := add(f.V, histC); err != nil {
-			return err
+		for _, m := range []gocv.Mat{f.U, f.V} {
+			pix, err := m.DataPtrUint8()
+			if err != nil {
+				return err
+			}
+			histogram(pix, &a.hist)
+			rec.Hist = appendBins(rec.Hist, &a.hist, histC)
 		}
 	}
 	gocv.Resize(f.Gray, &a.grid, image.Pt(gridW, gridH), 0, 0, gocv.InterpolationArea)
@@ -197,25 +201,48 @@ func (a *freezeAnalyzer) Process(f *Frame, rec *FrameRecord) error {
 }
 
 // sharpnessAnalyzer computes the variance of the Laplacian of Gray.
-type sharpnessAnalyzer struct{ lap, mean, std gocv.Mat }
+type sharpnessAnalyzer struct{ lap gocv.Mat }
 
-func newSharpnessAnalyzer() *sharpnessAnalyzer {
-	return &sharpnessAnalyzer{lap: gocv.NewMat(), mean: gocv.NewMat(), std: gocv.NewMat()}
-}
+func newSharpnessAnalyzer() *sharpnessAnalyzer { return &sharpnessAnalyzer{lap: gocv.NewMat()} }
 
 func (a *sharpnessAnalyzer) Name() string { return Sharpness }
 func (a *sharpnessAnalyzer) Reset()       {}
-func (a *sharpnessAnalyzer) Close() error {
-	a.lap.Close()
-	a.mean.Close()
-	return a.std.Close()
-}
+func (a *sharpnessAnalyzer) Close() error { return a.lap.Close() }
 func (a *sharpnessAnalyzer) Process(f *Frame, rec *FrameRecord) error {
 	gocv.Laplacian(f.Gray, &a.lap, gocv.MatTypeCV16S, 1, 1, 0, gocv.BorderReplicate)
-	gocv.MeanStdDev(a.lap, &a.mean, &a.std)
-	sd := a.std.GetDoubleAt(0, 0)
-	rec.Sharpness = sd * sd
+	lap, err := a.lap.DataPtrInt16()
+	if err != nil {
+		return err
+	}
+	rec.Sharpness = variance16(lap)
 	return nil
+}
+
+// variance16 is the population variance of v, computed as OpenCV's
+// meanStdDev does (exact integer sums, then sq/n - mean², clamped at 0,
+// through the standard deviation), so the result is the same double. Summing
+// here avoids OpenCV's unvectorised 16-bit path, the dearer half of the
+// analyzer.
+func variance16(v []int16) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	var s0, s1, q0, q1 int64
+	i := 0
+	for ; i+2 <= len(v); i += 2 {
+		p := v[i : i+2 : i+2]
+		a, b := int64(p[0]), int64(p[1])
+		s0, s1 = s0+a, s1+b
+		q0, q1 = q0+a*a, q1+b*b
+	}
+	for _, x := range v[i:] {
+		s0 += int64(x)
+		q0 += int64(x) * int64(x)
+	}
+	scale := 1 / float64(len(v))
+	mean := float64(s0+s1) * scale
+	sd := math.Sqrt(max(float64(q0+q1)*scale-mean*mean, 0))
+	return sd * sd
 }
 
 // cropAnalyzer finds the non-black area of the full-resolution luma, the

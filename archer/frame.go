@@ -26,6 +26,8 @@ type Frame struct {
 	// are set only when Chroma is true (not for gray, 4:0:0, sources).
 	U, V   gocv.Mat
 	Chroma bool
+	// LumaHist counts the samples of Gray by value.
+	LumaHist [256]uint32
 }
 
 // preparer turns media.Frames into Frames. It owns its Mats and reuses them
@@ -166,6 +168,11 @@ func (p *preparer) prepare(mf *media.Frame) (*Frame, error) {
 	}
 	f := &p.frame
 	*f = Frame{Index: mf.Index, PTS: mf.PTS, Width: mf.Width, Height: mf.Height, Luma: p.luma, Gray: p.gray}
+	gray, err := p.gray.DataPtrUint8()
+	if err != nil {
+		return nil, err
+	}
+	histogram(gray, &f.LumaHist)
 	if mf.Format.Chroma != media.Chroma400 {
 		cs := image.Pt(max(1, as.X/2), max(1, as.Y/2))
 		for i, pair := range [][2]*gocv.Mat{{&p.cu, &p.u}, {&p.cv, &p.v}} {
@@ -177,4 +184,25 @@ func (p *preparer) prepare(mf *media.Frame) (*Frame, error) {
 		f.U, f.V, f.Chroma = p.u, p.v, true
 	}
 	return f, nil
+}
+
+// histogram sets h to the counts of the values in pix. Four partial
+// histograms let consecutive equal samples update different counters.
+func histogram(pix []byte, h *[256]uint32) {
+	var h1, h2, h3 [256]uint32
+	*h = [256]uint32{}
+	i := 0
+	for ; i+4 <= len(pix); i += 4 {
+		q := pix[i : i+4 : i+4]
+		h[q[0]]++
+		h1[q[1]]++
+		h2[q[2]]++
+		h3[q[3]]++
+	}
+	for _, v := range pix[i:] {
+		h[v]++
+	}
+	for v := range h {
+		h[v] += h1[v] + h2[v] + h3[v]
+	}
 }

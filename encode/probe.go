@@ -15,6 +15,10 @@ type ProbeOptions struct {
 	// Keyframes lists the frame indices of the video keyframes. It reads every
 	// packet of the file (no decoding).
 	Keyframes bool `json:"keyframes,omitempty"`
+	// KeyframesIfScanned lists the keyframes only when they cost nothing
+	// more: when the container declares no frame count (Matroska, MPEG-TS),
+	// so Probe reads every packet anyway. Otherwise Info.Keyframes stays nil.
+	KeyframesIfScanned bool `json:"keyframes_if_scanned,omitempty"`
 }
 
 // Rational is an exact fraction such as a frame rate (25/1, 30000/1001).
@@ -104,7 +108,8 @@ func Probe(ctx context.Context, in Input, opts ProbeOptions) (*Info, error) {
 	if !info.HasVideo {
 		return info, nil
 	}
-	if err := countFrames(ctx, d, info, opts.Keyframes); err != nil {
+	keyframes := opts.Keyframes || opts.KeyframesIfScanned && info.FrameCount == 0
+	if err := countFrames(ctx, d, info, keyframes); err != nil {
 		return nil, err
 	}
 	return info, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -33,6 +34,27 @@ func TestProbe(t *testing.T) {
 	}
 	if v.Color.Primaries != "bt709" || v.Color.Matrix != "bt709" || v.Color.Range != "tv" {
 		t.Errorf("color %+v", v.Color)
+	}
+}
+
+// KeyframesIfScanned lists keyframes only where the probe reads every
+// packet anyway: Matroska (no frame count), not MP4 (a declared count).
+func TestProbeKeyframesIfScanned(t *testing.T) {
+	mp4 := srcClip(t)
+	mkv := filepath.Join(t.TempDir(), "src.mkv")
+	if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", mp4, "-c", "copy", mkv).CombinedOutput(); err != nil {
+		t.Fatalf("remux: %v\n%s", err, out)
+	}
+	for _, c := range []struct {
+		path, want string
+	}{{mp4, "[]"}, {mkv, "[0 25 50]"}} {
+		info, err := Probe(context.Background(), FileInput(c.path), ProbeOptions{KeyframesIfScanned: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(info.Keyframes); got != c.want || info.FrameCount != 75 {
+			t.Errorf("%s: keyframes %s, frames %d; want %s, 75", filepath.Base(c.path), got, info.FrameCount, c.want)
+		}
 	}
 }
 

@@ -183,7 +183,10 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	}
 	defer src.Close()
 	in := encode.ReaderInput(src.Name, src.R, src.Size)
-	info, err := encode.Probe(ctx, in, encode.ProbeOptions{})
+	// Keyframes let Run cut chunks where decoding can start. A container
+	// without a frame count (Matroska, MPEG-TS) is read whole by the probe
+	// anyway, and lists them for free.
+	info, err := encode.Probe(ctx, in, encode.ProbeOptions{KeyframesIfScanned: true})
 	if err != nil {
 		return err
 	}
@@ -191,12 +194,11 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	if v == nil || v.FrameCount == 0 {
 		return fmt.Errorf("archer: %s: %w", input, encode.ErrNoVideo)
 	}
-	// Keyframes let Run cut chunks where decoding can start. Finding them
-	// reads every packet: worth it for a local file in a long-GOP codec,
-	// not for an intra-only one (any frame is a start) or a remote object
-	// (the analysis would fetch it twice).
-	var keyframes []int64
-	if isLocal(input) && !intraOnly[v.Codec] {
+	// Otherwise finding them reads every packet: worth it for a local file
+	// in a long-GOP codec, not for an intra-only one (any frame is a start)
+	// or a remote object (the analysis would fetch it twice).
+	keyframes := info.Keyframes
+	if keyframes == nil && isLocal(input) && !intraOnly[v.Codec] {
 		ki, err := encode.Probe(ctx, in, encode.ProbeOptions{Keyframes: true})
 		if err != nil {
 			return err
