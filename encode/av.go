@@ -27,6 +27,26 @@ static int reel_pixfmt_desc(int pf, int *depth, int *log2w, int *log2h, int *nco
 
 static int reel_stream_disposition(void *st) { return ((AVStream *)st)->disposition; }
 
+// reel_index_keyframes walks the demuxer's index of st (timestamp order).
+// It writes to keys (room for cap) the rank, among the entries that are
+// not discarded, of each keyframe entry, and returns the number of such
+// entries; *nkeys gets the number of keyframes (written or not).
+static int64_t reel_index_keyframes(void *st, int64_t *keys, int64_t cap, int64_t *nkeys) {
+	int n = avformat_index_get_entries_count((AVStream *)st);
+	int64_t rank = 0, k = 0;
+	for (int i = 0; i < n; i++) {
+		const AVIndexEntry *e = avformat_index_get_entry((AVStream *)st, i);
+		if (!e || (e->flags & AVINDEX_DISCARD_FRAME)) continue;
+		if (e->flags & AVINDEX_KEYFRAME) {
+			if (k < cap) keys[k] = rank;
+			k++;
+		}
+		rank++;
+	}
+	*nkeys = k;
+	return rank;
+}
+
 static const char *reel_color_primaries_name(int v) { return av_color_primaries_name(v); }
 static const char *reel_color_transfer_name(int v) { return av_color_transfer_name(v); }
 static const char *reel_color_space_name(int v) { return av_color_space_name(v); }
@@ -84,6 +104,30 @@ func colorFromInts(prim, trc, space, rng int) media.Color {
 
 func codecParamsColor(cp *astiav.CodecParameters) media.Color {
 	return colorFromInts(int(cp.ColorPrimaries()), int(cp.ColorTransferCharacteristic()), int(cp.ColorSpace()), int(cp.ColorRange()))
+}
+
+// indexKeyframes returns the keyframes of vs from the demuxer's index,
+// without reading any packet, when that index lists exactly frames frames
+// (MP4 and MOV build it from their sample tables at open); ok is false
+// otherwise. A keyframe's position is its rank in decode order. That is its
+// display position for an IDR or intra-only frame; an open-GOP keyframe
+// with leading pictures comes out that many frames early, which is harmless
+// for planning (decoding from any frame is exact).
+func indexKeyframes(vs *astiav.Stream, frames int64) ([]int64, bool) {
+	p := *(*unsafe.Pointer)(unsafe.Pointer(vs))
+	if p == nil || frames <= 0 {
+		return nil, false
+	}
+	var nkeys C.int64_t
+	if n := int64(C.reel_index_keyframes(p, nil, 0, &nkeys)); n != frames || nkeys == 0 {
+		return nil, false
+	}
+	keys := make([]int64, int64(nkeys))
+	C.reel_index_keyframes(p, (*C.int64_t)(unsafe.Pointer(&keys[0])), C.int64_t(len(keys)), &nkeys)
+	if int64(nkeys) != int64(len(keys)) {
+		return nil, false
+	}
+	return keys, true
 }
 
 // isAttachedPic reports whether s is a cover picture rather than video.

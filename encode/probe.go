@@ -12,13 +12,15 @@ import (
 
 // ProbeOptions selects the optional, more expensive parts of Probe.
 type ProbeOptions struct {
-	// Keyframes lists the frame indices of the video keyframes. It reads every
-	// packet of the file (no decoding).
+	// Keyframes lists the frame indices of the video keyframes. They come
+	// from the container's index when it lists every frame (MP4, MOV);
+	// otherwise Probe reads every packet of the file (no decoding).
 	Keyframes bool `json:"keyframes,omitempty"`
-	// KeyframesIfScanned lists the keyframes only when they cost nothing
-	// more: when the container declares no frame count (Matroska, MPEG-TS),
-	// so Probe reads every packet anyway. Otherwise Info.Keyframes stays nil.
-	KeyframesIfScanned bool `json:"keyframes_if_scanned,omitempty"`
+	// KeyframesIfCheap lists the keyframes only when that reads nothing
+	// more: from the container's index (MP4, MOV), or from the packets
+	// Probe reads anyway to count the frames of a container that does not
+	// declare them (Matroska, MPEG-TS). Otherwise Info.Keyframes stays nil.
+	KeyframesIfCheap bool `json:"keyframes_if_cheap,omitempty"`
 }
 
 // Rational is an exact fraction such as a frame rate (25/1, 30000/1001).
@@ -108,8 +110,7 @@ func Probe(ctx context.Context, in Input, opts ProbeOptions) (*Info, error) {
 	if !info.HasVideo {
 		return info, nil
 	}
-	keyframes := opts.Keyframes || opts.KeyframesIfScanned && info.FrameCount == 0
-	if err := countFrames(ctx, d, info, keyframes); err != nil {
+	if err := countFrames(ctx, d, info, opts); err != nil {
 		return nil, err
 	}
 	return info, nil
@@ -195,11 +196,21 @@ func streamFPS(s *astiav.Stream) astiav.Rational {
 }
 
 // countFrames reads the video packets when the frame count is unknown or
-// keyframes are asked for, and otherwise checks that the end of the file is
-// readable (a cut-off mp4 with its index in front still opens).
-func countFrames(ctx context.Context, d *demuxer, info *Info, keyframes bool) error {
+// keyframes are asked for and no index lists them, and otherwise checks that
+// the end of the file is readable (a cut-off mp4 with its index in front
+// still opens).
+func countFrames(ctx context.Context, d *demuxer, info *Info, opts ProbeOptions) error {
 	vs := d.fc.Streams()[info.Index]
-	if info.FrameCount > 0 && !keyframes {
+	keyframes := opts.Keyframes || opts.KeyframesIfCheap
+	if info.FrameCount > 0 && keyframes {
+		// An index listing every frame gives the keyframes without
+		// reading the file (a mezzanine in S3 is not fetched whole).
+		if keys, ok := indexKeyframes(vs, info.FrameCount); ok {
+			info.Keyframes = keys
+			keyframes = false
+		}
+	}
+	if info.FrameCount > 0 && (!keyframes || !opts.Keyframes) {
 		return checkTail(ctx, d, vs)
 	}
 	pkt := astiav.AllocPacket()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 )
 
@@ -37,24 +38,72 @@ func TestProbe(t *testing.T) {
 	}
 }
 
-// KeyframesIfScanned lists keyframes only where the probe reads every
-// packet anyway: Matroska (no frame count), not MP4 (a declared count).
-func TestProbeKeyframesIfScanned(t *testing.T) {
-	mp4 := srcClip(t)
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.ReaderAt
+	n atomic.Int64
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// Keyframes come from an MP4's index without reading the file's media
+// data, and agree with a scan of every packet (the same stream remuxed to
+// Matroska, which has no frame count). KeyframesIfCheap lists them in both
+// cases, as it reads nothing more there.
+func TestProbeKeyframesFromIndex(t *testing.T) {
+	// B-frames, GOPs of 25 and a scene-cut keyframe at the switch.
+	mp4 := testMedia(t, "mp4", "-filter_complex", "testsrc2=size=320x180:rate=25,trim=end_frame=160[a];"+
+		"mandelbrot=size=320x180:rate=25,trim=end_frame=147[b];[a][b]concat=n=2:v=1:a=0[out]", "-map", "[out]",
+		"-c:v", "libx264", "-preset", "fast", "-g", "25", "-bf", "3", "-pix_fmt", "yuv420p")
 	mkv := filepath.Join(t.TempDir(), "src.mkv")
 	if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", mp4, "-c", "copy", mkv).CombinedOutput(); err != nil {
 		t.Fatalf("remux: %v\n%s", err, out)
 	}
-	for _, c := range []struct {
-		path, want string
-	}{{mp4, "[]"}, {mkv, "[0 25 50]"}} {
-		info, err := Probe(context.Background(), FileInput(c.path), ProbeOptions{KeyframesIfScanned: true})
+	ctx := context.Background()
+	scan, err := Probe(ctx, FileInput(mkv), ProbeOptions{Keyframes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scan.FrameCount != 307 || len(scan.Keyframes) < 5 || scan.Keyframes[0] != 0 {
+		t.Fatalf("scan of the mkv: %d frames, keyframes %v", scan.FrameCount, scan.Keyframes)
+	}
+	data, err := os.ReadFile(mp4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := func(opts ProbeOptions) (*Info, int64) {
+		t.Helper()
+		cr := &countingReader{r: bytes.NewReader(data)}
+		info, err := Probe(ctx, ReaderInput("mem.mp4", cr, int64(len(data))), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := fmt.Sprint(info.Keyframes); got != c.want || info.FrameCount != 75 {
-			t.Errorf("%s: keyframes %s, frames %d; want %s, 75", filepath.Base(c.path), got, info.FrameCount, c.want)
+		return info, cr.n.Load()
+	}
+	plain, base := probe(ProbeOptions{})
+	if plain.Keyframes != nil {
+		t.Errorf("keyframes %v without asking", plain.Keyframes)
+	}
+	for _, opts := range []ProbeOptions{{Keyframes: true}, {KeyframesIfCheap: true}} {
+		info, n := probe(opts)
+		if fmt.Sprint(info.Keyframes) != fmt.Sprint(scan.Keyframes) || info.FrameCount != 307 {
+			t.Errorf("%+v: keyframes %v, frames %d; the scan found %v, 307", opts, info.Keyframes, info.FrameCount, scan.Keyframes)
 		}
+		// Nothing read beyond what a probe without keyframes reads.
+		if n != base {
+			t.Errorf("%+v: read %d bytes, a plain probe %d", opts, n, base)
+		}
+	}
+	cheap, err := Probe(ctx, FileInput(mkv), ProbeOptions{KeyframesIfCheap: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(cheap.Keyframes) != fmt.Sprint(scan.Keyframes) {
+		t.Errorf("mkv with KeyframesIfCheap: %v, want %v", cheap.Keyframes, scan.Keyframes)
 	}
 }
 

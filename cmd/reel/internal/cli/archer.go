@@ -183,10 +183,10 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	}
 	defer src.Close()
 	in := encode.ReaderInput(src.Name, src.R, src.Size)
-	// Keyframes let Run cut chunks where decoding can start. A container
-	// without a frame count (Matroska, MPEG-TS) is read whole by the probe
-	// anyway, and lists them for free.
-	info, err := encode.Probe(ctx, in, encode.ProbeOptions{KeyframesIfScanned: true})
+	// Keyframes let Run cut chunks where decoding can start. The probe
+	// lists them when that reads nothing more: from an MP4/MOV index, or
+	// from a Matroska/TS file it reads whole anyway to count frames.
+	info, err := encode.Probe(ctx, in, encode.ProbeOptions{KeyframesIfCheap: true})
 	if err != nil {
 		return err
 	}
