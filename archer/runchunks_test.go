@@ -47,6 +47,18 @@ func TestRunChunks(t *testing.T) {
 	}
 }
 
+// RunSpans are runChunks' chunks as their readers open them.
+func TestRunSpans(t *testing.T) {
+	got := RunSpans(0, 250, 500, 2, []int64{0, 90, 170})
+	want := []ChunkSpan{{Index: 0, Start: 0, End: 91}, {Index: 1, Start: 90, End: 171, NoContext: true}, {Index: 2, Start: 170, End: 250, NoContext: true}}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+	if one := RunSpans(10, 20, 500, 1, nil); len(one) != 1 || one[0] != (ChunkSpan{Start: 10, End: 20}) {
+		t.Errorf("one chunk: %+v", one)
+	}
+}
+
 // TestRunKeyframes: chunks cut at keyframes (starting without context, the
 // chunk before reading one frame further) give the same Analysis as one
 // pass, also for a range that does not start at frame 0.

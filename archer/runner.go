@@ -310,31 +310,24 @@ func (r *Runner) Run(ctx context.Context, src Source, opt RunOptions) (*Analysis
 	if opt.FPS <= 0 {
 		return nil, fmt.Errorf("archer: %s: frame rate %g: %w", opt.Name, opt.FPS, ErrInvalidInput)
 	}
-	chunks := runChunks(opt.Start, opt.End, int64(r.cfg.ChunkFrames), r.cfg.Threads, opt.Keyframes)
+	chunks := RunSpans(opt.Start, opt.End, int64(r.cfg.ChunkFrames), r.cfg.Threads, opt.Keyframes)
 	partials := make([]*Partial, len(chunks))
 	var done atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.cfg.Threads)
 	for i, c := range chunks {
 		g.Go(func() error {
-			// The first chunk reads its context frame; the others start at
-			// their first frame (a keyframe when known) and rely on the
-			// chunk before, which reads one frame past its end.
-			from, to := max(0, c.Start-Overlap), c.End
-			if i > 0 {
-				from, c.NoContext = c.Start, true
+			from := c.Start
+			if !c.NoContext {
+				from = max(0, c.Start-Overlap)
 			}
-			if i < len(chunks)-1 {
-				to++
-			}
-			fr, err := src.OpenRange(gctx, from, to)
+			fr, err := src.OpenRange(gctx, from, c.End)
 			if err != nil {
-				return fmt.Errorf("archer: %s: opening frames [%d,%d): %w", opt.Name, from, to, err)
+				return fmt.Errorf("archer: %s: opening frames [%d,%d): %w", opt.Name, from, c.End, err)
 			}
 			if cl, ok := fr.(io.Closer); ok {
 				defer cl.Close()
 			}
-			c.End = to
 			var prev int64
 			p, err := r.AnalyzeChunk(gctx, fr, c, func(n int64) {
 				if opt.Progress != nil {
@@ -368,6 +361,26 @@ func (r *Runner) Run(ctx context.Context, src Source, opt RunOptions) (*Analysis
 		}
 	}
 	return a, nil
+}
+
+// RunSpans plans the chunks Run analyses over [start, end), as the ranges
+// their readers open: boundaries as runChunks places them; the first chunk
+// reads its context frame (Overlap) when there is one; every later chunk
+// starts at its first frame (NoContext: a keyframe when keyframes are
+// known, so decoding starts right there); and every chunk but the last
+// reads one frame past its boundary, so Reduce takes the next chunk's first
+// record, made with its real predecessor, from it. Each span goes to
+// AnalyzeChunk with a reader opened at Start (at Start-Overlap without
+// NoContext) and ending at End.
+func RunSpans(start, end, n int64, threads int, keyframes []int64) []ChunkSpan {
+	chunks := runChunks(start, end, n, threads, keyframes)
+	for i := range chunks {
+		chunks[i].NoContext = i > 0
+		if i < len(chunks)-1 {
+			chunks[i].End++
+		}
+	}
+	return chunks
 }
 
 // runChunks plans Run's chunks over [start, end). Chunks are about

@@ -106,6 +106,18 @@ func (a *Activities) openStore(ctx context.Context, url string) (store.Store, er
 	return st, nil
 }
 
+// sparseKeyframes returns keys, or nil when every frame is a keyframe
+// (intra-only codecs: ProRes, DNxHR, FFV1). Any cut is then aligned, so
+// the plan is the same, and the list would only bloat the workflow history:
+// a 2-hour source at 24 fps is 172,800 numbers, near Temporal's 2 MB limit
+// for one payload.
+func sparseKeyframes(keys []int64, frames int64) []int64 {
+	if frames > 0 && int64(len(keys)) >= frames {
+		return nil
+	}
+	return keys
+}
+
 // Probe describes the source, with its keyframe index for planning.
 func (a *Activities) Probe(ctx context.Context, source string) (SourceInfo, error) {
 	in, closer, err := a.openSource(ctx, source)
@@ -123,7 +135,7 @@ func (a *Activities) Probe(ctx context.Context, source string) (SourceInfo, erro
 	}
 	si := SourceInfo{
 		Width: v.Width, Height: v.Height, FrameRate: v.FrameRate.Float(), Frames: v.FrameCount,
-		Duration: v.Duration, Codec: v.Codec, PixFmt: v.PixFmt, Size: info.Size, Keyframes: v.Keyframes,
+		Duration: v.Duration, Codec: v.Codec, PixFmt: v.PixFmt, Size: info.Size, Keyframes: sparseKeyframes(v.Keyframes, v.FrameCount),
 		BitDepth: v.BitDepth,
 	}
 	if si.FrameRate == 0 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -28,6 +29,10 @@ const (
 	ActivityArcherChunk  = "ArcherAnalyzeChunk"
 	ActivityArcherReduce = "ArcherReduce"
 )
+
+// versionAnalyzeKeyframeChunks marks AnalyzeWorkflow's change from fixed
+// chunks with a context frame to archer.RunSpans (keyframe cuts).
+const versionAnalyzeKeyframeChunks = "analyze-keyframe-chunks"
 
 // DefaultAnalyzeChunkSeconds is the chunk length when AnalyzeRequest leaves it 0.
 const DefaultAnalyzeChunkSeconds = 20.0
@@ -69,6 +74,10 @@ type ArcherSource struct {
 	FPS    float64 `json:"fps"`
 	Width  int     `json:"width"`
 	Height int     `json:"height"`
+	// Keyframes are the long-GOP source's keyframes when the probe found
+	// them without reading more (an MP4/MOV index, or a Matroska/TS file
+	// it scans anyway); nil for intra-only sources. Chunks are cut there.
+	Keyframes []int64 `json:"keyframes,omitempty"`
 }
 
 // ArcherChunkTask is the input of the ArcherAnalyzeChunk activity.
@@ -152,11 +161,23 @@ func AnalyzeWorkflow(ctx workflow.Context, req AnalyzeRequest) (AnalyzeResult, e
 		msg := fmt.Sprintf("analyze: %s: frames [%d,%d) outside [0,%d)", req.Source, req.Start, end, info.Frames)
 		return AnalyzeResult{}, temporal.NewNonRetryableApplicationError(msg, ErrorBadInput, archer.ErrEmptyRange)
 	}
-	spans := archer.PlanChunks(nil, end-req.Start, info.FPS, req.ChunkSeconds, req.ChunkSeconds)
+	var spans []archer.ChunkSpan
+	if workflow.GetVersion(ctx, versionAnalyzeKeyframeChunks, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		// Histories from before: fixed chunks, each with a context frame.
+		spans = archer.PlanChunks(nil, end-req.Start, info.FPS, req.ChunkSeconds, req.ChunkSeconds)
+		for i := range spans {
+			spans[i].Start += req.Start
+			spans[i].End += req.Start
+		}
+	} else {
+		// Chunks as archer's Run cuts them: at keyframes when known, each
+		// after the first read from its own first frame.
+		n := max(1, int64(math.Round(req.ChunkSeconds*info.FPS)))
+		spans = archer.RunSpans(req.Start, end, n, 1, info.Keyframes)
+	}
+	info.Keyframes = nil // planned; the tasks need not carry them in the history
 	futures := make([]workflow.Future, len(spans))
 	for i, s := range spans {
-		s.Start += req.Start
-		s.End += req.Start
 		task := ArcherChunkTask{Job: req.Job, Source: req.Source, Work: req.Work, Config: req.Config, Span: s, Info: info}
 		futures[i] = workflow.ExecuteActivity(long, ActivityArcherChunk, task)
 	}
@@ -218,7 +239,7 @@ func (a *ArcherActivities) ArcherProbe(ctx context.Context, source string) (Arch
 		return ArcherSource{}, classify(err)
 	}
 	defer closer.Close()
-	info, err := encode.Probe(ctx, in, encode.ProbeOptions{})
+	info, err := encode.Probe(ctx, in, encode.ProbeOptions{KeyframesIfCheap: true})
 	if err != nil {
 		return ArcherSource{}, classify(err)
 	}
@@ -226,7 +247,8 @@ func (a *ArcherActivities) ArcherProbe(ctx context.Context, source string) (Arch
 	if v == nil || v.FrameCount == 0 || v.FPS <= 0 {
 		return ArcherSource{}, badInputErr(fmt.Errorf("%s: %w", source, encode.ErrNoVideo))
 	}
-	return ArcherSource{Frames: v.FrameCount, FPS: v.FPS, Width: v.Width, Height: v.Height}, nil
+	return ArcherSource{Frames: v.FrameCount, FPS: v.FPS, Width: v.Width, Height: v.Height,
+		Keyframes: sparseKeyframes(v.Keyframes, v.FrameCount)}, nil
 }
 
 // partialKey names a chunk's partial by what it depends on (source, span,
@@ -270,7 +292,11 @@ func (a *ArcherActivities) ArcherAnalyzeChunk(ctx context.Context, t ArcherChunk
 	if !cfg.NeedsFullResolution() {
 		w, h = cfg.AnalysisSize(t.Info.Width, t.Info.Height)
 	}
-	fr, err := encode.OpenFrames(ctx, in, encode.DecodeOptions{Start: max(0, t.Span.Start-archer.Overlap), End: t.Span.End, Width: w, Height: h, Scaler: "area"})
+	from := max(0, t.Span.Start-archer.Overlap)
+	if t.Span.NoContext {
+		from = t.Span.Start // the chunk before covers this chunk's first frame
+	}
+	fr, err := encode.OpenFrames(ctx, in, encode.DecodeOptions{Start: from, End: t.Span.End, Width: w, Height: h, Scaler: "area"})
 	if err != nil {
 		return ArcherChunkResult{}, classify(err)
 	}

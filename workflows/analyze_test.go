@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/reelmedia/reel/archer"
+	"github.com/reelmedia/reel/encode"
 )
 
 // analyzeClip makes 110 frames at 192x108: a moving pattern, a hard cut to
@@ -85,6 +88,25 @@ func TestAnalyzeWorkflow(t *testing.T) {
 	parts, _ := filepath.Glob(filepath.Join(dir, "work", "chunked", "archer", "partial-*.json"))
 	if len(parts) != 5 {
 		t.Errorf("%d partials in the work store, want 5", len(parts))
+	}
+	// Chunks are cut at the source's keyframes; each after the first is
+	// decoded from its own first frame (no context frame before it).
+	pi, err := encode.Probe(context.Background(), encode.FileInput(clip), encode.ProbeOptions{Keyframes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range parts {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p archer.Partial
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Start > 0 && (!p.NoContext || !slices.Contains(pi.Keyframes, p.Start)) {
+			t.Errorf("partial [%d,%d): no_context %v; keyframes %v", p.Start, p.End, p.NoContext, pi.Keyframes)
+		}
 	}
 	chunked, err := os.ReadFile(filepath.Join(dir, "out", "chunked", "analysis.json"))
 	if err != nil {

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -100,4 +101,30 @@ func FuzzPlanChunks(f *testing.F) {
 			t.Fatalf("plan ends at %d of %d frames", next, frames)
 		}
 	})
+}
+
+// An intra-only source's keyframes (every frame) are dropped from the probe
+// result, and the plan without them is the same.
+func TestSparseKeyframes(t *testing.T) {
+	const frames = 1000
+	all := keyframesEvery(1, frames)
+	if got := sparseKeyframes(all, frames); got != nil {
+		t.Errorf("every frame a keyframe: kept %d", len(got))
+	}
+	if got := sparseKeyframes(keyframesEvery(48, frames), frames); len(got) != 21 {
+		t.Errorf("GOP 48: kept %d keyframes, want 21", len(got))
+	}
+	info := SourceInfo{FrameRate: 24, Frames: frames}
+	without, err := PlanChunks(info, ChunkPolicy{TargetSeconds: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info.Keyframes = all
+	with, err := PlanChunks(info, ChunkPolicy{TargetSeconds: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(with) != fmt.Sprint(without) {
+		t.Errorf("plan with every keyframe %v\nwithout %v", with, without)
+	}
 }

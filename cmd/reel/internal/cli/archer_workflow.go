@@ -293,9 +293,8 @@ func (e jobError) Unwrap() error { return e.err }
 // showing frames done on bar.
 func followAnalyze(ctx context.Context, c client.Client, run client.WorkflowRun, bar *progress) error {
 	dc := converter.GetDefaultDataConverter()
-	chunkFrames := map[int64]int64{} // by the scheduled event's ID
-	var total, done int64
-	var finished int
+	spans := map[int64]archer.ChunkSpan{} // by the scheduled event's ID
+	completed := map[int64]bool{}
 	phase := "probing"
 	bar.Set(0, phase)
 	it := c.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), true, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
@@ -313,9 +312,7 @@ func followAnalyze(ctx context.Context, c client.Client, run client.WorkflowRun,
 				if err := dc.FromPayloads(a.GetInput(), &t); err != nil {
 					continue
 				}
-				chunkFrames[ev.GetEventId()] = t.Span.Frames()
-				total += t.Span.Frames()
-				bar.SetTotal(total)
+				spans[ev.GetEventId()] = t.Span
 				phase = "analysing"
 			case workflows.ActivityArcherReduce:
 				phase = "merging"
@@ -323,22 +320,47 @@ func followAnalyze(ctx context.Context, c client.Client, run client.WorkflowRun,
 				continue
 			}
 		case enums.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-			n, ok := chunkFrames[ev.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()]
-			if !ok {
+			id := ev.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()
+			if _, ok := spans[id]; !ok {
 				continue
 			}
-			done += n
-			finished++
+			completed[id] = true
 		default:
 			continue
 		}
+		total, done := chunkProgress(spans, completed)
+		bar.SetTotal(total)
 		extra := phase
-		if len(chunkFrames) > 0 {
-			extra = fmt.Sprintf("%d/%d chunks, %s", finished, len(chunkFrames), phase)
+		if len(spans) > 0 {
+			extra = fmt.Sprintf("%d/%d chunks, %s", len(completed), len(spans), phase)
 		}
 		bar.Set(done, extra)
 	}
 	return nil
+}
+
+// chunkProgress counts the frames of the scheduled and of the completed
+// chunks. A chunk that reads one frame past its end, for the next chunk
+// (which starts there without context), counts that frame once: as the
+// next chunk's.
+func chunkProgress(spans map[int64]archer.ChunkSpan, completed map[int64]bool) (total, done int64) {
+	starts := map[int64]bool{}
+	for _, s := range spans {
+		if s.NoContext {
+			starts[s.Start] = true
+		}
+	}
+	for id, s := range spans {
+		n := s.Frames()
+		if starts[s.End-1] {
+			n--
+		}
+		total += n
+		if completed[id] {
+			done += n
+		}
+	}
+	return total, done
 }
 
 // finishArcherWorkflow copies the workflow's outputs from the store to -o
