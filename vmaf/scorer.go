@@ -33,6 +33,10 @@ type Options struct {
 	ModelOptions ModelOptions
 	// Features are extra metrics: "psnr", "ssim", "ms_ssim".
 	Features []string
+	// NoPrediction computes only Features: no model, and none of the
+	// model's elementary metrics (VIF, ADM, motion), as libvmaf's
+	// --no_prediction. It needs Features and no Models.
+	NoPrediction bool
 	// Threads bounds how many frames are computed at once. 0 means
 	// runtime.GOMAXPROCS(0). Results do not depend on it.
 	Threads int
@@ -149,10 +153,17 @@ func NewScorer(opts Options) (*Scorer, error) {
 	}
 	s := &Scorer{opts: opts, pending: map[int64]*frameState{}}
 	names := opts.Models
-	if len(names) == 0 {
+	switch {
+	case opts.NoPrediction && len(opts.Features) == 0:
+		return nil, fmt.Errorf("vmaf: no prediction and no features: nothing to compute: %w", ErrInvalidOptions)
+	case opts.NoPrediction && len(names) > 0:
+		return nil, fmt.Errorf("vmaf: models %v with no prediction: %w", names, ErrInvalidOptions)
+	case len(names) == 0 && !opts.NoPrediction:
 		names = []string{DefaultModel}
 	}
-	s.egls = []float64{defaultEnhnGainLimit}
+	if !opts.NoPrediction {
+		s.egls = []float64{defaultEnhnGainLimit}
+	}
 	for i, name := range names {
 		m, err := LoadModel(name)
 		if err != nil {
@@ -332,7 +343,7 @@ func (s *Scorer) compute(st *frameState, prev, ref, dis *lumaBuf, refC, disC *me
 		}
 	}()
 
-	if prev != nil {
+	if prev != nil && !s.opts.NoPrediction {
 		if s.opts.MotionV3_0 {
 			n := ref.w * ref.h
 			if cap(wk.tmp) < n {
@@ -414,9 +425,11 @@ func (s *Scorer) frameScore(st *frameState, m2 float64) FrameScore {
 		}
 		met[KeyADM2+suf] = a.adm2
 	}
-	met[KeyMotion2] = m2
-	met[KeyMotion] = st.sad
-	met[KeyMotionSAD] = st.sad
+	if !s.opts.NoPrediction {
+		met[KeyMotion2] = m2
+		met[KeyMotion] = st.sad
+		met[KeyMotionSAD] = st.sad
+	}
 	for k, v := range st.extra {
 		met[k] = v
 	}

@@ -288,3 +288,32 @@ func TestVIFUnrolledMatchesLoops(t *testing.T) {
 		}
 	}
 }
+
+// NoPrediction computes the features alone, with the same values as a full
+// run, and no model or elementary metric; it needs a feature and no model.
+func TestNoPrediction(t *testing.T) {
+	format := media.Format{Chroma: media.Chroma420, BitDepth: 8}
+	full := scoreSynth(t, 64, 36, format, 5, Options{Features: []string{FeaturePSNR}})
+	only := scoreSynth(t, 64, 36, format, 5, Options{Features: []string{FeaturePSNR}, NoPrediction: true})
+	if len(only.Frames) != 5 {
+		t.Fatalf("%d frames, want 5", len(only.Frames))
+	}
+	for i, f := range only.Frames {
+		if len(f.Metrics) != 3 {
+			t.Errorf("frame %d: metrics %v, want psnr_y, psnr_cb, psnr_cr only", i, f.Metrics)
+		}
+		for k, v := range f.Metrics {
+			if !strings.HasPrefix(k, "psnr_") || v != full.Frames[i].Metrics[k] {
+				t.Errorf("frame %d: %s = %v, the full run has %v", i, k, v, full.Frames[i].Metrics[k])
+			}
+		}
+	}
+	if _, ok := only.Pooled[KeyVMAF]; ok {
+		t.Error("pooled vmaf without prediction")
+	}
+	for _, opts := range []Options{{NoPrediction: true}, {NoPrediction: true, Features: []string{FeaturePSNR}, Models: []string{DefaultModel}}} {
+		if _, err := NewScorer(opts); !errors.Is(err, ErrInvalidOptions) {
+			t.Errorf("%+v: err %v, want ErrInvalidOptions", opts, err)
+		}
+	}
+}

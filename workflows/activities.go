@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -303,6 +304,8 @@ func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath
 			opts.Features = append(opts.Features, "psnr")
 		}
 	}
+	// PSNR alone skips the model and its features, most of the cost.
+	opts.NoPrediction = !slices.Contains(t.Metrics, MetricVMAF) && len(opts.Features) > 0
 	var n int64
 	opts.OnFrame = func(vmaf.FrameScore) {
 		n++

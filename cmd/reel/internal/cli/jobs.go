@@ -424,7 +424,14 @@ func showChunks(app *App, bar *progress, p workflows.Progress, seen map[string]b
 		if bar.tty {
 			fmt.Fprint(app.Stderr, "\r\033[K")
 		}
-		fmt.Fprintf(app.Stderr, "chunk %s/%04d  vmaf %6.2f  psnr %5.2f  %s%s\n", s.Rendition, s.Index, s.VMAF, s.PSNR, humanBytes(s.Bytes), note)
+		var score string
+		if s.VMAF > 0 {
+			score += fmt.Sprintf("vmaf %6.2f  ", s.VMAF)
+		}
+		if s.PSNR > 0 {
+			score += fmt.Sprintf("psnr %5.2f  ", s.PSNR)
+		}
+		fmt.Fprintf(app.Stderr, "chunk %s/%04d  %s%s%s\n", s.Rendition, s.Index, score, humanBytes(s.Bytes), note)
 	}
 	frames := p.FramesDone()
 	fps := float64(frames) / time.Since(start).Seconds()
@@ -437,8 +444,14 @@ func printResult(app *App, res workflows.Result, asJSON bool) error {
 	}
 	fmt.Fprintf(app.Stdout, "job %s: %d chunks in %.1f s\n", res.Job, res.Chunks, res.Seconds)
 	for _, r := range res.Renditions {
-		fmt.Fprintf(app.Stdout, "  %-12s %s  %s, %d frames, %.0f kb/s, VMAF %.2f (worst chunk %.2f), PSNR %.2f dB",
-			r.Name, r.URL, humanBytes(r.Bytes), r.Frames, r.Bitrate/1000, r.VMAF, r.VMAFMin, r.PSNR)
+		fmt.Fprintf(app.Stdout, "  %-12s %s  %s, %d frames, %.0f kb/s", r.Name, r.URL, humanBytes(r.Bytes), r.Frames, r.Bitrate/1000)
+		// Zero scores were not measured (--metrics left them out).
+		if r.VMAF > 0 {
+			fmt.Fprintf(app.Stdout, ", VMAF %.2f (worst chunk %.2f)", r.VMAF, r.VMAFMin)
+		}
+		if r.PSNR > 0 {
+			fmt.Fprintf(app.Stdout, ", PSNR %.2f dB", r.PSNR)
+		}
 		if r.Reencoded > 0 || r.BelowBar > 0 {
 			fmt.Fprintf(app.Stdout, ", %d chunks re-encoded, %d below the bar", r.Reencoded, r.BelowBar)
 		}

@@ -35,7 +35,8 @@ cannot be scaled.
 The default model is vmaf_v0.6.1; --model takes vmaf_v0.6.1neg, vmaf_4k_v0.6.1
 or a model JSON path, and may be repeated (the first model's score is "vmaf",
 the others are keyed by their names). --feature adds psnr (psnr_y/cb/cr), ssim
-(float_ssim) or ms_ssim (float_ms_ssim).
+(float_ssim) or ms_ssim (float_ms_ssim); with --no-prediction only those are
+computed, without the model (much faster when PSNR is all you need).
 
 The report (--output) has per-frame and pooled values in libvmaf's JSON, CSV or
 XML layout; --output - writes it to stdout instead of the summary. The summary's
@@ -68,6 +69,7 @@ type vmafFlags struct {
 	transform            bool
 	noClip               bool
 	motionV30            bool
+	noPrediction         bool
 	asJSON               bool
 	quiet                bool
 }
@@ -104,6 +106,7 @@ func newVMAFCmd(app *App) *cobra.Command {
 	f.BoolVar(&fl.transform, "model-transform", false, "apply the model's score transform (vmaf_v0.6.1's 'phone' mapping)")
 	f.BoolVar(&fl.noClip, "no-clip", false, "do not clip model scores to [0, 100]")
 	f.BoolVar(&fl.motionV30, "motion-v3.0", false, "compute motion as libvmaf 3.0.0 did (what most FFmpeg builds ship)")
+	f.BoolVar(&fl.noPrediction, "no-prediction", false, "compute only the --feature metrics, no VMAF model (libvmaf's --no_prediction; far faster for PSNR alone)")
 	f.BoolVar(&fl.asJSON, "json", false, "print the summary as JSON")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no progress on stderr")
 	return cmd
@@ -124,6 +127,12 @@ func (fl *vmafFlags) check(cmd *cobra.Command) error {
 		default:
 			return usagef(cmd, "vmaf: --feature %q (want psnr, ssim or ms_ssim)", f)
 		}
+	}
+	if fl.noPrediction && len(fl.features) == 0 {
+		return usagef(cmd, "vmaf: --no-prediction needs a --feature to compute")
+	}
+	if fl.noPrediction && (len(fl.models) > 0 || fl.transform || fl.noClip || fl.motionV30) {
+		return usagef(cmd, "vmaf: --no-prediction computes no model: --model, --model-transform, --no-clip and --motion-v3.0 do not apply")
 	}
 	if _, err := (vmaf.Pooled{}).Get(fl.pool); err != nil {
 		return usagef(cmd, "vmaf: --pool %q (want one of %s)", fl.pool, strings.Join(vmaf.PoolMethods, ", "))
@@ -384,6 +393,7 @@ func runVMAF(ctx context.Context, app *App, cmd *cobra.Command, fl vmafFlags) er
 		Threads:             fl.threads,
 		Subsample:           fl.subsample,
 		MotionV3_0:          fl.motionV30,
+		NoPrediction:        fl.noPrediction,
 		AllowLengthMismatch: fl.allowLengthMismatch,
 		OnFrame: func(fs vmaf.FrameScore) {
 			done++
@@ -457,7 +467,7 @@ type vmafSummary struct {
 	Note      string              `json:"note,omitempty"`
 	Frames    int                 `json:"frames"`
 	Pool      string              `json:"pool"`
-	Score     float64             `json:"score"`
+	Score     *float64            `json:"score,omitempty"` // pooled VMAF; absent with --no-prediction
 	Metrics   []vmafSummaryMetric `json:"metrics"`
 	Aggregate map[string]float64  `json:"aggregate_metrics,omitempty"`
 	FPS       float64             `json:"fps"`
@@ -494,6 +504,9 @@ func summarize(fl vmafFlags, ref, dist *vmafInput, res *vmaf.Result) (*vmafSumma
 		}
 	}
 	headline, ok := res.Pooled[vmaf.KeyVMAF]
+	if fl.noPrediction {
+		return s, nil
+	}
 	if !ok {
 		return nil, fmt.Errorf("vmaf: the result has no %q score", vmaf.KeyVMAF)
 	}
@@ -501,7 +514,7 @@ func summarize(fl vmafFlags, ref, dist *vmafInput, res *vmaf.Result) (*vmafSumma
 	if err != nil {
 		return nil, err
 	}
-	s.Score = v
+	s.Score = &v
 	return s, nil
 }
 
@@ -512,7 +525,11 @@ func (s *vmafSummary) print(w io.Writer) {
 		fmt.Fprintf(w, " (%s)", s.Note)
 	}
 	fmt.Fprintf(w, "\nframes     %d scored, %.1f fps\n", s.Frames, s.FPS)
-	fmt.Fprintf(w, "VMAF       %.6f (%s)\n\n", s.Score, s.Pool)
+	if s.Score != nil {
+		fmt.Fprintf(w, "VMAF       %.6f (%s)\n\n", *s.Score, s.Pool)
+	} else {
+		fmt.Fprintf(w, "VMAF       not computed (--no-prediction)\n\n")
+	}
 	fmt.Fprintf(w, "%-16s %12s %12s %12s %12s %12s %12s\n", "metric", "mean", "harmonic", "min", "max", "p5", "1% low")
 	for _, m := range s.Metrics {
 		p := m.Pooled

@@ -258,3 +258,56 @@ func TestVMAFErrors(t *testing.T) {
 		t.Errorf("unwritable report left something behind: %v", err)
 	}
 }
+
+// --no-prediction computes the features alone: the same PSNR as a full run,
+// no VMAF in the summary or the report; it needs a feature and no model.
+func TestVMAFNoPrediction(t *testing.T) {
+	dir := vmafCorpus(t)
+	tmp := t.TempDir()
+	ref, dist := filepath.Join(tmp, "ref.y4m"), filepath.Join(tmp, "dist.mp4")
+	ffmpegCLI(t, "-i", filepath.Join(dir, "testsrc2_576x324.ref.mkv"), "-frames:v", "4", ref)
+	ffmpegCLI(t, "-i", ref, "-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", dist)
+	type summary struct {
+		Score   *float64
+		Metrics []struct {
+			Name   string
+			Pooled vmaf.Pooled
+		}
+	}
+	run := func(args ...string) summary {
+		t.Helper()
+		code, stdout, stderr := runCLI(t, append([]string{"vmaf", "-q", "-r", ref, "-d", dist, "--feature", "psnr", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		var s summary
+		if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+			t.Fatalf("%v\n%s", err, stdout)
+		}
+		return s
+	}
+	full, only := run(), run("--no-prediction", "-o", filepath.Join(tmp, "r.json"))
+	if full.Score == nil || only.Score != nil {
+		t.Errorf("score: full run %v, --no-prediction %v (want none)", full.Score, only.Score)
+	}
+	psnr := func(s summary) float64 {
+		for _, m := range s.Metrics {
+			if m.Name == "psnr_y" {
+				return m.Pooled.Mean
+			}
+		}
+		return -1
+	}
+	if len(only.Metrics) != 3 || psnr(only) != psnr(full) || psnr(full) < 20 {
+		t.Errorf("--no-prediction metrics %+v; psnr_y %v, full run %v", only.Metrics, psnr(only), psnr(full))
+	}
+	b, err := os.ReadFile(filepath.Join(tmp, "r.json"))
+	if err != nil || strings.Contains(string(b), `"vmaf"`) || !strings.Contains(string(b), `"psnr_y"`) {
+		t.Errorf("report: %v\n%.300s", err, b)
+	}
+	for _, args := range [][]string{{"--no-prediction"}, {"--no-prediction", "--feature", "psnr", "--model", "vmaf_v0.6.1neg"}} {
+		if code, _, stderr := runCLI(t, append([]string{"vmaf", "-q", "-r", ref, "-d", dist}, args...)...); code != 2 {
+			t.Errorf("%v: exit %d (want 2): %s", args, code, stderr)
+		}
+	}
+}
