@@ -47,6 +47,22 @@ static int64_t reel_index_keyframes(void *st, int64_t *keys, int64_t cap, int64_
 	return rank;
 }
 
+// reel_index_key_times writes to ts (room for cap) the timestamps of st's
+// index entries if every one is a keyframe, and returns their number; -1
+// when an entry is not a keyframe.
+static int64_t reel_index_key_times(void *st, int64_t *ts, int64_t cap) {
+	int n = avformat_index_get_entries_count((AVStream *)st);
+	int64_t k = 0;
+	for (int i = 0; i < n; i++) {
+		const AVIndexEntry *e = avformat_index_get_entry((AVStream *)st, i);
+		if (!e || (e->flags & AVINDEX_DISCARD_FRAME)) continue;
+		if (!(e->flags & AVINDEX_KEYFRAME)) return -1;
+		if (k < cap) ts[k] = e->timestamp;
+		k++;
+	}
+	return k;
+}
+
 static const char *reel_color_primaries_name(int v) { return av_color_primaries_name(v); }
 static const char *reel_color_transfer_name(int v) { return av_color_transfer_name(v); }
 static const char *reel_color_space_name(int v) { return av_color_space_name(v); }
@@ -56,6 +72,7 @@ import "C"
 
 import (
 	"fmt"
+	"slices"
 	"unsafe"
 
 	"github.com/asticode/go-astiav"
@@ -128,6 +145,36 @@ func indexKeyframes(vs *astiav.Stream, frames int64) ([]int64, bool) {
 		return nil, false
 	}
 	return keys, true
+}
+
+// cueKeyframes returns the keyframes of vs from a keyframe-only index
+// (Matroska's cues), which records their presentation times: each becomes a
+// frame index at the stream's constant rate, counted from t0. The cues may
+// list fewer keyframes than the stream has (a muxer may index only some);
+// ok is false without an index, or when an entry is not a keyframe.
+func cueKeyframes(vs *astiav.Stream, t0 int64, frameTb astiav.Rational) ([]int64, bool) {
+	p := *(*unsafe.Pointer)(unsafe.Pointer(vs))
+	if p == nil {
+		return nil, false
+	}
+	n := int64(C.reel_index_key_times(p, nil, 0))
+	if n <= 0 {
+		return nil, false
+	}
+	ts := make([]int64, n)
+	if int64(C.reel_index_key_times(p, (*C.int64_t)(unsafe.Pointer(&ts[0])), C.int64_t(n))) != n {
+		return nil, false
+	}
+	keys := make([]int64, 0, n)
+	for _, t := range ts {
+		k := astiav.RescaleQRnd(t-t0, vs.TimeBase(), frameTb, astiav.RoundingNearInf)
+		if k < 0 {
+			return nil, false
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys), true
 }
 
 // isAttachedPic reports whether s is a cover picture rather than video.

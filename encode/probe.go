@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 
 	"github.com/asticode/go-astiav"
 
@@ -110,7 +111,22 @@ func Probe(ctx context.Context, in Input, opts ProbeOptions) (*Info, error) {
 	if !info.HasVideo {
 		return info, nil
 	}
-	if err := countFrames(ctx, d, info, opts); err != nil {
+	done, moved, err := countCheap(ctx, d, info, opts)
+	if err != nil {
+		return nil, err
+	}
+	if done {
+		return info, nil
+	}
+	scan := d
+	if moved {
+		if scan, err = openDemuxer(ctx, "probe", in); err != nil {
+			return nil, err
+		}
+		defer scan.close()
+	}
+	info.Keyframes = nil
+	if err := scanPackets(ctx, scan, info, opts.Keyframes || opts.KeyframesIfCheap); err != nil {
 		return nil, err
 	}
 	return info, nil
@@ -195,24 +211,44 @@ func streamFPS(s *astiav.Stream) astiav.Rational {
 	return astiav.NewRational(25, 1)
 }
 
-// countFrames reads the video packets when the frame count is unknown or
-// keyframes are asked for and no index lists them, and otherwise checks that
-// the end of the file is readable (a cut-off mp4 with its index in front
-// still opens).
-func countFrames(ctx context.Context, d *demuxer, info *Info, opts ProbeOptions) error {
+// countCheap finds the frame count and, when asked, the keyframes,
+// reading as little as it can: the count from the container (then
+// checkTail checks that the end of the file is readable: a cut-off mp4 with
+// its index in front still opens) or, where it declares none, from the
+// timestamps at the end of the file (tailCount); keyframes from the
+// container's index (MP4/MOV sample tables, Matroska cues). done is false
+// when the caller must read every packet instead (scanPackets); moved says
+// that d has been read from elsewhere (a fresh demuxer must do the scan).
+func countCheap(ctx context.Context, d *demuxer, info *Info, opts ProbeOptions) (done, moved bool, err error) {
 	vs := d.fc.Streams()[info.Index]
-	keyframes := opts.Keyframes || opts.KeyframesIfCheap
-	if info.FrameCount > 0 && keyframes {
-		// An index listing every frame gives the keyframes without
-		// reading the file (a mezzanine in S3 is not fetched whole).
-		if keys, ok := indexKeyframes(vs, info.FrameCount); ok {
+	counted := false
+	if info.FrameCount == 0 {
+		// The seek also makes a Matroska demuxer read its cues.
+		n, ok, err := tailCount(ctx, d, vs)
+		if err != nil || !ok {
+			return false, true, err
+		}
+		info.FrameCount = n
+		info.setDuration()
+		counted, moved = true, true
+	}
+	if opts.Keyframes || opts.KeyframesIfCheap {
+		if keys, ok := containerKeyframes(d, vs, info.FrameCount); ok {
 			info.Keyframes = keys
-			keyframes = false
+		} else if opts.Keyframes {
+			return false, moved, nil
 		}
 	}
-	if info.FrameCount > 0 && (!keyframes || !opts.Keyframes) {
-		return checkTail(ctx, d, vs)
+	if counted {
+		return true, moved, nil
 	}
+	return true, moved, checkTail(ctx, d, vs)
+}
+
+// scanPackets counts the video packets of d from where it stands (the
+// start of a fresh demuxer), with the keyframes when asked.
+func scanPackets(ctx context.Context, d *demuxer, info *Info, keyframes bool) error {
+	vs := d.fc.Streams()[info.Index]
 	pkt := astiav.AllocPacket()
 	defer pkt.Free()
 	var (
@@ -265,6 +301,125 @@ func countFrames(ctx context.Context, d *demuxer, info *Info, opts ProbeOptions)
 		sort.Slice(info.Keyframes, func(i, j int) bool { return info.Keyframes[i] < info.Keyframes[j] })
 	}
 	return nil
+}
+
+// containerKeyframes lists vs's keyframes from the demuxer's index: an
+// index of every frame (MP4, MOV; frames must match its length), or
+// Matroska's cues (keyframes only, by presentation time).
+func containerKeyframes(d *demuxer, vs *astiav.Stream, frames int64) ([]int64, bool) {
+	if frames > 0 {
+		if keys, ok := indexKeyframes(vs, frames); ok {
+			return keys, true
+		}
+	}
+	f := d.fc.InputFormat()
+	if f == nil || !strings.Contains(f.Name(), "matroska") {
+		return nil, false
+	}
+	t0 := vs.StartTime()
+	if t0 == astiav.NoPtsValue {
+		return nil, false
+	}
+	fps := streamFPS(vs)
+	keys, ok := cueKeyframes(vs, t0, astiav.NewRational(fps.Den(), fps.Num()))
+	if !ok || keys[0] != 0 || frames > 0 && keys[len(keys)-1] >= frames {
+		return nil, false
+	}
+	return keys, true
+}
+
+// tailCount counts the frames of a stream whose container declares no
+// count (Matroska, MPEG-TS, MXF) from its end instead of reading the whole
+// file: it seeks to the last keyframe before the container's end, reads
+// from there, and takes the last frame's index from its timestamp at the
+// stream's constant rate. A demuxer that seeks by timestamp rather than to
+// keyframes (MPEG-TS) may land after the last keyframe: the seek then goes
+// further back (tailBack). The tail must itself be consistent: counted from
+// its first keyframe, the frames read are exactly those between its first
+// and last timestamps, at that rate. ok is false when this cannot be done
+// (not seekable, no duration or timestamps, an inconsistent tail); the
+// caller then reads every packet.
+func tailCount(ctx context.Context, d *demuxer, vs *astiav.Stream) (n int64, ok bool, err error) {
+	t0 := vs.StartTime()
+	dur := d.fc.Duration()
+	if t0 == astiav.NoPtsValue || dur <= 0 {
+		return 0, false, nil
+	}
+	fps := streamFPS(vs)
+	frameTb := astiav.NewRational(fps.Den(), fps.Num())
+	end := t0 + astiav.RescaleQ(dur, astiav.NewRational(1, astiav.TimeBase), vs.TimeBase())
+	for _, back := range tailBack {
+		target := max(t0, end-astiav.RescaleQ(int64(back), astiav.NewRational(1, 1), vs.TimeBase()))
+		if err := d.fc.SeekFrame(vs.Index(), target, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
+			return 0, false, nil
+		}
+		lo, hi, read, err := readTail(ctx, d, vs)
+		if err != nil || read < 0 {
+			return 0, false, err
+		}
+		if read == 0 {
+			if target == t0 {
+				return 0, false, nil
+			}
+			continue // no keyframe after the seek: from further back
+		}
+		if hi == astiav.NoPtsValue {
+			return 0, false, nil
+		}
+		first := astiav.RescaleQRnd(lo-t0, vs.TimeBase(), frameTb, astiav.RoundingNearInf)
+		last := astiav.RescaleQRnd(hi-t0, vs.TimeBase(), frameTb, astiav.RoundingNearInf)
+		if first < 0 || last-first+1 != read {
+			return 0, false, nil // gaps, duplicates or another rate in the tail
+		}
+		return last + 1, true, nil
+	}
+	return 0, false, nil
+}
+
+// tailBack is how far before the end, in seconds, tailCount seeks in turn.
+var tailBack = []int{0, 4, 16, 64}
+
+// readTail reads vs's packets to the end of the file from the first
+// keyframe on, and returns their lowest and highest timestamps (hi is
+// NoPtsValue when a packet has none) and how many there were (0: no
+// keyframe came; -1: more than a tail's worth did).
+func readTail(ctx context.Context, d *demuxer, vs *astiav.Stream) (lo, hi, read int64, err error) {
+	pkt := astiav.AllocPacket()
+	defer pkt.Free()
+	lo, hi = astiav.NoPtsValue, astiav.NoPtsValue
+	for {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, 0, err
+		}
+		if err := d.fc.ReadFrame(pkt); err != nil {
+			if errors.Is(err, astiav.ErrEof) {
+				return lo, hi, read, nil
+			}
+			return 0, 0, 0, d.readErr(ctx, "probe", err)
+		}
+		if pkt.StreamIndex() != vs.Index() || read == 0 && !pkt.Flags().Has(astiav.PacketFlagKey) {
+			pkt.Unref()
+			continue
+		}
+		if err := d.checkPacket("probe", pkt); err != nil {
+			pkt.Unref()
+			return 0, 0, 0, err
+		}
+		t := pkt.Pts()
+		pkt.Unref()
+		if t == astiav.NoPtsValue {
+			return lo, astiav.NoPtsValue, read + 1, nil
+		}
+		if lo == astiav.NoPtsValue || t < lo {
+			lo = t
+		}
+		if hi == astiav.NoPtsValue || t > hi {
+			hi = t
+		}
+		if read++; read > 100_000 {
+			return 0, 0, -1, nil
+		}
+	}
 }
 
 // checkTail seeks to the last keyframe and reads to the end: every packet

@@ -8,6 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -51,8 +54,8 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // Keyframes come from an MP4's index without reading the file's media
-// data, and agree with a scan of every packet (the same stream remuxed to
-// Matroska, which has no frame count). KeyframesIfCheap lists them in both
+// data, and from the same stream remuxed to Matroska from its cues; both
+// agree with ffprobe's packet flags. KeyframesIfCheap lists them in both
 // cases, as it reads nothing more there.
 func TestProbeKeyframesFromIndex(t *testing.T) {
 	// B-frames, GOPs of 25 and a scene-cut keyframe at the switch.
@@ -64,12 +67,14 @@ func TestProbeKeyframesFromIndex(t *testing.T) {
 		t.Fatalf("remux: %v\n%s", err, out)
 	}
 	ctx := context.Background()
-	scan, err := Probe(ctx, FileInput(mkv), ProbeOptions{Keyframes: true})
-	if err != nil {
-		t.Fatal(err)
+	want := ffprobeKeyframes(t, mp4)
+	if len(want) < 5 || want[0] != 0 {
+		t.Fatalf("ffprobe keyframes %v", want)
 	}
-	if scan.FrameCount != 307 || len(scan.Keyframes) < 5 || scan.Keyframes[0] != 0 {
-		t.Fatalf("scan of the mkv: %d frames, keyframes %v", scan.FrameCount, scan.Keyframes)
+	scan := &Info{VideoStream: VideoStream{FrameCount: 307, Keyframes: want}}
+	// Matroska's cues list them too.
+	if cues, err := Probe(ctx, FileInput(mkv), ProbeOptions{Keyframes: true}); err != nil || fmt.Sprint(cues.Keyframes) != fmt.Sprint(want) || cues.FrameCount != 307 {
+		t.Fatalf("mkv: %v; want keyframes %v, 307 frames", err, want)
 	}
 	data, err := os.ReadFile(mp4)
 	if err != nil {
@@ -161,5 +166,77 @@ func TestProbeColonPath(t *testing.T) {
 	info, err := Probe(context.Background(), FileInput(p), ProbeOptions{})
 	if err != nil || info.FrameCount != 75 {
 		t.Fatalf("%v %+v", err, info)
+	}
+}
+
+// ffprobeKeyframes lists path's video keyframes as frame indices (the rank
+// of each keyframe's timestamp among all) from ffprobe's packets.
+func ffprobeKeyframes(tb testing.TB, path string) []int64 {
+	tb.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts,flags", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		tb.Fatalf("ffprobe %s: %v", path, err)
+	}
+	var pts, keys []int64
+	for _, line := range strings.Fields(string(out)) {
+		f := strings.Split(line, ",")
+		p, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || len(f) < 2 {
+			tb.Fatalf("ffprobe %s: line %q", path, line)
+		}
+		pts = append(pts, p)
+		if strings.HasPrefix(f[1], "K") {
+			keys = append(keys, p)
+		}
+	}
+	slices.Sort(pts)
+	var idx []int64
+	for _, k := range keys {
+		i, _ := slices.BinarySearch(pts, k)
+		idx = append(idx, int64(i))
+	}
+	slices.Sort(idx)
+	return idx
+}
+
+// A container that declares no frame count is counted from its end, not
+// read whole: Matroska and MPEG-TS, with B-frames, at 25 and 24000/1001 fps
+// (Matroska's millisecond timestamps). The count matches ffprobe's, and the
+// probe reads well under the file. A stream whose tail cannot be trusted
+// (a tiny MPEG-TS whose seek lands on a B-frame) is still counted exactly,
+// by reading every packet.
+func TestProbeTailCount(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		ext, rate string
+		frames    int
+		args      []string
+	}{
+		{"mkv", "25", 1500, nil},
+		{"mkv", "24000/1001", 1439, nil},
+		{"ts", "25", 1500, []string{"-f", "mpegts"}},
+		{"ts", "24000/1001", 1439, []string{"-f", "mpegts"}},
+		{"ts", "25", 8, []string{"-f", "mpegts"}},
+	} {
+		args := append([]string{"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=" + c.rate, "-frames:v", strconv.Itoa(c.frames),
+			"-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-g", "48", "-pix_fmt", "yuv420p"}, c.args...)
+		path := testMedia(t, c.ext, args...)
+		name := fmt.Sprintf("%s-%s-%d", c.ext, c.rate, c.frames)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr := &countingReader{r: bytes.NewReader(data)}
+		info, err := Probe(ctx, ReaderInput(name, cr, int64(len(data))), ProbeOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if want := int64(ffprobeFrames(t, path)); info.FrameCount != want || want != int64(c.frames) {
+			t.Errorf("%s: %d frames, ffprobe counts %d", name, info.FrameCount, want)
+		}
+		if c.frames > 100 && cr.n.Load() > int64(len(data))/2 {
+			t.Errorf("%s: read %d of %d bytes", name, cr.n.Load(), len(data))
+		}
+		t.Logf("%s: %d frames, read %d of %d bytes", name, info.FrameCount, cr.n.Load(), len(data))
 	}
 }
