@@ -184,8 +184,8 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	defer src.Close()
 	in := encode.ReaderInput(src.Name, src.R, src.Size)
 	// Keyframes let Run cut chunks where decoding can start. The probe
-	// lists them when that reads nothing more: from an MP4/MOV index, or
-	// from a Matroska/TS file it reads whole anyway to count frames.
+	// lists them when that reads nothing more: from the container's index
+	// (MP4/MOV, Matroska cues), or from a file it had to read whole anyway.
 	info, err := encode.Probe(ctx, in, encode.ProbeOptions{KeyframesIfCheap: true})
 	if err != nil {
 		return err
@@ -194,9 +194,9 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	if v == nil || v.FrameCount == 0 {
 		return fmt.Errorf("archer: %s: %w", input, encode.ErrNoVideo)
 	}
-	// Otherwise finding them reads every packet: worth it for a local file
-	// in a long-GOP codec, not for an intra-only one (any frame is a start)
-	// or a remote object (the analysis would fetch it twice).
+	// Otherwise finding them reads every packet (MPEG-TS): worth it for a
+	// local file in a long-GOP codec, not for an intra-only one (any frame
+	// is a start) or a remote object (the analysis would fetch it twice).
 	keyframes := info.Keyframes
 	if keyframes == nil && isLocal(input) && !intraOnly[v.Codec] {
 		ki, err := encode.Probe(ctx, in, encode.ProbeOptions{Keyframes: true})

@@ -13,14 +13,18 @@ import (
 
 const probeLong = `Describe a media file: container, size, duration, every stream, and for the
 first video stream its codec, size, pixel format, bit depth, exact frame rate,
-exact frame count (counted packet by packet when the container does not say)
-and colour description.
+exact frame count and colour description. A container that does not declare
+its frame count (Matroska, MPEG-TS) is counted from the timestamps at its end,
+so a remote file is not fetched whole; only when that tail cannot be trusted
+is every packet read.
 
 FILE is a local path or, like every reel input, an s3://, file://, http:// or
 https:// URL read by byte range.
 
-With --keyframes, every packet is read (no decoding) and the frame indices of
-the keyframes are listed: the places where chunks can start cheaply.`
+With --keyframes, the frame indices of the keyframes are listed: the places where
+chunks can start cheaply. They come from the container's index when it has one
+(MP4/MOV sample tables, Matroska cues, which may list only some keyframes);
+otherwise every packet is read (no decoding).`
 
 const probeExample = `  reel probe mezz.mov
   reel probe --keyframes in.mp4
@@ -58,7 +62,7 @@ func newProbeCmd(app *App) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&keyframes, "keyframes", false, "list the frame indices of the keyframes (reads every packet)")
+	cmd.Flags().BoolVar(&keyframes, "keyframes", false, "list the frame indices of the keyframes (from the index, else by reading every packet)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
