@@ -384,7 +384,7 @@ func (a *ArcherActivities) ArcherReduce(ctx context.Context, t ArcherReduceTask)
 			res.ContactSheet = out.URL(obj.Key)
 		}
 	}
-	b, err := json.MarshalIndent(an, "", "  ")
+	b, err := marshalJSON(an) // as reel archer run -o writes it
 	if err != nil {
 		return AnalyzeResult{}, err
 	}

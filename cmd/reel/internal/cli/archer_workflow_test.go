@@ -33,6 +33,12 @@ func TestArcherWorkflowMatchesInProcess(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("workflow: exit %d: %s", code, stderr)
 	}
+	// The same file, byte for byte, but for the source's name.
+	lb, _ := os.ReadFile(local)
+	wb, _ := os.ReadFile(viaWF)
+	if abs, _ := filepath.Abs(in); len(wb) == 0 || strings.Replace(string(wb), abs, in, 1) != string(lb) {
+		t.Errorf("-o differs from the in-process one:\n%.300s\nwant\n%.300s", wb, lb)
+	}
 	want, got := readAnalysis(t, local), readAnalysis(t, viaWF)
 	if len(got.Boundaries) != 2 || len(got.Shots) != 3 || len(got.Black) != 1 || got.Black[0].Start != 40 || got.Black[0].End != 70 {
 		t.Errorf("workflow report: boundaries %+v, %d shots, black %+v", got.Boundaries, len(got.Shots), got.Black)
