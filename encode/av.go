@@ -27,6 +27,11 @@ static int reel_pixfmt_desc(int pf, int *depth, int *log2w, int *log2h, int *nco
 
 static int reel_stream_disposition(void *st) { return ((AVStream *)st)->disposition; }
 
+static int reel_codec_intra_only(int id) {
+	const AVCodecDescriptor *d = avcodec_descriptor_get(id);
+	return d && (d->props & AV_CODEC_PROP_INTRA_ONLY);
+}
+
 // reel_index_keyframes walks the demuxer's index of st (timestamp order).
 // It writes to keys (room for cap) the rank, among the entries that are
 // not discarded, of each keyframe entry, and returns the number of such
@@ -176,6 +181,11 @@ func cueKeyframes(vs *astiav.Stream, t0 int64, frameTb astiav.Rational) ([]int64
 	slices.Sort(keys)
 	return slices.Compact(keys), true
 }
+
+// intraOnly reports whether FFmpeg describes codec as intra-only: every
+// frame is a keyframe (ProRes, DNxHD, MJPEG, JPEG 2000, image codecs; not
+// FFV1, whose frames may depend on earlier ones).
+func intraOnly(codec astiav.CodecID) bool { return C.reel_codec_intra_only(C.int(codec)) != 0 }
 
 // isAttachedPic reports whether s is a cover picture rather than video.
 // go-astiav v0.16.0 has no accessor for AVStream.disposition; its Stream

@@ -69,6 +69,7 @@ type VideoStream struct {
 	FrameRate  Rational     `json:"frame_rate"`
 	FPS        float64      `json:"fps"`
 	FrameCount int64        `json:"frame_count"` // exact: from the container index, else counted packets
+	IntraOnly  bool         `json:"intra_only"`  // every frame is a keyframe (FFmpeg's codec description)
 	Duration   float64      `json:"duration"`    // FrameCount / FPS, seconds
 	TimeBase   Rational     `json:"time_base"`
 	Color      media.Color  `json:"color"`
@@ -179,6 +180,7 @@ func describe(d *demuxer) *Info {
 		FPS:       fps.Float64(),
 		TimeBase:  Rational{vs.TimeBase().Num(), vs.TimeBase().Den()},
 		Color:     codecParamsColor(cp),
+		IntraOnly: intraOnly(cp.CodecID()),
 	}
 	if cp.PixelFormat() != astiav.PixelFormatNone {
 		v.PixFmt = cp.PixelFormat().Name()
@@ -216,7 +218,8 @@ func streamFPS(s *astiav.Stream) astiav.Rational {
 // checkTail checks that the end of the file is readable: a cut-off mp4 with
 // its index in front still opens) or, where it declares none, from the
 // timestamps at the end of the file (tailCount); keyframes from the
-// container's index (MP4/MOV sample tables, Matroska cues). done is false
+// container's index (MP4/MOV sample tables, Matroska cues), or every frame
+// of an intra-only codec. done is false
 // when the caller must read every packet instead (scanPackets); moved says
 // that d has been read from elsewhere (a fresh demuxer must do the scan).
 func countCheap(ctx context.Context, d *demuxer, info *Info, opts ProbeOptions) (done, moved bool, err error) {
@@ -233,7 +236,12 @@ func countCheap(ctx context.Context, d *demuxer, info *Info, opts ProbeOptions) 
 		counted, moved = true, true
 	}
 	if opts.Keyframes || opts.KeyframesIfCheap {
-		if keys, ok := containerKeyframes(d, vs, info.FrameCount); ok {
+		if info.IntraOnly && info.FrameCount > 0 {
+			info.Keyframes = make([]int64, info.FrameCount) // every frame
+			for i := range info.Keyframes {
+				info.Keyframes[i] = int64(i)
+			}
+		} else if keys, ok := containerKeyframes(d, vs, info.FrameCount); ok {
 			info.Keyframes = keys
 		} else if opts.Keyframes {
 			return false, moved, nil

@@ -240,3 +240,40 @@ func TestProbeTailCount(t *testing.T) {
 		t.Logf("%s: %d frames, read %d of %d bytes", name, info.FrameCount, cr.n.Load(), len(data))
 	}
 }
+
+// An intra-only codec's keyframes are all its frames, listed without
+// reading more than a plain probe (here MJPEG in Matroska, counted from its
+// tail); FFV1, whose frames may depend on earlier ones, is not intra-only.
+func TestProbeIntraOnly(t *testing.T) {
+	ctx := context.Background()
+	mjpeg := testMedia(t, "mkv", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-frames:v", "750", "-c:v", "mjpeg", "-q:v", "8")
+	data, err := os.ReadFile(mjpeg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := func(opts ProbeOptions) (*Info, int64) {
+		t.Helper()
+		cr := &countingReader{r: bytes.NewReader(data)}
+		info, err := Probe(ctx, ReaderInput("mjpeg.mkv", cr, int64(len(data))), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info, cr.n.Load()
+	}
+	plain, base := probe(ProbeOptions{})
+	keys, n := probe(ProbeOptions{Keyframes: true})
+	if !plain.IntraOnly || plain.FrameCount != 750 || len(keys.Keyframes) != 750 || keys.Keyframes[749] != 749 {
+		t.Errorf("intra-only %v, %d frames, %d keyframes; want true, 750, 750", plain.IntraOnly, plain.FrameCount, len(keys.Keyframes))
+	}
+	if n != base || base > int64(len(data))/2 {
+		t.Errorf("read %d bytes with keyframes, %d without, of %d", n, base, len(data))
+	}
+	ffv1 := testMedia(t, "mkv", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25", "-frames:v", "30", "-c:v", "ffv1", "-g", "10")
+	info, err := Probe(ctx, FileInput(ffv1), ProbeOptions{Keyframes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.IntraOnly || fmt.Sprint(info.Keyframes) != "[0 10 20]" {
+		t.Errorf("ffv1 -g 10: intra-only %v, keyframes %v; want false, [0 10 20]", info.IntraOnly, info.Keyframes)
+	}
+}

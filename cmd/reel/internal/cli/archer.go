@@ -198,7 +198,7 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	// local file in a long-GOP codec, not for an intra-only one (any frame
 	// is a start) or a remote object (the analysis would fetch it twice).
 	keyframes := info.Keyframes
-	if keyframes == nil && isLocal(input) && !intraOnly[v.Codec] {
+	if keyframes == nil && isLocal(input) && !v.IntraOnly {
 		ki, err := encode.Probe(ctx, in, encode.ProbeOptions{Keyframes: true})
 		if err != nil {
 			return err
@@ -304,13 +304,6 @@ func printArcherSummary(w io.Writer, a *archer.Analysis) {
 			fmt.Fprintf(w, "faces      at most %d in a sampled frame\n", a.Faces)
 		}
 	}
-}
-
-// intraOnly lists codecs whose every frame is a keyframe.
-var intraOnly = map[string]bool{
-	"prores": true, "dnxhd": true, "ffv1": true, "mjpeg": true, "jpeg2000": true, "png": true,
-	"tiff": true, "exr": true, "dpx": true, "rawvideo": true, "v210": true, "huffyuv": true,
-	"utvideo": true, "qtrle": true, "cfhd": true,
 }
 
 // isLocal says whether input names a local file rather than a remote object.

@@ -77,7 +77,11 @@ func printProbe(w io.Writer, info *encode.Info) {
 		fmt.Fprintf(tw, "bitrate\t%.0f kb/s\n", float64(info.BitRate)/1000)
 	}
 	if v := info.Video(); v != nil {
-		fmt.Fprintf(tw, "video\tstream %d: %s %dx%d %s (%d-bit)\n", v.Index, v.Codec, v.Width, v.Height, v.PixFmt, v.BitDepth)
+		gop := ""
+		if v.IntraOnly {
+			gop = ", intra-only"
+		}
+		fmt.Fprintf(tw, "video\tstream %d: %s %dx%d %s (%d-bit%s)\n", v.Index, v.Codec, v.Width, v.Height, v.PixFmt, v.BitDepth, gop)
 		fmt.Fprintf(tw, "frame rate\t%d/%d (%.3f fps)\n", v.FrameRate.Num, v.FrameRate.Den, v.FPS)
 		fmt.Fprintf(tw, "frames\t%d (%.3f s)\n", v.FrameCount, v.Duration)
 		fmt.Fprintf(tw, "colour\t%s\n", colorString(v))
