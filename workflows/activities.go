@@ -108,7 +108,7 @@ func (a *Activities) openStore(ctx context.Context, url string) (store.Store, er
 }
 
 // sparseKeyframes returns keys, or nil when every frame is a keyframe
-// (intra-only codecs: ProRes, DNxHR, FFV1). Any cut is then aligned, so
+// (intra-only codecs: ProRes, DNxHR, JPEG 2000). Any cut is then aligned, so
 // the plan is the same, and the list would only bloat the workflow history:
 // a 2-hour source at 24 fps is 172,800 numbers, near Temporal's 2 MB limit
 // for one payload.
@@ -126,7 +126,11 @@ func (a *Activities) Probe(ctx context.Context, source string) (SourceInfo, erro
 		return SourceInfo{}, classify(err)
 	}
 	defer closer.Close()
-	info, err := encode.Probe(ctx, in, encode.ProbeOptions{Keyframes: true})
+	// Keyframes only guide the cuts: where the container's index (or an
+	// intra-only codec) gives them, not at the price of reading a whole
+	// long-GOP MPEG-TS or MXF mezzanine. Without them chunks are cut at
+	// fixed lengths and each decodes from the keyframe before it.
+	info, err := encode.Probe(ctx, in, encode.ProbeOptions{KeyframesIfCheap: true})
 	if err != nil {
 		return SourceInfo{}, classify(err)
 	}
