@@ -52,7 +52,10 @@ const vmafExample = `  # an encode against its mezzanine
       --feature psnr --feature ssim --output report.json
 
   # the 4K model, pooled by the worst 1% of frames, as JSON for scripts
-  reel vmaf -r ref.y4m -d dist.mkv --model vmaf_4k_v0.6.1 --pool low1 --json`
+  reel vmaf -r ref.y4m -d dist.mkv --model vmaf_4k_v0.6.1 --pool low1 --json
+
+  # PSNR only, without the VMAF model (far faster)
+  reel vmaf -r ref.y4m -d dist.mkv --feature psnr --no-prediction`
 
 type vmafFlags struct {
 	reference, distorted string
