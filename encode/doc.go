@@ -8,6 +8,13 @@
 // package never knows about object storage. Frame indices count from 0 in
 // presentation order and assume a constant frame rate.
 //
+// Probe reads as little of an input as it can, since the input may be a
+// mezzanine in S3: the frame count from the container or, where it declares
+// none (Matroska, MPEG-TS, MXF), from the timestamps at its end; keyframes
+// from the container's index (MP4/MOV, Matroska cues) or, for an intra-only
+// codec, every frame. It reads every packet only when none of these can be
+// trusted, or for keyframes that no index lists (ProbeOptions.Keyframes).
+//
 // A chunked encode is EncodeRange per chunk, then Concat:
 //
 //	in := encode.FileInput("mezz.mov")
