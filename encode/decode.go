@@ -66,7 +66,16 @@ type decoder struct {
 	counted int64 // frames seen, for inputs without timestamps
 	drained bool
 	done    bool
+	// skipToKey drops the packets a seek lands on before the first
+	// keyframe (MPEG-TS seeks by timestamp, not to keyframes): decoding
+	// them only makes broken pre-roll frames and decoder errors on stderr.
+	// It gives up after skipLimit packets (a stream that flags none).
+	skipToKey bool
+	skipped   int
 }
+
+// skipLimit is how many packets after a seek skipToKey drops at most.
+const skipLimit = 1000
 
 // openDecoder opens in and positions it so that next returns frame start.
 func openDecoder(ctx context.Context, op string, in Input, start, end int64, threads int, fast bool) (*decoder, error) {
@@ -170,6 +179,7 @@ func (x *decoder) seek() error {
 		}
 		return newErr(x.op, x.d.name, ErrInvalidData, err, "cannot seek to frame %d", target)
 	}
+	x.skipToKey, x.skipped = true, 0
 	return nil
 }
 
@@ -274,6 +284,14 @@ func (x *decoder) feed(ctx context.Context) error {
 		if err := x.d.checkPacket(x.op, x.pkt); err != nil {
 			x.pkt.Unref()
 			return err
+		}
+		if x.skipToKey {
+			if !x.pkt.Flags().Has(astiav.PacketFlagKey) && x.skipped < skipLimit {
+				x.skipped++
+				x.pkt.Unref()
+				continue
+			}
+			x.skipToKey = false
 		}
 		err := x.dec.SendPacket(x.pkt)
 		x.pkt.Unref()

@@ -3,6 +3,7 @@ package encode
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -275,5 +276,52 @@ func TestProbeIntraOnly(t *testing.T) {
 	}
 	if info.IntraOnly || fmt.Sprint(info.Keyframes) != "[0 10 20]" {
 		t.Errorf("ffv1 -g 10: intra-only %v, keyframes %v; want false, [0 10 20]", info.IntraOnly, info.Keyframes)
+	}
+}
+
+// Reading an MPEG-TS range from deep in the file: the seek lands before
+// the keyframe it aims at (MPEG-TS seeks by timestamp), and the packets
+// before that keyframe are skipped rather than decoded into broken pre-roll
+// frames. The frames must still be exactly those of a read from the start,
+// for ranges starting on a keyframe and between two.
+func TestDecodeTSRangeSkipsToKeyframe(t *testing.T) {
+	path := testMedia(t, "ts", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-frames:v", "1500",
+		"-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-g", "48", "-pix_fmt", "yuv420p", "-f", "mpegts")
+	ctx := context.Background()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Through a ReaderAt, as every reel command reads its input (mezzfs).
+	in := ReaderInput("src.ts", bytes.NewReader(data), int64(len(data)))
+	info, err := Probe(ctx, in, ProbeOptions{Keyframes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := func(from, to int64) []string {
+		t.Helper()
+		r, err := OpenFrames(ctx, in, DecodeOptions{Start: from, End: to, Threads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var out []string
+		for {
+			f, err := r.ReadFrame(ctx)
+			if err == io.EOF {
+				return out
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%d:%x", f.Index, sha256.Sum256(f.Planes[0].Pix)))
+		}
+	}
+	k := info.Keyframes[len(info.Keyframes)/2]
+	whole := sums(0, k+30)
+	for _, from := range []int64{k, k + 17} {
+		if got, want := sums(from, k+30), whole[from:]; !slices.Equal(got, want) {
+			t.Errorf("frames %d-%d differ from a read from the start", from, k+29)
+		}
 	}
 }
