@@ -219,9 +219,9 @@ func streamFPS(s *astiav.Stream) astiav.Rational {
 // its index in front still opens) or, where it declares none, from the
 // timestamps at the end of the file (tailCount); keyframes from the
 // container's index (MP4/MOV sample tables, Matroska cues), or every frame
-// of an intra-only codec. done is false
-// when the caller must read every packet instead (scanPackets); moved says
-// that d has been read from elsewhere (a fresh demuxer must do the scan).
+// of an intra-only codec. done is false when the caller must read every
+// packet instead (scanPackets); moved says that d has been read from
+// elsewhere (a fresh demuxer must do the scan).
 func countCheap(ctx context.Context, d *demuxer, info *Info, opts ProbeOptions) (done, moved bool, err error) {
 	vs := d.fc.Streams()[info.Index]
 	counted := false
