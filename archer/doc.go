@@ -8,8 +8,9 @@
 // size (Config.AnalysisHeight); SI/TI and crop work on the full-resolution
 // luma. A chunk's reader must also deliver the Overlap (one) frame before
 // the chunk, which freeze and SI/TI compare against, or the chunk before
-// must read one frame past its end (ChunkSpan.NoContext, what Run does so
-// chunks can start decoding at keyframes); nothing else crosses a chunk
+// must read one frame past its end (ChunkSpan.NoContext, what Run and
+// AnalyzeWorkflow do, through RunSpans, so chunks can start decoding at
+// keyframes); nothing else crosses a chunk
 // edge during the map step. Each chunk decodes on its own goroutine a few
 // frames ahead of its analyzers.
 //
