@@ -1,8 +1,9 @@
 // Package workflows is reel's main job on Temporal: durable, chunked,
 // quality-gated encoding.
 //
-// EncodeWorkflow probes a mezzanine (reading its header, index and tail,
-// never the whole object), plans GOP-aligned chunks, and hands
+// EncodeWorkflow probes a mezzanine (its header, index and tail; the whole
+// object only when its tail cannot be trusted), plans GOP-aligned chunks,
+// and hands
 // batches of chunks to ChunkBatchWorkflow children (one history per batch,
 // so a 6-hour film in 4-second chunks stays far below Temporal's history
 // limits). Each chunk is an EncodeChunk activity: read only its frame range
