@@ -3,10 +3,9 @@
 //
 // EncodeWorkflow probes a mezzanine (its header, index and tail; the whole
 // object only when its tail cannot be trusted), plans GOP-aligned chunks,
-// and hands
-// batches of chunks to ChunkBatchWorkflow children (one history per batch,
-// so a 6-hour film in 4-second chunks stays far below Temporal's history
-// limits). Each chunk is an EncodeChunk activity: read only its frame range
+// and hands batches of chunks to ChunkBatchWorkflow children (one history
+// per batch, so a 6-hour film in 4-second chunks stays far below Temporal's
+// history limits). Each chunk is an EncodeChunk activity: read only its frame range
 // through mezzfs, encode it, store it under a deterministic key
 // (<work>/<job>/<rendition>/<chunk>-a<attempt>.mp4), decode it again and
 // score it against the source frames with vmaf. Chunks under the quality bar
