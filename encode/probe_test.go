@@ -42,6 +42,18 @@ func TestProbe(t *testing.T) {
 	}
 }
 
+// probeCounting probes data through a ReaderAt and says how many bytes the
+// probe read.
+func probeCounting(t *testing.T, name string, data []byte, opts ProbeOptions) (*Info, int64) {
+	t.Helper()
+	cr := &countingReader{r: bytes.NewReader(data)}
+	info, err := Probe(context.Background(), ReaderInput(name, cr, int64(len(data))), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info, cr.n.Load()
+}
+
 // countingReader counts the bytes read through it.
 type countingReader struct {
 	r io.ReaderAt
@@ -81,15 +93,7 @@ func TestProbeKeyframesFromIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	probe := func(opts ProbeOptions) (*Info, int64) {
-		t.Helper()
-		cr := &countingReader{r: bytes.NewReader(data)}
-		info, err := Probe(ctx, ReaderInput("mem.mp4", cr, int64(len(data))), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return info, cr.n.Load()
-	}
+	probe := func(opts ProbeOptions) (*Info, int64) { return probeCounting(t, "mem.mp4", data, opts) }
 	plain, base := probe(ProbeOptions{})
 	if plain.Keyframes != nil {
 		t.Errorf("keyframes %v without asking", plain.Keyframes)
@@ -252,15 +256,7 @@ func TestProbeIntraOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	probe := func(opts ProbeOptions) (*Info, int64) {
-		t.Helper()
-		cr := &countingReader{r: bytes.NewReader(data)}
-		info, err := Probe(ctx, ReaderInput("mjpeg.mkv", cr, int64(len(data))), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return info, cr.n.Load()
-	}
+	probe := func(opts ProbeOptions) (*Info, int64) { return probeCounting(t, "mjpeg.mkv", data, opts) }
 	plain, base := probe(ProbeOptions{})
 	keys, n := probe(ProbeOptions{Keyframes: true})
 	if !plain.IntraOnly || plain.FrameCount != 750 || len(keys.Keyframes) != 750 || keys.Keyframes[749] != 749 {
@@ -300,22 +296,11 @@ func TestDecodeTSRangeSkipsToKeyframe(t *testing.T) {
 	}
 	sums := func(from, to int64) []string {
 		t.Helper()
-		r, err := OpenFrames(ctx, in, DecodeOptions{Start: from, End: to, Threads: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
 		var out []string
-		for {
-			f, err := r.ReadFrame(ctx)
-			if err == io.EOF {
-				return out
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		for _, f := range readAll(t, in, DecodeOptions{Start: from, End: to, Threads: 1}) {
 			out = append(out, fmt.Sprintf("%d:%x", f.Index, sha256.Sum256(f.Planes[0].Pix)))
 		}
+		return out
 	}
 	k := info.Keyframes[len(info.Keyframes)/2]
 	whole := sums(0, k+30)
