@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/reelmedia/reel/archer"
 	"github.com/reelmedia/reel/encode"
@@ -133,6 +134,45 @@ func TestAnalyzeWorkflow(t *testing.T) {
 	}
 	if string(whole) != string(chunked) {
 		t.Error("analysis.json of 5 chunks differs from that of 1 chunk")
+	}
+}
+
+// A run recorded before keyframe chunks (GetVersion gives DefaultVersion)
+// still plans fixed chunks, each reading its context frame, and reaches the
+// same analysis.
+func TestAnalyzeWorkflowBeforeKeyframeChunks(t *testing.T) {
+	clip := analyzeClip(t)
+	dir := t.TempDir()
+	cfg := archer.Config{BlackMinDuration: 0.5}
+	run := func(job string, old bool) []byte {
+		t.Helper()
+		env := analyzeEnv(t)
+		if old {
+			env.OnGetVersion(versionAnalyzeKeyframeChunks, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+		}
+		env.ExecuteWorkflow(AnalyzeWorkflow, AnalyzeRequest{Job: job, Source: clip, Work: "file://" + dir + "/work", Output: "file://" + dir + "/out", Config: cfg, ChunkSeconds: 1})
+		if err := env.GetWorkflowError(); err != nil || !env.IsWorkflowCompleted() {
+			t.Fatalf("%s: %v", job, err)
+		}
+		parts, _ := filepath.Glob(filepath.Join(dir, "work", job, "archer", "partial-*.json"))
+		for _, f := range parts {
+			b, _ := os.ReadFile(f)
+			var p archer.Partial
+			if err := json.Unmarshal(b, &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.NoContext == old && p.Start > 0 {
+				t.Errorf("%s: partial [%d,%d) no_context %v", job, p.Start, p.End, p.NoContext)
+			}
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "out", job, "analysis.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if string(run("fixed", true)) != string(run("keyframes", false)) {
+		t.Error("the fixed chunks' analysis.json differs from the keyframe chunks'")
 	}
 }
 
