@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/reelmedia/reel/archer"
+	"github.com/reelmedia/reel/encode"
 )
 
 // archerClip makes 110 frames at 320x180: moving test pattern, a hard cut
@@ -194,16 +196,25 @@ func archerBenchClip(b *testing.B, kind string) string {
 // reports each side's fps and CPU seconds per run, and the median and
 // lowest of the per-pair ratios scdet time / archer time (>= 1 means archer
 // is at least as fast). "fast" adds --fast-decode; ARCHER_BENCH_ARGS adds
-// more flags to archer's side (e.g. "--threads 3").
+// more flags to archer's side (e.g. "--threads 3"). ARCHER_BENCH_INPUT
+// adds a case for any file ("input"), e.g. a real mezzanine.
 func BenchmarkArcherVsScdet1080p(b *testing.B) {
-	for _, kind := range []string{"h264", "prores"} {
+	kinds := []string{"h264", "prores"}
+	if os.Getenv("ARCHER_BENCH_INPUT") != "" {
+		kinds = append(kinds, "input")
+	}
+	for _, kind := range kinds {
 		for _, fast := range []bool{false, true} {
 			name := kind
 			if fast {
 				name += "-fast"
 			}
 			b.Run(name, func(b *testing.B) {
-				in := archerBenchClip(b, kind)
+				in := os.Getenv("ARCHER_BENCH_INPUT")
+				if kind != "input" {
+					in = archerBenchClip(b, kind)
+				}
+				frames := archerBenchFrames(b, in)
 				args := []string{"archer", "run", in, "-q", "--analyzers", "shots,black,freeze,sharpness"}
 				if fast {
 					args = append(args, "--fast-decode")
@@ -229,8 +240,8 @@ func BenchmarkArcherVsScdet1080p(b *testing.B) {
 				}
 				slices.Sort(ratios)
 				n := float64(len(ratios))
-				b.ReportMetric(250*n/tArcher.Seconds(), "archer-fps")
-				b.ReportMetric(250*n/tScdet.Seconds(), "scdet-fps")
+				b.ReportMetric(frames*n/tArcher.Seconds(), "archer-fps")
+				b.ReportMetric(frames*n/tScdet.Seconds(), "scdet-fps")
 				b.ReportMetric(cArcher/n, "archer-cpu-s")
 				b.ReportMetric(cScdet/n, "scdet-cpu-s")
 				b.ReportMetric(ratios[len(ratios)/2], "median-ratio")
@@ -238,6 +249,16 @@ func BenchmarkArcherVsScdet1080p(b *testing.B) {
 			})
 		}
 	}
+}
+
+// archerBenchFrames is the frame count of a benchmark input.
+func archerBenchFrames(b *testing.B, path string) float64 {
+	b.Helper()
+	info, err := encode.Probe(context.Background(), encode.FileInput(path), encode.ProbeOptions{})
+	if err != nil || info.Video() == nil {
+		b.Fatalf("%s: %v", path, err)
+	}
+	return float64(info.FrameCount)
 }
 
 // rusageSeconds is the user+system CPU time of who (this process or its
