@@ -37,8 +37,9 @@ Frames are decoded by FFmpeg in process and downscaled once for analysis (to
 decoder scales directly, which is faster. Chunks of at most --chunk-frames
 (shorter when that keeps all --threads busy) are analysed --threads at a time,
 each decoded a few frames ahead of its analyzers (by a single-threaded decoder
-when --threads is above 1); for a local long-GOP file the chunks are cut at keyframes so no
-frame is decoded twice. The report does not depend on any of this.
+when --threads is above 1). Chunks are cut at keyframes so no frame is decoded
+twice, where the keyframes are known cheaply (an MP4/MOV index, Matroska cues)
+or the file is local. The report does not depend on any of this.
 --fast-decode skips H.264/HEVC deblocking: 15-25% cheaper decoding, but
 pixels differ slightly (dissolve centres may move a frame or two, a freeze
 may be missed), so it is off by default.
