@@ -301,8 +301,7 @@ type RunOptions struct {
 // worker opens its own reader; a chunk reads one frame past its end so the
 // next can start without context, see Overlap), reduces the partials into
 // one Analysis and, with the thumbs analyzer, extracts a thumbnail per
-// shot. The result does not depend on Threads,
-// ChunkFrames or Keyframes.
+// shot. The result does not depend on Threads, ChunkFrames or Keyframes.
 func (r *Runner) Run(ctx context.Context, src Source, opt RunOptions) (*Analysis, error) {
 	if opt.End <= opt.Start || opt.Start < 0 {
 		return nil, fmt.Errorf("archer: %s: frames [%d,%d): %w", opt.Name, opt.Start, opt.End, ErrEmptyRange)

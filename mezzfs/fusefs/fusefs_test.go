@@ -178,20 +178,26 @@ func TestErrno(t *testing.T) {
 	}
 }
 
+// s3Object puts data under key on a fresh versitygw and returns its URL and
+// a mezzfs Config that reaches it.
+func s3Object(t *testing.T, key string, data []byte) (string, mezzfs.Config) {
+	t.Helper()
+	srv := s3test.Start(t)
+	if err := srv.Put(context.Background(), key, data); err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL(key), mezzfs.Config{S3: mezzfs.S3Config{Endpoint: srv.Endpoint, PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}}
+}
+
 // TestDirectIO reads an S3 object through a DirectIO mount: the bytes are
 // right, and a second read reaches mezzfs again (no kernel page cache).
 func TestDirectIO(t *testing.T) {
 	requireFUSE(t)
-	ctx := context.Background()
 	data := randomData(6<<20+123, 3)
-	srv := s3test.Start(t)
-	if err := srv.Put(ctx, "d/obj.bin", data); err != nil {
-		t.Fatal(err)
-	}
-	cfg := mezzfs.Config{S3: mezzfs.S3Config{Endpoint: srv.Endpoint, PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}}
+	url, cfg := s3Object(t, "d/obj.bin", data)
 	var obj *mezzfs.Object
 	files := []fusefs.File{{Name: "obj.bin", Size: int64(len(data)), Open: func(ctx context.Context) (mezzfs.Source, error) {
-		o, err := mezzfs.Open(ctx, srv.URL("d/obj.bin"), cfg)
+		o, err := mezzfs.Open(ctx, url, cfg)
 		obj = o
 		return o, err
 	}}}
@@ -254,17 +260,12 @@ func TestDirectIO(t *testing.T) {
 // byte must still be right.
 func TestConcurrentReaders(t *testing.T) {
 	requireFUSE(t)
-	ctx := context.Background()
 	data := randomData(24<<20+4321, 4)
-	srv := s3test.Start(t)
-	if err := srv.Put(ctx, "c/obj.bin", data); err != nil {
-		t.Fatal(err)
-	}
-	cfg := mezzfs.Config{S3: mezzfs.S3Config{Endpoint: srv.Endpoint, PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}}
+	url, cfg := s3Object(t, "c/obj.bin", data)
 	for _, directIO := range []bool{false, true} {
 		t.Run(fmt.Sprintf("directio=%v", directIO), func(t *testing.T) {
 			files := []fusefs.File{{Name: "obj.bin", Size: int64(len(data)), Open: func(ctx context.Context) (mezzfs.Source, error) {
-				return mezzfs.Open(ctx, srv.URL("c/obj.bin"), cfg)
+				return mezzfs.Open(ctx, url, cfg)
 			}}}
 			mnt := t.TempDir()
 			fsrv, err := fusefs.Mount(mnt, files, fusefs.Options{DirectIO: directIO})

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/api/enums/v1"
@@ -199,17 +198,16 @@ func runArcherWorkflow(ctx context.Context, app *App, cmd *cobra.Command, input 
 			}
 			defer wc.Close()
 		}
-		w := workflows.NewWorker(wc, app.taskQueue(), workflows.WorkerOptions{Concurrency: app.Config.Worker.Concurrency}, acts)
-		if err := w.Start(); err != nil {
-			return fmt.Errorf("worker: %w", err)
+		stop, err := app.startLocalWorker(wc, acts)
+		if err != nil {
+			return err
 		}
-		defer w.Stop()
+		defer stop()
 	}
 
 	id := fl.wf.id
 	if id == "" {
-		base := strings.TrimSuffix(filepath.Base(input), filepath.Ext(input))
-		id = fmt.Sprintf("archer-%s-%s", base, time.Now().UTC().Format("20060102-150405"))
+		id = jobID("archer", input)
 	}
 	req.Job = id
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: app.taskQueue()}, workflows.WorkflowAnalyze, req)
@@ -233,11 +231,8 @@ func runArcherWorkflow(ctx context.Context, app *App, cmd *cobra.Command, input 
 
 	res, err := waitAnalyze(ctx, app, c, run, fl.quiet)
 	if err != nil {
-		if ctx.Err() != nil && !embedded {
-			// Interrupted: stop the job so it does not linger on the cluster.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			_ = c.CancelWorkflow(cctx, run.GetID(), "")
+		if !embedded {
+			cancelInterrupted(ctx, c, run)
 		}
 		return err
 	}

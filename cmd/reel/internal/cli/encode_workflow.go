@@ -3,9 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
@@ -61,17 +58,15 @@ func runWorkflowEncode(ctx context.Context, app *App, cmd *cobra.Command, f *wor
 		if err != nil {
 			return err
 		}
-		n := app.Config.Worker.Concurrency
-		w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: n}, acts)
-		if err := w.Start(); err != nil {
-			return fmt.Errorf("worker: %w", err)
+		stop, err := app.startLocalWorker(c, acts)
+		if err != nil {
+			return err
 		}
-		defer w.Stop()
+		defer stop()
 	}
 	id := f.id
 	if id == "" {
-		base := strings.TrimSuffix(filepath.Base(input), filepath.Ext(input))
-		id = fmt.Sprintf("encode-%s-%s", base, time.Now().UTC().Format("20060102-150405"))
+		id = jobID("encode", input)
 	}
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: app.taskQueue()}, workflows.EncodeWorkflow, job)
 	if err != nil {
@@ -79,12 +74,7 @@ func runWorkflowEncode(ctx context.Context, app *App, cmd *cobra.Command, f *wor
 	}
 	res, err := watchJob(ctx, app, c, run, quiet || asJSON)
 	if err != nil {
-		if ctx.Err() != nil {
-			// Interrupted: stop the job so it does not linger on a cluster.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			_ = c.CancelWorkflow(cctx, run.GetID(), "")
-		}
+		cancelInterrupted(ctx, c, run)
 		return err
 	}
 	return printResult(app, res, asJSON)

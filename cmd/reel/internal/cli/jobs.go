@@ -41,9 +41,10 @@ const renditionHelp = `--rendition takes comma-separated key=value pairs: name (
 (WxH, 0 keeps the aspect ratio), codec (x264, x265, svtav1, vp9; default
 x264), crf, bitrate (bits/s), preset, pix_fmt, gop (frames), threads, min_vmaf
 (this rung's quality bar instead of --min-vmaf: a small rung scored against
-the full-size source scores lower). Give it once per rendition, or put the ladder in a JSON file for --ladder: either a
-list of renditions or a whole job ({"renditions": [...], "quality":
-{"min_vmaf": 93}, "chunking": {"target_seconds": 4}}); flags override it.
+the full-size source scores lower). Give it once per rendition, or put the
+ladder in a JSON file for --ladder: either a list of renditions or a whole
+job ({"renditions": [...], "quality": {"min_vmaf": 93}, "chunking":
+{"target_seconds": 4}}); flags override it.
 
 Each rendition is written to OUTPUT/<name>.mp4 with report.json next to
 them; OUTPUT is a directory or an s3://bucket/prefix URL.`
@@ -245,7 +246,7 @@ func newSubmitCmd(app *App) *cobra.Command {
 			}
 			defer c.Close()
 			if id == "" {
-				id = fmt.Sprintf("encode-%s-%s", strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0])), time.Now().UTC().Format("20060102-150405"))
+				id = jobID("encode", args[0])
 			}
 			run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: app.taskQueue()}, workflows.EncodeWorkflow, job)
 			if err != nil {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
@@ -159,6 +161,33 @@ func (app *App) dialOrEmbed(ctx context.Context, addr string) (c client.Client, 
 		return nil, nil, err
 	}
 	return c, func() { c.Close(); stop() }, nil
+}
+
+// startLocalWorker runs a worker for this command's own embedded server on
+// c; the returned func stops it.
+func (app *App) startLocalWorker(c client.Client, acts *workflows.Activities) (stop func(), err error) {
+	w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: app.Config.Worker.Concurrency}, acts)
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	return w.Stop, nil
+}
+
+// jobID is the default ID of a job of kind on input: kind-name-time (UTC).
+func jobID(kind, input string) string {
+	base := strings.TrimSuffix(filepath.Base(input), filepath.Ext(input))
+	return fmt.Sprintf("%s-%s-%s", kind, base, time.Now().UTC().Format("20060102-150405"))
+}
+
+// cancelInterrupted cancels run on the cluster when ctx ended (the command
+// was interrupted), so the job does not linger there.
+func cancelInterrupted(ctx context.Context, c client.Client, run client.WorkflowRun) {
+	if ctx.Err() == nil {
+		return
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_ = c.CancelWorkflow(cctx, run.GetID(), "")
 }
 
 // dialTemporal connects to a Temporal frontend in the configured namespace.
