@@ -84,7 +84,7 @@ func (o *Object) start(parent context.Context) {
 	// With a disk cache too: whole blocks a stream delivers are written to
 	// it (seqStream.tee) and blocks already there are read from it.
 	o.streams = canStream && o.cache != nil && o.ra.max > 0
-	o.seq.next = -1
+	o.seq.next, o.seq.diskIdx = -1, -1
 }
 
 // Range returns bytes [a, b) of o (relative to o) as an Object sharing its

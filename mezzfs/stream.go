@@ -70,6 +70,12 @@ type seqStream struct {
 	// teeBuf holds block teeIdx's first len(teeBuf) bytes.
 	teeBuf []byte
 	teeIdx int64
+
+	// diskIdx is the block whose presence in the disk cache was last
+	// checked (-1: none), diskHas the answer: one check per block entered,
+	// not a stat per read.
+	diskIdx int64
+	diskHas bool
 }
 
 // pendingStream is a response opened ahead by a goroutine of the Object.
@@ -203,7 +209,7 @@ func (o *Object) streamRead(ctx context.Context, p []byte, abs int64) (handled, 
 	// A block another process (or an earlier Object) left in the disk
 	// cache is read from there by the block path; the run goes on and the
 	// stream resumes after it.
-	if o.onDisk(at) {
+	if o.runOnDisk(s, at) {
 		s.closeBody()
 		s.dropPending(&o.wg)
 		return false, false, nil
@@ -426,6 +432,18 @@ func (o *Object) onDisk(abs int64) bool {
 	}
 	s, e := o.wholeBlock(abs / o.cache.blockSize)
 	return o.cache.disk.has(diskKey(o.inf.Identity(), s, e))
+}
+
+// runOnDisk is onDisk for the block of at, checked once per block the run
+// enters. s.mu is held.
+func (o *Object) runOnDisk(s *seqStream, at int64) bool {
+	if o.cache.disk == nil {
+		return false
+	}
+	if idx := at / o.cache.blockSize; idx != s.diskIdx {
+		s.diskIdx, s.diskHas = idx, o.onDisk(at)
+	}
+	return s.diskHas
 }
 
 // tee collects streamed bytes d at abs (object offsets, in stream order)
