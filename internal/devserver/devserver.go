@@ -30,6 +30,10 @@ import (
 	uiserver "github.com/temporalio/ui-server/v2/server"
 	uiconfig "github.com/temporalio/ui-server/v2/server/config"
 	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/reelmedia/reel/internal/freeport"
 )
 
 // host is the only address the embedded server listens on.
@@ -78,19 +82,32 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "error"
 	}
+	// Temporal ends the process when it cannot bind a port, so ports asked
+	// for are checked first.
+	for _, p := range []struct {
+		what string
+		port int
+	}{{"frontend", cfg.Port}, {"web UI", cfg.UIPort}} {
+		if p.port == 0 {
+			continue
+		}
+		if err := freeport.Check(p.port); err != nil {
+			return nil, fmt.Errorf("devserver: %s port %d on %s is taken: %w", p.what, p.port, host, err)
+		}
+	}
 	sqlConf, err := prepareDB(cfg)
 	if err != nil {
 		return nil, err
 	}
 	port := cfg.Port
 	if port == 0 {
-		if port, err = freePort(); err != nil {
+		if port, err = freeport.Pick(); err != nil {
 			return nil, err
 		}
 	}
 	ports := map[string]int{"frontend": port}
 	for _, name := range []string{"frontend-http", "history", "matching", "worker"} {
-		if ports[name], err = freePort(); err != nil {
+		if ports[name], err = freeport.Pick(); err != nil {
 			return nil, err
 		}
 	}
@@ -216,7 +233,7 @@ func newServer(cfg Config, sqlConf *config.SQL, ports map[string]int) (temporal.
 	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
 	conf.PublicClient.HostPort = addr("frontend")
 
-	logger := tlog.NewZapLogger(tlog.BuildZapLogger(tlog.Config{Level: cfg.LogLevel, OutputFile: cfg.LogFile}))
+	logger := tlog.NewZapLogger(fatalTo(os.Stderr, tlog.BuildZapLogger(tlog.Config{Level: cfg.LogLevel, OutputFile: cfg.LogFile})))
 	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
 	if err != nil {
 		return nil, fmt.Errorf("devserver: %w", err)
@@ -319,11 +336,13 @@ func (s *Server) startUI(port int) error {
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("devserver: pick a port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+// fatalTo also writes Temporal's fatal messages (DPanic and above) to w.
+// Temporal ends the process after one (a listener that cannot bind, for
+// instance); with the log in a file, the process would otherwise vanish
+// without a word.
+func fatalTo(w io.Writer, l *zap.Logger) *zap.Logger {
+	return l.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		enc := zapcore.NewConsoleEncoder(zap.NewProductionEncoderConfig())
+		return zapcore.NewTee(c, zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), zapcore.DPanicLevel))
+	}))
 }

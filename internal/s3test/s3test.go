@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/reelmedia/reel/internal/freeport"
 )
 
 // Server is a running versitygw.
@@ -78,10 +80,10 @@ func Start(t testing.TB) *Server {
 	s := &Server{AccessKey: "test", SecretKey: "testsecret", Region: "us-east-1", Bucket: "reel-test", Dir: t.TempDir()}
 	var cmd *exec.Cmd
 	var stderr bytes.Buffer
-	// A port picked by listening and closing can be taken before versitygw
-	// binds it; retry a few times.
+	// A port picked free can still be taken before versitygw binds it
+	// (another process picking at random); retry a few times.
 	for attempt := 0; ; attempt++ {
-		port, err := freePort()
+		port, err := freeport.Pick()
 		if err != nil {
 			t.Fatalf("s3test: %v", err)
 		}
@@ -122,15 +124,6 @@ func Start(t testing.TB) *Server {
 		t.Fatalf("s3test: create bucket %s: %v", s.Bucket, err)
 	}
 	return s
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func waitListening(addr string, exited <-chan error, limit time.Duration) bool {

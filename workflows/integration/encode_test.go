@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/internal/devserver"
+	"github.com/reelmedia/reel/internal/freeport"
 	"github.com/reelmedia/reel/internal/s3test"
 	"github.com/reelmedia/reel/internal/store"
 	"github.com/reelmedia/reel/mezzfs"
@@ -190,10 +190,9 @@ func recordHistory(t *testing.T, c client.Client, id, path string) {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	p, err := freeport.Pick()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return p
 }
