@@ -24,7 +24,11 @@ type DecodeOptions struct {
 	Width  int `json:"width,omitempty"`
 	Height int `json:"height,omitempty"`
 	// Scaler is the swscale algorithm: bicubic (default), bilinear,
-	// fast_bilinear, neighbor, area, lanczos, spline, gauss, sinc.
+	// fast_bilinear, neighbor, area, lanczos, spline, gauss, sinc. An 8-bit
+	// area downscale by exactly 2 or 4 on both axes, keeping the pixel
+	// format, is done by reel's own box filter: the exact rounded mean of
+	// each block, where swscale's fixed point is off by one on about 5% of
+	// samples, at a tenth of its cost.
 	Scaler string `json:"scaler,omitempty"`
 	// PixFmt is the output pixel format. "" keeps the source format when
 	// media.Format can describe it (yuv420p/422p/444p at 8, 10, 12 or 16 bits,
@@ -329,6 +333,8 @@ func (x *decoder) close() {
 type FrameReader struct {
 	x      *decoder
 	filter *videoFilter
+	box    int       // 2 or 4: downscale by box means instead of filter
+	boxPix [3][]byte // the box-scaled planes
 	format media.Format
 	out    media.Frame
 	fps    float64
@@ -378,6 +384,14 @@ func (r *FrameReader) setup(opts DecodeOptions) error {
 	if w == v.Width && h == v.Height && target == v.PixFmt {
 		return nil // frames go out as decoded
 	}
+	if k := boxFactor(v.Width, v.Height, w, h); k > 0 && opts.Scaler == "area" && target == v.PixFmt && r.format.BitDepth == 8 {
+		cw, ch := r.format.Chroma.ChromaSize(v.Width, v.Height)
+		ow, oh := r.format.Chroma.ChromaSize(w, h)
+		if r.format.Chroma == media.Chroma400 || boxFactor(cw, ch, ow, oh) == k {
+			r.box = k
+			return nil
+		}
+	}
 	r.filter, err = newVideoFilter(r.x, filterSpec{width: w, height: h, scaler: opts.Scaler, pixFmt: target})
 	if err != nil {
 		return newErr("decode", r.x.d.name, ErrUnsupportedPixFmt, err, "cannot convert %s %dx%d to %s %dx%d", v.PixFmt, v.Width, v.Height, target, w, h)
@@ -409,6 +423,14 @@ func (r *FrameReader) ReadFrame(ctx context.Context) (*media.Frame, error) {
 	out.PTS = float64(idx) / r.fps
 	out.Format = r.format
 	out.Width, out.Height = f.Width(), f.Height()
+	if r.box > 0 {
+		// The factor was chosen for the stream's size; a frame of another
+		// size (a mid-stream change) would not fit it.
+		if v := r.x.info.Video(); out.Width != v.Width || out.Height != v.Height {
+			return nil, newErr("decode", r.x.d.name, ErrInvalidData, nil, "frame %d is %dx%d, the stream %dx%d", idx, out.Width, out.Height, v.Width, v.Height)
+		}
+		out.Width, out.Height = out.Width/r.box, out.Height/r.box
+	}
 	out.Color = frameColor(f)
 	out.Planes = out.Planes[:0]
 	n := 3
@@ -420,11 +442,24 @@ func (r *FrameReader) ReadFrame(ctx context.Context) (*media.Frame, error) {
 		if i > 0 {
 			pw, ph = r.format.Chroma.ChromaSize(out.Width, out.Height)
 		}
-		pix, stride := framePlane(f, i, ph)
+		k := max(r.box, 1)
+		pix, stride := framePlane(f, i, ph*k)
 		if pix == nil {
 			return nil, newErr("decode", r.x.d.name, ErrInvalidData, nil, "frame %d has no plane %d", idx, i)
 		}
-		out.Planes = append(out.Planes, media.Plane{Pix: pix, Stride: stride, Width: pw, Height: ph, BitDepth: r.format.BitDepth})
+		pl := media.Plane{Pix: pix, Stride: stride, Width: pw, Height: ph, BitDepth: r.format.BitDepth}
+		if r.box > 0 {
+			src := pl
+			src.Width, src.Height = pw*k, ph*k
+			if n := pw * ph; cap(r.boxPix[i]) < n {
+				r.boxPix[i] = make([]byte, n)
+			}
+			pl.Pix, pl.Stride = r.boxPix[i][:pw*ph], pw
+			if err := boxDown(pl, src, k, true); err != nil {
+				return nil, newErr("decode", r.x.d.name, ErrInvalidData, err, "frame %d, plane %d", idx, i)
+			}
+		}
+		out.Planes = append(out.Planes, pl)
 	}
 	return out, nil
 }
