@@ -48,10 +48,14 @@
 // and finds no gradual transition. Black and freeze segments equal
 // blackdetect's and freezedetect's; crop equals cropdetect's; SI/TI equal the
 // siti filter's to 0.005. Throughput at 1080p (shots, black, freeze,
-// sharpness) is bound by H.264 decoding, the same work scdet does: 0.8 to 1.4
-// times scdet's frames per second depending on the host's load, and about
-// 0.75 of it in CPU time (the analysis itself runs at ~290 fps per core on
-// decoded 1080p frames).
+// sharpness) is bound by H.264 decoding, the same work scdet does
+// (BenchmarkArcherVsScdet1080p in cmd/reel/internal/cli, runs in pairs): on
+// the 10 s benchmark clip archer's frames per second are 0.96 to 1.08 times
+// scdet's (medians), for about 1.1 times its CPU; on a 5-minute 13.6 Mbit/s
+// mezzanine 0.78, because there decoding alone (one single-threaded decoder
+// per chunk) costs archer as much CPU as scdet's whole run, and the analysis
+// (downscale by 4 as box means, histograms, Laplacian) cannot hide behind it
+// on 2 cores.
 //
 // Bad input gives errors wrapping the sentinels in errors.go: frames of an
 // unsupported bit depth or with short planes (ErrUnsupportedFormat,
