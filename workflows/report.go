@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -34,8 +35,10 @@ type RenditionReport struct {
 	Bitrate  float64 `json:"bitrate_bps"`
 	HasAudio bool    `json:"has_audio"`
 	// VMAF and PSNR pool the final attempts' per-chunk means, frame-weighted.
-	VMAF PooledScore `json:"vmaf"`
-	PSNR PooledScore `json:"psnr_y"`
+	// Each is absent when the job did not measure it (quality.metrics), so a
+	// dashboard never reads an unmeasured metric as a score of 0.
+	VMAF *PooledScore `json:"vmaf,omitempty"`
+	PSNR *PooledScore `json:"psnr_y,omitempty"`
 	// Reencoded lists the chunks that took more than one attempt; BelowBar
 	// those whose final attempt is still under the quality bar.
 	Reencoded []int         `json:"reencoded_chunks"`
@@ -118,7 +121,8 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 		}
 		var vsum, psum float64
 		var frames int64
-		rr.VMAF.MinChunk, rr.PSNR.MinChunk, rr.VMAF.MinFrame = math.Inf(1), math.Inf(1), math.Inf(1)
+		var vmafScore, psnrScore PooledScore
+		vmafScore.MinChunk, psnrScore.MinChunk, vmafScore.MinFrame = math.Inf(1), math.Inf(1), math.Inf(1)
 		for i, c := range t.Chunks {
 			cr := ChunkReport{Index: c.Index, Start: c.Start, End: c.End, Final: rec.Final[i], Passed: rec.Passed[i]}
 			for attempt := 1; attempt <= rec.Tried[i]; attempt++ {
@@ -143,11 +147,11 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 			vsum += fin.VMAF * n
 			psum += fin.PSNR * n
 			frames += c.Frames()
-			rr.VMAF.MinChunk = math.Min(rr.VMAF.MinChunk, fin.VMAF)
-			rr.VMAF.MaxChunk = math.Max(rr.VMAF.MaxChunk, fin.VMAF)
-			rr.VMAF.MinFrame = math.Min(rr.VMAF.MinFrame, fin.VMAFMin)
-			rr.PSNR.MinChunk = math.Min(rr.PSNR.MinChunk, fin.PSNR)
-			rr.PSNR.MaxChunk = math.Max(rr.PSNR.MaxChunk, fin.PSNR)
+			vmafScore.MinChunk = math.Min(vmafScore.MinChunk, fin.VMAF)
+			vmafScore.MaxChunk = math.Max(vmafScore.MaxChunk, fin.VMAF)
+			vmafScore.MinFrame = math.Min(vmafScore.MinFrame, fin.VMAFMin)
+			psnrScore.MinChunk = math.Min(psnrScore.MinChunk, fin.PSNR)
+			psnrScore.MaxChunk = math.Max(psnrScore.MaxChunk, fin.PSNR)
 			if rec.Tried[i] > 1 {
 				rr.Reencoded = append(rr.Reencoded, c.Index)
 			}
@@ -157,19 +161,31 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 			rr.Chunks = append(rr.Chunks, cr)
 		}
 		if frames > 0 {
-			rr.VMAF.Mean = vsum / float64(frames)
-			rr.PSNR.Mean = psum / float64(frames)
+			vmafScore.Mean = vsum / float64(frames)
+			psnrScore.Mean = psum / float64(frames)
 		}
-		for _, p := range []*PooledScore{&rr.VMAF, &rr.PSNR} {
+		for _, p := range []*PooledScore{&vmafScore, &psnrScore} {
 			for _, f := range []*float64{&p.MinChunk, &p.MinFrame} {
 				if math.IsInf(*f, 0) {
 					*f = 0
 				}
 			}
 		}
+		if measures(t.Quality, MetricVMAF) {
+			rr.VMAF = &vmafScore
+		}
+		if measures(t.Quality, MetricPSNR) {
+			rr.PSNR = &psnrScore
+		}
 		rep.Renditions = append(rep.Renditions, rr)
 	}
 	return rep, nil
+}
+
+// measures says whether a job under q scores metric m. An empty list is the
+// default, both metrics (histories from before the list was filled in).
+func measures(q QualityPolicy, m string) bool {
+	return len(q.Metrics) == 0 || slices.Contains(q.Metrics, m)
 }
 
 func marshalJSON(v any) ([]byte, error) {
