@@ -19,6 +19,7 @@ import (
 type Object struct {
 	be     backend
 	inf    Info
+	id     string // inf.Identity(), the cache key prefix, formatted once
 	cfg    Config
 	cache  *Cache // nil when Direct
 	st     *counters
@@ -42,7 +43,7 @@ type Object struct {
 
 func newObject(be backend, cfg Config) *Object {
 	inf := be.info()
-	o := &Object{be: be, inf: inf, cfg: cfg, lo: 0, hi: inf.Size, root: true}
+	o := &Object{be: be, inf: inf, id: inf.Identity(), cfg: cfg, lo: 0, hi: inf.Size, root: true}
 	if !cfg.Direct {
 		o.cache = cfg.Cache
 		if o.cache == nil {
@@ -96,7 +97,7 @@ func (o *Object) Range(a, b int64) (*Object, error) {
 	if a < 0 || a > b {
 		return nil, fmt.Errorf("mezzfs: %s: range [%d,%d) of %d bytes: %w", o.inf.URL, a, b, o.Size(), ErrRequest)
 	}
-	v := &Object{be: o.be, inf: o.inf, cfg: o.cfg, cache: o.cache, st: o.st, lo: o.lo + a, hi: o.lo + b}
+	v := &Object{be: o.be, inf: o.inf, id: o.id, cfg: o.cfg, cache: o.cache, st: o.st, lo: o.lo + a, hi: o.lo + b}
 	v.start(o.ctx)
 	return v, nil
 }
@@ -256,7 +257,7 @@ func (o *Object) prefetchBlock(idx, fs, fe int64) {
 // second miss in the block widens the cached part rather than adding one.
 func (o *Object) blockFetch(ctx context.Context, idx, s, e int64, prefetch, random bool) (data []byte, ent *cached, fetched bool, err error) {
 	c := o.cache
-	k := blockKey{obj: o.inf.Identity(), idx: idx}
+	k := blockKey{obj: o.id, idx: idx}
 	c.mu.Lock()
 	if data, ent, ok := c.lookupLocked(k, s, e); ok {
 		if prefetch {
@@ -340,7 +341,7 @@ func (o *Object) randomRange(k blockKey, bs, be, s, e int64) (int64, int64) {
 // load gets bytes [fs, fe) of block idx from the disk cache or the source.
 func (o *Object) load(ctx context.Context, idx, fs, fe int64, prefetch bool) ([]byte, error) {
 	c := o.cache
-	id := o.inf.Identity()
+	id := o.id
 	var key string
 	if c.disk != nil {
 		fullS, fullE := o.wholeBlock(idx)
@@ -395,7 +396,7 @@ func (o *Object) readAhead(window int, last int64) {
 	if window <= 0 {
 		return
 	}
-	id := o.inf.Identity()
+	id := o.id
 	held := func(idx int64) (bool, bool) { // (inside the view, held or in flight)
 		fs, fe := o.blockRange(idx)
 		if fs >= fe {

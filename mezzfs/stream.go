@@ -396,7 +396,7 @@ func disarm(stopRead func() bool, watchdog *time.Timer) {
 func (o *Object) cachedPrefix(p []byte, abs int64) int {
 	c := o.cache
 	bs := c.blockSize
-	id := o.inf.Identity()
+	id := o.id
 	k := 0
 	for k < len(p) {
 		at := abs + int64(k)
@@ -431,7 +431,7 @@ func (o *Object) onDisk(abs int64) bool {
 		return false
 	}
 	s, e := o.wholeBlock(abs / o.cache.blockSize)
-	return o.cache.disk.has(diskKey(o.inf.Identity(), s, e))
+	return o.cache.disk.has(diskKey(o.id, s, e))
 }
 
 // runOnDisk is onDisk for the block of at, checked once per block the run
@@ -470,7 +470,7 @@ func (o *Object) tee(s *seqStream, abs int64, d []byte) {
 		if s.teeBuf != nil {
 			s.teeBuf = append(s.teeBuf, d[:n]...)
 			if int64(len(s.teeBuf)) == bEnd-bStart {
-				o.putDisk(diskKey(o.inf.Identity(), bStart, bEnd), s.teeBuf)
+				o.putDisk(diskKey(o.id, bStart, bEnd), s.teeBuf)
 				s.teeBuf = nil
 			}
 		}
