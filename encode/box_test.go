@@ -130,3 +130,30 @@ func BenchmarkBoxDown1080p(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkBoxDown1080pCold(b *testing.B) {
+	plane := func(w, h int) media.Plane {
+		return media.Plane{Pix: make([]byte, w*h), Width: w, Height: h, Stride: w, BitDepth: 8}
+	}
+	const n = 64 // 200 MB, far past the last-level cache
+	var srcs [n][3]media.Plane
+	for i := range srcs {
+		srcs[i] = [3]media.Plane{plane(1920, 1080), plane(960, 540), plane(960, 540)}
+		for j := range srcs[i] {
+			for k := range srcs[i][j].Pix {
+				srcs[i][j].Pix[k] = byte(k)
+			}
+		}
+	}
+	dst := []media.Plane{plane(480, 270), plane(240, 135), plane(240, 135)}
+	b.SetBytes(1920 * 1080 * 3 / 2)
+	i := 0
+	for b.Loop() {
+		for j := range dst {
+			if err := boxDown(dst[j], srcs[i%n][j], 4, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+		i++
+	}
+}
