@@ -32,11 +32,16 @@ func TestPickBelowEphemeralRangeAndDistinct(t *testing.T) {
 }
 
 func TestCheckSeesBusyPort(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// A port from Pick, not from :0: after Close, an ephemeral port could
+	// be taken by any outgoing connection before the second Check.
+	p, err := Pick()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := ln.Addr().(*net.TCPAddr).Port
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := Check(p); err == nil {
 		t.Fatalf("port %d reported free while listened on", p)
 	}
