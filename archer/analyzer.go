@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"math"
 	"os"
 
 	"gocv.io/x/gocv"
@@ -200,49 +199,27 @@ func (a *freezeAnalyzer) Process(f *Frame, rec *FrameRecord) error {
 	return nil
 }
 
-// sharpnessAnalyzer computes the variance of the Laplacian of Gray.
-type sharpnessAnalyzer struct{ lap gocv.Mat }
+// sharpnessAnalyzer computes the variance of the Laplacian of Gray
+// (OpenCV's ksize=1 kernel, replicated borders), in one pass (sharpness.go).
+type sharpnessAnalyzer struct{}
 
-func newSharpnessAnalyzer() *sharpnessAnalyzer { return &sharpnessAnalyzer{lap: gocv.NewMat()} }
+func newSharpnessAnalyzer() *sharpnessAnalyzer { return &sharpnessAnalyzer{} }
 
 func (a *sharpnessAnalyzer) Name() string { return Sharpness }
 func (a *sharpnessAnalyzer) Reset()       {}
-func (a *sharpnessAnalyzer) Close() error { return a.lap.Close() }
+func (a *sharpnessAnalyzer) Close() error { return nil }
 func (a *sharpnessAnalyzer) Process(f *Frame, rec *FrameRecord) error {
-	gocv.Laplacian(f.Gray, &a.lap, gocv.MatTypeCV16S, 1, 1, 0, gocv.BorderReplicate)
-	lap, err := a.lap.DataPtrInt16()
+	gray, err := f.Gray.DataPtrUint8()
 	if err != nil {
 		return err
 	}
-	rec.Sharpness = variance16(lap)
+	w, h := f.Gray.Cols(), f.Gray.Rows()
+	s, q, err := laplacianSums(gray, w, w, h, true)
+	if err != nil {
+		return err
+	}
+	rec.Sharpness = varianceFromSums(s, q, w*h)
 	return nil
-}
-
-// variance16 is the population variance of v, computed as OpenCV's
-// meanStdDev does (exact integer sums, then sq/n - mean², clamped at 0,
-// through the standard deviation), so the result is the same double. Summing
-// here avoids OpenCV's unvectorised 16-bit path, the dearer half of the
-// analyzer.
-func variance16(v []int16) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	var s0, s1, q0, q1 int64
-	i := 0
-	for ; i+2 <= len(v); i += 2 {
-		p := v[i : i+2 : i+2]
-		a, b := int64(p[0]), int64(p[1])
-		s0, s1 = s0+a, s1+b
-		q0, q1 = q0+a*a, q1+b*b
-	}
-	for _, x := range v[i:] {
-		s0 += int64(x)
-		q0 += int64(x) * int64(x)
-	}
-	scale := 1 / float64(len(v))
-	mean := float64(s0+s1) * scale
-	sd := math.Sqrt(max(float64(q0+q1)*scale-mean*mean, 0))
-	return sd * sd
 }
 
 // cropAnalyzer finds the non-black area of the full-resolution luma, the
