@@ -44,6 +44,7 @@ func startServer(t *testing.T, cfg devserver.Config) (*devserver.Server, client.
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Stop)
+	logTailOnFailure(t, cfg.LogFile)
 	c := dial(t, srv.Address)
 	return srv, c
 }
@@ -234,3 +235,19 @@ func hasSuffix(keys []string, suffix string) int {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// logTailOnFailure prints the end of the embedded server's log when the
+// test fails: it lives in the test's temp dir and would go with it.
+func logTailOnFailure(t *testing.T, path string) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		b, err := os.ReadFile(path)
+		if err != nil || len(b) == 0 {
+			return
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		t.Logf("last lines of the Temporal server log %s:\n%s", path, strings.Join(lines[max(0, len(lines)-20):], "\n"))
+	})
+}
