@@ -56,14 +56,8 @@ static int reel_lap_row_avx2(const uint8_t *p, ptrdiff_t st, int w, int h, int y
 	}
 	return x;
 }
-
-static int reel_lap_has_avx2(void) {
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2");
-}
 #else
 static int reel_lap_row_avx2(const uint8_t *p, ptrdiff_t st, int w, int h, int y, int64_t *s, int64_t *q) { return 1; }
-static int reel_lap_has_avx2(void) { return 0; }
 #endif
 
 // reel_lap_sums sets *s and *q to the sums of the Laplacian of the w×h
@@ -99,10 +93,13 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
+
+	"golang.org/x/sys/cpu"
 )
 
-// lapSIMD says whether the AVX2 loop may run.
-var lapSIMD = C.reel_lap_has_avx2() != 0
+// lapSIMD says whether the AVX2 loop may run (the C side has it only on
+// x86-64).
+var lapSIMD = cpu.X86.HasAVX2
 
 // laplacianSums returns the sums of OpenCV's ksize=1 Laplacian (replicated
 // borders) of the w×h 8-bit image pix (rows stride apart) and of its

@@ -136,7 +136,7 @@ func codecParamsColor(cp *astiav.CodecParameters) media.Color {
 // with leading pictures comes out that many frames early, which is harmless
 // for planning (decoding from any frame is exact).
 func indexKeyframes(vs *astiav.Stream, frames int64) ([]int64, bool) {
-	p := *(*unsafe.Pointer)(unsafe.Pointer(vs))
+	p := cstream(vs)
 	if p == nil || frames <= 0 {
 		return nil, false
 	}
@@ -158,7 +158,7 @@ func indexKeyframes(vs *astiav.Stream, frames int64) ([]int64, bool) {
 // list fewer keyframes than the stream has (a muxer may index only some);
 // ok is false without an index, or when an entry is not a keyframe.
 func cueKeyframes(vs *astiav.Stream, t0 int64, frameTb astiav.Rational) ([]int64, bool) {
-	p := *(*unsafe.Pointer)(unsafe.Pointer(vs))
+	p := cstream(vs)
 	if p == nil {
 		return nil, false
 	}
@@ -187,12 +187,15 @@ func cueKeyframes(vs *astiav.Stream, t0 int64, frameTb astiav.Rational) ([]int64
 // FFV1, whose frames may depend on earlier ones).
 func intraOnly(codec astiav.CodecID) bool { return C.reel_codec_intra_only(C.int(codec)) != 0 }
 
+// cstream is s's *C.AVStream, for fields go-astiav v0.16.0 has no accessor
+// for (disposition, the index entries): its Stream struct holds the pointer
+// as its first field. The layout is pinned by the go-astiav version in
+// go.mod.
+func cstream(s *astiav.Stream) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(s)) }
+
 // isAttachedPic reports whether s is a cover picture rather than video.
-// go-astiav v0.16.0 has no accessor for AVStream.disposition; its Stream
-// struct holds the *C.AVStream as its first field, which this reads. The
-// layout is pinned by the go-astiav version in go.mod.
 func isAttachedPic(s *astiav.Stream) bool {
-	p := *(*unsafe.Pointer)(unsafe.Pointer(s))
+	p := cstream(s)
 	if p == nil {
 		return false
 	}

@@ -91,14 +91,9 @@ static int reel_box2_avx2(const uint8_t *src, ptrdiff_t ss, uint8_t *dst, ptrdif
 	return wv;
 }
 
-static int reel_has_avx2(void) {
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2");
-}
 #else
 static int reel_box4_avx2(const uint8_t *src, ptrdiff_t ss, uint8_t *dst, ptrdiff_t ds, int w, int h) { return 0; }
 static int reel_box2_avx2(const uint8_t *src, ptrdiff_t ss, uint8_t *dst, ptrdiff_t ds, int w, int h) { return 0; }
-static int reel_has_avx2(void) { return 0; }
 #endif
 
 // reel_box downscales a w×h output from src (k*w × k*h) by k; simd 0
@@ -116,11 +111,14 @@ import (
 	"fmt"
 	"unsafe"
 
+	"golang.org/x/sys/cpu"
+
 	"github.com/reelmedia/reel/media"
 )
 
-// boxSIMD says whether the AVX2 kernels may run.
-var boxSIMD = C.reel_has_avx2() != 0
+// boxSIMD says whether the AVX2 kernels may run (the C side has them only
+// on x86-64).
+var boxSIMD = cpu.X86.HasAVX2
 
 // boxFactor is the factor by which a box downscale takes src×sh to w×h, or
 // 0 when it cannot: only 2 and 4, equal on both axes.

@@ -213,6 +213,12 @@ func streamFPS(s *astiav.Stream) astiav.Rational {
 	return astiav.NewRational(25, 1)
 }
 
+// frameTimeBase is one frame's duration at vs's frame rate (streamFPS).
+func frameTimeBase(vs *astiav.Stream) astiav.Rational {
+	fps := streamFPS(vs)
+	return astiav.NewRational(fps.Den(), fps.Num())
+}
+
 // countCheap finds the frame count and, when asked, the keyframes,
 // reading as little as it can: the count from the container (then
 // checkTail checks that the end of the file is readable: a cut-off mp4 with
@@ -328,8 +334,7 @@ func containerKeyframes(d *demuxer, vs *astiav.Stream, frames int64) ([]int64, b
 	if t0 == astiav.NoPtsValue {
 		return nil, false
 	}
-	fps := streamFPS(vs)
-	keys, ok := cueKeyframes(vs, t0, astiav.NewRational(fps.Den(), fps.Num()))
+	keys, ok := cueKeyframes(vs, t0, frameTimeBase(vs))
 	if !ok || keys[0] != 0 || frames > 0 && keys[len(keys)-1] >= frames {
 		return nil, false
 	}
@@ -353,8 +358,7 @@ func tailCount(ctx context.Context, d *demuxer, vs *astiav.Stream) (n int64, ok 
 	if t0 == astiav.NoPtsValue || dur <= 0 {
 		return 0, false, nil
 	}
-	fps := streamFPS(vs)
-	frameTb := astiav.NewRational(fps.Den(), fps.Num())
+	frameTb := frameTimeBase(vs)
 	end := t0 + astiav.RescaleQ(dur, astiav.NewRational(1, astiav.TimeBase), vs.TimeBase())
 	for _, back := range tailBack {
 		target := max(t0, end-astiav.RescaleQ(int64(back), astiav.NewRational(1, 1), vs.TimeBase()))
@@ -442,8 +446,7 @@ func checkTail(ctx context.Context, d *demuxer, vs *astiav.Stream) error {
 	if end <= 0 {
 		end = astiav.RescaleQ(d.fc.Duration(), astiav.NewRational(1, astiav.TimeBase), vs.TimeBase())
 	}
-	fps := streamFPS(vs)
-	frameTb := astiav.NewRational(fps.Den(), fps.Num())
+	frameTb := frameTimeBase(vs)
 	// aim at the last frame: a target past it lands at the end of the index
 	target := t0 + max(0, end-astiav.RescaleQ(1, frameTb, vs.TimeBase()))
 	if err := d.fc.SeekFrame(vs.Index(), target, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
