@@ -1,7 +1,13 @@
 package encode
 
 import (
+	"context"
+	"errors"
+	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/reelmedia/reel/media"
@@ -155,5 +161,43 @@ func BenchmarkBoxDown1080pCold(b *testing.B) {
 			}
 		}
 		i++
+	}
+}
+
+// A stream whose frames change size mid-way (two MPEG-TS files joined) is
+// an ErrInvalidData once the new size arrives, not a box downscale read
+// past the smaller frame.
+func TestDecodeAreaBoxSizeChange(t *testing.T) {
+	a := testMedia(t, "ts", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", "8", "-c:v", "libx264", "-pix_fmt", "yuv420p")
+	b := testMedia(t, "ts", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-frames:v", "8", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-output_ts_offset", "0.32")
+	joined := filepath.Join(t.TempDir(), "joined.ts")
+	if err := os.WriteFile(joined, append(readFile(t, a), readFile(t, b)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	r, err := OpenFrames(ctx, FileInput(joined), DecodeOptions{Width: 80, Scaler: "area"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	n := 0
+	for {
+		f, err := r.ReadFrame(ctx)
+		if err == io.EOF {
+			t.Fatalf("read to the end (%d frames) without noticing the size change", n)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrInvalidData) || !strings.Contains(err.Error(), "160x120") {
+				t.Fatalf("after %d frames: %v, want ErrInvalidData naming 160x120", n, err)
+			}
+			break
+		}
+		if f.Width != 80 || f.Height != 60 {
+			t.Fatalf("frame %d is %dx%d", n, f.Width, f.Height)
+		}
+		n++
+	}
+	if n != 8 {
+		t.Errorf("%d frames before the change, want 8", n)
 	}
 }
