@@ -87,6 +87,10 @@ import (
 
 func cframe(f *astiav.Frame) *C.AVFrame { return (*C.AVFrame)(f.UnsafePointer()) }
 
+// ccodec is the AVCodecContext behind c, which go-astiav v0.16.0 keeps as
+// the first field of its CodecContext (as cstream reads a Stream's).
+func ccodec(c *astiav.CodecContext) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(c)) }
+
 // framePlane returns plane i of f as a byte slice over the AVFrame's own
 // buffer (no copy), rows*linesize bytes long.
 func framePlane(f *astiav.Frame, i, rows int) ([]byte, int) {

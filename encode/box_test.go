@@ -201,3 +201,129 @@ func TestDecodeAreaBoxSizeChange(t *testing.T) {
 		t.Errorf("%d frames before the change, want 8", n)
 	}
 }
+
+// readBands decodes in with one thread (so the decoder draws bands) and
+// returns the frames and how many came from the in-band scaler.
+func readBands(t *testing.T, in Input, opts DecodeOptions) (frames []*media.Frame, hits, misses int64) {
+	t.Helper()
+	ctx := context.Background()
+	opts.Threads = 1
+	r, err := OpenFrames(ctx, in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for {
+		f, err := r.ReadFrame(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, f.Clone())
+	}
+	if b := r.x.bands; b != nil {
+		hits, misses = b.hits, b.misses
+	}
+	return frames, hits, misses
+}
+
+// checkBoxOf fails unless every plane of each scaled frame is the k×k box
+// mean of the same plane of the full-size frame.
+func checkBoxOf(t *testing.T, scaled, full []*media.Frame, k int) {
+	t.Helper()
+	if len(scaled) != len(full) {
+		t.Fatalf("%d frames scaled, %d full", len(scaled), len(full))
+	}
+	for n, f := range scaled {
+		if f.Index != full[n].Index || len(f.Planes) != len(full[n].Planes) {
+			t.Fatalf("frame %d: index %d vs %d, %d planes vs %d", n, f.Index, full[n].Index, len(f.Planes), len(full[n].Planes))
+		}
+		for i, pl := range f.Planes {
+			src := full[n].Planes[i]
+			if pl.Width*k != src.Width || pl.Height*k != src.Height {
+				t.Fatalf("frame %d plane %d: %dx%d is not %dx%d / %d", n, i, pl.Width, pl.Height, src.Width, src.Height, k)
+			}
+			for y := 0; y < pl.Height; y++ {
+				for x := 0; x < pl.Width; x++ {
+					if got, want := pl.Pix[y*pl.Stride+x], boxMean(src, x, y, k); got != want {
+						t.Fatalf("frame %d (index %d) plane %d (%d,%d) = %d, want %d", n, f.Index, i, x, y, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// The in-band scaler (H.264, one thread) gives exactly the box means of the
+// full decode, with B-frames, slices, 4:2:2 and 4:4:4, a range, skipped
+// deblocking and interlaced (MBAFF) coding; where it cannot vouch for a
+// picture the frame is scaled whole, which must give the same result.
+func TestDecodeAreaBoxBands(t *testing.T) {
+	x264 := func(pixFmt string, extra ...string) Input {
+		args := []string{"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", "40",
+			"-c:v", "libx264", "-preset", "fast", "-bf", "3", "-g", "12", "-pix_fmt", pixFmt}
+		return FileInput(testMedia(t, "mkv", append(args, extra...)...))
+	}
+	for _, c := range []struct {
+		name     string
+		in       Input
+		opts     DecodeOptions
+		allBands bool // every frame must come from the bands
+	}{
+		{"b-frames k4", x264("yuv420p"), DecodeOptions{Width: 80}, true},
+		{"b-frames k2", x264("yuv420p"), DecodeOptions{Width: 160}, true},
+		{"range", x264("yuv420p"), DecodeOptions{Start: 17, End: 33, Width: 80}, true},
+		{"slices", x264("yuv420p", "-x264-params", "slices=4"), DecodeOptions{Width: 80}, true},
+		{"no deblocking", x264("yuv420p", "-x264-params", "no-deblock=1"), DecodeOptions{Width: 80}, true},
+		{"fast", x264("yuv420p"), DecodeOptions{Width: 80, Fast: true}, true},
+		{"4:2:2", x264("yuv422p"), DecodeOptions{Width: 80}, true},
+		{"4:4:4", x264("yuv444p"), DecodeOptions{Width: 160}, true},
+		{"gray", x264("gray"), DecodeOptions{Width: 80}, true},
+		{"mbaff", x264("yuv420p", "-flags", "+ildct+ilme", "-x264opts", "tff=1"), DecodeOptions{Width: 80}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			full := readAll(t, c.in, DecodeOptions{Start: c.opts.Start, End: c.opts.End, Fast: c.opts.Fast, Threads: 1})
+			opts := c.opts
+			opts.Scaler = "area"
+			scaled, hits, misses := readBands(t, c.in, opts)
+			checkBoxOf(t, scaled, full, 320/scaled[0].Width)
+			t.Logf("%d frames from bands, %d scaled whole", hits, misses)
+			if c.allBands && (hits != int64(len(scaled)) || misses != 0) {
+				t.Errorf("%d of %d frames from bands (%d scaled whole), want all", hits, len(scaled), misses)
+			}
+		})
+	}
+}
+
+// Damaged pictures (concealed by the decoder after their rows were drawn)
+// are scaled whole, so corrupt input gives the same frames with bands as
+// without.
+func TestDecodeAreaBoxBandsCorrupt(t *testing.T) {
+	src := testMedia(t, "mkv", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", "60",
+		"-c:v", "libx264", "-preset", "fast", "-bf", "3", "-g", "30", "-x264-params", "slices=4", "-pix_fmt", "yuv420p")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seed := range 4 {
+		d := append([]byte(nil), data...)
+		for i := range 6 { // six 24-byte smudges in the middle three fifths
+			off := len(d)/5 + (seed*7919+i*104729)%(len(d)*3/5)
+			for j := range 24 {
+				d[off+j] ^= byte(0x5a + j + seed)
+			}
+		}
+		p := filepath.Join(t.TempDir(), "bad.mkv")
+		if err := os.WriteFile(p, d, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		full := readAll(t, FileInput(p), DecodeOptions{Threads: 1})
+		scaled, hits, misses := readBands(t, FileInput(p), DecodeOptions{Width: 80, Scaler: "area"})
+		checkBoxOf(t, scaled, full, 4)
+		if misses == 0 || hits == 0 {
+			t.Errorf("seed %d: %d frames from bands, %d scaled whole: want both (damaged ones whole)", seed, hits, misses)
+		}
+	}
+}

@@ -28,7 +28,8 @@ type DecodeOptions struct {
 	// area downscale by exactly 2 or 4 on both axes, keeping the pixel
 	// format, is done by reel's own box filter: the exact rounded mean of
 	// each block, where swscale's fixed point is off by one on about 5% of
-	// samples, at a tenth of its cost.
+	// samples, at a tenth of its cost. With H.264 and Threads 1 it scales
+	// each band of rows as the decoder finishes it, while it is in cache.
 	Scaler string `json:"scaler,omitempty"`
 	// PixFmt is the output pixel format. "" keeps the source format when
 	// media.Format can describe it (yuv420p/422p/444p at 8, 10, 12 or 16 bits,
@@ -76,6 +77,9 @@ type decoder struct {
 	// It gives up after skipLimit packets (a stream that flags none).
 	skipToKey bool
 	skipped   int
+	// bands, when set, box-scales pictures as they are decoded (box.go);
+	// it is attached again to every codec context openCodec makes.
+	bands *bands
 }
 
 // skipLimit is how many packets after a seek skipToKey drops at most.
@@ -164,6 +168,9 @@ func (x *decoder) openCodec() error {
 	}
 	if err := x.dec.Open(x.codec, opts); err != nil {
 		return newErr(x.op, x.d.name, ErrUnsupportedCodec, err, "cannot open decoder %s", x.codec.Name())
+	}
+	if x.bands != nil {
+		x.bands.attach(x.dec)
 	}
 	x.drained = false
 	return nil
@@ -317,6 +324,8 @@ func (x *decoder) close() {
 		x.dec.Free()
 		x.dec = nil
 	}
+	x.bands.free()
+	x.bands = nil
 	if x.pkt != nil {
 		x.pkt.Free()
 		x.pkt = nil
@@ -389,6 +398,14 @@ func (r *FrameReader) setup(opts DecodeOptions) error {
 		ow, oh := r.format.Chroma.ChromaSize(w, h)
 		if r.format.Chroma == media.Chroma400 || boxFactor(cw, ch, ow, oh) == k {
 			r.box = k
+			// H.264 with one thread can hand over each band of rows as
+			// it is finished, to be scaled while still in cache.
+			if r.x.codec.ID() == astiav.CodecIDH264 && r.x.threads == 1 {
+				if b := newBands(k, v.Width, v.Height, astiav.FindPixelFormatByName(v.PixFmt), r.format); b != nil {
+					r.x.bands = b
+					b.attach(r.x.dec)
+				}
+			}
 			return nil
 		}
 	}
@@ -433,6 +450,12 @@ func (r *FrameReader) ReadFrame(ctx context.Context) (*media.Frame, error) {
 	}
 	out.Color = frameColor(f)
 	out.Planes = out.Planes[:0]
+	if r.box > 0 && r.x.bands != nil {
+		var ok bool
+		if out.Planes, ok = r.x.bands.take(f, out.Planes); ok {
+			return out, nil
+		}
+	}
 	n := 3
 	if r.format.Chroma == media.Chroma400 {
 		n = 1
