@@ -33,6 +33,14 @@ func TestRunChunks(t *testing.T) {
 		{"fixed", 0, 250, 100, 1, nil, [][2]int64{{0, 100}, {100, 200}, {200, 250}}},
 		{"short range keeps both workers busy", 0, 250, 500, 2, nil, [][2]int64{{0, 125}, {125, 250}}},
 		{"boundary moves to the nearest keyframe", 0, 250, 500, 2, []int64{0, 90, 170}, [][2]int64{{0, 90}, {90, 170}, {170, 250}}},
+		{"whole rounds, the last one halved", 0, 1000, 120, 2, nil,
+			[][2]int64{{0, 100}, {100, 200}, {200, 300}, {300, 400}, {400, 500}, {500, 600}, {600, 700}, {700, 800}, {800, 850}, {850, 900}, {900, 950}, {950, 1000}}},
+		{"keyframes: boundaries on them, the last round halved", 0, 1000, 200, 2, every(0, 1000, 50),
+			[][2]int64{{0, 150}, {150, 350}, {350, 500}, {500, 650}, {650, 750}, {750, 850}, {850, 900}, {900, 1000}}},
+		{"keyframes: two rounds at least", 0, 400, 500, 2, every(0, 400, 25),
+			[][2]int64{{0, 100}, {100, 200}, {200, 250}, {250, 300}, {300, 350}, {350, 400}}},
+		{"no keyframe in reach: merge, or cut where it is once a chunk is full", 0, 400, 100, 2, []int64{0},
+			[][2]int64{{0, 100}, {100, 200}, {200, 300}, {300, 400}}},
 		{"keyframe out of reach is ignored", 0, 400, 100, 1, []int64{0, 10, 260}, [][2]int64{{0, 100}, {100, 200}, {200, 260}, {260, 400}}},
 		{"tie goes to the earlier keyframe", 0, 300, 100, 1, []int64{90, 110}, [][2]int64{{0, 90}, {90, 190}, {190, 300}}},
 		{"short tail joins the chunk before", 10, 125, 50, 1, nil, [][2]int64{{10, 60}, {60, 125}}},
@@ -45,6 +53,15 @@ func TestRunChunks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// every lists the keyframes of a GOP of g frames over [from, to).
+func every(from, to, g int64) []int64 {
+	var k []int64
+	for f := from; f < to; f += g {
+		k = append(k, f)
+	}
+	return k
 }
 
 // RunSpans are runChunks' chunks as their readers open them.

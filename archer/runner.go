@@ -296,8 +296,8 @@ type RunOptions struct {
 }
 
 // Run analyses frames [Start, End) of src: it splits the range into chunks
-// of at most Config.ChunkFrames (shorter when that keeps every worker busy;
-// see runChunks), analyses up to Config.Threads chunks at once (each
+// of at most Config.ChunkFrames (shorter when that keeps every worker busy,
+// planned so the workers finish together; see runChunks), analyses up to Config.Threads chunks at once (each
 // worker opens its own reader; a chunk reads one frame past its end so the
 // next can start without context, see Overlap), reduces the partials into
 // one Analysis and, with the thumbs analyzer, extracts a thumbnail per
@@ -382,22 +382,74 @@ func RunSpans(start, end, n int64, threads int, keyframes []int64) []ChunkSpan {
 	return chunks
 }
 
-// runChunks plans Run's chunks over [start, end). Chunks are about
-// min(n, range/threads) frames long, so a short range still keeps every
-// worker busy. With keyframes, each boundary moves to the keyframe nearest
-// to it (within half a chunk), where that chunk's decoder can start, instead
-// of a frame deep inside a GOP that costs decoding everything before it. A
-// tail shorter than half a chunk joins the chunk before it.
+// runChunks plans Run's chunks over [start, end). With one thread they are
+// n frames long (fixedChunks). With more, the plan is made so that the
+// workers finish together. Chunks are handed out in order to whichever
+// worker is free, so the last ones decide how long the others wait:
+//   - the chunk count is a whole number of rounds (one chunk per worker
+//     each), of equal length, at most min(n, range/threads);
+//   - with two rounds or more, the last round's chunks are halved;
+//   - with keyframes known, where a cut costs nothing, there are at least
+//     two rounds, and each boundary moves to the nearest keyframe within
+//     half of the shorter chunk beside it, where that chunk's decoder can
+//     start. A boundary with no keyframe in reach is dropped (its chunks
+//     merge) unless the chunk would then grow past n; then it is cut where
+//     it is, and its decoder starts at the keyframe before.
 func runChunks(start, end, n int64, threads int, keyframes []int64) []ChunkSpan {
-	if threads > 1 {
-		n = min(n, (end-start+int64(threads)-1)/int64(threads))
+	if threads <= 1 {
+		return fixedChunks(start, end, n, keyframes)
 	}
+	total, t := end-start, int64(threads)
+	n = max(2, min(n, (total+t-1)/t))
+	k := ((total+n-1)/n + t - 1) / t * t // chunks, in whole rounds
+	if len(keyframes) > 0 {
+		k = max(k, min(2*t, total/2))
+	}
+	// Ideal boundaries in units of half a chunk (total/(2k) frames): every
+	// second unit for the full chunks, every unit in the halved last round.
+	halved := k >= 2*t
+	var out []ChunkSpan
+	s := start
+	for u := int64(1); u < 2*k; u++ {
+		last := halved && u >= 2*(k-t) // a boundary of the halved round
+		if u%2 == 1 && !(last && u > 2*(k-t)) {
+			continue
+		}
+		b := start + (u*total+k)/(2*k) // rounded
+		if len(keyframes) > 0 {
+			reach := (total + 2*k - 1) / (2 * k) // half a chunk
+			if last {
+				reach = (total + 4*k - 1) / (4 * k)
+			}
+			kb, ok := nearestKeyframe(keyframes, b, max(s+2, b-reach), min(end, b+reach+1))
+			switch {
+			case ok:
+				b = kb
+			case b-s < n:
+				continue // merge rather than decode frames twice
+			}
+		}
+		if b < s+2 || b >= end {
+			continue // too close to the boundary before it, or to the end
+		}
+		out = append(out, ChunkSpan{Index: len(out), Start: s, End: b})
+		s = b
+	}
+	return append(out, ChunkSpan{Index: len(out), Start: s, End: end})
+}
+
+// fixedChunks plans chunks of n frames over [start, end). With keyframes,
+// each boundary moves to the keyframe nearest to it (within half a chunk).
+// A tail shorter than half a chunk joins the chunk before it.
+func fixedChunks(start, end, n int64, keyframes []int64) []ChunkSpan {
 	n = max(n, 2)
 	var out []ChunkSpan
 	for s := start; s < end; {
 		b := s + n
 		if len(keyframes) > 0 && b < end {
-			b = nearBoundary(keyframes, b, s+(n+1)/2, min(end, s+n+n/2))
+			if kb, ok := nearestKeyframe(keyframes, b, s+(n+1)/2, min(end, s+n+n/2)); ok {
+				b = kb
+			}
 		}
 		if b >= end || end-b < (n+1)/2 {
 			b = end
@@ -408,10 +460,10 @@ func runChunks(start, end, n int64, threads int, keyframes []int64) []ChunkSpan 
 	return out
 }
 
-// nearBoundary returns the keyframe in [lo, hi) nearest to want, or want
-// when there is none; ties go to the earlier one.
-func nearBoundary(keyframes []int64, want, lo, hi int64) int64 {
-	best, bestDist := want, int64(-1)
+// nearestKeyframe returns the keyframe in [lo, hi) nearest to want; ties
+// go to the earlier one. ok is false when there is none.
+func nearestKeyframe(keyframes []int64, want, lo, hi int64) (best int64, ok bool) {
+	bestDist := int64(-1)
 	i := sort.Search(len(keyframes), func(i int) bool { return keyframes[i] >= lo })
 	for ; i < len(keyframes) && keyframes[i] < hi; i++ {
 		d := keyframes[i] - want
@@ -422,5 +474,5 @@ func nearBoundary(keyframes []int64, want, lo, hi int64) int64 {
 			best, bestDist = keyframes[i], d
 		}
 	}
-	return best
+	return best, bestDist >= 0
 }

@@ -35,7 +35,9 @@ Analyzers (--analyzers, comma separated; default: all but faces):
 Frames are decoded by FFmpeg in process and downscaled once for analysis (to
 270 lines); siti and crop read the full-resolution luma, so without them the
 decoder scales directly, which is faster. Chunks of at most --chunk-frames
-(shorter when that keeps all --threads busy) are analysed --threads at a time,
+(shorter when that keeps all --threads busy, and planned in whole rounds of
+--threads chunks, the last round's halved, so that the workers finish
+together) are analysed --threads at a time,
 each decoded a few frames ahead of its analyzers (by a single-threaded decoder
 when --threads is above 1). Chunks are cut at keyframes so no frame is decoded
 twice, where the keyframes are known cheaply (an MP4/MOV index, Matroska cues)
