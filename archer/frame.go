@@ -185,24 +185,3 @@ func (p *preparer) prepare(mf *media.Frame) (*Frame, error) {
 	}
 	return f, nil
 }
-
-// histogram sets h to the counts of the values in pix. Four partial
-// histograms let consecutive equal samples update different counters.
-func histogram(pix []byte, h *[256]uint32) {
-	var h1, h2, h3 [256]uint32
-	*h = [256]uint32{}
-	i := 0
-	for ; i+4 <= len(pix); i += 4 {
-		q := pix[i : i+4 : i+4]
-		h[q[0]]++
-		h1[q[1]]++
-		h2[q[2]]++
-		h3[q[3]]++
-	}
-	for _, v := range pix[i:] {
-		h[v]++
-	}
-	for v := range h {
-		h[v] += h1[v] + h2[v] + h3[v]
-	}
-}
