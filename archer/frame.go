@@ -20,7 +20,9 @@ type Frame struct {
 	// Luma is the full-resolution luma as 8-bit samples (CV_8UC1). Deeper
 	// sources are scaled down to 8 bits (v >> (depth-8), rounded).
 	Luma gocv.Mat
-	// Gray is Luma downscaled once to the analysis size (area averaging).
+	// Gray is Luma downscaled once to the analysis size (area averaging);
+	// the same Mat as Luma when Luma is already that size. Analyzers only
+	// read them.
 	Gray gocv.Mat
 	// U and V are the chroma planes at half the analysis size, 8-bit. They
 	// are set only when Chroma is true (not for gray, 4:0:0, sources).
@@ -161,27 +163,32 @@ func (p *preparer) prepare(mf *media.Frame) (*Frame, error) {
 		return nil, err
 	}
 	as := analysisSize(mf.Width, mf.Height, p.analysisHeight)
-	if as == sz {
-		p.luma.CopyTo(&p.gray)
-	} else {
+	gray := p.luma // already at the analysis size (the decoder scaled it): shared, not copied
+	if as != sz {
 		gocv.Resize(p.luma, &p.gray, as, 0, 0, gocv.InterpolationArea)
+		gray = p.gray
 	}
 	f := &p.frame
-	*f = Frame{Index: mf.Index, PTS: mf.PTS, Width: mf.Width, Height: mf.Height, Luma: p.luma, Gray: p.gray}
-	gray, err := p.gray.DataPtrUint8()
+	*f = Frame{Index: mf.Index, PTS: mf.PTS, Width: mf.Width, Height: mf.Height, Luma: p.luma, Gray: gray}
+	pix, err := gray.DataPtrUint8()
 	if err != nil {
 		return nil, err
 	}
-	histogram(gray, &f.LumaHist)
+	histogram(pix, &f.LumaHist)
 	if mf.Format.Chroma != media.Chroma400 {
 		cs := image.Pt(max(1, as.X/2), max(1, as.Y/2))
+		var uv [2]gocv.Mat
 		for i, pair := range [][2]*gocv.Mat{{&p.cu, &p.u}, {&p.cv, &p.v}} {
 			if err := p.copyPlane(mf.Planes[1+i], pair[0]); err != nil {
 				return nil, err
 			}
-			gocv.Resize(*pair[0], pair[1], cs, 0, 0, gocv.InterpolationArea)
+			uv[i] = *pair[0]
+			if pair[0].Cols() != cs.X || pair[0].Rows() != cs.Y {
+				gocv.Resize(*pair[0], pair[1], cs, 0, 0, gocv.InterpolationArea)
+				uv[i] = *pair[1]
+			}
 		}
-		f.U, f.V, f.Chroma = p.u, p.v, true
+		f.U, f.V, f.Chroma = uv[0], uv[1], true
 	}
 	return f, nil
 }
