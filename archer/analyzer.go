@@ -159,41 +159,37 @@ func (a *shotsAnalyzer) Process(f *Frame, rec *FrameRecord) error {
 // frame over all planes (at the analysis size), as freezedetect does at full
 // size: the SAD of every plane over the number of samples, over 256.
 type freezeAnalyzer struct {
-	prev [3]gocv.Mat
-	diff gocv.Mat
+	prev [3][]byte // the previous frame's planes
 	have bool
 }
 
-func newFreezeAnalyzer() *freezeAnalyzer {
-	return &freezeAnalyzer{prev: [3]gocv.Mat{gocv.NewMat(), gocv.NewMat(), gocv.NewMat()}, diff: gocv.NewMat()}
-}
+func newFreezeAnalyzer() *freezeAnalyzer { return &freezeAnalyzer{} }
 
 func (a *freezeAnalyzer) Name() string { return Freeze }
 func (a *freezeAnalyzer) Reset()       { a.have = false }
-func (a *freezeAnalyzer) Close() error {
-	for i := range a.prev {
-		a.prev[i].Close()
-	}
-	return a.diff.Close()
-}
+func (a *freezeAnalyzer) Close() error { return nil }
 func (a *freezeAnalyzer) Process(f *Frame, rec *FrameRecord) error {
 	planes := []gocv.Mat{f.Gray}
 	if f.Chroma {
 		planes = append(planes, f.U, f.V)
 	}
+	var sad, count uint64
+	for i, p := range planes {
+		pix, err := p.DataPtrUint8()
+		if err != nil {
+			return err
+		}
+		pix = pix[:p.Rows()*p.Cols()]
+		if len(a.prev[i]) != len(pix) {
+			a.prev[i] = make([]byte, len(pix))
+			a.have = false // a new size: nothing to compare with
+		}
+		sad += sadCopy(pix, a.prev[i], true) // also keeps pix for the next frame
+		count += uint64(len(pix))
+	}
 	rec.Diff = -1
 	if a.have {
-		var sad, count float64
-		for i, p := range planes {
-			gocv.AbsDiff(p, a.prev[i], &a.diff)
-			n := float64(p.Rows() * p.Cols())
-			sad += a.diff.Mean().Val1 * n
-			count += n
-		}
-		rec.Diff = sad / count / 256
-	}
-	for i, p := range planes {
-		p.CopyTo(&a.prev[i])
+		rec.Diff = float64(sad) / float64(count) / 256
 	}
 	a.have = true
 	return nil
