@@ -112,6 +112,82 @@ static void reel_box(const uint8_t *src, ptrdiff_t ss, uint8_t *dst, ptrdiff_t d
 	if (done < w) reel_box_c(src, ss, dst, ds, w, h, k, done);
 }
 
+// 16-bit samples (9 to 16 bits, little-endian as the host). The portable
+// kernel sums in 32 bits; the AVX2 ones, for up to 12 bits, add the rows as
+// 16-bit lanes (4 × 4095 fits) and the columns with madd/hadd in 32 bits.
+static void reel_box16_c(const uint16_t *src, ptrdiff_t ss, uint16_t *dst, ptrdiff_t ds, int w, int h, int k, int x0) {
+	unsigned half = k * k / 2, area = k * k;
+	for (int y = 0; y < h; y++) {
+		const uint16_t *r = src + (ptrdiff_t)y * k * ss;
+		uint16_t *d = dst + (ptrdiff_t)y * ds;
+		for (int x = x0; x < w; x++) {
+			uint32_t sum = 0;
+			for (int j = 0; j < k; j++) {
+				const uint16_t *q = r + (ptrdiff_t)j * ss + (ptrdiff_t)x * k;
+				for (int i = 0; i < k; i++) sum += q[i];
+			}
+			d[x] = (uint16_t)((sum + half) / area);
+		}
+	}
+}
+
+#if defined(__x86_64__)
+// Four rows of 32 samples -> 8 outputs.
+__attribute__((target("avx2")))
+static int reel_box16_4_avx2(const uint16_t *src, ptrdiff_t ss, uint16_t *dst, ptrdiff_t ds, int w, int h) {
+	const __m256i ones = _mm256_set1_epi16(1), eight = _mm256_set1_epi32(8);
+	const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+	int wv = w & ~7;
+	for (int y = 0; y < h; y++) {
+		const uint16_t *r0 = src + (ptrdiff_t)y * 4 * ss, *r1 = r0 + ss, *r2 = r1 + ss, *r3 = r2 + ss;
+		uint16_t *d = dst + (ptrdiff_t)y * ds;
+		for (int x = 0; x < wv; x += 8) {
+			const int i = 4 * x;
+			__m256i a = _mm256_add_epi16(_mm256_add_epi16(_mm256_loadu_si256((const __m256i *)(r0 + i)), _mm256_loadu_si256((const __m256i *)(r1 + i))),
+			                             _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)(r2 + i)), _mm256_loadu_si256((const __m256i *)(r3 + i))));
+			__m256i b = _mm256_add_epi16(_mm256_add_epi16(_mm256_loadu_si256((const __m256i *)(r0 + i + 16)), _mm256_loadu_si256((const __m256i *)(r1 + i + 16))),
+			                             _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)(r2 + i + 16)), _mm256_loadu_si256((const __m256i *)(r3 + i + 16))));
+			__m256i s = _mm256_hadd_epi32(_mm256_madd_epi16(a, ones), _mm256_madd_epi16(b, ones));
+			s = _mm256_permutevar8x32_epi32(s, order);
+			s = _mm256_srli_epi32(_mm256_add_epi32(s, eight), 4);
+			s = _mm256_permute4x64_epi64(_mm256_packus_epi32(s, s), 0x08);
+			_mm_storeu_si128((__m128i *)(d + x), _mm256_castsi256_si128(s));
+		}
+	}
+	return wv;
+}
+
+// Two rows of 16 samples -> 8 outputs.
+__attribute__((target("avx2")))
+static int reel_box16_2_avx2(const uint16_t *src, ptrdiff_t ss, uint16_t *dst, ptrdiff_t ds, int w, int h) {
+	const __m256i ones = _mm256_set1_epi16(1), two = _mm256_set1_epi32(2);
+	int wv = w & ~7;
+	for (int y = 0; y < h; y++) {
+		const uint16_t *r0 = src + (ptrdiff_t)y * 2 * ss, *r1 = r0 + ss;
+		uint16_t *d = dst + (ptrdiff_t)y * ds;
+		for (int x = 0; x < wv; x += 8) {
+			__m256i a = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)(r0 + 2 * x)), _mm256_loadu_si256((const __m256i *)(r1 + 2 * x)));
+			__m256i s = _mm256_srli_epi32(_mm256_add_epi32(_mm256_madd_epi16(a, ones), two), 2);
+			s = _mm256_permute4x64_epi64(_mm256_packus_epi32(s, s), 0x08);
+			_mm_storeu_si128((__m128i *)(d + x), _mm256_castsi256_si128(s));
+		}
+	}
+	return wv;
+}
+#else
+static int reel_box16_4_avx2(const uint16_t *src, ptrdiff_t ss, uint16_t *dst, ptrdiff_t ds, int w, int h) { return 0; }
+static int reel_box16_2_avx2(const uint16_t *src, ptrdiff_t ss, uint16_t *dst, ptrdiff_t ds, int w, int h) { return 0; }
+#endif
+
+// reel_box16 is reel_box for 16-bit samples of the given depth; strides
+// are in samples.
+static void reel_box16(const uint16_t *src, ptrdiff_t ss, uint16_t *dst, ptrdiff_t ds, int w, int h, int k, int depth, int simd) {
+	int done = 0;
+	if (simd && depth <= 12 && k == 4) done = reel_box16_4_avx2(src, ss, dst, ds, w, h);
+	if (simd && depth <= 12 && k == 2) done = reel_box16_2_avx2(src, ss, dst, ds, w, h);
+	if (done < w) reel_box16_c(src, ss, dst, ds, w, h, k, done);
+}
+
 // In-band box downscaling. An H.264 decoder with one thread calls
 // draw_horiz_band with each band of rows as soon as they are final
 // (deblocked), top to bottom, while the rows are still in the CPU's cache.
@@ -256,6 +332,11 @@ import (
 // on x86-64).
 var boxSIMD = cpu.X86.HasAVX2
 
+// boxDepthOK says whether samples of this depth are box-scaled rather than
+// left to swscale: 8 bits always; deeper only up to 12 bits with AVX2
+// (the portable 16-bit kernel is slower than swscale).
+func boxDepthOK(depth int) bool { return depth == 8 || depth <= 12 && boxSIMD }
+
 // boxFactor is the factor by which a box downscale takes src×sh to w×h, or
 // 0 when it cannot: only 2 and 4, equal on both axes.
 func boxFactor(sw, sh, w, h int) int {
@@ -271,19 +352,28 @@ func boxFactor(sw, sh, w, h int) int {
 // be k*w × k*h. simd false forces the portable kernel (for tests).
 func boxDown(dst, src media.Plane, k int, simd bool) error {
 	w, h := dst.Width, dst.Height
-	if k != 2 && k != 4 || src.Width != k*w || src.Height != k*h || src.BitDepth > 8 || dst.BitDepth > 8 {
-		return fmt.Errorf("box %d: %dx%d to %dx%d", k, src.Width, src.Height, w, h)
+	if k != 2 && k != 4 || src.Width != k*w || src.Height != k*h || src.BitDepth != dst.BitDepth || src.BitDepth > 16 {
+		return fmt.Errorf("box %d: %dx%d %d-bit to %dx%d %d-bit", k, src.Width, src.Height, src.BitDepth, w, h, dst.BitDepth)
 	}
 	if w == 0 || h == 0 {
 		return nil
 	}
-	if src.Stride < src.Width || len(src.Pix) < (src.Height-1)*src.Stride+src.Width ||
-		dst.Stride < w || len(dst.Pix) < (h-1)*dst.Stride+w {
+	bps := 1
+	if src.BitDepth > 8 {
+		bps = 2
+	}
+	if src.Stride < src.Width*bps || len(src.Pix) < (src.Height-1)*src.Stride+src.Width*bps ||
+		dst.Stride < w*bps || len(dst.Pix) < (h-1)*dst.Stride+w*bps || bps == 2 && (src.Stride%2 != 0 || dst.Stride%2 != 0) {
 		return fmt.Errorf("box %d: plane buffers too short for %dx%d to %dx%d", k, src.Width, src.Height, w, h)
 	}
 	s := 0
 	if simd && boxSIMD {
 		s = 1
+	}
+	if bps == 2 {
+		C.reel_box16((*C.uint16_t)(unsafe.Pointer(&src.Pix[0])), C.ptrdiff_t(src.Stride/2),
+			(*C.uint16_t)(unsafe.Pointer(&dst.Pix[0])), C.ptrdiff_t(dst.Stride/2), C.int(w), C.int(h), C.int(k), C.int(src.BitDepth), C.int(s))
+		return nil
 	}
 	C.reel_box((*C.uint8_t)(unsafe.Pointer(&src.Pix[0])), C.ptrdiff_t(src.Stride),
 		(*C.uint8_t)(unsafe.Pointer(&dst.Pix[0])), C.ptrdiff_t(dst.Stride), C.int(w), C.int(h), C.int(k), C.int(s))

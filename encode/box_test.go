@@ -60,6 +60,53 @@ func TestBoxDownMatchesMean(t *testing.T) {
 	}
 }
 
+// boxMean16 is boxMean for 16-bit little-endian samples.
+func boxMean16(src media.Plane, x, y, k int) uint16 {
+	sum := 0
+	for j := 0; j < k; j++ {
+		for i := 0; i < k; i++ {
+			o := (y*k+j)*src.Stride + 2*(x*k+i)
+			sum += int(src.Pix[o]) | int(src.Pix[o+1])<<8
+		}
+	}
+	return uint16((sum + k*k/2) / (k * k))
+}
+
+func TestBoxDown16MatchesMean(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, depth := range []int{10, 12, 16} {
+		for _, k := range []int{2, 4} {
+			for _, w := range []int{1, 7, 8, 9, 16, 17, 120, 240} {
+				for _, simd := range []bool{false, true} {
+					h := 3 + w%5
+					src := media.Plane{Width: k * w, Height: k * h, Stride: 2*k*w + 6, BitDepth: depth}
+					src.Pix = make([]byte, (src.Height-1)*src.Stride+2*src.Width)
+					for i := 0; i+1 < len(src.Pix); i += 2 {
+						v := rng.IntN(1 << depth)
+						if w == 9 { // the largest value everywhere must not overflow
+							v = 1<<depth - 1
+						}
+						src.Pix[i], src.Pix[i+1] = byte(v), byte(v>>8)
+					}
+					dst := media.Plane{Width: w, Height: h, Stride: 2*w + 4, BitDepth: depth}
+					dst.Pix = make([]byte, (h-1)*dst.Stride+2*w)
+					if err := boxDown(dst, src, k, simd); err != nil {
+						t.Fatal(err)
+					}
+					for y := 0; y < h; y++ {
+						for x := 0; x < w; x++ {
+							o := y*dst.Stride + 2*x
+							if got, want := uint16(dst.Pix[o])|uint16(dst.Pix[o+1])<<8, boxMean16(src, x, y, k); got != want {
+								t.Fatalf("%d-bit k=%d w=%d simd=%v: (%d,%d) = %d, want %d", depth, k, w, simd, x, y, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestBoxDownRejectsMismatch(t *testing.T) {
 	src := media.Plane{Pix: make([]byte, 64*64), Width: 64, Height: 64, Stride: 64, BitDepth: 8}
 	for _, c := range []struct {
@@ -69,7 +116,7 @@ func TestBoxDownRejectsMismatch(t *testing.T) {
 		{media.Plane{Pix: make([]byte, 256), Width: 16, Height: 16, Stride: 16, BitDepth: 8}, 2},
 		{media.Plane{Pix: make([]byte, 256), Width: 16, Height: 16, Stride: 16, BitDepth: 8}, 3},
 		{media.Plane{Pix: make([]byte, 10), Width: 16, Height: 16, Stride: 16, BitDepth: 8}, 4},
-		{media.Plane{Pix: make([]byte, 512), Width: 16, Height: 16, Stride: 16, BitDepth: 10}, 4},
+		{media.Plane{Pix: make([]byte, 512), Width: 16, Height: 16, Stride: 32, BitDepth: 10}, 4}, // 8-bit source
 	} {
 		if err := boxDown(c.dst, src, c.k, true); err == nil {
 			t.Errorf("k=%d dst %dx%d (%d bytes): no error", c.k, c.dst.Width, c.dst.Height, len(c.dst.Pix))
@@ -126,6 +173,33 @@ func BenchmarkBoxDown1080p(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(1920 * 1080 * 3 / 2)
+			for b.Loop() {
+				for i := range src {
+					if err := boxDown(dst[i], src[i], 4, simd); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkBoxDown1080p10 is the same for a 10-bit 4:2:2 frame (ProRes).
+func BenchmarkBoxDown1080p10(b *testing.B) {
+	plane := func(w, h int) media.Plane {
+		return media.Plane{Pix: make([]byte, 2*w*h), Width: w, Height: h, Stride: 2 * w, BitDepth: 10}
+	}
+	src := []media.Plane{plane(1920, 1080), plane(960, 1080), plane(960, 1080)}
+	dst := []media.Plane{plane(480, 270), plane(240, 270), plane(240, 270)}
+	for _, simd := range []bool{true, false} {
+		name := "avx2"
+		if !simd {
+			name = "portable"
+		} else if !boxSIMD {
+			continue
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(2 * 1920 * 1080 * 2)
 			for b.Loop() {
 				for i := range src {
 					if err := boxDown(dst[i], src[i], 4, simd); err != nil {
@@ -324,6 +398,41 @@ func TestDecodeAreaBoxBandsCorrupt(t *testing.T) {
 		checkBoxOf(t, scaled, full, 4)
 		if misses == 0 || hits == 0 {
 			t.Errorf("seed %d: %d frames from bands, %d scaled whole: want both (damaged ones whole)", seed, hits, misses)
+		}
+	}
+}
+
+// A 10-bit 4:2:2 source (ProRes) is box-scaled too, in 16-bit samples.
+func TestDecodeAreaBox16(t *testing.T) {
+	if !boxSIMD {
+		t.Skip("no AVX2: deep sources are scaled by swscale")
+	}
+	in := FileInput(testMedia(t, "mov", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", "4",
+		"-c:v", "prores_ks", "-profile:v", "3", "-pix_fmt", "yuv422p10le"))
+	full := readAll(t, in, DecodeOptions{})
+	for _, k := range []int{2, 4} {
+		scaled := readAll(t, in, DecodeOptions{Width: 320 / k, Scaler: "area"})
+		if len(scaled) != len(full) {
+			t.Fatalf("%d frames scaled, %d full", len(scaled), len(full))
+		}
+		for n, f := range scaled {
+			if f.Width != 320/k || f.Height != 240/k || f.Format != full[n].Format || f.Format.BitDepth != 10 {
+				t.Fatalf("k=%d: frame %d is %dx%d %s, full %s", k, n, f.Width, f.Height, f.Format, full[n].Format)
+			}
+			for i, pl := range f.Planes {
+				src := full[n].Planes[i]
+				if pl.Width*k != src.Width || pl.Height*k != src.Height {
+					t.Fatalf("k=%d frame %d plane %d: %dx%d from %dx%d", k, n, i, pl.Width, pl.Height, src.Width, src.Height)
+				}
+				for y := 0; y < pl.Height; y++ {
+					for x := 0; x < pl.Width; x++ {
+						o := y*pl.Stride + 2*x
+						if got, want := uint16(pl.Pix[o])|uint16(pl.Pix[o+1])<<8, boxMean16(src, x, y, k); got != want {
+							t.Fatalf("k=%d frame %d plane %d (%d,%d) = %d, want %d", k, n, i, x, y, got, want)
+						}
+					}
+				}
+			}
 		}
 	}
 }

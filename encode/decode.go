@@ -24,12 +24,13 @@ type DecodeOptions struct {
 	Width  int `json:"width,omitempty"`
 	Height int `json:"height,omitempty"`
 	// Scaler is the swscale algorithm: bicubic (default), bilinear,
-	// fast_bilinear, neighbor, area, lanczos, spline, gauss, sinc. An 8-bit
-	// area downscale by exactly 2 or 4 on both axes, keeping the pixel
-	// format, is done by reel's own box filter: the exact rounded mean of
-	// each block, where swscale's fixed point is off by one on about 5% of
-	// samples, at a tenth of its cost. With H.264 and Threads 1 it scales
-	// each band of rows as the decoder finishes it, while it is in cache.
+	// fast_bilinear, neighbor, area, lanczos, spline, gauss, sinc. An area
+	// downscale by exactly 2 or 4 on both axes, keeping the pixel format (8
+	// bits; 9 to 12 with AVX2), is done by reel's own box filter: the exact
+	// rounded mean of each block, where swscale's fixed point is off by one
+	// on about 5% of samples, at a tenth of its cost. With 8-bit H.264 and
+	// Threads 1 it scales each band of rows as the decoder finishes it, in
+	// cache.
 	Scaler string `json:"scaler,omitempty"`
 	// PixFmt is the output pixel format. "" keeps the source format when
 	// media.Format can describe it (yuv420p/422p/444p at 8, 10, 12 or 16 bits,
@@ -393,14 +394,14 @@ func (r *FrameReader) setup(opts DecodeOptions) error {
 	if w == v.Width && h == v.Height && target == v.PixFmt {
 		return nil // frames go out as decoded
 	}
-	if k := boxFactor(v.Width, v.Height, w, h); k > 0 && opts.Scaler == "area" && target == v.PixFmt && r.format.BitDepth == 8 {
+	if k := boxFactor(v.Width, v.Height, w, h); k > 0 && opts.Scaler == "area" && target == v.PixFmt && boxDepthOK(r.format.BitDepth) {
 		cw, ch := r.format.Chroma.ChromaSize(v.Width, v.Height)
 		ow, oh := r.format.Chroma.ChromaSize(w, h)
 		if r.format.Chroma == media.Chroma400 || boxFactor(cw, ch, ow, oh) == k {
 			r.box = k
 			// H.264 with one thread can hand over each band of rows as
 			// it is finished, to be scaled while still in cache.
-			if r.x.codec.ID() == astiav.CodecIDH264 && r.x.threads == 1 {
+			if r.x.codec.ID() == astiav.CodecIDH264 && r.x.threads == 1 && r.format.BitDepth == 8 {
 				if b := newBands(k, v.Width, v.Height, astiav.FindPixelFormatByName(v.PixFmt), r.format); b != nil {
 					r.x.bands = b
 					b.attach(r.x.dec)
@@ -474,10 +475,11 @@ func (r *FrameReader) ReadFrame(ctx context.Context) (*media.Frame, error) {
 		if r.box > 0 {
 			src := pl
 			src.Width, src.Height = pw*k, ph*k
-			if n := pw * ph; cap(r.boxPix[i]) < n {
+			bps := r.format.BytesPerSample()
+			if n := pw * ph * bps; cap(r.boxPix[i]) < n {
 				r.boxPix[i] = make([]byte, n)
 			}
-			pl.Pix, pl.Stride = r.boxPix[i][:pw*ph], pw
+			pl.Pix, pl.Stride = r.boxPix[i][:pw*ph*bps], pw*bps
 			if err := boxDown(pl, src, k, true); err != nil {
 				return nil, newErr("decode", r.x.d.name, ErrInvalidData, err, "frame %d, plane %d", idx, i)
 			}
