@@ -37,9 +37,9 @@ Frames are decoded by FFmpeg in process and downscaled once for analysis (to
 decoder scales directly, which is faster. Chunks of at most --chunk-frames
 (shorter when that keeps all --threads busy, and planned in whole rounds of
 --threads chunks, the last round's halved, so that the workers finish
-together) are analysed --threads at a time,
-each decoded a few frames ahead of its analyzers (by a single-threaded decoder
-when --threads is above 1). Chunks are cut at keyframes so no frame is decoded
+together) are analysed --threads at a time, each by a single-threaded decoder
+when --threads is above 1 (decoding a few frames ahead of the analyzers when
+--threads is below the core count). Chunks are cut at keyframes so no frame is decoded
 twice, where the keyframes are known cheaply (an MP4/MOV index, Matroska cues)
 or the file is local. The report does not depend on any of this.
 --fast-decode skips H.264/HEVC deblocking: 15-25% cheaper decoding, but
