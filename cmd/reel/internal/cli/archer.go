@@ -39,9 +39,9 @@ decoder scales directly, which is faster. Chunks of at most --chunk-frames
 --threads chunks, the last round's halved, so that the workers finish
 together) are analysed --threads at a time, each by a single-threaded decoder
 when --threads is above 1 (decoding a few frames ahead of the analyzers when
---threads is below the core count). Chunks are cut at keyframes so no frame is decoded
-twice, where the keyframes are known cheaply (an MP4/MOV index, Matroska cues)
-or the file is local. The report does not depend on any of this.
+--threads is below the core count). Chunks are cut at keyframes so no frame
+is decoded twice, where the keyframes are known cheaply (an MP4/MOV index,
+Matroska cues) or the file is local. The report does not depend on any of this.
 --fast-decode skips H.264/HEVC deblocking: 15-25% cheaper decoding, but
 pixels differ slightly (dissolve centres may move a frame or two, a freeze
 may be missed), so it is off by default.
