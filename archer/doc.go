@@ -48,14 +48,15 @@
 // and finds no gradual transition. Black and freeze segments equal
 // blackdetect's and freezedetect's; crop equals cropdetect's; SI/TI equal the
 // siti filter's to 0.005. Throughput at 1080p (shots, black, freeze,
-// sharpness) is bound by H.264 decoding, the same work scdet does
-// (BenchmarkArcherVsScdet1080p in cmd/reel/internal/cli, runs in pairs): on
-// the 10 s benchmark clip archer's frames per second are 0.96 to 1.08 times
-// scdet's (medians), for about 1.1 times its CPU; on a 5-minute 13.6 Mbit/s
-// mezzanine 0.78, because there decoding alone (one single-threaded decoder
-// per chunk) costs archer as much CPU as scdet's whole run, and the analysis
-// (downscale by 4 as box means, histograms, Laplacian) cannot hide behind it
-// on 2 cores.
+// sharpness) is bound by decoding, the same work scdet does
+// (BenchmarkArcherVsScdet1080p in cmd/reel/internal/cli, runs in pairs, medians
+// of the per-pair ratios): archer's frames per second are 1.06 to 1.17 times
+// scdet's on the 10 s H.264 benchmark clip, 1.05 to 1.12 on its 10-bit
+// ProRes version and 1.00 to 1.12 on a 5-minute 13.6 Mbit/s mezzanine. It
+// gets there with one single-threaded decoder per chunk (frame threading
+// costs scdet about a fifth more CPU), the downscale done in bands while the
+// H.264 decoder draws them (encode's box filter, in cache), chunks planned so
+// the workers finish together, and analyzers of 0.2 ms a frame.
 //
 // Bad input gives errors wrapping the sentinels in errors.go: frames of an
 // unsupported bit depth or with short planes (ErrUnsupportedFormat,
