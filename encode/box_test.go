@@ -335,11 +335,12 @@ func checkBoxOf(t *testing.T, scaled, full []*media.Frame, k int) {
 // deblocking and interlaced (MBAFF) coding; where it cannot vouch for a
 // picture the frame is scaled whole, which must give the same result.
 func TestDecodeAreaBoxBands(t *testing.T) {
-	x264 := func(pixFmt string, extra ...string) Input {
+	x264in := func(ext, pixFmt string, extra ...string) Input {
 		args := []string{"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", "40",
 			"-c:v", "libx264", "-preset", "fast", "-bf", "3", "-g", "12", "-pix_fmt", pixFmt}
-		return FileInput(testMedia(t, "mkv", append(args, extra...)...))
+		return FileInput(testMedia(t, ext, append(args, extra...)...))
 	}
+	x264 := func(pixFmt string, extra ...string) Input { return x264in("mkv", pixFmt, extra...) }
 	for _, c := range []struct {
 		name     string
 		in       Input
@@ -349,6 +350,8 @@ func TestDecodeAreaBoxBands(t *testing.T) {
 		{"b-frames k4", x264("yuv420p"), DecodeOptions{Width: 80}, true},
 		{"b-frames k2", x264("yuv420p"), DecodeOptions{Width: 160}, true},
 		{"range", x264("yuv420p"), DecodeOptions{Start: 17, End: 33, Width: 80}, true},
+		// MPEG-TS seeks by time: landing past the start reopens the decoder
+		{"ts range", x264in("ts", "yuv420p"), DecodeOptions{Start: 25, End: 38, Width: 80}, true},
 		{"slices", x264("yuv420p", "-x264-params", "slices=4"), DecodeOptions{Width: 80}, true},
 		{"no deblocking", x264("yuv420p", "-x264-params", "no-deblock=1"), DecodeOptions{Width: 80}, true},
 		{"fast", x264("yuv420p"), DecodeOptions{Width: 80, Fast: true}, true},
