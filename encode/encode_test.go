@@ -25,9 +25,15 @@ func readAll(t *testing.T, in Input, opts DecodeOptions) []*media.Frame {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	return drain(t, r)
+}
+
+// drain reads r to its end and returns copies of its frames.
+func drain(t *testing.T, r *FrameReader) []*media.Frame {
+	t.Helper()
 	var out []*media.Frame
 	for {
-		f, err := r.ReadFrame(ctx)
+		f, err := r.ReadFrame(context.Background())
 		if err == io.EOF {
 			return out
 		}
