@@ -227,17 +227,15 @@ static reel_band *reel_band_new(int k, int w, int h, int fmt, int planes, int cw
 		b->dw[p] = ((w + (1 << cwshift) - 1) >> cwshift) / k;
 		b->dh[p] = ((h + (1 << cshift) - 1) >> cshift) / k;
 	}
-	for (int i = 0; i < REEL_BAND_SLOTS; i++) {
-		for (int p = 0; p < planes; p++) {
-			b->slot[i].dst[p] = malloc((size_t)b->dw[p] * b->dh[p]);
-			if (!b->slot[i].dst[p]) {
-				for (int j = 0; j <= i; j++) for (int q = 0; q < planes; q++) free(b->slot[j].dst[q]);
-				free(b);
-				return NULL;
-			}
-		}
+	return b; // slots get their planes on first use: as many as pictures in flight
+}
+
+// reel_band_alloc gives slot s its planes; 0 when memory ran out.
+static int reel_band_alloc(reel_band *b, reel_band_slot *s) {
+	for (int p = 0; p < b->planes; p++) {
+		if (!s->dst[p] && !(s->dst[p] = malloc((size_t)b->dw[p] * b->dh[p]))) return 0;
 	}
-	return b;
+	return 1;
 }
 
 static void reel_band_free(reel_band *b) {
@@ -277,7 +275,7 @@ static void reel_band_draw(AVCodecContext *c, const AVFrame *src, int offset[AV_
 	if (y == 0) { // a new picture
 		if (!s) s = reel_band_victim(b);
 		s->key = src->data[0]; s->pts = src->pts; s->stamp = ++b->clock;
-		s->rows = 0; s->ok = 1; s->taken = 0;
+		s->rows = 0; s->ok = reel_band_alloc(b, s); s->taken = 0;
 	}
 	if (!s || !s->ok) return;
 	if (type != 3 || y != s->rows || height <= 0 || y + height > b->h || src->format != b->fmt ||
