@@ -211,6 +211,12 @@ type ArcherActivities struct {
 	Base *Activities
 	// Threads bounds the thumbnail decoders of the reduce step. 0: one per core.
 	Threads int
+	// DecodeThreads is the threads of each chunk's decoder; 0: one per
+	// core. NewWorker gives each of its concurrent activities its share of
+	// the cores, as `reel archer run` does for its chunks: one thread when
+	// there are as many activities as cores, which is also what lets the
+	// H.264 decoder downscale in bands (encode.DecodeOptions.Scaler).
+	DecodeThreads int
 }
 
 func (a *ArcherActivities) base() *Activities {
@@ -296,7 +302,7 @@ func (a *ArcherActivities) ArcherAnalyzeChunk(ctx context.Context, t ArcherChunk
 	if t.Span.NoContext {
 		from = t.Span.Start // the chunk before covers this chunk's first frame
 	}
-	fr, err := encode.OpenFrames(ctx, in, encode.DecodeOptions{Start: from, End: t.Span.End, Width: w, Height: h, Scaler: "area"})
+	fr, err := encode.OpenFrames(ctx, in, encode.DecodeOptions{Start: from, End: t.Span.End, Width: w, Height: h, Scaler: "area", Threads: a.DecodeThreads})
 	if err != nil {
 		return ArcherChunkResult{}, classify(err)
 	}

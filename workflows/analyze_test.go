@@ -52,7 +52,7 @@ func analyzeEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env.SetTestTimeout(5 * time.Minute)
 	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	RegisterAnalyze(env)
-	env.RegisterActivity(&ArcherActivities{Threads: 2})
+	env.RegisterActivity(&ArcherActivities{Threads: 2, DecodeThreads: 1}) // one-thread decoders, as NewWorker sets on a busy worker
 	return env
 }
 

@@ -38,6 +38,10 @@ func NewWorker(c client.Client, taskQueue string, opts WorkerOptions, acts *Acti
 	w.RegisterActivity(acts)
 	// Archer's activities share acts' sources, stores and threads; they serve
 	// AnalyzeWorkflow and shot-aware chunking.
-	w.RegisterActivity(&ArcherActivities{Base: acts, Threads: acts.Threads})
+	dec := 0 // one activity: its decoder may use every core
+	if n > 1 {
+		dec = max(1, runtime.NumCPU()/n)
+	}
+	w.RegisterActivity(&ArcherActivities{Base: acts, Threads: acts.Threads, DecodeThreads: dec})
 	return w
 }
