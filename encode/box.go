@@ -307,7 +307,9 @@ static void reel_band_attach(AVCodecContext *c, reel_band *b) {
 static int reel_band_take(reel_band *b, const AVFrame *f) {
 	if (f->decode_error_flags || (f->flags & AV_FRAME_FLAG_CORRUPT) || f->width != b->w || f->height != b->h || f->format != b->fmt) return -1;
 	reel_band_slot *s = reel_band_find(b, f->data[0]);
-	if (!s || !s->ok || s->rows != b->h || s->pts != f->pts) return -1;
+	// A picture is output once: a slot already taken belongs to an earlier
+	// picture in the same buffer (one for which no band was drawn).
+	if (!s || !s->ok || s->taken || s->rows != b->h || s->pts != f->pts) return -1;
 	s->taken = 1;
 	return (int)(s - b->slot);
 }
