@@ -216,7 +216,7 @@ func (r *Runner) analyze(ctx context.Context, w *worker, fr media.FrameReader, s
 	// only adds hand-offs between threads: 4% slower on 2 cores with 2
 	// workers (the 5-minute 1080p benchmark mezzanine).
 	var ra media.FrameReader = fr
-	if r.cfg.Threads < runtime.GOMAXPROCS(0) {
+	if r.cfg.Threads < runtime.NumCPU() {
 		rr := newReadAhead(ctx, fr, readAheadFrames)
 		defer rr.Close()
 		ra = rr
