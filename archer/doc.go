@@ -52,11 +52,13 @@
 // (BenchmarkArcherVsScdet1080p in cmd/reel/internal/cli, runs in pairs, medians
 // of the per-pair ratios): archer's frames per second are 1.06 to 1.17 times
 // scdet's on the 10 s H.264 benchmark clip, 1.05 to 1.12 on its 10-bit
-// ProRes version and 1.00 to 1.12 on a 5-minute 13.6 Mbit/s mezzanine. It
+// ProRes version and 1.00 to 1.16 on a 5-minute 13.6 Mbit/s mezzanine. It
 // gets there with one single-threaded decoder per chunk (frame threading
 // costs scdet about a fifth more CPU), the downscale done in bands while the
 // H.264 decoder draws them (encode's box filter, in cache), chunks planned so
-// the workers finish together, and analyzers of 0.2 ms a frame.
+// the workers finish together, analyzers of 0.2 ms a frame, and (in reel
+// archer run) one Go P more than the workers, so that the runtime's sysmon
+// does not keep waking up while every worker is inside the decoder.
 //
 // Bad input gives errors wrapping the sentinels in errors.go: frames of an
 // unsupported bit depth or with short planes (ErrUnsupportedFormat,
