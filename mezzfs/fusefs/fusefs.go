@@ -166,17 +166,35 @@ func setReadAhead(mountpoint string, kib int) {
 	os.WriteFile(bdi, []byte(strconv.Itoa(kib)), 0o644)
 }
 
-// Unmount unmounts a mezzfs mount served by another process.
+// Unmount unmounts a mezzfs mount served by another process. While the
+// mount is busy (a file still open: the kernel releases a closed file
+// asynchronously) it retries for up to unmountWait, as Server.Unmount does.
 func Unmount(mountpoint string) error {
-	out, err := exec.Command("fusermount3", "-u", mountpoint).CombinedOutput()
-	if err == nil {
-		return nil
+	var err error
+	var out []byte
+	for deadline := time.Now().Add(unmountWait); ; time.Sleep(100 * time.Millisecond) {
+		out, err = exec.Command("fusermount3", "-u", mountpoint).CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		err2 := syscall.Unmount(mountpoint, 0)
+		if err2 == nil {
+			return nil
+		}
+		busy := errors.Is(err2, syscall.EBUSY) || strings.Contains(string(out), "busy")
+		if !busy || time.Now().After(deadline) {
+			break
+		}
 	}
-	if err2 := syscall.Unmount(mountpoint, 0); err2 == nil {
-		return nil
+	msg := strings.TrimSpace(string(out))
+	if strings.Contains(msg, "busy") {
+		msg += " (a process still has a file or directory of the mount open: fuser -vm " + mountpoint + ")"
 	}
-	return fmt.Errorf("fusefs: unmount %s: %v: %s", mountpoint, err, strings.TrimSpace(string(out)))
+	return fmt.Errorf("fusefs: unmount %s: %v: %s", mountpoint, err, msg)
 }
+
+// unmountWait is how long Unmount retries a busy mount.
+const unmountWait = 5 * time.Second
 
 // Errno maps a mezzfs error to the errno a FUSE caller sees.
 func Errno(err error) syscall.Errno {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/reelmedia/reel/internal/s3test"
 	"github.com/reelmedia/reel/mezzfs"
@@ -333,4 +334,39 @@ func readAround(path string, want []byte, start int64) error {
 		done += int64(n)
 	}
 	return nil
+}
+
+// TestUnmountWaitsWhileBusy: unmounting from outside (reel mezzfs unmount)
+// while a file of the mount is still open retries until it is closed,
+// instead of failing with EBUSY; a mount that stays busy fails with a
+// message that says why.
+func TestUnmountWaitsWhileBusy(t *testing.T) {
+	requireFUSE(t)
+	data := randomData(1<<20, 5)
+	path := filepath.Join(t.TempDir(), "f.bin")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := []fusefs.File{{Name: "f.bin", Size: int64(len(data)), Open: func(ctx context.Context) (mezzfs.Source, error) {
+		return mezzfs.Open(ctx, path, mezzfs.Config{})
+	}}}
+	mnt := t.TempDir()
+	fsrv, err := fusefs.Mount(mnt, files, fusefs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsrv.Unmount()
+	f, err := os.Open(filepath.Join(mnt, "f.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close() // before fsrv.Unmount, also when the test fails early
+	time.AfterFunc(300*time.Millisecond, func() { f.Close() })
+	if err := fusefs.Unmount(mnt); err != nil {
+		t.Fatalf("unmount while a file is open for 0.3 s: %v", err)
+	}
+	fsrv.Wait()
+	if mounted(mnt) {
+		t.Fatal("still mounted")
+	}
 }
