@@ -281,6 +281,18 @@ func (r *Runner) analyze(ctx context.Context, w *worker, fr media.FrameReader, s
 	return p, nil
 }
 
+// DecoderThreads is the thread count for each decoder when workers chunks
+// are decoded at once: its share of the cores, at least one. A single
+// threaded decoder per chunk costs less CPU than frame threading (and lets
+// H.264 be downscaled in bands, see encode.DecodeOptions.Scaler). With one
+// worker it is 0: the decoder may use every core.
+func DecoderThreads(workers int) int {
+	if workers <= 1 {
+		return 0
+	}
+	return max(1, runtime.NumCPU()/workers)
+}
+
 // RunOptions says what Run analyses.
 type RunOptions struct {
 	// Start and End select the frames [Start, End) of the source; End is
@@ -421,7 +433,7 @@ func runChunks(start, end, n int64, threads int, keyframes []int64) []ChunkSpan 
 	s := start
 	for u := int64(1); u < 2*k; u++ {
 		last := halved && u >= 2*(k-t) // a boundary of the halved round
-		if u%2 == 1 && !(last && u > 2*(k-t)) {
+		if u%2 == 1 && !last {
 			continue
 		}
 		b := start + (u*total+k)/(2*k) // rounded

@@ -46,13 +46,7 @@ static uint64_t reel_sad_copy(const uint8_t *cur, uint8_t *prev, size_t n, int s
 */
 import "C"
 
-import (
-	"unsafe"
-
-	"golang.org/x/sys/cpu"
-)
-
-var sadSIMD = cpu.X86.HasAVX2
+import "unsafe"
 
 // sadCopy returns the sum of absolute differences between cur and prev
 // (the same length) and copies cur into prev. simd false forces the
@@ -62,7 +56,7 @@ func sadCopy(cur, prev []byte, simd bool) uint64 {
 		return 0
 	}
 	s := 0
-	if simd && sadSIMD {
+	if simd && hasAVX2 {
 		s = 1
 	}
 	return uint64(C.reel_sad_copy((*C.uint8_t)(unsafe.Pointer(&cur[0])), (*C.uint8_t)(unsafe.Pointer(&prev[0])), C.size_t(len(cur)), C.int(s)))

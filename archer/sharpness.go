@@ -97,9 +97,9 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// lapSIMD says whether the AVX2 loop may run (the C side has it only on
-// x86-64).
-var lapSIMD = cpu.X86.HasAVX2
+// hasAVX2 says whether archer's AVX2 loops (Laplacian sums, SAD) may run;
+// the C side has them only on x86-64.
+var hasAVX2 = cpu.X86.HasAVX2
 
 // laplacianSums returns the sums of OpenCV's ksize=1 Laplacian (replicated
 // borders) of the w×h 8-bit image pix (rows stride apart) and of its
@@ -113,7 +113,7 @@ func laplacianSums(pix []byte, stride, w, h int, simd bool) (s, q int64, err err
 	}
 	var cs, cq C.int64_t
 	v := 0
-	if simd && lapSIMD {
+	if simd && hasAVX2 {
 		v = 1
 	}
 	C.reel_lap_sums((*C.uint8_t)(unsafe.Pointer(&pix[0])), C.ptrdiff_t(stride), C.int(w), C.int(h), C.int(v), &cs, &cq)

@@ -451,7 +451,7 @@ func (r *FrameReader) ReadFrame(ctx context.Context) (*media.Frame, error) {
 	}
 	out.Color = frameColor(f)
 	out.Planes = out.Planes[:0]
-	if r.box > 0 && r.x.bands != nil {
+	if r.x.bands != nil { // set only with r.box
 		var ok bool
 		if out.Planes, ok = r.x.bands.take(f, out.Planes); ok {
 			return out, nil

@@ -5,6 +5,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
+
+	"github.com/reelmedia/reel/archer"
 )
 
 // WorkerOptions size a worker.
@@ -38,10 +40,6 @@ func NewWorker(c client.Client, taskQueue string, opts WorkerOptions, acts *Acti
 	w.RegisterActivity(acts)
 	// Archer's activities share acts' sources, stores and threads; they serve
 	// AnalyzeWorkflow and shot-aware chunking.
-	dec := 0 // one activity: its decoder may use every core
-	if n > 1 {
-		dec = max(1, runtime.NumCPU()/n)
-	}
-	w.RegisterActivity(&ArcherActivities{Base: acts, Threads: acts.Threads, DecodeThreads: dec})
+	w.RegisterActivity(&ArcherActivities{Base: acts, Threads: acts.Threads, DecodeThreads: archer.DecoderThreads(n)})
 	return w
 }

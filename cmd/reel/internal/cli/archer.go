@@ -231,11 +231,10 @@ func runArcher(ctx context.Context, app *App, cmd *cobra.Command, input string, 
 	if !cfg.NeedsFullResolution() {
 		w, h = cfg.AnalysisSize(v.Width, v.Height)
 	}
-	// Chunks decode in parallel, each on its own share of the cores: one
-	// single-threaded decoder per chunk costs less CPU than frame threading.
+	// Chunks decode in parallel, each on its own share of the cores.
 	decThreads := 0
-	if cfg.Threads > 1 && end-start >= 2*int64(cfg.Threads) {
-		decThreads = max(1, runtime.NumCPU()/cfg.Threads)
+	if end-start >= 2*int64(cfg.Threads) {
+		decThreads = archer.DecoderThreads(cfg.Threads)
 	}
 	open := func(w, h int) archer.Source {
 		return archer.SourceFunc(func(ctx context.Context, a, b int64) (media.FrameReader, error) {
