@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,7 @@ type Server struct {
 	Dir string
 
 	client *s3.Client
+	pid    int
 }
 
 // Binary returns the path of versitygw, or an error saying how to install it.
@@ -100,6 +102,7 @@ func Start(t testing.TB) *Server {
 		go func() { exited <- cmd.Wait() }()
 		if waitListening(addr, exited, 10*time.Second) {
 			s.Endpoint = "http://" + addr
+			s.pid = cmd.Process.Pid
 			t.Cleanup(func() {
 				cmd.Process.Kill()
 				<-exited
@@ -146,6 +149,32 @@ func waitListening(addr string, exited <-chan error, limit time.Duration) bool {
 
 // Client is an S3 client for the server (path-style, static credentials).
 func (s *Server) Client() *s3.Client { return s.client }
+
+// CPUTime is the user and system CPU time versitygw has used so far, read
+// from /proc in clock ticks (10 ms); 0 where /proc cannot say. Benchmarks
+// use it to count the server's share of a read on the same cores.
+func (s *Server) CPUTime() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (which may hold spaces) start
+	// after the last ')'; utime and stime are fields 14 and 15 of the line.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
 
 // URL is s3://Bucket/key.
 func (s *Server) URL(key string) string { return "s3://" + s.Bucket + "/" + key }

@@ -30,3 +30,24 @@ func TestStartPutGet(t *testing.T) {
 		t.Fatalf("URL = %s", s.URL(key))
 	}
 }
+
+func TestCPUTime(t *testing.T) {
+	s := Start(t)
+	ctx := context.Background()
+	if err := s.Put(ctx, "big", make([]byte, 32<<20)); err != nil {
+		t.Fatal(err)
+	}
+	c0 := s.CPUTime()
+	key := "big"
+	for range 4 {
+		out, err := s.Client().GetObject(ctx, &s3.GetObjectInput{Bucket: &s.Bucket, Key: &key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, out.Body)
+		out.Body.Close()
+	}
+	if c0 <= 0 || s.CPUTime() < c0 {
+		t.Fatalf("CPUTime %v, then %v: want a positive, growing figure", c0, s.CPUTime())
+	}
+}
