@@ -19,13 +19,17 @@
 // readers of a file share them. The page cache has a price: each byte is
 // copied into a newly allocated page and out again. With 1 MiB reads of a
 // local S3 server on a 2-vCPU VM (BenchmarkFUSESequential) the process
-// spends about 1.0-1.4 CPU-s per GiB against 0.45-0.6 for the Source read
-// directly; a trivial in-memory Source shows the page-cache path alone
-// costs about 0.8-0.9, twice what direct I/O costs (0.4).
+// spends about 1.1-1.3 CPU-s per GiB against 0.4-0.5 for the Source read
+// directly, and the server 0.5-0.7 more in both cases. A Source that costs
+// nothing (the benchmark's alternating-nosource case) shows the kernel's
+// and go-fuse's part alone: 0.95-1.1 CPU-s per GiB, about what the whole
+// direct read of S3 costs, server included. Where the server shares the
+// cores, that bounds a keep-cache read at about 0.6-0.7 times the direct
+// one; with direct I/O the FUSE part is about 0.25.
 //
 // Options.DirectIO bypasses the page cache: each read() is one FUSE
 // request of the reader's own size. With large reads that is the cheaper
-// path (1 MiB reads: about 0.7-1.0 CPU-s/GiB); with small reads it is far
+// path (1 MiB reads: about 0.6-1.0 CPU-s/GiB); with small reads it is far
 // worse, as nothing gathers them: ffmpeg's 32 KiB reads ran at a third of
 // the keep-cache speed for three times its CPU. So keep-cache stays the
 // default and DirectIO is for one-pass readers with large reads. Both
