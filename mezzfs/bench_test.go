@@ -249,7 +249,7 @@ func BenchmarkFUSESequential(b *testing.B) {
 		o.Close()
 	}
 	fromS3 := func(ctx context.Context) (mezzfs.Source, error) { return mezzfs.Open(ctx, url, cfg) }
-	mountSource := func(b *testing.B, open func(context.Context) (mezzfs.Source, error), directIO bool) (*fusefs.Server, string) {
+	mount := func(b *testing.B, open func(context.Context) (mezzfs.Source, error), directIO bool) (*fusefs.Server, string) {
 		mnt := b.TempDir()
 		srvFS, err := fusefs.Mount(mnt, []fusefs.File{{Name: "obj.bin", Size: size, Open: open}},
 			fusefs.Options{ReadAheadKiB: benchReadAhead(b), DirectIO: directIO})
@@ -258,7 +258,6 @@ func BenchmarkFUSESequential(b *testing.B) {
 		}
 		return srvFS, filepath.Join(mnt, "obj.bin")
 	}
-	mount := func(b *testing.B, directIO bool) (*fusefs.Server, string) { return mountSource(b, fromS3, directIO) }
 	readFile := func(b *testing.B, path string) {
 		f, err := os.Open(path)
 		if err != nil {
@@ -292,7 +291,7 @@ func BenchmarkFUSESequential(b *testing.B) {
 		b.SetBytes(size)
 		for b.Loop() {
 			b.StopTimer()
-			srvFS, path := mount(b, false)
+			srvFS, path := mount(b, fromS3, false)
 			b.StartTimer()
 			readFile(b, path)
 			b.StopTimer()
@@ -300,15 +299,27 @@ func BenchmarkFUSESequential(b *testing.B) {
 			b.StartTimer()
 		}
 	})
-	// The alternating cases also report the CPU time of this process
-	// (reader, mezzfs, go-fuse and the kernel work done for them; not
-	// versitygw's) per GiB, which load from other processes affects less.
-	for _, directIO := range []bool{false, true} {
-		name := "alternating"
-		if directIO {
-			name = "alternating-directio"
-		}
-		b.Run(name, func(b *testing.B) {
+	// The alternating cases also report, per GiB, the CPU time of this
+	// process (reader, mezzfs, go-fuse and the kernel work done for them),
+	// which load from other processes affects less, and the S3 server's.
+	//
+	// "alternating-nosource" is a bound, not a figure of mezzfs: its FUSE
+	// side reads a Source that costs nothing (a pattern copied from
+	// memory: no S3, no mezzfs), so its time and CPU are the kernel's and
+	// go-fuse's alone for a keep-cache read. A FUSE read of the S3 object
+	// costs at least this plus the direct read's own work, on the same
+	// cores.
+	free := func(context.Context) (mezzfs.Source, error) { return patternSource(size), nil }
+	for _, c := range []struct {
+		name, fuse string // the case, and its FUSE side's metric prefix
+		open       func(context.Context) (mezzfs.Source, error)
+		directIO   bool
+	}{
+		{"alternating", "fuse", fromS3, false},
+		{"alternating-directio", "fuse", fromS3, true},
+		{"alternating-nosource", "fuse-nosource", free, false},
+	} {
+		b.Run(c.name, func(b *testing.B) {
 			var d, f cost
 			var tMount time.Duration
 			var alloc uint64
@@ -316,7 +327,7 @@ func BenchmarkFUSESequential(b *testing.B) {
 			for b.Loop() {
 				d.measure(srv, func() { direct(b) })
 				t0 := time.Now()
-				srvFS, path := mount(b, directIO)
+				srvFS, path := mount(b, c.open, c.directIO)
 				tMount += time.Since(t0)
 				runtime.ReadMemStats(&ms)
 				a0 := ms.TotalAlloc
@@ -329,34 +340,14 @@ func BenchmarkFUSESequential(b *testing.B) {
 			}
 			gib := float64(size) / (1 << 30) * float64(b.N)
 			d.report(b, "direct", gib)
-			f.report(b, "fuse", gib)
-			b.ReportMetric(d.wall.Seconds()/f.wall.Seconds(), "fuse/direct")
+			f.report(b, c.fuse, gib)
+			b.ReportMetric(d.wall.Seconds()/f.wall.Seconds(), c.fuse+"/direct")
 			b.ReportMetric(float64(tMount.Milliseconds())/float64(b.N), "mount+unmount-ms")
 			// Go heap allocated while reading through FUSE (mezzfs and
 			// go-fuse), a load-independent sign of extra copies.
-			b.ReportMetric(float64(alloc)/(1<<20)/gib, "fuse-alloc-MiB/GiB")
+			b.ReportMetric(float64(alloc)/(1<<20)/gib, c.fuse+"-alloc-MiB/GiB")
 		})
 	}
-	// "alternating-nosource" is a bound, not a figure of mezzfs: its FUSE
-	// side reads a Source that costs nothing (a pattern copied from
-	// memory: no S3, no mezzfs), so its time and CPU are the kernel's and
-	// go-fuse's alone for a keep-cache read. It alternates with the direct
-	// S3 read as "alternating" does. A FUSE read of the S3 object costs at
-	// least this plus the direct read's own work, on the same cores.
-	b.Run("alternating-nosource", func(b *testing.B) {
-		free := func(context.Context) (mezzfs.Source, error) { return patternSource(size), nil }
-		var d, f cost
-		for b.Loop() {
-			d.measure(srv, func() { direct(b) })
-			srvFS, path := mountSource(b, free, false)
-			f.measure(srv, func() { readFile(b, path) })
-			unmount(b, srvFS)
-		}
-		gib := float64(size) / (1 << 30) * float64(b.N)
-		d.report(b, "direct", gib)
-		f.report(b, "fuse-nosource", gib)
-		b.ReportMetric(d.wall.Seconds()/f.wall.Seconds(), "fuse-nosource/direct")
-	})
 }
 
 // cost sums what a benchmark's reads took: wall time, this process's CPU
@@ -399,16 +390,14 @@ func (s patternSource) ReadAt(p []byte, off int64) (int, error) {
 	if off >= int64(s) {
 		return 0, io.EOF
 	}
-	n := 0
-	for n < len(p) && off < int64(s) {
-		k := copy(p[n:min(len(p), n+int(int64(s)-off))], pattern[off%int64(len(pattern)):])
-		n += k
-		off += int64(k)
+	var err error
+	if rest := int64(s) - off; int64(len(p)) > rest {
+		p, err = p[:rest], io.EOF
 	}
-	if n < len(p) {
-		return n, io.EOF
+	for n := 0; n < len(p); {
+		n += copy(p[n:], pattern[(off+int64(n))%int64(len(pattern)):])
 	}
-	return n, nil
+	return len(p), err
 }
 
 // cpuTime is the user and system CPU time of this process so far.

@@ -138,13 +138,10 @@ func (s *Server) Unmount() error {
 			return
 		default:
 		}
-		for i := 0; i < 50; i++ {
-			s.err = s.srv.Unmount()
-			if s.err == nil || !errors.Is(s.err, syscall.EBUSY) {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		s.err = retryBusy(func() (bool, error) {
+			err := s.srv.Unmount()
+			return errors.Is(err, syscall.EBUSY), err
+		})
 		if s.err != nil {
 			s.err = fmt.Errorf("fusefs: unmount %s: %w", s.mountpoint, s.err)
 			return
@@ -170,21 +167,21 @@ func setReadAhead(mountpoint string, kib int) {
 // mount is busy (a file still open: the kernel releases a closed file
 // asynchronously) it retries for up to unmountWait, as Server.Unmount does.
 func Unmount(mountpoint string) error {
-	var err error
 	var out []byte
-	for deadline := time.Now().Add(unmountWait); ; time.Sleep(100 * time.Millisecond) {
+	err := retryBusy(func() (bool, error) {
+		var err error
 		out, err = exec.Command("fusermount3", "-u", mountpoint).CombinedOutput()
 		if err == nil {
-			return nil
+			return false, nil
 		}
 		err2 := syscall.Unmount(mountpoint, 0)
 		if err2 == nil {
-			return nil
+			return false, nil
 		}
-		busy := errors.Is(err2, syscall.EBUSY) || strings.Contains(string(out), "busy")
-		if !busy || time.Now().After(deadline) {
-			break
-		}
+		return errors.Is(err2, syscall.EBUSY) || strings.Contains(string(out), "busy"), err
+	})
+	if err == nil {
+		return nil
 	}
 	msg := strings.TrimSpace(string(out))
 	if strings.Contains(msg, "busy") {
@@ -193,8 +190,21 @@ func Unmount(mountpoint string) error {
 	return fmt.Errorf("fusefs: unmount %s: %v: %s", mountpoint, err, msg)
 }
 
-// unmountWait is how long Unmount retries a busy mount.
+// unmountWait is how long Unmount and Server.Unmount retry a busy mount.
 const unmountWait = 5 * time.Second
+
+// retryBusy calls unmount until it succeeds, fails for a reason other than
+// a busy mount, or unmountWait has passed, and returns its last error.
+func retryBusy(unmount func() (busy bool, err error)) error {
+	deadline := time.Now().Add(unmountWait)
+	for {
+		busy, err := unmount()
+		if err == nil || !busy || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
 
 // Errno maps a mezzfs error to the errno a FUSE caller sees.
 func Errno(err error) syscall.Errno {
