@@ -13,54 +13,26 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reelmedia/reel/internal/testmedia"
 	"github.com/reelmedia/reel/media"
 )
 
-// Test media is generated with the ffmpeg CLI (lavfi sources) and cached in
-// os.UserCacheDir()/reel-bench, keyed by the command line, so reruns are
-// fast and nothing large lives in the repository.
+// Test media is generated with the ffmpeg CLI (lavfi sources with fixed
+// seeds) by internal/testmedia, cached by command line and FFmpeg version,
+// so reruns are fast and nothing large lives in the repository.
 
 func needFFmpeg(tb testing.TB) {
 	tb.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		tb.Skip("ffmpeg CLI not installed (make deps)")
+		tb.Fatal("ffmpeg CLI not installed (make deps installs it)")
 	}
 }
 
-func cacheDir(tb testing.TB) string {
-	tb.Helper()
-	d, err := os.UserCacheDir()
-	if err != nil {
-		d = os.TempDir()
-	}
-	d = filepath.Join(d, "reel-bench")
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	return d
-}
-
-// generate runs ffmpeg with args (output file last, as "OUT") once and
+// generate runs ffmpeg with args (the output file implied) once and
 // returns the cached file.
 func generate(tb testing.TB, name string, args ...string) string {
 	tb.Helper()
-	needFFmpeg(tb)
-	h := sha256.Sum256([]byte(strings.Join(args, "\x00")))
-	out := filepath.Join(cacheDir(tb), name+"-"+hex.EncodeToString(h[:6])+".mkv")
-	if _, err := os.Stat(out); err == nil {
-		return out
-	}
-	tmp := out + ".tmp.mkv"
-	full := append([]string{"-nostdin", "-v", "error", "-y"}, args...)
-	full = append(full, tmp)
-	cmd := exec.Command("ffmpeg", full...)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("ffmpeg %s: %v\n%s", strings.Join(full, " "), err, b)
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		tb.Fatal(err)
-	}
-	return out
+	return testmedia.File(tb, name, "mkv", args...)
 }
 
 // pipeReader decodes a file with the ffmpeg CLI to raw yuv420p on a pipe.

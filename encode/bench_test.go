@@ -9,37 +9,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// benchDir is where benchmark media is generated once (not in the repo).
-func benchDir(b *testing.B) string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	dir = filepath.Join(dir, "reel-bench")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	return dir
-}
+	"github.com/reelmedia/reel/internal/testmedia"
+)
 
 // benchSource is 500 frames of 1280x720 testsrc2 at 25 fps (x264).
 func benchSource(b *testing.B) string {
-	p := filepath.Join(benchDir(b), "encode-src720p-500.mp4")
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	tmp := p + ".tmp.mp4"
-	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25",
-		"-frames:v", "500", "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-pix_fmt", "yuv420p", tmp).CombinedOutput()
-	if err != nil {
-		b.Fatalf("ffmpeg: %v\n%s", err, out)
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		b.Fatal(err)
-	}
-	return p
+	return testmedia.File(b, "encode-src720p-500", "mp4", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25",
+		"-frames:v", "500", "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-pix_fmt", "yuv420p")
 }
 
 // BenchmarkChunkEncode encodes the same 500-frame 720p clip with reel's
@@ -113,16 +90,14 @@ func videoMD5(b *testing.B, path string) string {
 // work per minute of output.
 func BenchmarkConcat(b *testing.B) {
 	src := benchSource(b)
-	dir := benchDir(b)
+	dir := b.TempDir()
 	ctx := context.Background()
 	p := Profile{Codec: "x264", CRF: 23, Preset: "veryfast", GOP: 50}
 	var distinct []string
 	for i := 0; i < 10; i++ {
 		path := filepath.Join(dir, fmt.Sprintf("encode-chunk2s-%d.mp4", i))
-		if _, err := os.Stat(path); err != nil {
-			if _, err := EncodeRange(ctx, FileInput(src), path, p, int64(i*50), int64(i*50+50), nil); err != nil {
-				b.Fatal(err)
-			}
+		if _, err := EncodeRange(ctx, FileInput(src), path, p, int64(i*50), int64(i*50+50), nil); err != nil {
+			b.Fatal(err)
 		}
 		distinct = append(distinct, path)
 	}

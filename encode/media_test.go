@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/asticode/go-astiav"
+
+	"github.com/reelmedia/reel/internal/testmedia"
 )
 
 func init() {
@@ -19,37 +21,11 @@ func init() {
 	astiav.SetLogLevel(astiav.LogLevelQuiet)
 }
 
-var mediaMu sync.Mutex
-
 // testMedia returns a file made by the ffmpeg CLI with args (output last,
-// implied), cached across runs under the user cache dir by a hash of args.
+// implied), cached across runs by internal/testmedia.
 func testMedia(tb testing.TB, ext string, args ...string) string {
 	tb.Helper()
-	mediaMu.Lock()
-	defer mediaMu.Unlock()
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	dir = filepath.Join(dir, "reel-test-media")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	h := sha256.Sum256([]byte(strings.Join(args, "\x00") + ext))
-	path := filepath.Join(dir, hex.EncodeToString(h[:8])+"."+ext)
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	tmp := path + ".tmp." + ext
-	full := append([]string{"-nostdin", "-v", "error", "-y"}, args...)
-	full = append(full, tmp)
-	if out, err := exec.Command("ffmpeg", full...).CombinedOutput(); err != nil {
-		tb.Fatalf("ffmpeg %s: %v\n%s", strings.Join(full, " "), err, out)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		tb.Fatal(err)
-	}
-	return path
+	return testmedia.File(tb, "encode", ext, args...)
 }
 
 // srcClip is the main test source: 320x180, 25 fps, 75 frames, x264 with

@@ -11,20 +11,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reelmedia/reel/internal/testmedia"
 	"github.com/reelmedia/reel/media"
 )
 
 // The oracle numbers come from libvmaf 3.2.0 (see ../shared/vmaf-reference/README.md):
 // *.precise.json holds every per-frame value at 17 significant digits.
 
-// extraSharedDir finds the shared/ folder beside the module root, or skips.
+// extraSharedDir finds the shared/ folder beside the module root, failing
+// the test when it is missing.
 func extraSharedDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "vmaf-reference")
-	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
-		t.Skipf("reference corpus not found at %s (it lives in shared/ beside the checkout): %v", dir, err)
-	}
-	return dir
+	return testmedia.Shared(t, "vmaf-reference")
 }
 
 // extraCase is one scored pair of the corpus.

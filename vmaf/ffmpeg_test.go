@@ -6,32 +6,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"testing"
 
+	"github.com/reelmedia/reel/internal/testmedia"
 	"github.com/reelmedia/reel/media"
 )
 
-// sharedDir locates ../shared relative to the module root (the directory
-// holding go.mod), or skips the test when it is absent.
+// sharedDir locates ../shared/SUB beside the module root, failing the
+// test when it is missing.
 func sharedDir(t testing.TB, sub string) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Dir(filepath.Dir(file))
-	dir := filepath.Join(root, "..", "shared", sub)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("reference data %s not found (expected ../shared/%s next to the module root): %v", dir, sub, err)
-	}
-	return dir
+	return testmedia.Shared(t, sub)
 }
 
 func needFFmpeg(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg CLI not on PATH; the reference test decodes the FFV1 clips with it")
+		t.Fatal("ffmpeg CLI not on PATH (make deps installs it); the reference test decodes the FFV1 clips with it")
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/internal/s3test"
+	"github.com/reelmedia/reel/internal/testmedia"
 	"github.com/reelmedia/reel/mezzfs"
 )
 
@@ -30,26 +31,8 @@ func mezzanine(b *testing.B) string {
 		}
 		secs = n
 	}
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	dir = filepath.Join(dir, "reel-bench")
-	os.MkdirAll(dir, 0o755)
-	p := filepath.Join(dir, "mezz1080p-"+strconv.Itoa(secs)+"s.mp4")
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	tmp := p + ".tmp.mp4"
-	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25",
-		"-t", strconv.Itoa(secs), "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p", tmp).CombinedOutput()
-	if err != nil {
-		b.Fatalf("ffmpeg: %v\n%s", err, out)
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		b.Fatal(err)
-	}
-	return p
+	return testmedia.File(b, "mezz1080p-"+strconv.Itoa(secs)+"s", "mp4", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25",
+		"-t", strconv.Itoa(secs), "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p")
 }
 
 // chunkSpan reads the container's packet index with ffprobe and returns

@@ -14,6 +14,7 @@ import (
 
 	"github.com/reelmedia/reel/archer"
 	"github.com/reelmedia/reel/encode"
+	"github.com/reelmedia/reel/internal/testmedia"
 )
 
 // archerClip makes 110 frames at 320x180: moving test pattern, a hard cut
@@ -156,37 +157,17 @@ func TestArcherRunBadInput(t *testing.T) {
 // ProRes 422 HQ mezzanine (every frame a keyframe).
 func archerBenchClip(b *testing.B, kind string) string {
 	b.Helper()
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	dir = filepath.Join(dir, "reel-bench")
 	codec := []string{"-c:v", "libx264", "-preset", "veryfast", "-crf", "20"}
-	path := filepath.Join(dir, "cli-archer-1080p.mkv")
+	name, ext := "cli-archer-1080p", "mkv"
 	if kind == "prores" {
 		codec = []string{"-c:v", "prores_ks", "-profile:v", "3", "-pix_fmt", "yuv422p10le"}
-		path = filepath.Join(dir, "cli-archer-1080p-prores.mov")
+		name, ext = "cli-archer-1080p-prores", "mov"
 	}
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		b.Skip("ffmpeg CLI not installed")
-	}
-	os.MkdirAll(dir, 0o755)
-	tmp := path + ".tmp" + filepath.Ext(path)
-	args := append([]string{"-nostdin", "-v", "error", "-y", "-filter_complex",
+	args := append([]string{"-filter_complex",
 		"testsrc2=s=1920x1080:r=25,trim=end_frame=90[a];mandelbrot=s=1920x1080:r=25,trim=end_frame=80[b];" +
 			"smptehdbars=s=1920x1080:r=25,trim=end_frame=80[c];[a][b][c]concat=n=3:v=1:a=0,setpts=N/25/TB,format=yuv420p[out]",
 		"-map", "[out]"}, codec...)
-	out, err := exec.Command("ffmpeg", append(args, tmp)...).CombinedOutput()
-	if err != nil {
-		b.Fatalf("ffmpeg: %v\n%s", err, out)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		b.Fatal(err)
-	}
-	return path
+	return testmedia.File(b, name, ext, args...)
 }
 
 // BenchmarkArcherVsScdet1080p is issue 6's throughput figure: `reel archer

@@ -9,23 +9,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reelmedia/reel/internal/testmedia"
 	"github.com/reelmedia/reel/vmaf"
 )
 
-// vmafCorpus returns the shared reference corpus folder, or skips.
+// vmafCorpus returns the shared reference corpus folder, failing the test
+// when it is missing.
 func vmafCorpus(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "..", "..", "shared", "vmaf-reference")
-	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
-		t.Skipf("reference corpus not found at %s: %v", dir, err)
-	}
-	return dir
+	return testmedia.Shared(t, "vmaf-reference")
 }
 
 func ffmpegCLI(t *testing.T, args ...string) {
 	t.Helper()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg CLI not installed")
+	if err := testmedia.CheckSeeds(args); err != nil {
+		t.Fatal(err)
 	}
 	out, err := exec.Command("ffmpeg", append([]string{"-nostdin", "-v", "error", "-y"}, args...)...).CombinedOutput()
 	if err != nil {
