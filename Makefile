@@ -6,7 +6,7 @@ BENCH ?= .
 export PATH := $(CURDIR)/bin/tools:$(PATH)
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all deps deps-system build test bench lint demo fuzz clean
+.PHONY: all deps deps-system build test bench lint generate demo fuzz clean
 
 all: build
 
@@ -36,6 +36,10 @@ bench: deps
 lint:
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## generate: rewrite every generated file (go:generate lines; internal/generated fails when one is stale)
+generate:
+	$(GO) generate ./...
 
 ## fuzz: a short fuzzing pass over each fuzz target (FUZZTIME=30s)
 FUZZTIME ?= 30s

@@ -10,7 +10,7 @@ import (
 )
 
 // TestLayering keeps mezzfs a core: it must not import the other cores,
-// Temporal, cobra or viper (style.md, "the shape of the house").
+// Temporal, cobra or viper (docs/architecture.md, "Layers").
 func TestLayering(t *testing.T) {
 	forbidden := []string{
 		"github.com/reelmedia/reel/encode", "github.com/reelmedia/reel/vmaf", "github.com/reelmedia/reel/archer",

@@ -11,7 +11,10 @@ import (
 // the per-pixel gain g, which is float64 as in C, and the final per-scale
 // ratio, which is float32.
 
+//go:generate go run vif_unrolled_gen.go -o vif_unrolled.go
+
 // vifFilters are the Q16 filter taps of each scale (each sums to 65536).
+// vif_unrolled_gen.go reads them from this file to write vif_unrolled.go.
 var vifFilters = [4][]uint32{
 	{489, 935, 1640, 2640, 3896, 5274, 6547, 7455, 7784, 7455, 6547, 5274, 3896, 2640, 1640, 935, 489},
 	{1244, 3663, 7925, 12590, 14692, 12590, 7925, 3663, 1244},

@@ -2,7 +2,7 @@ package vmaf
 
 import "golang.org/x/sys/cpu"
 
-//go:generate sh -c "go run vif_amd64_gen.go > vif_amd64.s"
+//go:generate go run vif_amd64_gen.go -o vif_amd64.s
 
 // The VIF passes of the 17- and 9-tap scales have AVX2 kernels in
 // vif_amd64.s (written by vif_amd64_gen.go), 8 columns at a time. They
