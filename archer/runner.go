@@ -366,7 +366,7 @@ func (r *Runner) Run(ctx context.Context, src Source, opt RunOptions) (*Analysis
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	a, err := Reduce(r.cfg, opt.FPS, partials)
+	a, err := r.Reduce(ctx, src, opt.FPS, partials)
 	if err != nil {
 		return nil, fmt.Errorf("archer: %s: %w", opt.Name, err)
 	}
