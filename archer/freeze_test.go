@@ -3,8 +3,10 @@ package archer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/reelmedia/reel/media"
@@ -122,4 +124,158 @@ func runFreeze(t *testing.T, cfg Config, frames []*media.Frame, keyframes []int6
 		t.Fatal(err)
 	}
 	return a
+}
+
+// driftFrames is an in-memory clip at 64x48 (no downscale): motion, a drift
+// of a little under the default noise per frame, a still with noise about
+// as large as the default noise, an exact still, and motion again.
+func driftFrames() []*media.Frame {
+	var fs []*media.Frame
+	add := func(f *media.Frame) { f.Index, f.PTS = int64(len(fs)), float64(len(fs))/clipFPS; fs = append(fs, f) }
+	for i := range 20 {
+		add(pattern(int64(i), 64, 48, f420, 0))
+	}
+	base := pattern(0, 64, 48, f420, 1)
+	y := base.Planes[0]
+	for j := range 60 {
+		f := base.Clone()
+		for p := 0; p < min(j*150, len(y.Pix)); p++ {
+			f.Planes[0].Pix[p]++
+		}
+		add(f)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	still := pattern(5, 64, 48, f420, 2)
+	for range 40 {
+		f := still.Clone()
+		for range 700 {
+			p := rng.IntN(len(y.Pix))
+			f.Planes[0].Pix[p] += byte(1 - 2*rng.IntN(2))
+		}
+		add(f)
+	}
+	exact := pattern(9, 64, 48, f420, 3)
+	for range 30 {
+		add(exact.Clone())
+	}
+	for i := range 20 {
+		add(pattern(int64(i), 64, 48, f420, 0))
+	}
+	return fs
+}
+
+// countingSource counts the frames its readers deliver.
+type countingSource struct {
+	src Source
+	n   int
+}
+
+func (c *countingSource) OpenRange(ctx context.Context, start, end int64) (media.FrameReader, error) {
+	fr, err := c.src.OpenRange(ctx, start, end)
+	if err != nil {
+		return nil, err
+	}
+	return readerFunc(func(ctx context.Context) (*media.Frame, error) {
+		f, err := fr.ReadFrame(ctx)
+		if err == nil {
+			c.n++
+		}
+		return f, err
+	}), nil
+}
+
+type readerFunc func(ctx context.Context) (*media.Frame, error)
+
+func (f readerFunc) ReadFrame(ctx context.Context) (*media.Frame, error) { return f(ctx) }
+
+// TestFreezeReduceAcrossEdges: partials of chunks with a context frame (as
+// AnalyzeWorkflow's chunks from before keyframe cuts), through JSON, reduce
+// to the one-pass analysis with Runner.Reduce, which reads again only the
+// frames of stills that cross an edge with another reference; the package
+// Reduce fails with ErrNeedsFrames there, and needs no frames where the
+// references at an edge are the same picture (the exact still).
+func TestFreezeReduceAcrossEdges(t *testing.T) {
+	frames := driftFrames()
+	ctx := context.Background()
+	for _, noise := range []float64{0.001, 0.0007} {
+		cfg := Config{Analyzers: []string{Freeze}, Threads: 1, FreezeNoise: noise, FreezeMinDuration: 0.3}
+		r, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		// Chunks of n frames; negative n: chunks of -n frames that each
+		// start halfway into the one before (Reduce drops what two hold).
+		chunks := func(n int64) []*Partial {
+			spans := fixedChunks(0, int64(len(frames)), n, nil)
+			if n < 0 {
+				spans = nil
+				for s := int64(0); s < int64(len(frames)); s += -n / 2 {
+					spans = append(spans, ChunkSpan{Start: s, End: min(s-n, int64(len(frames)))})
+				}
+			}
+			var ps []*Partial
+			for _, c := range spans {
+				from := max(0, c.Start-Overlap)
+				p, err := r.AnalyzeChunk(ctx, &memReader{frames: frames[from:c.End]}, c, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := json.Marshal(p)
+				var q Partial
+				if err := json.Unmarshal(b, &q); err != nil {
+					t.Fatal(err)
+				}
+				ps = append(ps, &q)
+			}
+			return ps
+		}
+		one, err := Reduce(r.Config(), clipFPS, chunks(1000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(one)
+		if len(one.Freeze) == 0 {
+			t.Fatalf("noise %g: no frozen segment in one pass", noise)
+		}
+		for _, n := range []int64{7, 13, 25, 50, -20, -44} {
+			src := &countingSource{src: memSource(frames)}
+			a, err := r.Reduce(ctx, src, clipFPS, chunks(n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := json.Marshal(a); string(got) != string(want) {
+				t.Errorf("noise %g chunk %d: %v, one pass %v", noise, n, segs(a.Freeze), segs(one.Freeze))
+			}
+			t.Logf("noise %g chunk %d: %d frames read again", noise, n, src.n)
+			pure, err := Reduce(r.Config(), clipFPS, chunks(n))
+			switch {
+			case errors.Is(err, ErrNeedsFrames) && src.n > 0:
+			case err == nil && src.n == 0:
+				if got, _ := json.Marshal(pure); string(got) != string(want) {
+					t.Errorf("noise %g chunk %d: Reduce without frames differs from one pass", noise, n)
+				}
+			default:
+				t.Errorf("noise %g chunk %d: Reduce: %v after Runner.Reduce read %d frames", noise, n, err, src.n)
+			}
+		}
+	}
+	// Edges only inside the exact still (frames 120..150) need no frames.
+	cfg := Config{Analyzers: []string{Freeze}, Threads: 1, FreezeMinDuration: 0.3}
+	r, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var ps []*Partial
+	for _, c := range []ChunkSpan{{End: 130}, {Start: 130, End: 140}, {Start: 140, End: 170}} {
+		p, err := r.AnalyzeChunk(ctx, &memReader{frames: frames[max(0, c.Start-Overlap):c.End]}, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	if _, err := Reduce(r.Config(), clipFPS, ps); err != nil {
+		t.Errorf("edges inside an exact still: %v", err)
+	}
 }
