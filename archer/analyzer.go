@@ -22,9 +22,13 @@ type FrameRecord struct {
 	// under the black level (always computed: shots, black and thumbs use them).
 	Luma       float64 `json:"luma"`
 	BlackRatio float64 `json:"black_ratio"`
-	// Diff is the mean absolute luma difference to the previous frame as a
-	// fraction of full scale (freezedetect's MAFD); -1 when there is no
-	// previous frame.
+	// Diff is the mean absolute difference, over all planes at the analysis
+	// size and as a fraction of full scale (freezedetect's MAFD), to the
+	// freeze reference frame: the last frame that differed from its own
+	// reference by more than Config.FreezeNoise (so the first frame of a
+	// still). -1 when there is none (the first frame). In a Partial the
+	// reference is the chunk's own (its run starts at its first frame);
+	// Reduce puts in the clip's.
 	Diff      float64 `json:"diff,omitempty"`
 	Sharpness float64 `json:"sharpness,omitempty"` // variance of the Laplacian at the analysis size
 	SI        float64 `json:"si,omitempty"`        // P.910 spatial information (full-resolution, full-range luma)
@@ -66,7 +70,7 @@ type Factory func(cfg Config) (Analyzer, error)
 // work of its own: it uses the base statistics, sharpness and shots.
 var factories = map[string]Factory{
 	Shots:     func(Config) (Analyzer, error) { return newShotsAnalyzer(), nil },
-	Freeze:    func(Config) (Analyzer, error) { return newFreezeAnalyzer(), nil },
+	Freeze:    func(c Config) (Analyzer, error) { return newFreezeAnalyzer(c.FreezeNoise), nil },
 	Sharpness: func(Config) (Analyzer, error) { return newSharpnessAnalyzer(), nil },
 	Crop:      func(c Config) (Analyzer, error) { return newCropAnalyzer(c.CropLimit), nil },
 	SITI:      func(c Config) (Analyzer, error) { return newSITIAnalyzer(c.FullRange), nil },
@@ -155,45 +159,60 @@ func (a *shotsAnalyzer) Process(f *Frame, rec *FrameRecord) error {
 	return nil
 }
 
-// freezeAnalyzer measures the mean absolute difference to the previous
-// frame over all planes (at the analysis size), as freezedetect does at full
-// size: the SAD of every plane over the number of samples, over 256.
+// freezeAnalyzer measures each frame against the freeze reference frame,
+// as freezedetect does: the SAD of every plane (at the analysis size; the
+// filter works at full size) over the number of samples, over 256. A frame
+// that differs from the reference by more than the noise becomes the
+// reference, so a still is measured against its first frame and a slow
+// drift does not pass for one.
 type freezeAnalyzer struct {
-	prev [3][]byte // the previous frame's planes
-	have bool
+	noise float64
+	ref   [3][]byte // the reference frame's planes
+	n     int       // planes held in ref; 0 before the first frame
 }
 
-func newFreezeAnalyzer() *freezeAnalyzer { return &freezeAnalyzer{} }
+func newFreezeAnalyzer(noise float64) *freezeAnalyzer { return &freezeAnalyzer{noise: noise} }
 
 func (a *freezeAnalyzer) Name() string { return Freeze }
-func (a *freezeAnalyzer) Reset()       { a.have = false }
+func (a *freezeAnalyzer) Reset()       { a.n = 0 }
 func (a *freezeAnalyzer) Close() error { return nil }
 func (a *freezeAnalyzer) Process(f *Frame, rec *FrameRecord) error {
 	planes := []gocv.Mat{f.Gray}
 	if f.Chroma {
 		planes = append(planes, f.U, f.V)
 	}
-	var sad, count uint64
+	var pix [3][]byte
+	comparable := a.n == len(planes)
 	for i, p := range planes {
-		pix, err := p.DataPtrUint8()
+		b, err := p.DataPtrUint8()
 		if err != nil {
 			return err
 		}
-		pix = pix[:p.Rows()*p.Cols()]
-		if len(a.prev[i]) != len(pix) {
-			a.prev[i] = make([]byte, len(pix))
-			a.have = false // a new size: nothing to compare with
-		}
-		sad += sadCopy(pix, a.prev[i], true) // also keeps pix for the next frame
-		count += uint64(len(pix))
+		pix[i] = b[:p.Rows()*p.Cols()]
+		comparable = comparable && len(pix[i]) == len(a.ref[i])
 	}
 	rec.Diff = -1
-	if a.have {
-		rec.Diff = float64(sad) / float64(count) / 256
+	if comparable {
+		var sum, count uint64
+		for i := range planes {
+			sum += sad(pix[i], a.ref[i], true)
+			count += uint64(len(pix[i]))
+		}
+		rec.Diff = float64(sum) / float64(count) / 256
 	}
-	a.have = true
+	if changed(rec.Diff, a.noise) {
+		for i := range planes {
+			a.ref[i] = append(a.ref[i][:0], pix[i]...)
+		}
+		a.n = len(planes)
+	}
 	return nil
 }
+
+// changed says whether a frame measured diff against the freeze reference
+// becomes the new reference: it has none to compare with, or differs by
+// more than the noise.
+func changed(diff, noise float64) bool { return diff < 0 || diff > noise }
 
 // sharpnessAnalyzer computes the variance of the Laplacian of Gray
 // (OpenCV's ksize=1 kernel, replicated borders), in one pass (sharpness.go).

@@ -13,14 +13,17 @@ import (
 const clipFPS = 25
 
 // sources are visually different lavfi pictures, most of them moving.
+// Every source with a random seed (gradients, life, sierpinski, cellauto:
+// see ffmpeg -h filter=NAME) has it fixed, so every machine makes the same
+// clip.
 var sources = map[string]string{
 	"A": "testsrc2=s=640x360:r=25",
 	"B": "mandelbrot=s=640x360:r=25",
-	"C": "gradients=s=640x360:r=25:speed=0.03",
-	"D": "life=s=640x360:r=25:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00",
-	"E": "sierpinski=s=640x360:r=25",
+	"C": "gradients=s=640x360:r=25:speed=0.03:seed=1",
+	"D": "life=s=640x360:r=25:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00:seed=1",
+	"E": "sierpinski=s=640x360:r=25:seed=1",
 	"F": "smptehdbars=s=640x360:r=25",
-	"G": "cellauto=s=640x360:r=25:rule=110",
+	"G": "cellauto=s=640x360:r=25:rule=110:seed=1",
 	"H": "rgbtestsrc=s=640x360:r=25",
 	"I": "testsrc2=s=640x360:r=25,hflip,hue=h=90",
 	// fast motion: a shaking window over a large test picture, and a spin

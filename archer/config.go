@@ -62,9 +62,9 @@ type Config struct {
 	// otherwise limited 16..235 is assumed, as blackdetect does.
 	FullRange bool `json:"full_range,omitempty"`
 
-	// FreezeNoise is the mean absolute frame difference (fraction of full
-	// scale) at or under which two frames are the same (freezedetect's n).
-	// Default 0.001 (-60 dB).
+	// FreezeNoise is the mean absolute difference (fraction of full scale)
+	// at or under which a frame is the same as the freeze reference frame,
+	// the first frame of the still (freezedetect's n). Default 0.001 (-60 dB).
 	FreezeNoise float64 `json:"freeze_noise"`
 	// FreezeMinDuration is the shortest freeze segment reported, seconds. Default 1.
 	FreezeMinDuration float64 `json:"freeze_min_duration"`

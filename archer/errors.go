@@ -24,4 +24,9 @@ var (
 	// ErrIncomplete: partial results that do not cover a contiguous range
 	// (a gap between chunks, or partials of different sources or settings).
 	ErrIncomplete = errors.New("incomplete partial results")
+	// ErrNeedsFrames: the package-level Reduce met a still that crosses a
+	// chunk edge where the chunk after it measured its frames against
+	// another reference picture than the clip's; they must be measured
+	// again, which Runner.Reduce does by reading them from the source.
+	ErrNeedsFrames = errors.New("frames needed to reduce")
 )

@@ -112,7 +112,33 @@ type Stats struct {
 // chunk edges (shots, black and freeze segments, the clip's crop) on the
 // merged frame sequence. cfg must be the configuration the partials were
 // made with; fps converts frames to seconds.
+//
+// A chunk measures freeze differences against its own reference frame
+// (its run starts on its first frame), which is the clip's only where no
+// still crosses the chunk's start edge, or where the two references are the
+// same picture (an exact still). Where they differ, the frames after the
+// edge must be measured again against the clip's reference until the two
+// runs agree: Reduce cannot read frames and fails with ErrNeedsFrames;
+// Runner.Reduce reads them from the source.
 func Reduce(cfg Config, fps float64, partials []*Partial) (*Analysis, error) {
+	return reduce(cfg, fps, partials, nil)
+}
+
+// edge is where a partial's frames start in the merged sequence: frames[at]
+// is its first frame no earlier partial holds; local is the index of its
+// freeze reference frame after the frame before that.
+type edge struct {
+	at    int
+	local int64
+	p     *Partial
+}
+
+// measureFunc returns the freeze difference of frame i to frame ref, as the
+// freeze analyzer measures it. Calls come in increasing i; ref is either
+// the last ref or a frame measured since.
+type measureFunc func(ref, i int64) (float64, error)
+
+func reduce(cfg Config, fps float64, partials []*Partial, measure measureFunc) (*Analysis, error) {
 	c, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -133,8 +159,9 @@ func Reduce(cfg Config, fps float64, partials []*Partial) (*Analysis, error) {
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Start < ps[j].Start })
 	a := &Analysis{Version: Version, Start: ps[0].Start, FPS: fps, Width: ps[0].Width, Height: ps[0].Height, Analyzers: c.Analyzers}
 	var frames []FrameRecord
+	var edges []edge
 	next := ps[0].Start
-	for _, p := range ps {
+	for k, p := range ps {
 		if p.Width != a.Width || p.Height != a.Height || !slices.Equal(p.Analyzers, c.Analyzers) {
 			return nil, fmt.Errorf("reduce: chunk [%d,%d) has %dx%d %v, want %dx%d %v: %w", p.Start, p.End, p.Width, p.Height, p.Analyzers, a.Width, a.Height, c.Analyzers, ErrIncomplete)
 		}
@@ -145,8 +172,14 @@ func Reduce(cfg Config, fps float64, partials []*Partial) (*Analysis, error) {
 			// Its first record lacks the comparison with the frame before.
 			return nil, fmt.Errorf("reduce: chunk [%d,%d) starts without context and the chunk before does not cover frame %d: %w", p.Start, p.End, p.Start, ErrIncomplete)
 		}
+		// The chunk's freeze run starts on its first frame read: the
+		// context frame, unless its first record has nothing to compare with.
+		e := edge{at: len(frames), local: p.Frames[0].Index - 1, p: p}
 		for _, f := range p.Frames {
 			if f.Index < next {
+				if changed(f.Diff, c.FreezeNoise) {
+					e.local = f.Index
+				}
 				continue // held by the previous partial too
 			}
 			if f.Index != next {
@@ -154,6 +187,16 @@ func Reduce(cfg Config, fps float64, partials []*Partial) (*Analysis, error) {
 			}
 			frames = append(frames, f)
 			next++
+		}
+		if k > 0 && len(frames) > e.at {
+			edges = append(edges, e)
+		}
+	}
+	a.End = next
+	a.Frames = frames
+	if c.has(Freeze) {
+		if err := freezeReferences(frames, edges, c.FreezeNoise, measure); err != nil {
+			return nil, err
 		}
 	}
 	a.End = next
@@ -231,12 +274,10 @@ func runs(frames []FrameRecord, minLen int, is func(*FrameRecord) bool, sec func
 }
 
 // freezeRuns finds frozen segments as freezedetect does: a segment starts on
-// the last frame that changed (the reference every later frame matches) and
-// ends before the first frame that differs from its predecessor; it is
-// reported when its last frame is at least minFrames after its first.
-// archer compares each frame with its predecessor rather than with the
-// segment's first frame, so a very slow drift (below the noise floor per
-// frame) counts as frozen here and not in freezedetect.
+// a reference frame and holds the frames after it that stay within the
+// noise of it (Diff, measured against the reference); it is reported when
+// its last frame is at least minFrames after its first. A segment whose
+// reference is the range's context frame starts on the range's first frame.
 func freezeRuns(frames []FrameRecord, noise, minFrames float64, sec func(int64) float64) []Segment {
 	var out []Segment
 	start := -1 // index in frames of the reference frame
@@ -258,6 +299,62 @@ func freezeRuns(frames []FrameRecord, noise, minFrames float64, sec func(int64) 
 	}
 	flush(len(frames))
 	return out
+}
+
+// freezeReferences makes the freeze differences of frames those against
+// the clip's reference frames. Each partial's run is the clip's from the
+// edge where it starts while both have the same reference frame, or two
+// references with the same pixels (a difference of exactly 0, so every
+// later frame measures the same against either). Elsewhere, from such an
+// edge until the two runs agree again, measure gives the clip's difference
+// (ErrNeedsFrames when measure is nil). The first partial's run is the
+// clip's by definition.
+func freezeReferences(frames []FrameRecord, edges []edge, noise float64, measure measureFunc) error {
+	if len(frames) == 0 {
+		return nil
+	}
+	base := frames[0].Index
+	clip := base - 1 // the clip's reference frame (base-1: the context frame)
+	local := clip    // the reference frame of the partial frames[i] comes from
+	same := true     // local's differences are the clip's
+	for i := range frames {
+		f := &frames[i]
+		if len(edges) > 0 && edges[0].at == i {
+			e := edges[0]
+			edges = edges[1:]
+			local = e.local
+			switch {
+			case local == clip:
+				same = true
+			case local > clip: // frames[local] was measured against clip
+				same = frames[local-base].Diff == 0
+			default: // the partial measured clip against local
+				k := clip - e.p.Frames[0].Index
+				same = k >= 0 && k < int64(len(e.p.Frames)) && e.p.Frames[k].Index == clip && e.p.Frames[k].Diff == 0
+			}
+		}
+		own := f.Diff
+		if !same {
+			if measure == nil {
+				return fmt.Errorf("reduce: the still at frame %d crosses a chunk edge: %w", clip, ErrNeedsFrames)
+			}
+			d, err := measure(clip, f.Index)
+			if err != nil {
+				return fmt.Errorf("reduce: measuring frame %d against frame %d: %w", f.Index, clip, err)
+			}
+			f.Diff = d
+		}
+		clipChanged, localChanged := changed(f.Diff, noise), changed(own, noise)
+		if clipChanged {
+			clip = f.Index
+		}
+		if localChanged {
+			local = f.Index
+		}
+		// Agreement again: one reference, or a new one with the other's pixels.
+		same = same || local == clip || clipChanged && own == 0 || localChanged && f.Diff == 0
+	}
+	return nil
 }
 
 // shots cuts [a.Start, a.End) at the boundaries and summarises each shot.

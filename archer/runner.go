@@ -16,8 +16,10 @@ import (
 )
 
 // Overlap is how many frames before a chunk's first frame its reader must
-// also deliver: the cross-edge analyzers (freeze's frame difference, SI/TI's
-// temporal information) compare each frame with the previous one. Signatures
+// also deliver: SI/TI's temporal information compares each frame with the
+// previous one, and freeze's first reference frame is the one before the
+// chunk (Reduce makes it the clip's reference where a still crosses the
+// edge, see Runner.Reduce). Signatures
 // for shot detection are per frame, and the window logic that turns them into
 // cuts, fades and dissolves runs in Reduce over the merged sequence, so it
 // needs no overlap at all. A context frame is analysed but not recorded.
@@ -321,7 +323,8 @@ type RunOptions struct {
 // planned so the workers finish together; see runChunks), analyses up to Config.Threads chunks at once (each
 // worker opens its own reader; a chunk reads one frame past its end so the
 // next can start without context, see Overlap), reduces the partials into
-// one Analysis and, with the thumbs analyzer, extracts a thumbnail per
+// one Analysis (Runner.Reduce, which may read again the frames of a still
+// that crosses a chunk edge) and, with the thumbs analyzer, extracts a thumbnail per
 // shot. The result does not depend on Threads, ChunkFrames or Keyframes.
 func (r *Runner) Run(ctx context.Context, src Source, opt RunOptions) (*Analysis, error) {
 	if opt.End <= opt.Start || opt.Start < 0 {
@@ -366,7 +369,7 @@ func (r *Runner) Run(ctx context.Context, src Source, opt RunOptions) (*Analysis
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	a, err := Reduce(r.cfg, opt.FPS, partials)
+	a, err := r.Reduce(ctx, src, opt.FPS, partials)
 	if err != nil {
 		return nil, fmt.Errorf("archer: %s: %w", opt.Name, err)
 	}

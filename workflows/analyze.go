@@ -354,7 +354,26 @@ func (a *ArcherActivities) ArcherReduce(ctx context.Context, t ArcherReduceTask)
 	}
 	cfg := t.Config
 	cfg.Threads = a.Threads
-	an, err := archer.Reduce(cfg, t.Info.FPS, partials)
+	in, closer, err := a.base().openSource(ctx, t.Source)
+	if err != nil {
+		return AnalyzeResult{}, classify(err)
+	}
+	defer closer.Close()
+	r, err := archer.New(cfg)
+	if err != nil {
+		return AnalyzeResult{}, classifyArcher(err)
+	}
+	defer r.Close()
+	// A still that crosses a chunk edge is measured again on frames
+	// decoded as ArcherAnalyzeChunk decodes them.
+	var w, h int
+	if !cfg.NeedsFullResolution() {
+		w, h = cfg.AnalysisSize(t.Info.Width, t.Info.Height)
+	}
+	chunkFrames := archer.SourceFunc(func(ctx context.Context, s, e int64) (media.FrameReader, error) {
+		return encode.OpenFrames(ctx, in, encode.DecodeOptions{Start: s, End: e, Width: w, Height: h, Scaler: "area", Threads: a.DecodeThreads})
+	})
+	an, err := r.Reduce(ctx, chunkFrames, t.Info.FPS, partials)
 	if err != nil {
 		return AnalyzeResult{}, classifyArcher(fmt.Errorf("%s: %w", t.Source, err))
 	}
@@ -362,16 +381,6 @@ func (a *ArcherActivities) ArcherReduce(ctx context.Context, t ArcherReduceTask)
 	an.Width, an.Height = t.Info.Width, t.Info.Height
 	res := AnalyzeResult{Frames: an.End - an.Start, Shots: len(an.Shots), Boundaries: len(an.Boundaries), Black: len(an.Black), Freeze: len(an.Freeze)}
 	if hasAnalyzer(cfg, archer.Thumbs) {
-		in, closer, err := a.base().openSource(ctx, t.Source)
-		if err != nil {
-			return AnalyzeResult{}, classify(err)
-		}
-		defer closer.Close()
-		r, err := archer.New(cfg)
-		if err != nil {
-			return AnalyzeResult{}, classifyArcher(err)
-		}
-		defer r.Close()
 		src := archer.SourceFunc(func(ctx context.Context, s, e int64) (media.FrameReader, error) {
 			return encode.OpenFrames(ctx, in, encode.DecodeOptions{Start: s, End: e})
 		})
