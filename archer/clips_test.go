@@ -19,7 +19,7 @@ const clipFPS = 25
 var sources = map[string]string{
 	"A": "testsrc2=s=640x360:r=25",
 	"B": "mandelbrot=s=640x360:r=25",
-	"C": "gradients=s=640x360:r=25:speed=0.03:seed=1",
+	"C": "gradients=s=640x360:r=25:speed=0.03:seed=1:c0=0x2040c0:c1=0xf0a030",
 	"D": "life=s=640x360:r=25:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00:seed=1",
 	"E": "sierpinski=s=640x360:r=25:seed=1",
 	"F": "smptehdbars=s=640x360:r=25",

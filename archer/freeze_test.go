@@ -20,9 +20,9 @@ import (
 // frames (slow drifts, a slow pan, a slow fade), which freezedetect does not
 // call frozen, and true stills, which it does.
 func init() {
-	sources["G1"] = "gradients=s=480x270:r=25:speed=0.0005:seed=11"
-	sources["G2"] = "gradients=s=480x270:r=25:speed=0.002:seed=12"
-	sources["G3"] = "gradients=s=480x270:r=25:speed=0.008:seed=13"
+	sources["G1"] = "gradients=s=480x270:r=25:speed=0.0005:seed=11:c0=0x3050a0:c1=0xe0c040"
+	sources["G2"] = "gradients=s=480x270:r=25:speed=0.002:seed=12:c0=0x802020:c1=0x20c0a0"
+	sources["G3"] = "gradients=s=480x270:r=25:speed=0.008:seed=13:c0=0x101010:c1=0xf0f0f0"
 	sources["SLOWPAN"] = "testsrc2=s=1280x720:r=25,gblur=sigma=12,crop=480:270:x='n/4':y=200"
 	sources["SLOWFADE"] = "testsrc2=s=480x270:r=25,trim=end_frame=1,loop=loop=-1:size=1,fade=t=out:s=0:n=600"
 	sources["STILL"] = "testsrc2=s=480x270:r=25,hue=h=60,trim=end_frame=1,loop=loop=-1:size=1"
