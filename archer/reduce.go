@@ -275,14 +275,21 @@ func runs(frames []FrameRecord, minLen int, is func(*FrameRecord) bool, sec func
 
 // freezeRuns finds frozen segments as freezedetect does: a segment starts on
 // a reference frame and holds the frames after it that stay within the
-// noise of it (Diff, measured against the reference); it is reported when
-// its last frame is at least minFrames after its first. A segment whose
-// reference is the range's context frame starts on the range's first frame.
+// noise of it (Diff, measured against the reference). freezedetect measures
+// the duration at every frame, the one that ends the segment included, so
+// a segment ended by a changed frame is reported when that frame is at
+// least minFrames after the reference, and one the range ends in when its
+// last frame is. A segment whose reference is the range's context frame
+// starts on the range's first frame.
 func freezeRuns(frames []FrameRecord, noise, minFrames float64, sec func(int64) float64) []Segment {
 	var out []Segment
 	start := -1 // index in frames of the reference frame
 	flush := func(end int) {
-		if start >= 0 && float64(end-1-start) >= minFrames-1e-9 {
+		last := end // the frame that changed
+		if end == len(frames) {
+			last = end - 1 // the range ends frozen
+		}
+		if start >= 0 && float64(last-start) >= minFrames-1e-9 {
 			s, e := frames[start].Index, frames[end-1].Index+1
 			out = append(out, Segment{Start: s, End: e, StartTime: sec(s), EndTime: sec(e), Duration: sec(e) - sec(s)})
 		}
