@@ -22,10 +22,15 @@ deps-system:
 build: deps-system
 	$(GO) build -o bin/reel ./cmd/reel
 
-## test: install what is missing, then run every test
+# The concurrent packages run again under the race detector, in -short mode
+# (which skips the long clip comparisons; the concurrency is all still there).
+RACE_PKGS ?= ./mezzfs/... ./vmaf/ ./archer/ ./workflows/
+
+## test: install what is missing, then run every test, and the concurrent packages with -race
 test: deps
 	$(GO) vet $(PKGS)
 	$(GO) test -p 2 -timeout 40m $(PKGS)
+	$(GO) test -race -short -p 2 -timeout 40m $(RACE_PKGS)
 	$(GO) test -tags matprofile -run TestNoMatLeaks -count=1 ./archer/   # gocv Mat count back to zero
 
 ## bench: run the benchmarks named in the issues (figures go to bench.txt)
