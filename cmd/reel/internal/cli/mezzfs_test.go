@@ -247,3 +247,42 @@ func TestProbeS3(t *testing.T) {
 		t.Fatalf("probe output lacks 50 frames:\n%s", out)
 	}
 }
+
+// TestWorkerKeepsAccessLog: the worker's activities get their storage from
+// the same configuration mapping as the commands, so mezzfs.access_log
+// records what a worker reads too.
+func TestWorkerKeepsAccessLog(t *testing.T) {
+	clip := cliClip(t)
+	logPath := filepath.Join(t.TempDir(), "reads.jsonl")
+	app := &App{Config: config.Default(), Stdout: io.Discard, Stderr: io.Discard}
+	app.Config.DataDir = t.TempDir()
+	app.Config.Mezzfs.AccessLog = logPath
+	acts, err := app.activities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acts.Probe(context.Background(), clip); err != nil {
+		t.Fatalf("Probe: %v", err)
+	}
+	if err := app.closeStorage(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := mezzfs.ReadLog(f, logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := 0
+	for _, r := range recs {
+		if r.Op == mezzfs.OpRead && strings.HasSuffix(r.URL, "/in.mp4") {
+			reads++
+		}
+	}
+	if reads == 0 {
+		t.Fatalf("the worker's probe of %s left no reads in the access log (%d records)", clip, len(recs))
+	}
+}
