@@ -109,9 +109,6 @@ func NewStorage(cfg Config) *Storage {
 	return &Storage{cfg: cfg, http: httpClient(cfg)}
 }
 
-// Config is the configuration s was made with, defaults filled in.
-func (s *Storage) Config() Config { return s.cfg }
-
 // s3Client returns the process's S3 client, made on first use. A failure
 // is not kept: the next call tries again.
 func (s *Storage) s3Client(ctx context.Context) (*s3.Client, error) {

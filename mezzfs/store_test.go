@@ -209,3 +209,36 @@ func TestStoreURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestStorageSharesClientAndCache: everything one Storage opens, reading or
+// writing, uses the one S3 client and block cache it made first.
+func TestStorageSharesClientAndCache(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.Start(t)
+	for _, k := range []string{"a.bin", "b.bin"} {
+		if err := srv.Put(ctx, k, []byte(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := NewStorage(Config{S3: S3Config{Endpoint: srv.Endpoint, Region: srv.Region, PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}})
+	var objs []*Object
+	for _, k := range []string{"a.bin", "b.bin"} {
+		o, err := s.Open(ctx, srv.URL(k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Close()
+		objs = append(objs, o)
+	}
+	st, err := s.Store(ctx, srv.URL("out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := objs[0].be.(*s3Backend).client, objs[1].be.(*s3Backend).client
+	if a != b || st.(*S3Store).Client != a {
+		t.Error("one Storage made more than one S3 client")
+	}
+	if objs[0].cache != objs[1].cache || objs[0].cache != s.Cache() {
+		t.Error("one Storage's objects do not share its block cache")
+	}
+}
