@@ -193,6 +193,15 @@ func TestMezzfsMountUnmount(t *testing.T) {
 	if err != nil || sha256.Sum256(got) != sha256.Sum256(data) {
 		t.Fatalf("read through mount: %v", err)
 	}
+	// The file shows the object's Last-Modified, not the Unix epoch.
+	info, err := mezzfs.NewStorage(mezzfs.Config{S3: mezzfs.S3Config{Endpoint: srv.Endpoint, Region: srv.Region, PathStyle: true,
+		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}}).Stat(context.Background(), srv.URL("m/dir/x.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(target); err != nil || info.ModTime.IsZero() || !st.ModTime().Equal(info.ModTime) {
+		t.Fatalf("mtime through the mount %v (%v), want the object's Last-Modified %v", st.ModTime(), err, info.ModTime)
+	}
 	if _, errOut, code := mezzRun(t, "mezzfs", "unmount", mnt); code != 0 {
 		t.Fatalf("unmount: %s", errOut)
 	}
