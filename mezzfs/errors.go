@@ -15,8 +15,12 @@ var (
 	// fail rather than mix bytes of two versions. Permanent for this Object;
 	// open the URL again to read the new version.
 	ErrObjectChanged = errors.New("object changed while being read")
-	// ErrInvalidURL: the URL has an unsupported scheme or is malformed.
-	ErrInvalidURL = errors.New("invalid source URL")
+	// ErrInvalidURL: the URL has an unsupported scheme or is malformed, or
+	// names no place a Store can be (an http URL, a relative path).
+	ErrInvalidURL = errors.New("invalid URL")
+	// ErrBadKey: a Store key is empty, absolute or climbs out of the store
+	// with "..".
+	ErrBadKey = errors.New("bad object key")
 	// ErrRequest: the server rejected a request for a reason other than the
 	// above (another 4xx, or a server that ignores byte ranges). Permanent.
 	ErrRequest = errors.New("request rejected")

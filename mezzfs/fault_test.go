@@ -34,17 +34,18 @@ const (
 // faultProxy sits between mezzfs and versitygw on loopback and injects
 // faults into ranged GETs, as chosen by pick (called with the GET's number).
 type faultProxy struct {
-	t       testing.TB
-	target  *url.URL
-	rp      *httputil.ReverseProxy
-	delay   time.Duration
-	pick    func(n int64) fault
-	gets    atomic.Int64
-	faulted atomic.Int64
-	before  func(n int64) // runs before a GET is forwarded (e.g. to change the object)
-	mu      sync.Mutex
-	ranges  []string // Range headers of the GETs seen
-	URL     string
+	t        testing.TB
+	target   *url.URL
+	rp       *httputil.ReverseProxy
+	delay    time.Duration
+	pick     func(n int64) fault
+	gets     atomic.Int64 // ranged GETs
+	requests atomic.Int64 // every request, HEADs and listings included
+	faulted  atomic.Int64
+	before   func(n int64) // runs before a GET is forwarded (e.g. to change the object)
+	mu       sync.Mutex
+	ranges   []string // Range headers of the GETs seen
+	URL      string
 }
 
 func newFaultProxy(t testing.TB, backend string, pick func(n int64) fault) *faultProxy {
@@ -61,6 +62,7 @@ func newFaultProxy(t testing.TB, backend string, pick func(n int64) fault) *faul
 }
 
 func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.requests.Add(1)
 	if r.Method != http.MethodGet || r.Header.Get("Range") == "" {
 		p.rp.ServeHTTP(w, r)
 		return
@@ -332,32 +334,42 @@ func TestHTTPChangedMidRead(t *testing.T) {
 	}
 }
 
+// TestPermanentErrors: a permanent failure comes back typed, naming the
+// URL, after exactly one request (the HEAD that pins the object): it is not
+// retried.
 func TestPermanentErrors(t *testing.T) {
 	srv := s3test.Start(t)
 	putObject(t, srv, "here.bin", []byte("x"))
 	ctx := context.Background()
 	proxy := newFaultProxy(t, srv.Endpoint, func(int64) fault { return pass })
+	var httpRequests atomic.Int64
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpRequests.Add(1)
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(hs.Close)
 	cases := []struct {
-		name string
-		url  string
-		cfg  mezzfs.Config
-		want error
+		name     string
+		url      string
+		cfg      mezzfs.Config
+		want     error
+		requests int64 // to the proxy, or to hs for http
 	}{
-		{"s3-missing-key", srv.URL("nope.bin"), s3Config(srv, proxy.URL), mezzfs.ErrNotFound},
-		{"s3-missing-bucket", "s3://no-such-bucket/x.bin", s3Config(srv, ""), mezzfs.ErrNotFound},
+		{"s3-missing-key", srv.URL("nope.bin"), s3Config(srv, proxy.URL), mezzfs.ErrNotFound, 1},
+		{"s3-missing-bucket", "s3://no-such-bucket/x.bin", s3Config(srv, proxy.URL), mezzfs.ErrNotFound, 1},
 		{"s3-bad-keys", srv.URL("here.bin"), func() mezzfs.Config {
-			c := s3Config(srv, "")
+			c := s3Config(srv, proxy.URL)
 			c.S3.SecretKey = "wrong"
 			return c
-		}(), mezzfs.ErrPermission},
-		{"file-missing", "file:///nonexistent/mezz.mov", mezzfs.Config{}, mezzfs.ErrNotFound},
-		{"http-missing", serveFile(t, "/nonexistent", false), mezzfs.Config{}, mezzfs.ErrNotFound},
-		{"bad-scheme", "ftp://host/x", mezzfs.Config{}, mezzfs.ErrInvalidURL},
-		{"s3-prefix", "s3://bucket/dir/", mezzfs.Config{}, mezzfs.ErrInvalidURL},
+		}(), mezzfs.ErrPermission, 1},
+		{"http-missing", hs.URL + "/x.bin", mezzfs.Config{}, mezzfs.ErrNotFound, 1},
+		{"file-missing", "file:///nonexistent/mezz.mov", mezzfs.Config{}, mezzfs.ErrNotFound, 0},
+		{"bad-scheme", "ftp://host/x", mezzfs.Config{}, mezzfs.ErrInvalidURL, 0},
+		{"s3-prefix", "s3://bucket/dir/", s3Config(srv, proxy.URL), mezzfs.ErrInvalidURL, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := proxy.gets.Load()
+			before := proxy.requests.Load() + httpRequests.Load()
 			_, err := mezzfs.Open(ctx, tc.url, tc.cfg)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Open(%s) = %v; want %v", tc.url, err, tc.want)
@@ -365,8 +377,8 @@ func TestPermanentErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), strings.TrimSuffix(tc.url, "/x")) && tc.want != mezzfs.ErrInvalidURL {
 				t.Fatalf("error %q does not name %s", err, tc.url)
 			}
-			if proxy.gets.Load() != before {
-				t.Fatal("a permanent error was retried")
+			if n := proxy.requests.Load() + httpRequests.Load() - before; n != tc.requests {
+				t.Fatalf("%d requests, want %d: a permanent error was retried", n, tc.requests)
 			}
 		})
 	}

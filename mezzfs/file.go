@@ -6,9 +6,30 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
+	"path/filepath"
 	"time"
 )
+
+// fileScheme reads and writes local files: file:///path, or a bare path.
+var fileScheme = scheme{
+	parse: func(u *url.URL) (Location, error) {
+		if u.Host != "" && u.Host != "localhost" {
+			return Location{}, fmt.Errorf("%w (file URL with a host)", ErrInvalidURL)
+		}
+		if u.Path == "" {
+			return Location{}, fmt.Errorf("%w (no path)", ErrInvalidURL)
+		}
+		p := filepath.Clean(u.Path)
+		return Location{Scheme: "file", Path: p, URL: fileURL(p)}, nil
+	},
+	open: func(ctx context.Context, s *Storage, loc Location) (backend, error) { return openFile(loc) },
+	list: listFile,
+	store: func(ctx context.Context, s *Storage, loc Location) (Store, error) {
+		return NewFileStore(loc.Path)
+	},
+}
 
 // fileBackend reads a local file, pinned by size and mtime: a file that is
 // rewritten or truncated while being read fails with ErrObjectChanged.
@@ -72,4 +93,35 @@ func classifyFile(url string, err error) error {
 		return fmt.Errorf("mezzfs: %s: %w", url, ErrClosed)
 	}
 	return fmt.Errorf("mezzfs: %s: %w", url, err)
+}
+
+// listFile lists the regular files under a directory, or the file loc names.
+func listFile(ctx context.Context, s *Storage, loc Location) ([]Entry, error) {
+	st, err := os.Stat(loc.Path)
+	if err != nil {
+		return nil, classifyFile(loc.URL, err)
+	}
+	if !st.IsDir() {
+		return []Entry{{Name: filepath.Base(loc.Path), URL: loc.URL, Size: st.Size(), ModTime: st.ModTime()}}, nil
+	}
+	var out []Entry
+	err = filepath.WalkDir(loc.Path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return classifyFile(fileURL(p), err)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return classifyFile(fileURL(p), err)
+		}
+		rel, _ := filepath.Rel(loc.Path, p)
+		out = append(out, Entry{Name: filepath.ToSlash(rel), URL: fileURL(p), Size: info.Size(), ModTime: info.ModTime()})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -5,10 +5,33 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// httpScheme reads http:// and https:// URLs by Range requests; it cannot
+// write.
+var httpScheme = scheme{
+	parse: func(u *url.URL) (Location, error) {
+		if u.Host == "" {
+			return Location{}, fmt.Errorf("%w (no host)", ErrInvalidURL)
+		}
+		return Location{Scheme: u.Scheme, URL: u.String()}, nil
+	},
+	open: func(ctx context.Context, s *Storage, loc Location) (backend, error) {
+		return openHTTP(ctx, s.http, loc, s.cfg)
+	},
+	// An HTTP URL names one object; its HEAD gives the size and time.
+	list: func(ctx context.Context, s *Storage, loc Location) ([]Entry, error) {
+		b, err := openHTTP(ctx, s.http, loc, s.cfg)
+		if err != nil {
+			return nil, err
+		}
+		return []Entry{{Name: pathBase(loc.URL), URL: loc.URL, Size: b.size, ModTime: b.mtime}}, nil
+	},
+}
 
 func httpClient(cfg Config) *http.Client {
 	if cfg.HTTPClient != nil {

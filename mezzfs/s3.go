@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -31,13 +32,6 @@ type S3Config struct {
 	AccessKey, SecretKey string
 	// MaxConns bounds idle connections kept per host. Default: 64.
 	MaxConns int
-}
-
-// S3API is the part of *s3.Client mezzfs uses.
-type S3API interface {
-	HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
-	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 }
 
 // NewS3Client builds an S3 client from cfg: custom endpoint, path-style
@@ -82,8 +76,38 @@ func NewS3Client(ctx context.Context, cfg S3Config) (*s3.Client, error) {
 	}), nil
 }
 
+// s3Scheme reads and writes s3://bucket/key URLs with the Storage's one
+// S3 client.
+var s3Scheme = scheme{
+	parse: func(u *url.URL) (Location, error) {
+		if u.Host == "" {
+			return Location{}, fmt.Errorf("%w (no bucket)", ErrInvalidURL)
+		}
+		key := strings.TrimPrefix(u.Path, "/")
+		return Location{Scheme: "s3", Bucket: u.Host, Key: key, URL: s3URL(u.Host, key)}, nil
+	},
+	open: func(ctx context.Context, s *Storage, loc Location) (backend, error) {
+		if loc.Key == "" || strings.HasSuffix(loc.Key, "/") {
+			return nil, fmt.Errorf("mezzfs: %s: %w (a key is needed, not a prefix)", loc.URL, ErrInvalidURL)
+		}
+		client, err := s.s3Client(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return openS3(ctx, client, loc, s.cfg)
+	},
+	list: listS3,
+	store: func(ctx context.Context, s *Storage, loc Location) (Store, error) {
+		client, err := s.s3Client(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return NewS3Store(client, loc.Bucket, loc.Key), nil
+	},
+}
+
 type s3Backend struct {
-	client  S3API
+	client  *s3.Client
 	loc     Location
 	size    int64
 	etag    string
@@ -91,7 +115,7 @@ type s3Backend struct {
 	mtime   time.Time
 }
 
-func openS3(ctx context.Context, client S3API, loc Location, cfg Config) (*s3Backend, error) {
+func openS3(ctx context.Context, client *s3.Client, loc Location, cfg Config) (*s3Backend, error) {
 	var out *s3.HeadObjectOutput
 	err := retry(ctx, cfg, func(ctx context.Context) error {
 		var err error
@@ -225,4 +249,39 @@ func classifyS3(url string, err error) error {
 		return fmt.Errorf("mezzfs: %s: %w (%s)", url, ErrRequest, detail)
 	}
 	return fmt.Errorf("mezzfs: %s: %w", url, err)
+}
+
+// listS3 lists the keys under a prefix (recursively), or the one object a
+// key names.
+func listS3(ctx context.Context, s *Storage, loc Location) ([]Entry, error) {
+	client, err := s.s3Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	prefix := loc.Key
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		// A key names one object unless it is a "directory".
+		h, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &loc.Bucket, Key: &loc.Key})
+		if err == nil {
+			return []Entry{{Name: pathBase(loc.Key), URL: loc.URL, Size: aws.ToInt64(h.ContentLength), ModTime: aws.ToTime(h.LastModified)}}, nil
+		}
+		prefix += "/"
+	}
+	var out []Entry
+	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: &loc.Bucket, Prefix: &prefix})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, classifyS3(s3URL(loc.Bucket, prefix), err)
+		}
+		for _, o := range page.Contents {
+			key := aws.ToString(o.Key)
+			name := strings.TrimPrefix(key, prefix)
+			if name == "" || strings.HasSuffix(name, "/") {
+				continue
+			}
+			out = append(out, Entry{Name: name, URL: s3URL(loc.Bucket, key), Size: aws.ToInt64(o.Size), ModTime: aws.ToTime(o.LastModified)})
+		}
+	}
+	return out, nil
 }

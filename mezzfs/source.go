@@ -1,13 +1,10 @@
 package mezzfs
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -91,58 +88,6 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Location is a parsed source URL.
-type Location struct {
-	Scheme string // "s3", "file", "http" or "https"
-	Bucket string // s3 only
-	Key    string // s3 object key or prefix
-	Path   string // file only: absolute path
-	URL    string // the canonical URL, used in messages and cache keys
-}
-
-// ParseURL accepts s3://bucket/key, file:///path, http(s)://... and bare
-// local paths (made absolute).
-func ParseURL(raw string) (Location, error) {
-	if raw == "" {
-		return Location{}, fmt.Errorf("mezzfs: empty URL: %w", ErrInvalidURL)
-	}
-	if !strings.Contains(raw, "://") {
-		abs, err := filepath.Abs(raw)
-		if err != nil {
-			return Location{}, fmt.Errorf("mezzfs: %s: %w (%v)", raw, ErrInvalidURL, err)
-		}
-		return Location{Scheme: "file", Path: abs, URL: fileURL(abs)}, nil
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return Location{}, fmt.Errorf("mezzfs: %s: %w (%v)", raw, ErrInvalidURL, err)
-	}
-	switch u.Scheme {
-	case "s3":
-		if u.Host == "" {
-			return Location{}, fmt.Errorf("mezzfs: %s: %w (no bucket)", raw, ErrInvalidURL)
-		}
-		key := strings.TrimPrefix(u.Path, "/")
-		return Location{Scheme: "s3", Bucket: u.Host, Key: key, URL: s3URL(u.Host, key)}, nil
-	case "file":
-		if u.Host != "" && u.Host != "localhost" {
-			return Location{}, fmt.Errorf("mezzfs: %s: %w (file URL with a host)", raw, ErrInvalidURL)
-		}
-		if u.Path == "" {
-			return Location{}, fmt.Errorf("mezzfs: %s: %w (no path)", raw, ErrInvalidURL)
-		}
-		p := filepath.Clean(u.Path)
-		return Location{Scheme: "file", Path: p, URL: fileURL(p)}, nil
-	case "http", "https":
-		if u.Host == "" {
-			return Location{}, fmt.Errorf("mezzfs: %s: %w (no host)", raw, ErrInvalidURL)
-		}
-		return Location{Scheme: u.Scheme, URL: u.String()}, nil
-	default:
-		return Location{}, fmt.Errorf("mezzfs: %s: %w (scheme %q; want s3, file, http or https)", raw, ErrInvalidURL, u.Scheme)
-	}
-}
-
 // fileURL is the file:// URL of an absolute path, escaped so that it
 // parses back to the same path.
 func fileURL(path string) string {
@@ -152,61 +97,6 @@ func fileURL(path string) string {
 // s3URL is the s3:// URL of a key, escaped likewise.
 func s3URL(bucket, key string) string {
 	return (&url.URL{Scheme: "s3", Host: bucket, Path: "/" + key}).String()
-}
-
-// Open pins the identity of the object at rawURL (ETag/version, or
-// mtime+size) and returns a Source over it. Close the Object when done: it
-// owns read-ahead goroutines.
-func Open(ctx context.Context, rawURL string, cfg Config) (*Object, error) {
-	loc, err := ParseURL(rawURL)
-	if err != nil {
-		return nil, err
-	}
-	cfg = cfg.withDefaults()
-	var be backend
-	switch loc.Scheme {
-	case "s3":
-		if loc.Key == "" || strings.HasSuffix(loc.Key, "/") {
-			return nil, fmt.Errorf("mezzfs: %s: %w (a key is needed, not a prefix)", loc.URL, ErrInvalidURL)
-		}
-		client, err := NewS3Client(ctx, cfg.S3)
-		if err != nil {
-			return nil, err
-		}
-		be, err = openS3(ctx, client, loc, cfg)
-		if err != nil {
-			return nil, err
-		}
-	case "file":
-		be, err = openFile(loc)
-		if err != nil {
-			return nil, err
-		}
-	case "http", "https":
-		be, err = openHTTP(ctx, httpClient(cfg), loc, cfg)
-		if err != nil {
-			return nil, err
-		}
-	}
-	return newObject(be, cfg), nil
-}
-
-// OpenS3 is Open for an s3:// URL with a client the caller already has
-// (see NewS3Client), so many objects share one connection pool.
-func OpenS3(ctx context.Context, client S3API, rawURL string, cfg Config) (*Object, error) {
-	loc, err := ParseURL(rawURL)
-	if err != nil {
-		return nil, err
-	}
-	if loc.Scheme != "s3" {
-		return nil, fmt.Errorf("mezzfs: %s: %w (OpenS3 needs an s3:// URL)", rawURL, ErrInvalidURL)
-	}
-	cfg = cfg.withDefaults()
-	be, err := openS3(ctx, client, loc, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return newObject(be, cfg), nil
 }
 
 // Range returns bytes [a, b) of src as a Source of its own. For an *Object it

@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/reelmedia/reel/encode"
-	"github.com/reelmedia/reel/internal/store"
 	"github.com/reelmedia/reel/mezzfs"
 	"github.com/reelmedia/reel/vmaf"
 )
@@ -27,11 +26,11 @@ import (
 // Register it with a worker (NewWorker does); its exported methods are the
 // activities named by the Activity* constants.
 type Activities struct {
-	// Mezzfs configures how sources are read (S3 client settings, cache).
-	// Its Cache, when nil, is created once and shared by all activities.
-	Mezzfs mezzfs.Config
-	// Store configures the S3 client for s3:// output and work URLs.
-	Store store.Options
+	// Storage opens sources (any URL or local path, read through its block
+	// cache) and the output and work stores, with one S3 client for the
+	// worker. Default: mezzfs.NewStorage(mezzfs.Config{}), the standard AWS
+	// credential chain and a 256 MiB cache.
+	Storage *mezzfs.Storage
 	// TempDir holds scratch files (encoded chunks before upload, downloads
 	// for assembly). Default: os.TempDir().
 	TempDir string
@@ -46,9 +45,7 @@ type Activities struct {
 
 	journalMu sync.Mutex
 
-	once  sync.Once
-	cache *mezzfs.Cache
-	err   error
+	storageOnce sync.Once
 }
 
 // identity returns the worker's name for results.
@@ -67,40 +64,30 @@ func (a *Activities) tempDir() string {
 	return os.TempDir()
 }
 
-// openSource returns the source as an encode.Input. Local files are read
-// by FFmpeg directly; everything else goes through mezzfs by byte ranges.
-func (a *Activities) openSource(ctx context.Context, src string) (encode.Input, io.Closer, error) {
-	loc, err := mezzfs.ParseURL(src)
-	if err != nil {
-		return encode.Input{}, nil, err
-	}
-	if loc.Scheme == "file" {
-		return encode.FileInput(loc.Path), io.NopCloser(nil), nil
-	}
-	a.once.Do(func() {
-		if a.Mezzfs.Cache != nil {
-			a.cache = a.Mezzfs.Cache
-			return
+// storage returns a.Storage, made with the defaults when nil.
+func (a *Activities) storage() *mezzfs.Storage {
+	a.storageOnce.Do(func() {
+		if a.Storage == nil {
+			a.Storage = mezzfs.NewStorage(mezzfs.Config{})
 		}
-		a.cache, a.err = mezzfs.NewCache(mezzfs.CacheConfig{
-			BlockSize: a.Mezzfs.BlockSize, MemoryBytes: a.Mezzfs.CacheBytes,
-			Dir: a.Mezzfs.CacheDir, DirBytes: a.Mezzfs.CacheDirBytes,
-		})
 	})
-	if a.err != nil {
-		return encode.Input{}, nil, a.err
-	}
-	cfg := a.Mezzfs
-	cfg.Cache = a.cache
-	obj, err := mezzfs.Open(ctx, src, cfg)
-	if err != nil {
-		return encode.Input{}, nil, err
-	}
-	return encode.ReaderInput(loc.URL, obj, obj.Size()), obj, nil
+	return a.Storage
 }
 
-func (a *Activities) openStore(ctx context.Context, url string) (store.Store, error) {
-	st, err := store.Open(ctx, url, a.Store)
+// openSource returns the source as an encode.Input read through mezzfs by
+// byte ranges, local files too: every source is pinned (a file rewritten
+// during the job fails with ErrObjectChanged rather than mixing versions)
+// and recorded in the access log alike.
+func (a *Activities) openSource(ctx context.Context, src string) (encode.Input, io.Closer, error) {
+	obj, err := a.storage().Open(ctx, src)
+	if err != nil {
+		return encode.Input{}, nil, err
+	}
+	return encode.ReaderInput(obj.URL(), obj, obj.Size()), obj, nil
+}
+
+func (a *Activities) openStore(ctx context.Context, url string) (mezzfs.Store, error) {
+	st, err := a.storage().Store(ctx, url)
 	if err != nil {
 		return nil, badInputErr(err)
 	}
@@ -258,7 +245,7 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 
 // finished returns the stored result of an attempt when both the chunk and
 // its sidecar exist and the chunk's checksum is the one the sidecar names.
-func (a *Activities) finished(ctx context.Context, work store.Store, key string) (ChunkResult, bool) {
+func (a *Activities) finished(ctx context.Context, work mezzfs.Store, key string) (ChunkResult, bool) {
 	b, err := work.GetBytes(ctx, sidecarKey(key))
 	if err != nil {
 		return ChunkResult{}, false
@@ -368,7 +355,7 @@ func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResu
 	}
 	defer os.RemoveAll(dir)
 	paths := make([]string, len(t.ChunkKeys))
-	fs, local := work.(*store.File)
+	fs, local := work.(*mezzfs.FileStore)
 	for i, k := range t.ChunkKeys {
 		if local {
 			if paths[i], err = fs.Path(k); err != nil {
@@ -480,7 +467,7 @@ func (a *Activities) Cleanup(ctx context.Context, t CleanupTask) error {
 	}
 	// The default work directory (OUTPUT/.work) goes too once no other job
 	// uses it; os.Remove leaves a directory that is not empty.
-	if f, ok := work.(*store.File); ok && filepath.Base(f.Root) == workSuffix {
+	if f, ok := work.(*mezzfs.FileStore); ok && filepath.Base(f.Root) == workSuffix {
 		_ = os.Remove(f.Root)
 	}
 	return nil

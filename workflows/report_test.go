@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/reelmedia/reel/internal/store"
+	"github.com/reelmedia/reel/mezzfs"
 )
 
 // report.json pools the final attempts frame-weighted, and leaves out a
@@ -19,7 +19,7 @@ func TestReportPoolsAndOmitsUnmeasured(t *testing.T) {
 	dir := t.TempDir()
 	work := (&url.URL{Scheme: "file", Path: filepath.Join(dir, "work")}).String()
 	out := (&url.URL{Scheme: "file", Path: filepath.Join(dir, "out")}).String()
-	st, err := store.Open(ctx, work, store.Options{})
+	st, err := mezzfs.NewStorage(mezzfs.Config{}).Store(ctx, work)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,10 +27,21 @@ type File struct {
 	Name string
 	// Size in bytes, as listed (the opened Source's size wins once open).
 	Size int64
+	// ModTime is the file's modification (and access and change) time, as
+	// listed: mezzfs.Entry's ModTime. Zero shows as the Unix epoch.
+	ModTime time.Time
 	// Open returns the Source on the file's first open; the mount keeps
 	// it until unmount and closes it then if it is an io.Closer.
 	Open func(ctx context.Context) (mezzfs.Source, error)
 }
+
+// Errors returned by Mount, checkable with errors.Is.
+var (
+	// ErrBadName: a File's name is empty or has a "." or ".." element.
+	ErrBadName = errors.New("bad file name")
+	// ErrDuplicateName: two Files have the same name.
+	ErrDuplicateName = errors.New("duplicate file name")
+)
 
 // Options tune the mount. The zero value is what reel uses.
 type Options struct {
@@ -77,8 +88,11 @@ func Mount(mountpoint string, files []File, opts Options) (*Server, error) {
 	seen := map[string]bool{}
 	for _, f := range files {
 		clean := strings.Trim(f.Name, "/")
-		if clean == "" || seen[clean] || strings.Contains("/"+clean+"/", "/../") || strings.Contains("/"+clean+"/", "/./") {
-			return nil, fmt.Errorf("fusefs: %s: bad or duplicate file name %q", mountpoint, f.Name)
+		switch {
+		case clean == "" || strings.Contains("/"+clean+"/", "/../") || strings.Contains("/"+clean+"/", "/./"):
+			return nil, fmt.Errorf("fusefs: %s: file name %q: %w", mountpoint, f.Name, ErrBadName)
+		case seen[clean]:
+			return nil, fmt.Errorf("fusefs: %s: file name %q: %w", mountpoint, f.Name, ErrDuplicateName)
 		}
 		seen[clean] = true
 	}
@@ -253,7 +267,7 @@ func (d *dirNode) OnAdd(ctx context.Context) {
 			}
 			p = ch
 		}
-		n := &fileNode{file: f, size: f.Size, directIO: d.directIO, order: readOrder{window: d.orderWindow, full: d.maxRead}}
+		n := &fileNode{file: f, size: f.Size, mtime: f.ModTime, directIO: d.directIO, order: readOrder{window: d.orderWindow, full: d.maxRead}}
 		d.nodes = append(d.nodes, n)
 		p.AddChild(parts[len(parts)-1], p.NewPersistentInode(ctx, n, fs.StableAttr{Mode: syscall.S_IFREG}), false)
 	}
@@ -272,6 +286,8 @@ type fileNode struct {
 	directIO bool
 
 	order readOrder
+
+	mtime time.Time
 
 	mu   sync.Mutex
 	src  mezzfs.Source
@@ -314,6 +330,9 @@ func (n *fileNode) Getattr(ctx context.Context, fh fs.FileHandle, out *fuse.Attr
 	out.Size = uint64(max(n.size, 0))
 	out.Blksize = 1 << 20
 	out.Blocks = (out.Size + 511) / 512
+	if !n.mtime.IsZero() {
+		out.SetTimes(&n.mtime, &n.mtime, &n.mtime)
+	}
 	return 0
 }
 

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -50,31 +52,47 @@ func TestMountReadUnmount(t *testing.T) {
 	ctx := context.Background()
 	local := randomData(3<<20+5, 1)
 	remote := randomData(5<<20+17, 2)
+	web := randomData(1<<20+3, 4)
 	dir := t.TempDir()
 	localPath := filepath.Join(dir, "local.bin")
 	os.WriteFile(localPath, local, 0o644)
+	localTime := time.Date(2001, 2, 3, 4, 5, 6, 7000, time.UTC)
+	os.Chtimes(localPath, localTime, localTime)
+	webTime := time.Date(2011, 12, 13, 14, 15, 16, 0, time.UTC) // HTTP dates have whole seconds
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeContent(w, r, "web.bin", webTime, bytes.NewReader(web))
+	}))
+	defer hs.Close()
 	srv := s3test.Start(t)
 	if err := srv.Put(ctx, "mezz/a/remote.bin", remote); err != nil {
 		t.Fatal(err)
 	}
 
 	cache, _ := mezzfs.NewCache(mezzfs.CacheConfig{BlockSize: 1 << 20})
-	cfg := mezzfs.Config{Cache: cache, S3: mezzfs.S3Config{Endpoint: srv.Endpoint, PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}}
-	client, err := mezzfs.NewS3Client(ctx, cfg.S3)
-	if err != nil {
-		t.Fatal(err)
+	storage := mezzfs.NewStorage(mezzfs.Config{Cache: cache, S3: mezzfs.S3Config{Endpoint: srv.Endpoint, PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}})
+	list := func(url string) []mezzfs.Entry {
+		entries, err := storage.List(ctx, url)
+		if err != nil {
+			t.Fatalf("List(%s): %v", url, err)
+		}
+		return entries
 	}
-	entries, err := mezzfs.List(ctx, client, srv.URL("mezz/"))
-	if err != nil || len(entries) != 1 || entries[0].Name != "a/remote.bin" || entries[0].Size != int64(len(remote)) {
-		t.Fatalf("List = %+v, %v", entries, err)
+	entries := list(srv.URL("mezz/"))
+	if len(entries) != 1 || entries[0].Name != "a/remote.bin" || entries[0].Size != int64(len(remote)) {
+		t.Fatalf("List = %+v", entries)
 	}
+	remoteInfo, err := storage.Stat(ctx, entries[0].URL)
+	if err != nil || remoteInfo.ModTime.IsZero() {
+		t.Fatalf("Stat(%s) = %+v, %v; want a Last-Modified", entries[0].URL, remoteInfo, err)
+	}
+	entries = append(entries, list(localPath)...)
+	entries = append(entries, list(hs.URL+"/web.bin")...)
 	opener := func(url string) func(context.Context) (mezzfs.Source, error) {
-		return func(ctx context.Context) (mezzfs.Source, error) { return mezzfs.Open(ctx, url, cfg) }
+		return func(ctx context.Context) (mezzfs.Source, error) { return storage.Open(ctx, url) }
 	}
-	files := []fusefs.File{
-		{Name: "local.bin", Size: int64(len(local)), Open: opener(localPath)},
-		{Name: entries[0].Name, Size: entries[0].Size, Open: opener(entries[0].URL)},
-		{Name: "gone.bin", Size: 10, Open: opener(srv.URL("missing.bin"))},
+	files := []fusefs.File{{Name: "gone.bin", Size: 10, Open: opener(srv.URL("missing.bin"))}}
+	for _, e := range entries {
+		files = append(files, fusefs.File{Name: e.Name, Size: e.Size, ModTime: e.ModTime, Open: opener(e.URL)})
 	}
 	mnt := t.TempDir()
 	fsrv, err := fusefs.Mount(mnt, files, fusefs.Options{})
@@ -86,7 +104,18 @@ func TestMountReadUnmount(t *testing.T) {
 		t.Fatal("not in /proc/mounts")
 	}
 
-	for name, want := range map[string][]byte{"local.bin": local, "a/remote.bin": remote} {
+	// Each file shows its object's time: the file's mtime, S3's and
+	// HTTP's Last-Modified, not the Unix epoch.
+	for name, want := range map[string]time.Time{"local.bin": localTime, "a/remote.bin": remoteInfo.ModTime, "web.bin": webTime} {
+		st, err := os.Stat(filepath.Join(mnt, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.ModTime().Equal(want) {
+			t.Errorf("%s: mtime %s through FUSE, want %s", name, st.ModTime().UTC(), want)
+		}
+	}
+	for name, want := range map[string][]byte{"local.bin": local, "a/remote.bin": remote, "web.bin": web} {
 		got, err := os.ReadFile(filepath.Join(mnt, name))
 		if err != nil {
 			t.Fatal(err)
@@ -111,7 +140,7 @@ func TestMountReadUnmount(t *testing.T) {
 		return nil
 	})
 	sort.Strings(names)
-	if fmt.Sprint(names) != "[a/remote.bin gone.bin local.bin]" {
+	if fmt.Sprint(names) != "[a/remote.bin gone.bin local.bin web.bin]" {
 		t.Fatalf("listing %v", names)
 	}
 	if err := os.WriteFile(filepath.Join(mnt, "local.bin"), []byte("x"), 0o644); !errors.Is(err, syscall.EROFS) && !errors.Is(err, syscall.EACCES) {
@@ -147,14 +176,32 @@ func TestExternalUnmount(t *testing.T) {
 	}
 }
 
+// TestMountRejectsBadNames: each bad name fails with its own typed error,
+// before anything is mounted (so it holds without FUSE too).
 func TestMountRejectsBadNames(t *testing.T) {
-	for _, name := range []string{"", "/", "a/../b", "dup", "./x"} {
-		files := []fusefs.File{{Name: name}}
-		if name == "dup" {
-			files = append(files, fusefs.File{Name: "dup"})
+	for _, tc := range []struct {
+		names []string
+		want  error
+	}{
+		{[]string{""}, fusefs.ErrBadName},
+		{[]string{"/"}, fusefs.ErrBadName},
+		{[]string{"a/../b"}, fusefs.ErrBadName},
+		{[]string{"../x"}, fusefs.ErrBadName},
+		{[]string{"./x"}, fusefs.ErrBadName},
+		{[]string{"a/./x"}, fusefs.ErrBadName},
+		{[]string{"dup", "dup"}, fusefs.ErrDuplicateName},
+		{[]string{"d/x", "/d/x/"}, fusefs.ErrDuplicateName},
+	} {
+		var files []fusefs.File
+		for _, n := range tc.names {
+			files = append(files, fusefs.File{Name: n})
 		}
-		if _, err := fusefs.Mount(t.TempDir(), files, fusefs.Options{}); err == nil {
-			t.Errorf("name %q accepted", name)
+		srv, err := fusefs.Mount(t.TempDir(), files, fusefs.Options{})
+		if err == nil {
+			srv.Unmount()
+		}
+		if !errors.Is(err, tc.want) {
+			t.Errorf("names %q: %v, want %v", tc.names, err, tc.want)
 		}
 	}
 }

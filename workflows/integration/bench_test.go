@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/reelmedia/reel/internal/devserver"
-	"github.com/reelmedia/reel/internal/store"
+	"github.com/reelmedia/reel/mezzfs"
 	"github.com/reelmedia/reel/workflows"
 )
 
@@ -103,7 +103,7 @@ func BenchmarkEncode1080p(b *testing.B) {
 			if err := run.Get(ctx, &res); err != nil {
 				b.Fatal(err)
 			}
-			st, err := store.NewFile(out)
+			st, err := mezzfs.NewFileStore(out)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -178,14 +178,14 @@ func runDirect(b *testing.B, a *workflows.Activities, job workflows.Job, id stri
 	if err := a.Cleanup(ctx, workflows.CleanupTask{Work: job.Work, Job: id}); err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.Open(ctx, job.Output, store.Options{})
+	st, err := mezzfs.NewStorage(mezzfs.Config{}).Store(ctx, job.Output)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return readReportB(b, st)
 }
 
-func readReportB(b *testing.B, st store.Store) workflows.Report {
+func readReportB(b *testing.B, st mezzfs.Store) workflows.Report {
 	b.Helper()
 	var rep workflows.Report
 	data, err := st.GetBytes(context.Background(), "report.json")

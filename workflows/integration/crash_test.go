@@ -19,7 +19,7 @@ import (
 
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/internal/devserver"
-	"github.com/reelmedia/reel/internal/store"
+	"github.com/reelmedia/reel/mezzfs"
 	"github.com/reelmedia/reel/workflows"
 )
 
@@ -158,7 +158,7 @@ func crashJob(src, out string) workflows.Job {
 
 // waitChunks waits until at least n chunk attempts are finished (their
 // sidecars exist) in the work store.
-func waitChunks(t *testing.T, work store.Store, n int, run client.WorkflowRun) {
+func waitChunks(t *testing.T, work mezzfs.Store, n int, run client.WorkflowRun) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Minute)
 	for time.Now().Before(deadline) {
@@ -225,7 +225,7 @@ func TestWorkerKilledMidJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	work, err := store.NewFile(filepath.Join(outA, ".work"))
+	work, err := mezzfs.NewFileStore(filepath.Join(outA, ".work"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestServerRestartResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	work, err := store.NewFile(filepath.Join(out, ".work"))
+	work, err := mezzfs.NewFileStore(filepath.Join(out, ".work"))
 	if err != nil {
 		t.Fatal(err)
 	}

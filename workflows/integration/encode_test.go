@@ -21,7 +21,6 @@ import (
 	"github.com/reelmedia/reel/internal/devserver"
 	"github.com/reelmedia/reel/internal/freeport"
 	"github.com/reelmedia/reel/internal/s3test"
-	"github.com/reelmedia/reel/internal/store"
 	"github.com/reelmedia/reel/mezzfs"
 	"github.com/reelmedia/reel/workflows"
 )
@@ -43,7 +42,7 @@ func TestEncodeJobOnEmbeddedServer(t *testing.T) {
 	if res.Chunks != 4 || len(res.Renditions) != 2 || res.Report != fileURL(filepath.Join(outDir, "report.json")) {
 		t.Fatalf("result %+v", res)
 	}
-	out, err := store.NewFile(outDir)
+	out, err := mezzfs.NewFileStore(outDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,11 +88,10 @@ func TestEncodeJobOnEmbeddedServer(t *testing.T) {
 func TestEncodeJobS3(t *testing.T) {
 	s3srv := s3test.Start(t)
 	_, c := startServer(t, devserver.Config{})
-	s3cfg := store.S3Config{Endpoint: s3srv.Endpoint, Region: s3srv.Region, PathStyle: true, AccessKey: s3srv.AccessKey, SecretKey: s3srv.SecretKey}
+	storage := mezzfs.NewStorage(mezzfs.Config{S3: mezzfs.S3Config{Endpoint: s3srv.Endpoint, Region: s3srv.Region, PathStyle: true, AccessKey: s3srv.AccessKey, SecretKey: s3srv.SecretKey}})
 	startWorker(t, c, &workflows.Activities{
 		TempDir: t.TempDir(), Threads: 1,
-		Store:  store.Options{S3: s3cfg},
-		Mezzfs: mezzfs.Config{S3: mezzfs.S3Config{Endpoint: s3cfg.Endpoint, Region: s3cfg.Region, PathStyle: true, AccessKey: s3cfg.AccessKey, SecretKey: s3cfg.SecretKey}},
+		Storage: storage,
 	})
 	dir := t.TempDir()
 	srcPath := filepath.Join(dir, "src.mp4")
@@ -109,7 +107,7 @@ func TestEncodeJobS3(t *testing.T) {
 		t.Errorf("report at %s", res.Report)
 	}
 
-	out, err := store.Open(ctx, s3srv.URL("jobs/itest-s3"), store.Options{S3: s3cfg})
+	out, err := storage.Store(ctx, s3srv.URL("jobs/itest-s3"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +119,7 @@ func TestEncodeJobS3(t *testing.T) {
 		}
 		return p
 	})
-	work, err := store.Open(ctx, s3srv.URL("work"), store.Options{S3: s3cfg})
+	work, err := storage.Store(ctx, s3srv.URL("work"))
 	if err != nil {
 		t.Fatal(err)
 	}

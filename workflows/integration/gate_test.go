@@ -7,7 +7,7 @@ import (
 
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/internal/devserver"
-	"github.com/reelmedia/reel/internal/store"
+	"github.com/reelmedia/reel/mezzfs"
 	"github.com/reelmedia/reel/workflows"
 )
 
@@ -38,7 +38,7 @@ func TestQualityGateMixesAttempts(t *testing.T) {
 	job.Quality = workflows.QualityPolicy{MinVMAF: 80, MaxAttempts: 2, CRFStep: 30}
 	runJob(t, c, "itest-gate", job)
 
-	st, err := store.NewFile(outDir)
+	st, err := mezzfs.NewFileStore(outDir)
 	if err != nil {
 		t.Fatal(err)
 	}

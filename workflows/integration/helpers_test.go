@@ -20,7 +20,7 @@ import (
 
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/internal/devserver"
-	"github.com/reelmedia/reel/internal/store"
+	"github.com/reelmedia/reel/mezzfs"
 	"github.com/reelmedia/reel/vmaf"
 	"github.com/reelmedia/reel/workflows"
 )
@@ -116,7 +116,7 @@ func runJob(t *testing.T, c client.Client, id string, job workflows.Job) workflo
 }
 
 // readReport fetches report.json from the job's output store.
-func readReport(t *testing.T, st store.Store) workflows.Report {
+func readReport(t *testing.T, st mezzfs.Store) workflows.Report {
 	t.Helper()
 	b, err := st.GetBytes(context.Background(), "report.json")
 	if err != nil {
@@ -133,7 +133,7 @@ func readReport(t *testing.T, st store.Store) workflows.Report {
 // source's frame count, and every chunk's VMAF and PSNR in report.json are
 // what vmaf.Score gives on the source's frames against the same frames of
 // the assembled output.
-func checkJob(t *testing.T, src encode.Input, srcFrames int64, out store.Store, localOut func(key string) string) workflows.Report {
+func checkJob(t *testing.T, src encode.Input, srcFrames int64, out mezzfs.Store, localOut func(key string) string) workflows.Report {
 	t.Helper()
 	ctx := context.Background()
 	rep := readReport(t, out)
@@ -194,7 +194,7 @@ func scoreRange(t *testing.T, src encode.Input, output string, start, end int64,
 }
 
 // listKeys lists a store's keys under prefix.
-func listKeys(t *testing.T, st store.Store, prefix string) []string {
+func listKeys(t *testing.T, st mezzfs.Store, prefix string) []string {
 	t.Helper()
 	objs, err := st.List(context.Background(), prefix)
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/reelmedia/reel/archer"
-	"github.com/reelmedia/reel/internal/store"
+	"github.com/reelmedia/reel/mezzfs"
 	"github.com/reelmedia/reel/workflows"
 )
 
@@ -214,7 +214,7 @@ func runArcherWorkflow(ctx context.Context, app *App, cmd *cobra.Command, input 
 	if err != nil {
 		return fmt.Errorf("archer: start workflow: %w", err)
 	}
-	analysisURL := store.JoinURL(work, id+"/analysis.json")
+	analysisURL := mezzfs.JoinURL(work, id+"/analysis.json")
 	if fl.wf.detach {
 		if fl.asJSON {
 			return writeJSON(app.Stdout, map[string]string{"workflow_id": run.GetID(), "run_id": run.GetRunID(), "analysis": analysisURL})
@@ -236,7 +236,7 @@ func runArcherWorkflow(ctx context.Context, app *App, cmd *cobra.Command, input 
 		}
 		return err
 	}
-	return finishArcherWorkflow(ctx, app, acts.Store, id, work, res, fl)
+	return finishArcherWorkflow(ctx, app, acts.Storage, id, work, res, fl)
 }
 
 // storeURL makes a local directory an absolute file:// URL (workers may
@@ -361,10 +361,10 @@ func chunkProgress(spans map[int64]archer.ChunkSpan, completed map[int64]bool) (
 // finishArcherWorkflow copies the workflow's outputs from the store to -o
 // and --contact-sheet (each written atomically by the store), prints the
 // summary or JSON, and removes the job's partials from the work store.
-func finishArcherWorkflow(ctx context.Context, app *App, opts store.Options, job, work string, res workflows.AnalyzeResult, fl archerFlags) error {
+func finishArcherWorkflow(ctx context.Context, app *App, storage *mezzfs.Storage, job, work string, res workflows.AnalyzeResult, fl archerFlags) error {
 	var b []byte
 	if fl.output != "" {
-		if err := copyFromStore(ctx, opts, res.Analysis, fl.output); err != nil {
+		if err := copyFromStore(ctx, storage, res.Analysis, fl.output); err != nil {
 			return fmt.Errorf("archer: report %s: %w", fl.output, err)
 		}
 		var err error
@@ -372,7 +372,7 @@ func finishArcherWorkflow(ctx context.Context, app *App, opts store.Options, job
 			return fmt.Errorf("archer: report %s: %w", fl.output, err)
 		}
 	} else {
-		st, key, err := openStoreObject(ctx, opts, res.Analysis)
+		st, key, err := openStoreObject(ctx, storage, res.Analysis)
 		if err != nil {
 			return fmt.Errorf("archer: %w", err)
 		}
@@ -388,15 +388,15 @@ func finishArcherWorkflow(ctx context.Context, app *App, opts store.Options, job
 		if res.ContactSheet == "" {
 			return fmt.Errorf("archer: contact sheet: no thumbnails: %w", archer.ErrEmptyRange)
 		}
-		if err := copyFromStore(ctx, opts, res.ContactSheet, fl.contactSheet); err != nil {
+		if err := copyFromStore(ctx, storage, res.ContactSheet, fl.contactSheet); err != nil {
 			return fmt.Errorf("archer: contact sheet %s: %w", fl.contactSheet, err)
 		}
 	}
 	// The partials have served: a later job with the same ID must not
 	// find (and reuse) them.
-	if st, err := store.Open(ctx, work, opts); err == nil {
+	if st, err := storage.Store(ctx, work); err == nil {
 		if err := st.DeletePrefix(ctx, job+"/archer/"); err != nil {
-			fmt.Fprintf(app.Stderr, "reel: archer: removing %s: %v\n", store.JoinURL(work, job+"/archer/"), err)
+			fmt.Fprintf(app.Stderr, "reel: archer: removing %s: %v\n", mezzfs.JoinURL(work, job+"/archer/"), err)
 		}
 	}
 	if fl.asJSON {
@@ -408,12 +408,12 @@ func finishArcherWorkflow(ctx context.Context, app *App, opts store.Options, job
 
 // openStoreObject opens the store holding the object at rawURL (a file://
 // or s3:// URL) and returns it with the object's key.
-func openStoreObject(ctx context.Context, opts store.Options, rawURL string) (store.Store, string, error) {
+func openStoreObject(ctx context.Context, storage *mezzfs.Storage, rawURL string) (mezzfs.Store, string, error) {
 	i := strings.LastIndex(rawURL, "/")
 	if i < 0 || i == len(rawURL)-1 || !strings.Contains(rawURL[:i], "://") {
 		return nil, "", fmt.Errorf("%q is not an object URL", rawURL)
 	}
-	st, err := store.Open(ctx, rawURL[:i], opts)
+	st, err := storage.Store(ctx, rawURL[:i])
 	if err != nil {
 		return nil, "", err
 	}
@@ -421,8 +421,8 @@ func openStoreObject(ctx context.Context, opts store.Options, rawURL string) (st
 }
 
 // copyFromStore copies the object at rawURL to the local file dst.
-func copyFromStore(ctx context.Context, opts store.Options, rawURL, dst string) error {
-	st, key, err := openStoreObject(ctx, opts, rawURL)
+func copyFromStore(ctx context.Context, storage *mezzfs.Storage, rawURL, dst string) error {
+	st, key, err := openStoreObject(ctx, storage, rawURL)
 	if err != nil {
 		return err
 	}

@@ -183,7 +183,7 @@ func TestArcherWorkflowCluster(t *testing.T) {
 	}
 	missing := filepath.Join(dir, "nope.mkv")
 	code, _, stderr = runCLI(t, append([]string{"archer", "run", missing, "-q", "-o", filepath.Join(dir, "bad.json")}, common...)...)
-	if code != 1 || !strings.Contains(stderr, missing+`": no such file`) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+	if code != 1 || !strings.Contains(stderr, missing+": object not found") || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
 		t.Errorf("missing source: exit %d, stderr %q", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad.json")); !os.IsNotExist(err) {

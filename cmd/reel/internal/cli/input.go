@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
+	"github.com/reelmedia/reel/internal/config"
 	"github.com/reelmedia/reel/mezzfs"
 )
 
@@ -21,44 +21,51 @@ type source struct {
 }
 
 // openSource opens a local path, or an s3://, file://, http:// or https://
-// URL through mezzfs (block cache, read-ahead, retries, pinned identity),
-// configured from app.Config.S3 and app.Config.Mezzfs. Nothing is copied
-// locally: FFmpeg reads the object by byte range.
+// URL, through the process's mezzfs.Storage (block cache, read-ahead,
+// retries, pinned identity, access log), as the worker does. Nothing is
+// copied locally: FFmpeg reads the object by byte range.
 func (app *App) openSource(ctx context.Context, arg string) (*source, error) {
-	if !strings.Contains(arg, "://") {
-		f, err := os.Open(arg)
-		if err != nil {
-			return nil, err
-		}
-		st, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("%s: %w", arg, err)
-		}
-		return &source{Name: arg, R: f, Size: st.Size(), Closer: f}, nil
-	}
-	cfg, closeLog, err := app.mezzfsConfig()
+	st, err := app.storage()
 	if err != nil {
 		return nil, err
 	}
-	obj, err := mezzfs.Open(ctx, arg, cfg)
+	obj, err := st.Open(ctx, arg)
 	if err != nil {
-		closeLog()
 		return nil, err
 	}
-	return &source{Name: arg, R: obj, Size: obj.Size(), Closer: mezzCloser(func() error {
-		return errors.Join(obj.Close(), closeLog())
-	})}, nil
+	return &source{Name: arg, R: obj, Size: obj.Size(), Closer: obj}, nil
 }
 
-type mezzCloser func() error
+// storage returns the process's mezzfs.Storage, made from app.Config on
+// first use: one S3 client and block cache for every command and for the
+// worker. closeStorage closes its access log.
+func (app *App) storage() (*mezzfs.Storage, error) {
+	if app.store != nil {
+		return app.store, nil
+	}
+	cfg, closeLog, err := storageConfig(app.Config)
+	if err != nil {
+		return nil, err
+	}
+	app.store, app.closeLog = mezzfs.NewStorage(cfg), closeLog
+	return app.store, nil
+}
 
-func (f mezzCloser) Close() error { return f() }
+// closeStorage closes the access log of app.storage, if one was opened,
+// and reports a write that failed.
+func (app *App) closeStorage() error {
+	if app.closeLog == nil {
+		return nil
+	}
+	err := app.closeLog()
+	app.store, app.closeLog = nil, nil
+	return err
+}
 
-// mezzfsConfig maps reel's configuration onto mezzfs's. The returned func
-// closes the access log, if one was opened.
-func (app *App) mezzfsConfig() (mezzfs.Config, func() error, error) {
-	c := app.Config
+// storageConfig maps reel's configuration onto mezzfs's: the one mapping,
+// used by the commands and the worker alike. The returned func closes the
+// access log, if one was opened.
+func storageConfig(c config.Config) (mezzfs.Config, func() error, error) {
 	cfg := mezzfs.Config{
 		S3: mezzfs.S3Config{
 			Endpoint:  c.S3.Endpoint,

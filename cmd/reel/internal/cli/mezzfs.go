@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
 	"github.com/reelmedia/reel/mezzfs"
@@ -56,18 +55,14 @@ sees a different identity fails rather than mixing versions.`,
   reel mezzfs stat --json https://cdn.example.com/feature.mov`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, closeLog, err := app.mezzfsConfig()
+			st, err := app.storage()
 			if err != nil {
 				return err
 			}
-			defer closeLog()
-			cfg.Direct = true
-			obj, err := mezzfs.Open(cmd.Context(), args[0], cfg)
+			inf, err := st.Stat(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			defer obj.Close()
-			inf := obj.Info()
 			if asJSON {
 				return writeJSON(app.Stdout, inf)
 			}
@@ -104,12 +99,11 @@ bytes A through B, A- is from A to the end, -N is the last N bytes.`,
   reel mezzfs cat --stats s3://mezz/feature.mov | sha256sum`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, closeLog, err := app.mezzfsConfig()
+			st, err := app.storage()
 			if err != nil {
 				return err
 			}
-			defer closeLog()
-			obj, err := mezzfs.Open(cmd.Context(), args[0], cfg)
+			obj, err := st.Open(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -225,18 +219,11 @@ func newMezzfsLsCmd(app *App) *cobra.Command {
 }
 
 func (app *App) listMezz(ctx context.Context, url string) ([]mezzfs.Entry, error) {
-	var client *s3.Client
-	if strings.HasPrefix(url, "s3://") {
-		cfg, closeLog, err := app.mezzfsConfig()
-		if err != nil {
-			return nil, err
-		}
-		closeLog()
-		if client, err = mezzfs.NewS3Client(ctx, cfg.S3); err != nil {
-			return nil, err
-		}
+	st, err := app.storage()
+	if err != nil {
+		return nil, err
 	}
-	return mezzfs.List(ctx, client, url)
+	return st.List(ctx, url)
 }
 
 func newMezzfsMountCmd(app *App) *cobra.Command {
@@ -264,30 +251,15 @@ and fusermount3 (or root).`,
 			if len(entries) == 0 {
 				return fmt.Errorf("mezzfs: %s: nothing to mount: %w", args[0], mezzfs.ErrNotFound)
 			}
-			cfg, closeLog, err := app.mezzfsConfig()
+			st, err := app.storage()
 			if err != nil {
 				return err
-			}
-			defer closeLog()
-			cache, err := mezzfs.NewCache(mezzfs.CacheConfig{BlockSize: cfg.BlockSize, MemoryBytes: cfg.CacheBytes, Dir: cfg.CacheDir, DirBytes: cfg.CacheDirBytes})
-			if err != nil {
-				return err
-			}
-			cfg.Cache = cache
-			var client *s3.Client
-			if strings.HasPrefix(args[0], "s3://") {
-				if client, err = mezzfs.NewS3Client(ctx, cfg.S3); err != nil {
-					return err
-				}
 			}
 			files := make([]fusefs.File, len(entries))
 			for i, e := range entries {
-				files[i] = fusefs.File{Name: e.Name, Size: e.Size, Open: func(ctx context.Context) (mezzfs.Source, error) {
+				files[i] = fusefs.File{Name: e.Name, Size: e.Size, ModTime: e.ModTime, Open: func(ctx context.Context) (mezzfs.Source, error) {
 					// The mount outlives any one request's context.
-					if client != nil {
-						return mezzfs.OpenS3(context.WithoutCancel(ctx), client, e.URL, cfg)
-					}
-					return mezzfs.Open(context.WithoutCancel(ctx), e.URL, cfg)
+					return st.Open(context.WithoutCancel(ctx), e.URL)
 				}}
 			}
 			srv, err := fusefs.Mount(args[1], files, fusefs.Options{Debug: debug, DirectIO: directIO})
@@ -303,9 +275,9 @@ and fusermount3 (or root).`,
 			case <-stopped:
 			}
 			err = srv.Unmount()
-			st := cache.Stats()
+			stats := st.Cache().Stats()
 			fmt.Fprintf(app.Stderr, "mezzfs: unmounted %s; read %s, fetched %s in %d requests\n",
-				args[1], mezzBytes(st.BytesRead), mezzBytes(st.BytesFetched), st.Fetches)
+				args[1], mezzBytes(stats.BytesRead), mezzBytes(stats.BytesFetched), stats.Fetches)
 			return err
 		},
 	}
@@ -373,7 +345,8 @@ cache settings on a real access pattern.`,
 						return usagef(cmd, "the log reads %d objects; pick one with --object", len(sum.Objects))
 					}
 				}
-				cfg, closeLog, err := app.mezzfsConfig()
+				// A storage of its own: the replay's cache settings, no access log.
+				cfg, closeLog, err := storageConfig(app.Config)
 				if err != nil {
 					return err
 				}

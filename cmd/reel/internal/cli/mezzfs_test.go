@@ -193,6 +193,15 @@ func TestMezzfsMountUnmount(t *testing.T) {
 	if err != nil || sha256.Sum256(got) != sha256.Sum256(data) {
 		t.Fatalf("read through mount: %v", err)
 	}
+	// The file shows the object's Last-Modified, not the Unix epoch.
+	info, err := mezzfs.NewStorage(mezzfs.Config{S3: mezzfs.S3Config{Endpoint: srv.Endpoint, Region: srv.Region, PathStyle: true,
+		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}}).Stat(context.Background(), srv.URL("m/dir/x.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(target); err != nil || info.ModTime.IsZero() || !st.ModTime().Equal(info.ModTime) {
+		t.Errorf("mtime through the mount %v (%v), want the object's Last-Modified %v", st.ModTime(), err, info.ModTime)
+	}
 	if _, errOut, code := mezzRun(t, "mezzfs", "unmount", mnt); code != 0 {
 		t.Fatalf("unmount: %s", errOut)
 	}
@@ -245,5 +254,44 @@ func TestProbeS3(t *testing.T) {
 	}
 	if !strings.Contains(out, `"frame_count": 50`) {
 		t.Fatalf("probe output lacks 50 frames:\n%s", out)
+	}
+}
+
+// TestWorkerKeepsAccessLog: the worker's activities get their storage from
+// the same configuration mapping as the commands, so mezzfs.access_log
+// records what a worker reads too.
+func TestWorkerKeepsAccessLog(t *testing.T) {
+	clip := cliClip(t)
+	logPath := filepath.Join(t.TempDir(), "reads.jsonl")
+	app := &App{Config: config.Default(), Stdout: io.Discard, Stderr: io.Discard}
+	app.Config.DataDir = t.TempDir()
+	app.Config.Mezzfs.AccessLog = logPath
+	acts, err := app.activities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acts.Probe(context.Background(), clip); err != nil {
+		t.Fatalf("Probe: %v", err)
+	}
+	if err := app.closeStorage(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := mezzfs.ReadLog(f, logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := 0
+	for _, r := range recs {
+		if r.Op == mezzfs.OpRead && strings.HasSuffix(r.URL, "/in.mp4") {
+			reads++
+		}
+	}
+	if reads == 0 {
+		t.Fatalf("the worker's probe of %s left no reads in the access log (%d records)", clip, len(recs))
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/reelmedia/reel/internal/config"
+	"github.com/reelmedia/reel/mezzfs"
 )
 
 // App is what every command gets: the effective configuration and the
@@ -29,6 +30,9 @@ type App struct {
 
 	v          *viper.Viper
 	configFile string // the file the config came from, if any
+
+	store    *mezzfs.Storage // see storage
+	closeLog func() error
 }
 
 // Main runs reel with args and returns the process exit code.
@@ -43,6 +47,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if cerr := app.closeStorage(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("mezzfs access log: %w", cerr))
+	}
 	if err == nil {
 		return 0
 	}

@@ -18,8 +18,6 @@ import (
 
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/internal/devserver"
-	"github.com/reelmedia/reel/internal/store"
-	"github.com/reelmedia/reel/mezzfs"
 	"github.com/reelmedia/reel/workflows"
 )
 
@@ -213,17 +211,12 @@ func (app *App) activities() (*workflows.Activities, error) {
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return nil, fmt.Errorf("scratch dir: %w", err)
 	}
-	s3 := store.S3Config{Endpoint: cfg.S3.Endpoint, Region: cfg.S3.Region, PathStyle: cfg.S3.PathStyle, AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey}
+	st, err := app.storage()
+	if err != nil {
+		return nil, err
+	}
 	return &workflows.Activities{
-		Store: store.Options{S3: s3},
-		Mezzfs: mezzfs.Config{
-			S3:            mezzfs.S3Config{Endpoint: s3.Endpoint, Region: s3.Region, PathStyle: s3.PathStyle, AccessKey: s3.AccessKey, SecretKey: s3.SecretKey},
-			BlockSize:     cfg.Mezzfs.BlockSize,
-			CacheBytes:    cfg.Mezzfs.CacheBytes,
-			CacheDir:      cfg.Mezzfs.CacheDir,
-			CacheDirBytes: cfg.Mezzfs.CacheDirBytes,
-			MaxReadAhead:  cfg.Mezzfs.MaxReadAhead,
-		},
+		Storage: st,
 		TempDir: tmp,
 		Threads: cfg.Worker.Threads,
 	}, nil

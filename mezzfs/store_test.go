@@ -1,4 +1,4 @@
-package store
+package mezzfs
 
 import (
 	"bytes"
@@ -20,17 +20,17 @@ import (
 // checks on.
 func stores(t *testing.T) map[string]Store {
 	t.Helper()
-	fs, err := NewFile(filepath.Join(t.TempDir(), "root"))
+	fs, err := NewFileStore(filepath.Join(t.TempDir(), "root"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := s3test.Start(t)
 	cfg := S3Config{Endpoint: srv.Endpoint, Region: srv.Region, PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}
-	st, err := Open(context.Background(), "s3://"+srv.Bucket+"/some/prefix", Options{S3: cfg})
+	st, err := NewStorage(Config{S3: cfg}).Store(context.Background(), "s3://"+srv.Bucket+"/some/prefix")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s3st := st.(*S3)
+	s3st := st.(*S3Store)
 	s3st.PartSize = 5 << 20 // S3's minimum, so a 12 MiB file goes multipart
 	return map[string]Store{"file": fs, "s3": s3st}
 }
@@ -118,7 +118,7 @@ func TestStoreRoundTrip(t *testing.T) {
 // A failed put leaves neither the object nor a temporary file behind.
 func TestFilePutIsAtomic(t *testing.T) {
 	ctx := context.Background()
-	st, err := NewFile(t.TempDir())
+	st, err := NewFileStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,21 +190,55 @@ func FuzzCleanKey(f *testing.F) {
 	})
 }
 
-func TestOpenURLs(t *testing.T) {
+func TestStoreURLs(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
+	storage := NewStorage(Config{})
 	for _, u := range []string{"file://" + dir, dir} {
-		st, err := Open(ctx, u, Options{})
+		st, err := storage.Store(ctx, u)
 		if err != nil {
 			t.Fatalf("%s: %v", u, err)
 		}
-		if _, ok := st.(*File); !ok {
+		if _, ok := st.(*FileStore); !ok {
 			t.Errorf("%s: %T", u, st)
 		}
 	}
-	for _, u := range []string{"ftp://x/y", "file://host/dir", "s3:///nobucket", "relative/dir", "file://"} {
-		if _, err := Open(ctx, u, Options{}); !errors.Is(err, ErrBadURL) {
-			t.Errorf("Open(%q): %v, want ErrBadURL", u, err)
+	for _, u := range []string{"ftp://x/y", "file://host/dir", "s3:///nobucket", "relative/dir", "file://", "https://host/dir"} {
+		if _, err := storage.Store(ctx, u); !errors.Is(err, ErrInvalidURL) {
+			t.Errorf("Store(%q): %v, want ErrInvalidURL", u, err)
 		}
+	}
+}
+
+// TestStorageSharesClientAndCache: everything one Storage opens, reading or
+// writing, uses the one S3 client and block cache it made first.
+func TestStorageSharesClientAndCache(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.Start(t)
+	for _, k := range []string{"a.bin", "b.bin"} {
+		if err := srv.Put(ctx, k, []byte(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := NewStorage(Config{S3: S3Config{Endpoint: srv.Endpoint, Region: srv.Region, PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}})
+	var objs []*Object
+	for _, k := range []string{"a.bin", "b.bin"} {
+		o, err := s.Open(ctx, srv.URL(k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Close()
+		objs = append(objs, o)
+	}
+	st, err := s.Store(ctx, srv.URL("out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := objs[0].be.(*s3Backend).client, objs[1].be.(*s3Backend).client
+	if a != b || st.(*S3Store).Client != a {
+		t.Error("one Storage made more than one S3 client")
+	}
+	if objs[0].cache != objs[1].cache || objs[0].cache != s.Cache() {
+		t.Error("one Storage's objects do not share its block cache")
 	}
 }

@@ -1,4 +1,4 @@
-package store
+package mezzfs
 
 import (
 	"bytes"
@@ -15,31 +15,31 @@ import (
 	"strings"
 )
 
-// File is a Store in a local directory. Keys map to paths below Root.
-type File struct {
+// FileStore is a Store in a local directory. Keys map to paths below Root.
+type FileStore struct {
 	Root string
 }
 
-// NewFile returns the store rooted at dir, creating dir if needed.
-func NewFile(dir string) (*File, error) {
+// NewFileStore returns the store rooted at dir, creating dir if needed.
+func NewFileStore(dir string) (*FileStore, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, fmt.Errorf("mezzfs: %w", err)
 	}
 	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, fmt.Errorf("mezzfs: %w", err)
 	}
-	return &File{Root: abs}, nil
+	return &FileStore{Root: abs}, nil
 }
 
 // URL implements Store.
-func (s *File) URL(key string) string {
+func (s *FileStore) URL(key string) string {
 	return "file://" + filepath.ToSlash(filepath.Join(s.Root, key))
 }
 
 // Path returns the local path of key, so callers on the same machine can read
 // an object without copying it.
-func (s *File) Path(key string) (string, error) {
+func (s *FileStore) Path(key string) (string, error) {
 	k, err := cleanKey(key)
 	if err != nil {
 		return "", err
@@ -48,99 +48,99 @@ func (s *File) Path(key string) (string, error) {
 }
 
 // Put implements Store.
-func (s *File) Put(ctx context.Context, key, localPath string) (Object, error) {
+func (s *FileStore) Put(ctx context.Context, key, localPath string) (StoredObject, error) {
 	f, err := os.Open(localPath)
 	if err != nil {
-		return Object{}, fmt.Errorf("store: %w", err)
+		return StoredObject{}, fmt.Errorf("mezzfs: %w", err)
 	}
 	defer f.Close()
 	return s.put(ctx, key, f)
 }
 
 // PutBytes implements Store.
-func (s *File) PutBytes(ctx context.Context, key string, data []byte) (Object, error) {
+func (s *FileStore) PutBytes(ctx context.Context, key string, data []byte) (StoredObject, error) {
 	return s.put(ctx, key, bytes.NewReader(data))
 }
 
-func (s *File) put(ctx context.Context, key string, r io.Reader) (Object, error) {
+func (s *FileStore) put(ctx context.Context, key string, r io.Reader) (StoredObject, error) {
 	dst, err := s.Path(key)
 	if err != nil {
-		return Object{}, err
+		return StoredObject{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return Object{}, err
+		return StoredObject{}, err
 	}
 	h := sha256.New()
 	n, err := writeAtomic(dst, io.TeeReader(r, h))
 	if err != nil {
-		return Object{}, fmt.Errorf("store: put %s: %w", s.URL(key), err)
+		return StoredObject{}, fmt.Errorf("mezzfs: put %s: %w", s.URL(key), err)
 	}
-	return Object{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return StoredObject{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // Get implements Store.
-func (s *File) Get(ctx context.Context, key, localPath string) (Object, error) {
+func (s *FileStore) Get(ctx context.Context, key, localPath string) (StoredObject, error) {
 	src, err := s.Path(key)
 	if err != nil {
-		return Object{}, err
+		return StoredObject{}, err
 	}
 	f, err := os.Open(src)
 	if err != nil {
-		return Object{}, s.notFound(key, err)
+		return StoredObject{}, classifyFile(s.URL(key), err)
 	}
 	defer f.Close()
 	h := sha256.New()
 	n, err := writeAtomic(localPath, io.TeeReader(f, h))
 	if err != nil {
-		return Object{}, fmt.Errorf("store: get %s: %w", s.URL(key), err)
+		return StoredObject{}, fmt.Errorf("mezzfs: get %s: %w", s.URL(key), err)
 	}
-	return Object{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return StoredObject{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // GetBytes implements Store.
-func (s *File) GetBytes(ctx context.Context, key string) ([]byte, error) {
+func (s *FileStore) GetBytes(ctx context.Context, key string) ([]byte, error) {
 	src, err := s.Path(key)
 	if err != nil {
 		return nil, err
 	}
 	b, err := os.ReadFile(src)
 	if err != nil {
-		return nil, s.notFound(key, err)
+		return nil, classifyFile(s.URL(key), err)
 	}
 	return b, nil
 }
 
 // Stat implements Store. It hashes the file, so the digest is always right
 // even for files put there by other means.
-func (s *File) Stat(ctx context.Context, key string) (Object, error) {
+func (s *FileStore) Stat(ctx context.Context, key string) (StoredObject, error) {
 	p, err := s.Path(key)
 	if err != nil {
-		return Object{}, err
+		return StoredObject{}, err
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return Object{}, s.notFound(key, err)
+		return StoredObject{}, classifyFile(s.URL(key), err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return Object{}, fmt.Errorf("store: %w", err)
+		return StoredObject{}, fmt.Errorf("mezzfs: %w", err)
 	}
 	if st.IsDir() {
-		return Object{}, fmt.Errorf("store: %s: %w", s.URL(key), ErrNotFound)
+		return StoredObject{}, fmt.Errorf("mezzfs: %s: %w", s.URL(key), ErrNotFound)
 	}
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	if err != nil {
-		return Object{}, fmt.Errorf("store: stat %s: %w", s.URL(key), err)
+		return StoredObject{}, fmt.Errorf("mezzfs: stat %s: %w", s.URL(key), err)
 	}
-	return Object{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return StoredObject{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // List implements Store. Digests are not computed (SHA256 is empty); Stat
 // one object to get it.
-func (s *File) List(ctx context.Context, prefix string) ([]Object, error) {
-	var out []Object
+func (s *FileStore) List(ctx context.Context, prefix string) ([]StoredObject, error) {
+	var out []StoredObject
 	err := filepath.WalkDir(s.Root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -163,18 +163,18 @@ func (s *File) List(ctx context.Context, prefix string) ([]Object, error) {
 		if err != nil {
 			return err
 		}
-		out = append(out, Object{Key: key, Size: info.Size()})
+		out = append(out, StoredObject{Key: key, Size: info.Size()})
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: list %s: %w", s.URL(prefix), err)
+		return nil, fmt.Errorf("mezzfs: list %s: %w", s.URL(prefix), err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
 }
 
 // DeletePrefix implements Store. Directories left empty are removed too.
-func (s *File) DeletePrefix(ctx context.Context, prefix string) error {
+func (s *FileStore) DeletePrefix(ctx context.Context, prefix string) error {
 	objs, err := s.List(ctx, prefix)
 	if err != nil {
 		return err
@@ -183,7 +183,7 @@ func (s *File) DeletePrefix(ctx context.Context, prefix string) error {
 	for _, o := range objs {
 		p := filepath.Join(s.Root, filepath.FromSlash(o.Key))
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("store: delete %s: %w", s.URL(o.Key), err)
+			return fmt.Errorf("mezzfs: delete %s: %w", s.URL(o.Key), err)
 		}
 		for d := filepath.Dir(p); d != s.Root && strings.HasPrefix(d, s.Root); d = filepath.Dir(d) {
 			dirs[d] = true
@@ -200,13 +200,6 @@ func (s *File) DeletePrefix(ctx context.Context, prefix string) error {
 		_ = os.Remove(d)
 	}
 	return nil
-}
-
-func (s *File) notFound(key string, err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("store: %s: %w", s.URL(key), ErrNotFound)
-	}
-	return fmt.Errorf("store: %s: %w", s.URL(key), err)
 }
 
 const tempSuffix = ".reel-tmp"

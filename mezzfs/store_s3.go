@@ -1,11 +1,10 @@
-package store
+package mezzfs
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,51 +13,12 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 )
 
-// S3Config configures the S3 client. The zero value uses the standard AWS
-// credential chain and region.
-type S3Config struct {
-	// Endpoint overrides the AWS endpoint, e.g. http://127.0.0.1:7070.
-	Endpoint string
-	// Region. Default: us-east-1.
-	Region string
-	// PathStyle puts the bucket in the path, as most S3-compatible servers need.
-	PathStyle bool
-	// AccessKey and SecretKey, when set, replace the credential chain.
-	AccessKey, SecretKey string
-}
-
-// NewS3Client builds an S3 client from cfg.
-func NewS3Client(ctx context.Context, cfg S3Config) (*s3.Client, error) {
-	region := cfg.Region
-	if region == "" {
-		region = "us-east-1"
-	}
-	loadOpts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(region)}
-	if cfg.AccessKey != "" {
-		loadOpts = append(loadOpts, awsconfig.WithCredentialsProvider(
-			credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, loadOpts...)
-	if err != nil {
-		return nil, fmt.Errorf("store: s3 config: %w", err)
-	}
-	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		if cfg.Endpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.Endpoint)
-		}
-		o.UsePathStyle = cfg.PathStyle
-	}), nil
-}
-
-// S3 is a Store in an S3 bucket under a key prefix.
-type S3 struct {
+// S3Store is a Store in an S3 bucket under a key prefix.
+type S3Store struct {
 	Client *s3.Client
 	Bucket string
 	Prefix string // without leading or trailing "/"
@@ -66,15 +26,15 @@ type S3 struct {
 	PartSize int64
 }
 
-// NewS3 returns the store for bucket/prefix.
-func NewS3(client *s3.Client, bucket, prefix string) *S3 {
-	return &S3{Client: client, Bucket: bucket, Prefix: strings.Trim(prefix, "/"), PartSize: 64 << 20}
+// NewS3Store returns the store for bucket/prefix.
+func NewS3Store(client *s3.Client, bucket, prefix string) *S3Store {
+	return &S3Store{Client: client, Bucket: bucket, Prefix: strings.Trim(prefix, "/"), PartSize: 64 << 20}
 }
 
 // metaSHA256 is the user metadata entry that carries the content digest.
 const metaSHA256 = "sha256"
 
-func (s *S3) objectKey(key string) (string, error) {
+func (s *S3Store) objectKey(key string) (string, error) {
 	k, err := cleanKey(key)
 	if err != nil {
 		return "", err
@@ -86,7 +46,7 @@ func (s *S3) objectKey(key string) (string, error) {
 }
 
 // URL implements Store.
-func (s *S3) URL(key string) string {
+func (s *S3Store) URL(key string) string {
 	if s.Prefix == "" {
 		return "s3://" + s.Bucket + "/" + key
 	}
@@ -95,58 +55,58 @@ func (s *S3) URL(key string) string {
 
 // Put implements Store. Files larger than PartSize go up as a multipart
 // upload, which only becomes visible when completed.
-func (s *S3) Put(ctx context.Context, key, localPath string) (Object, error) {
+func (s *S3Store) Put(ctx context.Context, key, localPath string) (StoredObject, error) {
 	ok, err := s.objectKey(key)
 	if err != nil {
-		return Object{}, err
+		return StoredObject{}, err
 	}
 	f, err := os.Open(localPath)
 	if err != nil {
-		return Object{}, fmt.Errorf("store: %w", err)
+		return StoredObject{}, fmt.Errorf("mezzfs: %w", err)
 	}
 	defer f.Close()
 	h := sha256.New()
 	size, err := io.Copy(h, f)
 	if err != nil {
-		return Object{}, fmt.Errorf("store: read %s: %w", localPath, err)
+		return StoredObject{}, fmt.Errorf("mezzfs: read %s: %w", localPath, err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	if size <= s.partSize() {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return Object{}, fmt.Errorf("store: %w", err)
+			return StoredObject{}, fmt.Errorf("mezzfs: %w", err)
 		}
 		err = s.putSingle(ctx, ok, f, size, sum)
 	} else {
 		err = s.putMultipart(ctx, ok, f, size, sum)
 	}
 	if err != nil {
-		return Object{}, fmt.Errorf("store: put %s: %w", s.URL(key), err)
+		return StoredObject{}, fmt.Errorf("mezzfs: put %s: %w", s.URL(key), err)
 	}
-	return Object{Key: key, Size: size, SHA256: sum}, nil
+	return StoredObject{Key: key, Size: size, SHA256: sum}, nil
 }
 
 // PutBytes implements Store.
-func (s *S3) PutBytes(ctx context.Context, key string, data []byte) (Object, error) {
+func (s *S3Store) PutBytes(ctx context.Context, key string, data []byte) (StoredObject, error) {
 	ok, err := s.objectKey(key)
 	if err != nil {
-		return Object{}, err
+		return StoredObject{}, err
 	}
 	h := sha256.Sum256(data)
 	sum := hex.EncodeToString(h[:])
 	if err := s.putSingle(ctx, ok, bytes.NewReader(data), int64(len(data)), sum); err != nil {
-		return Object{}, fmt.Errorf("store: put %s: %w", s.URL(key), err)
+		return StoredObject{}, fmt.Errorf("mezzfs: put %s: %w", s.URL(key), err)
 	}
-	return Object{Key: key, Size: int64(len(data)), SHA256: sum}, nil
+	return StoredObject{Key: key, Size: int64(len(data)), SHA256: sum}, nil
 }
 
-func (s *S3) partSize() int64 {
+func (s *S3Store) partSize() int64 {
 	if s.PartSize <= 0 {
 		return 64 << 20
 	}
 	return s.PartSize
 }
 
-func (s *S3) putSingle(ctx context.Context, key string, r io.ReadSeeker, size int64, sum string) error {
+func (s *S3Store) putSingle(ctx context.Context, key string, r io.ReadSeeker, size int64, sum string) error {
 	_, err := s.Client.PutObject(ctx, &s3.PutObjectInput{
 		Bucket:        aws.String(s.Bucket),
 		Key:           aws.String(key),
@@ -157,7 +117,7 @@ func (s *S3) putSingle(ctx context.Context, key string, r io.ReadSeeker, size in
 	return err
 }
 
-func (s *S3) putMultipart(ctx context.Context, key string, f *os.File, size int64, sum string) (err error) {
+func (s *S3Store) putMultipart(ctx context.Context, key string, f *os.File, size int64, sum string) (err error) {
 	up, err := s.Client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
 		Bucket:   aws.String(s.Bucket),
 		Key:      aws.String(key),
@@ -201,26 +161,26 @@ func (s *S3) putMultipart(ctx context.Context, key string, f *os.File, size int6
 }
 
 // Get implements Store.
-func (s *S3) Get(ctx context.Context, key, localPath string) (Object, error) {
+func (s *S3Store) Get(ctx context.Context, key, localPath string) (StoredObject, error) {
 	ok, err := s.objectKey(key)
 	if err != nil {
-		return Object{}, err
+		return StoredObject{}, err
 	}
 	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(ok)})
 	if err != nil {
-		return Object{}, s.wrap(key, err)
+		return StoredObject{}, s.wrap(key, err)
 	}
 	defer out.Body.Close()
 	h := sha256.New()
 	n, err := writeAtomic(localPath, io.TeeReader(out.Body, h))
 	if err != nil {
-		return Object{}, fmt.Errorf("store: get %s: %w", s.URL(key), err)
+		return StoredObject{}, fmt.Errorf("mezzfs: get %s: %w", s.URL(key), err)
 	}
-	return Object{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return StoredObject{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // GetBytes implements Store.
-func (s *S3) GetBytes(ctx context.Context, key string) ([]byte, error) {
+func (s *S3Store) GetBytes(ctx context.Context, key string) ([]byte, error) {
 	ok, err := s.objectKey(key)
 	if err != nil {
 		return nil, err
@@ -232,32 +192,32 @@ func (s *S3) GetBytes(ctx context.Context, key string) ([]byte, error) {
 	defer out.Body.Close()
 	b, err := io.ReadAll(out.Body)
 	if err != nil {
-		return nil, fmt.Errorf("store: get %s: %w", s.URL(key), err)
+		return nil, fmt.Errorf("mezzfs: get %s: %w", s.URL(key), err)
 	}
 	return b, nil
 }
 
 // Stat implements Store. The digest comes from the object's metadata, so it
 // is empty for objects not written through a Store.
-func (s *S3) Stat(ctx context.Context, key string) (Object, error) {
+func (s *S3Store) Stat(ctx context.Context, key string) (StoredObject, error) {
 	ok, err := s.objectKey(key)
 	if err != nil {
-		return Object{}, err
+		return StoredObject{}, err
 	}
 	out, err := s.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(ok)})
 	if err != nil {
-		return Object{}, s.wrap(key, err)
+		return StoredObject{}, s.wrap(key, err)
 	}
-	return Object{Key: key, Size: aws.ToInt64(out.ContentLength), SHA256: out.Metadata[metaSHA256]}, nil
+	return StoredObject{Key: key, Size: aws.ToInt64(out.ContentLength), SHA256: out.Metadata[metaSHA256]}, nil
 }
 
 // List implements Store.
-func (s *S3) List(ctx context.Context, prefix string) ([]Object, error) {
+func (s *S3Store) List(ctx context.Context, prefix string) ([]StoredObject, error) {
 	full := prefix
 	if s.Prefix != "" {
 		full = s.Prefix + "/" + prefix
 	}
-	var out []Object
+	var out []StoredObject
 	p := s3.NewListObjectsV2Paginator(s.Client, &s3.ListObjectsV2Input{Bucket: aws.String(s.Bucket), Prefix: aws.String(full)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -269,7 +229,7 @@ func (s *S3) List(ctx context.Context, prefix string) ([]Object, error) {
 			if s.Prefix != "" {
 				k = strings.TrimPrefix(k, s.Prefix+"/")
 			}
-			out = append(out, Object{Key: path.Clean(k), Size: aws.ToInt64(o.Size)})
+			out = append(out, StoredObject{Key: path.Clean(k), Size: aws.ToInt64(o.Size)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
@@ -277,7 +237,7 @@ func (s *S3) List(ctx context.Context, prefix string) ([]Object, error) {
 }
 
 // DeletePrefix implements Store.
-func (s *S3) DeletePrefix(ctx context.Context, prefix string) error {
+func (s *S3Store) DeletePrefix(ctx context.Context, prefix string) error {
 	objs, err := s.List(ctx, prefix)
 	if err != nil {
 		return err
@@ -301,18 +261,12 @@ func (s *S3) DeletePrefix(ctx context.Context, prefix string) error {
 		}
 		if len(out.Errors) > 0 {
 			e := out.Errors[0]
-			return fmt.Errorf("store: delete %s: %s: %s", s.URL(prefix), aws.ToString(e.Key), aws.ToString(e.Message))
+			return fmt.Errorf("mezzfs: delete %s: %s: %s", s.URL(prefix), aws.ToString(e.Key), aws.ToString(e.Message))
 		}
 	}
 	return nil
 }
 
-func (s *S3) wrap(key string, err error) error {
-	var nsk *types.NoSuchKey
-	var nf *types.NotFound
-	var api smithy.APIError
-	if errors.As(err, &nsk) || errors.As(err, &nf) || (errors.As(err, &api) && (api.ErrorCode() == "NotFound" || api.ErrorCode() == "NoSuchKey")) {
-		return fmt.Errorf("store: %s: %w", s.URL(key), ErrNotFound)
-	}
-	return fmt.Errorf("store: %s: %w", s.URL(key), err)
+func (s *S3Store) wrap(key string, err error) error {
+	return classifyS3(s.URL(key), err)
 }
