@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/reelmedia/reel/media"
 )
 
 // Sentinel errors. Every error returned by this package for bad input or a
@@ -11,32 +13,38 @@ import (
 // line naming the operation, the file and the problem, for example
 //
 //	decode "in.mp4": frame range 900:950 outside the clip (0:250)
+//
+// All but ErrOutputUnwritable are the caller's input (media.IsBadInput):
+// the same source and profile fail the same way on any machine. An output
+// that cannot be written is the writer's machine (a full scratch disk on one
+// worker), worth trying again elsewhere; reel's command line checks a local
+// output before it starts.
 var (
 	// ErrNotFound: the input file does not exist.
-	ErrNotFound = errors.New("file not found")
+	ErrNotFound = media.NewBadInput("file not found")
 	// ErrEmpty: the input has zero bytes.
-	ErrEmpty = errors.New("empty file")
+	ErrEmpty = media.NewBadInput("empty file")
 	// ErrTruncated: the input starts like a known container but its media data
 	// ends early or breaks off (a cut-off download, a partial upload).
-	ErrTruncated = errors.New("truncated file")
+	ErrTruncated = media.NewBadInput("truncated file")
 	// ErrInvalidData: the bytes are not media FFmpeg can read, or are corrupt.
-	ErrInvalidData = errors.New("invalid media data")
+	ErrInvalidData = media.NewBadInput("invalid media data")
 	// ErrNoVideo: the input has no video stream.
-	ErrNoVideo = errors.New("no video stream")
+	ErrNoVideo = media.NewBadInput("no video stream")
 	// ErrUnsupportedCodec: no decoder for the input, no encoder for the request,
 	// or a codec the chosen container cannot hold.
-	ErrUnsupportedCodec = errors.New("unsupported codec")
+	ErrUnsupportedCodec = media.NewBadInput("unsupported codec")
 	// ErrUnsupportedPixFmt: a pixel format the decoder output or the encoder
 	// cannot handle.
-	ErrUnsupportedPixFmt = errors.New("unsupported pixel format")
+	ErrUnsupportedPixFmt = media.NewBadInput("unsupported pixel format")
 	// ErrRangeOutOfBounds: a frame range that is empty or outside the clip.
-	ErrRangeOutOfBounds = errors.New("frame range out of bounds")
+	ErrRangeOutOfBounds = media.NewBadInput("frame range out of bounds")
 	// ErrOutputUnwritable: the output cannot be created (missing directory,
 	// permissions, unknown container).
 	ErrOutputUnwritable = errors.New("output not writable")
 	// ErrHeaderMismatch: chunks given to Concat have different stream headers
 	// (codec, size, pixel format or extradata) or frame counts.
-	ErrHeaderMismatch = errors.New("stream header mismatch")
+	ErrHeaderMismatch = media.NewBadInput("stream header mismatch")
 )
 
 // Error is the concrete error type behind the sentinels: Op is what was being

@@ -1,33 +1,39 @@
 package vmaf
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/reelmedia/reel/media"
+)
 
 // Sentinel errors. Every error returned by this package wraps one of these,
-// so callers can classify failures with errors.Is.
+// so callers can classify failures with errors.Is. Those made with
+// media.NewBadInput are the caller's input (media.IsBadInput): frames,
+// models or options that fail the same way every time.
 var (
 	// ErrInvalidModel means a model file is not valid JSON or does not
 	// describe a libvmaf nu-SVR model this package can evaluate.
-	ErrInvalidModel = errors.New("invalid VMAF model")
+	ErrInvalidModel = media.NewBadInput("invalid VMAF model")
 	// ErrUnknownModel means a model name is neither a built-in model nor a
 	// readable file.
-	ErrUnknownModel = errors.New("unknown VMAF model")
+	ErrUnknownModel = media.NewBadInput("unknown VMAF model")
 	// ErrSizeMismatch means the reference and distorted frames differ in size,
 	// or a frame differs in size from the first frame of the stream.
-	ErrSizeMismatch = errors.New("frame size mismatch")
+	ErrSizeMismatch = media.NewBadInput("frame size mismatch")
 	// ErrBitDepthMismatch means the reference and distorted frames differ in
 	// bit depth, or the bit depth changed during the stream.
-	ErrBitDepthMismatch = errors.New("bit depth mismatch")
+	ErrBitDepthMismatch = media.NewBadInput("bit depth mismatch")
 	// ErrLengthMismatch means the reference and distorted streams have a
 	// different number of frames (see Options.AllowLengthMismatch).
-	ErrLengthMismatch = errors.New("frame count mismatch")
+	ErrLengthMismatch = media.NewBadInput("frame count mismatch")
 	// ErrInvalidFrame means a frame cannot be scored: no luma plane, a plane
 	// smaller than it claims, an unsupported bit depth, or a size below the
 	// minimum the VIF and ADM pyramids need (MinDimension).
-	ErrInvalidFrame = errors.New("invalid frame")
+	ErrInvalidFrame = media.NewBadInput("invalid frame")
 	// ErrInvalidOptions means Options holds a value out of range.
-	ErrInvalidOptions = errors.New("invalid options")
+	ErrInvalidOptions = media.NewBadInput("invalid options")
 	// ErrNoFrames means Finish was called before any frame was pushed.
-	ErrNoFrames = errors.New("no frames to score")
+	ErrNoFrames = media.NewBadInput("no frames to score")
 	// ErrClosed means Push or Finish was called after Finish.
 	ErrClosed = errors.New("scorer already finished")
 )

@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/mezzfs"
@@ -89,7 +87,7 @@ func (a *Activities) openSource(ctx context.Context, src string) (encode.Input, 
 func (a *Activities) openStore(ctx context.Context, url string) (mezzfs.Store, error) {
 	st, err := a.storage().Store(ctx, url)
 	if err != nil {
-		return nil, badInputErr(err)
+		return nil, classify(err)
 	}
 	return st, nil
 }
@@ -123,7 +121,7 @@ func (a *Activities) Probe(ctx context.Context, source string) (SourceInfo, erro
 	}
 	v := info.Video()
 	if v == nil {
-		return SourceInfo{}, badInputErr(fmt.Errorf("%s: %w", source, encode.ErrNoVideo))
+		return SourceInfo{}, classify(fmt.Errorf("%s: %w", source, encode.ErrNoVideo))
 	}
 	si := SourceInfo{
 		Width: v.Width, Height: v.Height, FrameRate: v.FrameRate.Float(), Frames: v.FrameCount,
@@ -471,34 +469,6 @@ func (a *Activities) Cleanup(ctx context.Context, t CleanupTask) error {
 		_ = os.Remove(f.Root)
 	}
 	return nil
-}
-
-// classify turns a core's error into what Temporal should do with it: bad
-// input (a corrupt, missing or unsupported source; frames that do not
-// match) fails at once with the core's message; anything else is retried.
-func classify(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	for _, bad := range []error{
-		encode.ErrNotFound, encode.ErrEmpty, encode.ErrTruncated, encode.ErrInvalidData, encode.ErrNoVideo,
-		encode.ErrUnsupportedCodec, encode.ErrUnsupportedPixFmt, encode.ErrRangeOutOfBounds, encode.ErrHeaderMismatch,
-		mezzfs.ErrNotFound, mezzfs.ErrPermission, mezzfs.ErrInvalidURL, mezzfs.ErrObjectChanged,
-		vmaf.ErrSizeMismatch, vmaf.ErrBitDepthMismatch, vmaf.ErrLengthMismatch, vmaf.ErrInvalidFrame,
-		vmaf.ErrInvalidModel, vmaf.ErrUnknownModel, vmaf.ErrInvalidOptions, vmaf.ErrNoFrames,
-	} {
-		if errors.Is(err, bad) {
-			return badInputErr(err)
-		}
-	}
-	return err
-}
-
-func badInputErr(err error) error {
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrorBadInput, err)
 }
 
 // beat records a heartbeat when ctx is an activity's; the activities can

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/reelmedia/reel/archer"
@@ -115,39 +114,29 @@ func RegisterAnalyze(r interface {
 	r.RegisterWorkflowWithOptions(AnalyzeWorkflow, workflow.RegisterOptions{Name: WorkflowAnalyze})
 }
 
-func analyzeRetry() *temporal.RetryPolicy {
-	return &temporal.RetryPolicy{
-		InitialInterval:        time.Second,
-		BackoffCoefficient:     2,
-		MaximumInterval:        time.Minute,
-		MaximumAttempts:        5,
-		NonRetryableErrorTypes: []string{ErrorBadInput},
-	}
-}
-
 // AnalyzeWorkflow runs the analysis described by req.
 func AnalyzeWorkflow(ctx workflow.Context, req AnalyzeRequest) (AnalyzeResult, error) {
 	if req.Source == "" || req.Work == "" || req.Output == "" {
-		return AnalyzeResult{}, temporal.NewNonRetryableApplicationError("analyze: source, work and output are required", ErrorBadInput, nil)
+		return AnalyzeResult{}, badInputErr(errors.New("analyze: source, work and output are required"))
 	}
 	names, err := archer.ParseAnalyzers(req.Config.Analyzers)
 	if err != nil {
-		return AnalyzeResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrorBadInput, err)
+		return AnalyzeResult{}, badInputErr(err)
 	}
 	req.Config.Analyzers = names
 	if req.ChunkSeconds == 0 {
 		req.ChunkSeconds = DefaultAnalyzeChunkSeconds
 	}
 	if req.ChunkSeconds < 0 || req.Start < 0 || req.End < 0 {
-		return AnalyzeResult{}, temporal.NewNonRetryableApplicationError("analyze: negative chunk length or frame range", ErrorBadInput, nil)
+		return AnalyzeResult{}, badInputErr(errors.New("analyze: negative chunk length or frame range"))
 	}
 	if req.Job == "" {
 		req.Job = workflow.GetInfo(ctx).WorkflowExecution.ID
 	}
 
-	short := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Minute, RetryPolicy: analyzeRetry()})
+	short := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Minute, RetryPolicy: retryPolicy()})
 	long := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Hour, HeartbeatTimeout: time.Minute, WaitForCancellation: true, RetryPolicy: analyzeRetry(),
+		StartToCloseTimeout: 2 * time.Hour, HeartbeatTimeout: time.Minute, WaitForCancellation: true, RetryPolicy: retryPolicy(),
 	})
 	var info ArcherSource
 	if err := workflow.ExecuteActivity(short, ActivityArcherProbe, req.Source).Get(ctx, &info); err != nil {
@@ -158,8 +147,7 @@ func AnalyzeWorkflow(ctx workflow.Context, req AnalyzeRequest) (AnalyzeResult, e
 		end = info.Frames
 	}
 	if req.Start >= end || end > info.Frames {
-		msg := fmt.Sprintf("analyze: %s: frames [%d,%d) outside [0,%d)", req.Source, req.Start, end, info.Frames)
-		return AnalyzeResult{}, temporal.NewNonRetryableApplicationError(msg, ErrorBadInput, archer.ErrEmptyRange)
+		return AnalyzeResult{}, classify(fmt.Errorf("analyze: %s: frames [%d,%d) outside [0,%d): %w", req.Source, req.Start, end, info.Frames, archer.ErrEmptyRange))
 	}
 	var spans []archer.ChunkSpan
 	if workflow.GetVersion(ctx, versionAnalyzeKeyframeChunks, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
@@ -226,18 +214,6 @@ func (a *ArcherActivities) base() *Activities {
 	return a.Base
 }
 
-// classifyArcher marks archer's bad-input errors non-retryable, then
-// defers to classify for the other cores'.
-func classifyArcher(err error) error {
-	for _, bad := range []error{archer.ErrInvalidInput, archer.ErrUnsupportedFormat, archer.ErrEmptyRange,
-		archer.ErrCascadeNotFound, archer.ErrUnknownAnalyzer, archer.ErrIncomplete} {
-		if errors.Is(err, bad) {
-			return badInputErr(err)
-		}
-	}
-	return classify(err)
-}
-
 // ArcherProbe returns the source's frame count, rate and size.
 func (a *ArcherActivities) ArcherProbe(ctx context.Context, source string) (ArcherSource, error) {
 	in, closer, err := a.base().openSource(ctx, source)
@@ -251,7 +227,7 @@ func (a *ArcherActivities) ArcherProbe(ctx context.Context, source string) (Arch
 	}
 	v := info.Video()
 	if v == nil || v.FrameCount == 0 || v.FPS <= 0 {
-		return ArcherSource{}, badInputErr(fmt.Errorf("%s: %w", source, encode.ErrNoVideo))
+		return ArcherSource{}, classify(fmt.Errorf("%s: %w", source, encode.ErrNoVideo))
 	}
 	return ArcherSource{Frames: v.FrameCount, FPS: v.FPS, Width: v.Width, Height: v.Height,
 		Keyframes: sparseKeyframes(v.Keyframes, v.FrameCount)}, nil
@@ -291,7 +267,7 @@ func (a *ArcherActivities) ArcherAnalyzeChunk(ctx context.Context, t ArcherChunk
 	cfg.Threads = 1 // one chunk per activity; the worker runs activities in parallel
 	r, err := archer.New(cfg)
 	if err != nil {
-		return ArcherChunkResult{}, classifyArcher(err)
+		return ArcherChunkResult{}, classify(err)
 	}
 	defer r.Close()
 	var w, h int
@@ -313,7 +289,7 @@ func (a *ArcherActivities) ArcherAnalyzeChunk(ctx context.Context, t ArcherChunk
 		}
 	})
 	if err != nil {
-		return ArcherChunkResult{}, classifyArcher(err)
+		return ArcherChunkResult{}, classify(err)
 	}
 	if p.End != t.Span.End {
 		return ArcherChunkResult{}, badInputErr(fmt.Errorf("%s: chunk [%d,%d) ended at frame %d: %w", t.Source, t.Span.Start, t.Span.End, p.End, archer.ErrIncomplete))
@@ -361,7 +337,7 @@ func (a *ArcherActivities) ArcherReduce(ctx context.Context, t ArcherReduceTask)
 	defer closer.Close()
 	r, err := archer.New(cfg)
 	if err != nil {
-		return AnalyzeResult{}, classifyArcher(err)
+		return AnalyzeResult{}, classify(err)
 	}
 	defer r.Close()
 	// A still that crosses a chunk edge is measured again on frames
@@ -375,7 +351,7 @@ func (a *ArcherActivities) ArcherReduce(ctx context.Context, t ArcherReduceTask)
 	})
 	an, err := r.Reduce(ctx, chunkFrames, t.Info.FPS, partials)
 	if err != nil {
-		return AnalyzeResult{}, classifyArcher(fmt.Errorf("%s: %w", t.Source, err))
+		return AnalyzeResult{}, classify(fmt.Errorf("%s: %w", t.Source, err))
 	}
 	an.Source = t.Source
 	an.Width, an.Height = t.Info.Width, t.Info.Height
@@ -385,12 +361,12 @@ func (a *ArcherActivities) ArcherReduce(ctx context.Context, t ArcherReduceTask)
 			return encode.OpenFrames(ctx, in, encode.DecodeOptions{Start: s, End: e})
 		})
 		if err := r.ExtractThumbnails(ctx, src, an); err != nil {
-			return AnalyzeResult{}, classifyArcher(err)
+			return AnalyzeResult{}, classify(err)
 		}
 		if len(an.Thumbnails) > 0 {
 			sheet, err := archer.ContactSheet(an.Thumbnails, 4)
 			if err != nil {
-				return AnalyzeResult{}, classifyArcher(err)
+				return AnalyzeResult{}, classify(err)
 			}
 			obj, err := out.PutBytes(ctx, t.Job+"/contact-sheet.jpg", sheet)
 			if err != nil {

@@ -18,7 +18,8 @@
 // sidecar already exist (with a matching SHA-256) is returned as it is, so a
 // worker killed mid-job costs only the chunks it was encoding. Bad input
 // fails with a non-retryable ApplicationError of type ErrorBadInput carrying
-// the core's message.
+// the core's message; what is bad input is the core's verdict
+// (media.IsBadInput), and everything else is retried.
 //
 //	w := workflows.NewWorker(c, "reel", workflows.WorkerOptions{Concurrency: 4}, acts)
 //	run, _ := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "reel"}, workflows.EncodeWorkflow, job)

@@ -140,21 +140,6 @@ func Validate(job Job) error {
 	return nil
 }
 
-// badInput wraps a validation problem as a non-retryable job failure.
-func badInput(err error) error {
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrorBadInput, err)
-}
-
-func retryPolicy() *temporal.RetryPolicy {
-	return &temporal.RetryPolicy{
-		InitialInterval:        time.Second,
-		BackoffCoefficient:     2,
-		MaximumInterval:        time.Minute,
-		MaximumAttempts:        5,
-		NonRetryableErrorTypes: []string{ErrorBadInput},
-	}
-}
-
 // shortActivity is for probe, report and cleanup: seconds of work.
 func shortActivity(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -256,7 +241,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 	}()
 
 	if err := Validate(job); err != nil {
-		return Result{}, badInput(err)
+		return Result{}, badInputErr(err)
 	}
 
 	// Probe and plan.
@@ -270,7 +255,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 	case ChunkFixed:
 		chunks, err = PlanChunks(src, job.Chunking)
 		if err != nil {
-			return Result{}, badInput(fmt.Errorf("%s: %w", job.Source, err))
+			return Result{}, badInputErr(fmt.Errorf("%s: %w", job.Source, err))
 		}
 	case ChunkShots:
 		if chunks, err = planShots(ctx, jobID, job, src); err != nil {

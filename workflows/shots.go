@@ -41,7 +41,7 @@ func planShots(ctx workflow.Context, jobID string, job Job, src SourceInfo) ([]C
 	target := job.Chunking.TargetSeconds
 	spans := archer.PlanChunks(cuts, src.Frames, src.FrameRate, target/2, target*2)
 	if len(spans) == 0 {
-		return nil, badInput(fmt.Errorf("%s: no frames to plan", job.Source))
+		return nil, badInputErr(fmt.Errorf("%s: no frames to plan", job.Source))
 	}
 	chunks := make([]Chunk, len(spans))
 	for i, s := range spans {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +21,9 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/reelmedia/reel/mezzfs"
+	"github.com/reelmedia/reel/vmaf"
 )
 
 // The activity signatures the workflows call, registered by name so the
@@ -308,26 +312,59 @@ func TestRenditionBar(t *testing.T) {
 }
 
 // A bad source fails the job at once: the activity is not retried, and the
-// core's message reaches the caller.
+// core's message reaches the caller. What is bad is the core's verdict,
+// read by classify; anything else is retried up to retryPolicy's limit.
 func TestBadInputIsNotRetried(t *testing.T) {
-	env := newEnv(t, nil)
-	calls := 0
-	env.OnActivity(ActivityProbe, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, src string) (SourceInfo, error) {
-			calls++
-			return SourceInfo{}, temporal.NewNonRetryableApplicationError(src+": invalid data found when processing input", ErrorBadInput, nil)
+	activities := &Activities{TempDir: t.TempDir()}
+	for _, tc := range []struct {
+		name  string
+		probe func(ctx context.Context, src string) error
+		bad   bool
+		msg   string
+	}{
+		{"the real probe of a text file", func(ctx context.Context, _ string) error {
+			_, err := activities.Probe(ctx, "errors_test.go")
+			return err
+		}, true, "errors_test.go"},
+		{"a missing object", func(_ context.Context, src string) error {
+			return classify(fmt.Errorf("mezzfs: %s: %w (404 NoSuchKey)", src, mezzfs.ErrNotFound))
+		}, true, "s3://mezz/film.mov: object not found (404 NoSuchKey)"},
+		{"frames that do not match", func(_ context.Context, src string) error {
+			return classify(fmt.Errorf("%s: %w", src, vmaf.ErrSizeMismatch))
+		}, true, "s3://mezz/film.mov: frame size mismatch"},
+		{"a store key", func(_ context.Context, src string) error {
+			return classify(fmt.Errorf("%s: %w", src, mezzfs.ErrBadKey))
+		}, true, "bad object key"},
+		{"a network that keeps failing", func(_ context.Context, src string) error {
+			return classify(fmt.Errorf("mezzfs: %s: %w: connection reset", src, mezzfs.ErrTransient))
+		}, false, "still failing after retries"},
+		{"a closed object", func(_ context.Context, src string) error {
+			return classify(fmt.Errorf("mezzfs: %s: %w", src, mezzfs.ErrClosed))
+		}, false, "source closed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newEnv(t, nil)
+			calls := 0
+			env.OnActivity(ActivityProbe, mock.Anything, mock.Anything).Return(
+				func(ctx context.Context, src string) (SourceInfo, error) {
+					calls++
+					return SourceInfo{}, tc.probe(ctx, src)
+				})
+			env.ExecuteWorkflow(EncodeWorkflow, testJob())
+			err := env.GetWorkflowError()
+			if err == nil || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("error %v, want one naming %q", err, tc.msg)
+			}
+			var app *temporal.ApplicationError
+			isBad := errors.As(err, &app) && app.Type() == ErrorBadInput
+			want := retryPolicy().MaximumAttempts
+			if tc.bad {
+				want = 1
+			}
+			if isBad != tc.bad || calls != int(want) {
+				t.Errorf("bad input %v after %d probes, want %v after %d", isBad, calls, tc.bad, want)
+			}
 		})
-	env.ExecuteWorkflow(EncodeWorkflow, testJob())
-	err := env.GetWorkflowError()
-	var app *temporal.ApplicationError
-	if !errors.As(err, &app) || app.Type() != ErrorBadInput {
-		t.Fatalf("error %v, want ApplicationError %s", err, ErrorBadInput)
-	}
-	if calls != 1 {
-		t.Errorf("probe ran %d times, want 1", calls)
-	}
-	if want := "s3://mezz/film.mov: invalid data found when processing input"; app.Message() != want {
-		t.Errorf("message %q, want %q", app.Message(), want)
 	}
 }
 

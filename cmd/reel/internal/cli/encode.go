@@ -2,7 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -28,6 +32,11 @@ As one file (no --rendition/--ladder/--temporal): INPUT is encoded into the
 file OUTPUT in this process with FFmpeg: decode (frame-exact when --frames
 selects a range), scale, convert the pixel format, encode and mux. The
 container follows OUTPUT's extension (.mp4, .mov, .mkv, .ts).
+
+There is no default ladder: an OUTPUT that is a directory (or ends in /)
+needs --rendition or --ladder, and reel says so rather than guess the
+renditions. A local OUTPUT that cannot be written (its directory, or the
+file's directory) is refused before anything is encoded.
 
 Codecs: x264, x265, svtav1, vp9 (CRF or --bitrate), prores (--preset proxy,
 lt, standard, hq, 4444, 4444xq) and ffv1 (lossless). GOPs are closed and
@@ -82,12 +91,18 @@ func newEncodeCmd(app *App) *cobra.Command {
 			if wf.wantsWorkflow(cmd) {
 				return runWorkflowEncode(cmd.Context(), app, cmd, &wf, args[0], f.out, f.quiet, f.asJSON)
 			}
+			if err := needsLadder(cmd, args[0], f.out, f.container); err != nil {
+				return err
+			}
 			p, opts, err := f.profile(cmd)
 			if err != nil {
 				return err
 			}
 			if strings.Contains(f.out, "://") {
 				return usagef(cmd, "OUTPUT must be a local path, got %s", f.out)
+			}
+			if err := checkOutputFile(f.out); err != nil {
+				return err
 			}
 			res, err := runLocalEncode(cmd.Context(), app, args[0], f.out, p, opts, f.asJSON || f.quiet)
 			if err != nil {
@@ -187,6 +202,79 @@ func parseFrames(s string) (int64, int64, error) {
 		}
 	}
 	return start, end, nil
+}
+
+// needsLadder refuses a one-file encode into a directory, saying what to
+// add: a directory is a job's output, and a job's renditions are too costly
+// to guess (a ladder for a feature is hours of encoding).
+func needsLadder(cmd *cobra.Command, input, out, container string) error {
+	var reason, example string
+	name := strings.TrimSuffix(filepath.Base(input), filepath.Ext(input)) + ".mp4"
+	if st, err := os.Stat(out); (err == nil && st.IsDir()) || strings.HasSuffix(out, "/") {
+		reason, example = "is a directory", filepath.Join(out, name)
+	} else if filepath.Ext(out) == "" && container == "" {
+		reason, example = "has no file extension", out+".mp4"
+	} else {
+		return nil
+	}
+	return usagef(cmd, "OUTPUT %s %s: to encode renditions into it add --rendition name=720p,size=0x720,crf=23 "+
+		"(once per rendition) or --ladder FILE; to encode one file, name it, e.g. -o %s", out, reason, example)
+}
+
+// outputError is a local output that cannot be written, found before any
+// work starts.
+type outputError struct {
+	Path   string // the output as given
+	Reason string // one line: why
+	Err    error  // the OS error
+}
+
+func (e *outputError) Error() string { return "output " + e.Path + " is not writable: " + e.Reason }
+func (e *outputError) Unwrap() error { return e.Err }
+
+func newOutputError(path string, err error) *outputError {
+	reason := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		reason = pe.Err.Error() // the path is the output's or a scratch name
+	}
+	return &outputError{Path: path, Reason: reason, Err: err}
+}
+
+// checkOutputDir makes the directory dir, as a job's output store will,
+// and checks that a file can be created in it.
+func checkOutputDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return newOutputError(dir, err)
+	}
+	return checkCreate(dir, dir)
+}
+
+// checkOutputFile checks that the file path can be created: its directory
+// exists and takes a new file.
+func checkOutputFile(path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &outputError{Path: path, Reason: "directory " + dir + " does not exist", Err: err}
+	case err != nil:
+		return newOutputError(path, err)
+	case !st.IsDir():
+		return &outputError{Path: path, Reason: dir + " is not a directory", Err: fs.ErrInvalid}
+	}
+	return checkCreate(path, dir)
+}
+
+// checkCreate creates and removes a scratch file in dir: permissions alone
+// do not tell (root, read-only mounts, /proc).
+func checkCreate(path, dir string) error {
+	f, err := os.CreateTemp(dir, ".reel-write-check-*")
+	if err != nil {
+		return newOutputError(path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // runLocalEncode encodes in this process (the workflow path sits beside it).

@@ -113,3 +113,56 @@ func TestEncodeCommand(t *testing.T) {
 		t.Error("failed encode left an output")
 	}
 }
+
+// A directory OUTPUT without renditions is refused with what to add, and a
+// local output that cannot be written is refused before anything runs, on
+// both paths, with one line.
+func TestEncodeRefusesOutputs(t *testing.T) {
+	in := cliClip(t)
+	dir := t.TempDir()
+	ro := filepath.Join(dir, "ro")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	job := []string{"--rendition", "name=a,crf=30", "--data-dir", filepath.Join(dir, "data")}
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"a directory", []string{"-o", dir}, 2, "OUTPUT " + dir + " is a directory: to encode renditions into it add --rendition name=720p,size=0x720,crf=23 (once per rendition) or --ladder FILE; to encode one file, name it, e.g. -o " + filepath.Join(dir, "in.mp4")},
+		{"a new directory", []string{"-o", filepath.Join(dir, "new") + "/"}, 2, "is a directory: to encode renditions into it add --rendition"},
+		{"no extension", []string{"-o", filepath.Join(dir, "out")}, 2, "has no file extension: to encode renditions into it add --rendition"},
+		{"a file under /proc", []string{"-o", "/proc/nope.mp4"}, 1, "output /proc/nope.mp4 is not writable: "},
+		{"a job under /proc", append([]string{"-o", "/proc/nope/"}, job...), 1, "output /proc/nope is not writable: no such file or directory"},
+		{"a job into /sys", append([]string{"-o", "/sys"}, job...), 1, "output /sys is not writable: permission denied"},
+		{"a job's work under /proc", append([]string{"-o", filepath.Join(dir, "job"), "--work", "/proc/work"}, job...), 1, "output /proc/work is not writable: "},
+		{"a file in a read-only directory", []string{"-o", filepath.Join(ro, "a.mp4")}, 1, "output " + filepath.Join(ro, "a.mp4") + " is not writable: permission denied"},
+		{"a job in a read-only directory", append([]string{"-o", filepath.Join(ro, "job")}, job...), 1, "output " + filepath.Join(ro, "job") + " is not writable: permission denied"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if strings.Contains(c.name, "read-only") && os.Geteuid() == 0 {
+				t.Skip("root writes into a read-only directory; /proc and /sys stand in")
+			}
+			code, stdout, stderr := runCLI(t, append([]string{"encode", in}, c.args...)...)
+			if code != c.code || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1+btoi(c.code == 2) || stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d and one line with %q", code, stdout, stderr, c.code, c.want)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
+		t.Error("a refused job started the embedded server")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("refused encodes left %v", entries)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

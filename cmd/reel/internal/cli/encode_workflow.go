@@ -3,9 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/reelmedia/reel/workflows"
 )
@@ -48,17 +53,40 @@ func runWorkflowEncode(ctx context.Context, app *App, cmd *cobra.Command, f *wor
 	if addr == "" {
 		addr = app.Config.Temporal.Address
 	}
+	if addr == "" {
+		// The worker is this process: a local output it cannot write is
+		// refused now, not after the chunks were encoded. (A cluster's
+		// workers may see other disks.)
+		for _, u := range []string{job.Work, job.Output} {
+			if dir, ok := localDir(u); ok {
+				if err := checkOutputDir(dir); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	c, done, err := app.dialOrEmbed(ctx, addr)
 	if err != nil {
 		return err
 	}
 	defer done()
-	if f.temporal == "" && app.Config.Temporal.Address == "" {
+	if addr == "" {
 		acts, err := app.activities()
 		if err != nil {
 			return err
 		}
-		stop, err := app.startLocalWorker(c, acts)
+		wc := c
+		if app.Config.LogLevel != "debug" {
+			// The job's failure is this command's to report, in one line:
+			// the worker's log lines about it would repeat it with
+			// Temporal's whole chain.
+			quiet := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if wc, err = client.NewClientFromExisting(c, client.Options{Namespace: app.Config.Temporal.Namespace, Logger: quiet}); err != nil {
+				return fmt.Errorf("worker: %w", err)
+			}
+			defer wc.Close()
+		}
+		stop, err := app.startLocalWorker(wc, acts)
 		if err != nil {
 			return err
 		}
@@ -75,7 +103,19 @@ func runWorkflowEncode(ctx context.Context, app *App, cmd *cobra.Command, f *wor
 	res, err := watchJob(ctx, app, c, run, quiet || asJSON)
 	if err != nil {
 		cancelInterrupted(ctx, c, run)
-		return err
+		return printJobFailure(app, run.GetID(), err, asJSON)
 	}
 	return printResult(app, res, asJSON)
+}
+
+// localDir returns the directory of a job URL that names one on this
+// machine (an absolute path or file:///dir).
+func localDir(u string) (string, bool) {
+	if strings.HasPrefix(u, "/") {
+		return u, true
+	}
+	if p, err := url.Parse(u); err == nil && p.Scheme == "file" && strings.HasPrefix(p.Path, "/") {
+		return p.Path, true
+	}
+	return "", false
 }

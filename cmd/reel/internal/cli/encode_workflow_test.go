@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,5 +62,43 @@ func TestRunWorkflowEncodeEmbedded(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "report file://") {
 		t.Errorf("stdout: %s", stdout.String())
+	}
+}
+
+// A failed job is one line on stderr with its ID and the core's message;
+// Temporal's chain goes to --log-level debug and to --json.
+func TestFailedJobIsOneLine(t *testing.T) {
+	dir := t.TempDir()
+	notMedia := filepath.Join(dir, "notes.mp4")
+	if err := os.WriteFile(notMedia, []byte("not a video\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"encode", notMedia, "-o", filepath.Join(dir, "out"), "--rendition", "name=a", "--data-dir", filepath.Join(dir, "data")}
+
+	code, stdout, stderr := runCLI(t, append(args, "--id", "enc-bad", "-q")...)
+	want := fmt.Sprintf("reel: job enc-bad failed: probe %q: ", notMedia)
+	if code != 1 || !strings.HasPrefix(stderr, want) || strings.Count(stderr, "\n") != 1 || stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want one line starting %q", code, stdout, stderr, want)
+	}
+	for _, chain := range []string{"workflow execution error", "activity error", "BadInput"} {
+		if strings.Contains(stderr, chain) {
+			t.Errorf("stderr shows Temporal's chain (%q): %q", chain, stderr)
+		}
+	}
+	msg := strings.TrimSuffix(strings.TrimPrefix(stderr, "reel: job enc-bad failed: "), "\n")
+	if strings.Contains(msg, "type: BadInput") || strings.Count(msg, "not a media file") != 1 {
+		t.Errorf("the message repeats itself or its type: %q", msg)
+	}
+
+	code, stdout, stderr = runCLI(t, append(args, "--id", "enc-bad-2", "--json", "--log-level", "debug")...)
+	var f jobFailure
+	if err := json.Unmarshal([]byte(stdout), &f); err != nil {
+		t.Fatalf("--json: %v: %q", err, stdout)
+	}
+	if code != 1 || f.Job != "enc-bad-2" || f.Status != "failed" || f.Error != msg || !strings.Contains(f.Chain, "activity error") {
+		t.Errorf("exit %d, --json %+v; want the job, the message %q and the chain", code, f, msg)
+	}
+	if !strings.Contains(stderr, "reel: job enc-bad-2 failed: "+msg+"\n") || !strings.Contains(stderr, "reel: the whole error: workflow execution error") {
+		t.Errorf("--log-level debug: stderr %q lacks the line and the chain", stderr)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/reelmedia/reel/workflows"
 )
@@ -262,7 +263,7 @@ func newSubmitCmd(app *App) *cobra.Command {
 			fmt.Fprintf(app.Stderr, "submitted %s\n", run.GetID())
 			res, err := watchJob(ctx, app, c, run, asJSON)
 			if err != nil {
-				return err
+				return printJobFailure(app, run.GetID(), err, asJSON)
 			}
 			return printResult(app, res, asJSON)
 		},
@@ -305,7 +306,7 @@ func newStatusCmd(app *App) *cobra.Command {
 				run := c.GetWorkflow(ctx, args[0], "")
 				res, err := watchJob(ctx, app, c, run, asJSON)
 				if err != nil {
-					return err
+					return printJobFailure(app, args[0], err, asJSON)
 				}
 				return printResult(app, res, asJSON)
 			}
@@ -387,7 +388,7 @@ func watchJob(ctx context.Context, app *App, c client.Client, run client.Workflo
 			}
 			bar.Finish()
 			if err != nil {
-				return res, fmt.Errorf("job %s: %w", run.GetID(), err)
+				return res, failedJob(run.GetID(), err)
 			}
 			return res, nil
 		case <-tick.C:
@@ -400,6 +401,57 @@ func watchJob(ctx context.Context, app *App, c client.Client, run client.Workflo
 			return res, ctx.Err()
 		}
 	}
+}
+
+// failedJob is a job's failure in one line: its ID and the message of the
+// cause. Temporal's error around it (the workflow, the batch's child
+// workflow, the activity, each with its IDs) stays in the chain, for
+// errors.As, --log-level debug and --json.
+func failedJob(id string, err error) error {
+	return jobError{msg: fmt.Sprintf("job %s failed: %s", id, causeMessage(err)), err: err}
+}
+
+// causeMessage is the message of what failed under Temporal's wrappers: the
+// core's message an activity failed with, a timeout, a cancellation.
+func causeMessage(err error) string {
+	for {
+		var next error
+		switch e := err.(type) {
+		case *temporal.WorkflowExecutionError, *temporal.ChildWorkflowExecutionError, *temporal.ActivityError:
+			next = errors.Unwrap(err)
+		case *temporal.ApplicationError:
+			// Error() appends the type and the cause, which repeats the
+			// message when an activity failed with a core's error.
+			if e.Message() != "" {
+				return e.Message()
+			}
+			next = errors.Unwrap(err)
+		}
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+}
+
+// jobFailure is what --json prints on stdout for a job that failed.
+type jobFailure struct {
+	Job    string `json:"job"`
+	Status string `json:"status"` // failed
+	Error  string `json:"error"`  // the cause's message
+	Chain  string `json:"chain"`  // Temporal's whole error
+}
+
+// printJobFailure writes a failed job as JSON on stdout when asJSON, and
+// returns err for the one line on stderr and the exit code.
+func printJobFailure(app *App, id string, err error, asJSON bool) error {
+	var je jobError
+	if asJSON && errors.As(err, &je) {
+		if werr := writeJSON(app.Stdout, jobFailure{Job: id, Status: "failed", Error: causeMessage(je.err), Chain: je.err.Error()}); werr != nil {
+			return werr
+		}
+	}
+	return err
 }
 
 func showChunks(app *App, bar *progress, p workflows.Progress, seen map[string]bool, start time.Time, quiet bool) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -11,8 +12,12 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/reelmedia/reel/internal/devserver"
 	"github.com/reelmedia/reel/workflows"
@@ -135,4 +140,46 @@ func testCluster(t *testing.T) (*devserver.Server, client.Client, string) {
 	}
 	t.Cleanup(w.Stop)
 	return srv, c, dir
+}
+
+// causeMessage finds the cause under the four levels a failed chunk comes
+// in: the job, the batch's child workflow, the activity, the core's error.
+func TestCauseMessage(t *testing.T) {
+	const core = `encode "/data/in.mp4": frame range 900:950 outside the clip (0:250)`
+	chunk := &failurepb.Failure{
+		Message: "child workflow execution error",
+		FailureInfo: &failurepb.Failure_ChildWorkflowExecutionFailureInfo{ChildWorkflowExecutionFailureInfo: &failurepb.ChildWorkflowExecutionFailureInfo{
+			WorkflowType: &commonpb.WorkflowType{Name: "EncodeBatchWorkflow"}, WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: "enc-123-batch-0"}}},
+		Cause: &failurepb.Failure{
+			Message: "activity error",
+			FailureInfo: &failurepb.Failure_ActivityFailureInfo{ActivityFailureInfo: &failurepb.ActivityFailureInfo{
+				ActivityType: &commonpb.ActivityType{Name: "EncodeChunk"}, ScheduledEventId: 6}},
+			Cause: &failurepb.Failure{
+				Message: core,
+				FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{
+					Type: workflows.ErrorBadInput, NonRetryable: true}},
+				Cause: &failurepb.Failure{Message: core, FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{Type: "*encode.Error"}}},
+			},
+		},
+	}
+	err := temporal.GetDefaultFailureConverter().FailureToError(chunk)
+	if !strings.Contains(err.Error(), "activity error") || strings.Count(err.Error(), core) != 2 {
+		t.Fatalf("the test's chain is not Temporal's: %v", err)
+	}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{err, core},
+		{temporal.NewTimeoutError(enums.TIMEOUT_TYPE_HEARTBEAT, nil), "timeout"},
+		{temporal.NewCanceledError(), "canceled"},
+		{errors.New("connection refused"), "connection refused"},
+	} {
+		if got := causeMessage(tc.err); !strings.Contains(got, tc.want) || strings.Contains(got, "activity error") {
+			t.Errorf("causeMessage(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+	if got := failedJob("enc-123", err).Error(); got != "job enc-123 failed: "+core {
+		t.Errorf("failedJob: %q", got)
+	}
 }

@@ -12,26 +12,41 @@ import (
 )
 
 // progress shows how far long work has got: a redrawn bar on a terminal,
-// a plain line every few seconds otherwise (logs, CI), nothing when quiet.
-// It is safe for concurrent use.
+// plain lines otherwise (logs, CI), nothing when quiet. A plain line is
+// written when the counts or the extra text changed, at most every few
+// seconds, and when nothing changed only every half minute, to show the
+// work is still alive. It is safe for concurrent use.
 type progress struct {
-	w        io.Writer
-	label    string
-	total    int64 // 0 when unknown
-	unit     string
-	tty      bool
-	quiet    bool
-	start    time.Time
-	mu       sync.Mutex
-	done     int64
-	extra    string
-	lastDraw time.Time
-	every    time.Duration
+	w     io.Writer
+	label string
+	total int64 // 0 when unknown
+	unit  string
+	tty   bool
+	quiet bool
+	start time.Time
+	now   func() time.Time // time.Now; tests step it
+	mu    sync.Mutex
+	done  int64
+	extra string
+	// what the last line showed, and when it was drawn
+	lastDraw  time.Time
+	lastState progressState
+	every     time.Duration // the least time between two lines
+	idle      time.Duration // the most time between two lines (not on a terminal)
+}
+
+// progressState is what a line shows apart from the rates, which move
+// with the clock alone.
+type progressState struct {
+	done, total int64
+	extra       string
 }
 
 // newProgress starts a progress display on w for total units (0 = unknown).
 func newProgress(w io.Writer, label string, total int64, unit string, quiet bool) *progress {
-	p := &progress{w: w, label: label, total: total, unit: unit, quiet: quiet, start: time.Now(), every: 2 * time.Second}
+	p := &progress{w: w, label: label, total: total, unit: unit, quiet: quiet, now: time.Now,
+		every: 2 * time.Second, idle: 30 * time.Second}
+	p.start = p.now()
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.tty = true
 		p.every = 100 * time.Millisecond
@@ -47,11 +62,18 @@ func (p *progress) Set(done int64, extra string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done, p.extra = done, extra
-	if time.Since(p.lastDraw) < p.every {
+	since := p.now().Sub(p.lastDraw)
+	if since < p.every {
 		return
 	}
-	p.lastDraw = time.Now()
+	if !p.tty && p.state() == p.lastState && !p.lastDraw.IsZero() && since < p.idle {
+		return
+	}
 	p.draw()
+}
+
+func (p *progress) state() progressState {
+	return progressState{done: p.done, total: p.total, extra: p.extra}
 }
 
 // SetTotal changes the total once it becomes known.
@@ -71,14 +93,17 @@ func (p *progress) Finish() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.draw()
+	if p.tty || p.lastDraw.IsZero() || p.state() != p.lastState {
+		p.draw()
+	}
 	if p.tty {
 		fmt.Fprintln(p.w)
 	}
 }
 
 func (p *progress) draw() {
-	el := time.Since(p.start)
+	p.lastDraw, p.lastState = p.now(), p.state()
+	el := p.lastDraw.Sub(p.start)
 	rate := float64(p.done) / el.Seconds()
 	var b strings.Builder
 	if p.tty {

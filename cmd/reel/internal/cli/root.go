@@ -63,6 +63,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fmt.Fprintf(stderr, "reel: %v\n", err)
+	var je jobError
+	if errors.As(err, &je) && app.Config.LogLevel == "debug" {
+		fmt.Fprintf(stderr, "reel: the whole error: %v\n", je.err)
+	}
 	if errors.Is(err, context.Canceled) {
 		return 130
 	}
