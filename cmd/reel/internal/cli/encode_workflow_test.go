@@ -76,7 +76,9 @@ func TestFailedJobIsOneLine(t *testing.T) {
 	args := []string{"encode", notMedia, "-o", filepath.Join(dir, "out"), "--rendition", "name=a", "--data-dir", filepath.Join(dir, "data")}
 
 	code, stdout, stderr := runCLI(t, append(args, "--id", "enc-bad", "-q")...)
-	want := fmt.Sprintf("reel: job enc-bad failed: probe %q: ", notMedia)
+	// The job names its source by URL (the storage layer reads local files
+	// as file:// objects).
+	want := fmt.Sprintf("reel: job enc-bad failed: probe %q: ", "file://"+notMedia)
 	if code != 1 || !strings.HasPrefix(stderr, want) || strings.Count(stderr, "\n") != 1 || stdout != "" {
 		t.Errorf("exit %d, stdout %q, stderr %q; want one line starting %q", code, stdout, stderr, want)
 	}
