@@ -100,7 +100,7 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	if !contains(cd.containers, cont) {
 		return nil, newErr(op, outPath, ErrUnsupportedCodec, nil, "%s cannot be stored in %s (use one of %v)", cd.name, cont, cd.containers)
 	}
-	x, err := openDecoder(ctx, op, in, opts.Start, opts.End, p.Threads, false)
+	x, err := openDecoder(ctx, op, in, opts.Start, opts.End, p.Threads, false, p.Strict)
 	if err != nil {
 		return nil, err
 	}
