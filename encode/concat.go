@@ -59,6 +59,9 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 		return nil, newErr(op, chunkPaths[0], ErrInvalidData, err, "copying codec parameters")
 	}
 	fps := streamFPS(fvs)
+	// the chunks' own time base: a variable-rate chunk's timestamps are
+	// not on a 1/fps grid
+	tb := fvs.TimeBase()
 	sideData := map[astiav.PacketSideDataType][]byte{}
 	for _, t := range []astiav.PacketSideDataType{astiav.PacketSideDataTypeMasteringDisplayMetadata, astiav.PacketSideDataTypeContentLightLevel} {
 		if b := fvs.SideData(t); len(b) > 0 {
@@ -87,7 +90,7 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 			}
 		}
 	}
-	ost.SetTimeBase(astiav.NewRational(fps.Den(), fps.Num()))
+	ost.SetTimeBase(tb)
 	ost.SetAvgFrameRate(fps)
 
 	var audio *audioSource

@@ -139,6 +139,9 @@ func (x *decoder) init(ctx context.Context) error {
 			err = x.rewind(ctx)
 		}
 	}
+	if err == nil && x.strict {
+		err = ix.refuse(x.op, x.d.name)
+	}
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,12 @@ type ChunkResult struct {
 	ExtradataHash string   `json:"extradata_hash"` // sha256 of the stream headers, equal for chunks of one profile
 	Audio         string   `json:"audio,omitempty"`
 	Bitrate       float64  `json:"bitrate"` // bits per second
+	// VFR: the chunk keeps the source's variable frame timing (its
+	// timestamps, relative to the chunk's first frame).
+	VFR bool `json:"vfr,omitempty"`
+	// Problems lists the damage in the source that was worked around
+	// (Profile.Strict refuses instead).
+	Problems []Problem `json:"problems,omitempty"`
 }
 
 // EncodeOptions are the extras of a whole-file Encode.
@@ -81,6 +87,11 @@ type videoEnc struct {
 	audio    *audioSource
 	lastIn   *astiav.Frame // last decoded frame, for closing an fps graph
 	framesIn int64
+	// vfr: the output keeps the source's timestamps (encoder time base =
+	// the stream's), each packet's duration from the index (durs, by pts)
+	vfr   bool
+	start int64
+	durs  map[int64]int64
 }
 
 func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts EncodeOptions) (res *ChunkResult, err error) {
@@ -129,6 +140,11 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	if p.FPS.Num > 0 && p.FPS.Den > 0 {
 		e.fps = p.FPS
 	}
+	e.start = opts.Start
+	e.vfr = x.ix.pts != nil && x.ix.vfr() && !(p.FPS.Num > 0 && p.FPS.Den > 0)
+	if e.vfr {
+		e.durs = map[int64]int64{}
+	}
 	e.gop = p.GOP
 	if e.gop <= 0 {
 		e.gop = defaultGOP(e.fps.Float())
@@ -159,6 +175,14 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 			dur = float64(opts.End-opts.Start) / v.FPS
 		} else if v.FrameCount > 0 {
 			dur = float64(v.FrameCount-opts.Start) / v.FPS
+		}
+		if ix := x.ix; ix.pts != nil {
+			end := ix.count
+			if opts.End > 0 {
+				end = opts.End
+			}
+			startSec = float64(ix.ptsOf(opts.Start)-ix.ptsOf(0)) * ix.tb.Float64()
+			dur = float64(ix.ptsOf(end)-ix.ptsOf(opts.Start)) * ix.tb.Float64()
 		}
 		e.audio, err = newAudioSource(ctx, op, in, e.out, opts.Audio, opts.AudioBitrate, startSec, dur)
 		if err != nil {
@@ -220,7 +244,10 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 		Path: outPath, Start: opts.Start, End: end, Frames: e.frames, Bytes: size,
 		Duration: float64(e.frames) / e.fps.Float(), Codec: cd.name, Container: e.out.cont,
 		Width: e.enc.Width(), Height: e.enc.Height(), PixFmt: e.pixFmt.Name(), FPS: e.fps,
-		ExtradataHash: hex.EncodeToString(sum[:]),
+		ExtradataHash: hex.EncodeToString(sum[:]), VFR: e.vfr, Problems: x.problems(),
+	}
+	if e.vfr {
+		res.Duration = float64(x.ix.ptsOf(x.last+1)-x.ix.ptsOf(opts.Start)) * x.tb.Float64()
 	}
 	if res.Duration > 0 {
 		res.Bitrate = float64(size*8) / res.Duration
@@ -255,8 +282,11 @@ func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
 		enc.SetSampleAspectRatio(sar)
 	}
 	// encoder time base 1/fps with chunk-relative pts: chunks concatenate by
-	// adding offsets
+	// adding offsets; a variable rate keeps the source's time base
 	enc.SetTimeBase(astiav.NewRational(e.fps.Den, e.fps.Num))
+	if e.vfr {
+		enc.SetTimeBase(e.x.tb)
+	}
 	enc.SetFramerate(e.fps.av())
 	enc.SetThreadCount(e.p.Threads)
 	enc.SetGopSize(e.gop)
@@ -331,7 +361,13 @@ func (e *videoEnc) encodeFrame(f *astiav.Frame, rel int64) error {
 		if err != nil {
 			return newErr(e.op, e.name, ErrUnsupportedPixFmt, err, "filtering")
 		}
-		out.SetPts(rel)
+		pts := rel
+		if e.vfr {
+			ix := e.x.ix
+			pts = ix.ptsOf(e.start+rel) - ix.ptsOf(e.start)
+			e.durs[pts] = ix.ptsOf(e.start+rel+1) - ix.ptsOf(e.start+rel)
+		}
+		out.SetPts(pts)
 		return e.send(out)
 	}
 	if e.lastIn == nil {
@@ -396,6 +432,10 @@ func (e *videoEnc) drain() error {
 		// last one and chunk durations would drift
 		if e.pkt.Duration() <= 0 {
 			e.pkt.SetDuration(1)
+			if d, ok := e.durs[e.pkt.Pts()]; ok {
+				e.pkt.SetDuration(d)
+				delete(e.durs, e.pkt.Pts())
+			}
 		}
 		e.pkt.SetStreamIndex(e.ost.Index())
 		e.pkt.RescaleTs(e.enc.TimeBase(), e.otb)

@@ -357,13 +357,23 @@ func scanIndex(ctx context.Context, op string, d *demuxer, info *Info, strict bo
 		ix.note("truncated", "%s after %d frames", broken, ix.count)
 	}
 	if strict {
-		for _, p := range ix.problems {
-			if p.Kind == "truncated" {
-				return nil, newErr(op, d.name, ErrTruncated, nil, "%s", p.Msg)
-			}
+		if err := ix.refuse(op, d.name); err != nil {
+			return nil, err
 		}
 	}
 	return ix, nil
+}
+
+// refuse is the error a strict caller gets for the damage ix found: a
+// truncation is ErrTruncated. Repaired timestamps and packed B-frames are
+// how such files are, not damage.
+func (ix *frameIndex) refuse(op, name string) error {
+	for _, p := range ix.problems {
+		if p.Kind == "truncated" {
+			return newErr(op, name, ErrTruncated, nil, "%s", p.Msg)
+		}
+	}
+	return nil
 }
 
 // packetRec is what the scan keeps of a packet.
@@ -527,7 +537,7 @@ func vopType(data []byte) int {
 // packet of the P-frame before it, with a placeholder where it belongs)
 // into one frame per packet. Streams without packing pass unchanged.
 type unpacker struct {
-	bsf    *astiav.BitStreamFilterContext
+	bsf     *astiav.BitStreamFilterContext
 	out     *astiav.Packet
 	packed  bool
 	flushed bool // the end was sent

@@ -145,6 +145,9 @@ func Probe(ctx context.Context, in Input, opts ProbeOptions) (*Info, error) {
 		}
 		ix, err = scanIndex(ctx, "probe", scan, info, opts.Strict)
 	}
+	if err == nil && opts.Strict {
+		err = ix.refuse("probe", d.name)
+	}
 	if err != nil {
 		return nil, err
 	}
