@@ -165,9 +165,10 @@ func copyChunk(ctx context.Context, path string, out *output, ost *astiav.Stream
 	}
 	itb, otb := vs.TimeBase(), ost.TimeBase()
 	var (
-		base  = astiav.NoPtsValue
-		end   = offset
-		count int64
+		base    = astiav.NoPtsValue
+		end     = offset
+		count   int64
+		guessed bool // a packet came without a duration
 	)
 	for {
 		if err := d.fc.ReadFrame(pkt); err != nil {
@@ -182,6 +183,7 @@ func copyChunk(ctx context.Context, path string, out *output, ost *astiav.Stream
 		}
 		pkt.RescaleTs(itb, otb)
 		if pkt.Duration() <= 0 {
+			guessed = true
 			pkt.SetDuration(astiav.RescaleQ(1, astiav.NewRational(ost.AvgFrameRate().Den(), ost.AvgFrameRate().Num()), otb))
 		}
 		if pkt.Pts() == astiav.NoPtsValue {
@@ -232,6 +234,12 @@ func copyChunk(ctx context.Context, path string, out *output, ost *astiav.Stream
 	}
 	if count == 0 {
 		return 0, 0, newErr(op, path, ErrEmpty, nil, "chunk has no video packets")
+	}
+	// MP4 with B-frames gives packets no durations (its ctts): the end of
+	// the last frame is the stream's end, which the muxer took from the
+	// durations EncodeRange set (a variable rate's last frame is not 1/fps)
+	if t0, dur := vs.StartTime(), vs.Duration(); guessed && dur > 0 && t0 != astiav.NoPtsValue {
+		end = astiav.RescaleQ(t0+dur, itb, otb) - base + offset
 	}
 	return count, end, nil
 }

@@ -89,9 +89,11 @@ type videoEnc struct {
 	framesIn int64
 	// vfr: the output keeps the source's timestamps (encoder time base =
 	// the stream's), each packet's duration from the index (durs, by pts)
-	vfr   bool
-	start int64
-	durs  map[int64]int64
+	vfr    bool
+	start  int64
+	durs   map[int64]int64 // each frame's duration, by pts
+	endPts int64           // the end of the last frame sent
+	held   *astiav.Packet  // the last packet so far, written when the next comes
 }
 
 func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts EncodeOptions) (res *ChunkResult, err error) {
@@ -145,6 +147,11 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	if e.vfr {
 		e.durs = map[int64]int64{}
 	}
+	defer func() {
+		if e.held != nil {
+			e.held.Free()
+		}
+	}()
 	e.gop = p.GOP
 	if e.gop <= 0 {
 		e.gop = defaultGOP(e.fps.Float())
@@ -366,6 +373,7 @@ func (e *videoEnc) encodeFrame(f *astiav.Frame, rel int64) error {
 			ix := e.x.ix
 			pts = ix.ptsOf(e.start+rel) - ix.ptsOf(e.start)
 			e.durs[pts] = ix.ptsOf(e.start+rel+1) - ix.ptsOf(e.start+rel)
+			e.endPts = max(e.endPts, pts+e.durs[pts])
 		}
 		out.SetPts(pts)
 		return e.send(out)
@@ -432,24 +440,62 @@ func (e *videoEnc) drain() error {
 		// last one and chunk durations would drift
 		if e.pkt.Duration() <= 0 {
 			e.pkt.SetDuration(1)
+		}
+		if e.vfr {
+			// A variable rate's frame lasts until the next one. MP4 with
+			// B-frames keeps no packet durations: Concat takes a chunk's
+			// end from the track's, which FFmpeg reads back as the lesser
+			// of the last decode time plus its duration and the largest
+			// pts plus duration. The last packet (held until the next
+			// comes) lasts to the end of the last frame, so both are it.
 			if d, ok := e.durs[e.pkt.Pts()]; ok {
 				e.pkt.SetDuration(d)
 				delete(e.durs, e.pkt.Pts())
 			}
-		}
-		e.pkt.SetStreamIndex(e.ost.Index())
-		e.pkt.RescaleTs(e.enc.TimeBase(), e.otb)
-		if e.audio != nil {
-			t := float64(e.pkt.Dts()) * e.otb.Float64()
-			if err := e.audio.writeUntil(t); err != nil {
-				e.pkt.Unref()
-				return err
+			if e.held != nil {
+				err := e.write(e.held)
+				e.held.Free()
+				e.held = nil
+				if err != nil {
+					e.pkt.Unref()
+					return err
+				}
 			}
+			e.held = e.pkt.Clone()
+			e.pkt.Unref()
+			continue
 		}
-		if err := e.out.write(e.pkt); err != nil {
+		if err := e.write(e.pkt); err != nil {
 			return err
 		}
 	}
+}
+
+// write sends one encoder packet (encoder time base) to the muxer.
+func (e *videoEnc) write(p *astiav.Packet) error {
+	p.SetStreamIndex(e.ost.Index())
+	p.RescaleTs(e.enc.TimeBase(), e.otb)
+	if e.audio != nil {
+		t := float64(p.Dts()) * e.otb.Float64()
+		if err := e.audio.writeUntil(t); err != nil {
+			p.Unref()
+			return err
+		}
+	}
+	return e.out.write(p)
+}
+
+// writeHeld writes the last packet of a variable-rate encode, lasting to
+// the end of the last frame.
+func (e *videoEnc) writeHeld() error {
+	if e.held == nil {
+		return nil
+	}
+	e.held.SetDuration(max(e.held.Duration(), e.endPts-e.held.Pts()))
+	err := e.write(e.held)
+	e.held.Free()
+	e.held = nil
+	return err
 }
 
 func (e *videoEnc) flush() error {
@@ -472,7 +518,10 @@ func (e *videoEnc) flush() error {
 	if err := e.enc.SendFrame(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
 		return newErr(e.op, e.name, ErrUnsupportedCodec, err, "flushing the encoder")
 	}
-	return e.drain()
+	if err := e.drain(); err != nil {
+		return err
+	}
+	return e.writeHeld()
 }
 
 var svtOnce sync.Once

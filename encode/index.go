@@ -50,6 +50,7 @@ type frameIndex struct {
 	end int64   // timed: end of the last frame
 
 	counted bool
+	slots   int64       // counted: the frame slots up to the last packet (AVI's declared count counts slots)
 	shown   []int64     // counted: the frame number of each decoded frame, increasing; a jump is repeats
 	seeks   []seekPoint // counted: where decoding may start, by frame
 
@@ -350,8 +351,10 @@ func scanIndex(ctx context.Context, op string, d *demuxer, info *Info, strict bo
 	} else {
 		ix.fromDts(recs, delay)
 	}
-	if ix.declared > 0 && ix.count < ix.declared {
-		ix.note("truncated", "the container lists %d frames but the data ends after %d", ix.declared, ix.count)
+	// AVI declares frame slots: a reordering decoder's delay leaves the
+	// first ones empty without any frame being lost
+	if covered := max(ix.count, ix.slots); ix.declared > 0 && covered < ix.declared {
+		ix.note("truncated", "the container lists %d frames but the data ends after %d", ix.declared, covered)
 	}
 	if broken != "" && (ix.declared == 0 || ix.count >= ix.declared) {
 		ix.note("truncated", "%s after %d frames", broken, ix.count)
@@ -489,6 +492,7 @@ func (ix *frameIndex) fromDts(recs []packetRec, delay int) {
 		ix.note("timestamps", "%d jumps of more than %d s in the decode timestamps taken as discontinuities", jumps, maxRepeatSeconds)
 	}
 	ix.count = ix.shown[m-1] + 1
+	ix.slots = astiav.RescaleQRnd(recs[m-1].dts, ix.tb, ix.frameTb, astiav.RoundingNearInf) + 1
 	ix.t0 = shownAt(0)
 	// the decoded frame each decode position becomes
 	decodedOf := make([]int64, m)

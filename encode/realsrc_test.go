@@ -179,6 +179,9 @@ func TestRealSources(t *testing.T) {
 			if c.problem != "" && !hasProblem(info.Problems, c.problem) {
 				t.Errorf("problems %v, want one of kind %s", info.Problems, c.problem)
 			}
+			if c.problem != "truncated" && hasProblem(info.Problems, "truncated") {
+				t.Errorf("problems %v: the file is whole", info.Problems)
+			}
 			dir := t.TempDir()
 			one, err := EncodeRange(ctx, in, filepath.Join(dir, "one.mp4"), lossless, 0, 0, nil)
 			if err != nil {
@@ -324,4 +327,24 @@ func FuzzIndex(f *testing.F) {
 			last = fr.Index
 		}
 	})
+}
+
+// A variable-rate MP4 encoded with B-frames: its chunks' packets carry no
+// durations (ctts), so Concat must take each chunk's end from the track, and
+// the chunk must make that end the end of its last frame. The joined output
+// has the source's timestamps.
+func TestVFRChunksWithBFrames(t *testing.T) {
+	in := FileInput(vfrMP4(t))
+	p := Profile{Codec: "x264", Preset: "fast", GOP: 12, Threads: 1}
+	dir := t.TempDir()
+	cat, _ := encodeChunks(t, in, dir, p, 90, 31)
+	got, want := frameTimes(t, cat.Path), frameTimes(t, in.Path)
+	if len(got) != len(want) {
+		t.Fatalf("%d frames, source %d", len(got), len(want))
+	}
+	for i := range got {
+		if d := (got[i][0] - got[0][0]) - (want[i][0] - want[0][0]); d > 1e-3 || d < -1e-3 {
+			t.Fatalf("frame %d at %.4f s, the source's at %.4f s", i, got[i][0]-got[0][0], want[i][0]-want[0][0])
+		}
+	}
 }

@@ -57,7 +57,7 @@ type encodeFlags struct {
 	bitrate, audioBitrate                                         int64
 	gop, threads                                                  int
 	out                                                           string
-	asJSON, quiet                                                 bool
+	asJSON, quiet, strict                                         bool
 }
 
 func newEncodeCmd(app *App) *cobra.Command {
@@ -118,6 +118,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.container, "container", "", "container: mp4, mov, mkv or ts (default: from OUTPUT's extension)")
 	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary on stdout")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	fl.BoolVar(&f.strict, "strict", false, "fail on a damaged source (cut short, frames missing) instead of encoding what is there and listing the problems")
 	addWorkflowEncodeFlags(cmd, &wf)
 	return cmd
 }
@@ -125,7 +126,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 // profile turns the flags into an encode.Profile and options.
 func (f *encodeFlags) profile(cmd *cobra.Command) (encode.Profile, encode.EncodeOptions, error) {
 	p := encode.Profile{Codec: f.codec, CRF: f.crf, Bitrate: f.bitrate, Preset: f.preset, Scaler: f.scaler,
-		PixFmt: f.pixFmt, GOP: f.gop, Threads: f.threads, Container: f.container}
+		PixFmt: f.pixFmt, GOP: f.gop, Threads: f.threads, Container: f.container, Strict: f.strict}
 	var opts encode.EncodeOptions
 	if f.crf < 0 || f.bitrate < 0 || f.gop < 0 || f.threads < 0 {
 		return p, opts, usagef(cmd, "--crf, --bitrate, --gop and --threads must not be negative")
@@ -197,7 +198,7 @@ func runLocalEncode(ctx context.Context, app *App, input, output string, p encod
 	}
 	defer src.Close()
 	in := encode.ReaderInput(src.Name, src.R, src.Size)
-	info, err := encode.Probe(ctx, in, encode.ProbeOptions{})
+	info, err := encode.Probe(ctx, in, encode.ProbeOptions{Strict: p.Strict})
 	if err != nil {
 		return nil, err
 	}
@@ -225,5 +226,8 @@ func runLocalEncode(ctx context.Context, app *App, input, output string, p encod
 	}
 	prog.Set(res.Frames, "")
 	prog.Finish()
+	for _, pr := range res.Problems {
+		fmt.Fprintf(app.Stderr, "source problem: %s\n", pr)
+	}
 	return res, nil
 }
