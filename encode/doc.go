@@ -31,7 +31,9 @@
 //
 // A variable frame rate stays variable: EncodeRange keeps the source's
 // timestamps (relative to the chunk's first frame) and each frame's
-// duration, and Concat reproduces them exactly.
+// duration, and Concat reproduces them exactly. Profile.FPS converts it as
+// the fps filter does, from the index's timestamps, frame-exactly across
+// chunks.
 //
 // A chunked encode is EncodeRange per chunk, then Concat:
 //
@@ -51,8 +53,7 @@
 // their tail (a variable-rate Matroska file is numbered by rounding its
 // timestamps, and a hole repeats the frame before); AVI and variable-rate
 // MP4 with B-frames are read whole to index them, once per Probe and per
-// EncodeRange; Profile.FPS (the fps filter) on a variable-rate source is not
-// yet frame-exact across chunks; go-astiav v0.16.0 never removes a
+// EncodeRange; go-astiav v0.16.0 never removes a
 // custom-IO handler from its global map, so each ReaderInput opened leaks a
 // few bytes in a long-running process; HDR10 static metadata (mastering
 // display, content light level) is copied at container level only, dynamic

@@ -204,7 +204,7 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	if e.audio != nil {
 		e.audio.started()
 	}
-	base := x.t0 + astiav.RescaleQ(opts.Start, x.frameTb, x.tb)
+	base := x.ix.ptsOf(opts.Start)
 	e.fpsBase = astiav.RescaleQRnd(base, x.tb, e.filter.sinkTimeBase(), astiav.RoundingNearInf)
 
 	for {
@@ -378,6 +378,9 @@ func (e *videoEnc) encodeFrame(f *astiav.Frame, rel int64) error {
 		out.SetPts(pts)
 		return e.send(out)
 	}
+	// the fps filter sees the index's timestamps: a repeat or a counted
+	// index's frame has none of its own
+	f.SetPts(e.x.ix.ptsOf(e.start + rel))
 	if e.lastIn == nil {
 		e.lastIn = astiav.AllocFrame()
 	}
@@ -405,7 +408,7 @@ func (e *videoEnc) pullFiltered() error {
 		}
 		pts := astiav.RescaleQRnd(out.Pts()-e.fpsBase, stb, etb, astiav.RoundingNearInf)
 		// the source's duration in output frames bounds what goes out
-		limit := astiav.RescaleQRnd(e.framesIn, e.x.frameTb, etb, astiav.RoundingNearInf)
+		limit := astiav.RescaleQRnd(e.x.ix.ptsOf(e.start+e.framesIn)-e.x.ix.ptsOf(e.start), e.x.tb, etb, astiav.RoundingNearInf)
 		if pts <= e.lastPts || pts >= limit {
 			continue
 		}
@@ -503,7 +506,7 @@ func (e *videoEnc) flush() error {
 		// the fps filter cannot know how long the last frame lasts: repeat
 		// it one frame later so the graph fills the last frame's interval
 		if e.lastIn != nil {
-			e.lastIn.SetPts(e.lastIn.Pts() + astiav.RescaleQ(1, e.x.frameTb, e.x.tb))
+			e.lastIn.SetPts(e.x.ix.ptsOf(e.start + e.framesIn))
 			if err := e.filter.push(e.lastIn); err != nil {
 				return newErr(e.op, e.name, ErrUnsupportedPixFmt, err, "filtering")
 			}

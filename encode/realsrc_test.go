@@ -348,3 +348,42 @@ func TestVFRChunksWithBFrames(t *testing.T) {
 		}
 	}
 }
+
+// Profile.FPS on a variable-rate source converts it as ffmpeg's fps filter
+// does, frame-exactly across chunks: the chunked encode equals a one-chunk
+// encode frame for frame, with the frame count of the ffmpeg CLI's -vf fps.
+func TestVFRToFixedRate(t *testing.T) {
+	ctx := context.Background()
+	src := vfrMP4(t)
+	in := FileInput(src)
+	p := lossless
+	p.FPS = Rational{25, 1}
+	dir := t.TempDir()
+	one, err := EncodeRange(ctx, in, filepath.Join(dir, "one.mp4"), p, 0, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	var frames int64
+	for s := int64(0); s < 90; s += 30 {
+		out := filepath.Join(dir, fmt.Sprintf("c%03d.mp4", s))
+		cr, err := EncodeRange(ctx, in, out, p, s, s+30, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, out)
+		frames += cr.Frames
+	}
+	cat, err := Concat(ctx, paths, filepath.Join(dir, "joined.mp4"), ConcatOptions{ExpectFrames: frames})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantN, _ := cliFrames(t, src, "-vf", "fps=25")
+	t.Logf("one-chunk %d frames, chunked %d, ffmpeg CLI -vf fps=25 %d", one.Frames, cat.Frames, wantN)
+	if math.Abs(float64(cat.Frames)-float64(wantN)) > 1 {
+		t.Errorf("%d frames, the ffmpeg CLI gives %d", cat.Frames, wantN)
+	}
+	if a, b := frameMD5s(t, one.Path), frameMD5s(t, cat.Path); strings.Join(a, " ") != strings.Join(b, " ") {
+		t.Errorf("chunked output differs from the one-chunk encode (%d vs %d frames)", len(b), len(a))
+	}
+}
