@@ -387,3 +387,33 @@ func TestVFRToFixedRate(t *testing.T) {
 		t.Errorf("chunked output differs from the one-chunk encode (%d vs %d frames)", len(b), len(a))
 	}
 }
+
+// A variable-rate MP4 without B-frames is indexed from its sample table:
+// every frame's time without reading the media data (Probe reads well
+// under half the file), and chunks keep those times.
+func TestVFRFromSampleTable(t *testing.T) {
+	src := testMedia(t, "mp4", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30", "-vf", "select='gt(random(0)\\,0.35)'",
+		"-fps_mode", "vfr", "-frames:v", "90", "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0", "-g", "30", "-pix_fmt", "yuv420p")
+	data := readFile(t, src)
+	info, read := probeCounting(t, "vfr-nob.mp4", data, ProbeOptions{KeyframesIfCheap: true})
+	wantN, wantDur := cliFrames(t, src, "-fps_mode", "passthrough")
+	t.Logf("%d frames, %.3f s, %+v, keyframes %v, read %d of %d bytes; ffmpeg CLI %d frames, %.3f s",
+		info.FrameCount, info.VideoStream.Duration, info.FrameDurations, info.Keyframes, read, len(data), wantN, wantDur)
+	if info.FrameCount != int64(wantN) || !info.VFR || math.Abs(info.VideoStream.Duration-wantDur) > 1e-3 {
+		t.Errorf("%d frames, %.3f s, VFR %v; the ffmpeg CLI gives %d frames, %.3f s", info.FrameCount, info.VideoStream.Duration, info.VFR, wantN, wantDur)
+	}
+	if read > int64(len(data))/2 {
+		t.Errorf("read %d of %d bytes", read, len(data))
+	}
+	dir := t.TempDir()
+	cat, _ := encodeChunks(t, FileInput(src), dir, lossless, info.FrameCount, 17)
+	got, want := frameTimes(t, cat.Path), frameTimes(t, src)
+	if len(got) != len(want) {
+		t.Fatalf("%d frames, source %d", len(got), len(want))
+	}
+	for i := range got {
+		if d := (got[i][0] - got[0][0]) - (want[i][0] - want[0][0]); math.Abs(d) > 1e-3 {
+			t.Fatalf("frame %d at %.4f s, the source's at %.4f s", i, got[i][0]-got[0][0], want[i][0]-want[0][0])
+		}
+	}
+}
