@@ -417,3 +417,39 @@ func TestVFRFromSampleTable(t *testing.T) {
 		}
 	}
 }
+
+// Bytes flipped in the middle of an H.264 MP4: by default the decode gives
+// every frame the index promises (the ffmpeg CLI's constant-rate output
+// count), frames the decoder dropped replaced by the one before and
+// concealed ones counted, all listed; Strict refuses with ErrInvalidData.
+func TestDamagedDecode(t *testing.T) {
+	ctx := context.Background()
+	b := append([]byte(nil), readFile(t, srcClip(t))...)
+	for i := len(b) / 2; i < len(b)/2+3000; i += 7 {
+		b[i] ^= 0x5a
+	}
+	src := writeFile(t, t.TempDir(), "flipped.mp4", b)
+	r, err := OpenFrames(ctx, FileInput(src), DecodeOptions{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := drain(t, r)
+	problems := r.Problems()
+	r.Close()
+	wantN, _ := cliFrames(t, src)
+	t.Logf("%d frames, problems %v; ffmpeg CLI %d frames", len(frames), problems, wantN)
+	if len(frames) != 75 || math.Abs(float64(len(frames)-wantN)) > 1 {
+		t.Errorf("%d frames, want 75 (the ffmpeg CLI gives %d)", len(frames), wantN)
+	}
+	for i, f := range frames {
+		if f.Index != int64(i) {
+			t.Fatalf("frame %d numbered %d", i, f.Index)
+		}
+	}
+	if !hasProblem(problems, "missing") || !hasProblem(problems, "concealed") {
+		t.Errorf("problems %v, want missing and concealed frames listed", problems)
+	}
+	if err := decodeAllOpts(ctx, FileInput(src), DecodeOptions{Threads: 1, Strict: true}); !errors.Is(err, ErrInvalidData) {
+		t.Errorf("strict decode: %v, want ErrInvalidData", err)
+	}
+}
