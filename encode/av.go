@@ -68,6 +68,29 @@ static int64_t reel_index_key_times(void *st, int64_t *ts, int64_t cap) {
 	return k;
 }
 
+// reel_index_entries copies st's index entries that are not discarded
+// (timestamp, position, size, keyframe) into the arrays (room for cap) and
+// returns their number.
+static int64_t reel_index_entries(void *st, int64_t *ts, int64_t *pos, int32_t *size, uint8_t *key, int64_t cap) {
+	int n = avformat_index_get_entries_count((AVStream *)st);
+	int64_t k = 0;
+	for (int i = 0; i < n; i++) {
+		const AVIndexEntry *e = avformat_index_get_entry((AVStream *)st, i);
+		if (!e || (e->flags & AVINDEX_DISCARD_FRAME)) continue;
+		if (k < cap) {
+			ts[k] = e->timestamp;
+			pos[k] = e->pos;
+			size[k] = e->size;
+			key[k] = (e->flags & AVINDEX_KEYFRAME) ? 1 : 0;
+		}
+		k++;
+	}
+	return k;
+}
+
+static int reel_video_delay(void *st) { return ((AVStream *)st)->codecpar->video_delay; }
+static int reel_frame_decode_errors(AVFrame *f) { return f->decode_error_flags; }
+
 static const char *reel_color_primaries_name(int v) { return av_color_primaries_name(v); }
 static const char *reel_color_transfer_name(int v) { return av_color_transfer_name(v); }
 static const char *reel_color_space_name(int v) { return av_color_space_name(v); }
@@ -248,6 +271,52 @@ func pixFmtInfo(pf astiav.PixelFormat) (depth int, f media.Format, ok bool) {
 	}
 	return depth, f, true
 }
+
+// indexEntry is one entry of a demuxer's index: a packet's decode
+// timestamp, byte position and size, and whether it is a keyframe.
+type indexEntry struct {
+	dts, pos int64
+	size     int32
+	key      bool
+}
+
+// indexEntries lists the entries of vs's demuxer index that are not
+// discarded (edit lists), in timestamp order; nil without an index.
+func indexEntries(vs *astiav.Stream) []indexEntry {
+	p := cstream(vs)
+	if p == nil {
+		return nil
+	}
+	n := int64(C.reel_index_entries(p, nil, nil, nil, nil, 0))
+	if n <= 0 {
+		return nil
+	}
+	ts, pos := make([]int64, n), make([]int64, n)
+	size, key := make([]int32, n), make([]uint8, n)
+	if int64(C.reel_index_entries(p, (*C.int64_t)(unsafe.Pointer(&ts[0])), (*C.int64_t)(unsafe.Pointer(&pos[0])),
+		(*C.int32_t)(unsafe.Pointer(&size[0])), (*C.uint8_t)(unsafe.Pointer(&key[0])), C.int64_t(n))) != n {
+		return nil
+	}
+	out := make([]indexEntry, n)
+	for i := range out {
+		out[i] = indexEntry{dts: ts[i], pos: pos[i], size: size[i], key: key[i] != 0}
+	}
+	return out
+}
+
+// videoDelay is the number of frames vs's decoder holds back to reorder
+// them (0: presentation order is decode order).
+func videoDelay(vs *astiav.Stream) int {
+	p := cstream(vs)
+	if p == nil {
+		return 0
+	}
+	return int(C.reel_video_delay(p))
+}
+
+// concealed reports whether the decoder flagged f as damaged (errors it
+// concealed).
+func concealed(f *astiav.Frame) bool { return C.reel_frame_decode_errors(cframe(f)) != 0 }
 
 // LibraryVersions reports the FFmpeg release and the versions of the
 // libraries reel is linked against, e.g. {"ffmpeg": "5.1.9-0+deb12u1",

@@ -59,6 +59,9 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 		return nil, newErr(op, chunkPaths[0], ErrInvalidData, err, "copying codec parameters")
 	}
 	fps := streamFPS(fvs)
+	// the chunks' own time base: a variable-rate chunk's timestamps are
+	// not on a 1/fps grid
+	tb := fvs.TimeBase()
 	sideData := map[astiav.PacketSideDataType][]byte{}
 	for _, t := range []astiav.PacketSideDataType{astiav.PacketSideDataTypeMasteringDisplayMetadata, astiav.PacketSideDataTypeContentLightLevel} {
 		if b := fvs.SideData(t); len(b) > 0 {
@@ -87,7 +90,7 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 			}
 		}
 	}
-	ost.SetTimeBase(astiav.NewRational(fps.Den(), fps.Num()))
+	ost.SetTimeBase(tb)
 	ost.SetAvgFrameRate(fps)
 
 	var audio *audioSource
@@ -162,9 +165,10 @@ func copyChunk(ctx context.Context, path string, out *output, ost *astiav.Stream
 	}
 	itb, otb := vs.TimeBase(), ost.TimeBase()
 	var (
-		base  = astiav.NoPtsValue
-		end   = offset
-		count int64
+		base    = astiav.NoPtsValue
+		end     = offset
+		count   int64
+		guessed bool // a packet came without a duration
 	)
 	for {
 		if err := d.fc.ReadFrame(pkt); err != nil {
@@ -179,6 +183,7 @@ func copyChunk(ctx context.Context, path string, out *output, ost *astiav.Stream
 		}
 		pkt.RescaleTs(itb, otb)
 		if pkt.Duration() <= 0 {
+			guessed = true
 			pkt.SetDuration(astiav.RescaleQ(1, astiav.NewRational(ost.AvgFrameRate().Den(), ost.AvgFrameRate().Num()), otb))
 		}
 		if pkt.Pts() == astiav.NoPtsValue {
@@ -229,6 +234,12 @@ func copyChunk(ctx context.Context, path string, out *output, ost *astiav.Stream
 	}
 	if count == 0 {
 		return 0, 0, newErr(op, path, ErrEmpty, nil, "chunk has no video packets")
+	}
+	// MP4 with B-frames gives packets no durations (its ctts): the end of
+	// the last frame is the stream's end, which the muxer took from the
+	// durations EncodeRange set (a variable rate's last frame is not 1/fps)
+	if t0, dur := vs.StartTime(), vs.Duration(); guessed && dur > 0 && t0 != astiav.NoPtsValue {
+		end = astiav.RescaleQ(t0+dur, itb, otb) - base + offset
 	}
 	return count, end, nil
 }

@@ -44,6 +44,10 @@ type DecodeOptions struct {
 	// at cuts, black or frozen pictures, wrong for quality metrics, which must
 	// see exactly what a player shows. Ignored by the encoders.
 	Fast bool `json:"fast,omitempty"`
+	// Strict refuses a damaged source (ErrTruncated, ErrInvalidData)
+	// instead of decoding what is there and listing the problems
+	// (FrameReader.Problems).
+	Strict bool `json:"strict,omitempty"`
 }
 
 // decoder yields the decoded frames [start, end) of the first video stream
@@ -51,6 +55,7 @@ type DecodeOptions struct {
 // and the encoders.
 type decoder struct {
 	op    string
+	in    Input
 	d     *demuxer
 	st    *astiav.Stream
 	dec   *astiav.CodecContext
@@ -59,6 +64,7 @@ type decoder struct {
 	frame *astiav.Frame
 
 	info     *Info
+	ix       *frameIndex
 	tb       astiav.Rational // stream time base
 	frameTb  astiav.Rational // 1/fps
 	t0       int64           // stream start time in tb
@@ -66,7 +72,28 @@ type decoder struct {
 	end      int64 // 0 = to the end
 	threads  int
 	fast     bool  // skip the in-loop filter (DecodeOptions.Fast)
+	strict   bool  // refuse damage instead of repairing it
 	seekBack int64 // frames before start the last seek aimed at
+
+	// A counted index numbers the decoder's output: decoded is the next
+	// decoded frame's position in ix.shown; verify holds the seek point
+	// whose keyframe must be the first packet read after a seek.
+	decoded int64
+	verify  *seekPoint
+	un      *unpacker
+	queue   []*astiav.Packet // unpacked packets waiting for the decoder
+
+	// Repeats: hold is the last frame delivered (or decoded before start),
+	// shown again for the frame numbers up to repeatTo; stash is a decoded
+	// frame waiting behind those repeats, for frame stashIdx.
+	hold     *astiav.Frame
+	holdIdx  int64
+	repeatTo int64
+	stash    *astiav.Frame
+	stashIdx int64
+	stashed  bool
+	missing  int64 // frames the decoder did not deliver, repeated
+	damaged  int64 // frames the decoder flagged as concealed
 
 	last    int64 // index of the last frame returned, -1 before the first
 	counted int64 // frames seen, for inputs without timestamps
@@ -87,12 +114,13 @@ type decoder struct {
 const skipLimit = 1000
 
 // openDecoder opens in and positions it so that next returns frame start.
-func openDecoder(ctx context.Context, op string, in Input, start, end int64, threads int, fast bool) (*decoder, error) {
+func openDecoder(ctx context.Context, op string, in Input, start, end int64, threads int, fast, strict bool) (*decoder, error) {
 	d, err := openDemuxer(ctx, op, in)
 	if err != nil {
 		return nil, err
 	}
-	x := &decoder{op: op, d: d, start: start, end: end, threads: threads, fast: fast, last: -1}
+	x := &decoder{op: op, in: in, d: d, start: start, end: end, threads: threads, fast: fast, strict: strict, last: -1, holdIdx: -1,
+		hold: astiav.AllocFrame(), stash: astiav.AllocFrame()}
 	if err := x.init(ctx); err != nil {
 		x.close()
 		return nil, err
@@ -105,13 +133,32 @@ func (x *decoder) init(ctx context.Context) error {
 	if !x.info.HasVideo {
 		return newErr(x.op, x.d.name, ErrNoVideo, nil, "no video stream")
 	}
+	ix, _, err := buildIndex(ctx, x.d, x.info, false)
+	if errors.Is(err, errScan) {
+		if ix, err = scanIndex(ctx, x.op, x.d, x.info, x.strict); err == nil {
+			err = x.rewind(ctx)
+		}
+	}
+	if err == nil && x.strict {
+		err = ix.refuse(x.op, x.d.name)
+	}
+	if err != nil {
+		return err
+	}
+	x.ix = ix
+	if ix.count > 0 {
+		x.info.FrameCount = ix.count
+		x.info.setDuration()
+	}
 	x.st = x.d.fc.Streams()[x.info.Index]
 	x.tb = x.st.TimeBase()
 	fps := x.info.FrameRate.av()
 	x.frameTb = astiav.NewRational(fps.Den(), fps.Num())
-	x.t0 = x.st.StartTime()
-	if x.t0 == astiav.NoPtsValue {
-		x.t0 = 0
+	x.t0 = ix.t0
+	if ix.unpack {
+		if x.un, err = newUnpacker(x.st); err != nil {
+			return newErr(x.op, x.d.name, nil, err, "mpeg4_unpack_bframes")
+		}
 	}
 	if x.start < 0 || (x.end != 0 && x.end <= x.start) {
 		return x.rangeErr()
@@ -177,13 +224,37 @@ func (x *decoder) openCodec() error {
 	return nil
 }
 
+// rewind opens the input again, to read it from the start.
+func (x *decoder) rewind(ctx context.Context) error {
+	d, err := openDemuxer(ctx, x.op, x.in)
+	if err != nil {
+		return err
+	}
+	x.d.close()
+	x.d = d
+	if x.info != nil && x.st != nil {
+		x.st = x.d.fc.Streams()[x.info.Index]
+	}
+	return nil
+}
+
 // seek positions the demuxer on a keyframe at or before start-seekBack.
 func (x *decoder) seek() error {
 	target := x.start - x.seekBack
 	if target < 0 {
 		target = 0
 	}
-	ts := x.t0 + astiav.RescaleQ(target, x.frameTb, x.tb)
+	x.holdIdx = -1
+	x.resetUnpacker()
+	if x.ix.counted {
+		sp := x.ix.seekFor(target)
+		x.verify, x.decoded = &sp, sp.decoded
+		if err := x.d.fc.SeekFrame(x.st.Index(), sp.dts, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
+			return newErr(x.op, x.d.name, ErrInvalidData, err, "cannot seek to frame %d", sp.frame)
+		}
+		return nil
+	}
+	ts := x.ix.ptsOf(target)
 	if err := x.d.fc.SeekFrame(x.st.Index(), ts, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
 		if target == 0 {
 			// unseekable input: decode from where we are
@@ -195,9 +266,18 @@ func (x *decoder) seek() error {
 	return nil
 }
 
-// index maps a frame's timestamp to its source frame index (constant frame
-// rate); inputs without timestamps count frames.
+// index is the frame number of a decoded frame: by its timestamp through
+// the index, or for a counted index by its place in the decoder's output;
+// inputs without timestamps count frames.
 func (x *decoder) index(f *astiav.Frame) int64 {
+	if x.ix.counted {
+		k := x.decoded
+		x.decoded++
+		if n := int64(len(x.ix.shown)); k >= n {
+			return x.ix.shown[n-1] + k - n + 1 // more than the scan saw
+		}
+		return x.ix.shown[k]
+	}
 	pts := frameBestEffortTimestamp(f)
 	if pts == astiav.NoPtsValue {
 		pts = f.Pts()
@@ -205,57 +285,162 @@ func (x *decoder) index(f *astiav.Frame) int64 {
 	if pts == astiav.NoPtsValue {
 		return x.counted
 	}
-	return astiav.RescaleQRnd(pts-x.t0, x.tb, x.frameTb, astiav.RoundingNearInf)
+	return x.ix.frameAt(pts)
+}
+
+// resetUnpacker starts the packet unpacking afresh (after a seek).
+func (x *decoder) resetUnpacker() {
+	for _, p := range x.queue {
+		p.Free()
+	}
+	x.queue = nil
+	if x.un == nil {
+		return
+	}
+	x.un.free()
+	x.un, _ = newUnpacker(x.st) // it worked at init
+}
+
+// emit delivers the decoded frame x.frame as frame idx, and holds on to it
+// for repeats.
+func (x *decoder) emit(idx int64) (*astiav.Frame, int64, error) {
+	if x.end != 0 && idx >= x.end {
+		x.frame.Unref()
+		x.done = true
+		return nil, 0, io.EOF
+	}
+	x.last = idx
+	x.keep(x.frame, idx)
+	return x.frame, idx, nil
+}
+
+// keep makes f the frame repeats show.
+func (x *decoder) keep(f *astiav.Frame, idx int64) {
+	x.hold.Unref()
+	if err := x.hold.Ref(f); err == nil {
+		x.holdIdx = idx
+	} else {
+		x.holdIdx = -1
+	}
+}
+
+// repeatUntil queues repeats of the held frame up to idx (exclusive) and
+// stashes x.frame as frame idx behind them. Outside a counted index's own
+// repeats these are frames the decoder did not deliver: damage, refused
+// when strict.
+func (x *decoder) repeatUntil(idx int64, expected bool) error {
+	if !expected {
+		if x.strict {
+			x.frame.Unref()
+			return newErr(x.op, x.d.name, ErrInvalidData, nil, "frame %d is missing: the decoder gave frame %d next (timestamps have gaps)", x.last+1, idx)
+		}
+		x.missing += idx - x.last - 1
+	}
+	x.repeatTo = idx
+	x.stash.Unref()
+	x.stash.MoveRef(x.frame)
+	x.stashIdx, x.stashed = idx, true
+	return nil
+}
+
+// problems lists what decoding found wrong, after the index's problems.
+func (x *decoder) problems() []Problem {
+	out := append([]Problem(nil), x.ix.problems...)
+	if x.missing > 0 {
+		out = append(out, Problem{Kind: "missing", Msg: fmt.Sprintf("%d frames the decoder did not deliver, each replaced by the frame before", x.missing)})
+	}
+	if x.damaged > 0 {
+		out = append(out, Problem{Kind: "concealed", Msg: fmt.Sprintf("%d frames with decoding errors, concealed by the decoder", x.damaged)})
+	}
+	return out
 }
 
 // next returns the next frame of the range and its index, io.EOF after the
 // last. The frame belongs to the decoder and is valid until the next call.
 func (x *decoder) next(ctx context.Context) (*astiav.Frame, int64, error) {
-	x.frame.Unref()
 	for {
+		if x.repeatTo > x.last+1 && x.holdIdx >= 0 {
+			idx := x.last + 1
+			if x.end != 0 && idx >= x.end {
+				x.done, x.stashed = true, false
+				return nil, 0, io.EOF
+			}
+			x.last = idx
+			return x.hold, idx, nil
+		}
+		if x.stashed {
+			x.stashed = false
+			x.frame.Unref()
+			x.frame.MoveRef(x.stash)
+			return x.emit(x.stashIdx)
+		}
 		if x.done {
 			return nil, 0, io.EOF
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
 		}
+		x.frame.Unref()
 		err := x.dec.ReceiveFrame(x.frame)
 		switch {
 		case err == nil:
 			idx := x.index(x.frame)
 			x.counted++
+			if concealed(x.frame) {
+				x.damaged++
+			}
 			if idx < x.start {
+				x.keep(x.frame, idx) // a repeat of it may be in the range
 				x.frame.Unref()
 				continue
 			}
-			if x.last < 0 && idx > x.start && x.start > 0 {
-				// the seek landed after the target (inputs without an index):
-				// go back further and start again with a fresh decoder
-				x.frame.Unref()
-				if x.seekBack > x.start {
-					return nil, 0, newErr(x.op, x.d.name, ErrInvalidData, nil, "cannot reach frame %d (first decodable frame is %d)", x.start, idx)
+			expected := x.ix.counted // a counted index's holes are its repeats
+			if x.last < 0 {
+				if idx > x.start && x.holdIdx < 0 && x.start > 0 {
+					// the seek landed after the target (inputs without an
+					// index): go back further and start again with a fresh
+					// decoder
+					x.frame.Unref()
+					if x.seekBack > x.start || x.ix.counted && x.seekBack > 0 {
+						return nil, 0, newErr(x.op, x.d.name, ErrInvalidData, nil, "cannot reach frame %d (first decodable frame is %d)", x.start, idx)
+					}
+					x.seekBack = max(2*x.seekBack, int64(x.info.FPS*2)+1)
+					if err := x.seek(); err != nil {
+						return nil, 0, err
+					}
+					if err := x.openCodec(); err != nil {
+						return nil, 0, err
+					}
+					continue
 				}
-				x.seekBack = max(2*x.seekBack, int64(x.info.FPS*2)+1)
-				if err := x.seek(); err != nil {
-					return nil, 0, err
+				if x.holdIdx < 0 {
+					expected = false
+					x.keep(x.frame, idx) // the first frame stands in for any before it
 				}
-				if err := x.openCodec(); err != nil {
-					return nil, 0, err
-				}
-				continue
+				x.last = x.start - 1
 			}
 			if idx <= x.last {
 				idx = x.last + 1 // timestamps that round onto the previous frame
 			}
-			if x.end != 0 && idx >= x.end {
-				x.frame.Unref()
-				x.done = true
-				return nil, 0, io.EOF
+			if idx > x.last+1 {
+				if err := x.repeatUntil(idx, expected); err != nil {
+					return nil, 0, err
+				}
+				continue
 			}
-			x.last = idx
-			return x.frame, idx, nil
+			return x.emit(idx)
 		case errors.Is(err, astiav.ErrEof):
 			x.done = true
+			want := x.end
+			if want == 0 {
+				want = x.ix.count
+			}
+			if !x.strict && x.last >= x.start && x.last+1 < want && want <= x.ix.count && x.holdIdx >= 0 {
+				// frames the index promises that the decoder did not give
+				x.missing += want - x.last - 1
+				x.repeatTo = want
+				continue
+			}
 			if x.end != 0 && x.last+1 < x.end || x.last < x.start {
 				if x.info.FrameCount == 0 || x.last+1 > x.info.FrameCount {
 					x.info.FrameCount = x.last + 1
@@ -279,15 +464,40 @@ func (x *decoder) feed(ctx context.Context) error {
 		return nil
 	}
 	for {
+		if len(x.queue) > 0 {
+			p := x.queue[0]
+			x.queue = x.queue[1:]
+			err := x.dec.SendPacket(p)
+			p.Free()
+			if err != nil && !errors.Is(err, astiav.ErrEagain) && !errors.Is(err, astiav.ErrInvaliddata) {
+				return newErr(x.op, x.d.name, ErrInvalidData, err, "decoding failed")
+			}
+			return nil
+		}
 		if err := x.d.fc.ReadFrame(x.pkt); err != nil {
 			if errors.Is(err, astiav.ErrEof) {
+				if x.un != nil && !x.un.flushed {
+					x.un.flushed = true
+					if err := x.un.each(nil, x.enqueue); err != nil {
+						return newErr(x.op, x.d.name, ErrInvalidData, err, "unpacking B-frames")
+					}
+					continue
+				}
 				x.drained = true
 				if err := x.dec.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
 					return newErr(x.op, x.d.name, ErrInvalidData, err, "flushing the decoder")
 				}
 				return nil
 			}
-			return x.d.readErr(ctx, x.op, err)
+			if x.strict || ctx.Err() != nil {
+				return x.d.readErr(ctx, x.op, err)
+			}
+			x.pkt.Unref()
+			x.drained = true // decode what came, as the ffmpeg CLI does; listed by the index
+			if err := x.dec.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
+				return newErr(x.op, x.d.name, ErrInvalidData, err, "flushing the decoder")
+			}
+			return nil
 		}
 		if x.pkt.StreamIndex() != x.st.Index() {
 			x.pkt.Unref()
@@ -295,7 +505,42 @@ func (x *decoder) feed(ctx context.Context) error {
 		}
 		if err := x.d.checkPacket(x.op, x.pkt); err != nil {
 			x.pkt.Unref()
-			return err
+			if x.strict {
+				return err
+			}
+			x.drained = true
+			if err := x.dec.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
+				return newErr(x.op, x.d.name, ErrInvalidData, err, "flushing the decoder")
+			}
+			return nil
+		}
+		if x.pkt.Size() == 0 {
+			x.pkt.Unref() // an empty packet would end the decoder's stream
+			continue
+		}
+		if x.verify != nil {
+			// a counted index must start at a known keyframe
+			if x.pkt.Dts() != x.verify.dts {
+				if x.verify.frame == 0 {
+					x.pkt.Unref()
+					return newErr(x.op, x.d.name, ErrInvalidData, nil, "the first packet has decode time %d, the index %d", x.pkt.Dts(), x.verify.dts)
+				}
+				x.pkt.Unref()
+				if err := x.rewind(ctx); err != nil {
+					return err
+				}
+				x.resetUnpacker()
+				x.verify, x.decoded, x.holdIdx = nil, 0, -1
+				continue
+			}
+			x.verify = nil
+			x.skipToKey = false
+		}
+		if x.un != nil {
+			if err := x.un.each(x.pkt, x.enqueue); err != nil {
+				return newErr(x.op, x.d.name, ErrInvalidData, err, "unpacking B-frames")
+			}
+			continue
 		}
 		if x.skipToKey {
 			if !x.pkt.Flags().Has(astiav.PacketFlagKey) && x.skipped < skipLimit {
@@ -317,10 +562,29 @@ func (x *decoder) feed(ctx context.Context) error {
 	}
 }
 
+// enqueue keeps a copy of an unpacked packet for the decoder.
+func (x *decoder) enqueue(p *astiav.Packet) {
+	if p.Size() > 0 {
+		x.queue = append(x.queue, p.Clone())
+	}
+}
+
 func (x *decoder) close() {
 	if x == nil {
 		return
 	}
+	for _, p := range x.queue {
+		p.Free()
+	}
+	x.queue = nil
+	x.un.free()
+	x.un = nil
+	for _, f := range []*astiav.Frame{x.hold, x.stash} {
+		if f != nil {
+			f.Free()
+		}
+	}
+	x.hold, x.stash = nil, nil
 	if x.dec != nil {
 		x.dec.Free()
 		x.dec = nil
@@ -353,7 +617,7 @@ type FrameReader struct {
 // OpenFrames opens in for frame-exact decoding of opts' range. The frames'
 // planes point into FFmpeg's buffers and stay valid until the next ReadFrame.
 func OpenFrames(ctx context.Context, in Input, opts DecodeOptions) (*FrameReader, error) {
-	x, err := openDecoder(ctx, "decode", in, opts.Start, opts.End, opts.Threads, opts.Fast)
+	x, err := openDecoder(ctx, "decode", in, opts.Start, opts.End, opts.Threads, opts.Fast, opts.Strict)
 	if err != nil {
 		return nil, err
 	}
@@ -420,6 +684,11 @@ func (r *FrameReader) setup(opts DecodeOptions) error {
 // Info describes the input.
 func (r *FrameReader) Info() *Info { return r.x.info }
 
+// Problems lists what is wrong with the source and was worked around so
+// far: the index's findings, then frames the decoder did not deliver or
+// concealed. Complete after the last frame.
+func (r *FrameReader) Problems() []Problem { return r.x.problems() }
+
 // ReadFrame returns the next frame, io.EOF after the last one of the range.
 func (r *FrameReader) ReadFrame(ctx context.Context) (*media.Frame, error) {
 	f, idx, err := r.x.next(ctx)
@@ -439,6 +708,9 @@ func (r *FrameReader) ReadFrame(ctx context.Context) (*media.Frame, error) {
 	out := &r.out
 	out.Index = idx
 	out.PTS = float64(idx) / r.fps
+	if ix := r.x.ix; ix.pts != nil {
+		out.PTS = float64(ix.ptsOf(idx)-ix.ptsOf(0)) * ix.tb.Float64()
+	}
 	out.Format = r.format
 	out.Width, out.Height = f.Width(), f.Height()
 	if r.box > 0 {

@@ -5,15 +5,35 @@
 // mkv or MPEG-TS, and concatenates chunks by stream copy.
 //
 // Inputs are a local path or an io.ReaderAt with its size (Input); the
-// package never knows about object storage. Frame indices count from 0 in
-// presentation order and assume a constant frame rate.
+// package never knows about object storage. Frame n is the n-th frame
+// presented, as FFmpeg's own pipeline (the ffmpeg CLI) sees it (index.go):
+// MPEG-4 packed B-frames unpacked (mpeg4_unpack_bframes), missing or
+// duplicate timestamps repaired, AVI counted by its frame slots with empty
+// "repeat" chunks as repeats of the frame before. Decoding maps a frame's
+// timestamp to its number through that index, or counts from a known
+// keyframe where there are no presentation timestamps (AVI).
 //
 // Probe reads as little of an input as it can, since the input may be a
-// mezzanine in S3: the frame count from the container or, where it declares
-// none (Matroska, MPEG-TS, MXF), from the timestamps at its end; keyframes
-// from the container's index (MP4/MOV, Matroska cues) or, for an intra-only
-// codec, every frame. It reads every packet only when none of these can be
-// trusted, or for keyframes that no index lists (ProbeOptions.Keyframes).
+// mezzanine in S3: MP4/MOV from the sample table (every frame's decode time,
+// no packet read) when it is evenly spaced or needs no reordering; where the
+// container declares no count (Matroska, MPEG-TS, MXF), from the timestamps
+// at its end, at a constant rate; keyframes from the container's index
+// (MP4/MOV, Matroska cues) or, for an intra-only codec, every frame. It reads
+// every packet (no decoding) for anything else: AVI, a variable-rate MP4
+// with B-frames, a tail that cannot be trusted, or keyframes that no index
+// lists (ProbeOptions.Keyframes).
+//
+// Damage is worked around by default as the ffmpeg CLI does, and listed
+// (Info.Problems, ChunkResult.Problems, FrameReader.Problems): a container
+// that promises more frames than its data holds gives the frames there are,
+// a frame the decoder does not deliver is replaced by the one before. The
+// Strict options refuse instead (ErrTruncated, ErrInvalidData), for QC gates.
+//
+// A variable frame rate stays variable: EncodeRange keeps the source's
+// timestamps (relative to the chunk's first frame) and each frame's
+// duration, and Concat reproduces them exactly. Profile.FPS converts it as
+// the fps filter does, from the index's timestamps, frame-exactly across
+// chunks.
 //
 // A chunked encode is EncodeRange per chunk, then Concat:
 //
@@ -29,8 +49,11 @@
 // so a failure never leaves a partial file. Errors match the sentinels in
 // errors.go with errors.Is.
 //
-// Known limits: frame indices assume a constant frame rate (a VFR source is
-// indexed by rounding its timestamps); go-astiav v0.16.0 never removes a
+// Known limits: Matroska and MPEG-TS are indexed at a constant rate from
+// their tail (a variable-rate Matroska file is numbered by rounding its
+// timestamps, and a hole repeats the frame before); AVI and variable-rate
+// MP4 with B-frames are read whole to index them, once per Probe and per
+// EncodeRange; go-astiav v0.16.0 never removes a
 // custom-IO handler from its global map, so each ReaderInput opened leaks a
 // few bytes in a long-running process; HDR10 static metadata (mastering
 // display, content light level) is copied at container level only, dynamic

@@ -31,6 +31,12 @@ type ChunkResult struct {
 	ExtradataHash string   `json:"extradata_hash"` // sha256 of the stream headers, equal for chunks of one profile
 	Audio         string   `json:"audio,omitempty"`
 	Bitrate       float64  `json:"bitrate"` // bits per second
+	// VFR: the chunk keeps the source's variable frame timing (its
+	// timestamps, relative to the chunk's first frame).
+	VFR bool `json:"vfr,omitempty"`
+	// Problems lists the damage in the source that was worked around
+	// (Profile.Strict refuses instead).
+	Problems []Problem `json:"problems,omitempty"`
 }
 
 // EncodeOptions are the extras of a whole-file Encode.
@@ -81,6 +87,13 @@ type videoEnc struct {
 	audio    *audioSource
 	lastIn   *astiav.Frame // last decoded frame, for closing an fps graph
 	framesIn int64
+	// vfr: the output keeps the source's timestamps (encoder time base =
+	// the stream's), each packet's duration from the index (durs, by pts)
+	vfr    bool
+	start  int64
+	durs   map[int64]int64 // each frame's duration, by pts
+	endPts int64           // the end of the last frame sent
+	held   *astiav.Packet  // the last packet so far, written when the next comes
 }
 
 func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts EncodeOptions) (res *ChunkResult, err error) {
@@ -100,7 +113,7 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	if !contains(cd.containers, cont) {
 		return nil, newErr(op, outPath, ErrUnsupportedCodec, nil, "%s cannot be stored in %s (use one of %v)", cd.name, cont, cd.containers)
 	}
-	x, err := openDecoder(ctx, op, in, opts.Start, opts.End, p.Threads, false)
+	x, err := openDecoder(ctx, op, in, opts.Start, opts.End, p.Threads, false, p.Strict)
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +142,16 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	if p.FPS.Num > 0 && p.FPS.Den > 0 {
 		e.fps = p.FPS
 	}
+	e.start = opts.Start
+	e.vfr = x.ix.pts != nil && x.ix.vfr() && !(p.FPS.Num > 0 && p.FPS.Den > 0)
+	if e.vfr {
+		e.durs = map[int64]int64{}
+	}
+	defer func() {
+		if e.held != nil {
+			e.held.Free()
+		}
+	}()
 	e.gop = p.GOP
 	if e.gop <= 0 {
 		e.gop = defaultGOP(e.fps.Float())
@@ -160,6 +183,14 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 		} else if v.FrameCount > 0 {
 			dur = float64(v.FrameCount-opts.Start) / v.FPS
 		}
+		if ix := x.ix; ix.pts != nil {
+			end := ix.count
+			if opts.End > 0 {
+				end = opts.End
+			}
+			startSec = float64(ix.ptsOf(opts.Start)-ix.ptsOf(0)) * ix.tb.Float64()
+			dur = float64(ix.ptsOf(end)-ix.ptsOf(opts.Start)) * ix.tb.Float64()
+		}
 		e.audio, err = newAudioSource(ctx, op, in, e.out, opts.Audio, opts.AudioBitrate, startSec, dur)
 		if err != nil {
 			return nil, err
@@ -173,7 +204,7 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	if e.audio != nil {
 		e.audio.started()
 	}
-	base := x.t0 + astiav.RescaleQ(opts.Start, x.frameTb, x.tb)
+	base := x.ix.ptsOf(opts.Start)
 	e.fpsBase = astiav.RescaleQRnd(base, x.tb, e.filter.sinkTimeBase(), astiav.RoundingNearInf)
 
 	for {
@@ -220,7 +251,10 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 		Path: outPath, Start: opts.Start, End: end, Frames: e.frames, Bytes: size,
 		Duration: float64(e.frames) / e.fps.Float(), Codec: cd.name, Container: e.out.cont,
 		Width: e.enc.Width(), Height: e.enc.Height(), PixFmt: e.pixFmt.Name(), FPS: e.fps,
-		ExtradataHash: hex.EncodeToString(sum[:]),
+		ExtradataHash: hex.EncodeToString(sum[:]), VFR: e.vfr, Problems: x.problems(),
+	}
+	if e.vfr {
+		res.Duration = float64(x.ix.ptsOf(x.last+1)-x.ix.ptsOf(opts.Start)) * x.tb.Float64()
 	}
 	if res.Duration > 0 {
 		res.Bitrate = float64(size*8) / res.Duration
@@ -255,8 +289,11 @@ func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
 		enc.SetSampleAspectRatio(sar)
 	}
 	// encoder time base 1/fps with chunk-relative pts: chunks concatenate by
-	// adding offsets
+	// adding offsets; a variable rate keeps the source's time base
 	enc.SetTimeBase(astiav.NewRational(e.fps.Den, e.fps.Num))
+	if e.vfr {
+		enc.SetTimeBase(e.x.tb)
+	}
 	enc.SetFramerate(e.fps.av())
 	enc.SetThreadCount(e.p.Threads)
 	enc.SetGopSize(e.gop)
@@ -331,9 +368,19 @@ func (e *videoEnc) encodeFrame(f *astiav.Frame, rel int64) error {
 		if err != nil {
 			return newErr(e.op, e.name, ErrUnsupportedPixFmt, err, "filtering")
 		}
-		out.SetPts(rel)
+		pts := rel
+		if e.vfr {
+			ix := e.x.ix
+			pts = ix.ptsOf(e.start+rel) - ix.ptsOf(e.start)
+			e.durs[pts] = ix.ptsOf(e.start+rel+1) - ix.ptsOf(e.start+rel)
+			e.endPts = max(e.endPts, pts+e.durs[pts])
+		}
+		out.SetPts(pts)
 		return e.send(out)
 	}
+	// the fps filter sees the index's timestamps: a repeat or a counted
+	// index's frame has none of its own
+	f.SetPts(e.x.ix.ptsOf(e.start + rel))
 	if e.lastIn == nil {
 		e.lastIn = astiav.AllocFrame()
 	}
@@ -361,7 +408,7 @@ func (e *videoEnc) pullFiltered() error {
 		}
 		pts := astiav.RescaleQRnd(out.Pts()-e.fpsBase, stb, etb, astiav.RoundingNearInf)
 		// the source's duration in output frames bounds what goes out
-		limit := astiav.RescaleQRnd(e.framesIn, e.x.frameTb, etb, astiav.RoundingNearInf)
+		limit := astiav.RescaleQRnd(e.x.ix.ptsOf(e.start+e.framesIn)-e.x.ix.ptsOf(e.start), e.x.tb, etb, astiav.RoundingNearInf)
 		if pts <= e.lastPts || pts >= limit {
 			continue
 		}
@@ -397,19 +444,61 @@ func (e *videoEnc) drain() error {
 		if e.pkt.Duration() <= 0 {
 			e.pkt.SetDuration(1)
 		}
-		e.pkt.SetStreamIndex(e.ost.Index())
-		e.pkt.RescaleTs(e.enc.TimeBase(), e.otb)
-		if e.audio != nil {
-			t := float64(e.pkt.Dts()) * e.otb.Float64()
-			if err := e.audio.writeUntil(t); err != nil {
-				e.pkt.Unref()
-				return err
+		if e.vfr {
+			// A variable rate's frame lasts until the next one. MP4 with
+			// B-frames keeps no packet durations: Concat takes a chunk's
+			// end from the track's, which FFmpeg reads back as the lesser
+			// of the last decode time plus its duration and the largest
+			// pts plus duration. The last packet (held until the next
+			// comes) lasts to the end of the last frame, so both are it.
+			if d, ok := e.durs[e.pkt.Pts()]; ok {
+				e.pkt.SetDuration(d)
+				delete(e.durs, e.pkt.Pts())
 			}
+			if e.held != nil {
+				err := e.write(e.held)
+				e.held.Free()
+				e.held = nil
+				if err != nil {
+					e.pkt.Unref()
+					return err
+				}
+			}
+			e.held = e.pkt.Clone()
+			e.pkt.Unref()
+			continue
 		}
-		if err := e.out.write(e.pkt); err != nil {
+		if err := e.write(e.pkt); err != nil {
 			return err
 		}
 	}
+}
+
+// write sends one encoder packet (encoder time base) to the muxer.
+func (e *videoEnc) write(p *astiav.Packet) error {
+	p.SetStreamIndex(e.ost.Index())
+	p.RescaleTs(e.enc.TimeBase(), e.otb)
+	if e.audio != nil {
+		t := float64(p.Dts()) * e.otb.Float64()
+		if err := e.audio.writeUntil(t); err != nil {
+			p.Unref()
+			return err
+		}
+	}
+	return e.out.write(p)
+}
+
+// writeHeld writes the last packet of a variable-rate encode, lasting to
+// the end of the last frame.
+func (e *videoEnc) writeHeld() error {
+	if e.held == nil {
+		return nil
+	}
+	e.held.SetDuration(max(e.held.Duration(), e.endPts-e.held.Pts()))
+	err := e.write(e.held)
+	e.held.Free()
+	e.held = nil
+	return err
 }
 
 func (e *videoEnc) flush() error {
@@ -417,7 +506,7 @@ func (e *videoEnc) flush() error {
 		// the fps filter cannot know how long the last frame lasts: repeat
 		// it one frame later so the graph fills the last frame's interval
 		if e.lastIn != nil {
-			e.lastIn.SetPts(e.lastIn.Pts() + astiav.RescaleQ(1, e.x.frameTb, e.x.tb))
+			e.lastIn.SetPts(e.x.ix.ptsOf(e.start + e.framesIn))
 			if err := e.filter.push(e.lastIn); err != nil {
 				return newErr(e.op, e.name, ErrUnsupportedPixFmt, err, "filtering")
 			}
@@ -432,7 +521,10 @@ func (e *videoEnc) flush() error {
 	if err := e.enc.SendFrame(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
 		return newErr(e.op, e.name, ErrUnsupportedCodec, err, "flushing the encoder")
 	}
-	return e.drain()
+	if err := e.drain(); err != nil {
+		return err
+	}
+	return e.writeHeld()
 }
 
 var svtOnce sync.Once

@@ -94,8 +94,10 @@ var badInputs = []badInput{
 	}, ErrUnsupportedCodec},
 }
 
-// TestBadInputs runs every bad input through Probe (file and ReaderInput),
-// OpenFrames and EncodeRange: a typed one-line error and no output left.
+// TestBadInputs runs every bad input through strict Probe (file and
+// ReaderInput), OpenFrames and EncodeRange: a typed one-line error and no
+// output left. (Without Strict, a file that is only cut short is decoded as
+// far as it goes: TestLenientTruncated.)
 func TestBadInputs(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range badInputs {
@@ -103,9 +105,9 @@ func TestBadInputs(t *testing.T) {
 			dir := t.TempDir()
 			path := c.make(t, dir)
 			outDir := t.TempDir()
-			_, perr := Probe(ctx, FileInput(path), ProbeOptions{})
-			derr := decodeAll(ctx, FileInput(path))
-			_, eerr := EncodeRange(ctx, FileInput(path), filepath.Join(outDir, "out.mp4"), Profile{Codec: "x264", Preset: "ultrafast"}, 0, 0, nil)
+			_, perr := Probe(ctx, FileInput(path), ProbeOptions{Strict: true})
+			derr := decodeAllOpts(ctx, FileInput(path), DecodeOptions{Strict: true})
+			_, eerr := EncodeRange(ctx, FileInput(path), filepath.Join(outDir, "out.mp4"), Profile{Codec: "x264", Preset: "ultrafast", Strict: true}, 0, 0, nil)
 			for i, err := range []error{perr, derr, eerr} {
 				if c.want == ErrNoVideo && i == 0 || c.want == ErrUnsupportedCodec && i == 0 {
 					if err != nil {
@@ -127,7 +129,7 @@ func TestBadInputs(t *testing.T) {
 				return
 			}
 			data := readFile(t, path)
-			_, rerr := Probe(ctx, ReaderInput("mem:"+filepath.Base(path), bytes.NewReader(data), int64(len(data))), ProbeOptions{})
+			_, rerr := Probe(ctx, ReaderInput("mem:"+filepath.Base(path), bytes.NewReader(data), int64(len(data))), ProbeOptions{Strict: true})
 			if c.want == ErrNoVideo || c.want == ErrUnsupportedCodec {
 				if rerr != nil {
 					t.Errorf("ReaderInput probe: %v", rerr)
@@ -265,8 +267,10 @@ func FuzzProbe(f *testing.F) {
 }
 
 // decodeAll opens in and reads every frame, returning the first error.
-func decodeAll(ctx context.Context, in Input) error {
-	r, err := OpenFrames(ctx, in, DecodeOptions{})
+func decodeAll(ctx context.Context, in Input) error { return decodeAllOpts(ctx, in, DecodeOptions{}) }
+
+func decodeAllOpts(ctx context.Context, in Input, opts DecodeOptions) error {
+	r, err := OpenFrames(ctx, in, opts)
 	if err != nil {
 		return err
 	}
@@ -280,16 +284,26 @@ func decodeAll(ctx context.Context, in Input) error {
 	}
 }
 
-// A source with a hole in its timestamps cannot give a frame-exact chunk.
+// A Matroska source with a hole in its timestamps (indexed at a constant
+// rate from its tail) cannot give a frame-exact chunk: strict refuses it;
+// otherwise the frame before stands in for the missing one, as the ffmpeg
+// CLI's constant-rate output does, and the chunk says so.
 func TestTimestampGap(t *testing.T) {
 	src := testMedia(t, "mkv", "-f", "lavfi", "-i", "testsrc2=size=64x36:rate=25", "-frames:v", "40",
 		"-vf", "select='not(eq(n\\,20))'", "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast")
 	out := filepath.Join(t.TempDir(), "o.mkv")
-	_, err := EncodeRange(context.Background(), FileInput(src), out, Profile{Preset: "ultrafast"}, 10, 30, nil)
+	_, err := EncodeRange(context.Background(), FileInput(src), out, Profile{Preset: "ultrafast", Strict: true}, 10, 30, nil)
 	if !errors.Is(err, ErrInvalidData) || !strings.Contains(err.Error(), "gaps") {
 		t.Fatalf("err = %v, want ErrInvalidData about gaps", err)
 	}
 	if _, serr := os.Stat(out); serr == nil {
 		t.Fatal("output left behind")
+	}
+	res, err := EncodeRange(context.Background(), FileInput(src), out, Profile{Preset: "ultrafast"}, 10, 30, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Frames != 20 || !hasProblem(res.Problems, "missing") {
+		t.Errorf("%d frames, problems %v; want 20 and a missing frame", res.Frames, res.Problems)
 	}
 }

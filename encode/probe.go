@@ -3,7 +3,7 @@ package encode
 import (
 	"context"
 	"errors"
-	"sort"
+	"fmt"
 	"strings"
 
 	"github.com/asticode/go-astiav"
@@ -22,6 +22,9 @@ type ProbeOptions struct {
 	// Probe reads anyway to count the frames of a container that does not
 	// declare them (Matroska, MPEG-TS). Otherwise Info.Keyframes stays nil.
 	KeyframesIfCheap bool `json:"keyframes_if_cheap,omitempty"`
+	// Strict refuses a damaged file (ErrTruncated) instead of describing
+	// what can be decoded and listing the problems (Info.Problems).
+	Strict bool `json:"strict,omitempty"`
 }
 
 // Rational is an exact fraction such as a frame rate (25/1, 30000/1001).
@@ -76,6 +79,18 @@ type VideoStream struct {
 	Format     media.Format `json:"-"`         // the media.Format of PixFmt, when Supported
 	Supported  bool         `json:"supported"` // PixFmt maps to a media.Format without conversion
 	Keyframes  []int64      `json:"keyframes,omitempty"`
+	// VFR is set when the frames' durations vary (a variable frame rate,
+	// known from timestamps Probe read); FrameDurations then says how.
+	VFR            bool            `json:"vfr,omitempty"`
+	FrameDurations *FrameDurations `json:"frame_durations,omitempty"`
+}
+
+// FrameDurations are the shortest, average and longest frame durations of
+// a variable-rate stream, in seconds.
+type FrameDurations struct {
+	Min float64 `json:"min"`
+	Avg float64 `json:"avg"`
+	Max float64 `json:"max"`
 }
 
 // Info is what Probe found out about an input.
@@ -89,6 +104,10 @@ type Info struct {
 	HasVideo  bool     `json:"has_video"`
 	// VideoStream is the first video stream; zero when HasVideo is false.
 	VideoStream `json:"video"`
+	// Problems lists the damage found and worked around (a container that
+	// promises more frames than its data holds, repaired timestamps, packed
+	// B-frames); empty for a clean file. Strict probes refuse instead.
+	Problems []Problem `json:"problems,omitempty"`
 }
 
 // Video returns the first video stream, or nil when there is none.
@@ -112,25 +131,86 @@ func Probe(ctx context.Context, in Input, opts ProbeOptions) (*Info, error) {
 	if !info.HasVideo {
 		return info, nil
 	}
-	done, moved, err := countCheap(ctx, d, info, opts)
+	ix, moved, err := buildIndex(ctx, d, info, true)
+	if err == nil && ix.grid() {
+		err = probeGrid(ctx, d, info, ix, opts)
+	}
+	if errors.Is(err, errScan) {
+		scan := d
+		if moved {
+			if scan, err = openDemuxer(ctx, "probe", in); err != nil {
+				return nil, err
+			}
+			defer scan.close()
+		}
+		ix, err = scanIndex(ctx, "probe", scan, info, opts.Strict)
+	}
+	if err == nil && opts.Strict {
+		err = ix.refuse("probe", d.name)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if done {
-		return info, nil
-	}
-	scan := d
-	if moved {
-		if scan, err = openDemuxer(ctx, "probe", in); err != nil {
-			return nil, err
+	info.fromIndex(ix, opts.Keyframes || opts.KeyframesIfCheap)
+	return info, nil
+}
+
+// probeGrid completes a constant-rate index: the keyframes (countCheap's
+// sources), and for a declared count, that the data reaches the last
+// frame (checkTail). It returns errScan when the keyframes asked for need
+// every packet read.
+func probeGrid(ctx context.Context, d *demuxer, info *Info, ix *frameIndex, opts ProbeOptions) error {
+	info.FrameCount = ix.count
+	vs := d.fc.Streams()[info.Index]
+	if (opts.Keyframes || opts.KeyframesIfCheap) && ix.keys == nil {
+		if info.IntraOnly && ix.count > 0 {
+			ix.keys = make([]int64, ix.count)
+			for i := range ix.keys {
+				ix.keys[i] = int64(i)
+			}
+		} else if keys, ok := containerKeyframes(d, vs, ix.count); ok {
+			ix.keys = keys
+		} else if opts.Keyframes {
+			return errScan
 		}
-		defer scan.close()
+	}
+	if ix.declared == 0 || ix.count < ix.declared {
+		return nil // counted from the tail, or cut short by the sample table
+	}
+	ends, err := checkTail(ctx, d, vs)
+	if err != nil {
+		return err
+	}
+	if ends >= 0 {
+		msg := fmt.Sprintf("the container lists %d frames but the data ends after %d", ix.declared, ends)
+		if opts.Strict || ends == 0 {
+			return newErr("probe", d.name, ErrTruncated, nil, "%s", msg)
+		}
+		ix.count = ends
+		ix.problems = append(ix.problems, Problem{Kind: "truncated", Msg: msg})
+	}
+	return nil
+}
+
+// fromIndex fills the frame count, duration, rate statistics, keyframes
+// (when asked) and problems from ix.
+func (info *Info) fromIndex(ix *frameIndex, keyframes bool) {
+	info.FrameCount = ix.count
+	info.setDuration()
+	if ix.pts != nil && ix.count > 0 {
+		info.VideoStream.Duration = float64(ix.end-ix.pts[0]) * ix.tb.Float64()
+		if ix.vfr() {
+			lo, avg, hi := ix.durations()
+			s := ix.tb.Float64()
+			info.VFR = true
+			info.FrameDurations = &FrameDurations{Min: float64(lo) * s, Avg: float64(avg) * s, Max: float64(hi) * s}
+		}
 	}
 	info.Keyframes = nil
-	if err := scanPackets(ctx, scan, info, opts.Keyframes || opts.KeyframesIfCheap); err != nil {
-		return nil, err
+	if keyframes {
+		info.Keyframes = ix.keys
 	}
-	return info, nil
+	info.Problems = ix.problems
 }
 
 // describe fills Info from the stream headers without reading packets.
@@ -217,104 +297,6 @@ func streamFPS(s *astiav.Stream) astiav.Rational {
 func frameTimeBase(vs *astiav.Stream) astiav.Rational {
 	fps := streamFPS(vs)
 	return astiav.NewRational(fps.Den(), fps.Num())
-}
-
-// countCheap finds the frame count and, when asked, the keyframes,
-// reading as little as it can: the count from the container (then
-// checkTail checks that the end of the file is readable: a cut-off mp4 with
-// its index in front still opens) or, where it declares none, from the
-// timestamps at the end of the file (tailCount); keyframes from the
-// container's index (MP4/MOV sample tables, Matroska cues), or every frame
-// of an intra-only codec. done is false when the caller must read every
-// packet instead (scanPackets); moved says that d has been read from
-// elsewhere (a fresh demuxer must do the scan).
-func countCheap(ctx context.Context, d *demuxer, info *Info, opts ProbeOptions) (done, moved bool, err error) {
-	vs := d.fc.Streams()[info.Index]
-	counted := false
-	if info.FrameCount == 0 {
-		// The seek also makes a Matroska demuxer read its cues.
-		n, ok, err := tailCount(ctx, d, vs)
-		if err != nil || !ok {
-			return false, true, err
-		}
-		info.FrameCount = n
-		info.setDuration()
-		counted, moved = true, true
-	}
-	if opts.Keyframes || opts.KeyframesIfCheap {
-		if info.IntraOnly && info.FrameCount > 0 {
-			info.Keyframes = make([]int64, info.FrameCount) // every frame
-			for i := range info.Keyframes {
-				info.Keyframes[i] = int64(i)
-			}
-		} else if keys, ok := containerKeyframes(d, vs, info.FrameCount); ok {
-			info.Keyframes = keys
-		} else if opts.Keyframes {
-			return false, moved, nil
-		}
-	}
-	if counted {
-		return true, moved, nil
-	}
-	return true, moved, checkTail(ctx, d, vs)
-}
-
-// scanPackets counts the video packets of d from where it stands (the
-// start of a fresh demuxer), with the keyframes when asked.
-func scanPackets(ctx context.Context, d *demuxer, info *Info, keyframes bool) error {
-	vs := d.fc.Streams()[info.Index]
-	pkt := astiav.AllocPacket()
-	defer pkt.Free()
-	var (
-		pts  []int64
-		keys []int64
-		n    int64
-	)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := d.fc.ReadFrame(pkt); err != nil {
-			if errors.Is(err, astiav.ErrEof) {
-				break
-			}
-			return d.readErr(ctx, "probe", err)
-		}
-		if pkt.StreamIndex() == vs.Index() {
-			if err := d.checkPacket("probe", pkt); err != nil {
-				pkt.Unref()
-				return err
-			}
-			t := pkt.Pts()
-			if t == astiav.NoPtsValue {
-				t = pkt.Dts()
-			}
-			if t == astiav.NoPtsValue {
-				t = n // no timestamps at all (raw streams): decode order
-			}
-			pts = append(pts, t)
-			if pkt.Flags().Has(astiav.PacketFlagKey) {
-				keys = append(keys, t)
-			}
-			n++
-		}
-		pkt.Unref()
-	}
-	if info.FrameCount == 0 || info.FrameCount != n {
-		info.FrameCount = n
-	}
-	info.setDuration()
-	if keyframes {
-		// a keyframe's index is the rank of its pts among all pts
-		sort.Slice(pts, func(i, j int) bool { return pts[i] < pts[j] })
-		info.Keyframes = make([]int64, 0, len(keys))
-		for _, k := range keys {
-			i := sort.Search(len(pts), func(i int) bool { return pts[i] >= k })
-			info.Keyframes = append(info.Keyframes, int64(i))
-		}
-		sort.Slice(info.Keyframes, func(i, j int) bool { return info.Keyframes[i] < info.Keyframes[j] })
-	}
-	return nil
 }
 
 // containerKeyframes lists vs's keyframes from the demuxer's index: an
@@ -436,8 +418,9 @@ func readTail(ctx context.Context, d *demuxer, vs *astiav.Stream) (lo, hi, read 
 
 // checkTail seeks to the last keyframe and reads to the end: every packet
 // must lie inside the file and the frames from there must add up to the
-// frame count the container declares.
-func checkTail(ctx context.Context, d *demuxer, vs *astiav.Stream) error {
+// frame count the container declares. ends is the number of frames the
+// data holds when that is fewer, else -1.
+func checkTail(ctx context.Context, d *demuxer, vs *astiav.Stream) (ends int64, err error) {
 	t0 := vs.StartTime()
 	if t0 == astiav.NoPtsValue {
 		t0 = 0
@@ -450,7 +433,7 @@ func checkTail(ctx context.Context, d *demuxer, vs *astiav.Stream) error {
 	// aim at the last frame: a target past it lands at the end of the index
 	target := t0 + max(0, end-astiav.RescaleQ(1, frameTb, vs.TimeBase()))
 	if err := d.fc.SeekFrame(vs.Index(), target, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
-		return nil // not seekable: nothing cheap to check
+		return -1, nil // not seekable: nothing cheap to check
 	}
 	pkt := astiav.AllocPacket()
 	defer pkt.Free()
@@ -463,12 +446,12 @@ func checkTail(ctx context.Context, d *demuxer, vs *astiav.Stream) error {
 			if errors.Is(err, astiav.ErrEof) {
 				break
 			}
-			return d.readErr(ctx, "probe", err)
+			return -1, d.readErr(ctx, "probe", err)
 		}
 		if pkt.StreamIndex() == vs.Index() {
 			if err := d.checkPacket("probe", pkt); err != nil {
 				pkt.Unref()
-				return err
+				break // the frames before it are there
 			}
 			if first == astiav.NoPtsValue || (pkt.Pts() != astiav.NoPtsValue && pkt.Pts() < first) {
 				first = pkt.Pts()
@@ -478,14 +461,14 @@ func checkTail(ctx context.Context, d *demuxer, vs *astiav.Stream) error {
 		pkt.Unref()
 	}
 	if n == 0 && vs.NbFrames() > 0 {
-		return newErr("probe", d.name, ErrTruncated, nil, "the container lists %d frames but the data of the last ones is missing", vs.NbFrames())
+		return 0, nil
 	}
 	if first == astiav.NoPtsValue || vs.NbFrames() <= 0 {
-		return nil
+		return -1, nil
 	}
 	k := astiav.RescaleQRnd(first-t0, vs.TimeBase(), frameTb, astiav.RoundingNearInf)
 	if k+n < vs.NbFrames() {
-		return newErr("probe", d.name, ErrTruncated, nil, "the container lists %d frames but the data ends after %d", vs.NbFrames(), k+n)
+		return k + n, nil
 	}
-	return nil
+	return -1, nil
 }

@@ -44,6 +44,10 @@ type Profile struct {
 	Threads int `json:"threads,omitempty"`
 	// Container: mp4, mov, mkv or ts ("" = from the output extension).
 	Container string `json:"container,omitempty"`
+	// Strict refuses a damaged source (ErrTruncated, ErrInvalidData)
+	// instead of encoding what is there, as the ffmpeg CLI does, and
+	// listing the problems (ChunkResult.Problems): for QC gates.
+	Strict bool `json:"strict,omitempty"`
 	// Params are extra encoder options (FFmpeg AVOptions), e.g.
 	// {"tune": "film"}; they override what the profile sets.
 	Params map[string]string `json:"params,omitempty"`

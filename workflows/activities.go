@@ -131,6 +131,10 @@ func (a *Activities) Probe(ctx context.Context, source string) (SourceInfo, erro
 	if si.FrameRate == 0 {
 		si.FrameRate = v.FPS
 	}
+	si.VFR = v.VFR
+	for _, p := range info.Problems {
+		si.Problems = append(si.Problems, p.String())
+	}
 	for _, s := range info.Streams {
 		if s.Type == "audio" {
 			si.HasAudio = true

@@ -167,6 +167,11 @@ type SourceInfo struct {
 	Size      int64   `json:"size"`
 	// Keyframes are the frame numbers of the source's keyframes, ascending.
 	Keyframes []int64 `json:"keyframes,omitempty"`
+	// VFR: the frame durations vary; chunks keep the source's timestamps.
+	VFR bool `json:"vfr,omitempty"`
+	// Problems lists the damage found in the source and worked around
+	// (encode.Problem, as "kind: message"); it reaches the job report.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // ChunkTask is the input of the EncodeChunk activity.

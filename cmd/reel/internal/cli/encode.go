@@ -66,7 +66,7 @@ type encodeFlags struct {
 	bitrate, audioBitrate                                         int64
 	gop, threads                                                  int
 	out                                                           string
-	asJSON, quiet                                                 bool
+	asJSON, quiet, strict                                         bool
 }
 
 func newEncodeCmd(app *App) *cobra.Command {
@@ -89,6 +89,9 @@ func newEncodeCmd(app *App) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			encode.SetLogLevel(ffmpegLogLevel(app.Config.LogLevel))
 			if wf.wantsWorkflow(cmd) {
+				if f.strict {
+					return usagef(cmd, "--strict applies to one-file encodes; a job lists the source's problems in its report.json")
+				}
 				return runWorkflowEncode(cmd.Context(), app, cmd, &wf, args[0], f.out, f.quiet, f.asJSON)
 			}
 			if err := needsLadder(cmd, args[0], f.out, f.container); err != nil {
@@ -133,6 +136,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.container, "container", "", "container: mp4, mov, mkv or ts (default: from OUTPUT's extension)")
 	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary on stdout")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	fl.BoolVar(&f.strict, "strict", false, "fail on a damaged source (cut short, frames missing) instead of encoding what is there and listing the problems")
 	addWorkflowEncodeFlags(cmd, &wf)
 	return cmd
 }
@@ -140,7 +144,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 // profile turns the flags into an encode.Profile and options.
 func (f *encodeFlags) profile(cmd *cobra.Command) (encode.Profile, encode.EncodeOptions, error) {
 	p := encode.Profile{Codec: f.codec, CRF: f.crf, Bitrate: f.bitrate, Preset: f.preset, Scaler: f.scaler,
-		PixFmt: f.pixFmt, GOP: f.gop, Threads: f.threads, Container: f.container}
+		PixFmt: f.pixFmt, GOP: f.gop, Threads: f.threads, Container: f.container, Strict: f.strict}
 	var opts encode.EncodeOptions
 	if f.crf < 0 || f.bitrate < 0 || f.gop < 0 || f.threads < 0 {
 		return p, opts, usagef(cmd, "--crf, --bitrate, --gop and --threads must not be negative")
@@ -285,7 +289,7 @@ func runLocalEncode(ctx context.Context, app *App, input, output string, p encod
 	}
 	defer src.Close()
 	in := encode.ReaderInput(src.Name, src.R, src.Size)
-	info, err := encode.Probe(ctx, in, encode.ProbeOptions{})
+	info, err := encode.Probe(ctx, in, encode.ProbeOptions{Strict: p.Strict})
 	if err != nil {
 		return nil, err
 	}
@@ -313,5 +317,8 @@ func runLocalEncode(ctx context.Context, app *App, input, output string, p encod
 	}
 	prog.Set(res.Frames, "")
 	prog.Finish()
+	for _, pr := range res.Problems {
+		fmt.Fprintf(app.Stderr, "source problem: %s\n", pr)
+	}
 	return res, nil
 }

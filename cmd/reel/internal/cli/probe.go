@@ -24,14 +24,21 @@ https:// URL read by byte range.
 With --keyframes, the frame indices of the keyframes are listed: the places where
 chunks can start cheaply. They come from the container's index when it has one
 (MP4/MOV sample tables, Matroska cues, which may list only some keyframes);
-otherwise every packet is read (no decoding).`
+otherwise every packet is read (no decoding).
+
+Frames are numbered as FFmpeg's own pipeline presents them: an AVI is indexed by
+reading its packets (packed B-frames unpacked, empty "repeat" chunks as repeats
+of the frame before), a variable frame rate is shown with its shortest, average
+and longest frame durations. Damage found on the way (a container that promises
+more frames than its data holds, repaired timestamps) is listed under problems;
+with --strict it is an error instead.`
 
 const probeExample = `  reel probe mezz.mov
   reel probe --keyframes in.mp4
   reel probe --json s3://mezz/feature.mxf | jq .video.frame_count`
 
 func newProbeCmd(app *App) *cobra.Command {
-	var keyframes, asJSON bool
+	var keyframes, asJSON, strict bool
 	cmd := &cobra.Command{
 		Use:     "probe FILE",
 		Short:   "Describe a media file (streams, frame count, colour, keyframes)",
@@ -51,7 +58,7 @@ func newProbeCmd(app *App) *cobra.Command {
 				return err
 			}
 			defer src.Close()
-			info, err := encode.Probe(ctx, encode.ReaderInput(src.Name, src.R, src.Size), encode.ProbeOptions{Keyframes: keyframes})
+			info, err := encode.Probe(ctx, encode.ReaderInput(src.Name, src.R, src.Size), encode.ProbeOptions{Keyframes: keyframes, Strict: strict})
 			if err != nil {
 				return err
 			}
@@ -64,6 +71,7 @@ func newProbeCmd(app *App) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&keyframes, "keyframes", false, "list the frame indices of the keyframes (from the index, else by reading every packet)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&strict, "strict", false, "fail on a damaged file instead of listing its problems")
 	return cmd
 }
 
@@ -84,12 +92,22 @@ func printProbe(w io.Writer, info *encode.Info) {
 		fmt.Fprintf(tw, "video\tstream %d: %s %dx%d %s (%d-bit%s)\n", v.Index, v.Codec, v.Width, v.Height, v.PixFmt, v.BitDepth, gop)
 		fmt.Fprintf(tw, "frame rate\t%d/%d (%.3f fps)\n", v.FrameRate.Num, v.FrameRate.Den, v.FPS)
 		fmt.Fprintf(tw, "frames\t%d (%.3f s)\n", v.FrameCount, v.Duration)
+		if d := v.FrameDurations; v.VFR && d != nil {
+			fmt.Fprintf(tw, "variable rate\tframe durations %.2f / %.2f / %.2f ms (min / avg / max)\n", d.Min*1000, d.Avg*1000, d.Max*1000)
+		}
 		fmt.Fprintf(tw, "colour\t%s\n", colorString(v))
 		if v.Keyframes != nil {
 			fmt.Fprintf(tw, "keyframes\t%d: %s\n", len(v.Keyframes), joinInts(v.Keyframes, 40))
 		}
 	} else {
 		fmt.Fprintf(tw, "video\tnone\n")
+	}
+	for i, p := range info.Problems {
+		label := ""
+		if i == 0 {
+			label = "problems"
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", label, p)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "streams:")
