@@ -20,18 +20,47 @@ var ErrInvalidReport = errors.New("invalid VMAF report")
 // tools reading libvmaf's --json, --csv or --xml read reel's too:
 //
 //   - numbers print with 6 decimals, or 16 when the fraction starts with
-//     more than 6 zeros (tiny values keep their digits); NaN and infinities
-//     print as null in JSON;
+//     more than 6 zeros (tiny values keep their digits), unless
+//     ReportOptions.Digits asks for significant digits (DigitsMax: exact);
+//     NaN and infinities print as null in JSON;
 //   - metrics come in libvmaf's order (see metricOrder), then others
 //     alphabetically; pooled_metrics holds min, max, mean and harmonic_mean;
 //   - frames without any metric are left out.
 //
 // Every writer buffers and returns the first write error; the caller owns
-// atomicity (write to a temporary file and rename).
+// atomicity (write to a temporary file and rename). The ...With writers take
+// ReportOptions; WriteJSON, WriteCSV and WriteXML are them with the zero
+// value.
 
-// formatNum is libvmaf's "%.6f unless more than 6 leading fractional zeros,
-// then %.16f".
-func formatNum(v float64) string {
+// DigitsMax is the ReportOptions.Digits that prints every float64 so that
+// it reads back exactly (C's "%.17g").
+const DigitsMax = 17
+
+// ReportOptions says how a report prints its numbers. The zero value prints
+// them as libvmaf 3.2 does.
+type ReportOptions struct {
+	// Digits, from 1 to DigitsMax, prints every score (per-frame metrics,
+	// pooled values and aggregate metrics) with that many significant
+	// digits, as C's "%.<Digits>g" does; DigitsMax round-trips exactly, so
+	// two reports compare bit for bit. 0 keeps libvmaf's 6 decimals. The
+	// fps, a timing rather than a score, keeps its 2 decimals.
+	Digits int
+}
+
+func (o ReportOptions) check() error {
+	if o.Digits < 0 || o.Digits > DigitsMax {
+		return fmt.Errorf("vmaf: report digits %d (want 0 for libvmaf's rounding, or 1 to %d): %w", o.Digits, DigitsMax, ErrInvalidOptions)
+	}
+	return nil
+}
+
+// formatNum prints a finite v: with o.Digits significant digits when set,
+// else libvmaf's "%.6f unless more than 6 leading fractional zeros, then
+// %.16f".
+func (o ReportOptions) formatNum(v float64) string {
+	if o.Digits > 0 {
+		return strconv.FormatFloat(v, 'g', o.Digits, 64)
+	}
 	if leadingZeros(v) <= 6 {
 		return strconv.FormatFloat(v, 'f', 6, 64)
 	}
@@ -54,11 +83,11 @@ func leadingZeros(x float64) int {
 	return n
 }
 
-func jsonNum(v float64) string {
+func (o ReportOptions) jsonNum(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "null"
 	}
-	return formatNum(v)
+	return o.formatNum(v)
 }
 
 // libvmafPools are the summaries libvmaf prints for each metric.
@@ -98,6 +127,14 @@ func frameMetrics(f FrameScore) []string {
 // frames, pooled_metrics, aggregate_metrics). "fps" is written only when
 // r.FPS is set.
 func WriteJSON(w io.Writer, r *Result) error {
+	return WriteJSONWith(w, r, ReportOptions{})
+}
+
+// WriteJSONWith is WriteJSON with numbers printed as o says.
+func WriteJSONWith(w io.Writer, r *Result, o ReportOptions) error {
+	if err := o.check(); err != nil {
+		return err
+	}
 	bw := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 	p("{\n")
@@ -126,7 +163,7 @@ func WriteJSON(w io.Writer, r *Result) error {
 		p("      \"metrics\": {\n")
 		names := frameMetrics(f)
 		for i, k := range names {
-			p("        %s: %s%s\n", jsonString(k), jsonNum(f.Metrics[k]), comma(i < len(names)-1))
+			p("        %s: %s%s\n", jsonString(k), o.jsonNum(f.Metrics[k]), comma(i < len(names)-1))
 		}
 		p("      }\n")
 		p("    }")
@@ -148,7 +185,7 @@ func WriteJSON(w io.Writer, r *Result) error {
 			} else {
 				p("\n")
 			}
-			p("      %q: %s", m, jsonNum(v))
+			p("      %q: %s", m, o.jsonNum(v))
 		}
 		p("\n    }")
 	}
@@ -156,7 +193,7 @@ func WriteJSON(w io.Writer, r *Result) error {
 	p("  \"aggregate_metrics\": {")
 	agg := sortedAggregate(r.Aggregate)
 	for i, k := range agg {
-		p("\n    %s: %s%s", jsonString(k), jsonNum(r.Aggregate[k]), comma(i < len(agg)-1))
+		p("\n    %s: %s%s", jsonString(k), o.jsonNum(r.Aggregate[k]), comma(i < len(agg)-1))
 	}
 	p("\n  }\n")
 	p("}\n")
@@ -180,6 +217,14 @@ func jsonString(s string) string {
 // followed by a comma. A metric missing from a frame leaves its field
 // empty (libvmaf would shift the row); NaN prints as "nan".
 func WriteCSV(w io.Writer, r *Result) error {
+	return WriteCSVWith(w, r, ReportOptions{})
+}
+
+// WriteCSVWith is WriteCSV with numbers printed as o says.
+func WriteCSVWith(w io.Writer, r *Result, o ReportOptions) error {
+	if err := o.check(); err != nil {
+		return err
+	}
 	bw := bufio.NewWriter(w)
 	names := r.MetricNames()
 	bw.WriteString("Frame,")
@@ -194,7 +239,7 @@ func WriteCSV(w io.Writer, r *Result) error {
 		bw.WriteString(strconv.FormatInt(f.Index, 10) + ",")
 		for _, k := range names {
 			if v, ok := f.Metrics[k]; ok {
-				bw.WriteString(textNum(v))
+				bw.WriteString(o.textNum(v))
 			}
 			bw.WriteString(",")
 		}
@@ -204,7 +249,7 @@ func WriteCSV(w io.Writer, r *Result) error {
 }
 
 // textNum is formatNum with C's spelling of NaN and infinities.
-func textNum(v float64) string {
+func (o ReportOptions) textNum(v float64) string {
 	switch {
 	case math.IsNaN(v):
 		return "nan"
@@ -213,7 +258,7 @@ func textNum(v float64) string {
 	case math.IsInf(v, -1):
 		return "-inf"
 	}
-	return formatNum(v)
+	return o.formatNum(v)
 }
 
 func csvField(s string) string {
@@ -227,6 +272,14 @@ func csvField(s string) string {
 // params (frame size), fyi (fps), one <frame> element per frame with the
 // metrics as attributes, <pooled_metrics> and <aggregate_metrics>.
 func WriteXML(w io.Writer, r *Result) error {
+	return WriteXMLWith(w, r, ReportOptions{})
+}
+
+// WriteXMLWith is WriteXML with numbers printed as o says.
+func WriteXMLWith(w io.Writer, r *Result, o ReportOptions) error {
+	if err := o.check(); err != nil {
+		return err
+	}
 	bw := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 	p("<VMAF version=%s>\n", xmlAttr(r.Version))
@@ -239,7 +292,7 @@ func WriteXML(w io.Writer, r *Result) error {
 		}
 		p("    <frame frameNum=\"%d\" ", f.Index)
 		for _, k := range frameMetrics(f) {
-			p("%s=%s ", xmlName(k), xmlAttr(textNum(f.Metrics[k])))
+			p("%s=%s ", xmlName(k), xmlAttr(o.textNum(f.Metrics[k])))
 		}
 		p("/>\n")
 	}
@@ -250,14 +303,14 @@ func WriteXML(w io.Writer, r *Result) error {
 		pl := r.Pooled[k]
 		for _, m := range libvmafPools {
 			v, _ := pl.Get(m)
-			p("%s=%s ", m, xmlAttr(textNum(v)))
+			p("%s=%s ", m, xmlAttr(o.textNum(v)))
 		}
 		p("/>\n")
 	}
 	p("  </pooled_metrics>\n")
 	p("  <aggregate_metrics ")
 	for _, k := range sortedAggregate(r.Aggregate) {
-		p("%s=%s ", xmlName(k), xmlAttr(textNum(r.Aggregate[k])))
+		p("%s=%s ", xmlName(k), xmlAttr(o.textNum(r.Aggregate[k])))
 	}
 	p("/>\n")
 	p("</VMAF>\n")

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -309,4 +310,149 @@ func TestLeadingZeros(t *testing.T) {
 			t.Errorf("leadingZeros(%g) = %d, want %d", c.v, got, c.want)
 		}
 	}
+}
+
+// reportDigitsCases are scores and how each ReportOptions.Digits prints
+// them; the values of the 17-digit rows need every digit to read back
+// exactly. They double as seeds of FuzzReportDigitsRoundTrip.
+var reportDigitsCases = []struct {
+	name   string
+	v      float64
+	digits int
+	want   string
+}{
+	{"libvmaf rounding", 89.618657850744455, 0, "89.618658"},
+	{"libvmaf rounding, tiny", 1.5e-9, 0, "0.0000000015000000"},
+	{"libvmaf rounding loses the last bits", 0.30000000000000004, 0, "0.300000"},
+	{"libvmaf rounding keeps 16 decimals past 6 zeros", math.Nextafter(1, 2), 0, "1.0000000000000002"},
+	{"vmaf of p01 frame 0", 89.618657850744455, DigitsMax, "89.618657850744455"},
+	{"motion of p01 frame 1", 2.0691972897376543, DigitsMax, "2.0691972897376543"},
+	{"one ulp above 1", math.Nextafter(1, 2), DigitsMax, "1.0000000000000002"},
+	{"0.1+0.2", 0.30000000000000004, DigitsMax, "0.30000000000000004"},
+	{"one ulp below 100", math.Nextafter(100, 0), DigitsMax, "99.999999999999986"},
+	{"tiny, exponent form", 1.5e-9, DigitsMax, "1.5e-09"},
+	{"tiny, all digits", 1.2345678901234566e-9, DigitsMax, "1.2345678901234566e-09"},
+	{"smallest subnormal", math.SmallestNonzeroFloat64, DigitsMax, "4.9406564584124654e-324"},
+	{"large", 1.2345678901234568e+21, DigitsMax, "1.2345678901234568e+21"},
+	{"negative", -0.05, DigitsMax, "-0.050000000000000003"},
+	{"integer", 100, DigitsMax, "100"},
+	{"zero", 0, DigitsMax, "0"},
+	{"six significant digits", 89.618657850744455, 6, "89.6187"},
+	{"one significant digit", 0.25, 1, "0.2"},
+}
+
+// TestReportDigits writes one score with each precision in the three
+// formats: per-frame, pooled and aggregate values print as the table says,
+// and at DigitsMax JSON gives back the very float64 written.
+func TestReportDigits(t *testing.T) {
+	for _, c := range reportDigitsCases {
+		t.Run(c.name, func(t *testing.T) {
+			r := &Result{Version: "3.2.0", Width: 64, Height: 36, Frames: []FrameScore{
+				{Index: 0, Metrics: map[string]float64{"vmaf": c.v}},
+			}, Aggregate: map[string]float64{"vmaf": c.v}}
+			r.PoolAll()
+			o := ReportOptions{Digits: c.digits}
+
+			var js bytes.Buffer
+			if err := WriteJSONWith(&js, r, o); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{`"vmaf": ` + c.want + "\n", `"min": ` + c.want + ",", `"max": ` + c.want + ",", `"mean": ` + c.want + ",", "\"aggregate_metrics\": {\n    \"vmaf\": " + c.want + ","} {
+				if !strings.Contains(js.String(), want) {
+					t.Errorf("JSON lacks %q:\n%s", want, js.String())
+				}
+			}
+			back, err := ReadJSON(&js)
+			if err != nil {
+				t.Fatal(err)
+			}
+			printed, err := strconv.ParseFloat(c.want, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := back.Frames[0].Metrics["vmaf"]; got != printed || back.Aggregate["vmaf"] != printed || back.Pooled["vmaf"].Min != printed {
+				t.Errorf("read back frame %v, aggregate %v, min %v; want %v", got, back.Aggregate["vmaf"], back.Pooled["vmaf"].Min, printed)
+			}
+			if c.digits == DigitsMax {
+				if printed != c.v {
+					t.Errorf("%s reads back as %v, not %v", c.want, printed, c.v)
+				}
+				if hm := r.Pooled["vmaf"].HarmonicMean; back.Pooled["vmaf"].HarmonicMean != hm {
+					t.Errorf("harmonic mean read back %v, written %v", back.Pooled["vmaf"].HarmonicMean, hm)
+				}
+			}
+
+			var cs bytes.Buffer
+			if err := WriteCSVWith(&cs, r, o); err != nil {
+				t.Fatal(err)
+			}
+			if rows, err := csv.NewReader(&cs).ReadAll(); err != nil || len(rows) != 2 || rows[1][1] != c.want {
+				t.Errorf("CSV %q, %v; want vmaf %s", rows, err, c.want)
+			}
+			var xs bytes.Buffer
+			if err := WriteXMLWith(&xs, r, o); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{`<frame frameNum="0" vmaf="` + c.want + `" />`, `min="` + c.want + `"`, `<aggregate_metrics vmaf="` + c.want + `" `} {
+				if !strings.Contains(xs.String(), want) {
+					t.Errorf("XML lacks %q:\n%s", want, xs.String())
+				}
+			}
+		})
+	}
+}
+
+// The default writers keep libvmaf's rounding, NaN stays null at full
+// precision, and digits out of range write nothing.
+func TestReportDigitsEdges(t *testing.T) {
+	var def, zero bytes.Buffer
+	if err := WriteJSON(&def, sampleResult()); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSONWith(&zero, sampleResult(), ReportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if def.String() != zero.String() || !strings.Contains(def.String(), `"vmaf": 91.500000`) {
+		t.Errorf("WriteJSON and the zero ReportOptions differ or do not round:\n%s", firstDiff(def.String(), zero.String()))
+	}
+	var full bytes.Buffer
+	if err := WriteJSONWith(&full, sampleResult(), ReportOptions{Digits: DigitsMax}); err != nil {
+		t.Fatal(err)
+	}
+	if s := full.String(); !strings.Contains(s, `"float_ms_ssim": null,`) || !strings.Contains(s, `"vmaf": 91.5,`) || !strings.Contains(s, `"fps": 12.35,`) {
+		t.Errorf("full precision:\n%s", s)
+	}
+	for _, d := range []int{-1, DigitsMax + 1} {
+		for name, write := range map[string]func(io.Writer, *Result, ReportOptions) error{"json": WriteJSONWith, "csv": WriteCSVWith, "xml": WriteXMLWith} {
+			var buf bytes.Buffer
+			if err := write(&buf, sampleResult(), ReportOptions{Digits: d}); !errors.Is(err, ErrInvalidOptions) || buf.Len() != 0 {
+				t.Errorf("%s with digits %d: %v, %d bytes written; want ErrInvalidOptions and nothing", name, d, err, buf.Len())
+			}
+		}
+	}
+}
+
+// FuzzReportDigitsRoundTrip: any finite score written with DigitsMax reads
+// back as the same float64.
+func FuzzReportDigitsRoundTrip(f *testing.F) {
+	for _, c := range reportDigitsCases {
+		f.Add(c.v)
+	}
+	f.Fuzz(func(t *testing.T, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return
+		}
+		r := &Result{Version: "3.2.0", Frames: []FrameScore{{Index: 0, Metrics: map[string]float64{"vmaf": v}}}}
+		var buf bytes.Buffer
+		if err := WriteJSONWith(&buf, r, ReportOptions{Digits: DigitsMax}); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadJSON(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := back.Frames[0].Metrics["vmaf"]; math.Float64bits(got) != math.Float64bits(v) {
+			t.Fatalf("%v read back as %v", v, got)
+		}
+	})
 }
