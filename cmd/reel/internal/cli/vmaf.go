@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +43,14 @@ The report (--output) has per-frame and pooled values in libvmaf's JSON, CSV or
 XML layout; --output - writes it to stdout instead of the summary. The summary's
 headline is pooled with --pool: mean (default), harmonic_mean, min, max, p1, p5,
 p10 (percentiles, linear interpolation) or low1 (mean of the worst 1% of
-frames).`
+frames).
+
+The report prints scores as libvmaf does (6 decimals) unless --precision says
+otherwise: max (or full) prints every per-frame, pooled and aggregate value
+with 17 significant digits, which read back as the very numbers computed, so
+two reports can be compared exactly; N from 1 to 17 prints N significant
+digits (C's %.Ng); legacy is the default. The names are those of the
+--precision option of VMAFx, a libvmaf fork; Netflix's vmaf tool has none.`
 
 const vmafExample = `  # an encode against its mezzanine
   reel vmaf --reference mezz.mov --distorted rendition_720p.mp4
@@ -55,7 +63,10 @@ const vmafExample = `  # an encode against its mezzanine
   reel vmaf -r ref.y4m -d dist.mkv --model vmaf_4k_v0.6.1 --pool low1 --json
 
   # PSNR only, without the VMAF model (far faster)
-  reel vmaf -r ref.y4m -d dist.mkv --feature psnr --no-prediction`
+  reel vmaf -r ref.y4m -d dist.mkv --feature psnr --no-prediction
+
+  # every score with 17 significant digits, to compare two reports exactly
+  reel vmaf -r ref.y4m -d dist.mkv --precision max --output report.json`
 
 type vmafFlags struct {
 	reference, distorted string
@@ -67,6 +78,8 @@ type vmafFlags struct {
 	subsample            int
 	output               string
 	format               string
+	precision            string
+	digits               int // from precision: 0 = libvmaf's rounding
 	pool                 string
 	allowLengthMismatch  bool
 	transform            bool
@@ -104,6 +117,7 @@ func newVMAFCmd(app *App) *cobra.Command {
 	f.IntVar(&fl.subsample, "subsample", 1, "score every Nth frame only")
 	f.StringVarP(&fl.output, "output", "o", "", "write the per-frame report to this file ('-' = stdout)")
 	f.StringVar(&fl.format, "format", "", "report format: json, csv or xml (default: from the --output extension, else json)")
+	f.StringVar(&fl.precision, "precision", "legacy", "report numbers: legacy (libvmaf's 6 decimals), max or full (17 significant digits, exact), or N significant digits (1 to 17)")
 	f.StringVar(&fl.pool, "pool", vmaf.PoolMean, "pooling of the summary's headline: "+strings.Join(vmaf.PoolMethods, ", "))
 	f.BoolVar(&fl.allowLengthMismatch, "allow-length-mismatch", false, "score up to the end of the shorter input instead of failing")
 	f.BoolVar(&fl.transform, "model-transform", false, "apply the model's score transform (vmaf_v0.6.1's 'phone' mapping)")
@@ -140,6 +154,11 @@ func (fl *vmafFlags) check(cmd *cobra.Command) error {
 	if _, err := (vmaf.Pooled{}).Get(fl.pool); err != nil {
 		return usagef(cmd, "vmaf: --pool %q (want one of %s)", fl.pool, strings.Join(vmaf.PoolMethods, ", "))
 	}
+	digits, err := parsePrecision(fl.precision)
+	if err != nil {
+		return usagef(cmd, "vmaf: --precision %q (want legacy, max, full or 1 to %d)", fl.precision, vmaf.DigitsMax)
+	}
+	fl.digits = digits
 	if fl.subsample < 1 {
 		return usagef(cmd, "vmaf: --subsample %d (want 1 or more)", fl.subsample)
 	}
@@ -173,6 +192,21 @@ func (fl *vmafFlags) check(cmd *cobra.Command) error {
 		}
 	}
 	return nil
+}
+
+// parsePrecision maps --precision to vmaf.ReportOptions.Digits.
+func parsePrecision(s string) (int, error) {
+	switch s {
+	case "legacy":
+		return 0, nil
+	case "max", "full":
+		return vmaf.DigitsMax, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > vmaf.DigitsMax {
+		return 0, fmt.Errorf("precision %q out of range", s)
+	}
+	return n, nil
 }
 
 func isRaw(path string) bool {
@@ -420,7 +454,7 @@ func runVMAF(ctx context.Context, app *App, cmd *cobra.Command, fl vmafFlags) er
 	}
 
 	if fl.output != "" {
-		if err := writeReport(app.Stdout, fl.output, fl.format, res); err != nil {
+		if err := writeReport(app.Stdout, fl.output, fl.format, vmaf.ReportOptions{Digits: fl.digits}, res); err != nil {
 			return err
 		}
 		if fl.output == "-" {
@@ -440,15 +474,15 @@ func runVMAF(ctx context.Context, app *App, cmd *cobra.Command, fl vmafFlags) er
 
 // writeReport writes the report to path ("-" = stdout) atomically: into a
 // temporary file beside it, renamed over it only once complete.
-func writeReport(stdout io.Writer, path, format string, res *vmaf.Result) error {
+func writeReport(stdout io.Writer, path, format string, opts vmaf.ReportOptions, res *vmaf.Result) error {
 	write := func(w io.Writer) error {
 		switch format {
 		case "csv":
-			return vmaf.WriteCSV(w, res)
+			return vmaf.WriteCSVWith(w, res, opts)
 		case "xml":
-			return vmaf.WriteXML(w, res)
+			return vmaf.WriteXMLWith(w, res, opts)
 		}
-		return vmaf.WriteJSON(w, res)
+		return vmaf.WriteJSONWith(w, res, opts)
 	}
 	if path == "-" {
 		return write(stdout)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -85,6 +86,108 @@ func TestVMAFCommandMatchesLibvmaf(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Dir(out))
 	if len(entries) != 1 {
 		t.Errorf("output folder holds %d entries, want only the report", len(entries))
+	}
+}
+
+// TestVMAFPrecisionMax scores a corpus case with --precision max: read
+// back, every per-frame integer feature equals the 17-digit value of
+// libvmaf's API client (*.precise.json) exactly, and VMAF is within 1e-9
+// (its SVM's exp in float64; vmaf/reference_test.go has the same bound).
+// Rounded to 6 decimals, as without the option, no value would be exact.
+func TestVMAFPrecisionMax(t *testing.T) {
+	dir := vmafCorpus(t)
+	const name = "p01_testsrc2_576x324_x264crf30"
+	out := filepath.Join(t.TempDir(), "p01.json")
+	code, _, stderr := runCLI(t, "vmaf", "-q", "--precision", "max",
+		"--reference", filepath.Join(dir, "testsrc2_576x324.ref.mkv"),
+		"--distorted", filepath.Join(dir, name+".dist.mkv"), "--output", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := readReport(t, out)
+	b, err := os.ReadFile(filepath.Join(dir, name+".precise.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var precise struct {
+		Frames []map[string]float64 `json:"frames"`
+	}
+	if err := json.Unmarshal(b, &precise); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Frames) != 48 || len(precise.Frames) != 48 {
+		t.Fatalf("%d frames in the report, %d in precise.json", len(got.Frames), len(precise.Frames))
+	}
+	exact := map[string]string{ // precise.json's name: the report's
+		"integer_vif_scale0": "integer_vif_scale0", "integer_vif_scale1": "integer_vif_scale1",
+		"integer_vif_scale2": "integer_vif_scale2", "integer_vif_scale3": "integer_vif_scale3",
+		"integer_adm2": "integer_adm2", "integer_adm_scale0": "integer_adm_scale0",
+		"integer_adm_scale1": "integer_adm_scale1", "integer_adm_scale2": "integer_adm_scale2",
+		"integer_adm_scale3": "integer_adm_scale3", "integer_motion2": "integer_motion2",
+		"integer_motion_sad": vmaf.KeyMotion,
+	}
+	var worstVMAF float64
+	for i, f := range got.Frames {
+		p := precise.Frames[i]
+		for pk, rk := range exact {
+			w, ok := p[pk]
+			g, ok2 := f.Metrics[rk]
+			if !ok || !ok2 || g != w {
+				t.Errorf("frame %d %s = %.17g, libvmaf %.17g (present %v, %v)", i, rk, g, w, ok2, ok)
+			}
+		}
+		d := math.Abs(f.Metrics["vmaf"] - p["vmaf"])
+		if d > 1e-9 || math.IsNaN(d) {
+			t.Errorf("frame %d vmaf = %.17g, libvmaf %.17g", i, f.Metrics["vmaf"], p["vmaf"])
+		}
+		worstVMAF = max(worstVMAF, d)
+	}
+	t.Logf("largest per-frame VMAF difference from libvmaf: %.3g", worstVMAF)
+}
+
+// TestVMAFPrecisionFormats: --precision reaches the CSV and XML reports
+// too, N gives N significant digits, and without it the report keeps
+// libvmaf's 6 decimals.
+func TestVMAFPrecisionFormats(t *testing.T) {
+	dir := vmafCorpus(t)
+	tmp := t.TempDir()
+	ref, dist := filepath.Join(tmp, "ref.y4m"), filepath.Join(tmp, "dist.y4m")
+	ffmpegCLI(t, "-i", filepath.Join(dir, "testsrc2_576x324.ref.mkv"), "-frames:v", "3", ref)
+	ffmpegCLI(t, "-i", filepath.Join(dir, "p01_testsrc2_576x324_x264crf30.dist.mkv"), "-frames:v", "3", dist)
+	report := func(file string, args ...string) string {
+		t.Helper()
+		out := filepath.Join(tmp, file)
+		code, _, stderr := runCLI(t, append([]string{"vmaf", "-q", "-r", ref, "-d", dist, "-o", out}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	report("full.json", "--precision", "full")
+	full := readReport(t, filepath.Join(tmp, "full.json"))
+	v := full.Frames[0].Metrics["integer_adm2"]
+	if v == 0 || strconv.FormatFloat(v, 'f', 6, 64) == strconv.FormatFloat(v, 'g', 17, 64) {
+		t.Fatalf("integer_adm2 of frame 0 is %v: not a test of the digits", v)
+	}
+	for _, c := range []struct {
+		file string
+		args []string
+		want string
+	}{
+		{"max.csv", []string{"--precision", "max"}, "," + strconv.FormatFloat(v, 'g', 17, 64) + ","},
+		{"max.xml", []string{"--precision", "max"}, `integer_adm2="` + strconv.FormatFloat(v, 'g', 17, 64) + `"`},
+		{"n9.json", []string{"--precision", "9"}, `"integer_adm2": ` + strconv.FormatFloat(v, 'g', 9, 64) + ","},
+		{"legacy.json", []string{"--precision", "legacy"}, `"integer_adm2": ` + strconv.FormatFloat(v, 'f', 6, 64) + ","},
+		{"default.json", nil, `"integer_adm2": ` + strconv.FormatFloat(v, 'f', 6, 64) + ","},
+		{"default.csv", nil, "," + strconv.FormatFloat(v, 'f', 6, 64) + ","},
+	} {
+		if got := report(c.file, c.args...); !strings.Contains(got, c.want) {
+			t.Errorf("%s %v lacks %q:\n%.600s", c.file, c.args, c.want, got)
+		}
 	}
 }
 
@@ -226,6 +329,8 @@ func TestVMAFErrors(t *testing.T) {
 		{"bad pool", []string{"-r", ref, "-d", ref, "--pool", "median"}, 2, "--pool"},
 		{"bad format", []string{"-r", ref, "-d", ref, "--format", "yaml"}, 2, "--format"},
 		{"zero subsample", []string{"-r", ref, "-d", ref, "--subsample", "0"}, 2, "--subsample"},
+		{"bad precision", []string{"-r", ref, "-d", ref, "--precision", "18"}, 2, "--precision"},
+		{"unknown precision", []string{"-r", ref, "-d", ref, "--precision", "exact"}, 2, "--precision"},
 		{"raw without size", []string{"-r", raw, "-d", raw}, 2, "--width and --height"},
 		{"raw bad pix fmt", []string{"-r", raw, "-d", raw, "--width", "4", "--height", "4", "--pix-fmt", "nv12"}, 2, "--pix-fmt"},
 		{"missing file", []string{"-r", filepath.Join(tmp, "nope.mp4"), "-d", ref}, 1, "nope.mp4"},
