@@ -50,7 +50,8 @@ otherwise: max (or full) prints every per-frame, pooled and aggregate value
 with 17 significant digits, which read back as the very numbers computed, so
 two reports can be compared exactly; N from 1 to 17 prints N significant
 digits (C's %.Ng); legacy is the default. The names are those of the
---precision option of VMAFx, a libvmaf fork; Netflix's vmaf tool has none.`
+--precision option of VMAFx, a libvmaf fork; Netflix's vmaf tool has none.
+The printed summary keeps 6 decimals (--json prints its numbers exactly).`
 
 const vmafExample = `  # an encode against its mezzanine
   reel vmaf --reference mezz.mov --distorted rendition_720p.mp4
