@@ -270,7 +270,7 @@ func TestWorkerKeepsAccessLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := acts.Probe(context.Background(), clip); err != nil {
+	if _, err := acts.Probe(context.Background(), clip, workflows.ProbeOptions{}); err != nil {
 		t.Fatalf("Probe: %v", err)
 	}
 	if err := app.closeStorage(); err != nil {
