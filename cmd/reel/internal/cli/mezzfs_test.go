@@ -20,6 +20,7 @@ import (
 	"github.com/reelmedia/reel/internal/config"
 	"github.com/reelmedia/reel/internal/s3test"
 	"github.com/reelmedia/reel/mezzfs"
+	"github.com/reelmedia/reel/workflows"
 )
 
 // mezzRun runs reel with args and returns stdout, stderr and the exit code.
