@@ -184,7 +184,10 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 		return ChunkResult{}, err
 	}
 	key := chunkKey(t.Job, t.Rendition, t.Chunk.Index, t.Attempt)
-	if res, ok := a.finished(ctx, work, key); ok {
+	// A strict attempt does not take over a lenient one's work on a
+	// damaged range (a job resubmitted under its ID with Strict): it
+	// decodes again, to refuse.
+	if res, ok := a.finished(ctx, work, key); ok && !(t.Strict && len(res.Problems) > 0) {
 		a.journal("reused", key)
 		return res, nil
 	}
