@@ -104,8 +104,10 @@ func sparseKeyframes(keys []int64, frames int64) []int64 {
 	return keys
 }
 
-// Probe describes the source, with its keyframe index for planning.
-func (a *Activities) Probe(ctx context.Context, source string) (SourceInfo, error) {
+// Probe describes the source, with its keyframe index for planning. With
+// opts.Strict a damaged source fails as bad input instead of having its
+// problems listed.
+func (a *Activities) Probe(ctx context.Context, source string, opts ProbeOptions) (SourceInfo, error) {
 	in, closer, err := a.openSource(ctx, source)
 	if err != nil {
 		return SourceInfo{}, classify(err)
@@ -115,7 +117,7 @@ func (a *Activities) Probe(ctx context.Context, source string) (SourceInfo, erro
 	// intra-only codec) gives them, not at the price of reading a whole
 	// long-GOP MPEG-TS or MXF mezzanine. Without them chunks are cut at
 	// fixed lengths and each decodes from the keyframe before it.
-	info, err := encode.Probe(ctx, in, encode.ProbeOptions{KeyframesIfCheap: true})
+	info, err := encode.Probe(ctx, in, encode.ProbeOptions{KeyframesIfCheap: true, Strict: opts.Strict})
 	if err != nil {
 		return SourceInfo{}, classify(err)
 	}
@@ -182,7 +184,10 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 		return ChunkResult{}, err
 	}
 	key := chunkKey(t.Job, t.Rendition, t.Chunk.Index, t.Attempt)
-	if res, ok := a.finished(ctx, work, key); ok {
+	// A strict attempt does not take over a lenient one's work on a
+	// damaged range (a job resubmitted under its ID with Strict): it
+	// decodes again, to refuse.
+	if res, ok := a.finished(ctx, work, key); ok && !(t.Strict && len(res.Problems) > 0) {
 		a.journal("reused", key)
 		return res, nil
 	}
@@ -204,6 +209,7 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 	beat(ctx, heartbeat{Phase: "encode"})
 	p := profileFor(t.Rendition)
 	p.Threads = firstNonZero(p.Threads, a.Threads)
+	p.Strict = t.Strict
 	cr, err := encode.EncodeRange(ctx, in, local, p, t.Chunk.Start, t.Chunk.End, func(done int64) {
 		beat(ctx, heartbeat{Phase: "encode", Frames: done})
 	})
@@ -220,6 +226,7 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 		Key: key, Bytes: obj.Size, SHA256: obj.SHA256, Frames: cr.Frames,
 		EncodeSeconds: encodeSec, Worker: a.identity(),
 	}
+	res.Problems, res.ProblemsMore = chunkProblems(t.Chunk, cr.Problems)
 	if cr.Frames != t.Chunk.Frames() {
 		return ChunkResult{}, badInputErr(fmt.Errorf("%s: chunk %d: encoded %d frames, want %d", t.Source, t.Chunk.Index, cr.Frames, t.Chunk.Frames()))
 	}
@@ -243,6 +250,30 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 	}
 	a.journal("encode-done", key)
 	return res, nil
+}
+
+// MaxChunkProblems bounds the problems one chunk result carries, so a
+// badly damaged source keeps the activity results and sidecars small.
+const MaxChunkProblems = 8
+
+// chunkProblems turns what decoding chunk c worked around into report
+// lines, at most MaxChunkProblems, and counts the rest. A count of frames
+// (missing, concealed) is about c's range, so the line names that range in
+// the source's frame numbers; the index's problems are about the whole
+// source and read the same from every chunk (and the probe).
+func chunkProblems(c Chunk, ps []encode.Problem) ([]string, int) {
+	var lines []string
+	for _, p := range ps {
+		line := p.String()
+		if p.Kind == "missing" || p.Kind == "concealed" {
+			line = fmt.Sprintf("%s: source frames %d-%d: %s", p.Kind, c.Start, c.End-1, p.Msg)
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) > MaxChunkProblems {
+		return lines[:MaxChunkProblems], len(lines) - MaxChunkProblems
+	}
+	return lines, 0
 }
 
 // finished returns the stored result of an attempt when both the chunk and
@@ -279,7 +310,7 @@ type scores struct{ vmaf, vmafMin, psnr float64 }
 // the source size) and computes the asked metrics over every frame pair.
 func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath string, t ChunkTask) (scores, error) {
 	pixFmt := ScoringPixFmt(t.SourceBitDepth)
-	ref, err := encode.OpenFrames(ctx, src, encode.DecodeOptions{Start: t.Chunk.Start, End: t.Chunk.End, PixFmt: pixFmt, Threads: a.Threads})
+	ref, err := encode.OpenFrames(ctx, src, encode.DecodeOptions{Start: t.Chunk.Start, End: t.Chunk.End, PixFmt: pixFmt, Threads: a.Threads, Strict: t.Strict})
 	if err != nil {
 		return scores{}, classify(err)
 	}

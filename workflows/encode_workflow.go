@@ -246,7 +246,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 
 	// Probe and plan.
 	var src SourceInfo
-	if err := workflow.ExecuteActivity(shortActivity(ctx), ActivityProbe, job.Source).Get(ctx, &src); err != nil {
+	if err := workflow.ExecuteActivity(shortActivity(ctx), ActivityProbe, job.Source, ProbeOptions{Strict: job.Strict}).Get(ctx, &src); err != nil {
 		return Result{}, err
 	}
 	probed := workflow.Now(ctx)
@@ -317,7 +317,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 					task := BatchTask{
 						Job: jobID, Source: job.Source, Work: job.Work, Rendition: r, Chunks: part,
 						Quality: job.Quality, Window: window, SourceWidth: src.Width, SourceHeight: src.Height, SourceBitDepth: src.BitDepth,
-						Timeouts: job.Timeouts,
+						Timeouts: job.Timeouts, Strict: job.Strict,
 					}
 					cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 						WorkflowID:          batchID(jobID, r.Name, bi),
@@ -400,7 +400,29 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 	for ri, r := range job.Renditions {
 		res.Renditions = append(res.Renditions, summarize(r.Name, assembled[ri], st.outcomes[r.Name], chunks))
 	}
+	res.Problems, res.ProblemsMore = st.problems(src, job.Renditions).capped(MaxResultProblems)
 	return res, nil
+}
+
+// MaxResultProblems bounds the problem lines in a job's Result (report.json
+// lists them all).
+const MaxResultProblems = 20
+
+// problems gathers the source's problems: the probe's, then each chunk's
+// (from the final attempts of every rendition: they decode the same range).
+func (s *jobState) problems(src SourceInfo, renditions []Rendition) *problemList {
+	var ps problemList
+	ps.add(src.Problems)
+	for i := range s.chunks {
+		more := 0
+		for _, r := range renditions {
+			fin := s.outcomes[r.Name][i].Final
+			ps.add(fin.Problems)
+			more = max(more, fin.ProblemsMore)
+		}
+		ps.more += more
+	}
+	return &ps
 }
 
 func (s *jobState) recordBatch(ri, ref int, part []Chunk, br BatchResult) {

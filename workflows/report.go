@@ -20,6 +20,12 @@ type Report struct {
 	Chunks     int               `json:"chunks"`
 	Renditions []RenditionReport `json:"renditions"`
 	Timings    ReportTimings     `json:"timings"`
+	// Problems is everything wrong with the source that was worked around:
+	// the probe's (source_info.problems) and what decoding the chunks found,
+	// each line once, the source's first and then by chunk. ProblemsMore
+	// counts lines the chunks left out (MaxChunkProblems).
+	Problems     []string `json:"problems,omitempty"`
+	ProblemsMore int      `json:"problems_more,omitempty"`
 }
 
 // RenditionReport is one rendition in report.json.
@@ -108,6 +114,10 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 		Job: t.Job, Source: t.Source, Info: t.Info, Written: time.Now().UTC(), Quality: t.Quality, Chunks: len(t.Chunks),
 		Timings: ReportTimings{Total: t.Timings.Total, Probe: t.Timings.Probe, Chunks: t.Timings.Chunks, Assemble: t.Timings.Assemble},
 	}
+	// Every rendition and attempt decodes the same source ranges, so their
+	// problems are gathered per chunk.
+	chunkLines := make([][]string, len(t.Chunks))
+	more := make([]int, len(t.Chunks))
 	for _, rec := range t.Renditions {
 		if len(rec.Final) != len(t.Chunks) || len(rec.Tried) != len(t.Chunks) || len(rec.Passed) != len(t.Chunks) {
 			return Report{}, badInputErr(fmt.Errorf("report: rendition %s has %d/%d/%d chunk records for %d chunks",
@@ -136,6 +146,8 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 					return Report{}, fmt.Errorf("report: %s: %w", work.URL(key), err)
 				}
 				cr.Attempts = append(cr.Attempts, res)
+				chunkLines[i] = append(chunkLines[i], res.Problems...)
+				more[i] = max(more[i], res.ProblemsMore)
 				rep.Timings.Encode += res.EncodeSeconds
 				rep.Timings.Score += res.ScoreSeconds
 			}
@@ -179,7 +191,44 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 		}
 		rep.Renditions = append(rep.Renditions, rr)
 	}
+	var ps problemList
+	ps.add(t.Info.Problems)
+	for i := range t.Chunks {
+		ps.add(chunkLines[i])
+		ps.more += more[i]
+	}
+	rep.Problems, rep.ProblemsMore = ps.lines, ps.more
 	return rep, nil
+}
+
+// problemList gathers problem lines from the probe and the chunks: each
+// line once, in the order first seen (the probe's, then chunk by chunk,
+// which is the source's frame order), and a count of lines left out.
+type problemList struct {
+	lines []string
+	seen  map[string]bool
+	more  int
+}
+
+func (l *problemList) add(lines []string) {
+	for _, s := range lines {
+		if l.seen[s] {
+			continue
+		}
+		if l.seen == nil {
+			l.seen = map[string]bool{}
+		}
+		l.seen[s] = true
+		l.lines = append(l.lines, s)
+	}
+}
+
+// capped returns at most n lines and how many more there are in all.
+func (l *problemList) capped(n int) ([]string, int) {
+	if len(l.lines) > n {
+		return l.lines[:n], l.more + len(l.lines) - n
+	}
+	return l.lines, l.more
 }
 
 // measures says whether a job under q scores metric m. An empty list is the

@@ -24,6 +24,12 @@ type Job struct {
 	// KeepIntermediates leaves the chunks under Work after a successful job
 	// (they are always removed when the job is cancelled).
 	KeepIntermediates bool `json:"keep_intermediates,omitempty"`
+
+	// Strict fails the job, as bad input, on a damaged source (cut short,
+	// frames missing or undecodable) with the core's message, instead of
+	// encoding what is there and listing the problems in the report: for
+	// QC gates.
+	Strict bool `json:"strict,omitempty"`
 }
 
 // Rendition is one output of the ladder.
@@ -153,6 +159,13 @@ type Chunk struct {
 // Frames is the chunk's length in frames.
 func (c Chunk) Frames() int64 { return c.End - c.Start }
 
+// ProbeOptions is the Probe activity's second argument (absent in
+// histories from before it: the zero value).
+type ProbeOptions struct {
+	// Strict refuses a damaged source (Job.Strict).
+	Strict bool `json:"strict,omitempty"`
+}
+
 // SourceInfo is what the Probe activity learns about the source.
 type SourceInfo struct {
 	Width     int     `json:"width"`
@@ -189,6 +202,8 @@ type ChunkTask struct {
 	SourceWidth    int `json:"source_width"`
 	SourceHeight   int `json:"source_height"`
 	SourceBitDepth int `json:"source_bit_depth"`
+	// Strict refuses a damaged source range (Job.Strict).
+	Strict bool `json:"strict,omitempty"`
 }
 
 // ChunkResult is what one chunk attempt produced: a stored file and its
@@ -213,6 +228,11 @@ type ChunkResult struct {
 	Worker string `json:"worker,omitempty"`
 	// Reused is true when a retried activity found this attempt already done.
 	Reused bool `json:"reused,omitempty"`
+	// Problems lists the damage in the chunk's source range that decoding
+	// worked around ("kind: message"; a frame count says which source
+	// frames), at most MaxChunkProblems; ProblemsMore counts the rest.
+	Problems     []string `json:"problems,omitempty"`
+	ProblemsMore int      `json:"problems_more,omitempty"`
 }
 
 // BatchTask is the input of ChunkBatchWorkflow: some chunks of one rendition.
@@ -228,6 +248,7 @@ type BatchTask struct {
 	SourceHeight   int            `json:"source_height"`
 	SourceBitDepth int            `json:"source_bit_depth"`
 	Timeouts       ActivityTiming `json:"timeouts"`
+	Strict         bool           `json:"strict,omitempty"`
 }
 
 // ChunkOutcome is the gate's verdict on one chunk after all its attempts.
@@ -317,6 +338,12 @@ type Result struct {
 	Renditions []RenditionResult `json:"renditions"`
 	Chunks     int               `json:"chunks"`
 	Seconds    float64           `json:"seconds"`
+	// Problems lists the damage found in the source and worked around, by
+	// the probe and by the chunks' decoding, de-duplicated, at most
+	// MaxResultProblems; ProblemsMore counts the rest (report.json lists
+	// them all).
+	Problems     []string `json:"problems,omitempty"`
+	ProblemsMore int      `json:"problems_more,omitempty"`
 }
 
 // RenditionResult summarises one rendition in the workflow result.

@@ -29,7 +29,7 @@ import (
 // The activity signatures the workflows call, registered by name so the
 // workflow logic is tested without encoders.
 var (
-	probeFn    = func(context.Context, string) (SourceInfo, error) { panic("mocked") }
+	probeFn    = func(context.Context, string, ProbeOptions) (SourceInfo, error) { panic("mocked") }
 	encodeFn   = func(context.Context, ChunkTask) (ChunkResult, error) { panic("mocked") }
 	assembleFn = func(context.Context, AssembleTask) (AssembleResult, error) { panic("mocked") }
 	reportFn   = func(context.Context, ReportTask) (string, error) { panic("mocked") }
@@ -41,12 +41,15 @@ var (
 type fakeJob struct {
 	mu        sync.Mutex
 	info      SourceInfo
+	probes    []ProbeOptions
 	encodes   []ChunkTask
 	assembles []AssembleTask
 	reports   []ReportTask
 	cleanups  []CleanupTask
 	// vmaf returns the score of an attempt; default 95.
 	vmaf func(t ChunkTask) float64
+	// problems returns the problems decoding an attempt's chunk found.
+	problems func(t ChunkTask) ([]string, int)
 }
 
 func newEnv(t *testing.T, f *fakeJob) *testsuite.TestWorkflowEnvironment {
@@ -68,8 +71,13 @@ func newEnv(t *testing.T, f *fakeJob) *testsuite.TestWorkflowEnvironment {
 	if f == nil {
 		return env
 	}
-	env.OnActivity(ActivityProbe, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, src string) (SourceInfo, error) { return f.info, nil }).Maybe()
+	env.OnActivity(ActivityProbe, mock.Anything, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, src string, opts ProbeOptions) (SourceInfo, error) {
+			f.mu.Lock()
+			f.probes = append(f.probes, opts)
+			f.mu.Unlock()
+			return f.info, nil
+		}).Maybe()
 	env.OnActivity(ActivityEncodeChunk, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, ct ChunkTask) (ChunkResult, error) {
 			f.mu.Lock()
@@ -79,11 +87,15 @@ func newEnv(t *testing.T, f *fakeJob) *testsuite.TestWorkflowEnvironment {
 			if f.vmaf != nil {
 				v = f.vmaf(ct)
 			}
-			return ChunkResult{
+			res := ChunkResult{
 				Index: ct.Chunk.Index, Attempt: ct.Attempt, CRF: ct.Rendition.CRF, Bitrate: ct.Rendition.Bitrate,
 				Key:    fmt.Sprintf("%s/%s/%06d-a%d.mp4", ct.Job, ct.Rendition.Name, ct.Chunk.Index, ct.Attempt),
 				Frames: ct.Chunk.Frames(), Bytes: 1000 * ct.Chunk.Frames(), VMAF: v, PSNR: 40,
-			}, nil
+			}
+			if f.problems != nil {
+				res.Problems, res.ProblemsMore = f.problems(ct)
+			}
+			return res, nil
 		}).Maybe()
 	env.OnActivity(ActivityAssemble, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, at AssembleTask) (AssembleResult, error) {
@@ -198,6 +210,82 @@ func TestEncodeWorkflowPlansEncodesAssembles(t *testing.T) {
 	}
 	if p.Phase != PhaseDone || p.ChunksDone() != 2*len(want) || p.FramesDone() != 2000 {
 		t.Errorf("progress %+v", p)
+	}
+}
+
+// Job.Strict reaches the probe and every chunk encode; a job without it
+// asks for neither.
+func TestStrictReachesProbeAndChunks(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		f := &fakeJob{info: source(300, 25, 25)}
+		env := newEnv(t, f)
+		job := testJob()
+		job.Strict = strict
+		env.ExecuteWorkflow(EncodeWorkflow, job)
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		if len(f.probes) != 1 || f.probes[0].Strict != strict {
+			t.Errorf("strict %v: probes %+v", strict, f.probes)
+		}
+		if len(f.encodes) == 0 {
+			t.Fatalf("strict %v: no encodes", strict)
+		}
+		for _, e := range f.encodes {
+			if e.Strict != strict {
+				t.Errorf("strict %v: chunk %d task has Strict %v", strict, e.Chunk.Index, e.Strict)
+			}
+		}
+	}
+}
+
+// The problems the probe and the chunks' decoding found reach the job's
+// result: each line once (every rendition decodes the same ranges), the
+// probe's first and then in chunk order, at most MaxResultProblems with
+// the rest counted.
+func TestResultListsProblems(t *testing.T) {
+	f := &fakeJob{info: source(300, 25, 25)}
+	f.info.Problems = []string{"timestamps: 3 duplicate presentation timestamps moved one tick on"}
+	f.problems = func(ct ChunkTask) ([]string, int) {
+		lines := []string{f.info.Problems[0]} // the index's, seen from every chunk
+		if ct.Chunk.Index%2 == 1 {
+			lines = append(lines, fmt.Sprintf("missing: source frames %d-%d: 1 frames the decoder did not deliver", ct.Chunk.Start, ct.Chunk.End-1))
+		}
+		return lines, 0
+	}
+	env := newEnv(t, f)
+	job := testJob()
+	job.Chunking.TargetSeconds = 1 // 12 chunks of 25 frames
+	env.ExecuteWorkflow(EncodeWorkflow, job)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var res Result
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{f.info.Problems[0]}
+	for i := 1; i < 12; i += 2 {
+		want = append(want, fmt.Sprintf("missing: source frames %d-%d: 1 frames the decoder did not deliver", 25*i, 25*i+24))
+	}
+	if !slices.Equal(res.Problems, want) || res.ProblemsMore != 0 {
+		t.Errorf("result problems (%d more):\n%s\nwant\n%s", res.ProblemsMore, strings.Join(res.Problems, "\n"), strings.Join(want, "\n"))
+	}
+
+	// Many problems: the result keeps MaxResultProblems and counts the rest,
+	// with the lines the chunks themselves left out.
+	f = &fakeJob{info: source(300, 25, 25)}
+	f.problems = func(ct ChunkTask) ([]string, int) {
+		return []string{fmt.Sprintf("missing: chunk %d a", ct.Chunk.Index), fmt.Sprintf("concealed: chunk %d b", ct.Chunk.Index)}, 1
+	}
+	env = newEnv(t, f)
+	env.ExecuteWorkflow(EncodeWorkflow, job)
+	res = Result{}
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) != MaxResultProblems || res.Problems[0] != "missing: chunk 0 a" || res.ProblemsMore != 24-MaxResultProblems+12 {
+		t.Errorf("%d problems, %d more; want %d and %d:\n%s", len(res.Problems), res.ProblemsMore, MaxResultProblems, 24-MaxResultProblems+12, strings.Join(res.Problems, "\n"))
 	}
 }
 
@@ -323,7 +411,7 @@ func TestBadInputIsNotRetried(t *testing.T) {
 		msg   string
 	}{
 		{"the real probe of a text file", func(ctx context.Context, _ string) error {
-			_, err := activities.Probe(ctx, "errors_test.go")
+			_, err := activities.Probe(ctx, "errors_test.go", ProbeOptions{})
 			return err
 		}, true, "errors_test.go"},
 		{"a missing object", func(_ context.Context, src string) error {
@@ -345,8 +433,8 @@ func TestBadInputIsNotRetried(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newEnv(t, nil)
 			calls := 0
-			env.OnActivity(ActivityProbe, mock.Anything, mock.Anything).Return(
-				func(ctx context.Context, src string) (SourceInfo, error) {
+			env.OnActivity(ActivityProbe, mock.Anything, mock.Anything, mock.Anything).Return(
+				func(ctx context.Context, src string, _ ProbeOptions) (SourceInfo, error) {
 					calls++
 					return SourceInfo{}, tc.probe(ctx, src)
 				})
@@ -372,7 +460,7 @@ func TestBadInputIsNotRetried(t *testing.T) {
 // retries and without assembling anything.
 func TestChunkErrors(t *testing.T) {
 	env := newEnv(t, nil)
-	env.OnActivity(ActivityProbe, mock.Anything, mock.Anything).Return(source(300, 25, 25), nil)
+	env.OnActivity(ActivityProbe, mock.Anything, mock.Anything, mock.Anything).Return(source(300, 25, 25), nil)
 	var mu sync.Mutex
 	calls := map[int]int{}
 	env.OnActivity(ActivityEncodeChunk, mock.Anything, mock.Anything).Return(
@@ -434,7 +522,7 @@ func TestInvalidJobFailsWithoutRunningAnything(t *testing.T) {
 func TestCancelStopsEncodesAndCleansUp(t *testing.T) {
 	f := &fakeJob{info: source(2000, 25, 25)} // 20 chunks
 	env := newEnv(t, nil)
-	env.OnActivity(ActivityProbe, mock.Anything, mock.Anything).Return(f.info, nil)
+	env.OnActivity(ActivityProbe, mock.Anything, mock.Anything, mock.Anything).Return(f.info, nil)
 	var mu sync.Mutex
 	started := 0
 	release := make(chan struct{})

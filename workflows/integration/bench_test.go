@@ -122,7 +122,7 @@ func runDirect(b *testing.B, a *workflows.Activities, job workflows.Job, id stri
 	b.Helper()
 	ctx := context.Background()
 	t0 := time.Now()
-	info, err := a.Probe(ctx, job.Source)
+	info, err := a.Probe(ctx, job.Source, workflows.ProbeOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -89,9 +89,6 @@ func newEncodeCmd(app *App) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			encode.SetLogLevel(ffmpegLogLevel(app.Config.LogLevel))
 			if wf.wantsWorkflow(cmd) {
-				if f.strict {
-					return usagef(cmd, "--strict applies to one-file encodes; a job lists the source's problems in its report.json")
-				}
 				return runWorkflowEncode(cmd.Context(), app, cmd, &wf, args[0], f.out, f.quiet, f.asJSON)
 			}
 			if err := needsLadder(cmd, args[0], f.out, f.container); err != nil {

@@ -36,6 +36,7 @@ type jobFlags struct {
 	metrics           string
 	work              string
 	keepIntermediates bool
+	strict            bool
 }
 
 const renditionHelp = `--rendition takes comma-separated key=value pairs: name (required), size
@@ -66,6 +67,9 @@ func (f *jobFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.metrics, "metrics", "", "per-chunk metrics: vmaf,psnr (default), vmaf, psnr or none")
 	fl.StringVar(&f.work, "work", "", "store URL for intermediates (default OUTPUT/.work)")
 	fl.BoolVar(&f.keepIntermediates, "keep-intermediates", false, "keep encoded chunks after the job")
+	if fl.Lookup("strict") == nil { // reel encode has its own --strict; job() reads it
+		fl.BoolVar(&f.strict, "strict", false, "fail the job on a damaged source (cut short, frames missing) instead of encoding what is there and listing the problems")
+	}
 }
 
 // job builds the Job for input and output from the flags.
@@ -138,6 +142,13 @@ func (f *jobFlags) job(cmd *cobra.Command, input, output string) (workflows.Job,
 	}
 	if f.keepIntermediates {
 		job.KeepIntermediates = true
+	}
+	strict := f.strict
+	if !strict && cmd.Flags().Changed("strict") {
+		strict, _ = cmd.Flags().GetBool("strict")
+	}
+	if strict {
+		job.Strict = true
 	}
 	if err := workflows.Validate(workflows.WithDefaults(job)); err != nil {
 		return job, usagef(cmd, "%v", err)
@@ -511,6 +522,13 @@ func printResult(app *App, res workflows.Result, asJSON bool) error {
 		fmt.Fprintln(app.Stdout)
 	}
 	fmt.Fprintf(app.Stdout, "report %s\n", res.Report)
+	// As a one-file encode does: what was worked around, on stderr.
+	for _, p := range res.Problems {
+		fmt.Fprintf(app.Stderr, "source problem: %s\n", p)
+	}
+	if res.ProblemsMore > 0 {
+		fmt.Fprintf(app.Stderr, "source problem: %d more in %s\n", res.ProblemsMore, res.Report)
+	}
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
@@ -61,6 +62,46 @@ func TestSubmitNeedsRenditions(t *testing.T) {
 	code, _, stderr = runCLI(t, "submit", "in.mp4", "-o", t.TempDir(), "--rendition", "name=a", "--rendition", "name=a")
 	if code != 2 || !strings.Contains(stderr, "used twice") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// --strict makes a strict job on both commands that build one: reel
+// submit (its own flag) and reel encode (the one-file encode's flag).
+func TestStrictJobFlag(t *testing.T) {
+	commands := map[string]func() (*cobra.Command, *jobFlags){
+		"submit": func() (*cobra.Command, *jobFlags) {
+			var jf jobFlags
+			cmd := &cobra.Command{Use: "submit"}
+			jf.add(cmd)
+			return cmd, &jf
+		},
+		"encode": func() (*cobra.Command, *jobFlags) {
+			var ef encodeFlags
+			var wf workflowEncodeFlags
+			cmd := &cobra.Command{Use: "encode"}
+			cmd.Flags().BoolVar(&ef.strict, "strict", false, "")
+			addWorkflowEncodeFlags(cmd, &wf)
+			return cmd, &wf.jobFlags
+		},
+	}
+	for name, newCmd := range commands {
+		for _, strict := range []bool{false, true} {
+			cmd, jf := newCmd()
+			args := []string{"--rendition", "name=a"}
+			if strict {
+				args = append(args, "--strict")
+			}
+			if err := cmd.ParseFlags(args); err != nil {
+				t.Fatal(err)
+			}
+			job, err := jf.job(cmd, "in.mp4", t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if job.Strict != strict {
+				t.Errorf("%s %q: job.Strict %v", name, args, job.Strict)
+			}
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/reelmedia/reel/internal/config"
 	"github.com/reelmedia/reel/internal/s3test"
 	"github.com/reelmedia/reel/mezzfs"
+	"github.com/reelmedia/reel/workflows"
 )
 
 // mezzRun runs reel with args and returns stdout, stderr and the exit code.
@@ -270,7 +271,7 @@ func TestWorkerKeepsAccessLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := acts.Probe(context.Background(), clip); err != nil {
+	if _, err := acts.Probe(context.Background(), clip, workflows.ProbeOptions{}); err != nil {
 		t.Fatalf("Probe: %v", err)
 	}
 	if err := app.closeStorage(); err != nil {
