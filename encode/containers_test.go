@@ -1,0 +1,134 @@
+package encode
+
+import (
+	"context"
+	"math"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Real containers as sources (issue 14): MXF OP1a with DNxHR, an MP4
+// whose edit list hides its first frames, a MOV with a timecode track and
+// an MPEG-TS whose timestamps jump in the middle. Each is indexed as the
+// ffmpeg CLI sees it.
+
+// dnxMXF is DNxHR LB in MXF OP1a, 25 fps, 30 frames.
+func dnxMXF(tb testing.TB) string {
+	return testMedia(tb, "mxf", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-frames:v", "30",
+		"-c:v", "dnxhd", "-profile:v", "dnxhr_lb", "-pix_fmt", "yuv422p", "-f", "mxf")
+}
+
+// editListMP4 is a 50-frame H.264 MP4 (B-frames) cut at 0.4 s by stream
+// copy: the cut starts at the keyframe before, so the file holds 50
+// samples and an edit list that presents the last 40.
+func editListMP4(tb testing.TB) string {
+	src := testMedia(tb, "mp4", "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=25", "-frames:v", "50",
+		"-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "25", "-pix_fmt", "yuv420p")
+	return testMedia(tb, "mp4", "-ss", "0.4", "-i", src, "-c", "copy")
+}
+
+// timecodeMOV is H.264 in MOV with a tmcd track starting at 01:00:00:00.
+func timecodeMOV(tb testing.TB) string {
+	return testMedia(tb, "mov", "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=25", "-frames:v", "30",
+		"-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "12", "-pix_fmt", "yuv420p", "-timecode", "01:00:00:00")
+}
+
+// discontTS is two MPEG-TS segments of 20 frames joined byte for byte, the
+// second's timestamps 100 s on (forward) or 100 s back (backward): a
+// discontinuity in the middle, as a spliced broadcast capture has.
+func discontTS(tb testing.TB, backward bool) string {
+	seg := func(offset string) []byte {
+		return readFile(tb, testMedia(tb, "ts", "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=25", "-frames:v", "20",
+			"-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", "-output_ts_offset", offset))
+	}
+	a, b, name := seg("0"), seg("100"), "discont-fwd.ts"
+	if backward {
+		a, b, name = seg("100"), seg("0"), "discont-back.ts"
+	}
+	return writeFile(tb, tb.TempDir(), name, append(a, b...))
+}
+
+func TestContainers(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name  string
+		path  func(testing.TB) string
+		chunk int64
+	}{
+		{"mxf-dnxhr", dnxMXF, 7},
+		{"mp4-editlist", editListMP4, 9},
+		{"mov-timecode", timecodeMOV, 8},
+		{"ts-discont-forward", func(tb testing.TB) string { return discontTS(tb, false) }, 7},
+		{"ts-discont-backward", func(tb testing.TB) string { return discontTS(tb, true) }, 7},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := c.path(t)
+			in := FileInput(src)
+			info, err := Probe(ctx, in, ProbeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := info.FrameCount
+			decoded := int64(ffprobeFrames(t, src))
+			wantN, wantDur := cliFrames(t, src)
+			t.Logf("probe: %d frames, %.3f s, problems %v; ffprobe decodes %d; ffmpeg CLI: %d frames, %.3f s",
+				n, info.VideoStream.Duration, info.Problems, decoded, wantN, wantDur)
+			if n != decoded {
+				t.Errorf("%d frames, ffprobe decodes %d", n, decoded)
+			}
+			if math.Abs(float64(n)-float64(wantN)) > 1 {
+				t.Errorf("%d frames, the ffmpeg CLI gives %d", n, wantN)
+			}
+			if math.Abs(info.VideoStream.Duration-wantDur) > 1.01/info.FPS {
+				t.Errorf("probe: %.4f s, the ffmpeg CLI's %.4f s", info.VideoStream.Duration, wantDur)
+			}
+			if hasProblem(info.Problems, "truncated") {
+				t.Errorf("problems %v: the file is whole", info.Problems)
+			}
+			dir := t.TempDir()
+			one, err := EncodeRange(ctx, in, filepath.Join(dir, "one.mp4"), lossless, 0, 0, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if one.Frames != n {
+				t.Errorf("one-chunk encode: %d frames, probe %d", one.Frames, n)
+			}
+			cat, _ := encodeChunks(t, in, dir, lossless, n, c.chunk)
+			oneSums, catSums := frameMD5s(t, one.Path), frameMD5s(t, cat.Path)
+			if strings.Join(oneSums, " ") != strings.Join(catSums, " ") {
+				t.Errorf("chunked output differs from the one-chunk encode (%d vs %d frames)", len(catSums), len(oneSums))
+			}
+			// the pictures are the ffmpeg CLI's: the lossless one-chunk
+			// encode decodes to the source's frames
+			if srcSums := frameMD5sAs(t, src, "yuv420p"); strings.Join(srcSums, " ") != strings.Join(frameMD5sAs(t, one.Path, "yuv420p"), " ") {
+				t.Errorf("one-chunk encode differs from the source's frames (%d vs %d frames)", len(oneSums), len(srcSums))
+			}
+			span := frameSpan(t, cat.Path)
+			if math.Abs(span-wantDur) > 1.01/info.FPS {
+				t.Errorf("chunked output lasts %.4f s, the ffmpeg CLI's %.4f s", span, wantDur)
+			}
+		})
+	}
+}
+
+// frameMD5sAs is frameMD5s of path's frames converted to pixel format pix,
+// numbered as the ffmpeg CLI presents them.
+func frameMD5sAs(tb testing.TB, path, pix string) []string {
+	tb.Helper()
+	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0", "-fps_mode", "passthrough",
+		"-pix_fmt", pix, "-f", "framemd5", "-").CombinedOutput()
+	if err != nil {
+		tb.Fatalf("framemd5 %s: %v\n%s", path, err, out)
+	}
+	var sums []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		f := strings.Split(line, ",")
+		sums = append(sums, strings.TrimSpace(f[len(f)-1]))
+	}
+	return sums
+}
