@@ -14,10 +14,10 @@ import (
 // an MPEG-TS whose timestamps jump in the middle. Each is indexed as the
 // ffmpeg CLI sees it.
 
-// dnxMXF is DNxHR LB in MXF OP1a, 25 fps, 30 frames.
+// dnxMXF is DNxHR LB in MXF OP1a, 25 fps, 30 frames, timecode 10:00:00:00.
 func dnxMXF(tb testing.TB) string {
 	return testMedia(tb, "mxf", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-frames:v", "30",
-		"-c:v", "dnxhd", "-profile:v", "dnxhr_lb", "-pix_fmt", "yuv422p", "-f", "mxf")
+		"-c:v", "dnxhd", "-profile:v", "dnxhr_lb", "-pix_fmt", "yuv422p", "-timecode", "10:00:00:00", "-f", "mxf")
 }
 
 // editListMP4 is a 50-frame H.264 MP4 (B-frames) cut at 0.4 s by stream
@@ -53,15 +53,17 @@ func discontTS(tb testing.TB, backward bool) string {
 func TestContainers(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []struct {
-		name  string
-		path  func(testing.TB) string
-		chunk int64
+		name     string
+		path     func(testing.TB) string
+		chunk    int64
+		editList bool
+		timecode string
 	}{
-		{"mxf-dnxhr", dnxMXF, 7},
-		{"mp4-editlist", editListMP4, 9},
-		{"mov-timecode", timecodeMOV, 8},
-		{"ts-discont-forward", func(tb testing.TB) string { return discontTS(tb, false) }, 7},
-		{"ts-discont-backward", func(tb testing.TB) string { return discontTS(tb, true) }, 7},
+		{"mxf-dnxhr", dnxMXF, 7, false, "10:00:00:00"},
+		{"mp4-editlist", editListMP4, 9, true, ""},
+		{"mov-timecode", timecodeMOV, 8, false, "01:00:00:00"},
+		{"ts-discont-forward", func(tb testing.TB) string { return discontTS(tb, false) }, 7, false, ""},
+		{"ts-discont-backward", func(tb testing.TB) string { return discontTS(tb, true) }, 7, false, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := c.path(t)
@@ -83,6 +85,9 @@ func TestContainers(t *testing.T) {
 			}
 			if math.Abs(info.VideoStream.Duration-wantDur) > 1.01/info.FPS {
 				t.Errorf("probe: %.4f s, the ffmpeg CLI's %.4f s", info.VideoStream.Duration, wantDur)
+			}
+			if info.EditList != c.editList || info.Timecode != c.timecode {
+				t.Errorf("edit list %v, timecode %q; want %v, %q", info.EditList, info.Timecode, c.editList, c.timecode)
 			}
 			if hasProblem(info.Problems, "truncated") {
 				t.Errorf("problems %v: the file is whole", info.Problems)

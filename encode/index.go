@@ -57,6 +57,7 @@ type frameIndex struct {
 	keys     []int64 // keyframes by frame number; nil when unknown
 	unpack   bool    // MPEG-4 packed B-frames: packets go through mpeg4_unpack_bframes
 	declared int64   // frames the container declares (0: none)
+	editList bool    // an edit list leaves some of the container's frames out
 	problems []Problem
 }
 
@@ -151,7 +152,15 @@ func buildIndex(ctx context.Context, d *demuxer, info *Info, probing bool) (ix *
 		ix.t0 = 0
 	}
 	if movFamily(d) && ix.declared > 0 {
-		if entries := indexEntries(vs); int64(len(entries)) == ix.declared {
+		entries := indexEntries(vs)
+		if n := int64(len(entries)); n > 0 && n < ix.declared {
+			// the demuxer builds its index from the whole sample table and
+			// marks the samples an edit list leaves out as discarded:
+			// those frames are never presented (as in the ffmpeg CLI), and
+			// the count is of the frames presented
+			ix.declared, ix.editList = n, true
+		}
+		if int64(len(entries)) == ix.declared {
 			if ok := ix.fromEntries(d, vs, entries); ok {
 				return ix, false, nil
 			}

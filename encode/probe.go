@@ -83,6 +83,15 @@ type VideoStream struct {
 	// known from timestamps Probe read); FrameDurations then says how.
 	VFR            bool            `json:"vfr,omitempty"`
 	FrameDurations *FrameDurations `json:"frame_durations,omitempty"`
+	// Timecode is the SMPTE timecode of frame 0 ("01:00:00:00"; ";"
+	// before the frames for drop-frame), from the stream's, a timecode
+	// (tmcd) track's or the container's timecode metadata; empty when
+	// there is none. An encode carries it to its output.
+	Timecode string `json:"timecode,omitempty"`
+	// EditList is set when the container's edit list leaves some of its
+	// frames out (MP4/MOV): frame 0 is the first frame it presents, as in
+	// the ffmpeg CLI, and FrameCount counts the frames presented.
+	EditList bool `json:"edit_list,omitempty"`
 }
 
 // FrameDurations are the shortest, average and longest frame durations of
@@ -177,7 +186,7 @@ func probeGrid(ctx context.Context, d *demuxer, info *Info, ix *frameIndex, opts
 	if ix.declared == 0 || ix.count < ix.declared {
 		return nil // counted from the tail, or cut short by the sample table
 	}
-	ends, err := checkTail(ctx, d, vs)
+	ends, err := checkTail(ctx, d, vs, ix.declared)
 	if err != nil {
 		return err
 	}
@@ -211,6 +220,33 @@ func (info *Info) fromIndex(ix *frameIndex, keyframes bool) {
 		info.Keyframes = ix.keys
 	}
 	info.Problems = ix.problems
+	info.EditList = ix.editList
+}
+
+// sourceTimecode is the timecode metadata of vs, else of any timecode
+// (tmcd, data) stream, else of the container.
+func sourceTimecode(fc *astiav.FormatContext, vs *astiav.Stream) string {
+	if tc := dictValue(vs.Metadata(), "timecode"); tc != "" {
+		return tc
+	}
+	for _, s := range fc.Streams() {
+		if tc := dictValue(s.Metadata(), "timecode"); tc != "" {
+			return tc
+		}
+	}
+	return dictValue(fc.Metadata(), "timecode")
+}
+
+// dictValue is the value of key in d, or "" (also for a nil d).
+func dictValue(d *astiav.Dictionary, key string) string {
+	if d == nil {
+		return ""
+	}
+	e := d.Get(key, nil, astiav.NewDictionaryFlags())
+	if e == nil {
+		return ""
+	}
+	return e.Value()
 }
 
 // describe fills Info from the stream headers without reading packets.
@@ -269,6 +305,7 @@ func describe(d *demuxer) *Info {
 	if n := vs.NbFrames(); n > 0 {
 		v.FrameCount = n
 	}
+	v.Timecode = sourceTimecode(fc, vs)
 	info.HasVideo = true
 	info.VideoStream = v
 	info.setDuration()
@@ -418,9 +455,10 @@ func readTail(ctx context.Context, d *demuxer, vs *astiav.Stream) (lo, hi, read 
 
 // checkTail seeks to the last keyframe and reads to the end: every packet
 // must lie inside the file and the frames from there must add up to the
-// frame count the container declares. ends is the number of frames the
+// frame count the container declares (declared: less the frames an edit
+// list leaves out). ends is the number of frames the
 // data holds when that is fewer, else -1.
-func checkTail(ctx context.Context, d *demuxer, vs *astiav.Stream) (ends int64, err error) {
+func checkTail(ctx context.Context, d *demuxer, vs *astiav.Stream, declared int64) (ends int64, err error) {
 	t0 := vs.StartTime()
 	if t0 == astiav.NoPtsValue {
 		t0 = 0
@@ -460,14 +498,14 @@ func checkTail(ctx context.Context, d *demuxer, vs *astiav.Stream) (ends int64, 
 		}
 		pkt.Unref()
 	}
-	if n == 0 && vs.NbFrames() > 0 {
+	if n == 0 && declared > 0 {
 		return 0, nil
 	}
-	if first == astiav.NoPtsValue || vs.NbFrames() <= 0 {
+	if first == astiav.NoPtsValue || declared <= 0 {
 		return -1, nil
 	}
 	k := astiav.RescaleQRnd(first-t0, vs.TimeBase(), frameTb, astiav.RoundingNearInf)
-	if k+n < vs.NbFrames() {
+	if k+n < declared {
 		return k + n, nil
 	}
 	return -1, nil
