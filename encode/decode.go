@@ -249,7 +249,11 @@ func (x *decoder) seek() error {
 	if x.ix.counted {
 		sp := x.ix.seekFor(target)
 		x.verify, x.decoded = &sp, sp.decoded
-		if err := x.d.fc.SeekFrame(x.st.Index(), sp.dts, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
+		idx, ts, flags := x.st.Index(), sp.dts, astiav.NewSeekFlags(astiav.SeekFlagBackward)
+		if x.ix.byteSeek {
+			idx, ts, flags = -1, sp.pos, astiav.NewSeekFlags(astiav.SeekFlagByte)
+		}
+		if err := x.d.fc.SeekFrame(idx, ts, flags); err != nil {
 			return newErr(x.op, x.d.name, ErrInvalidData, err, "cannot seek to frame %d", sp.frame)
 		}
 		return nil

@@ -54,6 +54,7 @@ type frameIndex struct {
 	shown   []int64     // counted: the frame number of each decoded frame, increasing; a jump is repeats
 	seeks   []seekPoint // counted: where decoding may start, by frame
 
+	byteSeek bool        // counted: seek to a seek point's byte position (timestamps jump: MPEG-TS discontinuities)
 	keys     []int64 // keyframes by frame number; nil when unknown
 	unpack   bool    // MPEG-4 packed B-frames: packets go through mpeg4_unpack_bframes
 	declared int64   // frames the container declares (0: none)
@@ -65,6 +66,7 @@ type frameIndex struct {
 // decode timestamp, which decoded frame it is and the frame it shows.
 type seekPoint struct {
 	dts, decoded, frame int64
+	pos                 int64 // byte position of its packet; used where timestamps cannot be sought (byteSeek)
 }
 
 func (ix *frameIndex) grid() bool { return ix.pts == nil && !ix.counted }
@@ -164,6 +166,15 @@ func buildIndex(ctx context.Context, d *demuxer, info *Info, probing bool) (ix *
 			if ok := ix.fromEntries(d, vs, entries); ok {
 				return ix, false, nil
 			}
+		}
+	}
+	if mpegTS(d) {
+		jumps, err := tsJumps(ctx, d, vs)
+		if err != nil {
+			return nil, true, err
+		}
+		if jumps {
+			return ix, false, errScan // numbered across the jump by reading every packet
 		}
 	}
 	if ix.declared == 0 {
@@ -266,7 +277,7 @@ func scanIndex(ctx context.Context, op string, d *demuxer, info *Info, strict bo
 		broken string
 	)
 	add := func(p *astiav.Packet) {
-		r := packetRec{pts: p.Pts(), dts: p.Dts(), key: p.Flags().Has(astiav.PacketFlagKey), size: p.Size(), vop: -1}
+		r := packetRec{pts: p.Pts(), dts: p.Dts(), raw: p.Dts(), pos: p.Pos(), key: p.Flags().Has(astiav.PacketFlagKey), size: p.Size(), vop: -1}
 		if un != nil {
 			r.vop = vopType(p.Data())
 		}
@@ -338,6 +349,15 @@ func scanIndex(ctx context.Context, op string, d *demuxer, info *Info, strict bo
 			recs[i].pts = astiav.NoPtsValue
 		}
 	}
+	if mpegTS(d) && ix.unwrap(recs) {
+		// frames are numbered in decode order across the jumps, as the
+		// ffmpeg CLI does with its timestamp offset for such formats
+		timed = false
+		for i := range recs {
+			recs[i].pts = astiav.NoPtsValue
+		}
+		ix.byteSeek = true
+	}
 	if !timed && delay == 0 {
 		// without reordering a packet is shown at its decode time
 		repaired := 0
@@ -391,6 +411,7 @@ func (ix *frameIndex) refuse(op, name string) error {
 // packetRec is what the scan keeps of a packet.
 type packetRec struct {
 	pts, dts int64
+	raw, pos int64 // the demuxer's decode timestamp (dts may be moved across a discontinuity) and byte position
 	key      bool
 	size     int
 	vop      int // MPEG-4 VOP coding type (0 I, 1 P, 2 B, 3 S), -1 unknown
@@ -525,12 +546,12 @@ func (ix *frameIndex) fromDts(recs []packetRec, delay int) {
 		// reordering this scan cannot see, from the start alone
 		seekable := i == 0 || (hasB && (i+1 >= m || recs[i+1].vop != 2)) || !hasB && delay == 0
 		if seekable {
-			ix.seeks = append(ix.seeks, seekPoint{dts: r.dts, decoded: decodedOf[i], frame: f})
+			ix.seeks = append(ix.seeks, seekPoint{dts: r.raw, decoded: decodedOf[i], frame: f, pos: r.pos})
 		}
 	}
 	slices.Sort(ix.keys)
 	if len(ix.seeks) == 0 || ix.seeks[0].frame != 0 {
-		ix.seeks = append([]seekPoint{{dts: recs[0].dts, decoded: 0, frame: 0}}, ix.seeks...)
+		ix.seeks = append([]seekPoint{{dts: recs[0].raw, decoded: 0, frame: 0, pos: recs[0].pos}}, ix.seeks...)
 	}
 	slices.SortFunc(ix.seeks, func(a, b seekPoint) int { return int(a.frame - b.frame) })
 }
@@ -614,4 +635,111 @@ func (u *unpacker) free() {
 // vopCount counts the MPEG-4 VOP start codes in data.
 func vopCount(data []byte) int {
 	return bytes.Count(data, []byte{0, 0, 1, 0xb6})
+}
+
+// mpegTS reports whether d is an MPEG transport stream.
+func mpegTS(d *demuxer) bool {
+	f := d.fc.InputFormat()
+	return f != nil && f.Name() == "mpegts"
+}
+
+// unwrap moves the decode timestamps after each discontinuity (one going
+// back, or on by more than maxRepeatSeconds: what the ffmpeg CLI takes as
+// a discontinuity in MPEG-TS and offsets away) to one frame after the
+// packet before, keeping the demuxer's in raw. It reports whether there
+// was one.
+func (ix *frameIndex) unwrap(recs []packetRec) bool {
+	step := max(astiav.RescaleQ(1, ix.frameTb, ix.tb), 1)
+	limit := astiav.RescaleQ(maxRepeatSeconds, astiav.NewRational(1, 1), ix.tb)
+	var shift int64
+	jumps := 0
+	prev := astiav.NoPtsValue
+	for i := range recs {
+		if recs[i].dts == astiav.NoPtsValue {
+			continue
+		}
+		d := recs[i].dts + shift
+		if prev != astiav.NoPtsValue && (d < prev || d-prev > limit) {
+			shift += prev + step - d
+			d = prev + step
+			jumps++
+		}
+		recs[i].dts, prev = d, d
+	}
+	if jumps > 0 {
+		ix.note("timestamps", "%d timestamp discontinuities: frames numbered across them in decode order", jumps)
+	}
+	return jumps > 0
+}
+
+// tsSamples is how many byte positions tsJumps reads timestamps at.
+const tsSamples = 16
+
+// tsJumps (which leaves d at its start) looks for a timestamp discontinuity in an MPEG-TS (two captures
+// joined, a splice) without reading the file: it reads the first video
+// decode timestamp after each of tsSamples evenly spaced byte positions.
+// They must increase, lie between the stream's start and the container's
+// end, and no stretch between two samples may span more than four times
+// the file's average time per byte plus maxRepeatSeconds (a jump forward).
+// A jump smaller than that within one stretch is not seen; the ffmpeg CLI
+// treats a forward jump under maxRepeatSeconds as a gap of repeated
+// frames, as the grid index does.
+func tsJumps(ctx context.Context, d *demuxer, vs *astiav.Stream) (bool, error) {
+	t0 := vs.StartTime()
+	dur := d.fc.Duration()
+	if t0 == astiav.NoPtsValue || dur <= 0 || d.size <= 0 {
+		return false, nil
+	}
+	end := t0 + astiav.RescaleQ(dur, astiav.NewRational(1, astiav.TimeBase), vs.TimeBase())
+	slack := astiav.RescaleQ(maxRepeatSeconds, astiav.NewRational(1, 1), vs.TimeBase())
+	pkt := astiav.AllocPacket()
+	defer pkt.Free()
+	// the caller reads on from the start
+	defer d.fc.SeekFrame(-1, 0, astiav.NewSeekFlags(astiav.SeekFlagByte)) //nolint:errcheck // a failed seek back fails the reads after it
+	type sample struct{ pos, dts int64 }
+	var samples []sample
+	for k := 0; k < tsSamples; k++ {
+		pos := d.size * int64(k) / tsSamples
+		if err := d.fc.SeekFrame(-1, pos, astiav.NewSeekFlags(astiav.SeekFlagByte)); err != nil {
+			return false, nil
+		}
+		for tries := 0; tries < 1000; tries++ {
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+			if err := d.fc.ReadFrame(pkt); err != nil {
+				if errors.Is(err, astiav.ErrEof) {
+					break
+				}
+				return false, d.readErr(ctx, "probe", err)
+			}
+			dts, p := pkt.Dts(), pkt.Pos()
+			ok := pkt.StreamIndex() == vs.Index() && dts != astiav.NoPtsValue
+			pkt.Unref()
+			if ok {
+				samples = append(samples, sample{max(p, pos), dts})
+				break
+			}
+		}
+	}
+	if len(samples) < 2 {
+		return false, nil
+	}
+	perByte := float64(end-t0) / float64(d.size)
+	for i, s := range samples {
+		if s.dts < t0-slack || s.dts > end+slack {
+			return true, nil
+		}
+		if i == 0 {
+			continue
+		}
+		prev := samples[i-1]
+		if s.pos <= prev.pos {
+			continue // the same packet again
+		}
+		if s.dts < prev.dts || float64(s.dts-prev.dts) > 4*perByte*float64(s.pos-prev.pos)+float64(slack) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
