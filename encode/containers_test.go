@@ -78,7 +78,7 @@ func TestContainers(t *testing.T) {
 			t.Logf("probe: %d frames, %.3f s, problems %v; ffprobe decodes %d; ffmpeg CLI: %d frames, %.3f s",
 				n, info.VideoStream.Duration, info.Problems, decoded, wantN, wantDur)
 			if n != decoded {
-				t.Errorf("%d frames, ffprobe decodes %d", n, decoded)
+				t.Fatalf("%d frames, ffprobe decodes %d", n, decoded)
 			}
 			if math.Abs(float64(n)-float64(wantN)) > 1 {
 				t.Errorf("%d frames, the ffmpeg CLI gives %d", n, wantN)

@@ -672,15 +672,20 @@ func (ix *frameIndex) unwrap(recs []packetRec) bool {
 	return jumps > 0
 }
 
-// tsSamples is how many byte positions tsJumps reads timestamps at.
-const tsSamples = 16
+// tsSamples is how many byte positions tsJumps reads timestamps at: one
+// per tsSampleBytes of the file, 4 to 16. Each costs one read of the
+// input's buffer (64 KiB), so a small file gets fewer.
+func tsSamples(size int64) int64 { return min(max(size/tsSampleBytes, 6), 16) }
+
+const tsSampleBytes = 384 << 10
 
 // tsJumps (which leaves d at its start) looks for a timestamp discontinuity in an MPEG-TS (two captures
 // joined, a splice) without reading the file: it reads the first video
 // decode timestamp after each of tsSamples evenly spaced byte positions.
 // They must increase, lie between the stream's start and the container's
 // end, and no stretch between two samples may span more than four times
-// the file's average time per byte plus maxRepeatSeconds (a jump forward).
+// the median stretch's time per byte plus maxRepeatSeconds (a jump
+// forward).
 // A jump smaller than that within one stretch is not seen; the ffmpeg CLI
 // treats a forward jump under maxRepeatSeconds as a gap of repeated
 // frames, as the grid index does.
@@ -698,8 +703,9 @@ func tsJumps(ctx context.Context, d *demuxer, vs *astiav.Stream) (bool, error) {
 	defer d.fc.SeekFrame(-1, 0, astiav.NewSeekFlags(astiav.SeekFlagByte)) //nolint:errcheck // a failed seek back fails the reads after it
 	type sample struct{ pos, dts int64 }
 	var samples []sample
-	for k := 0; k < tsSamples; k++ {
-		pos := d.size * int64(k) / tsSamples
+	n := tsSamples(d.size)
+	for k := int64(0); k < n; k++ {
+		pos := d.size * k / n
 		if err := d.fc.SeekFrame(-1, pos, astiav.NewSeekFlags(astiav.SeekFlagByte)); err != nil {
 			return false, nil
 		}
@@ -725,7 +731,9 @@ func tsJumps(ctx context.Context, d *demuxer, vs *astiav.Stream) (bool, error) {
 	if len(samples) < 2 {
 		return false, nil
 	}
-	perByte := float64(end-t0) / float64(d.size)
+	// the time per byte of each stretch between samples; their median is
+	// the file's usual rate (a jump spans at most one or two stretches)
+	var rates []float64
 	for i, s := range samples {
 		if s.dts < t0-slack || s.dts > end+slack {
 			return true, nil
@@ -734,10 +742,22 @@ func tsJumps(ctx context.Context, d *demuxer, vs *astiav.Stream) (bool, error) {
 			continue
 		}
 		prev := samples[i-1]
-		if s.pos <= prev.pos {
-			continue // the same packet again
+		if s.dts < prev.dts {
+			return true, nil
 		}
-		if s.dts < prev.dts || float64(s.dts-prev.dts) > 4*perByte*float64(s.pos-prev.pos)+float64(slack) {
+		if s.pos > prev.pos {
+			rates = append(rates, float64(s.dts-prev.dts)/float64(s.pos-prev.pos))
+		}
+	}
+	if len(rates) < 2 {
+		return false, nil
+	}
+	sorted := slices.Clone(rates)
+	slices.Sort(sorted)
+	median := sorted[len(sorted)/2]
+	for i, r := range rates {
+		span := float64(samples[i+1].pos - samples[i].pos)
+		if (r-4*median)*span > float64(slack) {
 			return true, nil
 		}
 	}
