@@ -68,6 +68,7 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 			sideData[t] = append([]byte(nil), b...)
 		}
 	}
+	tc := sourceTimecode(first.fc, fvs) // the first chunk's: the source's start
 	first.close()
 
 	out, err := newOutput(op, outPath, opts.Container)
@@ -83,6 +84,9 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 		return nil, newErr(op, outPath, ErrInvalidData, err, "copying codec parameters")
 	}
 	out.setCodecTag(ost.CodecParameters())
+	if err := setTimecode(ost, tc); err != nil {
+		return nil, newErr(op, outPath, ErrOutputUnwritable, err, "setting the timecode")
+	}
 	for _, t := range []astiav.PacketSideDataType{astiav.PacketSideDataTypeMasteringDisplayMetadata, astiav.PacketSideDataTypeContentLightLevel} {
 		if b := sideData[t]; len(b) > 0 {
 			if err := ost.AddSideData(t, b); err != nil {

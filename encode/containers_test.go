@@ -2,6 +2,7 @@ package encode
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os/exec"
 	"path/filepath"
@@ -110,6 +111,16 @@ func TestContainers(t *testing.T) {
 			if srcSums := frameMD5sAs(t, src, "yuv420p"); strings.Join(srcSums, " ") != strings.Join(frameMD5sAs(t, one.Path, "yuv420p"), " ") {
 				t.Errorf("one-chunk encode differs from the source's frames (%d vs %d frames)", len(oneSums), len(srcSums))
 			}
+			if c.timecode != "" {
+				if got := ffprobeTimecode(t, cat.Path); got != c.timecode {
+					t.Errorf("joined output's timecode %q, the source's %q", got, c.timecode)
+				}
+				// the second chunk starts c.chunk frames on
+				want, _ := addTimecode(c.timecode, c.chunk, info.FrameRate)
+				if got := ffprobeTimecode(t, filepath.Join(dir, fmt.Sprintf("c%03d.mp4", c.chunk))); got != want {
+					t.Errorf("second chunk's timecode %q, want %q", got, want)
+				}
+			}
 			span := frameSpan(t, cat.Path)
 			if math.Abs(span-wantDur) > 1.01/info.FPS {
 				t.Errorf("chunked output lasts %.4f s, the ffmpeg CLI's %.4f s", span, wantDur)
@@ -136,4 +147,50 @@ func frameMD5sAs(tb testing.TB, path, pix string) []string {
 		sums = append(sums, strings.TrimSpace(f[len(f)-1]))
 	}
 	return sums
+}
+
+// ffprobeTimecode is the timecode ffprobe finds in path: a stream's (the
+// tmcd track's) or the container's.
+func ffprobeTimecode(tb testing.TB, path string) string {
+	tb.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream_tags=timecode:format_tags=timecode", "-of", "csv=p=0", path).CombinedOutput()
+	if err != nil {
+		tb.Fatalf("ffprobe %s: %v\n%s", path, err, out)
+	}
+	for _, line := range strings.Fields(string(out)) {
+		if line = strings.Trim(line, ","); line != "" {
+			return line
+		}
+	}
+	return ""
+}
+
+// Timecode arithmetic, non-drop and drop-frame, checked against the
+// SMPTE rules: 29.97 drop-frame skips frames 00 and 01 of each minute but
+// every tenth.
+func TestAddTimecode(t *testing.T) {
+	for _, c := range []struct {
+		tc   string
+		n    int64
+		fps  Rational
+		want string
+	}{
+		{"01:00:00:00", 0, Rational{25, 1}, "01:00:00:00"},
+		{"01:00:00:00", 8, Rational{25, 1}, "01:00:00:08"},
+		{"01:00:00:24", 1, Rational{25, 1}, "01:00:01:00"},
+		{"23:59:59:24", 1, Rational{25, 1}, "00:00:00:00"},
+		{"10:00:00:00", 90000, Rational{25, 1}, "11:00:00:00"},
+		{"00:00:59;29", 1, Rational{30000, 1001}, "00:01:00;02"},
+		{"00:09:59;29", 1, Rational{30000, 1001}, "00:10:00;00"},
+		{"00:00:00;00", 17982, Rational{30000, 1001}, "00:10:00;00"},
+		{"01:00:00:00", 3, Rational{24000, 1001}, "01:00:00:03"},
+	} {
+		got, ok := addTimecode(c.tc, c.n, c.fps)
+		if !ok || got != c.want {
+			t.Errorf("%s + %d at %v: %q (%v), want %s", c.tc, c.n, c.fps, got, ok, c.want)
+		}
+	}
+	if _, ok := addTimecode("1:00:00:00", 1, Rational{25, 1}); ok {
+		t.Error("a malformed timecode parsed")
+	}
 }

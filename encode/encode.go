@@ -344,6 +344,12 @@ func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
 		return newErr(e.op, e.out.path, ErrUnsupportedCodec, err, "copying encoder parameters")
 	}
 	e.out.setCodecTag(e.ost.CodecParameters())
+	// the source's timecode, moved on to the chunk's first frame
+	if tc, ok := addTimecode(e.x.info.Timecode, e.start, e.x.info.FrameRate); ok {
+		if err := setTimecode(e.ost, tc); err != nil {
+			return newErr(e.op, e.out.path, ErrOutputUnwritable, err, "setting the timecode")
+		}
+	}
 	// HDR10 static metadata travels at container level (mp4 mdcv/clli, mkv
 	// Colour): carry it from the source stream
 	for _, t := range []astiav.PacketSideDataType{astiav.PacketSideDataTypeMasteringDisplayMetadata, astiav.PacketSideDataTypeContentLightLevel} {

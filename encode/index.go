@@ -54,7 +54,7 @@ type frameIndex struct {
 	shown   []int64     // counted: the frame number of each decoded frame, increasing; a jump is repeats
 	seeks   []seekPoint // counted: where decoding may start, by frame
 
-	byteSeek bool        // counted: seek to a seek point's byte position (timestamps jump: MPEG-TS discontinuities)
+	byteSeek bool    // counted: seek to a seek point's byte position (timestamps jump: MPEG-TS discontinuities)
 	keys     []int64 // keyframes by frame number; nil when unknown
 	unpack   bool    // MPEG-4 packed B-frames: packets go through mpeg4_unpack_bframes
 	declared int64   // frames the container declares (0: none)
