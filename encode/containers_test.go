@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/reelmedia/reel/internal/testmedia"
 )
 
 // Real containers as sources (issue 14): MXF OP1a with DNxHR, an MP4
@@ -193,4 +196,70 @@ func TestAddTimecode(t *testing.T) {
 	if _, ok := addTimecode("1:00:00:00", 1, Rational{25, 1}); ok {
 		t.Error("a malformed timecode parsed")
 	}
+}
+
+// BenchmarkIndex2h indexes (Probe) a 2-hour 1080p25 source, long-GOP in
+// MP4, Matroska and MPEG-TS and intra-only (every frame a keyframe) in
+// MP4, and reports the bytes read and frames found: Probe must not read
+// the whole file where the container's index can be trusted. The sources
+// are 10 s of 1080p joined 720 times by stream copy (the concat demuxer),
+// generated once into the test media cache (several GB):
+//
+//	go test -run '^$' -bench Index2h -benchtime 1x ./encode/
+func BenchmarkIndex2h(b *testing.B) {
+	for _, c := range []struct {
+		name, ext string
+		gop       string
+		rate      string
+	}{
+		{"longgop-mp4", "mp4", "50", "2M"},
+		{"longgop-mkv", "mkv", "50", "2M"},
+		{"longgop-ts", "ts", "50", "2M"},
+		{"intra-mp4", "mp4", "1", "3M"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			src := twoHours(b, c.ext, c.gop, c.rate)
+			f, err := os.Open(src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			st, err := f.Stat()
+			if err != nil {
+				b.Fatal(err)
+			}
+			var info *Info
+			cr := &countingReader{r: f}
+			b.ResetTimer()
+			for b.Loop() {
+				cr.n.Store(0)
+				if info, err = Probe(context.Background(), ReaderInput(c.name, cr, st.Size()), ProbeOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cr.n.Load()), "bytes-read")
+			b.ReportMetric(float64(st.Size()), "bytes-file")
+			b.ReportMetric(float64(info.FrameCount), "frames")
+		})
+	}
+}
+
+// twoHours is 2 hours of 1080p25 H.264 (GOP gop, bit rate rate) in a file
+// of type ext: a 10 s segment joined 720 times by stream copy.
+func twoHours(tb testing.TB, ext, gop, rate string) string {
+	tb.Helper()
+	seg := testMedia(tb, "mp4", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25", "-t", "10", "-c:v", "libx264",
+		"-preset", "ultrafast", "-g", gop, "-b:v", rate, "-pix_fmt", "yuv420p")
+	dir, err := testmedia.Dir()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	list := filepath.Join(dir, "index2h-"+filepath.Base(seg)+".txt")
+	if _, err := os.Stat(list); err != nil {
+		line := "file '" + seg + "'\n"
+		if err := os.WriteFile(list, []byte(strings.Repeat(line, 720)), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return testMedia(tb, ext, "-f", "concat", "-safe", "0", "-i", list, "-map", "0:v", "-c", "copy")
 }
