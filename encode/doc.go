@@ -17,11 +17,20 @@
 // mezzanine in S3: MP4/MOV from the sample table (every frame's decode time,
 // no packet read) when it is evenly spaced or needs no reordering; where the
 // container declares no count (Matroska, MPEG-TS, MXF), from the timestamps
-// at its end, at a constant rate; keyframes from the container's index
+// at its end, at a constant rate (an MPEG-TS only when timestamps sampled
+// across the file show no discontinuity: one that jumps, back or more than
+// 10 s on, is read whole and numbered across the jump in decode order, as
+// the ffmpeg CLI offsets it away); keyframes from the container's index
 // (MP4/MOV, Matroska cues) or, for an intra-only codec, every frame. It reads
 // every packet (no decoding) for anything else: AVI, a variable-rate MP4
 // with B-frames, a tail that cannot be trusted, or keyframes that no index
 // lists (ProbeOptions.Keyframes).
+//
+// An MP4/MOV edit list is applied as the ffmpeg CLI applies it: frame 0
+// is the first frame it presents (Info.EditList). A source's start
+// timecode (Info.Timecode: a tmcd track, MXF or stream metadata) is
+// carried to each chunk, moved on by the chunk's first frame, and Concat
+// keeps the first chunk's, so the joined output starts at the source's.
 //
 // Damage is worked around by default as the ffmpeg CLI does, and listed
 // (Info.Problems, ChunkResult.Problems, FrameReader.Problems): a container
@@ -51,9 +60,12 @@
 //
 // Known limits: Matroska and MPEG-TS are indexed at a constant rate from
 // their tail (a variable-rate Matroska file is numbered by rounding its
-// timestamps, and a hole repeats the frame before); AVI and variable-rate
-// MP4 with B-frames are read whole to index them, once per Probe and per
-// EncodeRange; go-astiav v0.16.0 never removes a
+// timestamps, and a hole repeats the frame before); an MPEG-TS
+// discontinuity is found by sampling 6 to 16 byte positions, so a jump
+// forward small against the stretch between two samples is taken as a gap
+// of repeated frames; AVI, variable-rate MP4 with B-frames and an MPEG-TS
+// with a discontinuity are read whole to index them, once per Probe and
+// per EncodeRange; go-astiav v0.16.0 never removes a
 // custom-IO handler from its global map, so each ReaderInput opened leaks a
 // few bytes in a long-running process; HDR10 static metadata (mastering
 // display, content light level) is copied at container level only, dynamic
