@@ -36,10 +36,12 @@ func (p Problem) String() string { return p.Kind + ": " + p.Msg }
 //   - timed: each frame's presentation timestamp from the packets (pts),
 //     for variable frame rates; the decoder maps a frame's timestamp to its
 //     number by lookup.
-//   - counted: the packets carry no presentation timestamps (AVI): frames
-//     are numbered by counting the decoder's output from a seek point, and
-//     holes in the decode timestamps (AVI's empty "repeat" chunks) are
-//     repeats of the frame before.
+//   - counted: the packets carry no presentation timestamps (AVI), or
+//     their timestamps jump (an MPEG-TS discontinuity): frames are
+//     numbered by counting the decoder's output from a seek point (by
+//     byte position across a discontinuity), and holes in the decode
+//     timestamps (AVI's empty "repeat" chunks) are repeats of the frame
+//     before.
 type frameIndex struct {
 	tb      astiav.Rational // stream time base
 	frameTb astiav.Rational // nominal frame duration (1/fps)
@@ -144,8 +146,11 @@ func movFamily(d *demuxer) bool {
 // decode timestamps; evenly spaced, or with no reordering, they are the
 // presentation times too); a container that declares no count (Matroska,
 // MPEG-TS) is counted from its tail at a constant rate (only when probing:
-// a decoder leaves the count open); anything else, and variable-rate MP4
-// with reordering, is indexed by reading every packet (no decoding). It
+// a decoder leaves the count open), an MPEG-TS only when sampled
+// timestamps show no discontinuity (tsJumps); anything else, an MPEG-TS
+// that jumps, and variable-rate MP4 with reordering, is indexed by reading
+// every packet (no decoding). MP4/MOV samples an edit list leaves out are
+// not frames. It
 // leaves d where it read to: moved reports that.
 func buildIndex(ctx context.Context, d *demuxer, info *Info, probing bool) (ix *frameIndex, moved bool, err error) {
 	vs := d.fc.Streams()[info.Index]
