@@ -95,6 +95,12 @@ func printProbe(w io.Writer, info *encode.Info) {
 		if d := v.FrameDurations; v.VFR && d != nil {
 			fmt.Fprintf(tw, "variable rate\tframe durations %.2f / %.2f / %.2f ms (min / avg / max)\n", d.Min*1000, d.Avg*1000, d.Max*1000)
 		}
+		if v.EditList {
+			fmt.Fprintf(tw, "edit list\tapplied: frame 0 is the first frame it presents\n")
+		}
+		if v.Timecode != "" {
+			fmt.Fprintf(tw, "timecode\t%s\n", v.Timecode)
+		}
 		fmt.Fprintf(tw, "colour\t%s\n", colorString(v))
 		if v.Keyframes != nil {
 			fmt.Fprintf(tw, "keyframes\t%d: %s\n", len(v.Keyframes), joinInts(v.Keyframes, 40))
