@@ -294,7 +294,11 @@ func (a *audioSource) fill() error {
 			if pts == astiav.NoPtsValue {
 				pts = a.pkt.Dts()
 			}
-			if pts != astiav.NoPtsValue && pts < t.start {
+			// the packet that ends where the window starts, or in it, is
+			// kept: a decoder needs it (AAC's encoder delay lies before
+			// time 0, and each frame overlaps the one before), and the
+			// muxer's edit list hides what precedes the window
+			if pts != astiav.NoPtsValue && pts < t.start && (a.pkt.Duration() <= 0 || pts+a.pkt.Duration() < t.start) {
 				a.pkt.Unref()
 				continue
 			}
