@@ -404,13 +404,14 @@ func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResu
 	}
 
 	opts := encode.ConcatOptions{ExpectFrames: t.ExpectFrames}
-	if t.Audio == AudioCopy {
+	if t.Audio == AudioCopy || t.Audio == AudioCopyAll {
 		in, closer, err := a.openSource(ctx, t.Source)
 		if err != nil {
 			return AssembleResult{}, classify(err)
 		}
 		defer closer.Close()
-		opts.Audio, opts.AudioMode = in, "copy"
+		opts.Audio, opts.AudioMode = in, t.Audio
+		opts.AudioTrack, opts.AudioLanguage = t.AudioTrack, t.AudioLanguage
 	}
 	localOut := filepath.Join(dir, outKey)
 	var cr *encode.ConcatResult
