@@ -101,7 +101,7 @@ func TestValidateAudioPolicy(t *testing.T) {
 	} {
 		job := testJob()
 		job.Audio = c.policy
-		if err := Validate(job); (err == nil) != c.ok {
+		if err := Validate(WithDefaults(job)); (err == nil) != c.ok {
 			t.Errorf("%+v: %v, want ok %v", c.policy, err, c.ok)
 		}
 	}
