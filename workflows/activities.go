@@ -140,6 +140,7 @@ func (a *Activities) Probe(ctx context.Context, source string, opts ProbeOptions
 	for _, s := range info.Streams {
 		if s.Type == "audio" {
 			si.HasAudio = true
+			si.AudioLanguages = append(si.AudioLanguages, s.Language)
 		}
 	}
 	return si, nil

@@ -106,3 +106,40 @@ func TestValidateAudioPolicy(t *testing.T) {
 		}
 	}
 }
+
+// A job asking for an audio track the probe did not find fails as bad
+// input before any chunk is encoded.
+func TestMissingAudioTrackFailsBeforeEncoding(t *testing.T) {
+	for _, c := range []struct {
+		policy AudioPolicy
+		fails  bool
+	}{
+		{AudioPolicy{Language: "spa"}, true},
+		{AudioPolicy{Track: 2}, true},
+		{AudioPolicy{Language: "FRA"}, false},
+		{AudioPolicy{Track: 1}, false},
+		{AudioPolicy{Mode: AudioCopyAll}, false},
+	} {
+		f := &fakeJob{info: source(100, 25, 25)}
+		f.info.AudioLanguages = []string{"eng", "fra"}
+		env := newEnv(t, f)
+		job := testJob()
+		job.Audio = c.policy
+		env.ExecuteWorkflow(EncodeWorkflow, job)
+		err := env.GetWorkflowError()
+		var app *temporal.ApplicationError
+		if c.fails {
+			if !errors.As(err, &app) || app.Type() != ErrorBadInput || !strings.Contains(err.Error(), "0 eng, 1 fra") || len(f.encodes) != 0 {
+				t.Errorf("%+v: error %v after %d encodes, want bad input naming the tracks before any", c.policy, err, len(f.encodes))
+			}
+			continue
+		}
+		if err != nil || len(f.assembles) == 0 {
+			t.Errorf("%+v: error %v, %d assembles", c.policy, err, len(f.assembles))
+			continue
+		}
+		if at := f.assembles[0]; at.AudioTrack != c.policy.Track || at.AudioLanguage != c.policy.Language {
+			t.Errorf("%+v: assemble task has track %d, language %q", c.policy, at.AudioTrack, at.AudioLanguage)
+		}
+	}
+}

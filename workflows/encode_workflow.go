@@ -258,6 +258,9 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 		return Result{}, err
 	}
 	probed := workflow.Now(ctx)
+	if err := checkAudio(job.Audio, src); err != nil {
+		return Result{}, badInputErr(fmt.Errorf("%s: %w", job.Source, err))
+	}
 	var chunks []Chunk
 	switch job.Chunking.Mode {
 	case ChunkFixed:

@@ -189,6 +189,9 @@ type SourceInfo struct {
 	BitDepth  int     `json:"bit_depth"`
 	HasAudio  bool    `json:"has_audio"`
 	Size      int64   `json:"size"`
+	// AudioLanguages has one entry per audio stream, in order: its ISO 639
+	// tag, "" when it has none.
+	AudioLanguages []string `json:"audio_languages,omitempty"`
 	// Keyframes are the frame numbers of the source's keyframes, ascending.
 	Keyframes []int64 `json:"keyframes,omitempty"`
 	// VFR: the frame durations vary; chunks keep the source's timestamps.
