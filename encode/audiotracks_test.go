@@ -182,6 +182,15 @@ func TestClickTrackSync(t *testing.T) {
 				}
 				checkSync(t, out, 10)
 			}
+			// Matroska and MPEG-TS cannot start a track before zero: the
+			// muxer shifts both tracks by the kept priming packet (21 ms)
+			for _, ext := range []string{"mkv", "ts"} {
+				out := filepath.Join(dir, "one-copy."+ext)
+				if _, err := Encode(ctx, in, out, p, EncodeOptions{Audio: "copy"}); err != nil {
+					t.Fatal(err)
+				}
+				checkSync(t, out, 10)
+			}
 			// from frame 30 (a little after the second flash) to near the
 			// end: eight flashes, the first 0.8 s or so in
 			start, end := int64(30), n-5
