@@ -42,7 +42,13 @@ type ChunkResult struct {
 // EncodeOptions are the extras of a whole-file Encode.
 type EncodeOptions struct {
 	Start, End int64  // frame range; End 0 = to the end
-	Audio      string // copy, aac, opus or none ("" = none)
+	Audio      string // copy, copy-all, aac, opus or none ("" = none)
+	// AudioTrack picks the audio stream by its index among the audio
+	// streams (0 = the first); AudioLanguage instead by its language tag
+	// (ISO 639, the first match). copy-all takes neither: every audio stream
+	// is copied, in source order, with its language and title.
+	AudioTrack    int
+	AudioLanguage string
 	// AudioBitrate in bits per second for aac/opus (0 = 64 kb/s per channel).
 	AudioBitrate int64
 	// Progress is called with the number of frames encoded so far.
@@ -191,7 +197,8 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 			startSec = float64(ix.ptsOf(opts.Start)-ix.ptsOf(0)) * ix.tb.Float64()
 			dur = float64(ix.ptsOf(end)-ix.ptsOf(opts.Start)) * ix.tb.Float64()
 		}
-		e.audio, err = newAudioSource(ctx, op, in, e.out, opts.Audio, opts.AudioBitrate, startSec, dur)
+		spec := audioSpec{mode: opts.Audio, track: opts.AudioTrack, lang: opts.AudioLanguage, bitrate: opts.AudioBitrate}
+		e.audio, err = newAudioSource(ctx, op, in, e.out, spec, startSec, dur)
 		if err != nil {
 			return nil, err
 		}

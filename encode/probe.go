@@ -59,6 +59,11 @@ type Stream struct {
 	ChannelLayout string  `json:"channel_layout,omitempty"`
 	SampleFmt     string  `json:"sample_fmt,omitempty"`
 	CoverArt      bool    `json:"cover_art,omitempty"`
+	// Language (ISO 639), Title and Default: the stream's tags and its
+	// default flag; reel's audio track choice reads them.
+	Language string `json:"language,omitempty"`
+	Title    string `json:"title,omitempty"`
+	Default  bool   `json:"default,omitempty"`
 }
 
 // VideoStream describes the first video stream in detail.
@@ -242,6 +247,7 @@ func describe(d *demuxer) *Info {
 			st.Channels = cp.ChannelLayout().NbChannels()
 			st.ChannelLayout = cp.ChannelLayout().String()
 			st.SampleFmt = cp.SampleFormat().Name()
+			st.Language, st.Title, st.Default = streamLanguage(s), streamMeta(s, "title"), streamDefault(s)
 		}
 		info.Streams = append(info.Streams, st)
 	}

@@ -140,6 +140,7 @@ func (a *Activities) Probe(ctx context.Context, source string, opts ProbeOptions
 	for _, s := range info.Streams {
 		if s.Type == "audio" {
 			si.HasAudio = true
+			si.AudioLanguages = append(si.AudioLanguages, s.Language)
 		}
 	}
 	return si, nil
@@ -404,13 +405,14 @@ func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResu
 	}
 
 	opts := encode.ConcatOptions{ExpectFrames: t.ExpectFrames}
-	if t.Audio == AudioCopy {
+	if t.Audio == AudioCopy || t.Audio == AudioCopyAll {
 		in, closer, err := a.openSource(ctx, t.Source)
 		if err != nil {
 			return AssembleResult{}, classify(err)
 		}
 		defer closer.Close()
-		opts.Audio, opts.AudioMode = in, "copy"
+		opts.Audio, opts.AudioMode = in, t.Audio
+		opts.AudioTrack, opts.AudioLanguage = t.AudioTrack, t.AudioLanguage
 	}
 	localOut := filepath.Join(dir, outKey)
 	var cr *encode.ConcatResult

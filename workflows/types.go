@@ -117,16 +117,27 @@ type QualityPolicy struct {
 
 // Audio modes.
 const (
-	// AudioCopy copies the source's first audio stream into each rendition.
+	// AudioCopy copies one audio stream of the source (AudioPolicy.Track or
+	// .Language; the first by default) into each rendition.
 	AudioCopy = "copy"
+	// AudioCopyAll copies every audio stream, in source order, with its
+	// language and title; the first is the default track.
+	AudioCopyAll = "copy-all"
 	// AudioNone writes video only.
 	AudioNone = "none"
 )
 
 // AudioPolicy says what each rendition carries besides video.
 type AudioPolicy struct {
-	// Mode is AudioCopy (default) or AudioNone.
+	// Mode is AudioCopy (default), AudioCopyAll or AudioNone.
 	Mode string `json:"mode,omitempty"`
+	// Track is the index among the source's audio streams that AudioCopy
+	// takes (default 0, the first).
+	Track int `json:"track,omitempty"`
+	// Language, instead of Track, picks the first audio stream tagged with
+	// this ISO 639 language (e.g. "eng"); a source without one fails the
+	// job as bad input, naming the languages it has.
+	Language string `json:"language,omitempty"`
 }
 
 // Limits bound how much of the cluster one job takes and how its history is
@@ -178,6 +189,9 @@ type SourceInfo struct {
 	BitDepth  int     `json:"bit_depth"`
 	HasAudio  bool    `json:"has_audio"`
 	Size      int64   `json:"size"`
+	// AudioLanguages has one entry per audio stream, in order: its ISO 639
+	// tag, "" when it has none.
+	AudioLanguages []string `json:"audio_languages,omitempty"`
 	// Keyframes are the frame numbers of the source's keyframes, ascending.
 	Keyframes []int64 `json:"keyframes,omitempty"`
 	// VFR: the frame durations vary; chunks keep the source's timestamps.
@@ -281,6 +295,9 @@ type AssembleTask struct {
 	ChunkKeys    []string `json:"chunk_keys"`
 	ExpectFrames int64    `json:"expect_frames"`
 	Audio        string   `json:"audio"`
+	// AudioTrack and AudioLanguage choose the copied track (AudioPolicy).
+	AudioTrack    int    `json:"audio_track,omitempty"`
+	AudioLanguage string `json:"audio_language,omitempty"`
 }
 
 // AssembleResult describes one finished rendition.

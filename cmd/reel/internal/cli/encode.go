@@ -33,6 +33,14 @@ file OUTPUT in this process with FFmpeg: decode (frame-exact when --frames
 selects a range), scale, convert the pixel format, encode and mux. The
 container follows OUTPUT's extension (.mp4, .mov, .mkv, .ts).
 
+Audio: --audio copy (default) keeps one audio track, the first unless
+--audio-track N (its index among the audio streams, as reel probe lists
+them) or --audio-lang TAG (the first track tagged with that ISO 639
+language, e.g. eng; a language no track has is an error naming those there
+are) picks another; aac and opus re-encode that track (one-file only);
+copy-all keeps every track with its language and title, the first as the
+default; none writes video only.
+
 There is no default ladder: an OUTPUT that is a directory (or ends in /)
 needs --rendition or --ladder, and reel says so rather than guess the
 renditions. A local OUTPUT that cannot be written (its directory, or the
@@ -57,6 +65,9 @@ const encodeExample = `  reel encode in.mov -o out/ --rendition name=1080p,size=
   reel encode in.mov -o out.mp4
   reel encode in.mov -o out.mp4 --codec x265 --crf 24 --preset slow --size 1280x720
   reel encode in.mov -o clip.mkv --frames 100:350 --audio opus
+  reel encode film.mkv -o film.mp4 --audio-lang fra
+  reel encode film.mkv -o film.mkv --audio copy-all
+  reel encode film.mkv -o out/ --rendition name=hd,size=1920x0 --audio-track 1
   reel encode s3://mezz/feature.mov -o proxy.mov --codec prores --preset proxy --size 0x540
   reel encode in.mp4 -o hdr.mp4 --codec svtav1 --pix-fmt yuv420p10le --json`
 
@@ -128,7 +139,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 	fl.IntVar(&f.gop, "gop", 0, "keyframe interval in frames (0 = 2 seconds)")
 	fl.IntVar(&f.threads, "threads", 0, "encoder and decoder threads (0 = one per core)")
 	fl.StringVar(&f.frames, "frames", "", "frame range START:END (END exclusive; START: means to the end)")
-	fl.StringVar(&f.audio, "audio", "copy", "audio: copy, aac, opus or none (copy becomes none when the input has no audio)")
+	fl.StringVar(&f.audio, "audio", "copy", "audio: copy, copy-all, aac, opus or none (copy becomes none when the input has no audio)")
 	fl.Int64Var(&f.audioBitrate, "audio-bitrate", 0, "audio bitrate in bits/s for aac/opus (0 = 64000 per channel)")
 	fl.StringVar(&f.container, "container", "", "container: mp4, mov, mkv or ts (default: from OUTPUT's extension)")
 	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary on stdout")
@@ -161,11 +172,21 @@ func (f *encodeFlags) profile(cmd *cobra.Command) (encode.Profile, encode.Encode
 		opts.Start, opts.End = s, e
 	}
 	switch f.audio {
-	case "copy", "aac", "opus", "none":
+	case "copy", "copy-all", "aac", "opus", "none":
 	default:
-		return p, opts, usagef(cmd, "--audio must be copy, aac, opus or none, got %q", f.audio)
+		return p, opts, usagef(cmd, "--audio must be copy, copy-all, aac, opus or none, got %q", f.audio)
 	}
-	opts.Audio = f.audio
+	track, _ := cmd.Flags().GetInt("audio-track")
+	lang, _ := cmd.Flags().GetString("audio-lang")
+	switch {
+	case track < 0:
+		return p, opts, usagef(cmd, "--audio-track must not be negative")
+	case track != 0 && lang != "":
+		return p, opts, usagef(cmd, "give --audio-track or --audio-lang, not both")
+	case (track != 0 || lang != "") && (f.audio == "copy-all" || f.audio == "none"):
+		return p, opts, usagef(cmd, "--audio-track and --audio-lang choose the track for --audio copy, aac or opus, not %s", f.audio)
+	}
+	opts.Audio, opts.AudioTrack, opts.AudioLanguage = f.audio, track, lang
 	opts.AudioBitrate = f.audioBitrate
 	return p, opts, nil
 }
@@ -290,7 +311,7 @@ func runLocalEncode(ctx context.Context, app *App, input, output string, p encod
 	if err != nil {
 		return nil, err
 	}
-	if opts.Audio == "copy" || opts.Audio == "none" {
+	if opts.Audio == "copy" || opts.Audio == "copy-all" || opts.Audio == "none" {
 		hasAudio := false
 		for _, s := range info.Streams {
 			hasAudio = hasAudio || s.Type == "audio"

@@ -121,7 +121,17 @@ func printProbe(w io.Writer, info *encode.Info) {
 				d += " (cover art)"
 			}
 		case "audio":
-			d = fmt.Sprintf("%d Hz\t%s\t%s", s.SampleRate, s.ChannelLayout, s.SampleFmt)
+			lang := s.Language
+			if lang == "" {
+				lang = "und"
+			}
+			d = fmt.Sprintf("%d Hz\t%s\t%s\tlanguage %s", s.SampleRate, s.ChannelLayout, s.SampleFmt, lang)
+			if s.Title != "" {
+				d += fmt.Sprintf(" %q", s.Title)
+			}
+			if s.Default {
+				d += " (default)"
+			}
 		}
 		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\n", s.Index, s.Type, s.Codec, d)
 	}
