@@ -171,6 +171,9 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 		return nil, err
 	}
 	defer e.out.abort()
+	if err := completeHDR(ctx, op, in, cd, v); err != nil {
+		return nil, err
+	}
 	if err := e.openEncoder(w, h, v); err != nil {
 		return nil, err
 	}
@@ -307,6 +310,7 @@ func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
 	enc.SetFlags(flags)
 
 	opts := encoderOptions(e.cd, e.p, e.gop)
+	addHDRParams(e.cd, opts, v.HDR)
 	// colour description from the source; the generic AVCodecContext options
 	// stand in for setters go-astiav v0.16.0 lacks
 	c := v.Color
