@@ -113,11 +113,14 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	if !contains(cd.containers, cont) {
 		return nil, newErr(op, outPath, ErrUnsupportedCodec, nil, "%s cannot be stored in %s (use one of %v)", cd.name, cont, cd.containers)
 	}
-	x, err := openDecoder(ctx, op, in, opts.Start, opts.End, p.Threads, false, p.Strict)
+	x, err := openDecoder(ctx, op, in, deinterlaceStart(p.Deinterlace, opts.Start), opts.End, p.Threads, false, p.Strict)
 	if err != nil {
 		return nil, err
 	}
 	defer x.close()
+	if err := x.deinterlace(p.Deinterlace, opts.Start, opts.End); err != nil {
+		return nil, err
+	}
 	v := x.info.Video()
 
 	e := &videoEnc{op: op, name: in.name(), cd: cd, codec: codec, p: p, x: x, pkt: astiav.AllocPacket(), lastPts: -1}
@@ -325,6 +328,9 @@ func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
 	}
 	if c.Range != "" {
 		opts["color_range"] = c.Range
+	}
+	if e.p.Deinterlace != "" {
+		opts["field_order"] = "progressive"
 	}
 	dict := astiav.NewDictionary()
 	defer dict.Free()
