@@ -132,7 +132,7 @@ func TestDeinterlace(t *testing.T) {
 			dir := t.TempDir()
 			p := lossless
 			p.Deinterlace = c.mode
-			one := filepath.Join(dir, "one.mp4")
+			one := filepath.Join(dir, "one.mkv") // Matroska stores the field order
 			if _, err := EncodeRange(ctx, FileInput(c.path), one, p, 0, 0, nil); err != nil {
 				t.Fatal(err)
 			}
