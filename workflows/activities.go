@@ -166,6 +166,7 @@ func profileFor(r Rendition) encode.Profile {
 	return encode.Profile{
 		Codec: r.Codec, CRF: float64(r.CRF), Bitrate: r.Bitrate, Preset: r.Preset,
 		Width: r.Width, Height: r.Height, PixFmt: r.PixFmt, GOP: r.GOP, Threads: r.Threads,
+		Deinterlace: r.Deinterlace,
 	}
 }
 
@@ -310,7 +311,8 @@ type scores struct{ vmaf, vmafMin, psnr float64 }
 // the source size) and computes the asked metrics over every frame pair.
 func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath string, t ChunkTask) (scores, error) {
 	pixFmt := ScoringPixFmt(t.SourceBitDepth)
-	ref, err := encode.OpenFrames(ctx, src, encode.DecodeOptions{Start: t.Chunk.Start, End: t.Chunk.End, PixFmt: pixFmt, Threads: a.Threads, Strict: t.Strict})
+	ref, err := encode.OpenFrames(ctx, src, encode.DecodeOptions{Start: t.Chunk.Start, End: t.Chunk.End, PixFmt: pixFmt, Threads: a.Threads, Strict: t.Strict,
+		Deinterlace: t.Rendition.Deinterlace})
 	if err != nil {
 		return scores{}, classify(err)
 	}

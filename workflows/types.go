@@ -58,6 +58,9 @@ type Rendition struct {
 	// QualityPolicy.MinVMAF: a small rung, scored against the full-size
 	// source, does not reach the bar of a large one.
 	MinVMAF float64 `json:"min_vmaf,omitempty"`
+	// Deinterlace is bwdif or yadif ("" = none; encode.Profile.Deinterlace).
+	// Chunks are scored against the source deinterlaced the same way.
+	Deinterlace string `json:"deinterlace,omitempty"`
 }
 
 // Bar is the lowest acceptable mean chunk VMAF for r under q (0: no gate).
