@@ -57,3 +57,52 @@ func TestProbeScanAndHDR(t *testing.T) {
 		t.Fatalf("probe --json: %+v", info.Video)
 	}
 }
+
+// framemd5 lists the frame checksums of path's video, through vf when set.
+func framemd5(t *testing.T, path, vf string) []string {
+	t.Helper()
+	args := []string{"-nostdin", "-v", "error", "-i", path, "-map", "0:v:0"}
+	if vf != "" {
+		args = append(args, "-vf", vf)
+	}
+	out, err := exec.Command("ffmpeg", append(args, "-fps_mode", "passthrough", "-f", "framemd5", "-")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("framemd5 %s: %v\n%s", path, err, out)
+	}
+	var sums []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if line != "" && line[0] != '#' {
+			f := strings.Split(line, ",")
+			sums = append(sums, strings.TrimSpace(f[len(f)-1]))
+		}
+	}
+	return sums
+}
+
+// reel encode deinterlaces an interlaced source with bwdif by default;
+// --deinterlace off keeps the fields as they are.
+func TestEncodeDeinterlaceDefault(t *testing.T) {
+	dir := t.TempDir()
+	il := filepath.Join(dir, "il.ts")
+	if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25", "-frames:v", "10",
+		"-c:v", "mpeg2video", "-flags", "+ildct+ilme", "-top", "1", "-field_order", "tt", il).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	for _, c := range []struct{ flag, vf string }{{"", "bwdif=mode=send_frame"}, {"--deinterlace=yadif", "yadif=mode=send_frame"}, {"--deinterlace=off", ""}} {
+		out := filepath.Join(dir, "out.mkv")
+		args := []string{"encode", il, "-o", out, "--codec", "ffv1", "-q"}
+		if c.flag != "" {
+			args = append(args, c.flag)
+		}
+		if code, _, errOut := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		got, want := framemd5(t, out, ""), framemd5(t, il, c.vf)
+		if len(want) != 10 || strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("%q: frames differ from ffmpeg -vf %q:\n%v\n%v", c.flag, c.vf, got, want)
+		}
+	}
+	if code, _, errOut := runCLI(t, "encode", il, "-o", filepath.Join(dir, "x.mkv"), "--deinterlace", "weave"); code != 2 || !strings.Contains(errOut, "weave") {
+		t.Fatalf("bad --deinterlace: exit %d %s", code, errOut)
+	}
+}
