@@ -260,6 +260,15 @@ func (x *decoder) seek() error {
 		}
 		return nil
 	}
+	if f := x.d.fc.InputFormat(); target == 0 && f != nil && f.Name() == "mpegts" {
+		// the start of the file: MPEG-TS seeks by decode time and lands on
+		// the packet whose dts is frame 0's pts, after the first keyframe
+		// when frames are reordered; a byte seek does not
+		if err := x.d.fc.SeekFrame(x.st.Index(), 0, astiav.NewSeekFlags(astiav.SeekFlagByte)); err == nil {
+			x.skipToKey, x.skipped = true, 0
+			return nil
+		}
+	}
 	ts := x.ix.ptsOf(target)
 	if err := x.d.fc.SeekFrame(x.st.Index(), ts, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
 		if target == 0 {
