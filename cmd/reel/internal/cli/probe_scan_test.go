@@ -106,3 +106,15 @@ func TestEncodeDeinterlaceDefault(t *testing.T) {
 		t.Fatalf("bad --deinterlace: exit %d %s", code, errOut)
 	}
 }
+
+func TestParseRenditionDeinterlace(t *testing.T) {
+	for _, c := range []struct {
+		spec, want string
+		ok         bool
+	}{{"name=a,deinterlace=yadif", "yadif", true}, {"name=a,deinterlace=off", "off", true}, {"name=a", "", true}, {"name=a,deinterlace=weave", "", false}} {
+		r, err := parseRendition(c.spec)
+		if (err == nil) != c.ok || c.ok && r.Deinterlace != c.want {
+			t.Errorf("%s: %+v %v", c.spec, r, err)
+		}
+	}
+}
