@@ -119,11 +119,14 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	if !contains(cd.containers, cont) {
 		return nil, newErr(op, outPath, ErrUnsupportedCodec, nil, "%s cannot be stored in %s (use one of %v)", cd.name, cont, cd.containers)
 	}
-	x, err := openDecoder(ctx, op, in, opts.Start, opts.End, p.Threads, false, p.Strict)
+	x, err := openDecoder(ctx, op, in, deinterlaceStart(p.Deinterlace, opts.Start), opts.End, p.Threads, false, p.Strict)
 	if err != nil {
 		return nil, err
 	}
 	defer x.close()
+	if err := x.deinterlace(p.Deinterlace, opts.Start, opts.End); err != nil {
+		return nil, err
+	}
 	v := x.info.Video()
 
 	e := &videoEnc{op: op, name: in.name(), cd: cd, codec: codec, p: p, x: x, pkt: astiav.AllocPacket(), lastPts: -1}
@@ -177,6 +180,9 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 		return nil, err
 	}
 	defer e.out.abort()
+	if err := completeHDR(ctx, op, in, cd, v); err != nil {
+		return nil, err
+	}
 	if err := e.openEncoder(w, h, v); err != nil {
 		return nil, err
 	}
@@ -314,6 +320,7 @@ func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
 	enc.SetFlags(flags)
 
 	opts := encoderOptions(e.cd, e.p, e.gop)
+	addHDRParams(e.cd, opts, v.HDR)
 	// colour description from the source; the generic AVCodecContext options
 	// stand in for setters go-astiav v0.16.0 lacks
 	c := v.Color
@@ -328,6 +335,9 @@ func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
 	}
 	if c.Range != "" {
 		opts["color_range"] = c.Range
+	}
+	if e.p.Deinterlace != "" {
+		opts["field_order"] = "progressive"
 	}
 	dict := astiav.NewDictionary()
 	defer dict.Free()

@@ -88,6 +88,15 @@ type VideoStream struct {
 	// known from timestamps Probe read); FrameDurations then says how.
 	VFR            bool            `json:"vfr,omitempty"`
 	FrameDurations *FrameDurations `json:"frame_durations,omitempty"`
+	// FieldOrder is progressive, tt, bb, tb or bt (top/bottom field coded
+	// first, then shown first): from the codec parameters, else from the
+	// first decoded frame's flags (tt or bb). Interlaced is set for all but
+	// progressive.
+	FieldOrder string `json:"field_order,omitempty"`
+	Interlaced bool   `json:"interlaced"`
+	// HDR is the HDR transfer and HDR10 static metadata (container side
+	// data, else the first frame's); nil for SDR.
+	HDR *HDR `json:"hdr,omitempty"`
 }
 
 // FrameDurations are the shortest, average and longest frame durations of
@@ -135,6 +144,11 @@ func Probe(ctx context.Context, in Input, opts ProbeOptions) (*Info, error) {
 	info := describe(d)
 	if !info.HasVideo {
 		return info, nil
+	}
+	if info.needsFirstFrame() {
+		if err := info.fromFirstFrame(ctx, "probe", in); err != nil {
+			return nil, err
+		}
 	}
 	ix, moved, err := buildIndex(ctx, d, info, true)
 	if err == nil && ix.grid() {
@@ -275,6 +289,8 @@ func describe(d *demuxer) *Info {
 	if n := vs.NbFrames(); n > 0 {
 		v.FrameCount = n
 	}
+	v.setFieldOrder(streamFieldOrder(vs))
+	v.HDR = streamHDR(vs, v.Color.Transfer)
 	info.HasVideo = true
 	info.VideoStream = v
 	info.setDuration()

@@ -303,6 +303,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 	var chunksDone, assembleSeconds time.Duration
 	wg := workflow.NewWaitGroup(ctx)
 	for ri, r := range job.Renditions {
+		r.Deinterlace = deinterlaceFor(r, src.Interlaced) // auto is resolved for this source
 		st.outcomes[r.Name] = make([]ChunkOutcome, len(chunks))
 		parts := batches(chunks, job.Limits.BatchSize)
 		refs := make([]int, len(parts))

@@ -58,6 +58,10 @@ type Rendition struct {
 	// QualityPolicy.MinVMAF: a small rung, scored against the full-size
 	// source, does not reach the bar of a large one.
 	MinVMAF float64 `json:"min_vmaf,omitempty"`
+	// Deinterlace is auto ("": bwdif for an interlaced source, none for a
+	// progressive one), bwdif, yadif or off (encode.Profile.Deinterlace).
+	// Chunks are scored against the source deinterlaced the same way.
+	Deinterlace string `json:"deinterlace,omitempty"`
 }
 
 // Bar is the lowest acceptable mean chunk VMAF for r under q (0: no gate).
@@ -196,6 +200,8 @@ type SourceInfo struct {
 	Keyframes []int64 `json:"keyframes,omitempty"`
 	// VFR: the frame durations vary; chunks keep the source's timestamps.
 	VFR bool `json:"vfr,omitempty"`
+	// Interlaced: the source's frames are fields (encode.VideoStream).
+	Interlaced bool `json:"interlaced,omitempty"`
 	// Problems lists the damage found in the source and worked around
 	// (encode.Problem, as "kind: message"); it reaches the job report.
 	Problems []string `json:"problems,omitempty"`

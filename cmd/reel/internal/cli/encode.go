@@ -56,6 +56,14 @@ Sizes are rounded up to even numbers for 4:2:0 and 4:2:2 output.
 --pix-fmt picks the output format, e.g. yuv420p10le for 10-bit; by default
 the source format is kept when the encoder takes it.
 
+An interlaced source (reel probe shows its field order) is deinterlaced
+before scaling by default: --deinterlace auto is bwdif for an interlaced
+source and nothing for a progressive one; bwdif or yadif force one, off
+encodes the fields as they are. One frame comes out per frame (no field
+doubling) and the output is progressive. HDR10 sources keep their transfer
+(PQ, HLG), BT.2020 tags and bit depth; with x265 the mastering display and
+content light level are written into the bitstream too.
+
 The output is written to a hidden .part file next to OUTPUT and renamed when
 complete, so a failed or interrupted (Ctrl-C) encode leaves nothing behind. Progress goes to stderr
 (a bar on a terminal); --json prints a summary on stdout.`
@@ -78,6 +86,7 @@ type encodeFlags struct {
 	gop, threads                                                  int
 	out                                                           string
 	asJSON, quiet, strict                                         bool
+	deinterlace                                                   string
 }
 
 func newEncodeCmd(app *App) *cobra.Command {
@@ -144,6 +153,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.container, "container", "", "container: mp4, mov, mkv or ts (default: from OUTPUT's extension)")
 	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary on stdout")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	fl.StringVar(&f.deinterlace, "deinterlace", "auto", "deinterlacer: auto (bwdif when the source is interlaced, the output being progressive), bwdif, yadif or off")
 	fl.BoolVar(&f.strict, "strict", false, "fail on a damaged source (cut short, frames missing) instead of encoding what is there and listing the problems")
 	addWorkflowEncodeFlags(cmd, &wf)
 	return cmd
@@ -152,8 +162,12 @@ func newEncodeCmd(app *App) *cobra.Command {
 // profile turns the flags into an encode.Profile and options.
 func (f *encodeFlags) profile(cmd *cobra.Command) (encode.Profile, encode.EncodeOptions, error) {
 	p := encode.Profile{Codec: f.codec, CRF: f.crf, Bitrate: f.bitrate, Preset: f.preset, Scaler: f.scaler,
-		PixFmt: f.pixFmt, GOP: f.gop, Threads: f.threads, Container: f.container, Strict: f.strict}
+		PixFmt: f.pixFmt, GOP: f.gop, Threads: f.threads, Container: f.container, Strict: f.strict,
+		Deinterlace: f.deinterlace} // auto is resolved once the source is probed
 	var opts encode.EncodeOptions
+	if _, err := encode.DeinterlaceFor(f.deinterlace, nil); err != nil {
+		return p, opts, usagef(cmd, "--deinterlace: %v", err)
+	}
 	if f.crf < 0 || f.bitrate < 0 || f.gop < 0 || f.threads < 0 {
 		return p, opts, usagef(cmd, "--crf, --bitrate, --gop and --threads must not be negative")
 	}
@@ -309,6 +323,9 @@ func runLocalEncode(ctx context.Context, app *App, input, output string, p encod
 	in := encode.ReaderInput(src.Name, src.R, src.Size)
 	info, err := encode.Probe(ctx, in, encode.ProbeOptions{Strict: p.Strict})
 	if err != nil {
+		return nil, err
+	}
+	if p.Deinterlace, err = encode.DeinterlaceFor(p.Deinterlace, info.Video()); err != nil {
 		return nil, err
 	}
 	if opts.Audio == "copy" || opts.Audio == "copy-all" || opts.Audio == "none" {

@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/workflows"
 )
 
@@ -189,13 +190,18 @@ func parseRendition(spec string) (workflows.Rendition, error) {
 			r.GOP, err = strconv.Atoi(v)
 		case "threads":
 			r.Threads, err = strconv.Atoi(v)
+		case "deinterlace":
+			r.Deinterlace = v
+			if _, err = encode.DeinterlaceFor(v, nil); err != nil {
+				err = errors.New("must be auto, bwdif, yadif or off")
+			}
 		case "min_vmaf", "min-vmaf":
 			r.MinVMAF, err = strconv.ParseFloat(v, 64)
 			if err == nil && (r.MinVMAF < 0 || r.MinVMAF > 100) {
 				err = errors.New("must be within 0-100")
 			}
 		default:
-			return r, fmt.Errorf("unknown key %q (want name, size, codec, crf, bitrate, preset, pix_fmt, gop, threads, min_vmaf)", k)
+			return r, fmt.Errorf("unknown key %q (want name, size, codec, crf, bitrate, preset, pix_fmt, gop, threads, deinterlace, min_vmaf)", k)
 		}
 		if err != nil {
 			return r, fmt.Errorf("%s: %v", k, err)
