@@ -9,25 +9,46 @@ import (
 	"github.com/asticode/go-astiav"
 )
 
+// Audio modes beyond the codecs: copy-all copies every audio stream.
+const (
+	audioCopy    = "copy"
+	audioCopyAll = "copy-all"
+)
+
+// audioSpec says which audio of a source goes into an output, and how.
+type audioSpec struct {
+	mode    string // copy, copy-all, aac or opus
+	track   int    // index among the audio streams (copy, aac, opus)
+	lang    string // ISO 639 language tag; first match wins, instead of track
+	bitrate int64  // aac, opus
+}
+
+// audioTrack is one source audio stream and the output stream it feeds.
+type audioTrack struct {
+	ist, ost   *astiav.Stream
+	srcTb      astiav.Rational // time base of the packets writeUntil gets
+	otb        astiav.Rational
+	start, end int64 // trim window in ist time base (copy)
+	shift      int64 // subtracted from copied timestamps (ist tb)
+	done       bool  // copy: past its window
+}
+
 // audioSource feeds the audio of a programme into an output, copied or
 // encoded (aac, opus), trimmed to [start, start+dur) seconds of the
 // programme. Programme time 0 is the source's first video frame (its first
-// audio sample when it has no video).
+// audio sample when it has no video). Copy modes read every chosen track
+// from one demuxer, in file order; encoding takes one track.
 type audioSource struct {
 	op, name string
 	mode     string
 	d        *demuxer
-	ist      *astiav.Stream
 	out      *output
-	ost      *astiav.Stream
-	otb      astiav.Rational
+	tracks   []*audioTrack
+	byIndex  map[int]*audioTrack // by source stream index
 	pkt      *astiav.Packet
-	ready    bool // pkt holds the next packet, in srcTb
-	srcTb    astiav.Rational
+	cur      *audioTrack // the track of pkt, when ready
+	ready    bool        // pkt holds the next packet, in cur.srcTb
 	eof      bool
-
-	start, end int64 // trim window in ist time base (copy mode)
-	shift      int64 // subtracted from copied timestamps (ist tb)
 
 	// encode mode
 	dec     *astiav.CodecContext
@@ -42,66 +63,82 @@ type audioSource struct {
 	nextPts int64
 }
 
-func newAudioSource(ctx context.Context, op string, in Input, out *output, mode string, bitrate int64, startSec, durSec float64) (*audioSource, error) {
-	switch mode {
-	case "copy", "aac", "opus":
+func newAudioSource(ctx context.Context, op string, in Input, out *output, spec audioSpec, startSec, durSec float64) (*audioSource, error) {
+	switch spec.mode {
+	case audioCopy, audioCopyAll, "aac", "opus":
 	default:
-		return nil, newErr(op, in.name(), ErrUnsupportedCodec, nil, "unknown audio mode %q (want copy, aac, opus or none)", mode)
+		return nil, newErr(op, in.name(), ErrUnsupportedCodec, nil, "unknown audio mode %q (want copy, copy-all, aac, opus or none)", spec.mode)
 	}
 	d, err := openDemuxer(ctx, op, in)
 	if err != nil {
 		return nil, err
 	}
-	a := &audioSource{op: op, name: in.name(), mode: mode, d: d, out: out, pkt: astiav.AllocPacket()}
-	if err := a.init(bitrate, startSec, durSec); err != nil {
+	a := &audioSource{op: op, name: in.name(), mode: spec.mode, d: d, out: out, pkt: astiav.AllocPacket(), byIndex: map[int]*audioTrack{}}
+	if err := a.init(spec, startSec, durSec); err != nil {
 		a.close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func (a *audioSource) init(bitrate int64, startSec, durSec float64) error {
-	a.ist = a.d.audioStream()
-	if a.ist == nil {
-		return newErr(a.op, a.name, ErrInvalidData, nil, "no audio stream to %s", a.mode)
+func (a *audioSource) init(spec audioSpec, startSec, durSec float64) error {
+	streams, err := pickAudio(a.op, a.name, a.d.fc.Streams(), spec)
+	if err != nil {
+		return err
 	}
-	tb := a.ist.TimeBase()
 	// programme zero: the first video frame, else the first audio sample
 	zero := 0.0
 	if vs := a.d.videoStream(); vs != nil && vs.StartTime() != astiav.NoPtsValue {
 		zero = float64(vs.StartTime()) * vs.TimeBase().Float64()
-	} else if a.ist.StartTime() != astiav.NoPtsValue {
-		zero = float64(a.ist.StartTime()) * tb.Float64()
+	} else if st := streams[0]; st.StartTime() != astiav.NoPtsValue {
+		zero = float64(st.StartTime()) * st.TimeBase().Float64()
 	}
-	toTs := func(sec float64) int64 { return int64(math.Round(sec / tb.Float64())) }
-	a.start = toTs(zero + startSec)
-	a.end = math.MaxInt64
-	if durSec > 0 {
-		a.end = toTs(zero + startSec + durSec)
-	}
-	a.shift = a.start
-	if startSec > 0 {
-		// land before the window; packets before it are skipped
-		_ = a.d.fc.SeekFrame(a.ist.Index(), a.start, astiav.NewSeekFlags(astiav.SeekFlagBackward))
-	}
-	a.ost = a.out.fc.NewStream(nil)
-	if a.ost == nil {
-		return newErr(a.op, a.out.path, ErrOutputUnwritable, nil, "cannot add an audio stream")
-	}
-	if a.mode == "copy" {
-		if err := a.ist.CodecParameters().Copy(a.ost.CodecParameters()); err != nil {
-			return newErr(a.op, a.name, ErrInvalidData, err, "copying audio parameters")
+	for i, ist := range streams {
+		tb := ist.TimeBase()
+		toTs := func(sec float64) int64 { return int64(math.Round(sec / tb.Float64())) }
+		t := &audioTrack{ist: ist, start: toTs(zero + startSec), end: math.MaxInt64}
+		if durSec > 0 {
+			t.end = toTs(zero + startSec + durSec)
 		}
-		a.ost.CodecParameters().SetCodecTag(0)
-		a.ost.SetTimeBase(tb)
-		a.srcTb = tb
+		t.shift = t.start
+		if t.ost = a.out.fc.NewStream(nil); t.ost == nil {
+			return newErr(a.op, a.out.path, ErrOutputUnwritable, nil, "cannot add an audio stream")
+		}
+		if err := copyTrackInfo(ist, t.ost, i == 0); err != nil {
+			return newErr(a.op, a.out.path, ErrOutputUnwritable, err, "copying audio track metadata")
+		}
+		a.tracks = append(a.tracks, t)
+		a.byIndex[ist.Index()] = t
+	}
+	if startSec > 0 {
+		// land before the window; packets before it are skipped. Several
+		// tracks: a second early, so that no track's first packet lies
+		// before where a seek on one of them lands
+		t := a.tracks[0]
+		if len(a.tracks) == 1 {
+			_ = a.d.fc.SeekFrame(t.ist.Index(), t.start, astiav.NewSeekFlags(astiav.SeekFlagBackward))
+		} else {
+			ts := int64(math.Max(0, zero+startSec-1) * float64(astiav.TimeBase))
+			_ = a.d.fc.SeekFrame(-1, ts, astiav.NewSeekFlags(astiav.SeekFlagBackward))
+		}
+	}
+	if a.mode == audioCopy || a.mode == audioCopyAll {
+		for _, t := range a.tracks {
+			if err := t.ist.CodecParameters().Copy(t.ost.CodecParameters()); err != nil {
+				return newErr(a.op, a.name, ErrInvalidData, err, "copying audio parameters")
+			}
+			t.ost.CodecParameters().SetCodecTag(0)
+			t.ost.SetTimeBase(t.ist.TimeBase())
+			t.srcTb = t.ist.TimeBase()
+		}
 		return nil
 	}
-	return a.initEncode(bitrate, startSec, durSec, zero)
+	return a.initEncode(spec.bitrate, startSec, durSec, zero)
 }
 
 func (a *audioSource) initEncode(bitrate int64, startSec, durSec, zero float64) error {
-	cp := a.ist.CodecParameters()
+	t := a.tracks[0]
+	cp := t.ist.CodecParameters()
 	dc := astiav.FindDecoder(cp.CodecID())
 	if dc == nil {
 		return newErr(a.op, a.name, ErrUnsupportedCodec, nil, "no decoder for audio codec %s", cp.CodecID().Name())
@@ -110,7 +147,7 @@ func (a *audioSource) initEncode(bitrate int64, startSec, durSec, zero float64) 
 	if err := cp.ToCodecContext(a.dec); err != nil {
 		return newErr(a.op, a.name, ErrInvalidData, err, "bad audio parameters")
 	}
-	a.dec.SetTimeBase(a.ist.TimeBase())
+	a.dec.SetTimeBase(t.ist.TimeBase())
 	if err := a.dec.Open(dc, nil); err != nil {
 		return newErr(a.op, a.name, ErrUnsupportedCodec, err, "cannot open audio decoder")
 	}
@@ -144,11 +181,11 @@ func (a *audioSource) initEncode(bitrate int64, startSec, durSec, zero float64) 
 	if err := a.enc.Open(ec, nil); err != nil {
 		return newErr(a.op, a.name, ErrUnsupportedCodec, err, "cannot open audio encoder %s", name)
 	}
-	if err := a.ost.CodecParameters().FromCodecContext(a.enc); err != nil {
+	if err := t.ost.CodecParameters().FromCodecContext(a.enc); err != nil {
 		return newErr(a.op, a.name, ErrUnsupportedCodec, err, "copying audio encoder parameters")
 	}
-	a.ost.SetTimeBase(a.enc.TimeBase())
-	a.srcTb = a.enc.TimeBase()
+	t.ost.SetTimeBase(a.enc.TimeBase())
+	t.srcTb = a.enc.TimeBase()
 
 	// abuffer -> trim -> resample/format -> fixed frame size -> abuffersink
 	a.graph = astiav.AllocFilterGraph()
@@ -159,7 +196,7 @@ func (a *audioSource) initEncode(bitrate int64, startSec, durSec, zero float64) 
 	}
 	var err error
 	a.src, err = a.graph.NewFilterContext(astiav.FindFilterByName("abuffer"), "in", astiav.FilterArgs{
-		"time_base":      a.ist.TimeBase().String(),
+		"time_base":      t.ist.TimeBase().String(),
 		"sample_rate":    fmt.Sprint(a.dec.SampleRate()),
 		"sample_fmt":     a.dec.SampleFormat().Name(),
 		"channel_layout": dl.String(),
@@ -199,7 +236,11 @@ func (a *audioSource) initEncode(bitrate int64, startSec, durSec, zero float64) 
 }
 
 // started is called after the output header is written.
-func (a *audioSource) started() { a.otb = a.ost.TimeBase() }
+func (a *audioSource) started() {
+	for _, t := range a.tracks {
+		t.otb = t.ost.TimeBase()
+	}
+}
 
 // writeUntil writes audio packets whose time is at most t seconds (t < 0:
 // all that is left).
@@ -213,15 +254,16 @@ func (a *audioSource) writeUntil(t float64) error {
 				return nil // no more audio
 			}
 		}
-		at := float64(a.pkt.Dts()) * a.srcTb.Float64()
+		tr := a.cur
+		at := float64(a.pkt.Dts()) * tr.srcTb.Float64()
 		if a.pkt.Dts() == astiav.NoPtsValue {
-			at = float64(a.pkt.Pts()) * a.srcTb.Float64()
+			at = float64(a.pkt.Pts()) * tr.srcTb.Float64()
 		}
 		if t >= 0 && at > t {
 			return nil
 		}
-		a.pkt.SetStreamIndex(a.ost.Index())
-		a.pkt.RescaleTs(a.srcTb, a.otb)
+		a.pkt.SetStreamIndex(tr.ost.Index())
+		a.pkt.RescaleTs(tr.srcTb, tr.otb)
 		a.ready = false
 		if err := a.out.write(a.pkt); err != nil {
 			return err
@@ -234,7 +276,7 @@ func (a *audioSource) fill() error {
 	if a.eof {
 		return nil
 	}
-	if a.mode == "copy" {
+	if a.mode == audioCopy || a.mode == audioCopyAll {
 		for {
 			if err := a.d.fc.ReadFrame(a.pkt); err != nil {
 				if errors.Is(err, astiav.ErrEof) {
@@ -243,7 +285,8 @@ func (a *audioSource) fill() error {
 				}
 				return newErr(a.op, a.name, ErrTruncated, err, "reading audio")
 			}
-			if a.pkt.StreamIndex() != a.ist.Index() {
+			t := a.byIndex[a.pkt.StreamIndex()]
+			if t == nil || t.done {
 				a.pkt.Unref()
 				continue
 			}
@@ -251,21 +294,30 @@ func (a *audioSource) fill() error {
 			if pts == astiav.NoPtsValue {
 				pts = a.pkt.Dts()
 			}
-			if pts != astiav.NoPtsValue && pts < a.start {
+			// the packet that ends where the window starts, or in it, is
+			// kept: a decoder needs it (AAC's encoder delay lies before
+			// time 0, and each frame overlaps the one before), and the
+			// muxer's edit list hides what precedes the window
+			if pts != astiav.NoPtsValue && pts < t.start && (a.pkt.Duration() <= 0 || pts+a.pkt.Duration() < t.start) {
 				a.pkt.Unref()
 				continue
 			}
-			if pts != astiav.NoPtsValue && pts >= a.end {
+			if pts != astiav.NoPtsValue && pts >= t.end {
 				a.pkt.Unref()
-				a.eof = true
-				return nil
+				t.done = true
+				if a.allDone() {
+					a.eof = true
+					return nil
+				}
+				continue
 			}
 			if a.pkt.Pts() != astiav.NoPtsValue {
-				a.pkt.SetPts(a.pkt.Pts() - a.shift)
+				a.pkt.SetPts(a.pkt.Pts() - t.shift)
 			}
 			if a.pkt.Dts() != astiav.NoPtsValue {
-				a.pkt.SetDts(a.pkt.Dts() - a.shift)
+				a.pkt.SetDts(a.pkt.Dts() - t.shift)
 			}
+			a.cur = t
 			a.ready = true
 			return nil
 		}
@@ -273,6 +325,7 @@ func (a *audioSource) fill() error {
 	for {
 		err := a.enc.ReceivePacket(a.pkt)
 		if err == nil {
+			a.cur = a.tracks[0]
 			a.ready = true
 			return nil
 		}
@@ -357,7 +410,7 @@ func (a *audioSource) decodeMore() error {
 				}
 				return newErr(a.op, a.name, ErrTruncated, err, "reading audio")
 			}
-			if a.pkt.StreamIndex() != a.ist.Index() {
+			if a.pkt.StreamIndex() != a.tracks[0].ist.Index() {
 				a.pkt.Unref()
 				continue
 			}
@@ -369,6 +422,16 @@ func (a *audioSource) decodeMore() error {
 			break
 		}
 	}
+}
+
+// allDone reports whether every copied track is past its window.
+func (a *audioSource) allDone() bool {
+	for _, t := range a.tracks {
+		if !t.done {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *audioSource) close() {

@@ -16,12 +16,16 @@ type ConcatOptions struct {
 	ExpectFrames int64 `json:"expect_frames,omitempty"`
 	// Container of the output ("" = from the extension).
 	Container string `json:"container,omitempty"`
-	// Audio, when AudioMode is copy, aac or opus, is muxed in: the audio of
-	// the programme from AudioStart seconds, cut at the end of the video.
-	Audio        Input   `json:"-"`
-	AudioMode    string  `json:"audio_mode,omitempty"`
-	AudioBitrate int64   `json:"audio_bitrate,omitempty"`
-	AudioStart   float64 `json:"audio_start,omitempty"`
+	// Audio, when AudioMode is copy, copy-all, aac or opus, is muxed in:
+	// the audio of the programme from AudioStart seconds, cut at the end of
+	// the video. AudioTrack and AudioLanguage choose the track as in
+	// EncodeOptions.
+	Audio         Input   `json:"-"`
+	AudioMode     string  `json:"audio_mode,omitempty"`
+	AudioBitrate  int64   `json:"audio_bitrate,omitempty"`
+	AudioStart    float64 `json:"audio_start,omitempty"`
+	AudioTrack    int     `json:"audio_track,omitempty"`
+	AudioLanguage string  `json:"audio_language,omitempty"`
 }
 
 // ConcatResult describes the assembled output.
@@ -32,6 +36,8 @@ type ConcatResult struct {
 	Bytes    int64   `json:"bytes"`
 	Duration float64 `json:"duration"` // seconds of video
 	Audio    string  `json:"audio,omitempty"`
+	// AudioTracks is the number of audio streams written.
+	AudioTracks int `json:"audio_tracks,omitempty"`
 }
 
 // Concat joins chunks made by EncodeRange with one Profile into outPath by
@@ -99,7 +105,8 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 
 	var audio *audioSource
 	if opts.AudioMode != "" && opts.AudioMode != "none" {
-		audio, err = newAudioSource(ctx, op, opts.Audio, out, opts.AudioMode, opts.AudioBitrate, opts.AudioStart, 0)
+		spec := audioSpec{mode: opts.AudioMode, track: opts.AudioTrack, lang: opts.AudioLanguage, bitrate: opts.AudioBitrate}
+		audio, err = newAudioSource(ctx, op, opts.Audio, out, spec, opts.AudioStart, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -145,7 +152,7 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 	}
 	res := &ConcatResult{Path: outPath, Chunks: len(chunkPaths), Frames: frames, Bytes: size, Duration: float64(offset) * otb.Float64()}
 	if audio != nil {
-		res.Audio = audio.mode
+		res.Audio, res.AudioTracks = audio.mode, len(audio.tracks)
 	}
 	return res, nil
 }

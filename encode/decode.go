@@ -48,6 +48,10 @@ type DecodeOptions struct {
 	// instead of decoding what is there and listing the problems
 	// (FrameReader.Problems).
 	Strict bool `json:"strict,omitempty"`
+	// Deinterlace is the deinterlacer, bwdif or yadif ("" = none), as
+	// Profile.Deinterlace: a reference for scoring an encode sees the
+	// frames the encoder saw.
+	Deinterlace string `json:"deinterlace,omitempty"`
 }
 
 // decoder yields the decoded frames [start, end) of the first video stream
@@ -108,6 +112,8 @@ type decoder struct {
 	// bands, when set, box-scales pictures as they are decoded (box.go);
 	// it is attached again to every codec context openCodec makes.
 	bands *bands
+	// deint, when set, deinterlaces the frames next returns (interlace.go).
+	deint *deinterlacer
 }
 
 // skipLimit is how many packets after a seek skipToKey drops at most.
@@ -258,6 +264,15 @@ func (x *decoder) seek() error {
 		}
 		return nil
 	}
+	if f := x.d.fc.InputFormat(); target == 0 && f != nil && f.Name() == "mpegts" {
+		// the start of the file: MPEG-TS seeks by decode time and lands on
+		// the packet whose dts is frame 0's pts, after the first keyframe
+		// when frames are reordered; a byte seek does not
+		if err := x.d.fc.SeekFrame(x.st.Index(), 0, astiav.NewSeekFlags(astiav.SeekFlagByte)); err == nil {
+			x.skipToKey, x.skipped = true, 0
+			return nil
+		}
+	}
 	ts := x.ix.ptsOf(target)
 	if err := x.d.fc.SeekFrame(x.st.Index(), ts, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
 		if target == 0 {
@@ -359,9 +374,10 @@ func (x *decoder) problems() []Problem {
 	return out
 }
 
-// next returns the next frame of the range and its index, io.EOF after the
-// last. The frame belongs to the decoder and is valid until the next call.
-func (x *decoder) next(ctx context.Context) (*astiav.Frame, int64, error) {
+// decodeNext returns the next decoded frame of the range and its index,
+// io.EOF after the last (next deinterlaces them when asked). The frame
+// belongs to the decoder and is valid until the next call.
+func (x *decoder) decodeNext(ctx context.Context) (*astiav.Frame, int64, error) {
 	for {
 		if x.repeatTo > x.last+1 && x.holdIdx >= 0 {
 			idx := x.last + 1
@@ -595,6 +611,8 @@ func (x *decoder) close() {
 	}
 	x.bands.free()
 	x.bands = nil
+	x.deint.close()
+	x.deint = nil
 	if x.pkt != nil {
 		x.pkt.Free()
 		x.pkt = nil
@@ -621,8 +639,12 @@ type FrameReader struct {
 // OpenFrames opens in for frame-exact decoding of opts' range. The frames'
 // planes point into FFmpeg's buffers and stay valid until the next ReadFrame.
 func OpenFrames(ctx context.Context, in Input, opts DecodeOptions) (*FrameReader, error) {
-	x, err := openDecoder(ctx, "decode", in, opts.Start, opts.End, opts.Threads, opts.Fast, opts.Strict)
+	x, err := openDecoder(ctx, "decode", in, deinterlaceStart(opts.Deinterlace, opts.Start), opts.End, opts.Threads, opts.Fast, opts.Strict)
 	if err != nil {
+		return nil, err
+	}
+	if err := x.deinterlace(opts.Deinterlace, opts.Start, opts.End); err != nil {
+		x.close()
 		return nil, err
 	}
 	r := &FrameReader{x: x, fps: x.info.FPS}
@@ -669,7 +691,7 @@ func (r *FrameReader) setup(opts DecodeOptions) error {
 			r.box = k
 			// H.264 with one thread can hand over each band of rows as
 			// it is finished, to be scaled while still in cache.
-			if r.x.codec.ID() == astiav.CodecIDH264 && r.x.threads == 1 && r.format.BitDepth == 8 {
+			if r.x.codec.ID() == astiav.CodecIDH264 && r.x.threads == 1 && r.format.BitDepth == 8 && r.x.deint == nil {
 				if b := newBands(k, v.Width, v.Height, astiav.FindPixelFormatByName(v.PixFmt), r.format); b != nil {
 					r.x.bands = b
 					b.attach(r.x.dec)

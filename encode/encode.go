@@ -42,7 +42,13 @@ type ChunkResult struct {
 // EncodeOptions are the extras of a whole-file Encode.
 type EncodeOptions struct {
 	Start, End int64  // frame range; End 0 = to the end
-	Audio      string // copy, aac, opus or none ("" = none)
+	Audio      string // copy, copy-all, aac, opus or none ("" = none)
+	// AudioTrack picks the audio stream by its index among the audio
+	// streams (0 = the first); AudioLanguage instead by its language tag
+	// (ISO 639, the first match). copy-all takes neither: every audio stream
+	// is copied, in source order, with its language and title.
+	AudioTrack    int
+	AudioLanguage string
 	// AudioBitrate in bits per second for aac/opus (0 = 64 kb/s per channel).
 	AudioBitrate int64
 	// Progress is called with the number of frames encoded so far.
@@ -113,11 +119,14 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	if !contains(cd.containers, cont) {
 		return nil, newErr(op, outPath, ErrUnsupportedCodec, nil, "%s cannot be stored in %s (use one of %v)", cd.name, cont, cd.containers)
 	}
-	x, err := openDecoder(ctx, op, in, opts.Start, opts.End, p.Threads, false, p.Strict)
+	x, err := openDecoder(ctx, op, in, deinterlaceStart(p.Deinterlace, opts.Start), opts.End, p.Threads, false, p.Strict)
 	if err != nil {
 		return nil, err
 	}
 	defer x.close()
+	if err := x.deinterlace(p.Deinterlace, opts.Start, opts.End); err != nil {
+		return nil, err
+	}
 	v := x.info.Video()
 
 	e := &videoEnc{op: op, name: in.name(), cd: cd, codec: codec, p: p, x: x, pkt: astiav.AllocPacket(), lastPts: -1}
@@ -171,6 +180,9 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 		return nil, err
 	}
 	defer e.out.abort()
+	if err := completeHDR(ctx, op, in, cd, v); err != nil {
+		return nil, err
+	}
 	if err := e.openEncoder(w, h, v); err != nil {
 		return nil, err
 	}
@@ -191,7 +203,8 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 			startSec = float64(ix.ptsOf(opts.Start)-ix.ptsOf(0)) * ix.tb.Float64()
 			dur = float64(ix.ptsOf(end)-ix.ptsOf(opts.Start)) * ix.tb.Float64()
 		}
-		e.audio, err = newAudioSource(ctx, op, in, e.out, opts.Audio, opts.AudioBitrate, startSec, dur)
+		spec := audioSpec{mode: opts.Audio, track: opts.AudioTrack, lang: opts.AudioLanguage, bitrate: opts.AudioBitrate}
+		e.audio, err = newAudioSource(ctx, op, in, e.out, spec, startSec, dur)
 		if err != nil {
 			return nil, err
 		}
@@ -307,6 +320,7 @@ func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
 	enc.SetFlags(flags)
 
 	opts := encoderOptions(e.cd, e.p, e.gop)
+	addHDRParams(e.cd, opts, v.HDR)
 	// colour description from the source; the generic AVCodecContext options
 	// stand in for setters go-astiav v0.16.0 lacks
 	c := v.Color
@@ -321,6 +335,9 @@ func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
 	}
 	if c.Range != "" {
 		opts["color_range"] = c.Range
+	}
+	if e.p.Deinterlace != "" {
+		opts["field_order"] = "progressive"
 	}
 	dict := astiav.NewDictionary()
 	defer dict.Free()

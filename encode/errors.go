@@ -45,6 +45,9 @@ var (
 	// ErrHeaderMismatch: chunks given to Concat have different stream headers
 	// (codec, size, pixel format or extradata) or frame counts.
 	ErrHeaderMismatch = media.NewBadInput("stream header mismatch")
+	// ErrNoAudioTrack: the audio track asked for (by index or language) is
+	// not in the input; the message lists the tracks there are.
+	ErrNoAudioTrack = media.NewBadInput("no such audio track")
 )
 
 // Error is the concrete error type behind the sentinels: Op is what was being

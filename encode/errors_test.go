@@ -14,7 +14,7 @@ import (
 )
 
 var sentinels = []error{ErrNotFound, ErrEmpty, ErrTruncated, ErrInvalidData, ErrNoVideo, ErrUnsupportedCodec,
-	ErrUnsupportedPixFmt, ErrRangeOutOfBounds, ErrOutputUnwritable, ErrHeaderMismatch}
+	ErrUnsupportedPixFmt, ErrRangeOutOfBounds, ErrOutputUnwritable, ErrHeaderMismatch, ErrNoAudioTrack}
 
 func isSentinel(err error) bool {
 	for _, s := range sentinels {

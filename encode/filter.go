@@ -55,6 +55,12 @@ func newVideoFilter(x *decoder, spec filterSpec) (*videoFilter, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newFilterGraph(x, desc)
+}
+
+// newFilterGraph builds the graph desc fed with x's decoded frames.
+func newFilterGraph(x *decoder, desc string) (*videoFilter, error) {
+	var err error
 	cp := x.st.CodecParameters()
 	sar := cp.SampleAspectRatio()
 	if sar.Num() <= 0 || sar.Den() <= 0 {

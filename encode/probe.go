@@ -59,6 +59,11 @@ type Stream struct {
 	ChannelLayout string  `json:"channel_layout,omitempty"`
 	SampleFmt     string  `json:"sample_fmt,omitempty"`
 	CoverArt      bool    `json:"cover_art,omitempty"`
+	// Language (ISO 639), Title and Default: the stream's tags and its
+	// default flag; reel's audio track choice reads them.
+	Language string `json:"language,omitempty"`
+	Title    string `json:"title,omitempty"`
+	Default  bool   `json:"default,omitempty"`
 }
 
 // VideoStream describes the first video stream in detail.
@@ -83,6 +88,15 @@ type VideoStream struct {
 	// known from timestamps Probe read); FrameDurations then says how.
 	VFR            bool            `json:"vfr,omitempty"`
 	FrameDurations *FrameDurations `json:"frame_durations,omitempty"`
+	// FieldOrder is progressive, tt, bb, tb or bt (top/bottom field coded
+	// first, then shown first): from the codec parameters, else from the
+	// first decoded frame's flags (tt or bb). Interlaced is set for all but
+	// progressive.
+	FieldOrder string `json:"field_order,omitempty"`
+	Interlaced bool   `json:"interlaced"`
+	// HDR is the HDR transfer and HDR10 static metadata (container side
+	// data, else the first frame's); nil for SDR.
+	HDR *HDR `json:"hdr,omitempty"`
 	// Timecode is the SMPTE timecode of frame 0 ("01:00:00:00"; ";"
 	// before the frames for drop-frame), from the stream's, a timecode
 	// (tmcd) track's or the container's timecode metadata; empty when
@@ -139,6 +153,11 @@ func Probe(ctx context.Context, in Input, opts ProbeOptions) (*Info, error) {
 	info := describe(d)
 	if !info.HasVideo {
 		return info, nil
+	}
+	if info.needsFirstFrame() {
+		if err := info.fromFirstFrame(ctx, "probe", in); err != nil {
+			return nil, err
+		}
 	}
 	ix, moved, err := buildIndex(ctx, d, info, true)
 	if err == nil && ix.grid() {
@@ -278,6 +297,7 @@ func describe(d *demuxer) *Info {
 			st.Channels = cp.ChannelLayout().NbChannels()
 			st.ChannelLayout = cp.ChannelLayout().String()
 			st.SampleFmt = cp.SampleFormat().Name()
+			st.Language, st.Title, st.Default = streamLanguage(s), streamMeta(s, "title"), streamDefault(s)
 		}
 		info.Streams = append(info.Streams, st)
 	}
@@ -305,6 +325,8 @@ func describe(d *demuxer) *Info {
 	if n := vs.NbFrames(); n > 0 {
 		v.FrameCount = n
 	}
+	v.setFieldOrder(streamFieldOrder(vs))
+	v.HDR = streamHDR(vs, v.Color.Transfer)
 	v.Timecode = sourceTimecode(fc, vs)
 	info.HasVideo = true
 	info.VideoStream = v

@@ -48,6 +48,12 @@ type Profile struct {
 	// instead of encoding what is there, as the ffmpeg CLI does, and
 	// listing the problems (ChunkResult.Problems): for QC gates.
 	Strict bool `json:"strict,omitempty"`
+	// Deinterlace is bwdif or yadif ("" = none): the deinterlacer applied
+	// before scaling, one frame out per frame in (send_frame), with the
+	// field order the frames are flagged with. The output is progressive.
+	// Chunks see the frame before and after their range, so a chunked
+	// encode equals a one-chunk one (except with FPS, where they do not).
+	Deinterlace string `json:"deinterlace,omitempty"`
 	// Params are extra encoder options (FFmpeg AVOptions), e.g.
 	// {"tune": "film"}; they override what the profile sets.
 	Params map[string]string `json:"params,omitempty"`

@@ -12,7 +12,7 @@ if [ ! -s "$src" ]; then
     -f lavfi -i "testsrc2=size=1920x1080:rate=24:duration=5" \
     -f lavfi -i "smptebars=size=1920x1080:rate=24:duration=5" \
     -f lavfi -i "mandelbrot=size=1920x1080:rate=24,trim=duration=5" \
-    -f lavfi -i "life=size=1920x1080:rate=24:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00,trim=duration=5" \
+    -f lavfi -i "life=size=1920x1080:rate=24:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00:seed=1,trim=duration=5" \
     -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=20" \
     -filter_complex "[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];[2:v]format=yuv420p[c];[3:v]format=yuv420p[d];[a][b][c][d]concat=n=4:v=1:a=0[v]" \
     -map "[v]" -map 4:a -c:v libx264 -preset veryfast -crf 16 -g 48 -c:a aac -b:a 128k "$src.tmp.mkv"

@@ -134,12 +134,14 @@ func (a *Activities) Probe(ctx context.Context, source string, opts ProbeOptions
 		si.FrameRate = v.FPS
 	}
 	si.VFR = v.VFR
+	si.Interlaced = v.Interlaced
 	for _, p := range info.Problems {
 		si.Problems = append(si.Problems, p.String())
 	}
 	for _, s := range info.Streams {
 		if s.Type == "audio" {
 			si.HasAudio = true
+			si.AudioLanguages = append(si.AudioLanguages, s.Language)
 		}
 	}
 	return si, nil
@@ -166,7 +168,18 @@ func profileFor(r Rendition) encode.Profile {
 	return encode.Profile{
 		Codec: r.Codec, CRF: float64(r.CRF), Bitrate: r.Bitrate, Preset: r.Preset,
 		Width: r.Width, Height: r.Height, PixFmt: r.PixFmt, GOP: r.GOP, Threads: r.Threads,
+		Deinterlace: deinterlaceFor(r, false),
 	}
+}
+
+// deinterlaceFor is r's deinterlacer for a source (encode.DeinterlaceFor);
+// an unknown name is kept for the encoder to refuse.
+func deinterlaceFor(r Rendition, interlaced bool) string {
+	d, err := encode.DeinterlaceFor(r.Deinterlace, &encode.VideoStream{Interlaced: interlaced})
+	if err != nil {
+		return r.Deinterlace
+	}
+	return d
 }
 
 // heartbeat is what a chunk activity reports while it runs.
@@ -310,7 +323,8 @@ type scores struct{ vmaf, vmafMin, psnr float64 }
 // the source size) and computes the asked metrics over every frame pair.
 func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath string, t ChunkTask) (scores, error) {
 	pixFmt := ScoringPixFmt(t.SourceBitDepth)
-	ref, err := encode.OpenFrames(ctx, src, encode.DecodeOptions{Start: t.Chunk.Start, End: t.Chunk.End, PixFmt: pixFmt, Threads: a.Threads, Strict: t.Strict})
+	ref, err := encode.OpenFrames(ctx, src, encode.DecodeOptions{Start: t.Chunk.Start, End: t.Chunk.End, PixFmt: pixFmt, Threads: a.Threads, Strict: t.Strict,
+		Deinterlace: deinterlaceFor(t.Rendition, false)})
 	if err != nil {
 		return scores{}, classify(err)
 	}
@@ -404,13 +418,14 @@ func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResu
 	}
 
 	opts := encode.ConcatOptions{ExpectFrames: t.ExpectFrames}
-	if t.Audio == AudioCopy {
+	if t.Audio == AudioCopy || t.Audio == AudioCopyAll {
 		in, closer, err := a.openSource(ctx, t.Source)
 		if err != nil {
 			return AssembleResult{}, classify(err)
 		}
 		defer closer.Close()
-		opts.Audio, opts.AudioMode = in, "copy"
+		opts.Audio, opts.AudioMode = in, t.Audio
+		opts.AudioTrack, opts.AudioLanguage = t.AudioTrack, t.AudioLanguage
 	}
 	localOut := filepath.Join(dir, outKey)
 	var cr *encode.ConcatResult

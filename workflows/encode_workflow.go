@@ -128,9 +128,17 @@ func Validate(job Job) error {
 		return fmt.Errorf("chunking mode %q: want %q or %q", job.Chunking.Mode, ChunkFixed, ChunkShots)
 	}
 	switch job.Audio.Mode {
-	case AudioCopy, AudioNone:
+	case AudioCopy, AudioCopyAll, AudioNone:
 	default:
-		return fmt.Errorf("audio mode %q: want %q or %q", job.Audio.Mode, AudioCopy, AudioNone)
+		return fmt.Errorf("audio mode %q: want %q, %q or %q", job.Audio.Mode, AudioCopy, AudioCopyAll, AudioNone)
+	}
+	switch a := job.Audio; {
+	case a.Track < 0:
+		return fmt.Errorf("audio track %d: must not be negative", a.Track)
+	case a.Track != 0 && a.Language != "":
+		return errors.New("audio: choose the track by index or by language, not both")
+	case a.Mode == AudioCopyAll && (a.Track != 0 || a.Language != ""):
+		return errors.New("audio: copy-all keeps every track; a track or language needs mode copy")
 	}
 	for _, m := range job.Quality.Metrics {
 		if m != MetricVMAF && m != MetricPSNR && m != "none" {
@@ -250,6 +258,9 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 		return Result{}, err
 	}
 	probed := workflow.Now(ctx)
+	if err := checkAudio(job.Audio, src); err != nil {
+		return Result{}, badInputErr(fmt.Errorf("%s: %w", job.Source, err))
+	}
 	var chunks []Chunk
 	switch job.Chunking.Mode {
 	case ChunkFixed:
@@ -292,6 +303,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 	var chunksDone, assembleSeconds time.Duration
 	wg := workflow.NewWaitGroup(ctx)
 	for ri, r := range job.Renditions {
+		r.Deinterlace = deinterlaceFor(r, src.Interlaced) // auto is resolved for this source
 		st.outcomes[r.Name] = make([]ChunkOutcome, len(chunks))
 		parts := batches(chunks, job.Limits.BatchSize)
 		refs := make([]int, len(parts))
@@ -345,6 +357,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 			err := workflow.ExecuteActivity(longActivity(ctx, job.Timeouts), ActivityAssemble, AssembleTask{
 				Job: jobID, Source: job.Source, Work: job.Work, Output: job.Output, Rendition: r,
 				ChunkKeys: keys, ExpectFrames: src.Frames, Audio: audio,
+				AudioTrack: job.Audio.Track, AudioLanguage: job.Audio.Language,
 			}).Get(ctx, &ar)
 			if err != nil {
 				fail(err)

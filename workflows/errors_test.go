@@ -40,6 +40,7 @@ var verdicts = []struct {
 	{"encode.ErrRangeOutOfBounds", encode.ErrRangeOutOfBounds, true},
 	{"encode.ErrOutputUnwritable", encode.ErrOutputUnwritable, false},
 	{"encode.ErrHeaderMismatch", encode.ErrHeaderMismatch, true},
+	{"encode.ErrNoAudioTrack", encode.ErrNoAudioTrack, true},
 
 	{"mezzfs.ErrNotFound", mezzfs.ErrNotFound, true},
 	{"mezzfs.ErrPermission", mezzfs.ErrPermission, true},

@@ -58,6 +58,10 @@ type Rendition struct {
 	// QualityPolicy.MinVMAF: a small rung, scored against the full-size
 	// source, does not reach the bar of a large one.
 	MinVMAF float64 `json:"min_vmaf,omitempty"`
+	// Deinterlace is auto ("": bwdif for an interlaced source, none for a
+	// progressive one), bwdif, yadif or off (encode.Profile.Deinterlace).
+	// Chunks are scored against the source deinterlaced the same way.
+	Deinterlace string `json:"deinterlace,omitempty"`
 }
 
 // Bar is the lowest acceptable mean chunk VMAF for r under q (0: no gate).
@@ -117,16 +121,27 @@ type QualityPolicy struct {
 
 // Audio modes.
 const (
-	// AudioCopy copies the source's first audio stream into each rendition.
+	// AudioCopy copies one audio stream of the source (AudioPolicy.Track or
+	// .Language; the first by default) into each rendition.
 	AudioCopy = "copy"
+	// AudioCopyAll copies every audio stream, in source order, with its
+	// language and title; the first is the default track.
+	AudioCopyAll = "copy-all"
 	// AudioNone writes video only.
 	AudioNone = "none"
 )
 
 // AudioPolicy says what each rendition carries besides video.
 type AudioPolicy struct {
-	// Mode is AudioCopy (default) or AudioNone.
+	// Mode is AudioCopy (default), AudioCopyAll or AudioNone.
 	Mode string `json:"mode,omitempty"`
+	// Track is the index among the source's audio streams that AudioCopy
+	// takes (default 0, the first).
+	Track int `json:"track,omitempty"`
+	// Language, instead of Track, picks the first audio stream tagged with
+	// this ISO 639 language (e.g. "eng"); a source without one fails the
+	// job as bad input, naming the languages it has.
+	Language string `json:"language,omitempty"`
 }
 
 // Limits bound how much of the cluster one job takes and how its history is
@@ -178,10 +193,15 @@ type SourceInfo struct {
 	BitDepth  int     `json:"bit_depth"`
 	HasAudio  bool    `json:"has_audio"`
 	Size      int64   `json:"size"`
+	// AudioLanguages has one entry per audio stream, in order: its ISO 639
+	// tag, "" when it has none.
+	AudioLanguages []string `json:"audio_languages,omitempty"`
 	// Keyframes are the frame numbers of the source's keyframes, ascending.
 	Keyframes []int64 `json:"keyframes,omitempty"`
 	// VFR: the frame durations vary; chunks keep the source's timestamps.
 	VFR bool `json:"vfr,omitempty"`
+	// Interlaced: the source's frames are fields (encode.VideoStream).
+	Interlaced bool `json:"interlaced,omitempty"`
 	// Problems lists the damage found in the source and worked around
 	// (encode.Problem, as "kind: message"); it reaches the job report.
 	Problems []string `json:"problems,omitempty"`
@@ -281,6 +301,9 @@ type AssembleTask struct {
 	ChunkKeys    []string `json:"chunk_keys"`
 	ExpectFrames int64    `json:"expect_frames"`
 	Audio        string   `json:"audio"`
+	// AudioTrack and AudioLanguage choose the copied track (AudioPolicy).
+	AudioTrack    int    `json:"audio_track,omitempty"`
+	AudioLanguage string `json:"audio_language,omitempty"`
 }
 
 // AssembleResult describes one finished rendition.

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,7 +14,6 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/reelmedia/reel/archer"
@@ -188,17 +185,7 @@ func runArcherWorkflow(ctx context.Context, app *App, cmd *cobra.Command, input 
 	}
 	defer done()
 	if embedded {
-		wc := c
-		if app.Config.LogLevel != "debug" {
-			// The job's error is this command's to report: the worker's log
-			// lines about it would only repeat it.
-			quiet := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-			if wc, err = client.NewClientFromExisting(c, client.Options{Namespace: app.Config.Temporal.Namespace, Logger: quiet}); err != nil {
-				return fmt.Errorf("worker: %w", err)
-			}
-			defer wc.Close()
-		}
-		stop, err := app.startLocalWorker(wc, acts)
+		stop, err := app.startLocalWorker(c, acts)
 		if err != nil {
 			return err
 		}

@@ -33,6 +33,14 @@ file OUTPUT in this process with FFmpeg: decode (frame-exact when --frames
 selects a range), scale, convert the pixel format, encode and mux. The
 container follows OUTPUT's extension (.mp4, .mov, .mkv, .ts).
 
+Audio: --audio copy (default) keeps one audio track, the first unless
+--audio-track N (its index among the audio streams, as reel probe lists
+them) or --audio-lang TAG (the first track tagged with that ISO 639
+language, e.g. eng; a language no track has is an error naming those there
+are) picks another; aac and opus re-encode that track (one-file only);
+copy-all keeps every track with its language and title, the first as the
+default; none writes video only.
+
 There is no default ladder: an OUTPUT that is a directory (or ends in /)
 needs --rendition or --ladder, and reel says so rather than guess the
 renditions. A local OUTPUT that cannot be written (its directory, or the
@@ -48,6 +56,14 @@ Sizes are rounded up to even numbers for 4:2:0 and 4:2:2 output.
 --pix-fmt picks the output format, e.g. yuv420p10le for 10-bit; by default
 the source format is kept when the encoder takes it.
 
+An interlaced source (reel probe shows its field order) is deinterlaced
+before scaling by default: --deinterlace auto is bwdif for an interlaced
+source and nothing for a progressive one; bwdif or yadif force one, off
+encodes the fields as they are. One frame comes out per frame (no field
+doubling) and the output is progressive. HDR10 sources keep their transfer
+(PQ, HLG), BT.2020 tags and bit depth; with x265 the mastering display and
+content light level are written into the bitstream too.
+
 The output is written to a hidden .part file next to OUTPUT and renamed when
 complete, so a failed or interrupted (Ctrl-C) encode leaves nothing behind. Progress goes to stderr
 (a bar on a terminal); --json prints a summary on stdout.`
@@ -57,6 +73,9 @@ const encodeExample = `  reel encode in.mov -o out/ --rendition name=1080p,size=
   reel encode in.mov -o out.mp4
   reel encode in.mov -o out.mp4 --codec x265 --crf 24 --preset slow --size 1280x720
   reel encode in.mov -o clip.mkv --frames 100:350 --audio opus
+  reel encode film.mkv -o film.mp4 --audio-lang fra
+  reel encode film.mkv -o film.mkv --audio copy-all
+  reel encode film.mkv -o out/ --rendition name=hd,size=1920x0 --audio-track 1
   reel encode s3://mezz/feature.mov -o proxy.mov --codec prores --preset proxy --size 0x540
   reel encode in.mp4 -o hdr.mp4 --codec svtav1 --pix-fmt yuv420p10le --json`
 
@@ -67,6 +86,7 @@ type encodeFlags struct {
 	gop, threads                                                  int
 	out                                                           string
 	asJSON, quiet, strict                                         bool
+	deinterlace                                                   string
 }
 
 func newEncodeCmd(app *App) *cobra.Command {
@@ -128,11 +148,12 @@ func newEncodeCmd(app *App) *cobra.Command {
 	fl.IntVar(&f.gop, "gop", 0, "keyframe interval in frames (0 = 2 seconds)")
 	fl.IntVar(&f.threads, "threads", 0, "encoder and decoder threads (0 = one per core)")
 	fl.StringVar(&f.frames, "frames", "", "frame range START:END (END exclusive; START: means to the end)")
-	fl.StringVar(&f.audio, "audio", "copy", "audio: copy, aac, opus or none (copy becomes none when the input has no audio)")
+	fl.StringVar(&f.audio, "audio", "copy", "audio: copy, copy-all, aac, opus or none (copy becomes none when the input has no audio)")
 	fl.Int64Var(&f.audioBitrate, "audio-bitrate", 0, "audio bitrate in bits/s for aac/opus (0 = 64000 per channel)")
 	fl.StringVar(&f.container, "container", "", "container: mp4, mov, mkv or ts (default: from OUTPUT's extension)")
 	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary on stdout")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	fl.StringVar(&f.deinterlace, "deinterlace", "auto", "deinterlacer: auto (bwdif when the source is interlaced, the output being progressive), bwdif, yadif or off")
 	fl.BoolVar(&f.strict, "strict", false, "fail on a damaged source (cut short, frames missing) instead of encoding what is there and listing the problems")
 	addWorkflowEncodeFlags(cmd, &wf)
 	return cmd
@@ -141,8 +162,12 @@ func newEncodeCmd(app *App) *cobra.Command {
 // profile turns the flags into an encode.Profile and options.
 func (f *encodeFlags) profile(cmd *cobra.Command) (encode.Profile, encode.EncodeOptions, error) {
 	p := encode.Profile{Codec: f.codec, CRF: f.crf, Bitrate: f.bitrate, Preset: f.preset, Scaler: f.scaler,
-		PixFmt: f.pixFmt, GOP: f.gop, Threads: f.threads, Container: f.container, Strict: f.strict}
+		PixFmt: f.pixFmt, GOP: f.gop, Threads: f.threads, Container: f.container, Strict: f.strict,
+		Deinterlace: f.deinterlace} // auto is resolved once the source is probed
 	var opts encode.EncodeOptions
+	if _, err := encode.DeinterlaceFor(f.deinterlace, nil); err != nil {
+		return p, opts, usagef(cmd, "--deinterlace: %v", err)
+	}
 	if f.crf < 0 || f.bitrate < 0 || f.gop < 0 || f.threads < 0 {
 		return p, opts, usagef(cmd, "--crf, --bitrate, --gop and --threads must not be negative")
 	}
@@ -161,11 +186,21 @@ func (f *encodeFlags) profile(cmd *cobra.Command) (encode.Profile, encode.Encode
 		opts.Start, opts.End = s, e
 	}
 	switch f.audio {
-	case "copy", "aac", "opus", "none":
+	case "copy", "copy-all", "aac", "opus", "none":
 	default:
-		return p, opts, usagef(cmd, "--audio must be copy, aac, opus or none, got %q", f.audio)
+		return p, opts, usagef(cmd, "--audio must be copy, copy-all, aac, opus or none, got %q", f.audio)
 	}
-	opts.Audio = f.audio
+	track, _ := cmd.Flags().GetInt("audio-track")
+	lang, _ := cmd.Flags().GetString("audio-lang")
+	switch {
+	case track < 0:
+		return p, opts, usagef(cmd, "--audio-track must not be negative")
+	case track != 0 && lang != "":
+		return p, opts, usagef(cmd, "give --audio-track or --audio-lang, not both")
+	case (track != 0 || lang != "") && (f.audio == "copy-all" || f.audio == "none"):
+		return p, opts, usagef(cmd, "--audio-track and --audio-lang choose the track for --audio copy, aac or opus, not %s", f.audio)
+	}
+	opts.Audio, opts.AudioTrack, opts.AudioLanguage = f.audio, track, lang
 	opts.AudioBitrate = f.audioBitrate
 	return p, opts, nil
 }
@@ -290,7 +325,10 @@ func runLocalEncode(ctx context.Context, app *App, input, output string, p encod
 	if err != nil {
 		return nil, err
 	}
-	if opts.Audio == "copy" || opts.Audio == "none" {
+	if p.Deinterlace, err = encode.DeinterlaceFor(p.Deinterlace, info.Video()); err != nil {
+		return nil, err
+	}
+	if opts.Audio == "copy" || opts.Audio == "copy-all" || opts.Audio == "none" {
 		hasAudio := false
 		for _, s := range info.Streams {
 			hasAudio = hasAudio || s.Type == "audio"

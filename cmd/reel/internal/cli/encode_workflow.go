@@ -3,14 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/reelmedia/reel/workflows"
 )
@@ -75,18 +72,7 @@ func runWorkflowEncode(ctx context.Context, app *App, cmd *cobra.Command, f *wor
 		if err != nil {
 			return err
 		}
-		wc := c
-		if app.Config.LogLevel != "debug" {
-			// The job's failure is this command's to report, in one line:
-			// the worker's log lines about it would repeat it with
-			// Temporal's whole chain.
-			quiet := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-			if wc, err = client.NewClientFromExisting(c, client.Options{Namespace: app.Config.Temporal.Namespace, Logger: quiet}); err != nil {
-				return fmt.Errorf("worker: %w", err)
-			}
-			defer wc.Close()
-		}
-		stop, err := app.startLocalWorker(wc, acts)
+		stop, err := app.startLocalWorker(c, acts)
 		if err != nil {
 			return err
 		}

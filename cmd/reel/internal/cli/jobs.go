@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/workflows"
 )
 
@@ -33,6 +34,8 @@ type jobFlags struct {
 	maxInFlight       int
 	batchSize         int
 	audio             string
+	audioTrack        int
+	audioLang         string
 	metrics           string
 	work              string
 	keepIntermediates bool
@@ -62,8 +65,10 @@ func (f *jobFlags) add(cmd *cobra.Command) {
 	fl.IntVar(&f.maxInFlight, "max-in-flight", 0, "chunk encodes of this job running at once over the cluster (default 64)")
 	fl.IntVar(&f.batchSize, "batch-size", 0, "chunks per child workflow (default 200)")
 	if fl.Lookup("audio") == nil { // reel encode has its own --audio; job() reads it
-		fl.StringVar(&f.audio, "audio", "", "audio: copy (the source's first audio stream) or none (default copy)")
+		fl.StringVar(&f.audio, "audio", "", "audio: copy (one audio track, the first unless --audio-track/--audio-lang), copy-all (every track) or none (default copy)")
 	}
+	fl.IntVar(&f.audioTrack, "audio-track", 0, "the audio track to keep: its index among the source's audio streams (0 = the first; see reel probe)")
+	fl.StringVar(&f.audioLang, "audio-lang", "", "the audio track to keep: the first tagged with this ISO 639 language, e.g. eng (instead of --audio-track)")
 	fl.StringVar(&f.metrics, "metrics", "", "per-chunk metrics: vmaf,psnr (default), vmaf, psnr or none")
 	fl.StringVar(&f.work, "work", "", "store URL for intermediates (default OUTPUT/.work)")
 	fl.BoolVar(&f.keepIntermediates, "keep-intermediates", false, "keep encoded chunks after the job")
@@ -140,6 +145,7 @@ func (f *jobFlags) job(cmd *cobra.Command, input, output string) (workflows.Job,
 	if audio != "" {
 		job.Audio.Mode = audio
 	}
+	job.Audio.Track, job.Audio.Language = f.audioTrack, f.audioLang
 	if f.keepIntermediates {
 		job.KeepIntermediates = true
 	}
@@ -184,13 +190,18 @@ func parseRendition(spec string) (workflows.Rendition, error) {
 			r.GOP, err = strconv.Atoi(v)
 		case "threads":
 			r.Threads, err = strconv.Atoi(v)
+		case "deinterlace":
+			r.Deinterlace = v
+			if _, err = encode.DeinterlaceFor(v, nil); err != nil {
+				err = errors.New("must be auto, bwdif, yadif or off")
+			}
 		case "min_vmaf", "min-vmaf":
 			r.MinVMAF, err = strconv.ParseFloat(v, 64)
 			if err == nil && (r.MinVMAF < 0 || r.MinVMAF > 100) {
 				err = errors.New("must be within 0-100")
 			}
 		default:
-			return r, fmt.Errorf("unknown key %q (want name, size, codec, crf, bitrate, preset, pix_fmt, gop, threads, min_vmaf)", k)
+			return r, fmt.Errorf("unknown key %q (want name, size, codec, crf, bitrate, preset, pix_fmt, gop, threads, deinterlace, min_vmaf)", k)
 		}
 		if err != nil {
 			return r, fmt.Errorf("%s: %v", k, err)
@@ -221,11 +232,20 @@ func absURL(s string) (string, error) {
 const submitLong = `Submit an encode job to a Temporal cluster and print its ID. The job runs
 on whatever workers poll the task queue ('reel server' has one built in).
 
+Audio: --audio copy (default) copies one audio track into each rendition,
+the first unless --audio-track N (its index among the audio streams, as
+reel probe lists them) or --audio-lang TAG (the first track tagged with that
+ISO 639 language; a language no track has fails the job, naming those there
+are); --audio copy-all copies every track with its language and title, the
+first as the default; --audio none writes video only.
+
 ` + renditionHelp
 
 const submitExample = `  reel submit mezz.mov -o /srv/out/film1 --rendition name=1080p,size=1920x1080,crf=21 --rendition name=720p,size=1280x720,crf=23
   reel submit s3://mezz/film.mov -o s3://out/film --ladder ladder.json --min-vmaf 93 --temporal temporal.prod:7233
-  reel submit in.mp4 -o out --rendition name=sd,size=640x0 --wait`
+  reel submit in.mp4 -o out --rendition name=sd,size=640x0 --wait
+  reel submit film.mkv -o out --rendition name=hd,size=1920x0 --audio-lang fra
+  reel submit film.mkv -o out --rendition name=hd,size=1920x0 --audio copy-all`
 
 func newSubmitCmd(app *App) *cobra.Command {
 	var jf jobFlags

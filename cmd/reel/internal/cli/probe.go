@@ -13,7 +13,10 @@ import (
 
 const probeLong = `Describe a media file: container, size, duration, every stream, and for the
 first video stream its codec, size, pixel format, bit depth, exact frame rate,
-exact frame count and colour description. A container that does not declare
+exact frame count, colour description, scan (progressive, or interlaced with
+its field order: tt top field first, bb bottom field first) and, for HDR, the
+transfer (pq, hlg) with the HDR10 mastering display and content light level
+(from the container, else from the first frame's SEI). A container that does not declare
 its frame count (Matroska, MPEG-TS) is counted from the timestamps at its end,
 so a remote file is not fetched whole; only when that tail cannot be trusted
 is every packet read.
@@ -102,6 +105,12 @@ func printProbe(w io.Writer, info *encode.Info) {
 			fmt.Fprintf(tw, "timecode\t%s\n", v.Timecode)
 		}
 		fmt.Fprintf(tw, "colour\t%s\n", colorString(v))
+		if v.FieldOrder != "" {
+			fmt.Fprintf(tw, "scan\t%s\n", scanString(v))
+		}
+		if v.HDR != nil {
+			fmt.Fprintf(tw, "hdr\t%s\n", hdrString(v.HDR))
+		}
 		if v.Keyframes != nil {
 			fmt.Fprintf(tw, "keyframes\t%d: %s\n", len(v.Keyframes), joinInts(v.Keyframes, 40))
 		}
@@ -127,11 +136,47 @@ func printProbe(w io.Writer, info *encode.Info) {
 				d += " (cover art)"
 			}
 		case "audio":
-			d = fmt.Sprintf("%d Hz\t%s\t%s", s.SampleRate, s.ChannelLayout, s.SampleFmt)
+			lang := s.Language
+			if lang == "" {
+				lang = "und"
+			}
+			d = fmt.Sprintf("%d Hz\t%s\t%s\tlanguage %s", s.SampleRate, s.ChannelLayout, s.SampleFmt, lang)
+			if s.Title != "" {
+				d += fmt.Sprintf(" %q", s.Title)
+			}
+			if s.Default {
+				d += " (default)"
+			}
 		}
 		fmt.Fprintf(tw, "  #%d\t%s\t%s\t%s\n", s.Index, s.Type, s.Codec, d)
 	}
 	tw.Flush()
+}
+
+// scanString is progressive, or interlaced with the field order.
+func scanString(v *encode.VideoStream) string {
+	if !v.Interlaced {
+		return "progressive"
+	}
+	names := map[string]string{"tt": "top field first", "bb": "bottom field first",
+		"tb": "top field coded first, bottom shown first", "bt": "bottom field coded first, top shown first"}
+	return fmt.Sprintf("interlaced (%s, %s)", v.FieldOrder, names[v.FieldOrder])
+}
+
+// hdrString is the HDR transfer and the HDR10 metadata, in x265's
+// master-display syntax.
+func hdrString(h *encode.HDR) string {
+	parts := []string{}
+	if h.Transfer != "" {
+		parts = append(parts, "transfer "+h.Transfer)
+	}
+	if m := h.Mastering; m != nil {
+		parts = append(parts, fmt.Sprintf("mastering display %s (%.4g-%.4g cd/m²)", m, m.MinLuminance, m.MaxLuminance))
+	}
+	if h.CLL {
+		parts = append(parts, fmt.Sprintf("MaxCLL %d, MaxFALL %d cd/m²", h.MaxCLL, h.MaxFALL))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func colorString(v *encode.VideoStream) string {

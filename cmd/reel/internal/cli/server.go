@@ -162,13 +162,25 @@ func (app *App) dialOrEmbed(ctx context.Context, addr string) (c client.Client, 
 }
 
 // startLocalWorker runs a worker for this command's own embedded server on
-// c; the returned func stops it.
+// c; the returned func stops it. Below --log-level debug the worker logs
+// nothing: a job's failure is the command's to report, in one line, and
+// the worker's log lines about it would repeat it with Temporal's whole
+// chain.
 func (app *App) startLocalWorker(c client.Client, acts *workflows.Activities) (stop func(), err error) {
-	w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: app.Config.Worker.Concurrency}, acts)
+	wc, closeClient := c, func() {}
+	if app.Config.LogLevel != "debug" {
+		quiet := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if wc, err = client.NewClientFromExisting(c, client.Options{Namespace: app.Config.Temporal.Namespace, Logger: quiet}); err != nil {
+			return nil, fmt.Errorf("worker: %w", err)
+		}
+		closeClient = wc.Close
+	}
+	w := workflows.NewWorker(wc, app.taskQueue(), workflows.WorkerOptions{Concurrency: app.Config.Worker.Concurrency}, acts)
 	if err := w.Start(); err != nil {
+		closeClient()
 		return nil, fmt.Errorf("worker: %w", err)
 	}
-	return w.Stop, nil
+	return func() { w.Stop(); closeClient() }, nil
 }
 
 // jobID is the default ID of a job of kind on input: kind-name-time (UTC).

@@ -1,0 +1,388 @@
+package encode
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Audio sync and audio tracks (issue 14).
+
+// clickFlash is 10 s of 25 fps H.264 (B-frames) whose frames k*25 are
+// white, the others black, with 48 kHz AAC that clicks for the first 1 ms
+// (48 samples) of every second: each click starts with its flash. vfr
+// drops about a third of the other frames at random (fixed seed), keeping
+// their timestamps, as a phone does.
+func clickFlash(tb testing.TB, vfr bool) string {
+	vf := "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n\\,25)\\,0)'"
+	args := []string{"-f", "lavfi", "-i", "color=c=black:size=160x96:rate=25",
+		"-f", "lavfi", "-i", "aevalsrc='if(lt(mod(n\\,48000)\\,48)\\,0.9\\,0)':s=48000", "-t", "10"}
+	if vfr {
+		vf += ",select='eq(mod(n\\,25)\\,0)+gt(random(0)\\,0.35)'"
+		args = append(args, "-fps_mode", "vfr")
+	}
+	args = append(args, "-vf", vf, "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "50", "-pix_fmt", "yuv420p",
+		"-c:a", "aac", "-b:a", "128k")
+	return testMedia(tb, "mp4", args...)
+}
+
+// flashTimes returns the pts (seconds) of path's white video frames.
+func flashTimes(tb testing.TB, path string) []float64 {
+	tb.Helper()
+	ts := frameTimes(tb, path)
+	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0", "-fps_mode", "passthrough",
+		"-vf", "scale=8:8,format=gray", "-f", "rawvideo", "-").Output()
+	if err != nil {
+		tb.Fatalf("decoding %s: %v", path, err)
+	}
+	if len(out) != 64*len(ts) {
+		tb.Fatalf("%s: %d bytes of 8x8 frames for %d frame times", path, len(out), len(ts))
+	}
+	var flashes []float64
+	for i := range ts {
+		sum := 0
+		for _, v := range out[i*64 : (i+1)*64] {
+			sum += int(v)
+		}
+		if sum/64 > 128 {
+			flashes = append(flashes, ts[i][0])
+		}
+	}
+	return flashes
+}
+
+// audioSamples decodes audio stream n of path to mono 48 kHz samples and
+// gives each one's time: decoded audio frames keep their own timestamps.
+func audioSamples(tb testing.TB, path string, n int) ([]float64, []float64) {
+	tb.Helper()
+	sel := fmt.Sprintf("a:%d", n)
+	probe, err := exec.Command("ffprobe", "-v", "error", "-select_streams", sel, "-show_entries", "frame=best_effort_timestamp_time,nb_samples",
+		"-of", "csv=p=0", path).Output()
+	if err != nil {
+		tb.Fatalf("ffprobe %s: %v", path, err)
+	}
+	raw, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:"+sel, "-ac", "1", "-f", "s16le", "-").Output()
+	if err != nil {
+		tb.Fatalf("decoding audio of %s: %v", path, err)
+	}
+	var samples, times []float64
+	for _, line := range strings.Split(strings.TrimSpace(string(probe)), "\n") {
+		f := strings.Split(strings.TrimSpace(line), ",")
+		if len(f) < 2 {
+			continue
+		}
+		pts, ns := atof(f[0]), int(atof(f[1]))
+		for i := 0; i < ns; i++ {
+			times = append(times, pts+float64(i)/48000)
+		}
+	}
+	for i := 0; i+1 < len(raw); i += 2 {
+		samples = append(samples, float64(int16(binary.LittleEndian.Uint16(raw[i:])))/32768)
+	}
+	if len(samples) != len(times) {
+		tb.Fatalf("%s: %d decoded samples, %d from the frame list", path, len(samples), len(times))
+	}
+	return samples, times
+}
+
+// clickTimes finds the clicks: runs of loud samples, each timed at its
+// loudest sample.
+func clickTimes(samples, times []float64) []float64 {
+	var clicks []float64
+	last, best := -1.0, 0.0
+	for i, v := range samples {
+		v = math.Abs(v)
+		if v < 0.3 {
+			continue
+		}
+		if last < 0 || times[i]-last > 0.2 { // a new click
+			clicks = append(clicks, times[i])
+			best = v
+		} else if v > best {
+			clicks[len(clicks)-1], best = times[i], v
+		}
+		last = times[i]
+	}
+	return clicks
+}
+
+// syncBound is one AAC frame at 48 kHz (1024 samples, 21.3 ms): copied
+// audio is trimmed by whole packets, so that is the most a correct output
+// can be off. Measured offsets are about 1 ms (the click's own length).
+const syncBound = 1024.0 / 48000
+
+// checkSync asserts that path's flashes and clicks pair up one to one,
+// each within syncBound, and that there are want of them.
+func checkSync(t *testing.T, path string, want int) {
+	t.Helper()
+	flashes := flashTimes(t, path)
+	samples, times := audioSamples(t, path, 0)
+	clicks := clickTimes(samples, times)
+	if len(flashes) != want || len(clicks) != want {
+		t.Fatalf("%s: %d flashes %v, %d clicks %v; want %d of each", filepath.Base(path), len(flashes), flashes, len(clicks), clicks, want)
+	}
+	worst := 0.0
+	for i := range flashes {
+		d := clicks[i] - flashes[i]
+		if math.Abs(d) > syncBound {
+			t.Errorf("%s: flash %d at %.4f s, its click at %.4f s (%+.1f ms, bound %.1f ms)", filepath.Base(path), i, flashes[i], clicks[i], d*1000, syncBound*1000)
+		}
+		worst = max(worst, math.Abs(d))
+	}
+	t.Logf("%s: %d flashes from %.3f to %.3f s, worst click offset %.2f ms", filepath.Base(path), want, flashes[0], flashes[want-1], worst*1000)
+}
+
+// TestClickTrackSync encodes the click-and-flash sources, constant and
+// variable rate, through the chunked path (EncodeRange per chunk, Concat
+// with the source's audio, copied or re-encoded) and the one-file path
+// (whole, and a range that starts between flashes), and measures every
+// click against its flash: start, middle and end.
+func TestClickTrackSync(t *testing.T) {
+	ctx := context.Background()
+	p := Profile{Codec: "x264", Preset: "ultrafast", GOP: 25, Threads: 1}
+	for _, vfr := range []bool{false, true} {
+		name := map[bool]string{false: "cfr", true: "vfr"}[vfr]
+		t.Run(name, func(t *testing.T) {
+			src := clickFlash(t, vfr)
+			in := FileInput(src)
+			info, err := Probe(ctx, in, ProbeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.VFR != vfr {
+				t.Fatalf("source VFR %v, want %v", info.VFR, vfr)
+			}
+			n := info.FrameCount
+			checkSync(t, src, 10) // the source itself
+			dir := t.TempDir()
+			var chunks []string
+			cuts := []int64{0, n / 3, 2 * n / 3, n}
+			for i := 0; i+1 < len(cuts); i++ {
+				c := filepath.Join(dir, fmt.Sprintf("c%d.mp4", i))
+				if _, err := EncodeRange(ctx, in, c, p, cuts[i], cuts[i+1], nil); err != nil {
+					t.Fatal(err)
+				}
+				chunks = append(chunks, c)
+			}
+			for _, mode := range []string{"copy", "aac"} {
+				out := filepath.Join(dir, "chunked-"+mode+".mp4")
+				if _, err := Concat(ctx, chunks, out, ConcatOptions{ExpectFrames: n, Audio: in, AudioMode: mode}); err != nil {
+					t.Fatal(err)
+				}
+				checkSync(t, out, 10)
+				out = filepath.Join(dir, "one-"+mode+".mp4")
+				if _, err := Encode(ctx, in, out, p, EncodeOptions{Audio: mode}); err != nil {
+					t.Fatal(err)
+				}
+				checkSync(t, out, 10)
+			}
+			// Matroska and MPEG-TS cannot start a track before zero: the
+			// muxer shifts both tracks by the kept priming packet (21 ms)
+			for _, ext := range []string{"mkv", "ts"} {
+				out := filepath.Join(dir, "one-copy."+ext)
+				if _, err := Encode(ctx, in, out, p, EncodeOptions{Audio: "copy"}); err != nil {
+					t.Fatal(err)
+				}
+				checkSync(t, out, 10)
+			}
+			// from frame 30 (a little after the second flash) to near the
+			// end: eight flashes, the first 0.8 s or so in
+			start, end := int64(30), n-5
+			out := filepath.Join(dir, "range.mp4")
+			if _, err := Encode(ctx, in, out, p, EncodeOptions{Start: start, End: end, Audio: "copy"}); err != nil {
+				t.Fatal(err)
+			}
+			checkSync(t, out, 8)
+		})
+	}
+}
+
+// threeTracks is 3 s of video with three AAC tracks, each a tone of its
+// own, tagged eng (440 Hz), fra (660 Hz) and deu (880 Hz), with titles:
+// Matroska, since MP4 keeps no track titles.
+func threeTracks(tb testing.TB) string {
+	return testMedia(tb, "mkv", "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=25",
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+		"-f", "lavfi", "-i", "sine=frequency=660:sample_rate=48000",
+		"-f", "lavfi", "-i", "sine=frequency=880:sample_rate=48000",
+		"-map", "0:v", "-map", "1:a", "-map", "2:a", "-map", "3:a", "-t", "3",
+		"-metadata:s:a:0", "language=eng", "-metadata:s:a:0", "title=English",
+		"-metadata:s:a:1", "language=fra", "-metadata:s:a:1", "title=Français",
+		"-metadata:s:a:2", "language=deu", "-metadata:s:a:2", "title=Deutsch",
+		"-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac")
+}
+
+// toneOf is the frequency of audio stream n of path, from its zero crossings.
+func toneOf(tb testing.TB, path string, n int) float64 {
+	samples, times := audioSamples(tb, path, n)
+	if len(samples) < 4800 {
+		tb.Fatalf("%s a:%d: %d samples", path, n, len(samples))
+	}
+	samples = samples[2400 : len(samples)-2400] // away from the ends
+	crossings := 0
+	for i := 1; i < len(samples); i++ {
+		if (samples[i-1] < 0) != (samples[i] < 0) {
+			crossings++
+		}
+	}
+	_ = times
+	return float64(crossings) / 2 / (float64(len(samples)) / 48000)
+}
+
+// audioTags lists the language, title and default flag of path's audio
+// streams, as ffprobe reads them.
+func audioTags(tb testing.TB, path string) []string {
+	tb.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "a", "-show_entries",
+		"stream_tags=language,title:stream_disposition=default", "-of", "compact=p=0", path).Output()
+	if err != nil {
+		tb.Fatalf("ffprobe %s: %v", path, err)
+	}
+	var tags []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		tags = append(tags, strings.TrimSpace(line))
+	}
+	return tags
+}
+
+// audioPackets lists every audio packet of path as its stream, size and
+// md5 (framemd5 by stream copy; timestamps left out, as their time base
+// is the container's).
+func audioPackets(tb testing.TB, path string) []string {
+	tb.Helper()
+	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:a", "-c", "copy", "-f", "framemd5", "-").Output()
+	if err != nil {
+		tb.Fatalf("framemd5 %s: %v", path, err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		f := strings.Split(l, ",")
+		lines = append(lines, strings.TrimSpace(f[0])+","+strings.TrimSpace(f[4])+","+strings.TrimSpace(f[5]))
+	}
+	return lines
+}
+
+func TestAudioTracks(t *testing.T) {
+	ctx := context.Background()
+	src := threeTracks(t)
+	in := FileInput(src)
+	info, err := Probe(ctx, in, ProbeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var langs []string
+	for _, s := range info.Streams {
+		if s.Type == "audio" {
+			langs = append(langs, s.Language+"/"+s.Title)
+		}
+	}
+	if got := strings.Join(langs, " "); got != "eng/English fra/Français deu/Deutsch" {
+		t.Fatalf("probe: audio streams %q", got)
+	}
+	dir := t.TempDir()
+	p := Profile{Codec: "x264", Preset: "ultrafast", GOP: 25, Threads: 1}
+	tones := map[string]float64{"eng": 440, "fra": 660, "deu": 880}
+
+	t.Run("choose", func(t *testing.T) {
+		for i, c := range []struct {
+			track int
+			lang  string
+			mode  string
+			want  string
+		}{{0, "", "copy", "eng"}, {1, "", "copy", "fra"}, {2, "", "aac", "deu"}, {0, "fra", "copy", "fra"}, {0, "DEU", "opus", "deu"}, {0, "eng", "aac", "eng"}} {
+			out := filepath.Join(dir, fmt.Sprintf("pick%d.mkv", i))
+			if _, err := Encode(ctx, in, out, p, EncodeOptions{Audio: c.mode, AudioTrack: c.track, AudioLanguage: c.lang}); err != nil {
+				t.Fatal(err)
+			}
+			if tags := audioTags(t, out); len(tags) != 1 || !strings.Contains(tags[0], "language="+c.want) {
+				t.Errorf("track %d lang %q: tags %v, want one %s track", c.track, c.lang, tags, c.want)
+			}
+			if f := toneOf(t, out, 0); math.Abs(f-tones[c.want]) > 10 {
+				t.Errorf("track %d lang %q (%s): tone %.1f Hz, want %.0f", c.track, c.lang, c.mode, f, tones[c.want])
+			}
+		}
+	})
+
+	t.Run("bad", func(t *testing.T) {
+		for _, c := range []EncodeOptions{{Audio: "copy", AudioLanguage: "spa"}, {Audio: "copy", AudioTrack: 3}, {Audio: "copy", AudioTrack: -1},
+			{Audio: "copy", AudioTrack: 1, AudioLanguage: "fra"}, {Audio: "copy-all", AudioLanguage: "fra"}} {
+			out := filepath.Join(dir, "bad.mp4")
+			_, err := Encode(ctx, in, out, p, c)
+			if !errors.Is(err, ErrNoAudioTrack) {
+				t.Errorf("%+v: %v, want ErrNoAudioTrack", c, err)
+			}
+			if c.AudioLanguage == "spa" && (err == nil || !strings.Contains(err.Error(), "0 eng, 1 fra, 2 deu")) {
+				t.Errorf("the error does not list the tracks: %v", err)
+			}
+			assertNoLeftovers(t, dir, "pick0.mkv", "pick1.mkv", "pick2.mkv", "pick3.mkv", "pick4.mkv", "pick5.mkv")
+		}
+	})
+
+	t.Run("copy-all", func(t *testing.T) {
+		one := filepath.Join(dir, "one.mp4")
+		if _, err := EncodeRange(ctx, in, one, p, 0, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+		var chunks []string
+		for i, r := range [][2]int64{{0, 25}, {25, 50}, {50, 75}} {
+			c := filepath.Join(dir, fmt.Sprintf("c%d.mp4", i))
+			if _, err := EncodeRange(ctx, in, c, p, r[0], r[1], nil); err != nil {
+				t.Fatal(err)
+			}
+			chunks = append(chunks, c)
+		}
+		outs := map[string]string{
+			"chunked": filepath.Join(dir, "all-chunked.mkv"),
+			"concat1": filepath.Join(dir, "all-concat1.mkv"),
+			"encode":  filepath.Join(dir, "all-encode.mp4"),
+		}
+		res, err := Concat(ctx, chunks, outs["chunked"], ConcatOptions{ExpectFrames: 75, Audio: in, AudioMode: "copy-all"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Audio != "copy-all" || res.AudioTracks != 3 {
+			t.Errorf("concat result %+v", res)
+		}
+		if _, err := Concat(ctx, []string{one}, outs["concat1"], ConcatOptions{ExpectFrames: 75, Audio: in, AudioMode: "copy-all"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Encode(ctx, in, outs["encode"], p, EncodeOptions{Audio: "copy-all"}); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"disposition:default=1|tag:language=eng|tag:title=English",
+			"disposition:default=0|tag:language=fra|tag:title=Français",
+			"disposition:default=0|tag:language=deu|tag:title=Deutsch"}
+		for _, k := range []string{"chunked", "concat1", "encode"} {
+			want := want
+			if strings.HasSuffix(outs[k], ".mp4") { // no titles in MP4
+				want = []string{"disposition:default=1|tag:language=eng", "disposition:default=0|tag:language=fra", "disposition:default=0|tag:language=deu"}
+			}
+			if got := audioTags(t, outs[k]); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%s: audio tags\n%s\nwant\n%s", k, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			for i, lang := range []string{"eng", "fra", "deu"} {
+				if f := toneOf(t, outs[k], i); math.Abs(f-tones[lang]) > 10 {
+					t.Errorf("%s: track %d tone %.1f Hz, want %.0f", k, i, f, tones[lang])
+				}
+			}
+		}
+		// the source's packets, all of them, in every output
+		want = audioPackets(t, src)
+		for _, k := range []string{"chunked", "concat1", "encode"} {
+			got := audioPackets(t, outs[k])
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%s: %d audio packets differ from the source's %d", k, len(got), len(want))
+			}
+		}
+		t.Logf("%d audio packets in 3 tracks, equal in the chunked, one-chunk and one-file outputs and the source", len(want))
+	})
+}
