@@ -96,10 +96,12 @@ func frameTimes(tb testing.TB, path string) [][2]float64 {
 }
 
 // frameMD5s lists the md5 of every decoded video frame of path (ffmpeg's
-// framemd5 muxer), one per frame, in order.
-func frameMD5s(tb testing.TB, path string) []string {
+// framemd5 muxer), one per frame, in order; extra are more output options
+// (a filter graph, a pixel format) applied before hashing.
+func frameMD5s(tb testing.TB, path string, extra ...string) []string {
 	tb.Helper()
-	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "framemd5", "-").CombinedOutput()
+	args := append([]string{"-nostdin", "-v", "error", "-i", path, "-map", "0:v:0", "-fps_mode", "passthrough"}, extra...)
+	out, err := exec.Command("ffmpeg", append(args, "-f", "framemd5", "-")...).CombinedOutput()
 	if err != nil {
 		tb.Fatalf("framemd5 %s: %v\n%s", path, err, out)
 	}
