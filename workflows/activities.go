@@ -108,6 +108,11 @@ func sparseKeyframes(keys []int64, frames int64) []int64 {
 // opts.Strict a damaged source fails as bad input instead of having its
 // problems listed.
 func (a *Activities) Probe(ctx context.Context, source string, opts ProbeOptions) (SourceInfo, error) {
+	for _, u := range opts.Writes {
+		if err := a.storage().Check(u); err != nil {
+			return SourceInfo{}, classify(err)
+		}
+	}
 	in, closer, err := a.openSource(ctx, source)
 	if err != nil {
 		return SourceInfo{}, classify(err)

@@ -254,7 +254,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 
 	// Probe and plan.
 	var src SourceInfo
-	if err := workflow.ExecuteActivity(shortActivity(ctx), ActivityProbe, job.Source, ProbeOptions{Strict: job.Strict}).Get(ctx, &src); err != nil {
+	if err := workflow.ExecuteActivity(shortActivity(ctx), ActivityProbe, job.Source, ProbeOptions{Strict: job.Strict, Writes: []string{job.Output, job.Work}}).Get(ctx, &src); err != nil {
 		return Result{}, err
 	}
 	probed := workflow.Now(ctx)

@@ -179,6 +179,10 @@ func (c Chunk) Frames() int64 { return c.End - c.Start }
 type ProbeOptions struct {
 	// Strict refuses a damaged source (Job.Strict).
 	Strict bool `json:"strict,omitempty"`
+	// Writes are the URLs the job will write (its output and work stores):
+	// the worker checks them against its storage confinement with the
+	// source, so that a job outside it fails before any work.
+	Writes []string `json:"writes,omitempty"`
 }
 
 // SourceInfo is what the Probe activity learns about the source.

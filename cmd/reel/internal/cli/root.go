@@ -32,6 +32,8 @@ type App struct {
 	configFile string // the file the config came from, if any
 
 	store    *mezzfs.Storage // see storage
+	storeCfg mezzfs.Config   // what store was made with
+	allowed  []string        // local dirs an embedded worker may reach, see allowPaths
 	closeLog func() error
 }
 

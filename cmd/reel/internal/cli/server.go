@@ -223,7 +223,7 @@ func (app *App) activities() (*workflows.Activities, error) {
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return nil, fmt.Errorf("scratch dir: %w", err)
 	}
-	st, err := app.storage()
+	st, err := app.workerStorage()
 	if err != nil {
 		return nil, err
 	}

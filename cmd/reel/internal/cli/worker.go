@@ -49,6 +49,9 @@ func newWorkerCmd(app *App) *cobra.Command {
 				return fmt.Errorf("worker: %w", err)
 			}
 			fmt.Fprintf(app.Stderr, "reel worker: polling %s on %s (%d concurrent chunks)\n", app.taskQueue(), addr, n)
+			if len(app.Config.Storage.Roots) == 0 {
+				fmt.Fprintln(app.Stderr, "reel worker: warning: storage.roots is empty: jobs may read and write any local path this user can")
+			}
 			<-ctx.Done()
 			w.Stop()
 			return nil
