@@ -17,14 +17,18 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/reelmedia/reel/encode"
+	"github.com/reelmedia/reel/internal/config"
 	"github.com/reelmedia/reel/internal/devserver"
 	"github.com/reelmedia/reel/workflows"
 )
 
 const serverLong = `Run reel's local cluster: an embedded Temporal server (SQLite in the data
 directory, WAL journal), the Temporal Web UI, and a worker that runs encode
-jobs. Everything listens on 127.0.0.1 only. It runs until interrupted; jobs
-in flight resume when it is started again.
+jobs. Everything listens on 127.0.0.1 only, unless --listen names another
+address for the frontend: that needs TLS (--tls-cert, --tls-key), and may
+require client certificates (--client-ca) or API keys (server.api_keys in
+reel.yaml or REEL_SERVER_API_KEYS=key1,key2; clients send temporal.api_key).
+It runs until interrupted; jobs in flight resume when it is started again.
 
 Submit jobs with 'reel submit' (or 'reel encode ... --temporal 127.0.0.1:PORT'),
 watch them with 'reel status', in the Web UI, or with any Temporal tool.
@@ -32,7 +36,9 @@ More workers on this machine: 'reel worker --temporal 127.0.0.1:PORT'.`
 
 const serverExample = `  reel server
   reel server --port 7233 --ui-port 8233 --concurrency 2
-  reel server --headless --no-worker      # only Temporal, workers elsewhere on this host`
+  reel server --headless --no-worker      # only Temporal, workers elsewhere on this host
+  reel server --listen 0.0.0.0 --tls-cert server.pem --tls-key server-key.pem --client-ca ca.pem
+      # workers on other hosts: reel worker --temporal HOST:7233 --tls-ca ca.pem --tls-cert w.pem --tls-key w-key.pem`
 
 func newServerCmd(app *App) *cobra.Command {
 	var headless, noWorker bool
@@ -52,12 +58,17 @@ func newServerCmd(app *App) *cobra.Command {
 			if fl.Changed("ui-port") {
 				app.Config.Temporal.UIPort, _ = fl.GetInt("ui-port")
 			}
+			for flag, dst := range map[string]*string{"listen": &app.Config.Server.Listen, "tls-cert": &app.Config.Server.TLSCert, "tls-key": &app.Config.Server.TLSKey, "client-ca": &app.Config.Server.ClientCA} {
+				if fl.Changed(flag) {
+					*dst, _ = fl.GetString(flag)
+				}
+			}
 			cfg := app.Config
 			ui := cfg.Temporal.UIPort
 			if headless {
 				ui = 0
 			}
-			srv, err := app.startEmbedded(ctx, filepath.Join(cfg.DataDir, "temporal.db"), cfg.Temporal.Port, ui)
+			srv, err := app.startEmbedded(ctx, filepath.Join(cfg.DataDir, "temporal.db"), cfg.Temporal.Port, ui, cfg.Server)
 			if err != nil {
 				return err
 			}
@@ -71,7 +82,7 @@ func newServerCmd(app *App) *cobra.Command {
 				<-ctx.Done()
 				return nil
 			}
-			c, err := app.dialTemporal(ctx, srv.Address)
+			c, err := app.dialLocal(ctx, srv)
 			if err != nil {
 				return err
 			}
@@ -94,6 +105,10 @@ func newServerCmd(app *App) *cobra.Command {
 	fl.Int("port", 0, "frontend gRPC port on 127.0.0.1 (default from config: 7233)")
 	fl.Int("ui-port", 0, "Web UI port on 127.0.0.1 (default from config: 8233)")
 	fl.Int("concurrency", 0, "chunk encodes run at once by the built-in worker (default: CPU count)")
+	fl.String("listen", "", "address the frontend listens on (default 127.0.0.1; any other needs --tls-cert and --tls-key)")
+	fl.String("tls-cert", "", "PEM file of the frontend's TLS certificate (server.tls_cert)")
+	fl.String("tls-key", "", "PEM file of the frontend's TLS key (server.tls_key)")
+	fl.String("client-ca", "", "PEM file of the CA that signs client certificates; requires one of every client (server.client_ca)")
 	fl.BoolVar(&headless, "headless", false, "no Web UI")
 	fl.BoolVar(&noWorker, "no-worker", false, "run no worker in this process")
 	fl.String("task-queue", "", "task queue of the built-in worker (default from config: reel)")
@@ -102,8 +117,9 @@ func newServerCmd(app *App) *cobra.Command {
 }
 
 // startEmbedded starts the in-process Temporal server. dbPath "" keeps it in
-// memory; port 0 picks a free one.
-func (app *App) startEmbedded(ctx context.Context, dbPath string, port, uiPort int) (*devserver.Server, error) {
+// memory; port 0 picks a free one. sec is where its frontend listens and
+// how it is secured (the zero value: 127.0.0.1, plain text).
+func (app *App) startEmbedded(ctx context.Context, dbPath string, port, uiPort int, sec config.Server) (*devserver.Server, error) {
 	logFile := filepath.Join(app.Config.DataDir, "temporal.log")
 	if err := os.MkdirAll(app.Config.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
@@ -116,9 +132,15 @@ func (app *App) startEmbedded(ctx context.Context, dbPath string, port, uiPort i
 	if ns != "default" {
 		names = append(names, "default")
 	}
-	return devserver.Start(ctx, devserver.Config{
+	srv, err := devserver.Start(ctx, devserver.Config{
 		DBPath: dbPath, Port: port, UIPort: uiPort, Namespaces: names, LogLevel: "error", LogFile: logFile,
+		Listen: sec.Listen, APIKeys: sec.APIKeys,
+		TLS: devserver.TLS{CertFile: sec.TLSCert, KeyFile: sec.TLSKey, ClientCAFile: sec.ClientCA},
 	})
+	if err != nil {
+		return nil, fmt.Errorf("%w (settings: server.listen, server.tls_cert, server.tls_key, server.client_ca, server.api_keys)", err)
+	}
+	return srv, nil
 }
 
 // temporalAddress is --temporal / temporal.address, or the local server's.
@@ -147,11 +169,16 @@ func (app *App) taskQueue() string {
 func (app *App) dialOrEmbed(ctx context.Context, addr string) (c client.Client, done func(), err error) {
 	stop := func() {}
 	if addr == "" {
-		srv, err := app.startEmbedded(ctx, "", 0, 0)
+		srv, err := app.startEmbedded(ctx, "", 0, 0, config.Server{})
 		if err != nil {
 			return nil, nil, err
 		}
-		stop, addr = srv.Stop, srv.Address
+		c, err = app.dialLocal(ctx, srv)
+		if err != nil {
+			srv.Stop()
+			return nil, nil, err
+		}
+		return c, func() { c.Close(); srv.Stop() }, nil
 	}
 	c, err = app.dialTemporal(ctx, addr)
 	if err != nil {
@@ -200,17 +227,44 @@ func cancelInterrupted(ctx context.Context, c client.Client, run client.Workflow
 	_ = c.CancelWorkflow(cctx, run.GetID(), "")
 }
 
-// dialTemporal connects to a Temporal frontend in the configured namespace.
-func (app *App) dialTemporal(ctx context.Context, addr string) (client.Client, error) {
+// dialLocal connects to srv, this process's own embedded server, by its
+// plain loopback address: no TLS or key is needed in process.
+func (app *App) dialLocal(ctx context.Context, srv *devserver.Server) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{HostPort: srv.LocalAddress, Namespace: app.Config.Temporal.Namespace, Logger: app.sdkLogger()})
+	if err != nil {
+		return nil, fmt.Errorf("temporal at %s: %w", srv.LocalAddress, err)
+	}
+	return c, nil
+}
+
+// sdkLogger is the Temporal SDK's logger: errors only on stderr, all at
+// --log-level debug.
+func (app *App) sdkLogger() sdklog.Logger {
 	level := slog.LevelError
 	if app.Config.LogLevel == "debug" {
 		level = slog.LevelDebug
 	}
-	var w io.Writer = app.Stderr
-	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})))
-	c, err := client.DialContext(ctx, client.Options{HostPort: addr, Namespace: app.Config.Temporal.Namespace, Logger: logger})
+	return sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(app.Stderr, &slog.HandlerOptions{Level: level})))
+}
+
+// dialTemporal connects to a Temporal frontend in the configured namespace,
+// with the configured TLS and API key.
+func (app *App) dialTemporal(ctx context.Context, addr string) (client.Client, error) {
+	logger := app.sdkLogger()
+	opts, err := temporalOptions(app.Config.Temporal, addr, time.Now())
 	if err != nil {
-		return nil, fmt.Errorf("temporal at %s: %w (is 'reel server' running, or is --temporal right?)", addr, err)
+		return nil, err
+	}
+	opts.Logger = logger
+	tc := opts.ConnectionOptions.TLS
+	noClientCert := tc != nil && len(tc.Certificates) == 0
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, connectError(addr, err, noClientCert)
+	}
+	if err := checkAccess(ctx, c, opts.Namespace); err != nil {
+		c.Close()
+		return nil, connectError(addr, err, noClientCert)
 	}
 	return c, nil
 }

@@ -20,6 +20,8 @@ Stop it with Ctrl-C (SIGINT/SIGTERM): running chunks are given back and
 retried elsewhere; finished chunks are never encoded again.`
 
 const workerExample = `  reel worker --temporal 10.0.0.5:7233
+  reel worker --temporal temporal.prod:7233 --tls-ca ca.pem --tls-cert worker.pem --tls-key worker-key.pem
+  REEL_TEMPORAL_API_KEY=$(cat key) reel worker --temporal ns.acct.tmprl.cloud:7233 --namespace ns.acct
   reel worker --temporal temporal.prod:7233 --task-queue reel-gpu --concurrency 8
   REEL_S3_ENDPOINT=http://127.0.0.1:7070 REEL_S3_PATH_STYLE=true reel worker`
 
@@ -62,12 +64,18 @@ func newWorkerCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-// addTemporalFlags adds --temporal, --task-queue and --namespace.
+// addTemporalFlags adds --temporal, --task-queue, --namespace and the TLS
+// flags. The API key has no flag (a command line is visible to every user
+// of the machine): temporal.api_key or REEL_TEMPORAL_API_KEY.
 func addTemporalFlags(app *App, cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.String("temporal", "", "Temporal frontend HOST:PORT (default: temporal.address, else the local 'reel server' at 127.0.0.1:7233)")
 	fl.String("task-queue", "", "task queue (default from config: reel)")
 	fl.String("namespace", "", "Temporal namespace (default from config: default)")
+	fl.String("tls-ca", "", "PEM file of the CA that signed the frontend's certificate; turns TLS on (temporal.tls.ca)")
+	fl.String("tls-cert", "", "PEM file of this client's certificate, for mutual TLS (temporal.tls.cert)")
+	fl.String("tls-key", "", "PEM file of this client's key (temporal.tls.key)")
+	fl.String("tls-server-name", "", "name the frontend's certificate must carry (default: the host of --temporal)")
 }
 
 // applyTemporalFlags lets the flags of addTemporalFlags (and --concurrency,
@@ -84,6 +92,10 @@ func (app *App) applyTemporalFlags(cmd *cobra.Command) {
 	set("temporal", &app.Config.Temporal.Address)
 	set("task-queue", &app.Config.Temporal.TaskQueue)
 	set("namespace", &app.Config.Temporal.Namespace)
+	set("tls-ca", &app.Config.Temporal.TLS.CA)
+	set("tls-cert", &app.Config.Temporal.TLS.Cert)
+	set("tls-key", &app.Config.Temporal.TLS.Key)
+	set("tls-server-name", &app.Config.Temporal.TLS.ServerName)
 	if fl.Lookup("concurrency") != nil && fl.Changed("concurrency") {
 		app.Config.Worker.Concurrency, _ = fl.GetInt("concurrency")
 	}
