@@ -16,8 +16,19 @@ Start as many as you have machines; each runs --concurrency chunks at once
 the job's store (file:// paths must be shared between workers, s3:// needs
 the s3 settings in reel.yaml or REEL_S3_* variables).
 
-Stop it with Ctrl-C (SIGINT/SIGTERM): running chunks are given back and
-retried elsewhere; finished chunks are never encoded again.`
+Stop it with SIGTERM or Ctrl-C (SIGINT) to drain it: it stops taking work,
+lets running chunks finish for up to --drain-grace (worker.drain_grace,
+default 30s), gives back the rest (retried on other workers; finished chunks
+are never encoded again) and exits 0. Give a Kubernetes pod a
+terminationGracePeriodSeconds longer than the grace.
+
+Confinement: with storage.roots set, jobs may read and write local paths
+only under those directories, and with storage.s3_buckets only those
+buckets; a job outside them fails at once as bad input. Without roots the
+worker warns: any job may reach any path this user can.
+
+TLS: --tls-ca, --tls-cert, --tls-key, --tls-server-name (temporal.tls.* in
+reel.yaml); an API key from temporal.api_key or REEL_TEMPORAL_API_KEY.`
 
 const workerExample = `  reel worker --temporal 10.0.0.5:7233
   reel worker --temporal temporal.prod:7233 --tls-ca ca.pem --tls-cert worker.pem --tls-key worker-key.pem
@@ -46,7 +57,14 @@ func newWorkerCmd(app *App) *cobra.Command {
 				return err
 			}
 			n := app.Config.Worker.Concurrency
-			w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: n}, acts)
+			grace := app.Config.Worker.DrainGrace
+			if fl := cmd.Flags(); fl.Changed("drain-grace") {
+				grace, _ = fl.GetDuration("drain-grace")
+			}
+			if grace < 0 {
+				return usagef(cmd, "--drain-grace %s: must not be negative", grace)
+			}
+			w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: n, StopTimeout: grace}, acts)
 			if err := w.Start(); err != nil {
 				return fmt.Errorf("worker: %w", err)
 			}
@@ -55,12 +73,20 @@ func newWorkerCmd(app *App) *cobra.Command {
 				fmt.Fprintln(app.Stderr, "reel worker: warning: storage.roots is empty: jobs may read and write any local path this user can")
 			}
 			<-ctx.Done()
+			// Drain: stop polling, let running chunks finish within the
+			// grace period, give the rest back (their attempts fail now, or
+			// their heartbeats lapse, and they run elsewhere), exit 0.
+			// A readiness endpoint should report not-ready from here: hook
+			// it in before w.Stop.
+			fmt.Fprintf(app.Stderr, "reel worker: draining: running chunks have %s to finish\n", grace)
 			w.Stop()
+			fmt.Fprintln(app.Stderr, "reel worker: stopped")
 			return nil
 		},
 	}
 	addTemporalFlags(app, cmd)
 	cmd.Flags().Int("concurrency", 0, "chunk encodes run at once (default from config: CPU count)")
+	cmd.Flags().Duration("drain-grace", 0, "on SIGTERM/SIGINT, how long running chunks may finish before they are given back (default from config worker.drain_grace: 30s; 0 gives them back at once)")
 	return cmd
 }
 
