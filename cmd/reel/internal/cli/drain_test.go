@@ -63,8 +63,9 @@ func TestWorkerDrain(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
+			exited := make(chan struct{}) // closed when the worker has exited, with waitErr
+			var waitErr error
+			go func() { waitErr = cmd.Wait(); close(exited) }()
 			t.Cleanup(func() {
 				select {
 				case <-exited:
@@ -102,9 +103,9 @@ func TestWorkerDrain(t *testing.T) {
 				t.Fatal(err)
 			}
 			select {
-			case err := <-exited:
-				if err != nil {
-					t.Fatalf("worker after SIGTERM: %v\n%s", err, out.String())
+			case <-exited:
+				if waitErr != nil {
+					t.Fatalf("worker after SIGTERM: %v\n%s", waitErr, out.String())
 				}
 			case <-time.After(5 * time.Minute):
 				t.Fatalf("worker did not exit after SIGTERM: %s", out.String())
