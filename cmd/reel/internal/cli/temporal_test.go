@@ -206,3 +206,62 @@ func TestServerRefusesExposure(t *testing.T) {
 		t.Errorf("missing CA file: %v", err)
 	}
 }
+
+// A secured server (TLS and an API key) runs jobs: its own worker dials
+// the plain internal frontend on loopback, as 'reel server' does, and a
+// client with the key submits through the TLS frontend.
+func TestSecuredServerRunsJobs(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	ca := newCA(t, dir, "ca")
+	srvCert, srvKey := ca.issue(t, dir, "reel-test-server", true, now.Add(-time.Hour), now.Add(time.Hour))
+	const key = "reel-test-key-0123456789"
+	srv := startSecured(t, devserver.Config{TLS: devserver.TLS{CertFile: srvCert, KeyFile: srvKey}, APIKeys: []string{key}})
+	if srv.LocalAddress == srv.Address {
+		t.Fatal("a secured server has no separate local frontend")
+	}
+	src := filepath.Join(dir, "src.mp4")
+	ffmpegCLI(t, "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=1", "-c:v", "libx264", "-g", "25", "-pix_fmt", "yuv420p", src)
+
+	ctx := context.Background()
+	var logs strings.Builder
+	cfg := config.Default()
+	cfg.DataDir = filepath.Join(dir, "data")
+	cfg.Worker.Concurrency = 1
+	app := &App{Config: cfg, Stdout: &logs, Stderr: &logs}
+	local, err := app.dialLocal(ctx, srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	acts, err := app.activities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, err := app.startLocalWorker(local, acts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := runCLIEnv(t, map[string]string{"REEL_TEMPORAL_API_KEY": key, "REEL_TEMPORAL_TLS_CA": ca.file},
+		"submit", src, "-o", out, "--id", "secured", "--rendition", "name=a,size=160x120,crf=30,preset=veryfast", "--wait", "--temporal", srv.Address, "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("submit: exit %d: %s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "a.mp4")); err != nil {
+		t.Error(err)
+	}
+	if strings.Contains(stdout+stderr+logs.String(), key) {
+		t.Error("the API key was printed")
+	}
+}
+
+func runCLIEnv(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	return runCLI(t, args...)
+}
