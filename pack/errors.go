@@ -7,7 +7,7 @@ var (
 	// a track without samples, or a bad configuration.
 	ErrInvalidInput = errors.New("pack: invalid input")
 	// ErrUnsupported: a codec the packager cannot describe in a manifest
-	// (today: video other than AVC, audio other than AAC).
+	// (today: video other than AVC or HEVC, audio other than AAC).
 	ErrUnsupported = errors.New("pack: unsupported codec")
 	// ErrMisaligned: the rungs' keyframes (or frame counts) disagree, so
 	// they cannot share segment boundaries. The message names the rung and

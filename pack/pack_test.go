@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -313,5 +314,35 @@ func TestMisalignedKeyframesRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "master.m3u8")); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestPackageHEVC(t *testing.T) {
+	var paths []string
+	for _, w := range []int{320, 160} {
+		paths = append(paths, testmedia.File(t, fmt.Sprintf("pack-hevc-%d", w), "mp4",
+			"-f", "lavfi", "-i", "testsrc2=s=320x180:r=24:d=5",
+			"-vf", fmt.Sprintf("scale=%d:-2", w), "-pix_fmt", "yuv420p",
+			"-c:v", "libx265", "-preset", "ultrafast", "-crf", "30", "-tag:v", "hvc1",
+			"-x265-params", "scenecut=0:pools=2:frame-threads=1:log-level=error",
+			"-force_key_frames", "expr:gte(t,n_forced*2)"))
+	}
+	dir := filepath.Join(t.TempDir(), "pkg")
+	res, err := Package(context.Background(), Config{Segment: 2 * time.Second}, inputs(t, paths...), nil, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Audio) != 0 || !strings.HasPrefix(res.Video[0].Codec, "hvc1.") {
+		t.Fatalf("audio %d, codec %q", len(res.Audio), res.Video[0].Codec)
+	}
+	for _, manifest := range []string{res.Master, res.MPD} {
+		vs := streams(t, filepath.Join(dir, manifest))
+		for i := range paths {
+			got := frameHashes(t, filepath.Join(dir, manifest), fmt.Sprintf("0:%d", vs[i][0]))
+			want := frameHashes(t, paths[i], "0:v:0")
+			if len(want) != 120 || !slices.Equal(got, want) || vs[i][1] != res.Video[i].Width {
+				t.Errorf("%s stream %v: %d frames, source %d (rung %dx%d)", manifest, vs[i], len(got), len(want), res.Video[i].Width, res.Video[i].Height)
+			}
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/Eyevinn/mp4ff/aac"
+	"github.com/Eyevinn/mp4ff/hevc"
 	"github.com/Eyevinn/mp4ff/mp4"
 )
 
@@ -97,6 +98,20 @@ func openTrack(in Input, kind string) (*track, error) {
 		for i := range t.samples {
 			t.samples[i].cto -= int32(t.mediaTime)
 		}
+	case kind == "video" && stsd.HvcX != nil && stsd.HvcX.HvcC != nil:
+		nalus := stsd.HvcX.HvcC.GetNalusForType(hevc.NALU_SPS)
+		if len(nalus) == 0 {
+			return nil, fmt.Errorf("%w: %s: HEVC sample entry without an SPS", ErrUnsupported, in.Name)
+		}
+		sps, err := hevc.ParseSPSNALUnit(nalus[0])
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: HEVC SPS: %v", ErrUnsupported, in.Name, err)
+		}
+		t.codec = hevc.CodecString(stsd.HvcX.Type(), sps)
+		t.entry, t.width, t.height = stsd.HvcX, int(stsd.HvcX.Width), int(stsd.HvcX.Height)
+		for i := range t.samples {
+			t.samples[i].cto -= int32(t.mediaTime)
+		}
 	case kind == "audio" && stsd.Mp4a != nil && stsd.Mp4a.Esds != nil && stsd.Mp4a.Esds.DecConfigDescriptor != nil &&
 		stsd.Mp4a.Esds.DecConfigDescriptor.DecSpecificInfo != nil:
 		asc, err := aac.DecodeAudioSpecificConfig(bytes.NewReader(stsd.Mp4a.Esds.DecConfigDescriptor.DecSpecificInfo.DecConfig))
@@ -111,7 +126,7 @@ func openTrack(in Input, kind string) (*track, error) {
 		}
 		t.edts = trak.Edts
 	default:
-		return nil, fmt.Errorf("%w: %s: the %s track is neither AVC nor AAC", ErrUnsupported, in.Name, kind)
+		return nil, fmt.Errorf("%w: %s: the %s track is not AVC, HEVC or AAC", ErrUnsupported, in.Name, kind)
 	}
 	return t, nil
 }
@@ -125,6 +140,11 @@ func (t *track) readSamples() error {
 	n := int(stbl.Stsz.GetNrSamples())
 	if n == 0 {
 		return fmt.Errorf("%w: %s: %s track has no samples", ErrInvalidInput, t.in.Name, t.kind)
+	}
+	if int64(n) > t.in.Size {
+		// every sample needs a byte: refuse a table that would make us
+		// allocate for billions of samples
+		return fmt.Errorf("%w: %s: %s track claims %d samples in %d bytes", ErrInvalidInput, t.in.Name, t.kind, n, t.in.Size)
 	}
 	t.samples = make([]sample, 0, n)
 	var dts uint64
