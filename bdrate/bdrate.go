@@ -65,7 +65,11 @@ func Rate(anchor, test []Point, m Method) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return (math.Exp((it-ia)/(hi-lo)) - 1) * 100, nil
+	r := (math.Exp((it-ia)/(hi-lo)) - 1) * 100
+	if math.IsInf(r, 0) || math.IsNaN(r) || r <= -100 {
+		return 0, fmt.Errorf("%w: the curves are too far apart for a BD-rate (log rates differ by %g on average)", ErrInvalidInput, (it-ia)/(hi-lo))
+	}
+	return r, nil
 }
 
 // Quality returns the BD-quality of test against anchor: the average quality
@@ -92,7 +96,11 @@ func Quality(anchor, test []Point, m Method) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return (it - ia) / (hi - lo), nil
+	q := (it - ia) / (hi - lo)
+	if math.IsInf(q, 0) || math.IsNaN(q) {
+		return 0, fmt.Errorf("%w: BD-quality is not finite", ErrInvalidInput)
+	}
+	return q, nil
 }
 
 // curve checks points and returns quality and ln(rate), by rate ascending.
