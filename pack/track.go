@@ -51,17 +51,21 @@ type track struct {
 }
 
 // openTrack finds the first track of kind in in and reads its sample table.
-func openTrack(in Input, kind string) (*track, error) {
-	f, err := mp4.DecodeFile(io.NewSectionReader(in.R, 0, in.Size), mp4.WithDecodeMode(mp4.DecModeLazyMdat))
+// A panic inside mp4ff (a parser fed a damaged file) is turned into
+// ErrInvalidInput here, at the boundary.
+func openTrack(in Input, kind string) (t *track, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t, err = nil, fmt.Errorf("%w: %s: damaged %s track: %v", ErrInvalidInput, in.Name, kind, r)
+		}
+	}()
+	moov, err := decodeMoov(in)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: not an MP4 file: %v", ErrInvalidInput, in.Name, err)
-	}
-	if f.IsFragmented() || f.Moov == nil {
-		return nil, fmt.Errorf("%w: %s: want a progressive MP4, not a fragmented one", ErrInvalidInput, in.Name)
+		return nil, err
 	}
 	handler := map[string]string{"video": "vide", "audio": "soun"}[kind]
 	var trak *mp4.TrakBox
-	for _, t := range f.Moov.Traks {
+	for _, t := range moov.Traks {
 		if t.Mdia != nil && t.Mdia.Hdlr != nil && t.Mdia.Hdlr.HandlerType == handler {
 			trak = t
 			break
@@ -70,7 +74,10 @@ func openTrack(in Input, kind string) (*track, error) {
 	if trak == nil {
 		return nil, fmt.Errorf("%w: %s has no %s track", ErrInvalidInput, in.Name, kind)
 	}
-	t := &track{in: in, kind: kind, trak: trak, movieTS: f.Moov.Mvhd.Timescale, timescale: trak.Mdia.Mdhd.Timescale, lang: trak.Mdia.Mdhd.GetLanguage()}
+	if trak.Tkhd == nil || trak.Mdia.Mdhd == nil || trak.Mdia.Minf == nil || trak.Mdia.Minf.Stbl == nil || trak.Mdia.Minf.Stbl.Stsd == nil {
+		return nil, fmt.Errorf("%w: %s: incomplete %s track", ErrInvalidInput, in.Name, kind)
+	}
+	t = &track{in: in, kind: kind, trak: trak, movieTS: moov.Mvhd.Timescale, timescale: trak.Mdia.Mdhd.Timescale, lang: trak.Mdia.Mdhd.GetLanguage()}
 	if t.timescale == 0 {
 		return nil, fmt.Errorf("%w: %s: %s track has timescale 0", ErrInvalidInput, in.Name, kind)
 	}
