@@ -52,7 +52,7 @@ func FuzzSweep(f *testing.F) {
 			return
 		}
 		for k, p := range title.Points {
-			for i, c := range p.Choice {
+			for i, c := range title.Choice(k) {
 				if !slices.Contains(shots[i].Hull(), c) {
 					t.Fatalf("point %d: shot %d choice %d off its hull", k, i, c)
 				}

@@ -90,25 +90,49 @@ func upperHull(pts []Point, idx []int, x func(Point) float64) []int {
 	return h
 }
 
-// TitlePoint is one point of the title hull: a choice of point per shot.
+// TitlePoint is one point of the title hull: a choice of point per shot,
+// kept as the moves from the point before (Title.Choice rebuilds it), so a
+// hull of thousands of shots and points stays small.
 type TitlePoint struct {
 	// Lambda is the slope at which this point is reached; it is the choice
 	// for every λ in [next point's Lambda, Lambda). +Inf for the first point.
 	// Units: frames·VMAF per bit.
 	Lambda float64
-	// Choice[i] indexes Shots[i].Points.
-	Choice []int
+	// Moves are the shots that step up their hull here, in shot order.
+	Moves []Move
 	// Bits is the sum of the chosen points' bits.
 	Bits float64
 }
 
+// Move is one shot taking another of its points.
+type Move struct {
+	Shot int
+	To   int // index into Shots[Shot].Points
+}
+
 // Title is the title hull: every λ-optimal combination of shot points,
-// cheapest first, with bits strictly rising and pooled quality rising.
+// cheapest first, with bits rising and pooled quality rising.
 type Title struct {
 	Shots  []Shot
 	Points []TitlePoint
 	// Frames is the sum of the shots' frames.
 	Frames int
+	// first is the choice of Points[0]: every shot at its cheapest hull point.
+	first []int
+	// hulls are the shots' hulls (Shot.Hull), for Capped.
+	hulls [][]int
+}
+
+// Choice returns the choice of title point k: Choice(k)[i] indexes
+// Shots[i].Points.
+func (t Title) Choice(k int) []int {
+	c := append([]int(nil), t.first...)
+	for _, p := range t.Points[1 : k+1] {
+		for _, m := range p.Moves {
+			c[m.Shot] = m.To
+		}
+	}
+	return c
 }
 
 // step is one move of one shot up its λ-hull.
@@ -123,16 +147,17 @@ func Sweep(shots []Shot) (Title, error) {
 	if len(shots) == 0 {
 		return Title{}, fmt.Errorf("%w: no shots", ErrInvalidInput)
 	}
-	t := Title{Shots: shots}
+	t := Title{Shots: shots, first: make([]int, len(shots)), hulls: make([][]int, len(shots))}
 	var steps []step
-	first := TitlePoint{Lambda: math.Inf(1), Choice: make([]int, len(shots))}
+	first := TitlePoint{Lambda: math.Inf(1)}
 	for i, s := range shots {
 		if err := s.validate(i); err != nil {
 			return Title{}, err
 		}
 		t.Frames += s.Frames
-		l := lambdaHull(s)
-		first.Choice[i] = l[0]
+		t.hulls[i] = s.Hull()
+		l := lambdaHull(s, t.hulls[i])
+		t.first[i] = l[0]
 		first.Bits += s.Points[l[0]].Bits
 		for k := 1; k < len(l); k++ {
 			a, b := s.Points[l[k-1]], s.Points[l[k]]
@@ -144,25 +169,26 @@ func Sweep(shots []Shot) (Title, error) {
 	// in shot order (they are applied together anyway).
 	sort.SliceStable(steps, func(a, b int) bool { return steps[a].slope > steps[b].slope })
 	t.Points = append(t.Points, first)
-	cur := first
+	cur := append([]int(nil), t.first...)
+	bits := first.Bits
 	for k := 0; k < len(steps); {
-		next := TitlePoint{Lambda: steps[k].slope, Choice: append([]int(nil), cur.Choice...)}
+		next := TitlePoint{Lambda: steps[k].slope}
 		for ; k < len(steps) && steps[k].slope == next.Lambda; k++ {
-			next.Choice[steps[k].shot] = steps[k].to
+			st := steps[k]
+			next.Moves = append(next.Moves, Move{Shot: st.shot, To: st.to})
+			bits += shots[st.shot].Points[st.to].Bits - shots[st.shot].Points[cur[st.shot]].Bits
+			cur[st.shot] = st.to
 		}
-		for i, c := range next.Choice {
-			next.Bits += shots[i].Points[c].Bits
-		}
+		next.Bits = bits
 		t.Points = append(t.Points, next)
-		cur = next
 	}
 	return t, nil
 }
 
-// lambdaHull returns the shot hull points that some λ ≥ 0 selects: the upper
-// hull of Shot.Hull's points in linear bits, cheapest first.
-func lambdaHull(s Shot) []int {
-	return upperHull(s.Points, s.Hull(), func(p Point) float64 { return p.Bits })
+// lambdaHull returns the points of the shot's hull h that some λ ≥ 0
+// selects: their upper hull in linear bits, cheapest first.
+func lambdaHull(s Shot, h []int) []int {
+	return upperHull(s.Points, h, func(p Point) float64 { return p.Bits })
 }
 
 // Select returns each shot's choice at slope lambda: the hull point that

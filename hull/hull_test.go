@@ -61,24 +61,33 @@ func TestSweepWorkedExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []TitlePoint{
-		{Lambda: math.Inf(1), Choice: []int{0, 0}, Bits: 200},
-		{Lambda: 3, Choice: []int{0, 1}, Bits: 400},
-		{Lambda: 2, Choice: []int{1, 1}, Bits: 500},
-		{Lambda: 0.5, Choice: []int{2, 1}, Bits: 700},
+	want := []struct {
+		lambda, bits float64
+		choice       []int
+	}{
+		{math.Inf(1), 200, []int{0, 0}},
+		{3, 400, []int{0, 1}},
+		{2, 500, []int{1, 1}},
+		{0.5, 700, []int{2, 1}},
 	}
-	if !reflect.DeepEqual(title.Points, want) {
-		t.Fatalf("title hull\n got %+v\nwant %+v", title.Points, want)
+	if len(title.Points) != len(want) {
+		t.Fatalf("title hull has %d points, want %d: %+v", len(title.Points), len(want), title.Points)
+	}
+	for k, w := range want {
+		p := title.Points[k]
+		if p.Lambda != w.lambda || p.Bits != w.bits || !reflect.DeepEqual(title.Choice(k), w.choice) {
+			t.Errorf("title point %d: λ %v, %v bits, choice %v; want λ %v, %v bits, choice %v", k, p.Lambda, p.Bits, title.Choice(k), w.lambda, w.bits, w.choice)
+		}
 	}
 	means := []float64{46.666666666666664, 66.66666666666667, 73.33333333333333, 76.66666666666667}
-	for k, p := range title.Points {
-		if got := title.Pooled(p.Choice, Mean); math.Abs(got-means[k]) > 1e-9 {
+	for k := range title.Points {
+		if got := title.Pooled(title.Choice(k), Mean); math.Abs(got-means[k]) > 1e-9 {
 			t.Errorf("point %d mean = %v, want %v", k, got, means[k])
 		}
 	}
 	// Harmonic: 30 / (10/71 + 20/81) − 1 = 76.36771; 5th percentile: 5 % of
 	// 30 frames is 1.5, reached by A's 10 frames at 70.
-	last := title.Points[3].Choice
+	last := title.Choice(3)
 	if got := title.Pooled(last, HarmonicMean); math.Abs(got-76.3677130044843) > 1e-9 {
 		t.Errorf("harmonic mean = %v", got)
 	}
@@ -105,7 +114,7 @@ func TestSweepEqualSlopesMoveTogether(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(title.Points) != 2 || !reflect.DeepEqual(title.Points[1].Choice, []int{1, 1}) {
+	if len(title.Points) != 2 || !reflect.DeepEqual(title.Choice(1), []int{1, 1}) || len(title.Points[1].Moves) != 2 {
 		t.Errorf("title hull %+v, want [0 0] then [1 1]", title.Points)
 	}
 }
@@ -133,6 +142,10 @@ func TestRungs(t *testing.T) {
 		{name: "mean 70", quality: 70, pool: Mean, wantIndex: 2, wantQ: 73.33333333333333},
 		// p5 is the lower shot's quality: 40, 40, 60, 70; ≥ 65 first at 3.
 		{name: "p5 65", quality: 65, pool: Percentile5, wantIndex: 3, wantQ: 70},
+		// A target met exactly counts as met.
+		{name: "p5 60", quality: 60, pool: Percentile5, wantIndex: 2, wantQ: 60},
+		// p5 is 40 at points 0 and 1: ≤ 150 b/s the cheaper of the two.
+		{name: "p5 rate 150", byRate: 150, pool: Percentile5, wantIndex: 0, wantQ: 40},
 		{name: "mean 80", quality: 80, pool: Mean, wantErr: ErrUnreachable},
 		// Cap 12 at ≤ 140 b/s: point 1 has A 40, B 80; B drops to its
 		// highest point ≤ 52, which is 50: [0 0] again (mean 46.67). Point
@@ -218,14 +231,15 @@ func TestSweepProperties(t *testing.T) {
 			checkHull(t, trial, i, s, hulls[i])
 		}
 		for k, p := range title.Points {
-			for i, c := range p.Choice {
+			choice := title.Choice(k)
+			for i, c := range choice {
 				if !slices.Contains(hulls[i], c) {
 					t.Fatalf("trial %d title point %d: shot %d point %d is not on its hull %v", trial, k, i, c, hulls[i])
 				}
 			}
 			if k > 0 {
 				prev := title.Points[k-1]
-				if !(p.Bits > prev.Bits) || !(p.Lambda < prev.Lambda) || title.Pooled(p.Choice, Mean) < title.Pooled(prev.Choice, Mean) {
+				if !(p.Bits > prev.Bits) || !(p.Lambda < prev.Lambda) || title.Pooled(choice, Mean) < title.Pooled(title.Choice(k-1), Mean) {
 					t.Fatalf("trial %d: point %d (%v bits, λ %v) does not follow %d (%v bits, λ %v)", trial, k, p.Bits, p.Lambda, k-1, prev.Bits, prev.Lambda)
 				}
 				// A λ strictly inside this point's range selects it.
@@ -233,9 +247,34 @@ func TestSweepProperties(t *testing.T) {
 				if k+1 < len(title.Points) {
 					lambda = (p.Lambda + title.Points[k+1].Lambda) / 2
 				}
-				if got, _ := Select(shots, lambda); !reflect.DeepEqual(got, p.Choice) {
-					t.Fatalf("trial %d: Select(%v) = %v, title point %d is %v", trial, lambda, got, k, p.Choice)
+				if got, _ := Select(shots, lambda); !reflect.DeepEqual(got, choice) {
+					t.Fatalf("trial %d: Select(%v) = %v, title point %d is %v", trial, lambda, got, k, choice)
 				}
+			}
+		}
+		// The binary searches of ByBitrate and ByQuality agree with a walk
+		// over every point, for each pool, and a capped rung keeps its cap.
+		for _, pool := range []Pool{Mean, HarmonicMean, Percentile5} {
+			rate := title.Bitrate(title.Choice(0), 24) * (1 + 3*r.Float64())
+			quality := 100 * r.Float64()
+			wantR, wantQ := -1, -1
+			for k := range title.Points {
+				c := title.Choice(k)
+				if title.Bitrate(c, 24) <= rate && (wantR < 0 || title.Pooled(c, pool) > title.Pooled(title.Choice(wantR), pool)) {
+					wantR = k
+				}
+				if wantQ < 0 && title.Pooled(c, pool) >= quality {
+					wantQ = k
+				}
+			}
+			if got, err := ByBitrate(title, rate, 24, pool, 0); (err == nil) != (wantR >= 0) || (err == nil && got.Index != wantR) {
+				t.Fatalf("trial %d %v: ByBitrate(%v) = %+v, %v; a walk says point %d", trial, pool, rate, got, err, wantR)
+			}
+			if got, err := ByQuality(title, quality, pool, 24, 0); (err == nil) != (wantQ >= 0) || (err == nil && got.Index != wantQ) {
+				t.Fatalf("trial %d %v: ByQuality(%v) = %+v, %v; a walk says point %d", trial, pool, quality, got, err, wantQ)
+			}
+			if got, err := ByBitrate(title, rate*2, 24, pool, 10); err == nil && got.Spread > 10 {
+				t.Fatalf("trial %d: capped rung spreads %v", trial, got.Spread)
 			}
 		}
 		// Total bits never rise with λ.
@@ -291,5 +330,29 @@ func checkHull(t *testing.T, trial, shot int, s Shot, h []int) {
 				t.Fatalf("trial %d shot %d: point %d is above hull %v", trial, shot, j, h)
 			}
 		}
+	}
+}
+
+// BenchmarkSweep is the scale: 5 000 shots × 30 points (6 sizes ×
+// 5 CRFs), swept into the title hull and a rung picked by quality.
+func BenchmarkSweep(b *testing.B) {
+	r := rand.New(rand.NewPCG(5000, 30))
+	shots := make([]Shot, 5000)
+	for i := range shots {
+		shots[i].Frames = 24 + r.IntN(200)
+		for range 30 {
+			shots[i].Points = append(shots[i].Points, Point{Bits: 1e4 * math.Pow(10, 3*r.Float64()), VMAF: 100 * r.Float64()})
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		title, err := Sweep(shots)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ByQuality(title, 60, Mean, 24, 0); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(title.Points)), "title-points")
 	}
 }

@@ -127,7 +127,6 @@ type Rung struct {
 // false when a shot's cheapest hull point is still too high.
 func (t Title) Capped(choice []int, maxSpread float64) ([]int, bool) {
 	c := append([]int(nil), choice...)
-	hulls := make([][]int, len(t.Shots))
 	for {
 		q := t.Qualities(c)
 		lo := q[0]
@@ -139,11 +138,8 @@ func (t Title) Capped(choice []int, maxSpread float64) ([]int, bool) {
 			if v <= lo+maxSpread {
 				continue
 			}
-			if hulls[i] == nil {
-				hulls[i] = t.Shots[i].Hull()
-			}
 			to := -1
-			for _, j := range hulls[i] { // VMAF rising
+			for _, j := range t.hull(i) { // VMAF rising
 				if t.Shots[i].Points[j].VMAF <= lo+maxSpread {
 					to = j
 				}
@@ -159,19 +155,32 @@ func (t Title) Capped(choice []int, maxSpread float64) ([]int, bool) {
 	}
 }
 
-// candidates returns a rung for every title-hull point, capped when
-// maxSpread > 0, leaving out points the cap cannot be met for.
-func (t Title) candidates(fps float64, pool Pool, maxSpread float64) []Rung {
+// hull is shot i's hull, kept from Sweep.
+func (t Title) hull(i int) []int {
+	if t.hulls != nil {
+		return t.hulls[i]
+	}
+	return t.Shots[i].Hull()
+}
+
+// rung describes choice as title point k.
+func (t Title) rung(k int, c []int, fps float64, pool Pool) Rung {
+	return Rung{Index: k, Choice: c, Bitrate: t.Bitrate(c, fps), Quality: t.Pooled(c, pool), Spread: t.Spread(c)}
+}
+
+// capped returns a rung for every title-hull point brought within
+// maxSpread, leaving out the points the cap cannot be met for. It walks the
+// hull once, O(points × shots).
+func (t Title) capped(fps float64, pool Pool, maxSpread float64) []Rung {
 	var out []Rung
+	cur := append([]int(nil), t.first...)
 	for k, p := range t.Points {
-		c := p.Choice
-		if maxSpread > 0 {
-			var ok bool
-			if c, ok = t.Capped(c, maxSpread); !ok {
-				continue
-			}
+		for _, m := range p.Moves {
+			cur[m.Shot] = m.To
 		}
-		out = append(out, Rung{Index: k, Choice: c, Bitrate: t.Bitrate(c, fps), Quality: t.Pooled(c, pool), Spread: t.Spread(c)})
+		if c, ok := t.Capped(cur, maxSpread); ok {
+			out = append(out, t.rung(k, c, fps, pool))
+		}
 	}
 	return out
 }
@@ -179,12 +188,27 @@ func (t Title) candidates(fps float64, pool Pool, maxSpread float64) []Rung {
 // ByBitrate picks the rung of highest pooled quality whose bitrate is at most
 // maxBitrate (bits per second), the cheaper on a tie. fps converts bits to a
 // bitrate; maxSpread > 0 caps the shots' quality spread (see Capped).
+//
+// Uncapped, bits and pooled quality both rise along the title hull, so it is
+// a binary search; a cap breaks that order and costs a walk of the hull.
 func ByBitrate(t Title, maxBitrate, fps float64, pool Pool, maxSpread float64) (Rung, error) {
 	if !(fps > 0) || !(maxBitrate > 0) || len(t.Points) == 0 {
 		return Rung{}, fmt.Errorf("%w: bitrate target %v at %v fps over %d title points", ErrInvalidInput, maxBitrate, fps, len(t.Points))
 	}
+	unreachable := fmt.Errorf("%w: no title point at or below %.0f b/s (cap %v)", ErrUnreachable, maxBitrate, maxSpread)
+	if maxSpread <= 0 {
+		rate := func(k int) float64 { return t.Points[k].Bits * fps / float64(t.Frames) }
+		k := sort.Search(len(t.Points), func(k int) bool { return rate(k) > maxBitrate }) - 1
+		if k < 0 {
+			return Rung{}, unreachable
+		}
+		// The cheapest point as good as k (the 5th percentile can stay flat).
+		q := t.Pooled(t.Choice(k), pool)
+		k = sort.Search(k, func(j int) bool { return t.Pooled(t.Choice(j), pool) >= q })
+		return t.rung(k, t.Choice(k), fps, pool), nil
+	}
 	best := -1
-	cands := t.candidates(fps, pool, maxSpread)
+	cands := t.capped(fps, pool, maxSpread)
 	for i, r := range cands {
 		if r.Bitrate > maxBitrate {
 			continue
@@ -194,7 +218,7 @@ func ByBitrate(t Title, maxBitrate, fps float64, pool Pool, maxSpread float64) (
 		}
 	}
 	if best < 0 {
-		return Rung{}, fmt.Errorf("%w: no title point at or below %.0f b/s (cap %v)", ErrUnreachable, maxBitrate, maxSpread)
+		return Rung{}, unreachable
 	}
 	return cands[best], nil
 }
@@ -205,8 +229,16 @@ func ByQuality(t Title, target float64, pool Pool, fps, maxSpread float64) (Rung
 	if !(fps > 0) || math.IsNaN(target) || len(t.Points) == 0 {
 		return Rung{}, fmt.Errorf("%w: quality target %v at %v fps over %d title points", ErrInvalidInput, target, fps, len(t.Points))
 	}
+	unreachable := fmt.Errorf("%w: no title point reaches %s %.3f (cap %v)", ErrUnreachable, pool, target, maxSpread)
+	if maxSpread <= 0 {
+		k := sort.Search(len(t.Points), func(k int) bool { return t.Pooled(t.Choice(k), pool) >= target })
+		if k == len(t.Points) {
+			return Rung{}, unreachable
+		}
+		return t.rung(k, t.Choice(k), fps, pool), nil
+	}
 	best := -1
-	cands := t.candidates(fps, pool, maxSpread)
+	cands := t.capped(fps, pool, maxSpread)
 	for i, r := range cands {
 		if r.Quality < target {
 			continue
@@ -216,7 +248,7 @@ func ByQuality(t Title, target float64, pool Pool, fps, maxSpread float64) (Rung
 		}
 	}
 	if best < 0 {
-		return Rung{}, fmt.Errorf("%w: no title point reaches %s %.3f (cap %v)", ErrUnreachable, pool, target, maxSpread)
+		return Rung{}, unreachable
 	}
 	return cands[best], nil
 }
