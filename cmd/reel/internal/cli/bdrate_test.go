@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -96,5 +97,48 @@ func TestBDRateCommandErrors(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "bdrate", a); code != 2 {
 		t.Errorf("one curve: exit %d, want 2", code)
+	}
+}
+
+// Two real jobs on an embedded cluster, compared by job ID: the same
+// numbers as their report.json files read directly.
+func TestBDRateCommandJobIDs(t *testing.T) {
+	srv, _, dir := testCluster(t)
+	src := filepath.Join(dir, "src.mp4")
+	ffmpegCLI(t, "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2", "-c:v", "libx264", "-g", "25", "-pix_fmt", "yuv420p", src)
+	common := []string{"--temporal", srv.Address, "--data-dir", dir}
+	reports := map[string]string{}
+	for _, job := range []struct{ id, preset string }{{"bd-fast", "ultrafast"}, {"bd-slow", "slow"}} {
+		args := []string{"submit", src, "-o", filepath.Join(dir, job.id), "--id", job.id, "--chunk-seconds", "2", "--wait", "--json"}
+		for _, crf := range []int{24, 30, 36, 42} {
+			args = append(args, "--rendition", fmt.Sprintf("name=crf%d,size=160x120,crf=%d,preset=%s", crf, crf, job.preset))
+		}
+		code, stdout, stderr := runCLI(t, append(args, common...)...)
+		if code != 0 {
+			t.Fatalf("submit %s: exit %d: %s", job.id, code, stderr)
+		}
+		var res workflows.Result
+		if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+			t.Fatal(err)
+		}
+		reports[job.id] = res.Report
+	}
+	code, byID, stderr := runCLI(t, append([]string{"bdrate", "--json", "bd-fast", "bd-slow"}, common...)...)
+	if code != 0 {
+		t.Fatalf("bdrate by job ID: exit %d: %s", code, stderr)
+	}
+	code, byFile, stderr := runCLI(t, "bdrate", "--json", reports["bd-fast"], reports["bd-slow"])
+	if code != 0 {
+		t.Fatalf("bdrate by report: exit %d: %s", code, stderr)
+	}
+	var a, b bdrateResult
+	if err := json.Unmarshal([]byte(byID), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(byFile), &b); err != nil {
+		t.Fatal(err)
+	}
+	if a.BDRatePercent != b.BDRatePercent || len(a.AnchorPoints) != 4 || a.Anchor != "bd-fast" {
+		t.Errorf("by job ID %+v\nby report %+v", a, b)
 	}
 }
