@@ -1,6 +1,9 @@
 package pack
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrInvalidInput: no video input, a file that is not a progressive MP4,
@@ -14,3 +17,8 @@ var (
 	// the frame.
 	ErrMisaligned = errors.New("pack: keyframes not aligned")
 )
+
+// errNoTrack marks a file without a track of the kind asked for, which is
+// not an error when looking for a rung's own audio; it reads and matches as
+// ErrInvalidInput.
+var errNoTrack = fmt.Errorf("%w", ErrInvalidInput)

@@ -3,6 +3,7 @@ package pack
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -89,8 +90,12 @@ func Package(ctx context.Context, cfg Config, video, audio []Input, dir string) 
 		vts = append(vts, t)
 	}
 	if len(audio) == 0 {
-		if t, err := openTrack(video[0], "audio"); err == nil {
+		t, err := openTrack(video[0], "audio")
+		switch {
+		case err == nil:
 			ats = append(ats, t)
+		case !errors.Is(err, errNoTrack):
+			return Result{}, err // an audio track we cannot package is not dropped quietly
 		}
 	}
 	for _, in := range audio {

@@ -346,3 +346,15 @@ func TestPackageHEVC(t *testing.T) {
 		}
 	}
 }
+
+// A rung's own audio that cannot be packaged is an error, not a track
+// silently left out.
+func TestRungAudioNotDropped(t *testing.T) {
+	p := testmedia.File(t, "pack-ac3", "mp4", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=24:d=2",
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2",
+		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "ac3", "-shortest")
+	_, err := Package(context.Background(), Config{}, inputs(t, p), nil, filepath.Join(t.TempDir(), "pkg"))
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "audio track") {
+		t.Fatalf("err = %v, want ErrUnsupported for the AC-3 audio", err)
+	}
+}

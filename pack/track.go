@@ -72,7 +72,7 @@ func openTrack(in Input, kind string) (t *track, err error) {
 		}
 	}
 	if trak == nil {
-		return nil, fmt.Errorf("%w: %s has no %s track", ErrInvalidInput, in.Name, kind)
+		return nil, fmt.Errorf("%w: %s has no %s track", errNoTrack, in.Name, kind)
 	}
 	if trak.Tkhd == nil || trak.Mdia.Mdhd == nil || trak.Mdia.Minf == nil || trak.Mdia.Minf.Stbl == nil || trak.Mdia.Minf.Stbl.Stsd == nil {
 		return nil, fmt.Errorf("%w: %s: incomplete %s track", ErrInvalidInput, in.Name, kind)
