@@ -19,6 +19,11 @@
 // taken, and shots whose slopes are equal move together, so the result never
 // depends on the order of shots or points.
 //
+// The sweep optimises the frame-weighted mean. A rung asked for by harmonic
+// mean or 5th percentile is the cheapest title point that reaches it (every
+// pool rises along the title hull), not a separate optimisation for that
+// pool; a spread cap then lowers the best shots (see Title.Capped).
+//
 // [Sweep] returns every point of the title hull, cheapest first: the first
 // point is every shot at its cheapest hull point (λ = +∞), each next point is
 // reached at the next lower slope where one or more shots step up.
