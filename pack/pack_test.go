@@ -358,3 +358,60 @@ func TestRungAudioNotDropped(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnsupported for the AC-3 audio", err)
 	}
 }
+
+// Separate audio files become one HLS audio group and one DASH adaptation
+// set each, with their languages, and ffmpeg reads every audio rendition.
+func TestSeparateAudioTracks(t *testing.T) {
+	video := rung(t, 320, 180, 30, 2)
+	var audio []string
+	for _, c := range []struct{ lang, layout string }{{"eng", "stereo"}, {"fra", "mono"}} {
+		audio = append(audio, testmedia.File(t, "pack-audio-"+c.lang, "mp4",
+			"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=330:sample_rate=48000:duration=%d", seconds),
+			"-af", "aformat=channel_layouts="+c.layout, "-c:a", "aac", "-b:a", "64k", "-metadata:s:a:0", "language="+c.lang))
+	}
+	dir := filepath.Join(t.TempDir(), "pkg")
+	res, err := Package(context.Background(), Config{}, inputs(t, video), inputs(t, audio...), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Audio) != 2 || res.Audio[0].Language != "eng" || res.Audio[1].Channels != 1 {
+		t.Fatalf("audio tracks %+v", res.Audio)
+	}
+	f, err := os.Open(filepath.Join(dir, res.Master))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pl, _, err := m3u8.DecodeFrom(f, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alts := pl.(*m3u8.MasterPlaylist).GetAllAlternatives()
+	if len(alts) != 2 || alts[0].Language != "eng" || !alts[0].Default || alts[1].Language != "fra" || alts[1].Channels != "1" {
+		t.Errorf("renditions %+v %+v", alts[0], alts[1])
+	}
+	m, err := mpd.ReadFromFile(filepath.Join(dir, res.MPD))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sets := m.Periods[0].AdaptationSets; len(sets) != 3 || sets[2].Lang != "fra" {
+		t.Errorf("MPD adaptation sets %d", len(sets))
+	}
+	// Every audio rendition decodes through the master playlist, about
+	// 10 s of 1024-sample AAC frames at 48 kHz.
+	for i := range 2 {
+		out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", filepath.Join(dir, res.Master), "-map", fmt.Sprintf("0:a:%d", i), "-f", "framecrc", "-").Output()
+		if err != nil {
+			t.Fatalf("audio %d: %v", i, err)
+		}
+		n := 0
+		for _, line := range strings.Split(string(out), "\n") {
+			if line != "" && !strings.HasPrefix(line, "#") {
+				n++
+			}
+		}
+		if n < 468 || n > 472 {
+			t.Errorf("audio %d: %d frames, want about %d", i, n, seconds*48000/1024)
+		}
+	}
+}
