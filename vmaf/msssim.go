@@ -62,8 +62,8 @@ func msssimFrame(ref, dis *media.Frame) (float64, error) {
 	lumaFloat(ref, refs[0])
 	lumaFloat(dis, diss[0])
 	for i := 1; i < msssimScales; i++ {
-		decimate(refs[i-1], ws_[i-1], hs[i-1], 2, msssimLPF[:], 9, refs[i])
-		decimate(diss[i-1], ws_[i-1], hs[i-1], 2, msssimLPF[:], 9, diss[i])
+		decimateLPF(ws, refs[i-1], ws_[i-1], hs[i-1], refs[i])
+		decimateLPF(ws, diss[i-1], ws_[i-1], hs[i-1], diss[i])
 	}
 	ms := 1.0
 	for i := 0; i < msssimScales; i++ {
@@ -77,4 +77,64 @@ func msssimFrame(ref, dis *media.Frame) (float64, error) {
 		}
 	}
 	return ms, nil
+}
+
+// decimateLPF is decimate(src, w, h, 2, msssimLPF[:], 9, dst) for a dst
+// apart from src. Where there is a SIMD kernel, the interior (outputs whose
+// 9×9 window lies inside the image) goes through ssimRows: src is first
+// split into its even and odd columns, so the samples a tap reads for
+// consecutive outputs are consecutive. Every output is the same float as
+// filterPixel's, summed in the same order; the border stays on filterPixel.
+func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
+	if !ssimSIMD() {
+		decimate(src, w, h, 2, msssimLPF[:], 9, dst)
+		return
+	}
+	const uc = 4
+	sw, sh := w/2+(w&1), h/2+(h&1)
+	we, wo := (w+1)/2, w/2
+	mark := ws.next
+	defer func() { ws.next = mark }()
+	eo := ws.get(h * (we + wo)) // even columns, then odd columns
+	for y := 0; y < h; y++ {
+		row := src[y*w : y*w+w]
+		e, o := eo[y*we:y*we+we], eo[h*we+y*wo:h*we+y*wo+wo]
+		for x := range o {
+			e[x], o[x] = row[2*x], row[2*x+1]
+		}
+		if w&1 == 1 {
+			e[we-1] = row[w-1]
+		}
+	}
+	// Output x is interior when uc <= 2x < w-uc, that is 2 <= x <= x1.
+	x1 := (w - uc - 1) / 2
+	var offs [81]int
+	for y := 0; y < sh; y++ {
+		out := dst[y*sw : y*sw+sw]
+		iy := 2 * y
+		if iy < uc || iy >= h-uc || x1 < 2 {
+			for x := range out {
+				out[x] = filterPixel(src, w, h, 2*x, iy, msssimLPF[:], 9)
+			}
+			continue
+		}
+		// Tap (v, u) of output x reads column 2x+u-4: even column x+u/2-2
+		// for even u, odd column x+(u-1)/2-2 for odd u; offsets for x = 2.
+		for v := 0; v < 9; v++ {
+			r := iy + v - uc
+			for u := 0; u < 9; u += 2 {
+				offs[v*9+u] = r*we + u/2
+			}
+			for u := 1; u < 9; u += 2 {
+				offs[v*9+u] = h*we + r*wo + (u-1)/2
+			}
+		}
+		for x := 0; x < 2; x++ {
+			out[x] = filterPixel(src, w, h, 2*x, iy, msssimLPF[:], 9)
+		}
+		ssimRows(out[2:x1+1], eo, offs[:], msssimLPF[:])
+		for x := x1 + 1; x < sw; x++ {
+			out[x] = filterPixel(src, w, h, 2*x, iy, msssimLPF[:], 9)
+		}
+	}
 }
