@@ -80,61 +80,53 @@ func msssimFrame(ref, dis *media.Frame) (float64, error) {
 }
 
 // decimateLPF is decimate(src, w, h, 2, msssimLPF[:], 9, dst) for a dst
-// apart from src. Where there is a SIMD kernel, the interior (outputs whose
-// 9×9 window lies inside the image) goes through ssimRows: src is first
-// split into its even and odd columns, so the samples a tap reads for
-// consecutive outputs are consecutive. Every output is the same float as
-// filterPixel's, summed in the same order; the border stays on filterPixel.
+// apart from src. Where there is a SIMD kernel every output goes through
+// ssimRows: src is first padded by 4 on each side with filterPixel's
+// mirroring (so the border outputs read the samples filterPixel reads) and
+// split into its even and odd columns (so the samples a tap reads for
+// consecutive outputs are consecutive). Every output is the same float as
+// filterPixel's, its 81 products summed in the same order.
 func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
 	if !ssimSIMD() {
 		decimate(src, w, h, 2, msssimLPF[:], 9, dst)
 		return
 	}
-	const uc = 4
+	const pad = 4
 	sw, sh := w/2+(w&1), h/2+(h&1)
-	we, wo := (w+1)/2, w/2
+	pw, ph := w+2*pad, h+2*pad
+	we, wo := (pw+1)/2, pw/2
 	mark := ws.next
 	defer func() { ws.next = mark }()
-	eo := ws.get(h * (we + wo)) // even columns, then odd columns
-	for y := 0; y < h; y++ {
-		row := src[y*w : y*w+w]
-		e, o := eo[y*we:y*we+we], eo[h*we+y*wo:h*we+y*wo+wo]
+	eo := ws.get(ph * (we + wo)) // even padded columns, then odd ones
+	row := ws.get(pw)
+	for py := 0; py < ph; py++ {
+		in := src[mirror(py-pad, h)*w:][:w]
+		copy(row[pad:], in)
+		for i := 0; i < pad; i++ {
+			row[i] = in[mirror(i-pad, w)]
+			row[pad+w+i] = in[mirror(w+i, w)]
+		}
+		e, o := eo[py*we:py*we+we], eo[ph*we+py*wo:ph*we+py*wo+wo]
 		for x := range o {
 			e[x], o[x] = row[2*x], row[2*x+1]
 		}
-		if w&1 == 1 {
-			e[we-1] = row[w-1]
+		if pw&1 == 1 {
+			e[we-1] = row[pw-1]
 		}
 	}
-	// Output x is interior when uc <= 2x < w-uc, that is 2 <= x <= x1.
-	x1 := (w - uc - 1) / 2
+	// Tap (v, u) of output (x, y) reads padded (2y+v, 2x+u): even column
+	// x+u/2 for even u, odd column x+(u-1)/2 for odd u.
 	var offs [81]int
 	for y := 0; y < sh; y++ {
-		out := dst[y*sw : y*sw+sw]
-		iy := 2 * y
-		if iy < uc || iy >= h-uc || x1 < 2 {
-			for x := range out {
-				out[x] = filterPixel(src, w, h, 2*x, iy, msssimLPF[:], 9)
-			}
-			continue
-		}
-		// Tap (v, u) of output x reads column 2x+u-4: even column x+u/2-2
-		// for even u, odd column x+(u-1)/2-2 for odd u; offsets for x = 2.
 		for v := 0; v < 9; v++ {
-			r := iy + v - uc
+			r := 2*y + v
 			for u := 0; u < 9; u += 2 {
 				offs[v*9+u] = r*we + u/2
 			}
 			for u := 1; u < 9; u += 2 {
-				offs[v*9+u] = h*we + r*wo + (u-1)/2
+				offs[v*9+u] = ph*we + r*wo + (u-1)/2
 			}
 		}
-		for x := 0; x < 2; x++ {
-			out[x] = filterPixel(src, w, h, 2*x, iy, msssimLPF[:], 9)
-		}
-		ssimRows(out[2:x1+1], eo, offs[:], msssimLPF[:])
-		for x := x1 + 1; x < sw; x++ {
-			out[x] = filterPixel(src, w, h, 2*x, iy, msssimLPF[:], 9)
-		}
+		ssimRows(dst[y*sw:y*sw+sw], eo, offs[:], msssimLPF[:])
 	}
 }
