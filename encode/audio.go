@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/asticode/go-astiav"
 )
@@ -156,6 +157,11 @@ func (a *audioSource) initEncode(bitrate int64, startSec, durSec, zero float64) 
 	if !layout.Valid() || layout.NbChannels() == 0 {
 		layout = astiav.ChannelLayoutStereo
 	}
+	if strings.HasSuffix(layout.String(), " channels") {
+		// only a channel count (AVI, MXF and other PCM carriers): the
+		// encoders take named layouts only
+		layout = namedLayout(layout.NbChannels())
+	}
 	if a.mode == "opus" {
 		name, sf, rate = "libopus", astiav.SampleFormatFlt, 48000
 		if layout.NbChannels() > 2 {
@@ -233,6 +239,20 @@ func (a *audioSource) initEncode(bitrate int64, startSec, durSec, zero float64) 
 		return newErr(a.op, a.name, ErrUnsupportedCodec, err, "audio filter %q", desc)
 	}
 	return nil
+}
+
+// namedLayout is FFmpeg's default layout for n channels where an encoder
+// takes it (mono, stereo, 5.1, 7.1), else stereo.
+func namedLayout(n int) astiav.ChannelLayout {
+	switch n {
+	case 1:
+		return astiav.ChannelLayoutMono
+	case 6:
+		return astiav.ChannelLayout5Point1
+	case 8:
+		return astiav.ChannelLayout7Point1
+	}
+	return astiav.ChannelLayoutStereo
 }
 
 // started is called after the output header is written.

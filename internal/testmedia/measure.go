@@ -73,13 +73,21 @@ func FrameMD5s(tb testing.TB, path string, extra ...string) []string {
 // ffmpeg CLI gives for the same conversion".
 func CLIConvert(tb testing.TB, path string, extra ...string) (int, float64) {
 	tb.Helper()
+	out := CLIConverted(tb, path, extra...)
+	return len(FrameTimes(tb, out)), FrameSpan(tb, out)
+}
+
+// CLIConverted is CLIConvert's output file, in the test's temporary
+// directory (its audio, if any, converted to AAC as the CLI does).
+func CLIConverted(tb testing.TB, path string, extra ...string) string {
+	tb.Helper()
 	out := filepath.Join(tb.TempDir(), "cli.mp4")
 	args := append([]string{"-nostdin", "-v", "error", "-i", path}, extra...)
 	args = append(args, "-c:v", "libx264", "-preset", "ultrafast", out)
 	if b, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 		tb.Fatalf("ffmpeg %v: %v\n%s", args, err, b)
 	}
-	return len(FrameTimes(tb, out)), FrameSpan(tb, out)
+	return out
 }
 
 // FlashTimes returns the pts (seconds) of path's white video frames: an
