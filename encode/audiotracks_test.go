@@ -263,3 +263,55 @@ func TestAudioTracks(t *testing.T) {
 		t.Logf("%d audio packets in 3 tracks, equal in the chunked, one-chunk and one-file outputs and the source", len(want))
 	})
 }
+
+// Audio across an MPEG-TS discontinuity (two captures joined, the second's
+// clock 100 s on or back) stays with its pictures: the joined output and
+// a one-file encode have every click on its flash, the second capture's
+// included; and a PCM track that has only a channel count (AVI) is
+// encoded to AAC in sync.
+func TestAudioAcrossDiscontinuity(t *testing.T) {
+	ctx := context.Background()
+	p := Profile{Codec: "x264", Preset: "ultrafast", GOP: 10, Threads: 1}
+	clicks := testmedia.Corpus{Clicks: true}
+	for _, c := range []struct {
+		name, src, audio string
+	}{
+		{"ts-forward", clicks.DiscontTS(t, false), "copy"},
+		{"ts-backward", clicks.DiscontTS(t, true), "copy"},
+		{"ts-forward-aac", clicks.DiscontTS(t, false), "aac"},
+		{"avi-pcm-aac", clicks.RepeatAVI(t), "aac"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := FileInput(c.src)
+			info, err := Probe(ctx, in, ProbeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := len(testmedia.SyncOffsets(t, c.src))
+			n := info.FrameCount
+			dir := t.TempDir()
+			var chunks []string
+			for i, s := range []int64{0, n / 2} {
+				e := n
+				if i == 0 {
+					e = n / 2
+				}
+				out := filepath.Join(dir, fmt.Sprintf("c%d.mp4", i))
+				if _, err := EncodeRange(ctx, in, out, p, s, e, nil); err != nil {
+					t.Fatal(err)
+				}
+				chunks = append(chunks, out)
+			}
+			joined := filepath.Join(dir, "joined.mp4")
+			if _, err := Concat(ctx, chunks, joined, ConcatOptions{ExpectFrames: n, Audio: in, AudioMode: c.audio}); err != nil {
+				t.Fatal(err)
+			}
+			testmedia.CheckSync(t, joined, want)
+			one := filepath.Join(dir, "one.mp4")
+			if _, err := Encode(ctx, in, one, p, EncodeOptions{Audio: c.audio}); err != nil {
+				t.Fatal(err)
+			}
+			testmedia.CheckSync(t, one, want)
+		})
+	}
+}

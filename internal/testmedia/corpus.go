@@ -39,7 +39,7 @@ type recipe struct {
 	size     string
 	num, den int
 	sel      string
-	seconds  string // the click track's length; the video's at least
+	seconds  string // the output's length (-t), the video's at least
 	out      []string
 	audio    []string // audio output options; default AAC 128k
 }
@@ -64,7 +64,10 @@ func (c Corpus) make(tb testing.TB, ext string, r recipe) string {
 			tb.Fatalf("testmedia: a click period of %d frames at %s fps is not a whole number of 48 kHz samples", period, rate)
 		}
 		samples := 48000 * period * r.den / r.num
-		args = append(args, "-f", "lavfi", "-i", fmt.Sprintf("aevalsrc='if(lt(mod(n\\,%d)\\,48)\\,0.9\\,0)':s=48000:d=%s", samples, r.seconds))
+		// (a second longer than the output: -t or -shortest ends it)
+		var secs float64
+		fmt.Sscan(r.seconds, &secs)
+		args = append(args, "-f", "lavfi", "-i", fmt.Sprintf("aevalsrc='if(lt(mod(n\\,%d)\\,48)\\,0.9\\,0)':s=48000:d=%g", samples, secs+1))
 		vf = append(vf, "lutyuv=y=val/2",
 			fmt.Sprintf("drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n\\,%d)\\,0)'", period))
 		if sel != "" {
@@ -171,18 +174,24 @@ func (c Corpus) TimecodeMOV(tb testing.TB) string {
 // capture has. It is written to the test's temporary directory.
 func (c Corpus) DiscontTS(tb testing.TB, backward bool) string {
 	tb.Helper()
-	seg := func(offset string) []byte {
-		p := c.make(tb, "ts", recipe{size: "160x96", num: 25, den: 1, seconds: "0.8",
-			out: []string{"-frames:v", "20", "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", "-output_ts_offset", offset}})
+	seg := func(offset string, second bool) []byte {
+		out := []string{"-frames:v", "20", "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", "-output_ts_offset", offset}
+		if c.Clicks && second {
+			// the second capture starts 0.2 s into the pattern: its first
+			// click is not at the splice, where the two captures' audio
+			// overlaps (the first's padding, the second's priming)
+			out = append([]string{"-ss", "0.2"}, out...)
+		}
+		p := c.make(tb, "ts", recipe{size: "160x96", num: 25, den: 1, seconds: "0.8", out: out})
 		b, err := os.ReadFile(p)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		return b
 	}
-	a, b, name := seg("0"), seg("100"), "discont-fwd.ts"
+	a, b, name := seg("0", false), seg("100", true), "discont-fwd.ts"
 	if backward {
-		a, b, name = seg("100"), seg("0"), "discont-back.ts"
+		a, b, name = seg("100", false), seg("0", true), "discont-back.ts"
 	}
 	return writeOnce(tb, filepath.Join(tb.TempDir(), name), append(a, b...))
 }

@@ -90,8 +90,9 @@ func CLIConverted(tb testing.TB, path string, extra ...string) string {
 	return out
 }
 
-// FlashTimes returns the pts (seconds) of path's white video frames: an
-// 8x8 grey thumbnail brighter than 128 on average.
+// FlashTimes returns the pts (seconds) of path's flashes: its white video
+// frames (an 8x8 grey thumbnail brighter than 128 on average), a run of
+// them within 0.2 s (a flash repeated to fill a gap) timed at its first.
 func FlashTimes(tb testing.TB, path string) []float64 {
 	tb.Helper()
 	ts := FrameTimes(tb, path)
@@ -104,14 +105,19 @@ func FlashTimes(tb testing.TB, path string) []float64 {
 		tb.Fatalf("%s: %d bytes of 8x8 frames for %d frame times", path, len(out), len(ts))
 	}
 	var flashes []float64
+	last := 0.0
 	for i := range ts {
 		sum := 0
 		for _, v := range out[i*64 : (i+1)*64] {
 			sum += int(v)
 		}
-		if sum/64 > 128 {
+		if sum/64 <= 128 {
+			continue
+		}
+		if len(flashes) == 0 || ts[i][0]-last > 0.2 {
 			flashes = append(flashes, ts[i][0])
 		}
+		last = ts[i][0]
 	}
 	return flashes
 }
