@@ -539,6 +539,9 @@ func printResult(app *App, res workflows.Result, asJSON bool) error {
 		if r.Reencoded > 0 || r.BelowBar > 0 {
 			fmt.Fprintf(app.Stdout, ", %d chunks re-encoded, %d below the bar", r.Reencoded, r.BelowBar)
 		}
+		if r.Timing != "" {
+			fmt.Fprintf(app.Stdout, ", %s", r.Timing)
+		}
 		fmt.Fprintln(app.Stdout)
 	}
 	fmt.Fprintf(app.Stdout, "report %s\n", res.Report)
