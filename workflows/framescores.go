@@ -3,6 +3,7 @@ package workflows
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -57,12 +58,16 @@ func chunkFrameScores(r *vmaf.Result) ([]byte, error) {
 // (chunkKeys, in order) into one report in the rendition's timeline and
 // stores it as <rendition>.vmaf.json in out. It returns "" and no error when
 // an attempt has no per-frame scores (the job scored nothing, or its chunks
-// were encoded by a worker from before they were kept).
+// were encoded by a worker from before they were kept) or no sidecar (a
+// chunk stored by hand).
 func (a *Activities) assembleFrameScores(ctx context.Context, work, out mezzfs.Store, rendition string, chunkKeys []string) (string, error) {
 	joined := &vmaf.Result{}
 	var offset int64
 	for _, k := range chunkKeys {
 		b, err := work.GetBytes(ctx, sidecarKey(k))
+		if errors.Is(err, mezzfs.ErrNotFound) {
+			return "", nil
+		}
 		if err != nil {
 			return "", fmt.Errorf("per-frame scores: %w", err)
 		}
