@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -155,6 +156,7 @@ func newAPI(t *testing.T, f *fixture, cfg Config) *apiServer {
 		cfg.TaskQueue = idleQueue
 	}
 	cfg.ProgressEvery = 50 * time.Millisecond
+	cfg.QueryTimeout = 300 * time.Millisecond // jobs on idleQueue never answer
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	s, err := New(cfg)
 	if err != nil {
@@ -330,7 +332,30 @@ func checkScores(t *testing.T, a *apiServer, f *fixture) {
 			}
 		}
 	}
+	// The worst frames: the lowest VMAF first, and no frame scoring lower
+	// left out.
+	rr := f.report.Renditions[1]
+	var ws Scores
+	a.getJSON("/api/v1/jobs/"+jobID+"/renditions/"+rr.Name+"/scores?worst=3&max_points=2", "", 200, &ws)
+	file := readScores(t, filepath.Join(f.out, rr.Name+workflows.FrameScoresSuffix))
+	if ws.Worst == nil || ws.Worst.Metric != "vmaf" || len(ws.Worst.Frames) != 3 || len(ws.Worst.Values) != 3 {
+		t.Fatalf("worst: %+v", ws.Worst)
+	}
+	for i, fr := range ws.Worst.Frames {
+		if got := file.Frames[fr].Metrics["vmaf"]; math.Abs(got-ws.Worst.Values[i]) > 1e-6 || (i > 0 && ws.Worst.Values[i] < ws.Worst.Values[i-1]) {
+			t.Errorf("worst %d: frame %d, %v (file %v)", i, fr, ws.Worst.Values[i], got)
+		}
+	}
+	for _, fr := range file.Frames {
+		if fr.Metrics["vmaf"] < ws.Worst.Values[2]-1e-6 && !slices.Contains(ws.Worst.Frames, fr.Index) {
+			t.Errorf("frame %d (vmaf %v) is worse than the third worst listed (%v)", fr.Index, fr.Metrics["vmaf"], ws.Worst.Values[2])
+		}
+	}
+	if math.Abs(ws.Worst.Values[0]-rr.VMAF.MinFrame) > 1e-6 {
+		t.Errorf("worst frame %v, report's min_frame %v", ws.Worst.Values[0], rr.VMAF.MinFrame)
+	}
 	r := f.report.Renditions[0].Name
+	a.getJSON("/api/v1/jobs/"+jobID+"/renditions/"+r+"/scores?worst=0", "", 400, nil)
 	a.getJSON("/api/v1/jobs/"+jobID+"/renditions/"+r+"/scores?max_points=0", "", 400, nil)
 	a.getJSON("/api/v1/jobs/"+jobID+"/renditions/"+r+"/scores?max_points=x", "", 400, nil)
 	a.getJSON("/api/v1/jobs/"+jobID+"/renditions/"+r+"/scores?metric=integer_vif_scale0", "", 400, nil)
@@ -656,6 +681,33 @@ func TestSubmitAndCancel(t *testing.T) {
 	}
 	// The job's report is 409 while it runs.
 	a.getJSON("/api/v1/jobs/"+id+"/report", "op", 409, nil)
+
+	// A live stream ends with the job: the headers come once the handler
+	// has found the job running; the job is then terminated, and the
+	// stream's last event says so.
+	const live = "api-streamed"
+	if resp, b := a.do("POST", "/api/v1/jobs", "op", good(live)); resp.StatusCode != 201 {
+		t.Fatalf("submit: %d %s", resp.StatusCode, b)
+	}
+	req, _ := http.NewRequest("GET", a.url+"/api/v1/jobs/"+live+"/events", nil)
+	req.Header.Set("Authorization", "Bearer op")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("events: %v %v", resp, err)
+	}
+	defer resp.Body.Close()
+	if err := f.c.TerminateWorkflow(context.Background(), live, "", "test"); err != nil {
+		t.Fatal(err)
+	}
+	b, err = io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := strings.Split(strings.TrimSpace(string(b)), "\n\n")
+	last := events[len(events)-1]
+	if !strings.HasPrefix(last, "event: end\ndata: ") || !strings.Contains(last, `"status":"terminated"`) {
+		t.Errorf("stream of a terminated job ends with %q", last)
+	}
 }
 
 // Listen refuses anything but loopback without tokens.

@@ -160,8 +160,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	job := Job{JobSummary: js}
-	if p, err := workflows.GetProgress(ctx, s.cfg.Client, js.Job); err == nil {
-		p.ChunkStates = nil
+	if p, err := s.progress(ctx, js.Job); err == nil {
 		job.Progress = &p
 	}
 	switch js.Status {
@@ -179,6 +178,16 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, job)
+}
+
+// progress asks a job how far it is, without per-chunk states, for at
+// most QueryTimeout.
+func (s *Server) progress(ctx context.Context, id string) (workflows.Progress, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
+	defer cancel()
+	p, err := workflows.GetProgress(ctx, s.cfg.Client, id)
+	p.ChunkStates = nil
+	return p, err
 }
 
 // result is a completed job's result.
@@ -299,8 +308,7 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 	tick := time.NewTicker(s.cfg.ProgressEvery)
 	defer tick.Stop()
 	for {
-		if p, err := workflows.GetProgress(ctx, s.cfg.Client, js.Job); err == nil {
-			p.ChunkStates = nil
+		if p, err := s.progress(ctx, js.Job); err == nil {
 			b, _ := json.Marshal(p)
 			if string(b) != string(last) {
 				fmt.Fprintf(w, "event: progress\ndata: %s\n\n", b)

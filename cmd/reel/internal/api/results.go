@@ -161,6 +161,43 @@ type Scores struct {
 	Points    int                     `json:"points"`
 	Start     []int64                 `json:"start"`
 	Metrics   map[string]MetricPoints `json:"metrics"`
+	// Worst, with ?worst=N, lists the N frames with the lowest score of
+	// the first metric asked (vmaf by default), worst first.
+	Worst *Worst `json:"worst,omitempty"`
+}
+
+// Worst is the worst frames of one metric.
+type Worst struct {
+	Metric string    `json:"metric"`
+	Frames []int64   `json:"frames"`
+	Values []float64 `json:"values"`
+}
+
+// worst returns the n frames with the lowest score of metric, worst
+// first (ties: the earlier frame first).
+func (fs *frameSeries) worst(metric string, n int) *Worst {
+	v := fs.values[metric]
+	idx := make([]int64, 0, len(v))
+	for i, x := range v {
+		if !math.IsNaN(x) {
+			idx = append(idx, int64(i))
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int64) int {
+		switch {
+		case v[a] < v[b]:
+			return -1
+		case v[a] > v[b]:
+			return 1
+		}
+		return 0
+	})
+	idx = idx[:min(n, len(idx))]
+	w := &Worst{Metric: metric, Frames: idx, Values: make([]float64, len(idx))}
+	for i, f := range idx {
+		w.Values[i] = v[f]
+	}
+	return w
 }
 
 // MetricPoints is one metric's points (null: no score in the bucket).
@@ -246,15 +283,32 @@ func (s *Server) renditionScores(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	var worst *Worst
+	if v := q.Get("worst"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			writeError(w, http.StatusBadRequest, "worst %q: want 1 to 10000", v)
+			return
+		}
+		if len(metrics) == 0 {
+			writeError(w, http.StatusNotFound, "job %s rendition %s has no scores", id, rr.Name)
+			return
+		}
+		m := metrics[0]
+		if q.Get("metric") == "" && slices.Contains(metrics, vmaf.KeyVMAF) {
+			m = vmaf.KeyVMAF
+		}
+		worst = fs.worst(m, n)
+	}
 	bucket, start, points := fs.downsample(metrics, maxPoints)
 	w.Header().Set("Content-Type", "application/json")
-	w.Write(appendScores(nil, rr.Name, fs.frames, bucket, start, metrics, points))
+	w.Write(appendScores(nil, rr.Name, fs.frames, bucket, start, metrics, points, worst))
 }
 
 // appendScores writes Scores as JSON, numbers with 6 decimals (the scores
 // file's precision) and NaN as null; encoding/json would refuse NaN and
 // takes several times longer on a 200,000-frame film.
-func appendScores(b []byte, name string, frames, bucket int64, start []int64, metrics []string, points map[string]MetricPoints) []byte {
+func appendScores(b []byte, name string, frames, bucket int64, start []int64, metrics []string, points map[string]MetricPoints, worst *Worst) []byte {
 	nb, _ := json.Marshal(name)
 	b = append(b, `{"rendition":`...)
 	b = append(b, nb...)
@@ -309,7 +363,13 @@ func appendScores(b []byte, name string, frames, bucket int64, start []int64, me
 		}
 		b = append(b, '}')
 	}
-	b = append(b, "}}\n"...)
+	b = append(b, '}')
+	if worst != nil {
+		wb, _ := json.Marshal(worst) // a few numbers, all finite
+		b = append(b, `,"worst":`...)
+		b = append(b, wb...)
+	}
+	b = append(b, "}\n"...)
 	return b
 }
 

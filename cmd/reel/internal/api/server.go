@@ -57,6 +57,9 @@ type Config struct {
 	// ProgressEvery is how often an event stream asks a job for progress.
 	// Default: 1 s.
 	ProgressEvery time.Duration
+	// QueryTimeout bounds a progress query: a job whose workers are all
+	// gone cannot answer, and its page still shows its state. Default: 5 s.
+	QueryTimeout time.Duration
 	// Logger gets one line per failed request (5xx). Default: slog.Default().
 	Logger *slog.Logger
 }
@@ -104,6 +107,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.ProgressEvery <= 0 {
 		cfg.ProgressEvery = time.Second
+	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = 5 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
