@@ -9,8 +9,11 @@
 // through mezzfs, encode it, store it under a deterministic key
 // (<work>/<job>/<rendition>/<chunk>-a<attempt>.mp4), decode it again and
 // score it against the source frames with vmaf. Chunks under the quality bar
-// are encoded again with a lower CRF. Each rendition is then assembled
-// (concat plus the source's audio) and report.json is written next to the
+// are encoded again with a lower CRF. Each scored attempt keeps its
+// per-frame scores beside it (<chunk>.frames.json). Each rendition is then
+// assembled (concat plus the source's audio, and the final attempts'
+// per-frame scores joined into <rendition>.vmaf.json, libvmaf JSON in the
+// rendition's frame numbers) and report.json is written next to the
 // outputs.
 //
 // Activities never move media through Temporal: they exchange store keys
