@@ -158,14 +158,24 @@ func Listen(address string, port int, tokens []config.APIToken) (net.Listener, e
 	if address == "" {
 		address = "127.0.0.1"
 	}
-	if len(tokens) == 0 && !isLoopback(address) {
-		return nil, fmt.Errorf("api: %s: %w; set api.tokens in reel.yaml, or api.address: 127.0.0.1", address, ErrInsecureBind)
+	if err := CheckBind(address, tokens); err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(address, strconv.Itoa(port)))
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
 	return ln, nil
+}
+
+// CheckBind refuses, with ErrInsecureBind, a non-loopback address when no
+// tokens are configured: what Listen would refuse, for a caller that
+// checks before starting anything else.
+func CheckBind(address string, tokens []config.APIToken) error {
+	if address != "" && len(tokens) == 0 && !isLoopback(address) {
+		return fmt.Errorf("api: %s: %w; set api.tokens in reel.yaml, or api.address: 127.0.0.1", address, ErrInsecureBind)
+	}
+	return nil
 }
 
 // isLoopback is true for "localhost" and loopback IP literals. Other names

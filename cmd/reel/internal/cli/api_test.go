@@ -55,3 +55,20 @@ func TestAPITokensMasked(t *testing.T) {
 		t.Errorf("config show --json: exit %d, %s", code, out)
 	}
 }
+
+// reel server refuses to serve the API beyond loopback without tokens,
+// before it starts (or writes) anything.
+func TestServerRefusesOpenAPIOffLoopback(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "reel.yaml"), []byte("api:\n  address: 0.0.0.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	_, errOut, code := runIn(t, dir, "server", "--data-dir", data, "--headless", "--no-worker")
+	if code != 1 || !strings.Contains(errOut, "loopback only") || !strings.Contains(errOut, "api.tokens") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("the refused server made its data directory: %v", err)
+	}
+}

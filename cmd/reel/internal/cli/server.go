@@ -69,6 +69,12 @@ func newServerCmd(app *App) *cobra.Command {
 				app.Config.API.Port, _ = fl.GetInt("http-port")
 			}
 			cfg := app.Config
+			if cfg.API.Port != 0 {
+				// Refused before anything starts.
+				if err := api.CheckBind(cfg.API.Address, cfg.API.Tokens); err != nil {
+					return err
+				}
+			}
 			ui := cfg.Temporal.UIPort
 			if headless {
 				ui = 0
