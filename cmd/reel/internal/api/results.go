@@ -111,6 +111,9 @@ type frameSeries struct {
 	frames  int64
 	metrics []string
 	values  map[string][]float64
+
+	mu     sync.Mutex
+	sorted map[string][]int64 // frames by ascending score, made on first ?worst
 }
 
 func (s *Server) series(ctx context.Context, id string, jr *jobReport, rr *workflows.RenditionReport) (*frameSeries, error) {
@@ -177,6 +180,24 @@ type Worst struct {
 // first (ties: the earlier frame first).
 func (fs *frameSeries) worst(metric string, n int) *Worst {
 	v := fs.values[metric]
+	idx := fs.byScore(metric)
+	idx = slices.Clone(idx[:min(n, len(idx))])
+	w := &Worst{Metric: metric, Frames: idx, Values: make([]float64, len(idx))}
+	for i, f := range idx {
+		w.Values[i] = v[f]
+	}
+	return w
+}
+
+// byScore returns the frames that have a score of metric, lowest score
+// first, sorted once and kept.
+func (fs *frameSeries) byScore(metric string) []int64 {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if idx, ok := fs.sorted[metric]; ok {
+		return idx
+	}
+	v := fs.values[metric]
 	idx := make([]int64, 0, len(v))
 	for i, x := range v {
 		if !math.IsNaN(x) {
@@ -192,12 +213,11 @@ func (fs *frameSeries) worst(metric string, n int) *Worst {
 		}
 		return 0
 	})
-	idx = idx[:min(n, len(idx))]
-	w := &Worst{Metric: metric, Frames: idx, Values: make([]float64, len(idx))}
-	for i, f := range idx {
-		w.Values[i] = v[f]
+	if fs.sorted == nil {
+		fs.sorted = map[string][]int64{}
 	}
-	return w
+	fs.sorted[metric] = idx
+	return idx
 }
 
 // MetricPoints is one metric's points (null: no score in the bucket).
