@@ -292,6 +292,28 @@ func TestEndpoints(t *testing.T) {
 		t.Errorf("report: %d, not report.json as stored (%d bytes, want %d)", resp.StatusCode, len(b), len(f.raw))
 	}
 	a.getJSON("/api/v1/jobs/"+jobID+"/analysis", "", 404, nil)
+	t.Run("analysis", func(t *testing.T) {
+		// An analysis.json beside the outputs is served as it is.
+		an := []byte(`{"shots":[{"start":0,"end":50}]}`)
+		p := filepath.Join(f.out, "analysis.json")
+		if err := os.WriteFile(p, an, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(p)
+		resp, b := a.do("GET", "/api/v1/jobs/"+jobID+"/analysis", "", nil)
+		if resp.StatusCode != 200 || !bytes.Equal(b, an) {
+			t.Errorf("analysis: %d %s", resp.StatusCode, b)
+		}
+	})
+	t.Run("dashboard", func(t *testing.T) {
+		for _, p := range []string{"/", "/jobs/" + jobID} {
+			resp, b := a.do("GET", p, "", nil)
+			if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !bytes.Contains(b, []byte("/api/v1/openapi.yaml")) {
+				t.Errorf("GET %s: %d %s", p, resp.StatusCode, b)
+			}
+		}
+		a.getJSON("/api/v1/nope", "", 404, nil)
+	})
 
 	t.Run("scores", func(t *testing.T) { checkScores(t, a, f) })
 	t.Run("frames", func(t *testing.T) { checkFrames(t, a, f) })
