@@ -11,12 +11,15 @@
 // FFV1, whose rendition is Matroska: MOV gives a variable-rate chunk's
 // frames exactly when it is decoded again), decode it again and score it
 // against the source frames with vmaf. Chunks under the quality bar are
-// encoded again with a lower CRF. Each rendition is then assembled (concat
-// plus the source's audio; a copied track the MP4 cannot hold, such as the
-// PCM of an AVI or MXF, is converted to AAC as the ffmpeg CLI does) and
+// encoded again with a lower CRF. Each scored attempt keeps its per-frame
+// scores beside it (<chunk>.frames.json). Each rendition is then assembled
+// (concat plus the source's audio; a copied track the MP4 cannot hold, such
+// as the PCM of an AVI or MXF, is converted to AAC as the ffmpeg CLI does;
+// and the final attempts' per-frame scores joined into
+// <rendition>.vmaf.json, libvmaf JSON in the rendition's frame numbers) and
 // report.json is written next to the outputs. Each rendition's timing in
-// report.json and in the Result says what was done with the source's
-// frame timing: "vfr kept" (a variable-rate source's timestamps kept) or
+// report.json and in the Result says what was done with the source's frame
+// timing: "vfr kept" (a variable-rate source's timestamps kept) or
 // "constant rate".
 //
 // The real-world corpus of issue 14 (variable rate, packed B-frames, empty
