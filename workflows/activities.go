@@ -252,6 +252,14 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 		}
 		res.ScoreSeconds = time.Since(t1).Seconds()
 		res.VMAF, res.VMAFMin, res.PSNR = sc.vmaf, sc.vmafMin, sc.psnr
+		fb, err := chunkFrameScores(sc.frames)
+		if err != nil {
+			return ChunkResult{}, err
+		}
+		if _, err := work.PutBytes(ctx, frameScoresKey(key), fb); err != nil {
+			return ChunkResult{}, err
+		}
+		res.FramesKey = frameScoresKey(key)
 	}
 	side, err := marshalJSON(res)
 	if err != nil {
@@ -317,7 +325,10 @@ func wantsScore(metrics []string) bool {
 	return false
 }
 
-type scores struct{ vmaf, vmafMin, psnr float64 }
+type scores struct {
+	vmaf, vmafMin, psnr float64
+	frames              *vmaf.Result // every frame's scores
+}
 
 // scoreChunk decodes the source range and the encoded chunk (scaled back to
 // the source size) and computes the asked metrics over every frame pair.
@@ -353,7 +364,7 @@ func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath
 	if err != nil {
 		return scores{}, classify(err)
 	}
-	var s scores
+	s := scores{frames: r}
 	if p, ok := r.Pooled[vmaf.KeyVMAF]; ok {
 		s.vmaf, s.vmafMin = p.Mean, p.Min
 	}
@@ -444,6 +455,13 @@ func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResu
 	res := AssembleResult{
 		Rendition: t.Rendition.Name, URL: out.URL(outKey), Key: outKey, Bytes: obj.Size, SHA256: obj.SHA256,
 		Frames: cr.Frames, Duration: cr.Duration, HasAudio: cr.Audio != "", Seconds: time.Since(t0).Seconds(),
+	}
+	fsKey, err := a.assembleFrameScores(ctx, work, out, t.Rendition.Name, t.ChunkKeys)
+	if err != nil {
+		return AssembleResult{}, err
+	}
+	if fsKey != "" {
+		res.FrameScores = out.URL(fsKey)
 	}
 	if cr.Duration > 0 {
 		res.Bitrate = float64(obj.Size) * 8 / cr.Duration

@@ -50,6 +50,10 @@ type RenditionReport struct {
 	Reencoded []int         `json:"reencoded_chunks"`
 	BelowBar  []int         `json:"below_bar_chunks"`
 	Chunks    []ChunkReport `json:"chunks"`
+	// FrameScores is the URL of every output frame's scores, libvmaf JSON
+	// as 'reel vmaf' writes it, frames numbered in the rendition; absent
+	// when the chunks were not scored.
+	FrameScores string `json:"frame_scores,omitempty"`
 }
 
 // PooledScore summarises a metric over the chunks of a rendition.
@@ -127,7 +131,7 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 			Name: rec.Rendition.Name, Profile: rec.Rendition, Output: rec.Output.URL, Bytes: rec.Output.Bytes,
 			SHA256: rec.Output.SHA256, Frames: rec.Output.Frames, Duration: rec.Output.Duration,
 			Bitrate: rec.Output.Bitrate, HasAudio: rec.Output.HasAudio,
-			Reencoded: []int{}, BelowBar: []int{},
+			Reencoded: []int{}, BelowBar: []int{}, FrameScores: rec.Output.FrameScores,
 		}
 		var vsum, psum float64
 		var frames int64

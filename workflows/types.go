@@ -241,7 +241,11 @@ type ChunkResult struct {
 	VMAF    float64 `json:"vmaf,omitempty"`
 	VMAFMin float64 `json:"vmaf_min,omitempty"`
 	// PSNR is the mean luma PSNR in dB.
-	PSNR          float64 `json:"psnr_y,omitempty"`
+	PSNR float64 `json:"psnr_y,omitempty"`
+	// FramesKey is the work-store key of the attempt's per-frame scores
+	// (libvmaf JSON, frames numbered from 0 in the chunk); empty when it
+	// was not scored.
+	FramesKey     string  `json:"frames_key,omitempty"`
 	EncodeSeconds float64 `json:"encode_seconds"`
 	ScoreSeconds  float64 `json:"score_seconds"`
 	// Worker identifies the process that encoded it (host/pid).
@@ -319,6 +323,9 @@ type AssembleResult struct {
 	HasAudio  bool    `json:"has_audio"`
 	Seconds   float64 `json:"assemble_seconds"`
 	Reused    bool    `json:"reused,omitempty"`
+	// FrameScores is the URL of the rendition's per-frame scores
+	// (<rendition>.vmaf.json); empty when its chunks were not scored.
+	FrameScores string `json:"frame_scores,omitempty"`
 }
 
 // ReportTask is the input of the WriteReport activity. Per-chunk metrics are

@@ -4,6 +4,8 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
 //go:embed assets
@@ -36,11 +38,17 @@ func Handler() http.Handler {
 		case r.URL.Path == "/" || r.URL.Path == "/index.html":
 			w.Header().Set("Cache-Control", "no-cache")
 			http.ServeFileFS(w, r, Assets(), "index.html")
-		case len(r.URL.Path) > len("/assets/") && r.URL.Path[:len("/assets/")] == "/assets/":
+		case strings.HasPrefix(r.URL.Path, "/assets/") && len(r.URL.Path) > len("/assets/"):
 			w.Header().Set("Cache-Control", "no-cache")
 			http.StripPrefix("/assets", files).ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
 	})
+}
+
+// JobURL is the dashboard's page of a job under base (http://host:port).
+// The dashboard's routes live in the URL's hash.
+func JobURL(base, job string) string {
+	return strings.TrimRight(base, "/") + "/#/job/" + url.PathEscape(job)
 }
