@@ -207,13 +207,22 @@ async function jobView(id) {
     plotHolder.replaceChildren(tabs, h("p", { class: "muted" }, "loading scores…"));
     try {
       chart = await framePlot(id, r, plotHolder, tabs);
-      await worstFrames(id, r, rows.get(r.name), worstHolder);
+      await worstFrames(id, r, worstHolder);
     } catch (err) {
       plotHolder.replaceChildren(tabs, h("p", { class: "error" }, err.message));
     }
   };
   for (const r of rends) tabs.append(h("button", { "data-name": r.name, onclick: () => select(r) }, r.name));
   live.push(() => chart && chart.destroy());
+  // Percentiles for every rendition, from every frame's VMAF.
+  for (const r of rends) {
+    if (!r.vmaf) continue;
+    get(`/jobs/${enc(id)}/renditions/${enc(r.name)}/scores?metric=vmaf`).then((s) => {
+      const sorted = s.metrics.vmaf.values.filter((v) => v !== null).sort((a, b) => a - b);
+      const row = rows.get(r.name);
+      [1, 5, 50].forEach((p, i) => { row.children[7 + i].textContent = fmt(percentile(sorted, p)); });
+    }).catch(() => {});
+  }
   if (rends.length) await select(rends[0]);
 }
 
@@ -244,7 +253,7 @@ async function framePlot(id, r, holder, tabs) {
   const opts = {
     width: Math.max(600, app.clientWidth - 40), height: 320,
     scales: { x: { time: false }, vmaf: { range: [0, 100] }, db: { auto: true } },
-    axes: [{ label: "frame" }, { scale: "vmaf", label: "VMAF" }, { scale: "db", side: 1, label: "PSNR-Y dB", grid: { show: false } }],
+    axes: [{ label: "frame", incrs: [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 25000, 50000, 100000] }, { scale: "vmaf", label: "VMAF" }, { scale: "db", side: 1, label: "PSNR-Y dB", grid: { show: false } }],
     series,
     cursor: { drag: { x: true, y: false } },
     hooks: {
@@ -274,20 +283,14 @@ async function framePlot(id, r, holder, tabs) {
   return u;
 }
 
-// worstFrames fills the worst-frames table and the rendition's percentiles
-// from every frame's VMAF (PSNR where a job has no VMAF).
-async function worstFrames(id, r, row, holder) {
+// worstFrames fills the worst-frames table from every frame's VMAF (PSNR
+// where a job has no VMAF).
+async function worstFrames(id, r, holder) {
   const s = await get(`/jobs/${enc(id)}/renditions/${enc(r.name)}/scores`);
   const name = s.metrics.vmaf ? "vmaf" : s.metrics.psnr_y ? "psnr_y" : null;
   if (!name) { holder.replaceChildren(h("p", { class: "muted" }, "no per-frame scores")); return; }
   const vals = s.metrics[name].values;
   const frames = vals.map((v, i) => [i, v]).filter(([, v]) => v !== null);
-  const sorted = frames.map(([, v]) => v).sort((a, b) => a - b);
-  if (name === "vmaf" && row) {
-    row.children[7].textContent = fmt(percentile(sorted, 1));
-    row.children[8].textContent = fmt(percentile(sorted, 5));
-    row.children[9].textContent = fmt(percentile(sorted, 50));
-  }
   frames.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
   const psnr = s.metrics.psnr_y && s.metrics.psnr_y.values;
   const chunkOf = (f) => (r.chunks || []).find((c) => f >= c.start && f < c.end);
@@ -423,7 +426,7 @@ async function rqView(id, vs) {
   form.addEventListener("submit", (e) => { e.preventDefault(); location.hash = `#/job/${enc(id)}/rq?vs=${enc(form.vs.value.trim())}`; });
   const bd = h("p", { "data-testid": "bdrate" });
   show(h("h1", {}, `${id} · rate-quality`), h("p", {}, h("a", { href: `#/job/${enc(id)}` }, "back to the job")), form, plot, bd,
-    h("table", {}, h("thead", {}, h("tr", {}, ["job", "rendition", "bitrate", "VMAF"].map((c) => h("th", {}, c)))),
+    h("table", { "data-testid": "rq-table" }, h("thead", {}, h("tr", {}, ["job", "rendition", "bitrate", "VMAF"].map((c) => h("th", {}, c)))),
       h("tbody", {}, curves.flatMap((c) => c.pts.map((p) => h("tr", {}, h("td", {}, c.id), h("td", {}, p.name), h("td", { class: "num" }, p.kbps.toFixed(0) + " kb/s"), h("td", { class: "num" }, fmt(p.vmaf))))))));
   const u = new uPlot({
     width: Math.max(600, app.clientWidth - 40), height: 360,
