@@ -152,6 +152,24 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("rate-quality table %q has no %s", rq, rr.Name)
 		}
 	}
+
+	// Two jobs of the same source: both curves, and their BD-rate as the
+	// API computes it.
+	setupBDJobs(t, f)
+	var bd BDRate
+	a.getJSON("/api/v1/bdrate?anchor="+bdAnchor+"&test="+bdTest, "", 200, &bd)
+	do("BD-rate",
+		chromedp.Navigate(a.url+"/#/job/"+bdAnchor+"/rq?vs="+bdTest),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=rq-plot] canvas`)))
+	said := browse(t, bctx, "BD-rate text", chromedp.Poll[string](`document.querySelector('[data-testid=bdrate]').textContent`, chromedp.WithPollingTimeout(30*time.Second)))
+	rows := browse(t, bctx, "curve rows", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=rq-table] tbody tr').length`))
+	shot("bdrate.png")
+	if want := fmt.Sprintf("%.2f %%", bd.RatePercent); !strings.Contains(said, want) || !strings.Contains(said, "pchip") {
+		t.Errorf("rate-quality page says %q, want the BD-rate %s and its method", said, want)
+	}
+	if rows != 8 {
+		t.Errorf("rate-quality table has %d rows, want 4 renditions of each job", rows)
+	}
 }
 
 // browse runs one browser action and fails the test on its error.

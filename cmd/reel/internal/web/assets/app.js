@@ -437,8 +437,9 @@ async function rqView(id, vs) {
   live.push(() => u.destroy());
   if (vs) {
     try {
-      const r = await get(`/bdrate?a=${enc(id)}&b=${enc(vs)}`);
-      bd.textContent = `BD-rate of ${vs} against ${id}: ${fmt(r.bd_rate_percent)} % (${r.method})`;
+      const r = await get(`/bdrate?anchor=${enc(id)}&test=${enc(vs)}&metric=vmaf`);
+      bd.textContent = `BD-rate (VMAF) of ${vs} against ${id}: ${r.bd_rate_percent > 0 ? "+" : ""}${fmt(r.bd_rate_percent)} % bits at equal quality; ` +
+        `BD-VMAF ${fmt(r.bd_quality)} (Bjøntegaard, ${r.method} interpolation on log rate)`;
     } catch (err) {
       bd.textContent = `BD-rate: ${err.message}`;
     }
