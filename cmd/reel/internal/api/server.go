@@ -141,6 +141,7 @@ func (s *Server) routes() {
 	m.Handle("GET "+Prefix+"/jobs/{id}/report", s.viewer(s.jobReport))
 	m.Handle("GET "+Prefix+"/jobs/{id}/analysis", s.viewer(s.jobAnalysis))
 	m.Handle("GET "+Prefix+"/jobs/{id}/renditions/{name}/scores", s.viewer(s.renditionScores))
+	m.Handle("GET "+Prefix+"/bdrate", s.viewer(s.bdRate))
 	m.Handle("GET "+Prefix+"/jobs/{id}/renditions/{name}/frames/{n}", s.viewer(s.renditionFrame))
 	m.Handle("GET "+Prefix+"/jobs/{id}/source/frames/{n}", s.viewer(s.sourceFrame))
 	m.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
