@@ -17,10 +17,10 @@ func TestStatusOpen(t *testing.T) {
 		yaml, want string
 		code       int
 	}{
-		{"", "http://127.0.0.1:7280/jobs/encode-film-1\n", 0},
-		{"api:\n  port: 7399\n", "http://127.0.0.1:7399/jobs/encode-film-1\n", 0},
-		{"api:\n  address: 0.0.0.0\n  port: 7399\n", "http://127.0.0.1:7399/jobs/encode-film-1\n", 0},
-		{"api:\n  url: https://reel.example.com/\n", "https://reel.example.com/jobs/encode-film-1\n", 0},
+		{"", "http://127.0.0.1:7280/#/job/encode-film-1\n", 0},
+		{"api:\n  port: 7399\n", "http://127.0.0.1:7399/#/job/encode-film-1\n", 0},
+		{"api:\n  address: 0.0.0.0\n  port: 7399\n", "http://127.0.0.1:7399/#/job/encode-film-1\n", 0},
+		{"api:\n  url: https://reel.example.com/\n", "https://reel.example.com/#/job/encode-film-1\n", 0},
 		{"api:\n  port: 0\n", "", 1},
 	} {
 		dir := t.TempDir()
@@ -34,7 +34,7 @@ func TestStatusOpen(t *testing.T) {
 	}
 	out, _, code := runIn(t, t.TempDir(), "status", "a b", "--open", "--json")
 	var got map[string]string
-	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got["url"] != "http://127.0.0.1:7280/jobs/a%20b" {
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got["url"] != "http://127.0.0.1:7280/#/job/a%20b" {
 		t.Errorf("--json: exit %d, %q", code, out)
 	}
 }
