@@ -150,16 +150,9 @@ func curveFromReport(name string, data []byte, metric string) ([]bdrate.Point, e
 	if err := json.Unmarshal(data, &rep); err != nil {
 		return nil, fmt.Errorf("%w: %s is not a report.json: %v", errCurve, name, err)
 	}
-	var pts []bdrate.Point
-	for _, r := range rep.Renditions {
-		score := r.VMAF
-		if metric == "psnr" {
-			score = r.PSNR
-		}
-		if score == nil {
-			return nil, fmt.Errorf("%w: %s: rendition %s has no %s score", errCurve, name, r.Name, metric)
-		}
-		pts = append(pts, bdrate.Point{Rate: r.Bitrate / 1000, Quality: score.Mean})
+	pts, err := rep.Curve(metric)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", errCurve, name, err)
 	}
 	return pts, nil
 }
