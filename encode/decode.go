@@ -139,7 +139,10 @@ func (x *decoder) init(ctx context.Context) error {
 	if !x.info.HasVideo {
 		return newErr(x.op, x.d.name, ErrNoVideo, nil, "no video stream")
 	}
-	ix, _, err := buildIndex(ctx, x.d, x.info, false)
+	ix, err := givenIndex(x.op, x.in, x.d, x.info)
+	if ix == nil && err == nil {
+		ix, _, err = buildIndex(ctx, x.d, x.info, false)
+	}
 	if errors.Is(err, errScan) {
 		if ix, err = scanIndex(ctx, x.op, x.d, x.info, x.strict); err == nil {
 			err = x.rewind(ctx)
