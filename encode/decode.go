@@ -453,6 +453,20 @@ func (x *decoder) decodeNext(ctx context.Context) (*astiav.Frame, int64, error) 
 			}
 			return x.emit(idx)
 		case errors.Is(err, astiav.ErrEof):
+			if x.last < 0 && x.holdIdx < 0 && x.start > 0 && !x.ix.counted && x.seekBack <= x.start {
+				// nothing decoded at all: the seek landed after the last
+				// keyframe before start (MPEG-TS seeks by timestamp, and
+				// skipToKey then finds no keyframe before the end: a range
+				// in the last frames). Go back further, as above.
+				x.seekBack = max(2*x.seekBack, int64(x.info.FPS*2)+1)
+				if err := x.seek(); err != nil {
+					return nil, 0, err
+				}
+				if err := x.openCodec(); err != nil {
+					return nil, 0, err
+				}
+				continue
+			}
 			x.done = true
 			want := x.end
 			if want == 0 {
