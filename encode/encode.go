@@ -168,6 +168,10 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	}
 	if p.Deinterlace == "" && v.Interlaced && keepsFields(cd) {
 		e.fields = codedFieldOrder(v.FieldOrder)
+		if _, f, ok := pixFmtInfo(e.pixFmt); ok && f.Chroma == media.Chroma420 && h%4 != 0 {
+			// each field's chroma needs whole rows: libx264 refuses
+			return nil, newErr(op, e.name, ErrUnsupportedCodec, nil, "%s cannot code %dx%d 4:2:0 as fields (the height must be a multiple of 4): deinterlace it or choose a size", cd.name, w, h)
+		}
 	}
 	e.spec = filterSpec{width: w, height: h, scaler: p.Scaler, pixFmt: e.pixFmt.Name(), interlaced: e.fields != ""}
 	if p.FPS.Num > 0 && p.FPS.Den > 0 && p.FPS != v.FrameRate {

@@ -106,7 +106,10 @@ func TestEncodeDeinterlaceDefault(t *testing.T) {
 	// with x264, off encodes the fields interlaced: reel probe of the
 	// output shows the source's field order
 	x264 := filepath.Join(dir, "fields.mp4")
-	if code, _, errOut := runCLI(t, "encode", il, "-o", x264, "--codec", "x264", "--deinterlace", "off", "-q"); code != 0 {
+	if code, _, errOut := runCLI(t, "encode", il, "-o", x264, "--codec", "x264", "--deinterlace", "off", "-q"); code != 1 || !strings.Contains(errOut, "multiple of 4") {
+		t.Fatalf("x264 --deinterlace off, 90 rows: exit %d: %s; want a refusal (4:2:0 fields need a height that is a multiple of 4)", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "encode", il, "-o", x264, "--codec", "x264", "--deinterlace", "off", "--size", "160x96", "-q"); code != 0 {
 		t.Fatalf("x264 --deinterlace off: exit %d: %s", code, errOut)
 	}
 	code, out, _ := runCLI(t, "probe", "--json", x264)
