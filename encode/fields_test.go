@@ -3,6 +3,7 @@ package encode
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,6 +45,15 @@ func TestInterlacedEncodeKeepsFields(t *testing.T) {
 			if !info.Interlaced || info.FieldOrder != c.order || ff != c.order {
 				t.Errorf("output field order %q (ffprobe %q), interlaced %v; want %q like the source", info.FieldOrder, ff, info.Interlaced, c.order)
 			}
+			if c.size > 0 {
+				// field by field: each output field is the source's field
+				// scaled, not a blend of both fields' rows
+				psnr := fieldPSNR(t, one.Path, src, info.Width, c.size/2)
+				t.Logf("fields against the source's fields scaled: PSNR %.2f dB", psnr)
+				if psnr < 60 {
+					t.Errorf("fields against the source's fields scaled: PSNR %.2f dB, want 60 or more (lossless, scaled field by field)", psnr)
+				}
+			}
 			if info.FrameCount != 50 {
 				t.Errorf("%d frames, want 50", info.FrameCount)
 			}
@@ -72,4 +82,24 @@ func TestInterlacedEncodeKeepsFields(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fieldPSNR is the average luma PSNR of out's fields against src's fields
+// scaled to w×h (the ffmpeg CLI's separatefields and psnr filters).
+func fieldPSNR(t *testing.T, out, src string, w, h int) float64 {
+	t.Helper()
+	graph := fmt.Sprintf("[0:v]separatefields,format=yuv420p[a];[1:v]separatefields,scale=%d:%d,format=yuv420p[b];[a][b]psnr", w, h)
+	b, err := exec.Command("ffmpeg", "-nostdin", "-i", out, "-i", src, "-lavfi", graph, "-f", "null", "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg psnr: %v\n%s", err, b)
+	}
+	i := strings.LastIndex(string(b), "y:")
+	if i < 0 {
+		t.Fatalf("no PSNR in\n%s", b)
+	}
+	var y float64
+	if _, err := fmt.Sscanf(string(b[i:]), "y:%f", &y); err != nil {
+		t.Fatalf("PSNR %q: %v", b[i:min(i+20, len(b))], err)
+	}
+	return y
 }
