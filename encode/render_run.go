@@ -16,6 +16,17 @@ static int reel_pix_fmt_is_float(int fmt) {
 	return d && (d->flags & AV_PIX_FMT_FLAG_FLOAT);
 }
 
+// reel_frame_tag sets f's colour description to what the render applied.
+static int reel_frame_tag(AVFrame *f, const char *trc) {
+	int t = av_color_transfer_from_name(trc);
+	if (t < 0) return t;
+	f->color_primaries = AVCOL_PRI_BT709;
+	f->color_trc = t;
+	f->colorspace = AVCOL_SPC_BT709;
+	f->color_range = AVCOL_RANGE_MPEG;
+	return 0;
+}
+
 static int reel_meta_set(AVFrame *f, const char *k, const char *v) {
 	return av_dict_set(&f->metadata, k, v, 0);
 }
@@ -156,6 +167,8 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 		}
 		defer slate.close()
 	}
+	r.ctrc = C.CString(transfer)
+	defer C.free(unsafe.Pointer(r.ctrc))
 	if err := r.openOutput(outPath, cont, transfer, ow, oh, gop); err != nil {
 		return nil, err
 	}
@@ -453,6 +466,11 @@ func (r *renderer) filterEncode(g *videoFilter, f *astiav.Frame) error {
 		return newErr(r.op, r.out.path, ErrUnsupportedPixFmt, err, "filtering")
 	}
 	out.SetPictureType(astiav.PictureTypeNone)
+	// prores_ks writes the frame's colour description into each frame
+	// header, which is what players (and ffprobe) read: tag what was applied
+	if C.reel_frame_tag(cframe(out), r.ctrc) < 0 {
+		return newErr(r.op, r.out.path, nil, nil, "unknown transfer")
+	}
 	if err := r.enc.SendFrame(out); err != nil {
 		return newErr(r.op, r.out.path, ErrUnsupportedCodec, err, "encoding")
 	}
@@ -545,6 +563,15 @@ func (r *renderer) decode(ctx context.Context, name string) (*astiav.Frame, erro
 	if len(data) == 0 {
 		return nil, newErr(r.op, name, ErrEmpty, nil, "the frame file is empty")
 	}
+	if id == astiav.CodecIDExr {
+		if truncated, err := checkEXR(data); err != nil {
+			kind := ErrInvalidData
+			if truncated {
+				kind = ErrTruncated
+			}
+			return nil, newErr(r.op, name, kind, nil, "%v", err)
+		}
+	}
 	dec := r.decoders[id]
 	if dec == nil {
 		codec := astiav.FindDecoder(id)
@@ -584,4 +611,44 @@ func (r *renderer) decode(ctx context.Context, name string) (*astiav.Frame, erro
 		return nil, newErr(r.op, name, ErrTruncated, nil, "the %s frame decodes with errors (truncated or corrupt)", ext)
 	}
 	return f, nil
+}
+
+type renderer struct {
+	op       string
+	files    FrameFiles
+	o        RenderOptions
+	rc       renderCodec
+	decoders map[astiav.CodecID]*astiav.CodecContext
+	pkt      *astiav.Packet
+	// the sequence's size and format, from the first frame read
+	w, h   int
+	pixFmt astiav.PixelFormat
+	filter *videoFilter
+	enc    *astiav.CodecContext
+	out    *output
+	ost    *astiav.Stream
+	opkt   *astiav.Packet
+	seed   maphash.Seed
+	ctrc   *C.char // the transfer tagged on every frame
+}
+
+func (r *renderer) close() {
+	for _, d := range r.decoders {
+		d.Free()
+	}
+	if r.pkt != nil {
+		r.pkt.Free()
+	}
+	if r.opkt != nil {
+		r.opkt.Free()
+	}
+	if r.filter != nil {
+		r.filter.close()
+	}
+	if r.enc != nil {
+		r.enc.Free()
+	}
+	if r.out != nil {
+		r.out.abort()
+	}
 }
