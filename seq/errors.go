@@ -6,7 +6,7 @@ import "github.com/reelmedia/reel/media"
 // errors.Is; all are the caller's input (media.IsBadInput). Messages are one
 // line naming the pattern or directory and the problem, for example
 //
-//	sequence "sh010.%04d.exr": missing frames 1003-1005, 1010 (4 of 240)
+//	sequence "sh010.%04d.exr": missing frames 1003-1005, 1010 (4 of 240; ...)
 var (
 	// ErrBadPattern: a pattern that is not one frame-number placeholder in a
 	// file name (####, @@@@, %04d), or one that is hostile (control
@@ -14,6 +14,8 @@ var (
 	ErrBadPattern = media.NewBadInput("bad sequence pattern")
 	// ErrBadRange: a frame range that does not parse or is too large.
 	ErrBadRange = media.NewBadInput("bad frame range")
+	// ErrBadPolicy: a missing-frame policy other than error, black, hold.
+	ErrBadPolicy = media.NewBadInput("bad missing-frame policy")
 	// ErrNoFrames: nothing matches the pattern (in the range asked for).
 	ErrNoFrames = media.NewBadInput("no frames")
 	// ErrMissingFrames: frames missing inside the range under the error

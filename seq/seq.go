@@ -33,7 +33,7 @@ type Pattern struct {
 // characters, an empty file name.
 func ParsePattern(s string) (Pattern, error) {
 	bad := func(format string, a ...any) (Pattern, error) {
-		return Pattern{}, fmt.Errorf("pattern %q: %s: %w", s, fmt.Sprintf(format, a...), ErrBadPattern)
+		return Pattern{}, fmt.Errorf("%w %q: %s", ErrBadPattern, s, fmt.Sprintf(format, a...))
 	}
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
@@ -224,7 +224,7 @@ func (r Range) String() string {
 // numbers are not negative; a range over MaxFrames frames is refused.
 func ParseRange(s string) (Range, error) {
 	bad := func(why string) (Range, error) {
-		return Range{}, fmt.Errorf("frame range %q: %s (want FIRST-LAST or FIRST-LASTxSTEP, e.g. 1001-1240x2): %w", s, why, ErrBadRange)
+		return Range{}, fmt.Errorf("%w %q: %s (want FIRST-LAST or FIRST-LASTxSTEP, e.g. 1001-1240x2)", ErrBadRange, s, why)
 	}
 	body, step := s, 1
 	if i := strings.IndexByte(s, 'x'); i >= 0 {
@@ -314,7 +314,7 @@ func Find(ctx context.Context, l Lister, p Pattern) (Found, error) {
 		}
 	}
 	if len(f.Numbers) == 0 {
-		return Found{}, fmt.Errorf("sequence %q: no file matches in %q: %w", p.String(), dirName(p.Dir), ErrNoFrames)
+		return Found{}, fmt.Errorf("sequence %q: %w: no file matches in %q", p.String(), ErrNoFrames, dirName(p.Dir))
 	}
 	sort.Ints(f.Numbers)
 	return f, nil
@@ -378,7 +378,7 @@ func Detect(ctx context.Context, l Lister, dir string) (Found, error) {
 		g.minLen = min(g.minLen, len(digits))
 	}
 	if len(groups) == 0 {
-		return Found{}, fmt.Errorf("sequence in %q: no numbered image files (%s): %w", dirName(dir), strings.Join(ImageExts, ", "), ErrNoFrames)
+		return Found{}, fmt.Errorf("sequence in %q: %w: no numbered image files (%s)", dirName(dir), ErrNoFrames, strings.Join(ImageExts, ", "))
 	}
 	var found []Found
 	for _, g := range groups {
@@ -392,7 +392,7 @@ func Detect(ctx context.Context, l Lister, dir string) (Found, error) {
 		for _, f := range found {
 			list = append(list, fmt.Sprintf("%s (%s, %d frames)", f.Pattern.File(), f.Range(), len(f.Numbers)))
 		}
-		return Found{}, fmt.Errorf("sequence in %q: %d sequences, name one: %s: %w", dirName(dir), len(found), strings.Join(list, "; "), ErrSeveralSequences)
+		return Found{}, fmt.Errorf("sequence in %q: %w (%d), name one: %s", dirName(dir), ErrSeveralSequences, len(found), strings.Join(list, "; "))
 	}
 	return found[0], nil
 }
@@ -418,7 +418,7 @@ func ParsePolicy(s string) (Policy, error) {
 	case Black, Hold:
 		return Policy(s), nil
 	}
-	return "", fmt.Errorf("missing-frame policy %q: want error, black or hold: %w", s, ErrBadRange)
+	return "", fmt.Errorf("%w %q: want error, black or hold", ErrBadPolicy, s)
 }
 
 // Frame is one frame of a plan.
@@ -457,7 +457,7 @@ func NewPlan(f Found, r Range, pol Policy) (Plan, error) {
 		pol = Error
 	}
 	if r.Count() == 0 || r.Count() > MaxFrames {
-		return Plan{}, fmt.Errorf("sequence %q: range %s: %w", f.Pattern.String(), r, ErrBadRange)
+		return Plan{}, fmt.Errorf("sequence %q: %w %s", f.Pattern.String(), ErrBadRange, r)
 	}
 	present := make(map[int]bool, len(f.Numbers))
 	for _, n := range f.Numbers {
@@ -475,11 +475,11 @@ func NewPlan(f Found, r Range, pol Policy) (Plan, error) {
 		p.Missing = append(p.Missing, n)
 	}
 	if firstPresent < 0 {
-		return Plan{}, fmt.Errorf("sequence %q: none of frames %s is there (found %s): %w", f.Pattern.String(), r, f.Range(), ErrNoFrames)
+		return Plan{}, fmt.Errorf("sequence %q: %w in %s (found %s)", f.Pattern.String(), ErrNoFrames, r, f.Range())
 	}
 	if len(p.Missing) > 0 && pol == Error {
-		return Plan{}, fmt.Errorf("sequence %q: missing frames %s (%d of %d; --on-missing black or hold fills them): %w",
-			f.Pattern.String(), Compact(p.Missing, r.Step), len(p.Missing), r.Count(), ErrMissingFrames)
+		return Plan{}, fmt.Errorf("sequence %q: %w %s (%d of %d; --on-missing black or hold fills them)",
+			f.Pattern.String(), ErrMissingFrames, Compact(p.Missing, r.Step), len(p.Missing), r.Count())
 	}
 	held := firstPresent
 	for n := r.First; n <= r.Last; n += r.Step {

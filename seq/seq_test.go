@@ -264,7 +264,7 @@ func TestDetect(t *testing.T) {
 	}
 	two := append(names("a.####.exr", 1, 2), names("b.####.dpx", 5, 6, 7)...)
 	_, err = Detect(ctx, two, "/r")
-	if !errors.Is(err, ErrSeveralSequences) || !strings.Contains(err.Error(), "a.%04d.exr (1-2, 2 frames); b.%04d.dpx (5-7, 3 frames)") {
+	if !errors.Is(err, ErrSeveralSequences) || !strings.Contains(err.Error(), "several sequences (2), name one: a.%04d.exr (1-2, 2 frames); b.%04d.dpx (5-7, 3 frames)") {
 		t.Errorf("two sequences: %v", err)
 	}
 	if _, err := Detect(ctx, listing{"readme.txt"}, "/r"); !errors.Is(err, ErrNoFrames) {

@@ -40,7 +40,7 @@ func ParseTemplate(s string) (Template, error) {
 		s = DefaultTemplate
 	}
 	bad := func(format string, a ...any) (Template, error) {
-		return Template{}, fmt.Errorf("burn-in template %q: %s: %w", s, fmt.Sprintf(format, a...), ErrBadTemplate)
+		return Template{}, fmt.Errorf("%w %q: %s", ErrBadTemplate, s, fmt.Sprintf(format, a...))
 	}
 	if len(s) > MaxTemplateLen {
 		return bad("longer than %d bytes", MaxTemplateLen)

@@ -16,7 +16,7 @@ type Rate struct {
 // NTSC rates become their exact fractions (23.976 is 24000/1001).
 func ParseRate(s string) (Rate, error) {
 	bad := func() (Rate, error) {
-		return Rate{}, fmt.Errorf("frame rate %q: want a positive number like 24, 25, 23.976 or 30000/1001: %w", s, ErrBadRate)
+		return Rate{}, fmt.Errorf("%w %q: want a positive number like 24, 25, 23.976 or 30000/1001", ErrBadRate, s)
 	}
 	if a, b, ok := strings.Cut(s, "/"); ok {
 		n, err1 := strconv.Atoi(a)
