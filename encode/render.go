@@ -221,7 +221,7 @@ func Render(ctx context.Context, files FrameFiles, frames []RenderFrame, outPath
 			return nil, newErr(op, outPath, ErrInvalidData, nil, "unknown burn-in position %q", p)
 		}
 	}
-	r := &renderer{op: op, files: files, o: o, rc: rc, decoders: map[astiav.CodecID]*astiav.CodecContext{}, seed: maphash.MakeSeed()}
+	r := &renderer{op: op, files: files, o: o, rc: rc, seed: maphash.MakeSeed()}
 	defer r.close()
 	res, err := r.run(ctx, frames, outPath, cont, transfer, gop)
 	if err != nil {

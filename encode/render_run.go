@@ -572,20 +572,19 @@ func (r *renderer) decode(ctx context.Context, name string) (*astiav.Frame, erro
 			return nil, newErr(r.op, name, kind, nil, "%v", err)
 		}
 	}
-	dec := r.decoders[id]
-	if dec == nil {
-		codec := astiav.FindDecoder(id)
-		if codec == nil {
-			return nil, newErr(r.op, name, ErrUnsupportedCodec, nil, "no %s decoder in this FFmpeg build", ext)
-		}
-		dec = astiav.AllocCodecContext(codec)
-		dec.SetThreadCount(r.o.Threads)
-		dec.SetThreadType(astiav.ThreadTypeSlice) // frame threads would hold frames back
-		if err := dec.Open(codec, nil); err != nil {
-			dec.Free()
-			return nil, newErr(r.op, name, ErrUnsupportedCodec, err, "opening the %s decoder", ext)
-		}
-		r.decoders[id] = dec
+	// a fresh decoder for every image: FFmpeg's image decoders keep state
+	// from one picture to the next (the PNG decoder's previous frame for
+	// APNG), which changed a frame's pixels by what was decoded before it
+	codec := astiav.FindDecoder(id)
+	if codec == nil {
+		return nil, newErr(r.op, name, ErrUnsupportedCodec, nil, "no %s decoder in this FFmpeg build", ext)
+	}
+	dec := astiav.AllocCodecContext(codec)
+	defer dec.Free()
+	dec.SetThreadCount(r.o.Threads)
+	dec.SetThreadType(astiav.ThreadTypeSlice) // frame threads would hold frames back
+	if err := dec.Open(codec, nil); err != nil {
+		return nil, newErr(r.op, name, ErrUnsupportedCodec, err, "opening the %s decoder", ext)
 	}
 	if r.pkt == nil {
 		r.pkt = astiav.AllocPacket()
@@ -601,9 +600,6 @@ func (r *renderer) decode(ctx context.Context, name string) (*astiav.Frame, erro
 	}
 	if err != nil {
 		f.Free()
-		// a decoder that failed mid-image may keep state: start afresh
-		dec.Free()
-		delete(r.decoders, id)
 		return nil, newErr(r.op, name, ErrInvalidData, err, "cannot decode the %s frame (truncated or corrupt)", ext)
 	}
 	if C.reel_frame_decode_errors_r(cframe(f)) != 0 {
@@ -614,12 +610,11 @@ func (r *renderer) decode(ctx context.Context, name string) (*astiav.Frame, erro
 }
 
 type renderer struct {
-	op       string
-	files    FrameFiles
-	o        RenderOptions
-	rc       renderCodec
-	decoders map[astiav.CodecID]*astiav.CodecContext
-	pkt      *astiav.Packet
+	op    string
+	files FrameFiles
+	o     RenderOptions
+	rc    renderCodec
+	pkt   *astiav.Packet
 	// the sequence's size and format, from the first frame read
 	w, h   int
 	pixFmt astiav.PixelFormat
@@ -633,9 +628,6 @@ type renderer struct {
 }
 
 func (r *renderer) close() {
-	for _, d := range r.decoders {
-		d.Free()
-	}
 	if r.pkt != nil {
 		r.pkt.Free()
 	}

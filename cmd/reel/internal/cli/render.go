@@ -84,7 +84,7 @@ into a review movie (ProRes, H.264, DNxHR) through a display transform, with
 an optional slate and burn-ins, and checks every frame (NaN, black, frozen).`,
 		Example: renderExample,
 	}
-	cmd.AddCommand(newRenderRunCmd(app))
+	cmd.AddCommand(newRenderRunCmd(app), newRenderCompareCmd(app))
 	return cmd
 }
 
