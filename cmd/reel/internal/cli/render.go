@@ -81,8 +81,10 @@ func newRenderCmd(app *App) *cobra.Command {
 		Short: "Image sequences (renders) to review movies with slate, burn-ins and QC",
 		Long: `Commands for artists' image sequences (renders): 'reel render run' turns one
 into a review movie (ProRes, H.264, DNxHR) through a display transform, with
-an optional slate and burn-ins, and checks every frame (NaN, black, frozen).`,
-		Example: renderExample,
+an optional slate and burn-ins, and checks every frame (NaN, black, frozen);
+'reel render compare' tells which frames changed between two versions.
+docs/render.md has the details.`,
+		Example: renderExample + "\n" + renderCompareExample,
 	}
 	cmd.AddCommand(newRenderRunCmd(app), newRenderCompareCmd(app))
 	return cmd
