@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/asticode/go-astiav"
+
+	"github.com/reelmedia/reel/media"
 )
 
 // RenderFrame is one frame of a review encode, in output order.
@@ -85,9 +87,16 @@ type RenderOptions struct {
 	Width, Height int
 	// Threads for decoding and encoding (0 = FFmpeg's choice).
 	Threads int
+	// StrictQC fails the render (ErrQCFailed, no movie) when QC finds
+	// anything.
+	StrictQC bool
 	// Progress gets the number of frames done.
 	Progress func(done int)
 }
+
+// ErrQCFailed: RenderOptions.StrictQC and QC found NaN, Inf, black or
+// frozen frames; the message lists them.
+var ErrQCFailed = media.NewBadInput("QC failed")
 
 // RenderResult describes a review movie and what QC found.
 type RenderResult struct {
@@ -119,6 +128,34 @@ type RenderQC struct {
 	// Frozen: frames whose pixels equal the frame read before them (a
 	// duplicated render, not a Held frame).
 	Frozen []int `json:"frozen,omitempty"`
+}
+
+// String lists the findings by frame number ("NaN in 1002; black 1004"),
+// or says "clean".
+func (q RenderQC) String() string {
+	var parts []string
+	add := func(name string, nums []int) {
+		if len(nums) == 0 {
+			return
+		}
+		var ns []string
+		for i, n := range nums {
+			if i == 20 {
+				ns = append(ns, fmt.Sprintf("and %d more", len(nums)-20))
+				break
+			}
+			ns = append(ns, fmt.Sprint(n))
+		}
+		parts = append(parts, name+" "+strings.Join(ns, ", "))
+	}
+	add("NaN in", q.NaN)
+	add("Inf in", q.Inf)
+	add("black", q.Black)
+	add("frozen", q.Frozen)
+	if len(parts) == 0 {
+		return "clean"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Clean reports whether QC found nothing.

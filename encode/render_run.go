@@ -270,6 +270,9 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 	if err := r.drain(); err != nil {
 		return nil, err
 	}
+	if r.o.StrictQC && !res.QC.Clean() {
+		return nil, newErr(r.op, outPath, ErrQCFailed, nil, "%s; no movie written", res.QC)
+	}
 	size, err := r.out.finish()
 	if err != nil {
 		return nil, err

@@ -401,9 +401,16 @@ func TestRenderQC(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := RenderQC{NaN: []int{1002}, Inf: []int{1003}, Black: []int{1004}, Frozen: []int{1006}}
-	if fmt.Sprint(res.QC) != fmt.Sprint(want) {
+	if fmt.Sprintf("%+v", res.QC) != fmt.Sprintf("%+v", want) {
 		t.Errorf("QC %+v, want %+v", res.QC, want)
 	}
+	// StrictQC: the same frames fail, listed, and no movie is left
+	os.Remove(res.Path)
+	_, err = Render(context.Background(), LocalFiles{}, plainFrames(files, 1001), filepath.Join(dir, "qc.mov"), RenderOptions{Threads: 1, StrictQC: true})
+	if !errors.Is(err, ErrQCFailed) || !strings.Contains(fmt.Sprint(err), "NaN in 1002; Inf in 1003; black 1004; frozen 1006; no movie written") {
+		t.Errorf("StrictQC: %v", err)
+	}
+	assertNoOutput(t, dir)
 }
 
 // TestRenderBadInput: each bad frame fails the render with an error naming

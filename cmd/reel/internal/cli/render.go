@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -67,7 +66,7 @@ Sizes are relative to the picture height.
 QC runs on every frame read: NaN or infinite pixels (float frames), black
 frames, frozen frames (pixels equal to the frame before, not a held one). They
 are listed by frame number in the summary and the JSON; --qc-strict fails the
-render (and removes the movie) when QC finds anything.`
+render, writing no movie, when QC finds anything.`
 
 const renderExample = `  reel render run /renders/sh010/sh010_comp_v003.####.exr -o sh010_v003.mov
   reel render run /renders/sh010/ -o review.mov --shot sh010 --version v003 --artist ana --slate --burnin default
@@ -125,9 +124,6 @@ func newRenderRunCmd(app *App) *cobra.Command {
 				}
 			} else {
 				printRender(app.Stdout, rep)
-			}
-			if f.qcStrict && !rep.Result.QC.Clean() {
-				return fmt.Errorf("render %s: QC found problems (--qc-strict): %s; no movie written", rep.Pattern, qcLine(rep.Result.QC))
 			}
 			return nil
 		},
@@ -281,7 +277,7 @@ func runRender(ctx context.Context, app *App, arg string, f renderFlags) (*rende
 		}
 	}
 	opts := encode.RenderOptions{Codec: f.codec, FPS: encode.Rational{Num: rate.Num, Den: rate.Den}, Display: f.display, LUT: f.lut,
-		FontFile: f.font, Width: w, Height: h, Threads: f.threads}
+		FontFile: f.font, Width: w, Height: h, Threads: f.threads, StrictQC: f.qcStrict}
 	for _, it := range tmpl.Items {
 		opts.Burnins = append(opts.Burnins, it.Pos)
 	}
@@ -295,9 +291,6 @@ func runRender(ctx context.Context, app *App, arg string, f renderFlags) (*rende
 		return nil, err
 	}
 	prog.Finish()
-	if f.qcStrict && !res.QC.Clean() {
-		os.Remove(res.Path)
-	}
 	return &renderReport{Pattern: p.String(), Range: plan.Range.String(), Policy: plan.Policy, Missing: plan.Missing, Result: res}, nil
 }
 
