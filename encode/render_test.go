@@ -501,3 +501,30 @@ func TestRenderFramesIndependent(t *testing.T) {
 		t.Errorf("frame a.0002.png decodes differently after other frames: %x alone, %x after a.0001, %x after b.0001", alone, h1, h2)
 	}
 }
+
+// TestRenderLUT: a .cube 3D LUT is applied (an inverting one turns black
+// white), and a LUT path the filter graph would parse is refused.
+func TestRenderLUT(t *testing.T) {
+	dir := t.TempDir()
+	black := ffmpegSeq(t, dir, "k", "png", "color=black:s=64x32:r=24", "rgb24", 1, 1)
+	cube := filepath.Join(dir, "invert.cube")
+	var b strings.Builder
+	b.WriteString("LUT_3D_SIZE 2\n")
+	for i := 0; i < 8; i++ { // red varies fastest
+		fmt.Fprintf(&b, "%d %d %d\n", 1-i&1, 1-i>>1&1, 1-i>>2&1)
+	}
+	if err := os.WriteFile(cube, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "lut.mov")
+	if _, err := Render(context.Background(), LocalFiles{}, plainFrames(black, 1), out, RenderOptions{LUT: cube, Threads: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if m := meanY(renderedFrames(t, out)[0], 0, 0, 64, 32); m < 930 {
+		t.Errorf("black through an inverting LUT has luma %.1f, want white (940)", m)
+	}
+	_, err := Render(context.Background(), LocalFiles{}, plainFrames(black, 1), out, RenderOptions{LUT: filepath.Join(dir, "a,b.cube")})
+	if !errors.Is(err, ErrInvalidData) {
+		t.Errorf("a LUT path with a comma: %v", err)
+	}
+}
