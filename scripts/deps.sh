@@ -11,6 +11,10 @@ PKGS=(build-essential pkg-config
   ffmpeg libopencv-dev opencv-data fuse3
   fonts-dejavu-core) # fonts-dejavu-core: the font of reel render's slates and burn-ins
 
+# Tests only (not with --system): a real browser for the dashboard's test.
+TEST_PKGS=(chromium)
+[ "${1:-}" = "--system" ] || PKGS+=("${TEST_PKGS[@]}")
+
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
