@@ -3,6 +3,7 @@ package encode
 import (
 	"context"
 	"fmt"
+	"github.com/reelmedia/reel/internal/testmedia"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -22,9 +23,9 @@ func TestInterlacedEncodeKeepsFields(t *testing.T) {
 		order string
 		size  int // output height: 0 keeps the size (a scale is field by field)
 	}{
-		{"h264-tff", interlacedH264, "tt", 0},
-		{"mpeg2-bff", interlacedMPEG2, "bb", 0},
-		{"mpeg2-bff-scaled", interlacedMPEG2, "bb", 120},
+		{"h264-tff", corpus.InterlacedH264, "tt", 0},
+		{"mpeg2-bff", corpus.InterlacedMPEG2, "bb", 0},
+		{"mpeg2-bff-scaled", corpus.InterlacedMPEG2, "bb", 120},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := c.path(t)
@@ -69,7 +70,7 @@ func TestInterlacedEncodeKeepsFields(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Join(frameMD5s(t, cat.Path), " ") != strings.Join(frameMD5s(t, one.Path), " ") {
+			if strings.Join(testmedia.FrameMD5s(t, cat.Path), " ") != strings.Join(testmedia.FrameMD5s(t, one.Path), " ") {
 				t.Errorf("chunked interlaced output differs from the one-chunk encode")
 			}
 			p.Deinterlace = "bwdif"

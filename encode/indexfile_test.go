@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/reelmedia/reel/internal/testmedia"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,10 +21,10 @@ func TestIndexReuse(t *testing.T) {
 		name string
 		path func(testing.TB) string
 	}{
-		{"packed-avi", packedAVI},
-		{"repeat-avi", repeatAVI},
-		{"vfr-bframes-mp4", vfrMP4},
-		{"ts-discont", func(tb testing.TB) string { return discontTS(tb, false) }},
+		{"packed-avi", corpus.PackedAVI},
+		{"repeat-avi", corpus.RepeatAVI},
+		{"vfr-bframes-mp4", corpus.VFRMP4},
+		{"ts-discont", func(tb testing.TB) string { return corpus.DiscontTS(tb, false) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := c.path(t)
@@ -60,7 +61,7 @@ func TestIndexReuse(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				return cr.n.Load(), frameMD5s(t, res.Path), res
+				return cr.n.Load(), testmedia.FrameMD5s(t, res.Path), res
 			}
 			without, sumsWithout, resWithout := encodeRead("without.mp4", nil)
 			with, sumsWith, resWith := encodeRead("with.mp4", &ix)
@@ -92,11 +93,11 @@ func TestIndexReuse(t *testing.T) {
 // malformed bytes (each cut, each flipped byte) without a panic.
 func TestIndexRefused(t *testing.T) {
 	ctx := context.Background()
-	info, err := Probe(ctx, FileInput(packedAVI(t)), ProbeOptions{})
+	info, err := Probe(ctx, FileInput(corpus.PackedAVI(t)), ProbeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := repeatAVI(t)
+	other := corpus.RepeatAVI(t)
 	in := FileInput(other)
 	in.Index = info.FrameIndex
 	if _, err := EncodeRange(ctx, in, filepath.Join(t.TempDir(), "x.mp4"), lossless, 0, 5, nil); !errors.Is(err, ErrIndexMismatch) {
@@ -121,7 +122,7 @@ func TestIndexRefused(t *testing.T) {
 // FuzzIndexUnmarshal: no bytes make UnmarshalBinary panic, and what it
 // accepts marshals back to the same bytes.
 func FuzzIndexUnmarshal(f *testing.F) {
-	for _, src := range []func(testing.TB) string{packedAVI, vfrMP4, srcClip} {
+	for _, src := range []func(testing.TB) string{corpus.PackedAVI, corpus.VFRMP4, srcClip} {
 		info, err := Probe(context.Background(), FileInput(src(f)), ProbeOptions{KeyframesIfCheap: true})
 		if err != nil {
 			f.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/reelmedia/reel/internal/testmedia"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func TestMXFSeeksByIndexTable(t *testing.T) {
 				t.Errorf("probe: %d frames, scanned %v, read %d of %d bytes; want 300 frames from the container, a third of the file at most",
 					info.FrameCount, info.FrameIndex.Scanned(), cr.n.Load(), size)
 			}
-			all := frameMD5s(t, src, "-pix_fmt", "yuv422p")
+			all := testmedia.FrameMD5s(t, src, "-pix_fmt", "yuv422p")
 			for _, r := range [][2]int64{{150, 162}, {155, 160}, {288, 300}} {
 				cr.n.Store(0)
 				res, err := EncodeRange(ctx, ReaderInput(c.name, cr, size), filepath.Join(t.TempDir(), fmt.Sprintf("c%d.mp4", r[0])), lossless, r[0], r[1], nil)
@@ -51,7 +52,7 @@ func TestMXFSeeksByIndexTable(t *testing.T) {
 				if cr.n.Load() > size/3 {
 					t.Errorf("range %v read %d of %d bytes: more than a third of the file", r, cr.n.Load(), size)
 				}
-				if got := frameMD5s(t, res.Path, "-pix_fmt", "yuv422p"); strings.Join(got, " ") != strings.Join(all[r[0]:r[1]], " ") {
+				if got := testmedia.FrameMD5s(t, res.Path, "-pix_fmt", "yuv422p"); strings.Join(got, " ") != strings.Join(all[r[0]:r[1]], " ") {
 					t.Errorf("range %v: %d frames, not the source's", r, len(got))
 				}
 			}

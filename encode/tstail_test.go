@@ -3,6 +3,7 @@ package encode
 import (
 	"context"
 	"fmt"
+	"github.com/reelmedia/reel/internal/testmedia"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func TestTSRangeAtTheEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := info.FrameCount
-			all := frameMD5s(t, src, "-pix_fmt", "yuv420p")
+			all := testmedia.FrameMD5s(t, src, "-pix_fmt", "yuv420p")
 			if int64(len(all)) != n {
 				t.Fatalf("probe %d frames, ffmpeg decodes %d", n, len(all))
 			}
@@ -39,7 +40,7 @@ func TestTSRangeAtTheEnd(t *testing.T) {
 					t.Errorf("range [%d,%d): %v", n-k, n, err)
 					continue
 				}
-				got := frameMD5s(t, res.Path, "-pix_fmt", "yuv420p")
+				got := testmedia.FrameMD5s(t, res.Path, "-pix_fmt", "yuv420p")
 				if strings.Join(got, " ") != strings.Join(all[n-k:], " ") {
 					t.Errorf("range [%d,%d): %d frames, not the source's last %d", n-k, n, len(got), k)
 				}
