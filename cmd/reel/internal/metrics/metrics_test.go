@@ -96,7 +96,7 @@ next:
 func TestHealthAndReadiness(t *testing.T) {
 	m := New()
 	base := serve(t, m)
-	for _, step := range []struct {
+	for i, step := range []struct {
 		ready *bool
 		want  int
 	}{
@@ -109,7 +109,7 @@ func TestHealthAndReadiness(t *testing.T) {
 			m.SetReady(*step.ready)
 		}
 		if code, body := get(t, base+"/readyz"); code != step.want {
-			t.Errorf("ready %v: /readyz %d %q, want %d", step.ready, code, body, step.want)
+			t.Errorf("step %d (ready %v): /readyz %d %q, want %d", i, m.Ready(), code, body, step.want)
 		}
 		if code, _ := get(t, base+"/healthz"); code != http.StatusOK {
 			t.Errorf("/healthz %d while ready is %v", code, m.Ready())
