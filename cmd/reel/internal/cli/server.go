@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
+	"github.com/reelmedia/reel/cmd/reel/internal/metrics"
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/internal/devserver"
 	"github.com/reelmedia/reel/workflows"
@@ -28,11 +29,16 @@ in flight resume when it is started again.
 
 Submit jobs with 'reel submit' (or 'reel encode ... --temporal 127.0.0.1:PORT'),
 watch them with 'reel status', in the Web UI, or with any Temporal tool.
-More workers on this machine: 'reel worker --temporal 127.0.0.1:PORT'.`
+More workers on this machine: 'reel worker --temporal 127.0.0.1:PORT'.
+
+With --metrics-port it serves Prometheus /metrics (jobs by state, and the
+built-in worker's chunk, VMAF, mezzfs and Temporal SDK metrics), /healthz
+and /readyz; deploy/grafana/reel.json is a dashboard over them.`
 
 const serverExample = `  reel server
   reel server --port 7233 --ui-port 8233 --concurrency 2
-  reel server --headless --no-worker      # only Temporal, workers elsewhere on this host`
+  reel server --headless --no-worker      # only Temporal, workers elsewhere on this host
+  reel server --metrics-port 9464 --log-format json   # scrape http://127.0.0.1:9464/metrics`
 
 func newServerCmd(app *App) *cobra.Command {
 	var headless, noWorker bool
@@ -52,6 +58,11 @@ func newServerCmd(app *App) *cobra.Command {
 			if fl.Changed("ui-port") {
 				app.Config.Temporal.UIPort, _ = fl.GetInt("ui-port")
 			}
+			obs, err := app.startMetrics(cmd)
+			if err != nil {
+				return err
+			}
+			defer obs.close()
 			cfg := app.Config
 			ui := cfg.Temporal.UIPort
 			if headless {
@@ -67,7 +78,7 @@ func newServerCmd(app *App) *cobra.Command {
 				fmt.Fprintf(app.Stdout, "web ui    %s\n", srv.UIAddress)
 			}
 			fmt.Fprintf(app.Stdout, "database  %s\n", filepath.Join(cfg.DataDir, "temporal.db"))
-			if noWorker {
+			if noWorker && obs.m == nil {
 				<-ctx.Done()
 				return nil
 			}
@@ -76,17 +87,26 @@ func newServerCmd(app *App) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			acts, err := app.activities()
-			if err != nil {
-				return err
+			if obs.m != nil {
+				obs.m.RegisterJobs(metrics.TemporalJobStates(c, srv.Namespace))
+				fmt.Fprintf(app.Stdout, "metrics   %s\n", obs.url())
 			}
-			w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: cfg.Worker.Concurrency}, acts)
-			if err := w.Start(); err != nil {
-				return fmt.Errorf("worker: %w", err)
+			if !noWorker {
+				acts, err := app.activities()
+				if err != nil {
+					return err
+				}
+				obs.observe(acts)
+				w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: cfg.Worker.Concurrency}, acts)
+				if err := w.Start(); err != nil {
+					return fmt.Errorf("worker: %w", err)
+				}
+				defer w.Stop()
+				fmt.Fprintf(app.Stdout, "worker    %d concurrent chunks\n", cfg.Worker.Concurrency)
 			}
-			defer w.Stop()
-			fmt.Fprintf(app.Stdout, "worker    %d concurrent chunks\n", cfg.Worker.Concurrency)
+			obs.setReady(true)
 			<-ctx.Done()
+			obs.setReady(false)
 			return nil
 		},
 	}
@@ -98,6 +118,7 @@ func newServerCmd(app *App) *cobra.Command {
 	fl.BoolVar(&noWorker, "no-worker", false, "run no worker in this process")
 	fl.String("task-queue", "", "task queue of the built-in worker (default from config: reel)")
 	fl.String("namespace", "", "namespace jobs run in (default from config: default)")
+	addMetricsFlags(cmd)
 	return cmd
 }
 
@@ -206,9 +227,9 @@ func (app *App) dialTemporal(ctx context.Context, addr string) (client.Client, e
 	if app.Config.LogLevel == "debug" {
 		level = slog.LevelDebug
 	}
-	var w io.Writer = app.Stderr
-	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})))
-	c, err := client.DialContext(ctx, client.Options{HostPort: addr, Namespace: app.Config.Temporal.Namespace, Logger: logger})
+	logger := sdklog.NewStructuredLogger(slog.New(app.logHandler(app.Stderr, level)))
+	c, err := client.DialContext(ctx, client.Options{HostPort: addr, Namespace: app.Config.Temporal.Namespace, Logger: logger,
+		MetricsHandler: app.temporalMetrics})
 	if err != nil {
 		return nil, fmt.Errorf("temporal at %s: %w (is 'reel server' running, or is --temporal right?)", addr, err)
 	}
