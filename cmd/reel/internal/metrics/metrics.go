@@ -97,9 +97,15 @@ func (m *Metrics) Ready() bool { return m.ready.Load() }
 // ChunkEncoded implements workflows.Observer.
 func (m *Metrics) ChunkEncoded(rendition string, res workflows.ChunkResult, vmafScored bool) {
 	m.chunksEncoded.WithLabelValues(rendition).Inc()
+	// The rendition's re-encode and failure series exist from its first
+	// chunk, at 0, so that rate() and dashboards see them before the first
+	// event rather than no data.
+	reencoded := m.chunksReencoded.WithLabelValues(rendition)
 	if res.Attempt > 1 {
-		m.chunksReencoded.WithLabelValues(rendition).Inc()
+		reencoded.Inc()
 	}
+	m.chunksFailed.WithLabelValues(rendition, "error")
+	m.chunksFailed.WithLabelValues(rendition, "bad_input")
 	m.frames.WithLabelValues(rendition).Add(float64(res.Frames))
 	m.encodeSeconds.WithLabelValues(rendition).Observe(res.EncodeSeconds)
 	if res.ScoreSeconds > 0 {

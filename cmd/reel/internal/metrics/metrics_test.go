@@ -148,6 +148,8 @@ func TestObserverMetrics(t *testing.T) {
 		{"reel_chunks_failed_total", map[string]string{"rendition": "1080p", "kind": "error"}, 1},
 		{"reel_chunks_failed_total", map[string]string{"rendition": "1080p", "kind": "bad_input"}, 1},
 		{"reel_assemble_seconds", map[string]string{"rendition": "720p"}, 1},
+		{"reel_chunks_failed_total", map[string]string{"rendition": "720p", "kind": "error"}, 0}, // there from the first chunk
+		{"reel_chunks_reencoded_total", map[string]string{"rendition": "1080p"}, 0},
 	} {
 		if got := value(t, fams, c.fam, c.labels); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.fam, c.labels, got, c.want)
