@@ -390,3 +390,16 @@ func dashboardMetrics(t *testing.T) []string {
 	}
 	return names
 }
+
+func TestLogFormatFlag(t *testing.T) {
+	if code, _, stderr := runCLI(t, "--log-format", "xml", "version"); code != 2 || !strings.Contains(stderr, `log format "xml": want text or json`) {
+		t.Errorf("--log-format xml: exit %d: %s", code, stderr)
+	}
+	t.Setenv("REEL_LOG_FORMAT", "json")
+	if code, _, stderr := runCLI(t, "version"); code != 0 {
+		t.Errorf("REEL_LOG_FORMAT=json: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "worker", "--metrics-port", "70000"); code != 2 || !strings.Contains(stderr, "metrics port 70000") {
+		t.Errorf("--metrics-port 70000: exit %d: %s", code, stderr)
+	}
+}
