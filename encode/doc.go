@@ -61,7 +61,14 @@
 // (aac, opus), trimmed to the video's span in programme time, whose zero is
 // the first video frame. Copying keeps the packet that ends where the span
 // starts (AAC's encoder delay, and the overlap the next frame needs); the
-// muxer's edit list hides it. One track is taken, the first unless
+// muxer's edit list hides it. Across an MPEG-TS discontinuity the audio
+// read from the start takes the video's shift (the frame index numbers the
+// video one frame after the frame before the jump), so it stays with its
+// pictures; the second capture's audio that overlaps the first's end (its
+// priming, the first's padding) is dropped, up to two audio frames, and a
+// re-encode keeps samples on their timestamps. A PCM track with only a
+// channel count (AVI, MXF) is encoded with the named layout for that
+// count. One track is taken, the first unless
 // AudioTrack (its index among the audio streams) or AudioLanguage (the
 // first with that ISO 639 tag) names another (ErrNoAudioTrack, listing the
 // tracks, when none matches); copy-all copies every track, in source order,
@@ -92,7 +99,10 @@
 // forward small against the stretch between two samples is taken as a gap
 // of repeated frames; AVI, variable-rate MP4 with B-frames and an MPEG-TS
 // with a discontinuity are read whole to index them, once per Probe and
-// per EncodeRange; go-astiav v0.16.0 never removes a
+// per EncodeRange; the audio of a one-file Encode that starts after an
+// MPEG-TS discontinuity is not moved by the jump (only a read from the
+// start follows it; the chunked path's Concat always reads from the
+// start); go-astiav v0.16.0 never removes a
 // custom-IO handler from its global map, so each ReaderInput opened leaks a
 // few bytes in a long-running process; HDR10 static metadata (mastering
 // display, content light level) goes into the bitstream only with x265

@@ -10,6 +10,10 @@ PKGS=(build-essential pkg-config
   libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev libavutil-dev libswscale-dev libswresample-dev
   ffmpeg libopencv-dev opencv-data fuse3)
 
+# Tests only (not with --system): a real browser for the dashboard's test.
+TEST_PKGS=(chromium)
+[ "${1:-}" = "--system" ] || PKGS+=("${TEST_PKGS[@]}")
+
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

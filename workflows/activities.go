@@ -145,6 +145,7 @@ func (a *Activities) Probe(ctx context.Context, source string, opts ProbeOptions
 		if s.Type == "audio" {
 			si.HasAudio = true
 			si.AudioLanguages = append(si.AudioLanguages, s.Language)
+			si.AudioCodecs = append(si.AudioCodecs, s.Codec)
 		}
 	}
 	return si, nil
@@ -153,16 +154,30 @@ func (a *Activities) Probe(ctx context.Context, source string, opts ProbeOptions
 // chunkKey is where attempt of chunk index of a rendition is stored in the
 // work store: the same inputs always give the same key.
 func chunkKey(job string, r Rendition, index, attempt int) string {
-	return fmt.Sprintf("%s/%s/%06d-a%d.%s", job, r.Name, index, attempt, containerFor(r.Codec))
+	return fmt.Sprintf("%s/%s/%06d-a%d.%s", job, r.Name, index, attempt, chunkContainer(r.Codec))
 }
 
 func sidecarKey(chunk string) string { return chunk + ".json" }
 
-// containerFor picks the chunk container: mp4 where the codec fits it.
+// containerFor picks a rendition's output container: mp4 where the codec
+// fits it.
 func containerFor(codec string) string {
 	switch strings.ToLower(codec) {
 	case "prores", "prores_ks", "ffv1":
 		return "mkv"
+	}
+	return "mp4"
+}
+
+// chunkContainer picks the container of a rendition's chunks: mp4, or mov
+// where the codec does not fit mp4. Not Matroska: a chunk is decoded
+// again to be scored, and encode numbers a Matroska file's frames at a
+// constant rate, so a variable-rate chunk would gain repeated frames;
+// MOV's sample table gives every frame's time. Assemble joins the chunks
+// into containerFor's container.
+func chunkContainer(codec string) string {
+	if c := containerFor(codec); c != "mp4" {
+		return "mov"
 	}
 	return "mp4"
 }
@@ -268,6 +283,14 @@ func (a *Activities) encodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 		}
 		res.ScoreSeconds = time.Since(t1).Seconds()
 		res.VMAF, res.VMAFMin, res.PSNR = sc.vmaf, sc.vmafMin, sc.psnr
+		fb, err := chunkFrameScores(sc.frames)
+		if err != nil {
+			return ChunkResult{}, err
+		}
+		if _, err := work.PutBytes(ctx, frameScoresKey(key), fb); err != nil {
+			return ChunkResult{}, err
+		}
+		res.FramesKey = frameScoresKey(key)
 	}
 	side, err := marshalJSON(res)
 	if err != nil {
@@ -333,7 +356,10 @@ func wantsScore(metrics []string) bool {
 	return false
 }
 
-type scores struct{ vmaf, vmafMin, psnr float64 }
+type scores struct {
+	vmaf, vmafMin, psnr float64
+	frames              *vmaf.Result // every frame's scores
+}
 
 // scoreChunk decodes the source range and the encoded chunk (scaled back to
 // the source size) and computes the asked metrics over every frame pair.
@@ -369,7 +395,7 @@ func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath
 	if err != nil {
 		return scores{}, classify(err)
 	}
-	var s scores
+	s := scores{frames: r}
 	if p, ok := r.Pooled[vmaf.KeyVMAF]; ok {
 		s.vmaf, s.vmafMin = p.Mean, p.Min
 	}
@@ -434,7 +460,7 @@ func (a *Activities) assemble(ctx context.Context, t AssembleTask) (AssembleResu
 			}
 			continue
 		}
-		paths[i] = filepath.Join(dir, fmt.Sprintf("%06d.%s", i, containerFor(t.Rendition.Codec)))
+		paths[i] = filepath.Join(dir, fmt.Sprintf("%06d.%s", i, chunkContainer(t.Rendition.Codec)))
 		if _, err := work.Get(ctx, k, paths[i]); err != nil {
 			return AssembleResult{}, err
 		}
@@ -442,7 +468,7 @@ func (a *Activities) assemble(ctx context.Context, t AssembleTask) (AssembleResu
 	}
 
 	opts := encode.ConcatOptions{ExpectFrames: t.ExpectFrames}
-	if t.Audio == AudioCopy || t.Audio == AudioCopyAll {
+	if t.Audio == AudioCopy || t.Audio == AudioCopyAll || t.Audio == audioAAC {
 		in, closer, err := a.openSource(ctx, t.Source)
 		if err != nil {
 			return AssembleResult{}, classify(err)
@@ -468,6 +494,13 @@ func (a *Activities) assemble(ctx context.Context, t AssembleTask) (AssembleResu
 	res := AssembleResult{
 		Rendition: t.Rendition.Name, URL: out.URL(outKey), Key: outKey, Bytes: obj.Size, SHA256: obj.SHA256,
 		Frames: cr.Frames, Duration: cr.Duration, HasAudio: cr.Audio != "", Seconds: time.Since(t0).Seconds(),
+	}
+	fsKey, err := a.assembleFrameScores(ctx, work, out, t.Rendition.Name, t.ChunkKeys)
+	if err != nil {
+		return AssembleResult{}, err
+	}
+	if fsKey != "" {
+		res.FrameScores = out.URL(fsKey)
 	}
 	if cr.Duration > 0 {
 		res.Bitrate = float64(obj.Size) * 8 / cr.Duration

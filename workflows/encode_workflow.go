@@ -356,7 +356,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 			var ar AssembleResult
 			err := workflow.ExecuteActivity(longActivity(ctx, job.Timeouts), ActivityAssemble, AssembleTask{
 				Job: jobID, Source: job.Source, Work: job.Work, Output: job.Output, Rendition: r,
-				ChunkKeys: keys, ExpectFrames: src.Frames, Audio: audio,
+				ChunkKeys: keys, ExpectFrames: src.Frames, Audio: assembleAudio(audio, job.Audio, src, r),
 				AudioTrack: job.Audio.Track, AudioLanguage: job.Audio.Language,
 			}).Get(ctx, &ar)
 			if err != nil {
@@ -411,7 +411,9 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 
 	res = Result{Job: jobID, Report: reportURL, Chunks: len(chunks), Seconds: workflow.Now(ctx).Sub(started).Seconds()}
 	for ri, r := range job.Renditions {
-		res.Renditions = append(res.Renditions, summarize(r.Name, assembled[ri], st.outcomes[r.Name], chunks))
+		rr := summarize(r.Name, assembled[ri], st.outcomes[r.Name], chunks)
+		rr.Timing = timingOf(src)
+		res.Renditions = append(res.Renditions, rr)
 	}
 	res.Problems, res.ProblemsMore = st.problems(src, job.Renditions).capped(MaxResultProblems)
 	return res, nil

@@ -196,6 +196,9 @@ type SourceInfo struct {
 	// AudioLanguages has one entry per audio stream, in order: its ISO 639
 	// tag, "" when it has none.
 	AudioLanguages []string `json:"audio_languages,omitempty"`
+	// AudioCodecs has one entry per audio stream, in order: its FFmpeg
+	// codec name (aac, pcm_s16le, ...).
+	AudioCodecs []string `json:"audio_codecs,omitempty"`
 	// Keyframes are the frame numbers of the source's keyframes, ascending.
 	Keyframes []int64 `json:"keyframes,omitempty"`
 	// VFR: the frame durations vary; chunks keep the source's timestamps.
@@ -241,7 +244,11 @@ type ChunkResult struct {
 	VMAF    float64 `json:"vmaf,omitempty"`
 	VMAFMin float64 `json:"vmaf_min,omitempty"`
 	// PSNR is the mean luma PSNR in dB.
-	PSNR          float64 `json:"psnr_y,omitempty"`
+	PSNR float64 `json:"psnr_y,omitempty"`
+	// FramesKey is the work-store key of the attempt's per-frame scores
+	// (libvmaf JSON, frames numbered from 0 in the chunk); empty when it
+	// was not scored.
+	FramesKey     string  `json:"frames_key,omitempty"`
 	EncodeSeconds float64 `json:"encode_seconds"`
 	ScoreSeconds  float64 `json:"score_seconds"`
 	// Worker identifies the process that encoded it (host/pid).
@@ -300,7 +307,10 @@ type AssembleTask struct {
 	// ChunkKeys are the work-store keys of the final attempts, in order.
 	ChunkKeys    []string `json:"chunk_keys"`
 	ExpectFrames int64    `json:"expect_frames"`
-	Audio        string   `json:"audio"`
+	// Audio is the job's AudioPolicy.Mode, none for a source without
+	// audio, or aac where the copied track does not fit the rendition's
+	// container (assembleAudio).
+	Audio string `json:"audio"`
 	// AudioTrack and AudioLanguage choose the copied track (AudioPolicy).
 	AudioTrack    int    `json:"audio_track,omitempty"`
 	AudioLanguage string `json:"audio_language,omitempty"`
@@ -319,6 +329,9 @@ type AssembleResult struct {
 	HasAudio  bool    `json:"has_audio"`
 	Seconds   float64 `json:"assemble_seconds"`
 	Reused    bool    `json:"reused,omitempty"`
+	// FrameScores is the URL of the rendition's per-frame scores
+	// (<rendition>.vmaf.json); empty when its chunks were not scored.
+	FrameScores string `json:"frame_scores,omitempty"`
 }
 
 // ReportTask is the input of the WriteReport activity. Per-chunk metrics are
@@ -381,6 +394,9 @@ type RenditionResult struct {
 	PSNR      float64 `json:"psnr_y,omitempty"`
 	Reencoded int     `json:"reencoded_chunks"`
 	BelowBar  int     `json:"below_bar_chunks"`
+	// Timing says what was done with the source's frame timing
+	// (TimingVFRKept, TimingConstant); empty in results from before it.
+	Timing string `json:"timing,omitempty"`
 }
 
 // CleanupTask is the input of the Cleanup activity.

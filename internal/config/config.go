@@ -26,6 +26,7 @@ type Config struct {
 	S3       S3       `mapstructure:"s3" json:"s3" yaml:"s3"`
 	Mezzfs   Mezzfs   `mapstructure:"mezzfs" json:"mezzfs" yaml:"mezzfs"`
 	Worker   Worker   `mapstructure:"worker" json:"worker" yaml:"worker"`
+	API      API      `mapstructure:"api" json:"api" yaml:"api"`
 	Metrics  Metrics  `mapstructure:"metrics" json:"metrics" yaml:"metrics"`
 }
 
@@ -97,6 +98,40 @@ type Worker struct {
 	Threads int `mapstructure:"threads" json:"threads" yaml:"threads"`
 }
 
+// API configures the HTTP API and dashboard that 'reel server' serves.
+type API struct {
+	// Address is the host the API listens on. Default: 127.0.0.1. A
+	// non-loopback address is refused unless Tokens are set.
+	Address string `mapstructure:"address" json:"address" yaml:"address"`
+	// Port of the API and dashboard; 0 disables them. Default: 7280.
+	Port int `mapstructure:"port" json:"port" yaml:"port"`
+	// URL is where users reach the dashboard (behind a proxy, say), as
+	// 'reel status --open' and 'reel server' print it. Default:
+	// http://Address:Port.
+	URL string `mapstructure:"url" json:"url" yaml:"url"`
+	// Tokens are the bearer tokens the API accepts, each with a role. None
+	// means no authentication, which is allowed on loopback only. Set them
+	// in reel.yaml (a list does not fit an environment variable); they are
+	// secrets, so 'reel config show' masks them.
+	Tokens []APIToken `mapstructure:"tokens" json:"-" yaml:"tokens"`
+}
+
+// API roles.
+const (
+	// RoleViewer reads jobs, reports, scores and frames.
+	RoleViewer = "viewer"
+	// RoleOperator also submits and cancels jobs.
+	RoleOperator = "operator"
+)
+
+// APIToken is one bearer token and what it may do.
+type APIToken struct {
+	// Token is the secret a client sends as "Authorization: Bearer TOKEN".
+	Token string `mapstructure:"token" json:"-" yaml:"token"`
+	// Role is RoleViewer or RoleOperator.
+	Role string `mapstructure:"role" json:"role" yaml:"role"`
+}
+
 // Default returns the configuration used when nothing else is set.
 func Default() Config {
 	return Config{
@@ -111,6 +146,7 @@ func Default() Config {
 			MaxReadAhead:  8,
 		},
 		Worker: Worker{Concurrency: runtime.NumCPU()},
+		API:    API{Address: "127.0.0.1", Port: 7280},
 
 		LogFormat: "text",
 		Metrics:   Metrics{Host: "127.0.0.1"},

@@ -26,6 +26,9 @@ var rules = []rule{
 	{dir: "vmaf", allow: []string{module + "media", module + "vmaf", "golang.org/x/sync", "golang.org/x/sys/cpu"}},
 	{dir: "encode", allow: []string{module + "media", module + "encode", "github.com/asticode/", "golang.org/x/sync", "golang.org/x/sys/cpu"}},
 	{dir: "archer", allow: []string{module + "media", module + "archer", "gocv.io/x/gocv", "golang.org/x/sync", "golang.org/x/image", "golang.org/x/sys/cpu"}},
+	{dir: "hull", allow: []string{module + "hull"}},
+	{dir: "bdrate", allow: []string{module + "bdrate"}},
+	{dir: "pack", allow: []string{module + "media", module + "pack", "github.com/Eyevinn/mp4ff", "github.com/Eyevinn/hls-m3u8", "github.com/Eyevinn/dash-mpd", "golang.org/x/sync"}},
 	{dir: "mezzfs", allow: []string{module + "media", module + "mezzfs", "github.com/aws/", "github.com/hanwen/go-fuse/", "golang.org/x/sync", "golang.org/x/sys"}},
 }
 

@@ -39,7 +39,14 @@ them) or --audio-lang TAG (the first track tagged with that ISO 639
 language, e.g. eng; a language no track has is an error naming those there
 are) picks another; aac and opus re-encode that track (one-file only);
 copy-all keeps every track with its language and title, the first as the
-default; none writes video only.
+default; none writes video only. In a job, a copied track the rendition's
+MP4 cannot hold (the PCM of an AVI or MXF) is converted to AAC, as the
+ffmpeg CLI does.
+
+A variable-frame-rate source (a phone or screen recording; reel probe
+shows it) keeps its timestamps: every output frame has its source frame's
+time. A job's summary ends each rendition's line with what was done with
+the timing, "vfr kept" or "constant rate", as report.json does.
 
 There is no default ladder: an OUTPUT that is a directory (or ends in /)
 needs --rendition or --ladder, and reel says so rather than guess the

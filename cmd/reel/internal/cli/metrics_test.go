@@ -170,7 +170,7 @@ func TestMetricsServerAndWorker(t *testing.T) {
 
 	port, smPort, wmPort := pickPort(t), pickPort(t), pickPort(t)
 	addr := "127.0.0.1:" + port
-	server := runBackground(t, "server", "--headless", "--no-worker", "--port", port, "--metrics-port", smPort, "--data-dir", filepath.Join(dir, "server"))
+	server := runBackground(t, "server", "--headless", "--no-worker", "--http-port", "0", "--port", port, "--metrics-port", smPort, "--data-dir", filepath.Join(dir, "server"))
 	sBase := "http://127.0.0.1:" + smPort
 	waitFor(t, "server ready", server, func() bool { code, _, _ := httpGet(sBase + "/readyz"); return code == http.StatusOK })
 	if !strings.Contains(server.stdout.String(), "metrics   "+sBase+"/metrics") {

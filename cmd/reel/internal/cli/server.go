@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,16 +17,26 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
+	"github.com/reelmedia/reel/cmd/reel/internal/api"
 	"github.com/reelmedia/reel/cmd/reel/internal/metrics"
+	"github.com/reelmedia/reel/cmd/reel/internal/web"
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/internal/devserver"
 	"github.com/reelmedia/reel/workflows"
 )
 
 const serverLong = `Run reel's local cluster: an embedded Temporal server (SQLite in the data
-directory, WAL journal), the Temporal Web UI, and a worker that runs encode
-jobs. Everything listens on 127.0.0.1 only. It runs until interrupted; jobs
-in flight resume when it is started again.
+directory, WAL journal), the Temporal Web UI, reel's HTTP API and dashboard,
+and a worker that runs encode jobs. Everything listens on 127.0.0.1 only
+(the API on api.address when api.tokens are set). It runs until
+interrupted; jobs in flight resume when it is started again.
+
+The HTTP API (--http-port, default 7280; 0 disables it) lists, submits and
+cancels jobs, streams their progress, and serves reports, per-frame scores
+and frame images under /api/v1 (described by /api/v1/openapi.yaml); the
+dashboard is at /. With api.tokens in reel.yaml every request needs
+"Authorization: Bearer TOKEN" (viewer: read; operator: also submit and
+cancel); see docs/api.md.
 
 Submit jobs with 'reel submit' (or 'reel encode ... --temporal 127.0.0.1:PORT'),
 watch them with 'reel status', in the Web UI, or with any Temporal tool.
@@ -38,6 +49,8 @@ and /readyz; deploy/grafana/reel.json is a dashboard over them.`
 const serverExample = `  reel server
   reel server --port 7233 --ui-port 8233 --concurrency 2
   reel server --headless --no-worker      # only Temporal, workers elsewhere on this host
+  reel server --http-port 0               # no HTTP API or dashboard
+  curl -s http://127.0.0.1:7280/api/v1/jobs
   reel server --metrics-port 9464 --log-format json   # scrape http://127.0.0.1:9464/metrics`
 
 func newServerCmd(app *App) *cobra.Command {
@@ -58,12 +71,21 @@ func newServerCmd(app *App) *cobra.Command {
 			if fl.Changed("ui-port") {
 				app.Config.Temporal.UIPort, _ = fl.GetInt("ui-port")
 			}
+			if fl.Changed("http-port") {
+				app.Config.API.Port, _ = fl.GetInt("http-port")
+			}
 			obs, err := app.startMetrics(cmd)
 			if err != nil {
 				return err
 			}
 			defer obs.close()
 			cfg := app.Config
+			if cfg.API.Port != 0 {
+				// Refused before anything starts.
+				if err := api.CheckBind(cfg.API.Address, cfg.API.Tokens); err != nil {
+					return err
+				}
+			}
 			ui := cfg.Temporal.UIPort
 			if headless {
 				ui = 0
@@ -78,10 +100,6 @@ func newServerCmd(app *App) *cobra.Command {
 				fmt.Fprintf(app.Stdout, "web ui    %s\n", srv.UIAddress)
 			}
 			fmt.Fprintf(app.Stdout, "database  %s\n", filepath.Join(cfg.DataDir, "temporal.db"))
-			if noWorker && obs.m == nil {
-				<-ctx.Done()
-				return nil
-			}
 			c, err := app.dialTemporal(ctx, srv.Address)
 			if err != nil {
 				return err
@@ -90,6 +108,13 @@ func newServerCmd(app *App) *cobra.Command {
 			if obs.m != nil {
 				obs.m.RegisterJobs(metrics.TemporalJobStates(c, srv.Namespace))
 				fmt.Fprintf(app.Stdout, "metrics   %s\n", obs.url())
+			}
+			if cfg.API.Port != 0 {
+				stop, err := app.startAPI(ctx, c)
+				if err != nil {
+					return err
+				}
+				defer stop()
 			}
 			if !noWorker {
 				acts, err := app.activities()
@@ -113,6 +138,7 @@ func newServerCmd(app *App) *cobra.Command {
 	fl := cmd.Flags()
 	fl.Int("port", 0, "frontend gRPC port on 127.0.0.1 (default from config: 7233)")
 	fl.Int("ui-port", 0, "Web UI port on 127.0.0.1 (default from config: 8233)")
+	fl.Int("http-port", 0, "HTTP API and dashboard port, 0 disables them (default from config api.port: 7280)")
 	fl.Int("concurrency", 0, "chunk encodes run at once by the built-in worker (default: CPU count)")
 	fl.BoolVar(&headless, "headless", false, "no Web UI")
 	fl.BoolVar(&noWorker, "no-worker", false, "run no worker in this process")
@@ -120,6 +146,62 @@ func newServerCmd(app *App) *cobra.Command {
 	fl.String("namespace", "", "namespace jobs run in (default from config: default)")
 	addMetricsFlags(cmd)
 	return cmd
+}
+
+// startAPI serves the HTTP API and dashboard (api.* in the config) with
+// the cluster client c until ctx ends or the returned func is called, and
+// prints where.
+func (app *App) startAPI(ctx context.Context, c client.Client) (stop func(), err error) {
+	cfg := app.Config.API
+	st, err := app.storage()
+	if err != nil {
+		return nil, err
+	}
+	srv, err := api.New(api.Config{
+		Client: c, Namespace: app.Config.Temporal.Namespace, TaskQueue: app.taskQueue(),
+		Storage: st, Tokens: cfg.Tokens, Web: web.Handler(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := api.Listen(cfg.Address, cfg.Port, cfg.Tokens)
+	if err != nil {
+		return nil, err
+	}
+	base := cfg.URL
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	fmt.Fprintf(app.Stdout, "api       %s%s\n", strings.TrimRight(base, "/"), api.Prefix)
+	fmt.Fprintf(app.Stdout, "dashboard %s/\n", strings.TrimRight(base, "/"))
+	if len(cfg.Tokens) == 0 {
+		fmt.Fprintf(app.Stdout, "          (no api.tokens: open to anyone on this host)\n")
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(sctx, ln); err != nil {
+			fmt.Fprintf(app.Stderr, "reel: %v\n", err)
+		}
+	}()
+	return func() { cancel(); <-done }, nil
+}
+
+// dashboardURL is the base URL of the dashboard as users reach it.
+func (app *App) dashboardURL() (string, error) {
+	cfg := app.Config.API
+	if cfg.URL != "" {
+		return strings.TrimRight(cfg.URL, "/"), nil
+	}
+	if cfg.Port == 0 {
+		return "", errors.New("the HTTP API is off (api.port is 0): set api.port, or api.url where the dashboard is reached")
+	}
+	host := cfg.Address
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(cfg.Port)), nil
 }
 
 // startEmbedded starts the in-process Temporal server. dbPath "" keeps it in
