@@ -168,9 +168,9 @@ func TestMetricsServerAndWorker(t *testing.T) {
 	src := filepath.Join(dir, "src.mp4")
 	ffmpegCLI(t, "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2", "-c:v", "libx264", "-g", "25", "-pix_fmt", "yuv420p", src)
 
-	port, smPort, wmPort := pickPort(t), pickPort(t), pickPort(t)
+	port, smPort, wmPort, httpPort := pickPort(t), pickPort(t), pickPort(t), pickPort(t)
 	addr := "127.0.0.1:" + port
-	server := runBackground(t, "server", "--headless", "--no-worker", "--http-port", "0", "--port", port, "--metrics-port", smPort, "--data-dir", filepath.Join(dir, "server"))
+	server := runBackground(t, "server", "--headless", "--no-worker", "--http-port", httpPort, "--port", port, "--metrics-port", smPort, "--data-dir", filepath.Join(dir, "server"))
 	sBase := "http://127.0.0.1:" + smPort
 	waitFor(t, "server ready", server, func() bool { code, _, _ := httpGet(sBase + "/readyz"); return code == http.StatusOK })
 	if !strings.Contains(server.stdout.String(), "metrics   "+sBase+"/metrics") {
@@ -302,6 +302,10 @@ func TestMetricsServerAndWorker(t *testing.T) {
 	}
 	if sf.sum("reel_jobs", map[string]string{"state": "completed"}) != 1 || sf.sum("reel_jobs", map[string]string{"state": "running"}) != 0 {
 		t.Errorf("after the job: reel_jobs %v", sf["reel_jobs"])
+	}
+	// The server's HTTP API port serves /metrics too.
+	if af, err := scrapeMetrics("http://127.0.0.1:" + httpPort); err != nil || af.sum("reel_jobs", map[string]string{"state": "completed"}) != 1 {
+		t.Errorf("/metrics on the API port: %v, reel_jobs %v", err, af["reel_jobs"])
 	}
 
 	// Every metric the Grafana dashboard queries is served by a server or a worker.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -118,4 +119,17 @@ func (o *observed) close() {
 	if o.srv != nil {
 		_ = o.srv.Close()
 	}
+}
+
+// beside serves /metrics in front of h (the API server's dashboard
+// handler), so that 'reel server' is scraped on its HTTP port too; h alone
+// when no metrics are served.
+func (o *observed) beside(h http.Handler) http.Handler {
+	if o == nil || o.m == nil {
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", o.m.Handler())
+	mux.Handle("/", h)
+	return mux
 }

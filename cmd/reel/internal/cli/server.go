@@ -110,7 +110,7 @@ func newServerCmd(app *App) *cobra.Command {
 				fmt.Fprintf(app.Stdout, "metrics   %s\n", obs.url())
 			}
 			if cfg.API.Port != 0 {
-				stop, err := app.startAPI(ctx, c)
+				stop, err := app.startAPI(ctx, c, obs)
 				if err != nil {
 					return err
 				}
@@ -150,8 +150,8 @@ func newServerCmd(app *App) *cobra.Command {
 
 // startAPI serves the HTTP API and dashboard (api.* in the config) with
 // the cluster client c until ctx ends or the returned func is called, and
-// prints where.
-func (app *App) startAPI(ctx context.Context, c client.Client) (stop func(), err error) {
+// prints where. With metrics (obs), /metrics is served there too.
+func (app *App) startAPI(ctx context.Context, c client.Client, obs *observed) (stop func(), err error) {
 	cfg := app.Config.API
 	st, err := app.storage()
 	if err != nil {
@@ -159,7 +159,7 @@ func (app *App) startAPI(ctx context.Context, c client.Client) (stop func(), err
 	}
 	srv, err := api.New(api.Config{
 		Client: c, Namespace: app.Config.Temporal.Namespace, TaskQueue: app.taskQueue(),
-		Storage: st, Tokens: cfg.Tokens, Web: web.Handler(),
+		Storage: st, Tokens: cfg.Tokens, Web: obs.beside(web.Handler()),
 	})
 	if err != nil {
 		return nil, err
