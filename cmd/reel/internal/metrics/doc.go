@@ -20,4 +20,9 @@
 // Names follow Prometheus's conventions: a reel_ prefix, base units
 // (seconds, bytes), _total on counters. deploy/grafana/reel.json is a
 // dashboard over them; a test checks that every metric it queries exists.
+//
+// A scrape is cheap: BenchmarkScrape (five renditions, mezzfs, 200 SDK
+// series; go test -run XXX -bench Scrape -benchtime 50x) took 9.0 ms and
+// 98 KB per scrape on a 2-core VM shared with other builds (load ~20), so
+// a slower figure than an idle machine gives.
 package metrics
