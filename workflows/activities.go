@@ -148,7 +148,49 @@ func (a *Activities) Probe(ctx context.Context, source string, opts ProbeOptions
 			si.AudioCodecs = append(si.AudioCodecs, s.Codec)
 		}
 	}
+	if opts.Work != "" && info.FrameIndex.Scanned() {
+		if si.IndexKey, err = a.keepIndex(ctx, opts, info.FrameIndex); err != nil {
+			return SourceInfo{}, err
+		}
+	}
 	return si, nil
+}
+
+// indexKey is where a job's source frame index is kept in its work store
+// (under the job's prefix: Cleanup removes it).
+func indexKey(job string) string { return job + "/source.index" }
+
+// keepIndex stores the source's frame index for the chunks.
+func (a *Activities) keepIndex(ctx context.Context, opts ProbeOptions, ix *encode.Index) (string, error) {
+	b, err := ix.MarshalBinary()
+	if err != nil {
+		return "", fmt.Errorf("frame index: %w", err)
+	}
+	work, err := a.openStore(ctx, opts.Work)
+	if err != nil {
+		return "", err
+	}
+	key := indexKey(opts.Job)
+	if _, err := work.PutBytes(ctx, key, b); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// loadIndex reads the source frame index a chunk task names (nil for none).
+func loadIndex(ctx context.Context, work mezzfs.Store, key string) (*encode.Index, error) {
+	if key == "" {
+		return nil, nil
+	}
+	b, err := work.GetBytes(ctx, key)
+	if err != nil {
+		return nil, classify(err)
+	}
+	var ix encode.Index
+	if err := ix.UnmarshalBinary(b); err != nil {
+		return nil, badInputErr(fmt.Errorf("%s: %w", key, err))
+	}
+	return &ix, nil
 }
 
 // chunkKey is where attempt of chunk index of a rendition is stored in the
@@ -242,6 +284,9 @@ func (a *Activities) encodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 		return ChunkResult{}, classify(err)
 	}
 	defer closer.Close()
+	if in.Index, err = loadIndex(ctx, work, t.SourceIndex); err != nil {
+		return ChunkResult{}, err
+	}
 	dir, err := os.MkdirTemp(a.tempDir(), "reel-chunk-")
 	if err != nil {
 		return ChunkResult{}, fmt.Errorf("scratch dir: %w", err)
