@@ -113,6 +113,19 @@
 // so a failure never leaves a partial file. Errors match the sentinels in
 // errors.go with errors.Is.
 //
+// Render (render.go) turns an image sequence into a review movie: each
+// frame file is read whole through a FrameFiles (local, or mezzfs bytes
+// from the caller) and decoded with the image decoder its extension names
+// (EXR, DPX, TIFF, PNG), so a missing frame can be filled (a black frame,
+// a held one) and a truncated EXR is caught (checkEXR: FFmpeg 5.1 decodes
+// one half black without an error). Scene-linear float frames go through
+// zscale's display-referred transform (inverse BT.1886 or sRGB EOTF), an
+// optional lut3d, swscale to BT.709 Y'CbCr, then drawtext burn-ins whose
+// per-frame text arrives as frame metadata (never parsed by the graph),
+// into prores_ks (422 HQ, 4444), libx264 or DNxHR. QC (NaN/Inf, black,
+// frozen) is counted on the decoded frames. docs/render.md has the
+// transform and the thresholds.
+//
 // Known limits: Matroska and MPEG-TS are indexed at a constant rate from
 // their tail (a variable-rate Matroska file is numbered by rounding its
 // timestamps, and a hole repeats the frame before); an MPEG-TS
