@@ -40,6 +40,9 @@ type Activities struct {
 	// worker starts encoding, finishes, or finds already done: an audit
 	// trail of which worker did what (the crash tests read it).
 	Journal io.Writer
+	// Observer, when set, is told of every chunk encoded or failed and
+	// every rendition assembled (reel's Prometheus metrics).
+	Observer Observer
 
 	journalMu sync.Mutex
 
@@ -249,6 +252,19 @@ type heartbeat struct {
 // and scores it against the source frames. An attempt already finished
 // (chunk and sidecar stored, checksums matching) is returned as it is.
 func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult, error) {
+	res, err := a.encodeChunk(ctx, t)
+	if a.Observer != nil {
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.Observer.ChunkFailed(t.Rendition.Name, err)
+		case err == nil && !res.Reused:
+			a.Observer.ChunkEncoded(t.Rendition.Name, res, slices.Contains(t.Metrics, MetricVMAF))
+		}
+	}
+	return res, err
+}
+
+func (a *Activities) encodeChunk(ctx context.Context, t ChunkTask) (ChunkResult, error) {
 	work, err := a.openStore(ctx, t.Work)
 	if err != nil {
 		return ChunkResult{}, err
@@ -446,6 +462,14 @@ func ScoringPixFmt(bitDepth int) string {
 // Assemble joins the final chunk attempts of a rendition with the source's
 // audio into <output>/<rendition>.<ext>.
 func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResult, error) {
+	res, err := a.assemble(ctx, t)
+	if a.Observer != nil && err == nil && !res.Reused {
+		a.Observer.Assembled(t.Rendition.Name, res.Seconds)
+	}
+	return res, err
+}
+
+func (a *Activities) assemble(ctx context.Context, t AssembleTask) (AssembleResult, error) {
 	work, err := a.openStore(ctx, t.Work)
 	if err != nil {
 		return AssembleResult{}, err

@@ -17,6 +17,9 @@ type Config struct {
 	DataDir string `mapstructure:"data_dir" json:"data_dir" yaml:"data_dir"`
 	// LogLevel is debug, info, warn or error. Default: warn.
 	LogLevel string `mapstructure:"log_level" json:"log_level" yaml:"log_level"`
+	// LogFormat is text (lines for people) or json (one JSON object per
+	// line, log/slog's JSON handler, for log collectors). Default: text.
+	LogFormat string `mapstructure:"log_format" json:"log_format" yaml:"log_format"`
 
 	Temporal Temporal `mapstructure:"temporal" json:"temporal" yaml:"temporal"`
 	Storage  Storage  `mapstructure:"storage" json:"storage" yaml:"storage"`
@@ -24,6 +27,17 @@ type Config struct {
 	Mezzfs   Mezzfs   `mapstructure:"mezzfs" json:"mezzfs" yaml:"mezzfs"`
 	Worker   Worker   `mapstructure:"worker" json:"worker" yaml:"worker"`
 	API      API      `mapstructure:"api" json:"api" yaml:"api"`
+	Metrics  Metrics  `mapstructure:"metrics" json:"metrics" yaml:"metrics"`
+}
+
+// Metrics says where 'reel server' and 'reel worker' serve Prometheus
+// metrics (/metrics) and health (/healthz, /readyz).
+type Metrics struct {
+	// Host to listen on. Default: 127.0.0.1; 0.0.0.0 (or the pod IP) lets
+	// a Prometheus on another host scrape it.
+	Host string `mapstructure:"host" json:"host" yaml:"host"`
+	// Port to listen on; 0 serves no metrics. Default: 0.
+	Port int `mapstructure:"port" json:"port" yaml:"port"`
 }
 
 // Temporal says where workflows run.
@@ -133,6 +147,9 @@ func Default() Config {
 		},
 		Worker: Worker{Concurrency: runtime.NumCPU()},
 		API:    API{Address: "127.0.0.1", Port: 7280},
+
+		LogFormat: "text",
+		Metrics:   Metrics{Host: "127.0.0.1"},
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/reelmedia/reel/cmd/reel/internal/api"
+	"github.com/reelmedia/reel/cmd/reel/internal/metrics"
 	"github.com/reelmedia/reel/cmd/reel/internal/web"
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/internal/devserver"
@@ -39,13 +40,18 @@ cancel); see docs/api.md.
 
 Submit jobs with 'reel submit' (or 'reel encode ... --temporal 127.0.0.1:PORT'),
 watch them with 'reel status', in the Web UI, or with any Temporal tool.
-More workers on this machine: 'reel worker --temporal 127.0.0.1:PORT'.`
+More workers on this machine: 'reel worker --temporal 127.0.0.1:PORT'.
+
+With --metrics-port it serves Prometheus /metrics (jobs by state, and the
+built-in worker's chunk, VMAF, mezzfs and Temporal SDK metrics), /healthz
+and /readyz; deploy/grafana/reel.json is a dashboard over them.`
 
 const serverExample = `  reel server
   reel server --port 7233 --ui-port 8233 --concurrency 2
   reel server --headless --no-worker      # only Temporal, workers elsewhere on this host
   reel server --http-port 0               # no HTTP API or dashboard
-  curl -s http://127.0.0.1:7280/api/v1/jobs`
+  curl -s http://127.0.0.1:7280/api/v1/jobs
+  reel server --metrics-port 9464 --log-format json   # scrape http://127.0.0.1:9464/metrics`
 
 func newServerCmd(app *App) *cobra.Command {
 	var headless, noWorker bool
@@ -68,6 +74,11 @@ func newServerCmd(app *App) *cobra.Command {
 			if fl.Changed("http-port") {
 				app.Config.API.Port, _ = fl.GetInt("http-port")
 			}
+			obs, err := app.startMetrics(cmd)
+			if err != nil {
+				return err
+			}
+			defer obs.close()
 			cfg := app.Config
 			if cfg.API.Port != 0 {
 				// Refused before anything starts.
@@ -94,28 +105,33 @@ func newServerCmd(app *App) *cobra.Command {
 				return err
 			}
 			defer c.Close()
+			if obs.m != nil {
+				obs.m.RegisterJobs(metrics.TemporalJobStates(c, srv.Namespace))
+				fmt.Fprintf(app.Stdout, "metrics   %s\n", obs.url())
+			}
 			if cfg.API.Port != 0 {
-				stop, err := app.startAPI(ctx, c)
+				stop, err := app.startAPI(ctx, c, obs)
 				if err != nil {
 					return err
 				}
 				defer stop()
 			}
-			if noWorker {
-				<-ctx.Done()
-				return nil
+			if !noWorker {
+				acts, err := app.activities()
+				if err != nil {
+					return err
+				}
+				obs.observe(acts)
+				w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: cfg.Worker.Concurrency}, acts)
+				if err := w.Start(); err != nil {
+					return fmt.Errorf("worker: %w", err)
+				}
+				defer w.Stop()
+				fmt.Fprintf(app.Stdout, "worker    %d concurrent chunks\n", cfg.Worker.Concurrency)
 			}
-			acts, err := app.activities()
-			if err != nil {
-				return err
-			}
-			w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: cfg.Worker.Concurrency}, acts)
-			if err := w.Start(); err != nil {
-				return fmt.Errorf("worker: %w", err)
-			}
-			defer w.Stop()
-			fmt.Fprintf(app.Stdout, "worker    %d concurrent chunks\n", cfg.Worker.Concurrency)
+			obs.setReady(true)
 			<-ctx.Done()
+			obs.setReady(false)
 			return nil
 		},
 	}
@@ -128,13 +144,14 @@ func newServerCmd(app *App) *cobra.Command {
 	fl.BoolVar(&noWorker, "no-worker", false, "run no worker in this process")
 	fl.String("task-queue", "", "task queue of the built-in worker (default from config: reel)")
 	fl.String("namespace", "", "namespace jobs run in (default from config: default)")
+	addMetricsFlags(cmd)
 	return cmd
 }
 
 // startAPI serves the HTTP API and dashboard (api.* in the config) with
 // the cluster client c until ctx ends or the returned func is called, and
-// prints where.
-func (app *App) startAPI(ctx context.Context, c client.Client) (stop func(), err error) {
+// prints where. With metrics (obs), /metrics is served there too.
+func (app *App) startAPI(ctx context.Context, c client.Client, obs *observed) (stop func(), err error) {
 	cfg := app.Config.API
 	st, err := app.storage()
 	if err != nil {
@@ -142,7 +159,7 @@ func (app *App) startAPI(ctx context.Context, c client.Client) (stop func(), err
 	}
 	srv, err := api.New(api.Config{
 		Client: c, Namespace: app.Config.Temporal.Namespace, TaskQueue: app.taskQueue(),
-		Storage: st, Tokens: cfg.Tokens, Web: web.Handler(),
+		Storage: st, Tokens: cfg.Tokens, Web: obs.beside(web.Handler()),
 	})
 	if err != nil {
 		return nil, err
@@ -292,9 +309,9 @@ func (app *App) dialTemporal(ctx context.Context, addr string) (client.Client, e
 	if app.Config.LogLevel == "debug" {
 		level = slog.LevelDebug
 	}
-	var w io.Writer = app.Stderr
-	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})))
-	c, err := client.DialContext(ctx, client.Options{HostPort: addr, Namespace: app.Config.Temporal.Namespace, Logger: logger})
+	logger := sdklog.NewStructuredLogger(slog.New(app.logHandler(app.Stderr, level)))
+	c, err := client.DialContext(ctx, client.Options{HostPort: addr, Namespace: app.Config.Temporal.Namespace, Logger: logger,
+		MetricsHandler: app.temporalMetrics})
 	if err != nil {
 		return nil, fmt.Errorf("temporal at %s: %w (is 'reel server' running, or is --temporal right?)", addr, err)
 	}

@@ -17,11 +17,22 @@ the job's store (file:// paths must be shared between workers, s3:// needs
 the s3 settings in reel.yaml or REEL_S3_* variables).
 
 Stop it with Ctrl-C (SIGINT/SIGTERM): running chunks are given back and
-retried elsewhere; finished chunks are never encoded again.`
+retried elsewhere; finished chunks are never encoded again.
+
+With --metrics-port it serves, on 127.0.0.1 (--metrics-host to change):
+  /metrics  Prometheus metrics: reel_chunks_encoded_total, reel_chunk_vmaf,
+            reel_chunk_encode_seconds, reel_mezzfs_*, the Temporal SDK's
+            temporal_* worker metrics, ... (docs/metrics.md lists them)
+  /healthz  200 while the process runs
+  /readyz   200 once the worker polls its task queue; 503 before, and
+            from the moment it is told to stop
+Logs are text lines; --log-format json writes one JSON object per line.`
 
 const workerExample = `  reel worker --temporal 10.0.0.5:7233
   reel worker --temporal temporal.prod:7233 --task-queue reel-gpu --concurrency 8
-  REEL_S3_ENDPOINT=http://127.0.0.1:7070 REEL_S3_PATH_STYLE=true reel worker`
+  REEL_S3_ENDPOINT=http://127.0.0.1:7070 REEL_S3_PATH_STYLE=true reel worker
+  reel worker --metrics-port 9464 --metrics-host 0.0.0.0 --log-format json   # in a pod: scraped and probed
+  curl -s 127.0.0.1:9464/metrics | grep reel_chunks_encoded_total`
 
 func newWorkerCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
@@ -33,6 +44,11 @@ func newWorkerCmd(app *App) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			app.applyTemporalFlags(cmd)
+			obs, err := app.startMetrics(cmd)
+			if err != nil {
+				return err
+			}
+			defer obs.close()
 			addr := app.temporalAddress()
 			c, err := app.dialTemporal(ctx, addr)
 			if err != nil {
@@ -43,18 +59,24 @@ func newWorkerCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			obs.observe(acts)
 			n := app.Config.Worker.Concurrency
 			w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: n}, acts)
 			if err := w.Start(); err != nil {
 				return fmt.Errorf("worker: %w", err)
 			}
-			fmt.Fprintf(app.Stderr, "reel worker: polling %s on %s (%d concurrent chunks)\n", app.taskQueue(), addr, n)
+			obs.setReady(true)
+			app.notice(fmt.Sprintf("reel worker: polling %s on %s (%d concurrent chunks)", app.taskQueue(), addr, n),
+				"polling", "task_queue", app.taskQueue(), "temporal", addr, "concurrency", n, "metrics", obs.url())
 			<-ctx.Done()
+			obs.setReady(false)
+			app.notice("reel worker: stopping", "stopping")
 			w.Stop()
 			return nil
 		},
 	}
 	addTemporalFlags(app, cmd)
+	addMetricsFlags(cmd)
 	cmd.Flags().Int("concurrency", 0, "chunk encodes run at once (default from config: CPU count)")
 	return cmd
 }
