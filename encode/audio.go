@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/asticode/go-astiav"
 )
@@ -31,6 +32,11 @@ type audioTrack struct {
 	start, end int64 // trim window in ist time base (copy)
 	shift      int64 // subtracted from copied timestamps (ist tb)
 	done       bool  // copy: past its window
+
+	// MPEG-TS discontinuities (tsClock), ist tb
+	clockOff, clockPrev, clockEnd int64
+	clockJumps                    int
+	clockTrim                     bool // just jumped: drop what overlaps
 }
 
 // audioSource feeds the audio of a programme into an output, copied or
@@ -49,6 +55,7 @@ type audioSource struct {
 	cur      *audioTrack // the track of pkt, when ready
 	ready    bool        // pkt holds the next packet, in cur.srcTb
 	eof      bool
+	clock    *tsClock // an MPEG-TS read from its start; nil otherwise
 
 	// encode mode
 	dec     *astiav.CodecContext
@@ -96,7 +103,7 @@ func (a *audioSource) init(spec audioSpec, startSec, durSec float64) error {
 	for i, ist := range streams {
 		tb := ist.TimeBase()
 		toTs := func(sec float64) int64 { return int64(math.Round(sec / tb.Float64())) }
-		t := &audioTrack{ist: ist, start: toTs(zero + startSec), end: math.MaxInt64}
+		t := &audioTrack{ist: ist, start: toTs(zero + startSec), end: math.MaxInt64, clockPrev: astiav.NoPtsValue}
 		if durSec > 0 {
 			t.end = toTs(zero + startSec + durSec)
 		}
@@ -109,6 +116,10 @@ func (a *audioSource) init(spec audioSpec, startSec, durSec float64) error {
 		}
 		a.tracks = append(a.tracks, t)
 		a.byIndex[ist.Index()] = t
+	}
+	if startSec == 0 {
+		// (after a seek the shifts of the jumps before are unknown)
+		a.clock = newTSClock(a.d)
 	}
 	if startSec > 0 {
 		// land before the window; packets before it are skipped. Several
@@ -155,6 +166,11 @@ func (a *audioSource) initEncode(bitrate int64, startSec, durSec, zero float64) 
 	layout := cp.ChannelLayout()
 	if !layout.Valid() || layout.NbChannels() == 0 {
 		layout = astiav.ChannelLayoutStereo
+	}
+	if strings.HasSuffix(layout.String(), " channels") {
+		// only a channel count (AVI, MXF and other PCM carriers): the
+		// encoders take named layouts only
+		layout = namedLayout(layout.NbChannels())
 	}
 	if a.mode == "opus" {
 		name, sf, rate = "libopus", astiav.SampleFormatFlt, 48000
@@ -211,7 +227,13 @@ func (a *audioSource) initEncode(bitrate int64, startSec, durSec, zero float64) 
 	if durSec > 0 {
 		trim += fmt.Sprintf(":end=%f", zero+startSec+durSec)
 	}
-	desc := fmt.Sprintf("%s,asetpts=PTS-STARTPTS,aresample=%d,aformat=sample_fmts=%s:channel_layouts=%s", trim, rate, sf.Name(), layout.String())
+	resample := fmt.Sprint(rate)
+	if a.clock != nil {
+		// samples follow their timestamps across a discontinuity: a
+		// dropped overlap leaves a gap of silence, not a shift
+		resample += ":async=1:min_hard_comp=0.005:first_pts=0"
+	}
+	desc := fmt.Sprintf("%s,asetpts=PTS-STARTPTS,aresample=%s,aformat=sample_fmts=%s:channel_layouts=%s", trim, resample, sf.Name(), layout.String())
 	if fs := a.enc.FrameSize(); fs > 0 {
 		desc += fmt.Sprintf(",asetnsamples=n=%d:p=1", fs)
 	}
@@ -233,6 +255,20 @@ func (a *audioSource) initEncode(bitrate int64, startSec, durSec, zero float64) 
 		return newErr(a.op, a.name, ErrUnsupportedCodec, err, "audio filter %q", desc)
 	}
 	return nil
+}
+
+// namedLayout is FFmpeg's default layout for n channels where an encoder
+// takes it (mono, stereo, 5.1, 7.1), else stereo.
+func namedLayout(n int) astiav.ChannelLayout {
+	switch n {
+	case 1:
+		return astiav.ChannelLayoutMono
+	case 6:
+		return astiav.ChannelLayout5Point1
+	case 8:
+		return astiav.ChannelLayout7Point1
+	}
+	return astiav.ChannelLayoutStereo
 }
 
 // started is called after the output header is written.
@@ -278,7 +314,7 @@ func (a *audioSource) fill() error {
 	}
 	if a.mode == audioCopy || a.mode == audioCopyAll {
 		for {
-			if err := a.d.fc.ReadFrame(a.pkt); err != nil {
+			if err := a.read(); err != nil {
 				if errors.Is(err, astiav.ErrEof) {
 					a.eof = true
 					return nil
@@ -289,6 +325,16 @@ func (a *audioSource) fill() error {
 			if t == nil || t.done {
 				a.pkt.Unref()
 				continue
+			}
+			if a.clock != nil {
+				keep, err := a.clock.place(a.d.fc, t, a.pkt)
+				if err != nil {
+					return newErr(a.op, a.name, ErrTruncated, err, "reading audio")
+				}
+				if !keep {
+					a.pkt.Unref()
+					continue
+				}
 			}
 			pts := a.pkt.Pts()
 			if pts == astiav.NoPtsValue {
@@ -400,7 +446,7 @@ func (a *audioSource) decodeMore() error {
 		}
 		// read the next audio packet
 		for {
-			if err := a.d.fc.ReadFrame(a.pkt); err != nil {
+			if err := a.read(); err != nil {
 				if errors.Is(err, astiav.ErrEof) {
 					a.decEOF = true
 					if err := a.dec.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
@@ -414,6 +460,16 @@ func (a *audioSource) decodeMore() error {
 				a.pkt.Unref()
 				continue
 			}
+			if a.clock != nil {
+				keep, err := a.clock.place(a.d.fc, a.tracks[0], a.pkt)
+				if err != nil {
+					return newErr(a.op, a.name, ErrTruncated, err, "reading audio")
+				}
+				if !keep {
+					a.pkt.Unref()
+					continue
+				}
+			}
 			err := a.dec.SendPacket(a.pkt)
 			a.pkt.Unref()
 			if err != nil && !errors.Is(err, astiav.ErrEagain) && !errors.Is(err, astiav.ErrInvaliddata) {
@@ -425,6 +481,15 @@ func (a *audioSource) decodeMore() error {
 }
 
 // allDone reports whether every copied track is past its window.
+// read reads the source's next packet into a.pkt, through the clock
+// when there is one.
+func (a *audioSource) read() error {
+	if a.clock != nil {
+		return a.clock.next(a.d.fc, a.pkt)
+	}
+	return a.d.fc.ReadFrame(a.pkt)
+}
+
 func (a *audioSource) allDone() bool {
 	for _, t := range a.tracks {
 		if !t.done {
@@ -452,6 +517,9 @@ func (a *audioSource) close() {
 	}
 	if a.pkt != nil {
 		a.pkt.Free()
+	}
+	if a.clock != nil {
+		a.clock.close()
 	}
 	a.d.close()
 }

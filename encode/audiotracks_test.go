@@ -2,7 +2,6 @@ package encode
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -10,133 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/reelmedia/reel/internal/testmedia"
 )
 
 // Audio sync and audio tracks (issue 14).
-
-// clickFlash is 10 s of 25 fps H.264 (B-frames) whose frames k*25 are
-// white, the others black, with 48 kHz AAC that clicks for the first 1 ms
-// (48 samples) of every second: each click starts with its flash. vfr
-// drops about a third of the other frames at random (fixed seed), keeping
-// their timestamps, as a phone does.
-func clickFlash(tb testing.TB, vfr bool) string {
-	vf := "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n\\,25)\\,0)'"
-	args := []string{"-f", "lavfi", "-i", "color=c=black:size=160x96:rate=25",
-		"-f", "lavfi", "-i", "aevalsrc='if(lt(mod(n\\,48000)\\,48)\\,0.9\\,0)':s=48000", "-t", "10"}
-	if vfr {
-		vf += ",select='eq(mod(n\\,25)\\,0)+gt(random(0)\\,0.35)'"
-		args = append(args, "-fps_mode", "vfr")
-	}
-	args = append(args, "-vf", vf, "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "50", "-pix_fmt", "yuv420p",
-		"-c:a", "aac", "-b:a", "128k")
-	return testMedia(tb, "mp4", args...)
-}
-
-// flashTimes returns the pts (seconds) of path's white video frames.
-func flashTimes(tb testing.TB, path string) []float64 {
-	tb.Helper()
-	ts := frameTimes(tb, path)
-	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0", "-fps_mode", "passthrough",
-		"-vf", "scale=8:8,format=gray", "-f", "rawvideo", "-").Output()
-	if err != nil {
-		tb.Fatalf("decoding %s: %v", path, err)
-	}
-	if len(out) != 64*len(ts) {
-		tb.Fatalf("%s: %d bytes of 8x8 frames for %d frame times", path, len(out), len(ts))
-	}
-	var flashes []float64
-	for i := range ts {
-		sum := 0
-		for _, v := range out[i*64 : (i+1)*64] {
-			sum += int(v)
-		}
-		if sum/64 > 128 {
-			flashes = append(flashes, ts[i][0])
-		}
-	}
-	return flashes
-}
-
-// audioSamples decodes audio stream n of path to mono 48 kHz samples and
-// gives each one's time: decoded audio frames keep their own timestamps.
-func audioSamples(tb testing.TB, path string, n int) ([]float64, []float64) {
-	tb.Helper()
-	sel := fmt.Sprintf("a:%d", n)
-	probe, err := exec.Command("ffprobe", "-v", "error", "-select_streams", sel, "-show_entries", "frame=best_effort_timestamp_time,nb_samples",
-		"-of", "csv=p=0", path).Output()
-	if err != nil {
-		tb.Fatalf("ffprobe %s: %v", path, err)
-	}
-	raw, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:"+sel, "-ac", "1", "-f", "s16le", "-").Output()
-	if err != nil {
-		tb.Fatalf("decoding audio of %s: %v", path, err)
-	}
-	var samples, times []float64
-	for _, line := range strings.Split(strings.TrimSpace(string(probe)), "\n") {
-		f := strings.Split(strings.TrimSpace(line), ",")
-		if len(f) < 2 {
-			continue
-		}
-		pts, ns := atof(f[0]), int(atof(f[1]))
-		for i := 0; i < ns; i++ {
-			times = append(times, pts+float64(i)/48000)
-		}
-	}
-	for i := 0; i+1 < len(raw); i += 2 {
-		samples = append(samples, float64(int16(binary.LittleEndian.Uint16(raw[i:])))/32768)
-	}
-	if len(samples) != len(times) {
-		tb.Fatalf("%s: %d decoded samples, %d from the frame list", path, len(samples), len(times))
-	}
-	return samples, times
-}
-
-// clickTimes finds the clicks: runs of loud samples, each timed at its
-// loudest sample.
-func clickTimes(samples, times []float64) []float64 {
-	var clicks []float64
-	last, best := -1.0, 0.0
-	for i, v := range samples {
-		v = math.Abs(v)
-		if v < 0.3 {
-			continue
-		}
-		if last < 0 || times[i]-last > 0.2 { // a new click
-			clicks = append(clicks, times[i])
-			best = v
-		} else if v > best {
-			clicks[len(clicks)-1], best = times[i], v
-		}
-		last = times[i]
-	}
-	return clicks
-}
-
-// syncBound is one AAC frame at 48 kHz (1024 samples, 21.3 ms): copied
-// audio is trimmed by whole packets, so that is the most a correct output
-// can be off. Measured offsets are about 1 ms (the click's own length).
-const syncBound = 1024.0 / 48000
-
-// checkSync asserts that path's flashes and clicks pair up one to one,
-// each within syncBound, and that there are want of them.
-func checkSync(t *testing.T, path string, want int) {
-	t.Helper()
-	flashes := flashTimes(t, path)
-	samples, times := audioSamples(t, path, 0)
-	clicks := clickTimes(samples, times)
-	if len(flashes) != want || len(clicks) != want {
-		t.Fatalf("%s: %d flashes %v, %d clicks %v; want %d of each", filepath.Base(path), len(flashes), flashes, len(clicks), clicks, want)
-	}
-	worst := 0.0
-	for i := range flashes {
-		d := clicks[i] - flashes[i]
-		if math.Abs(d) > syncBound {
-			t.Errorf("%s: flash %d at %.4f s, its click at %.4f s (%+.1f ms, bound %.1f ms)", filepath.Base(path), i, flashes[i], clicks[i], d*1000, syncBound*1000)
-		}
-		worst = max(worst, math.Abs(d))
-	}
-	t.Logf("%s: %d flashes from %.3f to %.3f s, worst click offset %.2f ms", filepath.Base(path), want, flashes[0], flashes[want-1], worst*1000)
-}
 
 // TestClickTrackSync encodes the click-and-flash sources, constant and
 // variable rate, through the chunked path (EncodeRange per chunk, Concat
@@ -149,7 +26,7 @@ func TestClickTrackSync(t *testing.T) {
 	for _, vfr := range []bool{false, true} {
 		name := map[bool]string{false: "cfr", true: "vfr"}[vfr]
 		t.Run(name, func(t *testing.T) {
-			src := clickFlash(t, vfr)
+			src := testmedia.ClickFlash(t, vfr)
 			in := FileInput(src)
 			info, err := Probe(ctx, in, ProbeOptions{})
 			if err != nil {
@@ -159,7 +36,7 @@ func TestClickTrackSync(t *testing.T) {
 				t.Fatalf("source VFR %v, want %v", info.VFR, vfr)
 			}
 			n := info.FrameCount
-			checkSync(t, src, 10) // the source itself
+			testmedia.CheckSync(t, src, 10) // the source itself
 			dir := t.TempDir()
 			var chunks []string
 			cuts := []int64{0, n / 3, 2 * n / 3, n}
@@ -175,12 +52,12 @@ func TestClickTrackSync(t *testing.T) {
 				if _, err := Concat(ctx, chunks, out, ConcatOptions{ExpectFrames: n, Audio: in, AudioMode: mode}); err != nil {
 					t.Fatal(err)
 				}
-				checkSync(t, out, 10)
+				testmedia.CheckSync(t, out, 10)
 				out = filepath.Join(dir, "one-"+mode+".mp4")
 				if _, err := Encode(ctx, in, out, p, EncodeOptions{Audio: mode}); err != nil {
 					t.Fatal(err)
 				}
-				checkSync(t, out, 10)
+				testmedia.CheckSync(t, out, 10)
 			}
 			// Matroska and MPEG-TS cannot start a track before zero: the
 			// muxer shifts both tracks by the kept priming packet (21 ms)
@@ -189,7 +66,7 @@ func TestClickTrackSync(t *testing.T) {
 				if _, err := Encode(ctx, in, out, p, EncodeOptions{Audio: "copy"}); err != nil {
 					t.Fatal(err)
 				}
-				checkSync(t, out, 10)
+				testmedia.CheckSync(t, out, 10)
 			}
 			// from frame 30 (a little after the second flash) to near the
 			// end: eight flashes, the first 0.8 s or so in
@@ -198,7 +75,7 @@ func TestClickTrackSync(t *testing.T) {
 			if _, err := Encode(ctx, in, out, p, EncodeOptions{Start: start, End: end, Audio: "copy"}); err != nil {
 				t.Fatal(err)
 			}
-			checkSync(t, out, 8)
+			testmedia.CheckSync(t, out, 8)
 		})
 	}
 }
@@ -220,7 +97,7 @@ func threeTracks(tb testing.TB) string {
 
 // toneOf is the frequency of audio stream n of path, from its zero crossings.
 func toneOf(tb testing.TB, path string, n int) float64 {
-	samples, times := audioSamples(tb, path, n)
+	samples, times := testmedia.AudioSamples(tb, path, n)
 	if len(samples) < 4800 {
 		tb.Fatalf("%s a:%d: %d samples", path, n, len(samples))
 	}
@@ -385,4 +262,56 @@ func TestAudioTracks(t *testing.T) {
 		}
 		t.Logf("%d audio packets in 3 tracks, equal in the chunked, one-chunk and one-file outputs and the source", len(want))
 	})
+}
+
+// Audio across an MPEG-TS discontinuity (two captures joined, the second's
+// clock 100 s on or back) stays with its pictures: the joined output and
+// a one-file encode have every click on its flash, the second capture's
+// included; and a PCM track that has only a channel count (AVI) is
+// encoded to AAC in sync.
+func TestAudioAcrossDiscontinuity(t *testing.T) {
+	ctx := context.Background()
+	p := Profile{Codec: "x264", Preset: "ultrafast", GOP: 10, Threads: 1}
+	clicks := testmedia.Corpus{Clicks: true}
+	for _, c := range []struct {
+		name, src, audio string
+	}{
+		{"ts-forward", clicks.DiscontTS(t, false), "copy"},
+		{"ts-backward", clicks.DiscontTS(t, true), "copy"},
+		{"ts-forward-aac", clicks.DiscontTS(t, false), "aac"},
+		{"avi-pcm-aac", clicks.RepeatAVI(t), "aac"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := FileInput(c.src)
+			info, err := Probe(ctx, in, ProbeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := len(testmedia.SyncOffsets(t, c.src))
+			n := info.FrameCount
+			dir := t.TempDir()
+			var chunks []string
+			for i, s := range []int64{0, n / 2} {
+				e := n
+				if i == 0 {
+					e = n / 2
+				}
+				out := filepath.Join(dir, fmt.Sprintf("c%d.mp4", i))
+				if _, err := EncodeRange(ctx, in, out, p, s, e, nil); err != nil {
+					t.Fatal(err)
+				}
+				chunks = append(chunks, out)
+			}
+			joined := filepath.Join(dir, "joined.mp4")
+			if _, err := Concat(ctx, chunks, joined, ConcatOptions{ExpectFrames: n, Audio: in, AudioMode: c.audio}); err != nil {
+				t.Fatal(err)
+			}
+			testmedia.CheckSync(t, joined, want)
+			one := filepath.Join(dir, "one.mp4")
+			if _, err := Encode(ctx, in, one, p, EncodeOptions{Audio: c.audio}); err != nil {
+				t.Fatal(err)
+			}
+			testmedia.CheckSync(t, one, want)
+		})
+	}
 }

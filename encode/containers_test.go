@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reelmedia/reel/internal/testmedia"
 )
@@ -17,42 +18,6 @@ import (
 // whose edit list hides its first frames, a MOV with a timecode track and
 // an MPEG-TS whose timestamps jump in the middle. Each is indexed as the
 // ffmpeg CLI sees it.
-
-// dnxMXF is DNxHR LB in MXF OP1a, 25 fps, 30 frames, timecode 10:00:00:00.
-func dnxMXF(tb testing.TB) string {
-	return testMedia(tb, "mxf", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-frames:v", "30",
-		"-c:v", "dnxhd", "-profile:v", "dnxhr_lb", "-pix_fmt", "yuv422p", "-timecode", "10:00:00:00", "-f", "mxf")
-}
-
-// editListMP4 is a 50-frame H.264 MP4 (B-frames) cut at 0.4 s by stream
-// copy: the cut starts at the keyframe before, so the file holds 50
-// samples and an edit list that presents the last 40.
-func editListMP4(tb testing.TB) string {
-	src := testMedia(tb, "mp4", "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=25", "-frames:v", "50",
-		"-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "25", "-pix_fmt", "yuv420p")
-	return testMedia(tb, "mp4", "-ss", "0.4", "-i", src, "-c", "copy")
-}
-
-// timecodeMOV is H.264 in MOV with a tmcd track starting at 01:00:00:00.
-func timecodeMOV(tb testing.TB) string {
-	return testMedia(tb, "mov", "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=25", "-frames:v", "30",
-		"-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "12", "-pix_fmt", "yuv420p", "-timecode", "01:00:00:00")
-}
-
-// discontTS is two MPEG-TS segments of 20 frames joined byte for byte, the
-// second's timestamps 100 s on (forward) or 100 s back (backward): a
-// discontinuity in the middle, as a spliced broadcast capture has.
-func discontTS(tb testing.TB, backward bool) string {
-	seg := func(offset string) []byte {
-		return readFile(tb, testMedia(tb, "ts", "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=25", "-frames:v", "20",
-			"-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", "-output_ts_offset", offset))
-	}
-	a, b, name := seg("0"), seg("100"), "discont-fwd.ts"
-	if backward {
-		a, b, name = seg("100"), seg("0"), "discont-back.ts"
-	}
-	return writeFile(tb, tb.TempDir(), name, append(a, b...))
-}
 
 func TestContainers(t *testing.T) {
 	ctx := context.Background()
@@ -63,11 +28,11 @@ func TestContainers(t *testing.T) {
 		editList bool
 		timecode string
 	}{
-		{"mxf-dnxhr", dnxMXF, 7, false, "10:00:00:00"},
-		{"mp4-editlist", editListMP4, 9, true, ""},
-		{"mov-timecode", timecodeMOV, 8, false, "01:00:00:00"},
-		{"ts-discont-forward", func(tb testing.TB) string { return discontTS(tb, false) }, 7, false, ""},
-		{"ts-discont-backward", func(tb testing.TB) string { return discontTS(tb, true) }, 7, false, ""},
+		{"mxf-dnxhr", corpus.DNxMXF, 7, false, "10:00:00:00"},
+		{"mp4-editlist", corpus.EditListMP4, 9, true, ""},
+		{"mov-timecode", corpus.TimecodeMOV, 8, false, "01:00:00:00"},
+		{"ts-discont-forward", func(tb testing.TB) string { return corpus.DiscontTS(tb, false) }, 7, false, ""},
+		{"ts-discont-backward", func(tb testing.TB) string { return corpus.DiscontTS(tb, true) }, 7, false, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := c.path(t)
@@ -78,7 +43,7 @@ func TestContainers(t *testing.T) {
 			}
 			n := info.FrameCount
 			decoded := int64(ffprobeFrames(t, src))
-			wantN, wantDur := cliFrames(t, src)
+			wantN, wantDur := testmedia.CLIConvert(t, src)
 			t.Logf("probe: %d frames, %.3f s, problems %v; ffprobe decodes %d; ffmpeg CLI: %d frames, %.3f s",
 				n, info.VideoStream.Duration, info.Problems, decoded, wantN, wantDur)
 			if n != decoded {
@@ -105,13 +70,13 @@ func TestContainers(t *testing.T) {
 				t.Errorf("one-chunk encode: %d frames, probe %d", one.Frames, n)
 			}
 			cat, _ := encodeChunks(t, in, dir, lossless, n, c.chunk)
-			oneSums, catSums := frameMD5s(t, one.Path), frameMD5s(t, cat.Path)
+			oneSums, catSums := testmedia.FrameMD5s(t, one.Path), testmedia.FrameMD5s(t, cat.Path)
 			if strings.Join(oneSums, " ") != strings.Join(catSums, " ") {
 				t.Errorf("chunked output differs from the one-chunk encode (%d vs %d frames)", len(catSums), len(oneSums))
 			}
 			// the pictures are the ffmpeg CLI's: the lossless one-chunk
 			// encode decodes to the source's frames
-			if srcSums := frameMD5s(t, src, "-pix_fmt", "yuv420p"); strings.Join(srcSums, " ") != strings.Join(frameMD5s(t, one.Path, "-pix_fmt", "yuv420p"), " ") {
+			if srcSums := testmedia.FrameMD5s(t, src, "-pix_fmt", "yuv420p"); strings.Join(srcSums, " ") != strings.Join(testmedia.FrameMD5s(t, one.Path, "-pix_fmt", "yuv420p"), " ") {
 				t.Errorf("one-chunk encode differs from the source's frames (%d vs %d frames)", len(oneSums), len(srcSums))
 			}
 			if c.timecode != "" {
@@ -124,7 +89,7 @@ func TestContainers(t *testing.T) {
 					t.Errorf("second chunk's timecode %q, want %q", got, want)
 				}
 			}
-			span := frameSpan(t, cat.Path)
+			span := testmedia.FrameSpan(t, cat.Path)
 			if math.Abs(span-wantDur) > 1.01/info.FPS {
 				t.Errorf("chunked output lasts %.4f s, the ffmpeg CLI's %.4f s", span, wantDur)
 			}
@@ -178,10 +143,11 @@ func TestAddTimecode(t *testing.T) {
 	}
 }
 
-// BenchmarkIndex2h indexes (Probe) a 2-hour 1080p25 source, long-GOP in
-// MP4, Matroska and MPEG-TS and intra-only (every frame a keyframe) in
-// MP4, and reports the bytes read and frames found: Probe must not read
-// the whole file where the container's index can be trusted. The sources
+// BenchmarkIndex2h indexes (Probe) a 2-hour 1080p25 source, long-GOP and
+// intra-only (every frame a keyframe) in MP4, Matroska and MPEG-TS, and
+// reports the seconds, the bytes read and the frames found: Probe must not
+// read the whole file where the container's index can be trusted (MP4's
+// sample table: it fails reading more than 1% of the file). The sources
 // are 10 s of 1080p joined 720 times by stream copy (the concat demuxer),
 // generated once into the test media cache (several GB):
 //
@@ -196,6 +162,8 @@ func BenchmarkIndex2h(b *testing.B) {
 		{"longgop-mkv", "mkv", "50", "2M"},
 		{"longgop-ts", "ts", "50", "2M"},
 		{"intra-mp4", "mp4", "1", "3M"},
+		{"intra-mkv", "mkv", "1", "3M"},
+		{"intra-ts", "ts", "1", "3M"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			src := twoHours(b, c.ext, c.gop, c.rate)
@@ -211,12 +179,19 @@ func BenchmarkIndex2h(b *testing.B) {
 			var info *Info
 			cr := &countingReader{r: f}
 			b.ResetTimer()
+			var secs float64
 			for b.Loop() {
 				cr.n.Store(0)
+				t0 := time.Now()
 				if info, err = Probe(context.Background(), ReaderInput(c.name, cr, st.Size()), ProbeOptions{}); err != nil {
 					b.Fatal(err)
 				}
+				secs = time.Since(t0).Seconds()
 			}
+			if c.ext == "mp4" && cr.n.Load() > st.Size()/100 {
+				b.Errorf("probe read %d of %d bytes: the sample table is enough", cr.n.Load(), st.Size())
+			}
+			b.ReportMetric(secs, "seconds")
 			b.ReportMetric(float64(cr.n.Load()), "bytes-read")
 			b.ReportMetric(float64(st.Size()), "bytes-file")
 			b.ReportMetric(float64(info.FrameCount), "frames")

@@ -7,17 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/reelmedia/reel/internal/testmedia"
 )
-
-// hdr10Source is 10-bit HEVC with PQ/BT.2020 tags and HDR10 static
-// metadata in its SEI (libx265 hdr10), none at container level.
-func hdr10Source(tb testing.TB) string {
-	return testMedia(tb, "mp4", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-frames:v", "20",
-		"-c:v", "libx265", "-pix_fmt", "yuv420p10le", "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc",
-		"-x265-params", "hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50):max-cll=1000,400:log-level=error")
-}
-
-const hdr10Master = "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50)"
 
 // ffprobeHDR is the first frame's mastering display (in x265's syntax) and
 // content light level as ffprobe reads them, and the stream's tags.
@@ -74,8 +66,8 @@ func ffprobeHDR(tb testing.TB, path string) (master string, cll [2]int, pixFmt, 
 }
 
 func TestProbeHDR10(t *testing.T) {
-	src := hdr10Source(t)
-	if m, cll, _, _, _, _ := ffprobeHDR(t, src); m != hdr10Master || cll != [2]int{1000, 400} {
+	src := corpus.HDR10Source(t)
+	if m, cll, _, _, _, _ := ffprobeHDR(t, src); m != testmedia.HDR10Master || cll != [2]int{1000, 400} {
 		t.Fatalf("the source has %q %v", m, cll)
 	}
 	info, err := Probe(context.Background(), FileInput(src), ProbeOptions{})
@@ -86,7 +78,7 @@ func TestProbeHDR10(t *testing.T) {
 	if h == nil || h.Mastering == nil || !h.CLL {
 		t.Fatalf("probe found %+v", h)
 	}
-	if got := h.Mastering.String(); got != hdr10Master || h.MaxCLL != 1000 || h.MaxFALL != 400 || h.Transfer != "pq" {
+	if got := h.Mastering.String(); got != testmedia.HDR10Master || h.MaxCLL != 1000 || h.MaxFALL != 400 || h.Transfer != "pq" {
 		t.Fatalf("probe: %s cll %d,%d transfer %q", got, h.MaxCLL, h.MaxFALL, h.Transfer)
 	}
 	if h.Mastering.MaxLuminance != 1000 || h.Mastering.MinLuminance != 0.005 {
@@ -101,7 +93,7 @@ func TestProbeHDR10(t *testing.T) {
 // An x265 encode of an HDR10 source carries its mastering display, content
 // light level, PQ/BT.2020 tags and 10 bits, in every chunk.
 func TestEncodeKeepsHDR10(t *testing.T) {
-	src := hdr10Source(t)
+	src := corpus.HDR10Source(t)
 	dir := t.TempDir()
 	p := Profile{Codec: "x265", Preset: "ultrafast", GOP: 10, Threads: 1}
 	for _, r := range [][2]int64{{0, 20}, {10, 20}} {
@@ -110,7 +102,7 @@ func TestEncodeKeepsHDR10(t *testing.T) {
 			t.Fatal(err)
 		}
 		m, cll, pf, trc, prim, matrix := ffprobeHDR(t, out)
-		if m != hdr10Master || cll != [2]int{1000, 400} {
+		if m != testmedia.HDR10Master || cll != [2]int{1000, 400} {
 			t.Fatalf("range %v: output has mastering %q cll %v", r, m, cll)
 		}
 		if pf != "yuv420p10le" || trc != "smpte2084" || prim != "bt2020" || matrix != "bt2020nc" {

@@ -10,23 +10,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/reelmedia/reel/internal/testmedia"
 	"github.com/reelmedia/reel/media"
 )
-
-// interlacedH264 is 50 frames of interlaced (PAFF/MBAFF) x264, top field
-// first, in MPEG-TS.
-func interlacedH264(tb testing.TB) string {
-	return testMedia(tb, "ts", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", "50",
-		"-c:v", "libx264", "-preset", "fast", "-pix_fmt", "yuv420p", "-g", "12", "-flags", "+ildct+ilme",
-		"-field_order", "tt", "-x264-params", "interlaced=1:tff=1")
-}
-
-// interlacedMPEG2 is 50 frames of interlaced MPEG-2, bottom field first,
-// in MPEG-TS.
-func interlacedMPEG2(tb testing.TB) string {
-	return testMedia(tb, "ts", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", "50",
-		"-c:v", "mpeg2video", "-pix_fmt", "yuv420p", "-g", "12", "-flags", "+ildct+ilme", "-top", "0", "-field_order", "bb")
-}
 
 func TestProbeFieldOrder(t *testing.T) {
 	cases := []struct {
@@ -35,8 +21,8 @@ func TestProbeFieldOrder(t *testing.T) {
 		order      string
 		interlaced bool
 	}{
-		{"h264 ts tff", interlacedH264(t), "tt", true},
-		{"mpeg2 ts bff", interlacedMPEG2(t), "bb", true},
+		{"h264 ts tff", corpus.InterlacedH264(t), "tt", true},
+		{"mpeg2 ts bff", corpus.InterlacedMPEG2(t), "bb", true},
 		{"progressive mp4", srcClip(t), "progressive", false},
 	}
 	for _, c := range cases {
@@ -58,7 +44,7 @@ func TestProbeFieldOrder(t *testing.T) {
 // A stream whose codec parameters do not give the field order is judged by
 // its first decoded frame's flags.
 func TestFieldOrderFromFirstFrame(t *testing.T) {
-	for _, c := range []struct{ path, want string }{{interlacedMPEG2(t), "bb"}, {srcClip(t), "progressive"}} {
+	for _, c := range []struct{ path, want string }{{corpus.InterlacedMPEG2(t), "bb"}, {srcClip(t), "progressive"}} {
 		v := VideoStream{}
 		if err := v.fromFirstFrame(context.Background(), "probe", FileInput(c.path)); err != nil {
 			t.Fatal(err)
@@ -94,16 +80,16 @@ func TestDeinterlace(t *testing.T) {
 	for _, c := range []struct {
 		name, path, mode, graph string
 	}{
-		{"h264 bwdif", interlacedH264(t), "bwdif", "bwdif=mode=send_frame"},
-		{"mpeg2 bwdif", interlacedMPEG2(t), "bwdif", "bwdif=mode=send_frame"},
-		{"mpeg2 yadif", interlacedMPEG2(t), "yadif", "yadif=mode=send_frame"},
+		{"h264 bwdif", corpus.InterlacedH264(t), "bwdif", "bwdif=mode=send_frame"},
+		{"mpeg2 bwdif", corpus.InterlacedMPEG2(t), "bwdif", "bwdif=mode=send_frame"},
+		{"mpeg2 yadif", corpus.InterlacedMPEG2(t), "yadif", "yadif=mode=send_frame"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			want := frameMD5s(t, c.path, "-vf", c.graph)
+			want := testmedia.FrameMD5s(t, c.path, "-vf", c.graph)
 			if len(want) != 50 {
 				t.Fatalf("the CLI made %d frames, want 50", len(want))
 			}
-			if plain := frameMD5s(t, c.path); slices.Equal(plain[1:10], want[1:10]) {
+			if plain := testmedia.FrameMD5s(t, c.path); slices.Equal(plain[1:10], want[1:10]) {
 				t.Fatal("the deinterlaced frames equal the source's: the test would prove nothing")
 			}
 			dir := t.TempDir()
@@ -113,7 +99,7 @@ func TestDeinterlace(t *testing.T) {
 			if _, err := EncodeRange(ctx, FileInput(c.path), one, p, 0, 0, nil); err != nil {
 				t.Fatal(err)
 			}
-			got := frameMD5s(t, one)
+			got := testmedia.FrameMD5s(t, one)
 			if !slices.Equal(got, want) {
 				t.Fatalf("%d frames, want %d; first difference at %d", len(got), len(want), firstDiff(got, want))
 			}
@@ -135,7 +121,7 @@ func TestDeinterlace(t *testing.T) {
 			if _, err := Concat(ctx, chunks, joined, ConcatOptions{ExpectFrames: 50}); err != nil {
 				t.Fatal(err)
 			}
-			if joined := frameMD5s(t, joined); !slices.Equal(joined, want) {
+			if joined := testmedia.FrameMD5s(t, joined); !slices.Equal(joined, want) {
 				t.Fatalf("chunked: %d frames, first difference at %d", len(joined), firstDiff(joined, want))
 			}
 			for _, r := range [][2]int64{{0, 50}, {1, 11}, {12, 29}, {40, 0}} {

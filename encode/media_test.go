@@ -77,3 +77,6 @@ func atof(s string) float64 {
 	fmt.Sscan(s, &f)
 	return f
 }
+
+// corpus makes the real-world sources (issue 14), video only.
+var corpus testmedia.Corpus

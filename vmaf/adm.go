@@ -79,10 +79,7 @@ func dwtQuantStep(lambda, theta int) float32 {
 	return float32(q)
 }
 
-// powf3 is powf(x, 1.0f/3.0f) evaluated in double and rounded to float.
-func powf3(x float32) float32 {
-	return float32(math.Pow(float64(x), float64(float32(1.0)/float32(3.0))))
-}
+// powf3, C's powf(x, 1.0f/3.0f), is in powf.go.
 
 // admBands holds the four sub-bands of one wavelet level.
 type admBands[T int16 | int32] struct {

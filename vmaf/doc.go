@@ -37,16 +37,22 @@
 // Results do not depend on Options.Threads. VIF, ADM and motion match
 // libvmaf 3.2's C code bit for bit, so VMAF matches to about 1e-12;
 // reference_test.go checks every case of the shared reference corpus
-// (../shared/vmaf-reference, decoded with the ffmpeg CLI). Options.MotionV3_0
+// (../shared/vmaf-reference, decoded with the ffmpeg CLI) and
+// tenbit_reference_test.go two 10-bit x265/SVT-AV1 pairs at 17 digits.
+// ADM's cube roots are glibc's powf, which is not correctly rounded
+// (powf.go): with a correctly rounded root one input in about 1500 is a
+// float ulp off, and the frame's VMAF up to about 1e-5. Options.MotionV3_0
 // reproduces libvmaf 3.0.0's motion instead, the version most FFmpeg builds
 // still ship.
 //
-// Speed: about 7 frames per CPU-second at 1080p 8-bit on one thread
-// (libvmaf's plain C: 3.1, its AVX2 code: 17.9), scaling with Threads across
-// frames. On amd64 with AVX2 the filter passes of VIF, the scale-0 ADM
-// wavelet and motion run in Go assembly (vif_amd64.s, adm_amd64.s,
-// motion_amd64.s) that computes exactly the integers of the Go loops, which
-// remain the fallback everywhere else (about 3 frames per CPU-second); tests
-// compare the two output by output. What is left is mostly VIF's log-domain
-// statistics and ADM's decouple and masking stages; see bench_test.go.
+// Speed: on amd64 the filter passes of VIF, the scale-0 ADM wavelet and
+// motion run in AVX2 assembly (vif_amd64.s, adm_amd64.s, motion_amd64.s),
+// VIF's log-domain statistics in AVX-512 (vifstats_amd64.s, where the CPU
+// has F/CD/DQ/VL), and SSIM's and MS-SSIM's filters and per-pixel terms in
+// AVX-512 or AVX2 (ssim_amd64.s), each chosen at run time and computing
+// exactly the numbers of the Go loops, which remain the fallback
+// everywhere else; tests compare the two output by output. MS-SSIM costs
+// about a third of its Go loops' time. What is left in VMAF is mostly ADM's
+// decouple and masking stages and dwtS; see bench_test.go, and
+// BenchmarkSideBySide for figures next to libvmaf's vmaf tool.
 package vmaf

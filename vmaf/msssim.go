@@ -62,8 +62,8 @@ func msssimFrame(ref, dis *media.Frame) (float64, error) {
 	lumaFloat(ref, refs[0])
 	lumaFloat(dis, diss[0])
 	for i := 1; i < msssimScales; i++ {
-		decimate(refs[i-1], ws_[i-1], hs[i-1], 2, msssimLPF[:], 9, refs[i])
-		decimate(diss[i-1], ws_[i-1], hs[i-1], 2, msssimLPF[:], 9, diss[i])
+		decimateLPF(ws, refs[i-1], ws_[i-1], hs[i-1], refs[i])
+		decimateLPF(ws, diss[i-1], ws_[i-1], hs[i-1], diss[i])
 	}
 	ms := 1.0
 	for i := 0; i < msssimScales; i++ {
@@ -77,4 +77,56 @@ func msssimFrame(ref, dis *media.Frame) (float64, error) {
 		}
 	}
 	return ms, nil
+}
+
+// decimateLPF is decimate(src, w, h, 2, msssimLPF[:], 9, dst) for a dst
+// apart from src. Where there is a SIMD kernel every output goes through
+// ssimRows: src is first padded by 4 on each side with filterPixel's
+// mirroring (so the border outputs read the samples filterPixel reads) and
+// split into its even and odd columns (so the samples a tap reads for
+// consecutive outputs are consecutive). Every output is the same float as
+// filterPixel's, its 81 products summed in the same order.
+func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
+	if !ssimSIMD() {
+		decimate(src, w, h, 2, msssimLPF[:], 9, dst)
+		return
+	}
+	const pad = 4
+	sw, sh := w/2+(w&1), h/2+(h&1)
+	pw, ph := w+2*pad, h+2*pad
+	we, wo := (pw+1)/2, pw/2
+	mark := ws.next
+	defer func() { ws.next = mark }()
+	eo := ws.get(ph * (we + wo)) // even padded columns, then odd ones
+	row := ws.get(pw)
+	for py := 0; py < ph; py++ {
+		in := src[mirror(py-pad, h)*w:][:w]
+		copy(row[pad:], in)
+		for i := 0; i < pad; i++ {
+			row[i] = in[mirror(i-pad, w)]
+			row[pad+w+i] = in[mirror(w+i, w)]
+		}
+		e, o := eo[py*we:py*we+we], eo[ph*we+py*wo:ph*we+py*wo+wo]
+		for x := range o {
+			e[x], o[x] = row[2*x], row[2*x+1]
+		}
+		if pw&1 == 1 {
+			e[we-1] = row[pw-1]
+		}
+	}
+	// Tap (v, u) of output (x, y) reads padded (2y+v, 2x+u): even column
+	// x+u/2 for even u, odd column x+(u-1)/2 for odd u.
+	var offs [81]int
+	for y := 0; y < sh; y++ {
+		for v := 0; v < 9; v++ {
+			r := 2*y + v
+			for u := 0; u < 9; u += 2 {
+				offs[v*9+u] = r*we + u/2
+			}
+			for u := 1; u < 9; u += 2 {
+				offs[v*9+u] = ph*we + r*wo + (u-1)/2
+			}
+		}
+		ssimRows(dst[y*sw:y*sw+sw], eo, offs[:], msssimLPF[:])
+	}
 }

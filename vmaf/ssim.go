@@ -236,6 +236,21 @@ func mirror(i, n int) int {
 func convolve(img []float32, w, h int, dst, tmp []float32) {
 	const uc = gaussLen / 2
 	dw, dh := w-gaussLen+1, h-gaussLen+1
+	if ssimSIMD() {
+		// The same sums through the kernel: the horizontal taps are
+		// neighbouring samples, the vertical ones rows w apart.
+		var hoffs, voffs [gaussLen]int
+		for t := range hoffs {
+			hoffs[t], voffs[t] = t, t*w
+		}
+		for y := 0; y < h; y++ {
+			ssimRows(tmp[y*w+uc:y*w+uc+dw], img[y*w:], hoffs[:], gaussWindow[:])
+		}
+		for y := 0; y < dh; y++ {
+			ssimRows(dst[y*dw:y*dw+dw], tmp[y*w+uc:], voffs[:], gaussWindow[:])
+		}
+		return
+	}
 	k0, k1, k2, k3, k4, k5 := gaussWindow[0], gaussWindow[1], gaussWindow[2], gaussWindow[3], gaussWindow[4], gaussWindow[5]
 	k6, k7, k8, k9, k10 := gaussWindow[6], gaussWindow[7], gaussWindow[8], gaussWindow[9], gaussWindow[10]
 	// Horizontal pass over every row; tmp keeps img's layout (columns uc..uc+dw-1).
@@ -266,6 +281,34 @@ func convolve(img []float32, w, h int, dst, tmp []float32) {
 	}
 }
 
+// ssimRows sets dst[i] = float32(Σ_t float64(base[offs[t]+i]·k[t])) for
+// every i in dst, the sum taken from zero in tap order as iqa's loops do:
+// one filter tap per source row offs[t]. The SIMD kernel (ssim_amd64.s)
+// writes what it can and the loop below the rest, or all of it where there
+// is no kernel or an offset would read outside base.
+func ssimRows(dst, base []float32, offs []int, k []float32) {
+	done := 0
+	if len(dst) > 0 && len(k) > 0 && len(offs) == len(k) && ssimSIMD() {
+		inside := true
+		for _, o := range offs {
+			if o < 0 || o+len(dst) > len(base) {
+				inside = false
+				break
+			}
+		}
+		if inside {
+			done = ssimRowsKernel(dst, base, offs, k)
+		}
+	}
+	for i := done; i < len(dst); i++ {
+		var sum float64
+		for t, o := range offs {
+			sum += float64(base[o+i] * k[t])
+		}
+		dst[i] = float32(sum)
+	}
+}
+
 // ssimCore is iqa's _iqa_ssim with default arguments on w×h float images:
 // it returns the mean SSIM and the means of its luminance, contrast and
 // structure terms, each rounded to float32 as the C code returns them.
@@ -289,37 +332,73 @@ func ssimCore(ws *workspace, ref, cmp []float32, w, h int) (ssim, lm, cm, sm flo
 	w, h = w-gaussLen+1, h-gaussLen+1
 	n = w * h
 
-	c1, c2, c3 := ssimC1, ssimC2, ssimC3
+	// The per-pixel terms in chunks (through ssimTermsKernel where there is
+	// one), then their sums in pixel order: the float64 sums are sequential
+	// and are not vectorised.
+	const chunk = 256
+	var lb, cb, tb [chunk]float64
+	var sb [chunk]float32
 	var ssimSum, lSum, cSum, sSum float64
-	for i := 0; i < n; i++ {
-		mu1, mu2 := refMu[i], cmpMu[i]
-		s1 := refSq[i] - float32(mu1*mu1)
-		s2 := cmpSq[i] - float32(mu2*mu2)
-		if 0 > s1 {
-			s1 = 0
+	for i0 := 0; i0 < n; i0 += chunk {
+		m := min(chunk, n-i0)
+		mu1, mu2 := refMu[i0:i0+m], cmpMu[i0:i0+m]
+		sq1, sq2, s12 := refSq[i0:i0+m], cmpSq[i0:i0+m], both[i0:i0+m]
+		done := ssimTermsKernel(mu1, mu2, sq1, sq2, s12, lb[:m], cb[:m], tb[:m], sb[:m])
+		for j := done; j < m; j++ {
+			lb[j], cb[j], tb[j], sb[j] = ssimPixel(mu1[j], mu2[j], sq1[j], sq2[j], s12[j])
 		}
-		if 0 > s2 {
-			s2 = 0
+		for j := 0; j < m; j++ {
+			ssimSum += tb[j]
+			lSum += lb[j]
+			cSum += cb[j]
+			sSum += float64(sb[j])
 		}
-		s12 := both[i] - float32(mu1*mu2)
-
-		sr := float32(math.Sqrt(float64(s1 * s2)))
-		lNum := float64(float64(2.0*float64(mu1))*float64(mu2)) + float64(c1)
-		lDen := float32(float32(mu1*mu1)+float32(mu2*mu2)) + c1
-		l := lNum / float64(lDen)
-		cNum := float64(2.0*float64(sr)) + float64(c2)
-		cDen := float32(s1+s2) + c2
-		c := cNum / float64(cDen)
-		if s12 < 0 && sr <= 0 {
-			s12 = 0
-		}
-		s := (s12 + c3) / (sr + c3)
-
-		ssimSum += float64(float64(l*c) * float64(s))
-		lSum += l
-		cSum += c
-		sSum += float64(s)
 	}
 	d := float64(n)
 	return float32(ssimSum / d), float32(lSum / d), float32(cSum / d), float32(sSum / d)
+}
+
+// ssimPixel is the SSIM of one pixel from its window means and moments:
+// the luminance and contrast terms l and c (float64 in the C code), the
+// structure term s (float32) and l·c·s, the pixel's SSIM.
+func ssimPixel(mu1, mu2, sq1, sq2, both float32) (l, c, lcs float64, s float32) {
+	c1, c2, c3 := ssimC1, ssimC2, ssimC3
+	s1 := sq1 - float32(mu1*mu1)
+	s2 := sq2 - float32(mu2*mu2)
+	if 0 > s1 {
+		s1 = 0
+	}
+	if 0 > s2 {
+		s2 = 0
+	}
+	s12 := both - float32(mu1*mu2)
+
+	sr := float32(math.Sqrt(float64(s1 * s2)))
+	lNum := float64(float64(2.0*float64(mu1))*float64(mu2)) + float64(c1)
+	lDen := float32(float32(mu1*mu1)+float32(mu2*mu2)) + c1
+	l = lNum / float64(lDen)
+	cNum := float64(2.0*float64(sr)) + float64(c2)
+	cDen := float32(s1+s2) + c2
+	c = cNum / float64(cDen)
+	if s12 < 0 && sr <= 0 {
+		s12 = 0
+	}
+	s = (s12 + c3) / (sr + c3)
+	return l, c, float64(float64(l*c) * float64(s)), s
+}
+
+// ssimConsts are SSIM's constants laid out for ssimTermsAVX2, each
+// repeated across a register.
+type ssimConsts struct {
+	two, c1, c2   [4]float64
+	c1f, c2f, c3f [4]float32
+}
+
+var ssimKernelConsts = ssimConsts{
+	two: [4]float64{2, 2, 2, 2},
+	c1:  [4]float64{float64(ssimC1), float64(ssimC1), float64(ssimC1), float64(ssimC1)},
+	c2:  [4]float64{float64(ssimC2), float64(ssimC2), float64(ssimC2), float64(ssimC2)},
+	c1f: [4]float32{ssimC1, ssimC1, ssimC1, ssimC1},
+	c2f: [4]float32{ssimC2, ssimC2, ssimC2, ssimC2},
+	c3f: [4]float32{ssimC3, ssimC3, ssimC3, ssimC3},
 }

@@ -381,6 +381,9 @@ func (v *vifWorker) statistic(ref, dis []uint16, w, h, scale, bpc int, egl float
 func vifStatsRow(s1, s2, s12 []int32, egl float64, acc *vifAccum) {
 	const sigmaNsq = 65536 << 1
 	s2, s12 = s2[:len(s1)], s12[:len(s1)]
+	if done := vifStatsKernel(s1, s2, s12, egl, acc); done > 0 {
+		s1, s2, s12 = s1[done:], s2[done:], s12[done:]
+	}
 	a := *acc
 	for j, sigma1 := range s1 {
 		sigma2 := max(s2[j], 0)

@@ -39,3 +39,8 @@ func vifHoriz9AVX2(mu1, mu2, xx, yy, xy *uint32, n int, s1, s2, s12 *int32) {
 
 // setKernels does nothing without the AVX2 kernels.
 func setKernels(on bool) (restore func()) { return func() {} }
+
+// Without vifstats_amd64.s vifStatsRow's Go loop takes every pixel.
+const vifStatsSIMD = false
+
+func vifStatsKernel(s1, s2, s12 []int32, egl float64, acc *vifAccum) int { return 0 }

@@ -40,6 +40,9 @@ type Activities struct {
 	// worker starts encoding, finishes, or finds already done: an audit
 	// trail of which worker did what (the crash tests read it).
 	Journal io.Writer
+	// Observer, when set, is told of every chunk encoded or failed and
+	// every rendition assembled (reel's Prometheus metrics).
+	Observer Observer
 
 	journalMu sync.Mutex
 
@@ -147,24 +150,81 @@ func (a *Activities) Probe(ctx context.Context, source string, opts ProbeOptions
 		if s.Type == "audio" {
 			si.HasAudio = true
 			si.AudioLanguages = append(si.AudioLanguages, s.Language)
+			si.AudioCodecs = append(si.AudioCodecs, s.Codec)
+		}
+	}
+	if opts.Work != "" && info.FrameIndex.Scanned() {
+		if si.IndexKey, err = a.keepIndex(ctx, opts, info.FrameIndex); err != nil {
+			return SourceInfo{}, err
 		}
 	}
 	return si, nil
 }
 
+// indexKey is where a job's source frame index is kept in its work store
+// (under the job's prefix: Cleanup removes it).
+func indexKey(job string) string { return job + "/source.index" }
+
+// keepIndex stores the source's frame index for the chunks.
+func (a *Activities) keepIndex(ctx context.Context, opts ProbeOptions, ix *encode.Index) (string, error) {
+	b, err := ix.MarshalBinary()
+	if err != nil {
+		return "", fmt.Errorf("frame index: %w", err)
+	}
+	work, err := a.openStore(ctx, opts.Work)
+	if err != nil {
+		return "", err
+	}
+	key := indexKey(opts.Job)
+	if _, err := work.PutBytes(ctx, key, b); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// loadIndex reads the source frame index a chunk task names (nil for none).
+func loadIndex(ctx context.Context, work mezzfs.Store, key string) (*encode.Index, error) {
+	if key == "" {
+		return nil, nil
+	}
+	b, err := work.GetBytes(ctx, key)
+	if err != nil {
+		return nil, classify(err)
+	}
+	var ix encode.Index
+	if err := ix.UnmarshalBinary(b); err != nil {
+		return nil, badInputErr(fmt.Errorf("%s: %w", key, err))
+	}
+	return &ix, nil
+}
+
 // chunkKey is where attempt of chunk index of a rendition is stored in the
 // work store: the same inputs always give the same key.
 func chunkKey(job string, r Rendition, index, attempt int) string {
-	return fmt.Sprintf("%s/%s/%06d-a%d.%s", job, r.Name, index, attempt, containerFor(r.Codec))
+	return fmt.Sprintf("%s/%s/%06d-a%d.%s", job, r.Name, index, attempt, chunkContainer(r.Codec))
 }
 
 func sidecarKey(chunk string) string { return chunk + ".json" }
 
-// containerFor picks the chunk container: mp4 where the codec fits it.
+// containerFor picks a rendition's output container: mp4 where the codec
+// fits it.
 func containerFor(codec string) string {
 	switch strings.ToLower(codec) {
 	case "prores", "prores_ks", "ffv1":
 		return "mkv"
+	}
+	return "mp4"
+}
+
+// chunkContainer picks the container of a rendition's chunks: mp4, or mov
+// where the codec does not fit mp4. Not Matroska: a chunk is decoded
+// again to be scored, and encode numbers a Matroska file's frames at a
+// constant rate, so a variable-rate chunk would gain repeated frames;
+// MOV's sample table gives every frame's time. Assemble joins the chunks
+// into containerFor's container.
+func chunkContainer(codec string) string {
+	if c := containerFor(codec); c != "mp4" {
+		return "mov"
 	}
 	return "mp4"
 }
@@ -197,6 +257,19 @@ type heartbeat struct {
 // and scores it against the source frames. An attempt already finished
 // (chunk and sidecar stored, checksums matching) is returned as it is.
 func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult, error) {
+	res, err := a.encodeChunk(ctx, t)
+	if a.Observer != nil {
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.Observer.ChunkFailed(t.Rendition.Name, err)
+		case err == nil && !res.Reused:
+			a.Observer.ChunkEncoded(t.Rendition.Name, res, slices.Contains(t.Metrics, MetricVMAF))
+		}
+	}
+	return res, err
+}
+
+func (a *Activities) encodeChunk(ctx context.Context, t ChunkTask) (ChunkResult, error) {
 	work, err := a.openStore(ctx, t.Work)
 	if err != nil {
 		return ChunkResult{}, err
@@ -216,6 +289,9 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 		return ChunkResult{}, classify(err)
 	}
 	defer closer.Close()
+	if in.Index, err = loadIndex(ctx, work, t.SourceIndex); err != nil {
+		return ChunkResult{}, err
+	}
 	dir, err := os.MkdirTemp(a.tempDir(), "reel-chunk-")
 	if err != nil {
 		return ChunkResult{}, fmt.Errorf("scratch dir: %w", err)
@@ -257,6 +333,14 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 		}
 		res.ScoreSeconds = time.Since(t1).Seconds()
 		res.VMAF, res.VMAFMin, res.PSNR = sc.vmaf, sc.vmafMin, sc.psnr
+		fb, err := chunkFrameScores(sc.frames)
+		if err != nil {
+			return ChunkResult{}, err
+		}
+		if _, err := work.PutBytes(ctx, frameScoresKey(key), fb); err != nil {
+			return ChunkResult{}, err
+		}
+		res.FramesKey = frameScoresKey(key)
 	}
 	side, err := marshalJSON(res)
 	if err != nil {
@@ -322,7 +406,10 @@ func wantsScore(metrics []string) bool {
 	return false
 }
 
-type scores struct{ vmaf, vmafMin, psnr float64 }
+type scores struct {
+	vmaf, vmafMin, psnr float64
+	frames              *vmaf.Result // every frame's scores
+}
 
 // scoreChunk decodes the source range and the encoded chunk (scaled back to
 // the source size) and computes the asked metrics over every frame pair.
@@ -358,7 +445,7 @@ func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath
 	if err != nil {
 		return scores{}, classify(err)
 	}
-	var s scores
+	s := scores{frames: r}
 	if p, ok := r.Pooled[vmaf.KeyVMAF]; ok {
 		s.vmaf, s.vmafMin = p.Mean, p.Min
 	}
@@ -380,6 +467,14 @@ func ScoringPixFmt(bitDepth int) string {
 // Assemble joins the final chunk attempts of a rendition with the source's
 // audio into <output>/<rendition>.<ext>.
 func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResult, error) {
+	res, err := a.assemble(ctx, t)
+	if a.Observer != nil && err == nil && !res.Reused {
+		a.Observer.Assembled(t.Rendition.Name, res.Seconds)
+	}
+	return res, err
+}
+
+func (a *Activities) assemble(ctx context.Context, t AssembleTask) (AssembleResult, error) {
 	work, err := a.openStore(ctx, t.Work)
 	if err != nil {
 		return AssembleResult{}, err
@@ -415,7 +510,7 @@ func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResu
 			}
 			continue
 		}
-		paths[i] = filepath.Join(dir, fmt.Sprintf("%06d.%s", i, containerFor(t.Rendition.Codec)))
+		paths[i] = filepath.Join(dir, fmt.Sprintf("%06d.%s", i, chunkContainer(t.Rendition.Codec)))
 		if _, err := work.Get(ctx, k, paths[i]); err != nil {
 			return AssembleResult{}, err
 		}
@@ -423,7 +518,7 @@ func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResu
 	}
 
 	opts := encode.ConcatOptions{ExpectFrames: t.ExpectFrames}
-	if t.Audio == AudioCopy || t.Audio == AudioCopyAll {
+	if t.Audio == AudioCopy || t.Audio == AudioCopyAll || t.Audio == audioAAC {
 		in, closer, err := a.openSource(ctx, t.Source)
 		if err != nil {
 			return AssembleResult{}, classify(err)
@@ -449,6 +544,13 @@ func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResu
 	res := AssembleResult{
 		Rendition: t.Rendition.Name, URL: out.URL(outKey), Key: outKey, Bytes: obj.Size, SHA256: obj.SHA256,
 		Frames: cr.Frames, Duration: cr.Duration, HasAudio: cr.Audio != "", Seconds: time.Since(t0).Seconds(),
+	}
+	fsKey, err := a.assembleFrameScores(ctx, work, out, t.Rendition.Name, t.ChunkKeys)
+	if err != nil {
+		return AssembleResult{}, err
+	}
+	if fsKey != "" {
+		res.FrameScores = out.URL(fsKey)
 	}
 	if cr.Duration > 0 {
 		res.Bitrate = float64(obj.Size) * 8 / cr.Duration

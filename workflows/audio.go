@@ -33,3 +33,36 @@ func checkAudio(p AudioPolicy, src SourceInfo) error {
 	}
 	return nil
 }
+
+// audioAAC is the assembly's audio mode that converts the chosen track to
+// AAC (encode.ConcatOptions.AudioMode).
+const audioAAC = "aac"
+
+// mp4Audio are the audio codecs (FFmpeg's names) that FFmpeg's MP4 muxer
+// takes by stream copy.
+var mp4Audio = map[string]bool{"aac": true, "mp3": true, "mp2": true, "ac3": true, "eac3": true, "opus": true, "flac": true, "alac": true}
+
+// assembleAudio is the audio mode of rendition r's assembly: the job's
+// mode, except that copying one track that r's MP4 cannot hold (PCM, as
+// old AVIs and MXF masters carry) converts it to AAC, as the ffmpeg CLI
+// does by default, instead of failing after every chunk was encoded.
+// copy-all is left as it is: it keeps every track or fails. Sources
+// probed before SourceInfo listed the codecs are copied.
+func assembleAudio(mode string, p AudioPolicy, src SourceInfo, r Rendition) string {
+	if mode != AudioCopy || containerFor(r.Codec) != "mp4" {
+		return mode
+	}
+	track := p.Track
+	if p.Language != "" {
+		for i, l := range src.AudioLanguages {
+			if strings.EqualFold(l, p.Language) {
+				track = i
+				break
+			}
+		}
+	}
+	if track < len(src.AudioCodecs) && !mp4Audio[src.AudioCodecs[track]] {
+		return audioAAC
+	}
+	return mode
+}

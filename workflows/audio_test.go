@@ -143,3 +143,32 @@ func TestMissingAudioTrackFailsBeforeEncoding(t *testing.T) {
 		}
 	}
 }
+
+// A copied track that the rendition's MP4 cannot hold (PCM from an AVI or
+// MXF) is converted to AAC, as the ffmpeg CLI does; one MP4 takes, or
+// Matroska, is copied; copy-all and none are left as they are.
+func TestAssembleAudioMode(t *testing.T) {
+	src := SourceInfo{AudioCodecs: []string{"aac", "pcm_s16le"}, AudioLanguages: []string{"eng", "fra"}}
+	x264, ffv1 := Rendition{Codec: "x264"}, Rendition{Codec: "ffv1"}
+	for _, c := range []struct {
+		mode string
+		p    AudioPolicy
+		src  SourceInfo
+		r    Rendition
+		want string
+	}{
+		{AudioCopy, AudioPolicy{}, src, x264, AudioCopy},
+		{AudioCopy, AudioPolicy{Track: 1}, src, x264, "aac"},
+		{AudioCopy, AudioPolicy{Language: "fra"}, src, x264, "aac"},
+		{AudioCopy, AudioPolicy{Language: "eng"}, src, x264, AudioCopy},
+		{AudioCopy, AudioPolicy{Track: 1}, src, ffv1, AudioCopy},
+		{AudioCopyAll, AudioPolicy{}, src, x264, AudioCopyAll},
+		{AudioNone, AudioPolicy{}, src, x264, AudioNone},
+		{AudioCopy, AudioPolicy{}, SourceInfo{AudioCodecs: []string{"pcm_s24le"}}, x264, "aac"},
+		{AudioCopy, AudioPolicy{}, SourceInfo{}, x264, AudioCopy}, // probed before the codecs were listed
+	} {
+		if got := assembleAudio(c.mode, c.p, c.src, c.r); got != c.want {
+			t.Errorf("%s %+v %v into %s: %s, want %s", c.mode, c.p, c.src.AudioCodecs, c.r.Codec, got, c.want)
+		}
+	}
+}

@@ -2,16 +2,34 @@
 // quality-gated encoding.
 //
 // EncodeWorkflow probes a mezzanine (its header, index and tail; the whole
-// object only when its tail cannot be trusted), plans GOP-aligned chunks,
+// object only when its tail cannot be trusted, or its index needs every
+// packet: then the index is kept at <work>/<job>/source.index and each
+// chunk loads it rather than reading the source again), plans GOP-aligned chunks,
 // and hands batches of chunks to ChunkBatchWorkflow children (one history
 // per batch, so a 6-hour film in 4-second chunks stays far below Temporal's
 // history limits). Each chunk is an EncodeChunk activity: read only its frame range
 // through mezzfs, encode it, store it under a deterministic key
-// (<work>/<job>/<rendition>/<chunk>-a<attempt>.mp4), decode it again and
-// score it against the source frames with vmaf. Chunks under the quality bar
-// are encoded again with a lower CRF. Each rendition is then assembled
-// (concat plus the source's audio) and report.json is written next to the
-// outputs.
+// (<work>/<job>/<rendition>/<chunk>-a<attempt>.mp4, .mov for ProRes and
+// FFV1, whose rendition is Matroska: MOV gives a variable-rate chunk's
+// frames exactly when it is decoded again), decode it again and score it
+// against the source frames with vmaf. Chunks under the quality bar are
+// encoded again with a lower CRF. Each scored attempt keeps its per-frame
+// scores beside it (<chunk>.frames.json). Each rendition is then assembled
+// (concat plus the source's audio; a copied track the MP4 cannot hold, such
+// as the PCM of an AVI or MXF, is converted to AAC as the ffmpeg CLI does;
+// and the final attempts' per-frame scores joined into
+// <rendition>.vmaf.json, libvmaf JSON in the rendition's frame numbers) and
+// report.json is written next to the outputs. Each rendition's timing in
+// report.json and in the Result says what was done with the source's frame
+// timing: "vfr kept" (a variable-rate source's timestamps kept) or
+// "constant rate".
+//
+// The real-world corpus of issue 14 (variable rate, packed B-frames, empty
+// and cut-off AVIs, an MPEG-TS discontinuity, an edit list, interlaced,
+// HDR10, MXF; internal/testmedia.Corpus) goes through the embedded job in
+// workflows/integration's TestCorpusJob: frame count and span as the
+// ffmpeg CLI's conversion, chunked equal to one chunk frame for frame,
+// clicks on their flashes.
 //
 // Activities never move media through Temporal: they exchange store keys
 // and metrics. They are idempotent: an attempt whose chunk and metrics

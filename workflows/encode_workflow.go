@@ -254,7 +254,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 
 	// Probe and plan.
 	var src SourceInfo
-	if err := workflow.ExecuteActivity(shortActivity(ctx), ActivityProbe, job.Source, ProbeOptions{Strict: job.Strict, Writes: []string{job.Output, job.Work}}).Get(ctx, &src); err != nil {
+	if err := workflow.ExecuteActivity(shortActivity(ctx), ActivityProbe, job.Source, ProbeOptions{Strict: job.Strict, Work: job.Work, Job: jobID, Writes: []string{job.Output, job.Work}}).Get(ctx, &src); err != nil {
 		return Result{}, err
 	}
 	probed := workflow.Now(ctx)
@@ -329,7 +329,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 					task := BatchTask{
 						Job: jobID, Source: job.Source, Work: job.Work, Rendition: r, Chunks: part,
 						Quality: job.Quality, Window: window, SourceWidth: src.Width, SourceHeight: src.Height, SourceBitDepth: src.BitDepth,
-						Timeouts: job.Timeouts, Strict: job.Strict,
+						Timeouts: job.Timeouts, Strict: job.Strict, SourceIndex: src.IndexKey,
 					}
 					cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 						WorkflowID:          batchID(jobID, r.Name, bi),
@@ -356,7 +356,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 			var ar AssembleResult
 			err := workflow.ExecuteActivity(longActivity(ctx, job.Timeouts), ActivityAssemble, AssembleTask{
 				Job: jobID, Source: job.Source, Work: job.Work, Output: job.Output, Rendition: r,
-				ChunkKeys: keys, ExpectFrames: src.Frames, Audio: audio,
+				ChunkKeys: keys, ExpectFrames: src.Frames, Audio: assembleAudio(audio, job.Audio, src, r),
 				AudioTrack: job.Audio.Track, AudioLanguage: job.Audio.Language,
 			}).Get(ctx, &ar)
 			if err != nil {
@@ -411,7 +411,9 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 
 	res = Result{Job: jobID, Report: reportURL, Chunks: len(chunks), Seconds: workflow.Now(ctx).Sub(started).Seconds()}
 	for ri, r := range job.Renditions {
-		res.Renditions = append(res.Renditions, summarize(r.Name, assembled[ri], st.outcomes[r.Name], chunks))
+		rr := summarize(r.Name, assembled[ri], st.outcomes[r.Name], chunks)
+		rr.Timing = timingOf(src)
+		res.Renditions = append(res.Renditions, rr)
 	}
 	res.Problems, res.ProblemsMore = st.problems(src, job.Renditions).capped(MaxResultProblems)
 	return res, nil

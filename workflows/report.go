@@ -40,6 +40,9 @@ type RenditionReport struct {
 	Duration float64 `json:"duration_seconds"`
 	Bitrate  float64 `json:"bitrate_bps"`
 	HasAudio bool    `json:"has_audio"`
+	// Timing says what was done with the source's frame timing:
+	// TimingVFRKept or TimingConstant.
+	Timing string `json:"timing"`
 	// VMAF and PSNR pool the final attempts' per-chunk means, frame-weighted.
 	// Each is absent when the job did not measure it (quality.metrics), so a
 	// dashboard never reads an unmeasured metric as a score of 0.
@@ -50,6 +53,10 @@ type RenditionReport struct {
 	Reencoded []int         `json:"reencoded_chunks"`
 	BelowBar  []int         `json:"below_bar_chunks"`
 	Chunks    []ChunkReport `json:"chunks"`
+	// FrameScores is the URL of every output frame's scores, libvmaf JSON
+	// as 'reel vmaf' writes it, frames numbered in the rendition; absent
+	// when the chunks were not scored.
+	FrameScores string `json:"frame_scores,omitempty"`
 }
 
 // PooledScore summarises a metric over the chunks of a rendition.
@@ -126,8 +133,8 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 		rr := RenditionReport{
 			Name: rec.Rendition.Name, Profile: rec.Rendition, Output: rec.Output.URL, Bytes: rec.Output.Bytes,
 			SHA256: rec.Output.SHA256, Frames: rec.Output.Frames, Duration: rec.Output.Duration,
-			Bitrate: rec.Output.Bitrate, HasAudio: rec.Output.HasAudio,
-			Reencoded: []int{}, BelowBar: []int{},
+			Bitrate: rec.Output.Bitrate, HasAudio: rec.Output.HasAudio, Timing: timingOf(t.Info),
+			Reencoded: []int{}, BelowBar: []int{}, FrameScores: rec.Output.FrameScores,
 		}
 		var vsum, psum float64
 		var frames int64
@@ -199,6 +206,27 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 	}
 	rep.Problems, rep.ProblemsMore = ps.lines, ps.more
 	return rep, nil
+}
+
+// What a rendition did with the source's frame timing (its Timing in
+// report.json and in the job's Result).
+const (
+	// TimingVFRKept: the source's frame durations vary, and every output
+	// frame keeps its source frame's timestamp and duration (VFR in, VFR
+	// out; VMAF pairs frames by index).
+	TimingVFRKept = "vfr kept"
+	// TimingConstant: the source has a constant frame rate, kept.
+	TimingConstant = "constant rate"
+)
+
+// timingOf is what the job does with the timing of a source like info:
+// renditions keep the source's timestamps (encode.EncodeRange), so a
+// variable rate stays variable.
+func timingOf(info SourceInfo) string {
+	if info.VFR {
+		return TimingVFRKept
+	}
+	return TimingConstant
 }
 
 // problemList gathers problem lines from the probe and the chunks: each

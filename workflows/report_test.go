@@ -179,3 +179,46 @@ func TestChunkProblems(t *testing.T) {
 		t.Errorf("%d problems, %d more; want %d and 3", len(got), more, MaxChunkProblems)
 	}
 }
+
+// report.json says per rendition what was done with the source's frame
+// timing: a variable-rate source's timestamps kept, a constant rate kept.
+func TestReportTiming(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	work := (&url.URL{Scheme: "file", Path: filepath.Join(dir, "work")}).String()
+	out := (&url.URL{Scheme: "file", Path: filepath.Join(dir, "out")}).String()
+	st, err := mezzfs.NewStorage(mezzfs.Config{}).Store(ctx, work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Rendition{Name: "a", Codec: "libx264"}
+	b, _ := json.Marshal(ChunkResult{Index: 0, Attempt: 1})
+	if _, err := st.PutBytes(ctx, sidecarKey(chunkKey("job", r, 0, 1)), b); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		vfr  bool
+		want string
+	}{{true, "vfr kept"}, {false, "constant rate"}} {
+		rt := ReportTask{Job: "job", Work: work, Output: out, Chunks: []Chunk{{Index: 0, Start: 0, End: 10}}, Info: SourceInfo{VFR: c.vfr},
+			Renditions: []RenditionRecord{{Rendition: r, Final: []int{1}, Tried: []int{1}, Passed: []bool{true}}}}
+		if _, err := (&Activities{TempDir: t.TempDir()}).WriteReport(ctx, rt); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, "out", "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			Renditions []struct {
+				Timing string `json:"timing"`
+			} `json:"renditions"`
+		}
+		if err := json.Unmarshal(raw, &rep); err != nil {
+			t.Fatal(err)
+		}
+		if got := rep.Renditions[0].Timing; got != c.want {
+			t.Errorf("VFR source %v: timing %q, want %q", c.vfr, got, c.want)
+		}
+	}
+}

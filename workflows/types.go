@@ -183,6 +183,11 @@ type ProbeOptions struct {
 	// the worker checks them against its storage confinement with the
 	// source, so that a job outside it fails before any work.
 	Writes []string `json:"writes,omitempty"`
+	// Work and Job name where the source's frame index is kept when
+	// building it read the whole file (SourceInfo.IndexKey); empty in
+	// histories from before it: not kept.
+	Work string `json:"work,omitempty"`
+	Job  string `json:"job,omitempty"`
 }
 
 // SourceInfo is what the Probe activity learns about the source.
@@ -200,6 +205,9 @@ type SourceInfo struct {
 	// AudioLanguages has one entry per audio stream, in order: its ISO 639
 	// tag, "" when it has none.
 	AudioLanguages []string `json:"audio_languages,omitempty"`
+	// AudioCodecs has one entry per audio stream, in order: its FFmpeg
+	// codec name (aac, pcm_s16le, ...).
+	AudioCodecs []string `json:"audio_codecs,omitempty"`
 	// Keyframes are the frame numbers of the source's keyframes, ascending.
 	Keyframes []int64 `json:"keyframes,omitempty"`
 	// VFR: the frame durations vary; chunks keep the source's timestamps.
@@ -209,6 +217,12 @@ type SourceInfo struct {
 	// Problems lists the damage found in the source and worked around
 	// (encode.Problem, as "kind: message"); it reaches the job report.
 	Problems []string `json:"problems,omitempty"`
+	// IndexKey is the work store key of the source's frame index
+	// (encode.Index in its binary form), kept by Probe when building it
+	// read every packet (AVI, VFR with B-frames, MPEG-TS with timestamp
+	// jumps) so that chunks do not read the whole source again; empty
+	// otherwise. Kept out of the history: it can be megabytes.
+	IndexKey string `json:"index_key,omitempty"`
 }
 
 // ChunkTask is the input of the EncodeChunk activity.
@@ -228,6 +242,9 @@ type ChunkTask struct {
 	SourceBitDepth int `json:"source_bit_depth"`
 	// Strict refuses a damaged source range (Job.Strict).
 	Strict bool `json:"strict,omitempty"`
+	// SourceIndex is SourceInfo.IndexKey: the source's frame index in the
+	// work store, "" when there is none to load.
+	SourceIndex string `json:"source_index,omitempty"`
 }
 
 // ChunkResult is what one chunk attempt produced: a stored file and its
@@ -245,7 +262,11 @@ type ChunkResult struct {
 	VMAF    float64 `json:"vmaf,omitempty"`
 	VMAFMin float64 `json:"vmaf_min,omitempty"`
 	// PSNR is the mean luma PSNR in dB.
-	PSNR          float64 `json:"psnr_y,omitempty"`
+	PSNR float64 `json:"psnr_y,omitempty"`
+	// FramesKey is the work-store key of the attempt's per-frame scores
+	// (libvmaf JSON, frames numbered from 0 in the chunk); empty when it
+	// was not scored.
+	FramesKey     string  `json:"frames_key,omitempty"`
 	EncodeSeconds float64 `json:"encode_seconds"`
 	ScoreSeconds  float64 `json:"score_seconds"`
 	// Worker identifies the process that encoded it (host/pid).
@@ -273,6 +294,7 @@ type BatchTask struct {
 	SourceBitDepth int            `json:"source_bit_depth"`
 	Timeouts       ActivityTiming `json:"timeouts"`
 	Strict         bool           `json:"strict,omitempty"`
+	SourceIndex    string         `json:"source_index,omitempty"` // SourceInfo.IndexKey
 }
 
 // ChunkOutcome is the gate's verdict on one chunk after all its attempts.
@@ -304,7 +326,10 @@ type AssembleTask struct {
 	// ChunkKeys are the work-store keys of the final attempts, in order.
 	ChunkKeys    []string `json:"chunk_keys"`
 	ExpectFrames int64    `json:"expect_frames"`
-	Audio        string   `json:"audio"`
+	// Audio is the job's AudioPolicy.Mode, none for a source without
+	// audio, or aac where the copied track does not fit the rendition's
+	// container (assembleAudio).
+	Audio string `json:"audio"`
 	// AudioTrack and AudioLanguage choose the copied track (AudioPolicy).
 	AudioTrack    int    `json:"audio_track,omitempty"`
 	AudioLanguage string `json:"audio_language,omitempty"`
@@ -323,6 +348,9 @@ type AssembleResult struct {
 	HasAudio  bool    `json:"has_audio"`
 	Seconds   float64 `json:"assemble_seconds"`
 	Reused    bool    `json:"reused,omitempty"`
+	// FrameScores is the URL of the rendition's per-frame scores
+	// (<rendition>.vmaf.json); empty when its chunks were not scored.
+	FrameScores string `json:"frame_scores,omitempty"`
 }
 
 // ReportTask is the input of the WriteReport activity. Per-chunk metrics are
@@ -385,6 +413,9 @@ type RenditionResult struct {
 	PSNR      float64 `json:"psnr_y,omitempty"`
 	Reencoded int     `json:"reencoded_chunks"`
 	BelowBar  int     `json:"below_bar_chunks"`
+	// Timing says what was done with the source's frame timing
+	// (TimingVFRKept, TimingConstant); empty in results from before it.
+	Timing string `json:"timing,omitempty"`
 }
 
 // CleanupTask is the input of the Cleanup activity.

@@ -18,6 +18,9 @@ type Config struct {
 	DataDir string `mapstructure:"data_dir" json:"data_dir" yaml:"data_dir"`
 	// LogLevel is debug, info, warn or error. Default: warn.
 	LogLevel string `mapstructure:"log_level" json:"log_level" yaml:"log_level"`
+	// LogFormat is text (lines for people) or json (one JSON object per
+	// line, log/slog's JSON handler, for log collectors). Default: text.
+	LogFormat string `mapstructure:"log_format" json:"log_format" yaml:"log_format"`
 
 	Temporal Temporal `mapstructure:"temporal" json:"temporal" yaml:"temporal"`
 	Storage  Storage  `mapstructure:"storage" json:"storage" yaml:"storage"`
@@ -25,6 +28,18 @@ type Config struct {
 	Mezzfs   Mezzfs   `mapstructure:"mezzfs" json:"mezzfs" yaml:"mezzfs"`
 	Worker   Worker   `mapstructure:"worker" json:"worker" yaml:"worker"`
 	Server   Server   `mapstructure:"server" json:"server" yaml:"server"`
+	API      API      `mapstructure:"api" json:"api" yaml:"api"`
+	Metrics  Metrics  `mapstructure:"metrics" json:"metrics" yaml:"metrics"`
+}
+
+// Metrics says where 'reel server' and 'reel worker' serve Prometheus
+// metrics (/metrics) and health (/healthz, /readyz).
+type Metrics struct {
+	// Host to listen on. Default: 127.0.0.1; 0.0.0.0 (or the pod IP) lets
+	// a Prometheus on another host scrape it.
+	Host string `mapstructure:"host" json:"host" yaml:"host"`
+	// Port to listen on; 0 serves no metrics. Default: 0.
+	Port int `mapstructure:"port" json:"port" yaml:"port"`
 }
 
 // Temporal says where workflows run.
@@ -138,6 +153,40 @@ type Worker struct {
 	DrainGrace time.Duration `mapstructure:"drain_grace" json:"drain_grace" yaml:"drain_grace"`
 }
 
+// API configures the HTTP API and dashboard that 'reel server' serves.
+type API struct {
+	// Address is the host the API listens on. Default: 127.0.0.1. A
+	// non-loopback address is refused unless Tokens are set.
+	Address string `mapstructure:"address" json:"address" yaml:"address"`
+	// Port of the API and dashboard; 0 disables them. Default: 7280.
+	Port int `mapstructure:"port" json:"port" yaml:"port"`
+	// URL is where users reach the dashboard (behind a proxy, say), as
+	// 'reel status --open' and 'reel server' print it. Default:
+	// http://Address:Port.
+	URL string `mapstructure:"url" json:"url" yaml:"url"`
+	// Tokens are the bearer tokens the API accepts, each with a role. None
+	// means no authentication, which is allowed on loopback only. Set them
+	// in reel.yaml (a list does not fit an environment variable); they are
+	// secrets, so 'reel config show' masks them.
+	Tokens []APIToken `mapstructure:"tokens" json:"-" yaml:"tokens"`
+}
+
+// API roles.
+const (
+	// RoleViewer reads jobs, reports, scores and frames.
+	RoleViewer = "viewer"
+	// RoleOperator also submits and cancels jobs.
+	RoleOperator = "operator"
+)
+
+// APIToken is one bearer token and what it may do.
+type APIToken struct {
+	// Token is the secret a client sends as "Authorization: Bearer TOKEN".
+	Token string `mapstructure:"token" json:"-" yaml:"token"`
+	// Role is RoleViewer or RoleOperator.
+	Role string `mapstructure:"role" json:"role" yaml:"role"`
+}
+
 // Default returns the configuration used when nothing else is set.
 func Default() Config {
 	return Config{
@@ -152,6 +201,10 @@ func Default() Config {
 			MaxReadAhead:  8,
 		},
 		Worker: Worker{Concurrency: runtime.NumCPU(), DrainGrace: 30 * time.Second},
+		API:    API{Address: "127.0.0.1", Port: 7280},
+
+		LogFormat: "text",
+		Metrics:   Metrics{Host: "127.0.0.1"},
 	}
 }
 

@@ -166,8 +166,53 @@ func checkJob(t *testing.T, src encode.Input, srcFrames int64, out mezzfs.Store,
 					r.Name, cr.Index, fin.VMAF, fin.PSNR, got.Pooled[vmaf.KeyVMAF].Mean, got.Pooled["psnr_y"].Mean)
 			}
 		}
+		checkFrameScores(t, out, r)
 	}
 	return rep
+}
+
+// checkFrameScores verifies a rendition's per-frame scores file: referenced
+// from the report, one entry per output frame numbered 0..n-1, pooled means
+// equal to the report's, and each chunk's frames (in the rendition's
+// timeline) averaging to that chunk's score.
+func checkFrameScores(t *testing.T, out mezzfs.Store, r workflows.RenditionReport) {
+	t.Helper()
+	key := r.Name + workflows.FrameScoresSuffix
+	if r.FrameScores != out.URL(key) {
+		t.Fatalf("%s: frame_scores %q, want %q", r.Name, r.FrameScores, out.URL(key))
+	}
+	b, err := out.GetBytes(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := vmaf.ReadJSON(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(fs.Frames)) != r.Frames {
+		t.Fatalf("%s: %d per-frame entries for %d output frames", r.Name, len(fs.Frames), r.Frames)
+	}
+	for i, f := range fs.Frames {
+		if f.Index != int64(i) {
+			t.Fatalf("%s: entry %d is frame %d", r.Name, i, f.Index)
+		}
+	}
+	if got := fs.Pooled[vmaf.KeyVMAF].Mean; math.Abs(got-r.VMAF.Mean) > 1e-6 {
+		t.Errorf("%s: per-frame pooled VMAF %.9f, report %.9f", r.Name, got, r.VMAF.Mean)
+	}
+	if got := fs.Pooled["psnr_y"].Mean; math.Abs(got-r.PSNR.Mean) > 1e-6 {
+		t.Errorf("%s: per-frame pooled PSNR %.9f, report %.9f", r.Name, got, r.PSNR.Mean)
+	}
+	for _, cr := range r.Chunks {
+		var sum float64
+		for _, f := range fs.Frames[cr.Start:cr.End] {
+			sum += f.Metrics[vmaf.KeyVMAF]
+		}
+		fin := cr.Attempts[cr.Final-1]
+		if mean := sum / float64(cr.End-cr.Start); math.Abs(mean-fin.VMAF) > 1e-5 {
+			t.Errorf("%s chunk %d: frames %d-%d average VMAF %.6f, the chunk scored %.6f", r.Name, cr.Index, cr.Start, cr.End-1, mean, fin.VMAF)
+		}
+	}
 }
 
 func scoreRange(t *testing.T, src encode.Input, output string, start, end int64, info workflows.SourceInfo) *vmaf.Result {

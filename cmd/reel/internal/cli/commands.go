@@ -15,6 +15,8 @@ func commands(app *App) []*cobra.Command {
 		newMezzfsCmd(app),
 		newVMAFCmd(app),
 		newArcherCmd(app),
+		newBDRateCmd(app), newPackageCmd(app),
+		newRenderCmd(app),
 		newServerCmd(app), newWorkerCmd(app), newSubmitCmd(app), newStatusCmd(app), newCancelCmd(app), newListCmd(app),
 	}
 }

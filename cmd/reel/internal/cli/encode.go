@@ -39,7 +39,14 @@ them) or --audio-lang TAG (the first track tagged with that ISO 639
 language, e.g. eng; a language no track has is an error naming those there
 are) picks another; aac and opus re-encode that track (one-file only);
 copy-all keeps every track with its language and title, the first as the
-default; none writes video only.
+default; none writes video only. In a job, a copied track the rendition's
+MP4 cannot hold (the PCM of an AVI or MXF) is converted to AAC, as the
+ffmpeg CLI does.
+
+A variable-frame-rate source (a phone or screen recording; reel probe
+shows it) keeps its timestamps: every output frame has its source frame's
+time. A job's summary ends each rendition's line with what was done with
+the timing, "vfr kept" or "constant rate", as report.json does.
 
 There is no default ladder: an OUTPUT that is a directory (or ends in /)
 needs --rendition or --ladder, and reel says so rather than guess the
@@ -58,9 +65,14 @@ the source format is kept when the encoder takes it.
 
 An interlaced source (reel probe shows its field order) is deinterlaced
 before scaling by default: --deinterlace auto is bwdif for an interlaced
-source and nothing for a progressive one; bwdif or yadif force one, off
-encodes the fields as they are. One frame comes out per frame (no field
-doubling) and the output is progressive. HDR10 sources keep their transfer
+source and nothing for a progressive one; bwdif or yadif force one. One
+frame comes out per frame (no field doubling) and the output is
+progressive. --deinterlace off keeps the fields: x264 encodes them
+interlaced (tff or bff as the source, tagged in the output, so reel probe
+of the output shows the same field order; a --size scale is field by
+field), other codecs encode the woven frames as they are:
+
+  reel encode interlaced.ts -o out.mp4 --codec x264 --deinterlace off HDR10 sources keep their transfer
 (PQ, HLG), BT.2020 tags and bit depth; with x265 the mastering display and
 content light level are written into the bitstream too.
 
@@ -153,7 +165,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.container, "container", "", "container: mp4, mov, mkv or ts (default: from OUTPUT's extension)")
 	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary on stdout")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
-	fl.StringVar(&f.deinterlace, "deinterlace", "auto", "deinterlacer: auto (bwdif when the source is interlaced, the output being progressive), bwdif, yadif or off")
+	fl.StringVar(&f.deinterlace, "deinterlace", "auto", "deinterlacer: auto (bwdif when the source is interlaced, the output being progressive), bwdif, yadif or off (keep the fields: x264 encodes interlaced)")
 	fl.BoolVar(&f.strict, "strict", false, "fail on a damaged source (cut short, frames missing) instead of encoding what is there and listing the problems")
 	addWorkflowEncodeFlags(cmd, &wf)
 	return cmd

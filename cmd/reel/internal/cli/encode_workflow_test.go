@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reelmedia/reel/internal/config"
+	"github.com/reelmedia/reel/internal/testmedia"
 	"github.com/reelmedia/reel/workflows"
 )
 
@@ -248,5 +249,63 @@ func TestPrintResultProblems(t *testing.T) {
 	}
 	if len(back.Problems) != 2 || back.ProblemsMore != 3 || stderr.Len() != 0 {
 		t.Errorf("--json: %s (stderr %q)", stdout.String(), stderr.String())
+	}
+}
+
+// reel encode's job summary says per rendition what was done with the
+// source's timing: a variable-rate phone-like MP4 keeps its timestamps
+// ("vfr kept"), a constant-rate clip its rate; --json and report.json
+// carry the same.
+func TestEncodeSummaryTiming(t *testing.T) {
+	dir := t.TempDir()
+	cfr := filepath.Join(dir, "cfr.mp4")
+	ffmpegCLI(t, "-f", "lavfi", "-i", "testsrc2=size=160x96:rate=25", "-frames:v", "30", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", cfr)
+	for _, c := range []struct {
+		name, src, want string
+	}{
+		{"vfr", testmedia.Corpus{}.VFRMP4(t), "vfr kept"},
+		{"cfr", cfr, "constant rate"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := func(id string, extra ...string) []string {
+				return append([]string{"encode", c.src, "-o", filepath.Join(dir, id), "--id", id, "--data-dir", filepath.Join(dir, "data"),
+					"--rendition", "name=a,preset=ultrafast", "--metrics", "none", "-q"}, extra...)
+			}
+			code, stdout, stderr := runCLI(t, args(c.name+"-human")...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var line string
+			for _, l := range strings.Split(stdout, "\n") {
+				if strings.HasPrefix(strings.TrimSpace(l), "a ") {
+					line = l
+				}
+			}
+			if !strings.HasSuffix(line, ", "+c.want) {
+				t.Errorf("rendition line %q does not end with %q:\n%s", line, ", "+c.want, stdout)
+			}
+			code, stdout, stderr = runCLI(t, args(c.name+"-json", "--json")...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var res workflows.Result
+			if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+				t.Fatalf("%v: %q", err, stdout)
+			}
+			if len(res.Renditions) != 1 || res.Renditions[0].Timing != c.want {
+				t.Errorf("--json renditions %+v, want timing %q", res.Renditions, c.want)
+			}
+			raw, err := os.ReadFile(filepath.Join(dir, c.name+"-json", "report.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rep workflows.Report
+			if err := json.Unmarshal(raw, &rep); err != nil {
+				t.Fatal(err)
+			}
+			if rep.Renditions[0].Timing != c.want {
+				t.Errorf("report.json timing %q, want %q", rep.Renditions[0].Timing, c.want)
+			}
+		})
 	}
 }

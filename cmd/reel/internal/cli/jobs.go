@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/reelmedia/reel/cmd/reel/internal/web"
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/workflows"
 )
@@ -311,15 +313,19 @@ func newSubmitCmd(app *App) *cobra.Command {
 
 const statusLong = `Show how far a job is: its phase, chunks done per rendition with the VMAF
 so far, re-encoded chunks, and (with --chunks) every chunk's state, attempt
-and scores. --watch redraws until the job ends and prints its result.`
+and scores. --watch redraws until the job ends and prints its result.
+
+--open prints the job's dashboard URL (from api.url, or api.address and
+api.port: what 'reel server' serves) and, where a desktop session can open
+a browser (xdg-open), opens it; it does not contact the cluster.`
 
 func newStatusCmd(app *App) *cobra.Command {
-	var watch, asJSON, chunks bool
+	var watch, asJSON, chunks, open bool
 	cmd := &cobra.Command{
 		Use:     "status JOB_ID",
 		Short:   "Show an encode job's progress",
 		Long:    statusLong,
-		Example: "  reel status encode-film-20261125-101500\n  reel status encode-film-20261125-101500 --watch\n  reel status JOB --json --chunks",
+		Example: "  reel status encode-film-20261125-101500\n  reel status encode-film-20261125-101500 --watch\n  reel status JOB --json --chunks\n  reel status JOB --open          # the job's page on the dashboard",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef(cmd, "status takes exactly one JOB_ID")
@@ -328,6 +334,9 @@ func newStatusCmd(app *App) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if open {
+				return app.openDashboard(ctx, args[0], asJSON)
+			}
 			c, err := app.dialCluster(ctx, cmd)
 			if err != nil {
 				return err
@@ -359,6 +368,7 @@ func newStatusCmd(app *App) *cobra.Command {
 	fl := cmd.Flags()
 	fl.BoolVar(&watch, "watch", false, "follow the job until it ends")
 	fl.BoolVar(&chunks, "chunks", false, "list every chunk")
+	fl.BoolVar(&open, "open", false, "print the job's dashboard URL (and open it where a browser can be)")
 	fl.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
@@ -539,6 +549,9 @@ func printResult(app *App, res workflows.Result, asJSON bool) error {
 		if r.Reencoded > 0 || r.BelowBar > 0 {
 			fmt.Fprintf(app.Stdout, ", %d chunks re-encoded, %d below the bar", r.Reencoded, r.BelowBar)
 		}
+		if r.Timing != "" {
+			fmt.Fprintf(app.Stdout, ", %s", r.Timing)
+		}
 		fmt.Fprintln(app.Stdout)
 	}
 	fmt.Fprintf(app.Stdout, "report %s\n", res.Report)
@@ -661,4 +674,26 @@ func statusName(s enums.WorkflowExecutionStatus) string {
 func (app *App) dialCluster(ctx context.Context, cmd *cobra.Command) (client.Client, error) {
 	app.applyTemporalFlags(cmd)
 	return app.dialTemporal(ctx, app.temporalAddress())
+}
+
+// openDashboard prints the dashboard URL of job and, in a desktop session
+// with xdg-open, opens it (best effort: the URL is printed either way).
+func (app *App) openDashboard(ctx context.Context, job string, asJSON bool) error {
+	base, err := app.dashboardURL()
+	if err != nil {
+		return err
+	}
+	u := web.JobURL(base, job)
+	if asJSON {
+		return writeJSON(app.Stdout, map[string]string{"job": job, "url": u})
+	}
+	fmt.Fprintln(app.Stdout, u)
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return nil
+	}
+	if p, err := exec.LookPath("xdg-open"); err == nil {
+		// xdg-open hands the URL to the browser and returns.
+		_ = exec.CommandContext(ctx, p, u).Run()
+	}
+	return nil
 }

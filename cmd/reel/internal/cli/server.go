@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,9 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
+	"github.com/reelmedia/reel/cmd/reel/internal/api"
+	"github.com/reelmedia/reel/cmd/reel/internal/metrics"
+	"github.com/reelmedia/reel/cmd/reel/internal/web"
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/internal/config"
 	"github.com/reelmedia/reel/internal/devserver"
@@ -23,22 +27,37 @@ import (
 )
 
 const serverLong = `Run reel's local cluster: an embedded Temporal server (SQLite in the data
-directory, WAL journal), the Temporal Web UI, and a worker that runs encode
-jobs. Everything listens on 127.0.0.1 only, unless --listen names another
-address for the frontend: that needs TLS (--tls-cert, --tls-key), and may
-require client certificates (--client-ca) or API keys (server.api_keys in
-reel.yaml or REEL_SERVER_API_KEYS=key1,key2; clients send temporal.api_key).
-It runs until interrupted; jobs in flight resume when it is started again.
+directory, WAL journal), the Temporal Web UI, reel's HTTP API and dashboard,
+and a worker that runs encode jobs. Everything listens on 127.0.0.1 only
+(the API on api.address when api.tokens are set; the Temporal frontend on
+--listen, which needs TLS: --tls-cert and --tls-key, and may require client
+certificates, --client-ca, or API keys, server.api_keys in reel.yaml or
+REEL_SERVER_API_KEYS=key1,key2, which clients send as temporal.api_key). It
+runs until interrupted; jobs in flight resume when it is started again.
+
+The HTTP API (--http-port, default 7280; 0 disables it) lists, submits and
+cancels jobs, streams their progress, and serves reports, per-frame scores
+and frame images under /api/v1 (described by /api/v1/openapi.yaml); the
+dashboard is at /. With api.tokens in reel.yaml every request needs
+"Authorization: Bearer TOKEN" (viewer: read; operator: also submit and
+cancel); see docs/api.md.
 
 Submit jobs with 'reel submit' (or 'reel encode ... --temporal 127.0.0.1:PORT'),
 watch them with 'reel status', in the Web UI, or with any Temporal tool.
-More workers on this machine: 'reel worker --temporal 127.0.0.1:PORT'.`
+More workers on this machine: 'reel worker --temporal 127.0.0.1:PORT'.
+
+With --metrics-port it serves Prometheus /metrics (jobs by state, and the
+built-in worker's chunk, VMAF, mezzfs and Temporal SDK metrics), /healthz
+and /readyz; deploy/grafana/reel.json is a dashboard over them.`
 
 const serverExample = `  reel server
   reel server --port 7233 --ui-port 8233 --concurrency 2
   reel server --headless --no-worker      # only Temporal, workers elsewhere on this host
   reel server --listen 0.0.0.0 --tls-cert server.pem --tls-key server-key.pem --client-ca ca.pem
-      # workers on other hosts: reel worker --temporal HOST:7233 --tls-ca ca.pem --tls-cert w.pem --tls-key w-key.pem`
+      # workers on other hosts: reel worker --temporal HOST:7233 --tls-ca ca.pem --tls-cert w.pem --tls-key w-key.pem
+  reel server --http-port 0               # no HTTP API or dashboard
+  curl -s http://127.0.0.1:7280/api/v1/jobs
+  reel server --metrics-port 9464 --log-format json   # scrape http://127.0.0.1:9464/metrics`
 
 func newServerCmd(app *App) *cobra.Command {
 	var headless, noWorker bool
@@ -63,7 +82,21 @@ func newServerCmd(app *App) *cobra.Command {
 					*dst, _ = fl.GetString(flag)
 				}
 			}
+			if fl.Changed("http-port") {
+				app.Config.API.Port, _ = fl.GetInt("http-port")
+			}
+			obs, err := app.startMetrics(cmd)
+			if err != nil {
+				return err
+			}
+			defer obs.close()
 			cfg := app.Config
+			if cfg.API.Port != 0 {
+				// Refused before anything starts.
+				if err := api.CheckBind(cfg.API.Address, cfg.API.Tokens); err != nil {
+					return err
+				}
+			}
 			ui := cfg.Temporal.UIPort
 			if headless {
 				ui = 0
@@ -78,32 +111,45 @@ func newServerCmd(app *App) *cobra.Command {
 				fmt.Fprintf(app.Stdout, "web ui    %s\n", srv.UIAddress)
 			}
 			fmt.Fprintf(app.Stdout, "database  %s\n", filepath.Join(cfg.DataDir, "temporal.db"))
-			if noWorker {
-				<-ctx.Done()
-				return nil
-			}
 			c, err := app.dialLocal(ctx, srv)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			acts, err := app.activities()
-			if err != nil {
-				return err
+			if obs.m != nil {
+				obs.m.RegisterJobs(metrics.TemporalJobStates(c, srv.Namespace))
+				fmt.Fprintf(app.Stdout, "metrics   %s\n", obs.url())
 			}
-			w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: cfg.Worker.Concurrency}, acts)
-			if err := w.Start(); err != nil {
-				return fmt.Errorf("worker: %w", err)
+			if cfg.API.Port != 0 {
+				stop, err := app.startAPI(ctx, c, obs)
+				if err != nil {
+					return err
+				}
+				defer stop()
 			}
-			defer w.Stop()
-			fmt.Fprintf(app.Stdout, "worker    %d concurrent chunks\n", cfg.Worker.Concurrency)
+			if !noWorker {
+				acts, err := app.activities()
+				if err != nil {
+					return err
+				}
+				obs.observe(acts)
+				w := workflows.NewWorker(c, app.taskQueue(), workflows.WorkerOptions{Concurrency: cfg.Worker.Concurrency}, acts)
+				if err := w.Start(); err != nil {
+					return fmt.Errorf("worker: %w", err)
+				}
+				defer w.Stop()
+				fmt.Fprintf(app.Stdout, "worker    %d concurrent chunks\n", cfg.Worker.Concurrency)
+			}
+			obs.setReady(true)
 			<-ctx.Done()
+			obs.setReady(false)
 			return nil
 		},
 	}
 	fl := cmd.Flags()
 	fl.Int("port", 0, "frontend gRPC port on 127.0.0.1 (default from config: 7233)")
 	fl.Int("ui-port", 0, "Web UI port on 127.0.0.1 (default from config: 8233)")
+	fl.Int("http-port", 0, "HTTP API and dashboard port, 0 disables them (default from config api.port: 7280)")
 	fl.Int("concurrency", 0, "chunk encodes run at once by the built-in worker (default: CPU count)")
 	fl.String("listen", "", "address the frontend listens on (default 127.0.0.1; any other needs --tls-cert and --tls-key)")
 	fl.String("tls-cert", "", "PEM file of the frontend's TLS certificate (server.tls_cert)")
@@ -113,7 +159,64 @@ func newServerCmd(app *App) *cobra.Command {
 	fl.BoolVar(&noWorker, "no-worker", false, "run no worker in this process")
 	fl.String("task-queue", "", "task queue of the built-in worker (default from config: reel)")
 	fl.String("namespace", "", "namespace jobs run in (default from config: default)")
+	addMetricsFlags(cmd)
 	return cmd
+}
+
+// startAPI serves the HTTP API and dashboard (api.* in the config) with
+// the cluster client c until ctx ends or the returned func is called, and
+// prints where. With metrics (obs), /metrics is served there too.
+func (app *App) startAPI(ctx context.Context, c client.Client, obs *observed) (stop func(), err error) {
+	cfg := app.Config.API
+	st, err := app.storage()
+	if err != nil {
+		return nil, err
+	}
+	srv, err := api.New(api.Config{
+		Client: c, Namespace: app.Config.Temporal.Namespace, TaskQueue: app.taskQueue(),
+		Storage: st, Tokens: cfg.Tokens, Web: obs.beside(web.Handler()),
+	})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := api.Listen(cfg.Address, cfg.Port, cfg.Tokens)
+	if err != nil {
+		return nil, err
+	}
+	base := cfg.URL
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	fmt.Fprintf(app.Stdout, "api       %s%s\n", strings.TrimRight(base, "/"), api.Prefix)
+	fmt.Fprintf(app.Stdout, "dashboard %s/\n", strings.TrimRight(base, "/"))
+	if len(cfg.Tokens) == 0 {
+		fmt.Fprintf(app.Stdout, "          (no api.tokens: open to anyone on this host)\n")
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(sctx, ln); err != nil {
+			fmt.Fprintf(app.Stderr, "reel: %v\n", err)
+		}
+	}()
+	return func() { cancel(); <-done }, nil
+}
+
+// dashboardURL is the base URL of the dashboard as users reach it.
+func (app *App) dashboardURL() (string, error) {
+	cfg := app.Config.API
+	if cfg.URL != "" {
+		return strings.TrimRight(cfg.URL, "/"), nil
+	}
+	if cfg.Port == 0 {
+		return "", errors.New("the HTTP API is off (api.port is 0): set api.port, or api.url where the dashboard is reached")
+	}
+	host := cfg.Address
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(cfg.Port)), nil
 }
 
 // startEmbedded starts the in-process Temporal server. dbPath "" keeps it in
@@ -230,7 +333,8 @@ func cancelInterrupted(ctx context.Context, c client.Client, run client.Workflow
 // dialLocal connects to srv, this process's own embedded server, by its
 // plain loopback address: no TLS or key is needed in process.
 func (app *App) dialLocal(ctx context.Context, srv *devserver.Server) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{HostPort: srv.LocalAddress, Namespace: app.Config.Temporal.Namespace, Logger: app.sdkLogger()})
+	c, err := client.DialContext(ctx, client.Options{HostPort: srv.LocalAddress, Namespace: app.Config.Temporal.Namespace, Logger: app.sdkLogger(),
+		MetricsHandler: app.temporalMetrics})
 	if err != nil {
 		return nil, fmt.Errorf("temporal at %s: %w", srv.LocalAddress, err)
 	}
@@ -244,7 +348,7 @@ func (app *App) sdkLogger() sdklog.Logger {
 	if app.Config.LogLevel == "debug" {
 		level = slog.LevelDebug
 	}
-	return sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(app.Stderr, &slog.HandlerOptions{Level: level})))
+	return sdklog.NewStructuredLogger(slog.New(app.logHandler(app.Stderr, level)))
 }
 
 // dialTemporal connects to a Temporal frontend in the configured namespace,
@@ -256,6 +360,7 @@ func (app *App) dialTemporal(ctx context.Context, addr string) (client.Client, e
 		return nil, err
 	}
 	opts.Logger = logger
+	opts.MetricsHandler = app.temporalMetrics
 	tc := opts.ConnectionOptions.TLS
 	noClientCert := tc != nil && len(tc.Certificates) == 0
 	c, err := client.DialContext(ctx, opts)

@@ -28,13 +28,24 @@ buckets; a job outside them fails at once as bad input. Without roots the
 worker warns: any job may reach any path this user can.
 
 TLS: --tls-ca, --tls-cert, --tls-key, --tls-server-name (temporal.tls.* in
-reel.yaml); an API key from temporal.api_key or REEL_TEMPORAL_API_KEY.`
+reel.yaml); an API key from temporal.api_key or REEL_TEMPORAL_API_KEY.
+
+With --metrics-port it serves, on 127.0.0.1 (--metrics-host to change):
+  /metrics  Prometheus metrics: reel_chunks_encoded_total, reel_chunk_vmaf,
+            reel_chunk_encode_seconds, reel_mezzfs_*, the Temporal SDK's
+            temporal_* worker metrics, ... (docs/metrics.md lists them)
+  /healthz  200 while the process runs
+  /readyz   200 once the worker polls its task queue; 503 before, and
+            from the moment it is told to stop
+Logs are text lines; --log-format json writes one JSON object per line.`
 
 const workerExample = `  reel worker --temporal 10.0.0.5:7233
   reel worker --temporal temporal.prod:7233 --tls-ca ca.pem --tls-cert worker.pem --tls-key worker-key.pem
   REEL_TEMPORAL_API_KEY=$(cat key) reel worker --temporal ns.acct.tmprl.cloud:7233 --namespace ns.acct
   reel worker --temporal temporal.prod:7233 --task-queue reel-gpu --concurrency 8
-  REEL_S3_ENDPOINT=http://127.0.0.1:7070 REEL_S3_PATH_STYLE=true reel worker`
+  REEL_S3_ENDPOINT=http://127.0.0.1:7070 REEL_S3_PATH_STYLE=true reel worker
+  reel worker --metrics-port 9464 --metrics-host 0.0.0.0 --log-format json   # in a pod: scraped and probed
+  curl -s 127.0.0.1:9464/metrics | grep reel_chunks_encoded_total`
 
 func newWorkerCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
@@ -46,6 +57,11 @@ func newWorkerCmd(app *App) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			app.applyTemporalFlags(cmd)
+			obs, err := app.startMetrics(cmd)
+			if err != nil {
+				return err
+			}
+			defer obs.close()
 			addr := app.temporalAddress()
 			c, err := app.dialTemporal(ctx, addr)
 			if err != nil {
@@ -56,6 +72,7 @@ func newWorkerCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			obs.observe(acts)
 			n := app.Config.Worker.Concurrency
 			grace := app.Config.Worker.DrainGrace
 			if fl := cmd.Flags(); fl.Changed("drain-grace") {
@@ -68,23 +85,25 @@ func newWorkerCmd(app *App) *cobra.Command {
 			if err := w.Start(); err != nil {
 				return fmt.Errorf("worker: %w", err)
 			}
-			fmt.Fprintf(app.Stderr, "reel worker: polling %s on %s (%d concurrent chunks)\n", app.taskQueue(), addr, n)
+			obs.setReady(true)
+			app.notice(fmt.Sprintf("reel worker: polling %s on %s (%d concurrent chunks)", app.taskQueue(), addr, n),
+				"polling", "task_queue", app.taskQueue(), "temporal", addr, "concurrency", n, "metrics", obs.url())
 			if len(app.Config.Storage.Roots) == 0 {
-				fmt.Fprintln(app.Stderr, "reel worker: warning: storage.roots is empty: jobs may read and write any local path this user can")
+				app.notice("reel worker: warning: storage.roots is empty: jobs may read and write any local path this user can", "unconfined")
 			}
 			<-ctx.Done()
-			// Drain: stop polling, let running chunks finish within the
-			// grace period, give the rest back (their attempts fail now, or
-			// their heartbeats lapse, and they run elsewhere), exit 0.
-			// A readiness endpoint should report not-ready from here: hook
-			// it in before w.Stop.
-			fmt.Fprintf(app.Stderr, "reel worker: draining: running chunks have %s to finish\n", grace)
+			// Drain: not ready, stop polling, let running chunks finish
+			// within the grace period, give the rest back (their attempts
+			// fail now and run elsewhere), exit 0.
+			obs.setReady(false)
+			app.notice(fmt.Sprintf("reel worker: draining: running chunks have %s to finish", grace), "draining", "grace", grace.String())
 			w.Stop()
-			fmt.Fprintln(app.Stderr, "reel worker: stopped")
+			app.notice("reel worker: stopped", "stopped")
 			return nil
 		},
 	}
 	addTemporalFlags(app, cmd)
+	addMetricsFlags(cmd)
 	cmd.Flags().Int("concurrency", 0, "chunk encodes run at once (default from config: CPU count)")
 	cmd.Flags().Duration("drain-grace", 0, "on SIGTERM/SIGINT, how long running chunks may finish before they are given back (default from config worker.drain_grace: 30s; 0 gives them back at once)")
 	return cmd
