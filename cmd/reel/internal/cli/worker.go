@@ -96,7 +96,7 @@ func newWorkerCmd(app *App) *cobra.Command {
 			// within the grace period, give the rest back (their attempts
 			// fail now and run elsewhere), exit 0.
 			obs.setReady(false)
-			app.notice(fmt.Sprintf("reel worker: draining: running chunks have %s to finish", grace), "draining", "grace", grace.String())
+			app.notice(fmt.Sprintf("reel worker: draining: running chunks have %s to finish", grace), "stopping", "grace", grace.String())
 			w.Stop()
 			app.notice("reel worker: stopped", "stopped")
 			return nil
