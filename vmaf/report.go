@@ -354,7 +354,7 @@ func xmlName(s string) string {
 // encoding/json on a long film; anything else is decoded by encoding/json,
 // so both give the same result or the same error.
 func ReadJSON(rd io.Reader) (*Result, error) {
-	b, err := io.ReadAll(rd)
+	b, err := readReport(rd)
 	if err != nil {
 		return nil, fmt.Errorf("vmaf: reading report: %v: %w", err, ErrInvalidReport)
 	}

@@ -2,6 +2,7 @@ package vmaf
 
 import (
 	"bytes"
+	"io"
 	"math"
 	"strconv"
 )
@@ -435,9 +436,38 @@ func (s *reportScanner) numOrNull() (float64, bool) {
 	return f, err == nil
 }
 
-// result is the Result ReadJSON returns for r.
+// readReport is io.ReadAll in one allocation when rd knows its length (a
+// bytes.Reader or Buffer, a strings.Reader): a long film's report is tens
+// of megabytes, and growing a buffer to it copies it several times over.
+func readReport(rd io.Reader) ([]byte, error) {
+	l, ok := rd.(interface{ Len() int })
+	if !ok {
+		return io.ReadAll(rd)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, l.Len()+bytes.MinRead))
+	_, err := buf.ReadFrom(rd)
+	return buf.Bytes(), err
+}
+
+// result is the Result ReadJSON returns for r. The pooled summaries
+// (a sort of each metric) are computed beside the frames' maps.
 func (r *scanned) result() *Result {
 	res := &Result{Version: r.version, FPS: r.fps, Pooled: map[string]Pooled{}, Aggregate: map[string]float64{}}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for k, p := range r.pooled {
+			// As ReadJSON: the file's four summaries, the others
+			// recomputed from the frames that carry the metric, in frame
+			// order.
+			var pl Pooled
+			if i, ok := r.column(k); ok {
+				pl = Pool(r.cols[i].present())
+			}
+			pl.Min, pl.Max, pl.Mean, pl.HarmonicMean = p[0], p[1], p[2], p[3]
+			res.Pooled[k] = pl
+		}
+	}()
 	if len(r.nums) > 0 {
 		res.Frames = make([]FrameScore, len(r.nums))
 	}
@@ -456,16 +486,7 @@ func (r *scanned) result() *Result {
 		}
 		res.Frames[i] = FrameScore{Index: n, Metrics: m}
 	}
-	for k, p := range r.pooled {
-		// As ReadJSON: the file's four summaries, the others recomputed
-		// from the frames that carry the metric, in frame order.
-		var pl Pooled
-		if i, ok := r.column(k); ok {
-			pl = Pool(r.cols[i].present())
-		}
-		pl.Min, pl.Max, pl.Mean, pl.HarmonicMean = p[0], p[1], p[2], p[3]
-		res.Pooled[k] = pl
-	}
+	<-done
 	for k, v := range r.agg {
 		res.Aggregate[k] = v
 	}
