@@ -42,6 +42,8 @@ var scanCases = []struct {
 	{"case-insensitive keys", `{"Version":"v","FRAMES":[{"FrameNum":0,"Metrics":{"a":1}}]}`, false},
 	{"unknown keys", `{"version":"v","params":{"x":[1,2]},"frames":[{"frameNum":0,"extra":true,"metrics":{"a":1}}]}`, false},
 	{"escaped name", `{"version":"v\u00e9","frames":[{"frameNum":0,"metrics":{"a\"b":1,"\u0061":2}}]}`, false},
+	{"escaped version", `{"version":"v\u00e9","frames":[]}`, false},
+	{"escaped metric", `{"version":"v","frames":[{"frameNum":0,"metrics":{"\u0061":2}}]}`, false},
 	{"utf-8 name", `{"version":"vé","frames":[{"frameNum":0,"metrics":{"é":1}}]}`, false},
 	{"invalid utf-8", "{\"version\":\"v\xff\",\"frames\":[]}", false},
 	{"repeated version", `{"version":"a","version":"b","frames":[]}`, false},
