@@ -65,7 +65,6 @@ func newVideoFilter(x *decoder, spec filterSpec) (*videoFilter, error) {
 
 // newFilterGraph builds the graph desc fed with x's decoded frames.
 func newFilterGraph(x *decoder, desc string) (*videoFilter, error) {
-	var err error
 	cp := x.st.CodecParameters()
 	sar := cp.SampleAspectRatio()
 	if sar.Num() <= 0 || sar.Den() <= 0 {
@@ -89,13 +88,22 @@ func newFilterGraph(x *decoder, desc string) (*videoFilter, error) {
 		"pixel_aspect": sar.String(),
 		"frame_rate":   fmt.Sprintf("%d/%d", fps.Num, fps.Den),
 	}
-	if f.src, err = f.graph.NewFilterContext(astiav.FindFilterByName("buffer"), "in", args); err != nil {
-		return fail(fmt.Errorf("buffer source: %w", err))
+	if err := f.link(args, desc); err != nil {
+		return fail(err)
 	}
-	// go-astiav v0.16.0 cannot set the buffersink's pix_fmts: the graph ends
-	// with format= instead.
+	return f, nil
+}
+
+// link builds the graph: a buffer source with args, the filters of desc,
+// a buffer sink. go-astiav v0.16.0 cannot set the buffersink's pix_fmts:
+// a graph that needs one ends with format= instead.
+func (f *videoFilter) link(args astiav.FilterArgs, desc string) error {
+	var err error
+	if f.src, err = f.graph.NewFilterContext(astiav.FindFilterByName("buffer"), "in", args); err != nil {
+		return fmt.Errorf("buffer source: %w", err)
+	}
 	if f.sink, err = f.graph.NewFilterContext(astiav.FindFilterByName("buffersink"), "out", nil); err != nil {
-		return fail(fmt.Errorf("buffer sink: %w", err))
+		return fmt.Errorf("buffer sink: %w", err)
 	}
 	outputs := astiav.AllocFilterInOut()
 	defer outputs.Free()
@@ -110,12 +118,12 @@ func newFilterGraph(x *decoder, desc string) (*videoFilter, error) {
 	inputs.SetPadIdx(0)
 	inputs.SetNext(nil)
 	if err := f.graph.Parse(desc, inputs, outputs); err != nil {
-		return fail(fmt.Errorf("filter graph %q: %w", desc, err))
+		return fmt.Errorf("filter graph %q: %w", desc, err)
 	}
 	if err := f.graph.Configure(); err != nil {
-		return fail(fmt.Errorf("filter graph %q: %w", desc, err))
+		return fmt.Errorf("filter graph %q: %w", desc, err)
 	}
-	return f, nil
+	return nil
 }
 
 // sinkTimeBase is the time base of the frames leaving the graph.

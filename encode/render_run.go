@@ -362,7 +362,6 @@ func burninXY(pos string, m int) (string, string) {
 // newRenderGraph builds desc fed with w x h frames of pf at rate fps
 // (time base 1/fps).
 func newRenderGraph(w, h int, pf astiav.PixelFormat, fps Rational, desc string) (*videoFilter, error) {
-	var err error
 	tb := astiav.NewRational(fps.Den, fps.Num)
 	f := &videoFilter{graph: astiav.AllocFilterGraph(), out: astiav.AllocFrame(), srcTb: tb}
 	fail := func(err error) (*videoFilter, error) {
@@ -376,29 +375,8 @@ func newRenderGraph(w, h int, pf astiav.PixelFormat, fps Rational, desc string) 
 		"pixel_aspect": "1/1",
 		"frame_rate":   fmt.Sprintf("%d/%d", fps.Num, fps.Den),
 	}
-	if f.src, err = f.graph.NewFilterContext(astiav.FindFilterByName("buffer"), "in", args); err != nil {
-		return fail(fmt.Errorf("buffer source: %w", err))
-	}
-	if f.sink, err = f.graph.NewFilterContext(astiav.FindFilterByName("buffersink"), "out", nil); err != nil {
-		return fail(fmt.Errorf("buffer sink: %w", err))
-	}
-	outputs := astiav.AllocFilterInOut()
-	defer outputs.Free()
-	outputs.SetName("in")
-	outputs.SetFilterContext(f.src)
-	outputs.SetPadIdx(0)
-	outputs.SetNext(nil)
-	inputs := astiav.AllocFilterInOut()
-	defer inputs.Free()
-	inputs.SetName("out")
-	inputs.SetFilterContext(f.sink)
-	inputs.SetPadIdx(0)
-	inputs.SetNext(nil)
-	if err := f.graph.Parse(desc, inputs, outputs); err != nil {
-		return fail(fmt.Errorf("filter graph %q: %w", desc, err))
-	}
-	if err := f.graph.Configure(); err != nil {
-		return fail(fmt.Errorf("filter graph %q: %w", desc, err))
+	if err := f.link(args, desc); err != nil {
+		return fail(err)
 	}
 	return f, nil
 }
