@@ -180,3 +180,118 @@ func mustFileStore(t *testing.T, dir string) mezzfs.Store {
 	}
 	return st
 }
+
+// A rendition with fps= goes through the embedded job converted to that
+// constant rate, as `reel encode SRC -o out/ --rendition ...,fps=25` sends
+// it: chunks of 0.4 s cut anywhere, scored, assembled with the source's
+// audio. For the variable-rate MP4 to 25 fps and a 25 fps source to 30:
+//
+//   - the x264 rendition has the frame count and span of the ffmpeg CLI's
+//     -vf fps=N, within one frame;
+//   - the chunked lossless (FFV1) rendition decodes to the frames of a
+//     one-chunk job's, one for one (no frame twice or lost at chunk edges);
+//   - the lossless rendition scores the PSNR of identical pictures: every
+//     chunk is paired frame by frame with the source converted the same way;
+//   - every click is on its flash within one AAC frame plus half an output
+//     frame (a converted frame shows at the nearest point of the new grid);
+//   - report.json and the result say "converted to N fps".
+func TestCorpusFPS(t *testing.T) {
+	_, c := startServer(t, devserver.Config{})
+	startWorker(t, c, &workflows.Activities{TempDir: t.TempDir(), Threads: 1})
+	corpus := testmedia.Corpus{Clicks: true}
+	for _, s := range []struct {
+		name string
+		make func(testing.TB) string
+		fps  string
+		rate float64
+	}{
+		{"vfr-mp4-to-25", corpus.VFRMP4, "25", 25},
+		{"cfr25-to-30", func(tb testing.TB) string { return testmedia.ClickFlash(tb, false) }, "30", 30},
+	} {
+		t.Run(s.name, func(t *testing.T) {
+			src := s.make(t)
+			dir := t.TempDir()
+			no := false
+			job := workflows.Job{
+				Source: src,
+				Output: fileURL(filepath.Join(dir, "chunked")),
+				Renditions: []workflows.Rendition{
+					{Name: "x264", Codec: "x264", Preset: "ultrafast", Threads: 1, FPS: s.fps},
+					{Name: "ffv1", Codec: "ffv1", Threads: 1, FPS: s.fps},
+				},
+				Chunking: workflows.ChunkPolicy{TargetSeconds: 0.4, GOPAligned: &no},
+				Quality:  workflows.QualityPolicy{Metrics: []string{workflows.MetricPSNR}},
+				Timeouts: workflows.ActivityTiming{HeartbeatSeconds: 30},
+			}
+			res := runJob(t, c, "fps-"+s.name, job)
+			if res.Chunks < 2 {
+				t.Fatalf("%d chunks: the test needs several", res.Chunks)
+			}
+			one := job
+			one.Output = fileURL(filepath.Join(dir, "one"))
+			one.Renditions = job.Renditions[1:]
+			one.Chunking = workflows.ChunkPolicy{TargetSeconds: 1000}
+			one.Quality = workflows.QualityPolicy{Metrics: []string{"none"}}
+			if r := runJob(t, c, "fps-"+s.name+"-one", one); r.Chunks != 1 {
+				t.Fatalf("one-chunk job made %d chunks", r.Chunks)
+			}
+
+			out := filepath.Join(dir, "chunked", "x264.mp4")
+			cli := testmedia.CLIConverted(t, src, "-vf", "fps="+s.fps)
+			gotN, wantN := len(testmedia.FrameTimes(t, out)), len(testmedia.FrameTimes(t, cli))
+			gotSpan, wantSpan := testmedia.FrameSpan(t, out), testmedia.FrameSpan(t, cli)
+			t.Logf("%d chunks; x264: %d frames, %.3f s; the ffmpeg CLI -vf fps=%s: %d frames, %.3f s", res.Chunks, gotN, gotSpan, s.fps, wantN, wantSpan)
+			if math.Abs(float64(gotN-wantN)) > 1 {
+				t.Errorf("%d frames, the ffmpeg CLI gives %d", gotN, wantN)
+			}
+			if math.Abs(gotSpan-wantSpan) > 1.01/s.rate {
+				t.Errorf("lasts %.4f s, the ffmpeg CLI's %.4f s", gotSpan, wantSpan)
+			}
+			for _, ft := range testmedia.FrameTimes(t, out) {
+				if k := ft[0] * s.rate; math.Abs(k-math.Round(k)) > 1e-3 {
+					t.Fatalf("a frame at %.4f s is off the %s fps grid", ft[0], s.fps)
+				}
+			}
+
+			chunked := testmedia.FrameMD5s(t, filepath.Join(dir, "chunked", "ffv1.mkv"))
+			whole := testmedia.FrameMD5s(t, filepath.Join(dir, "one", "ffv1.mkv"))
+			if !slices.Equal(chunked, whole) {
+				t.Errorf("chunked lossless output differs from the one-chunk job's (%d vs %d frames, first difference at %d)",
+					len(chunked), len(whole), firstDiff(chunked, whole))
+			}
+			if len(chunked) != gotN {
+				t.Errorf("lossless rendition has %d frames, x264 %d", len(chunked), gotN)
+			}
+
+			got := testmedia.SyncOffsets(t, out)
+			want := testmedia.SyncOffsets(t, src)
+			t.Logf("sync: output%s; the source%s", offsets(got), offsets(want))
+			if len(got) != len(want) || len(got) < 2 {
+				t.Fatalf("%d clicks with flashes, the source %d", len(got), len(want))
+			}
+			bound := testmedia.SyncBound + 0.5/s.rate
+			for i, d := range got {
+				if math.Abs(d) > bound {
+					t.Errorf("click %d is %+.1f ms from its flash (bound %.1f ms)", i, d*1000, bound*1000)
+				}
+			}
+
+			rep := readReport(t, mustFileStore(t, filepath.Join(dir, "chunked")))
+			wantTiming := "converted to " + s.fps + " fps"
+			for _, r := range rep.Renditions {
+				if r.Timing != wantTiming {
+					t.Errorf("%s: report says timing %q, want %q", r.Name, r.Timing, wantTiming)
+				}
+			}
+			for _, r := range res.Renditions {
+				if r.Timing != wantTiming {
+					t.Errorf("%s: result says timing %q, want %q", r.Name, r.Timing, wantTiming)
+				}
+				if r.Name == "ffv1" && r.PSNR < 59 {
+					t.Errorf("lossless rendition scores PSNR %.2f: chunks are not paired frame by frame with the converted source", r.PSNR)
+				}
+				t.Logf("%s: %d frames, PSNR %.2f", r.Name, r.Frames, r.PSNR)
+			}
+		})
+	}
+}
