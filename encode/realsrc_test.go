@@ -307,9 +307,9 @@ func TestDecodeFPSMatchesEncode(t *testing.T) {
 		p.FPS = fps
 		whole := readAll(t, in, DecodeOptions{FPS: fps})
 		var joined []*media.Frame
-		// (at 25 fps the range 4:6 lasts 2.4 output frames but covers the
-		// 3 grid points round(t_4) to round(t_6): rounding the duration
-		// instead of the end lost one)
+		// (at 25 fps the range 4:6 runs from grid time 8.33 to 11.67: 3.33
+		// frames long, it owns the 4 grid points 8 to 11; rounding its
+		// duration instead of its end lost one)
 		bounds := []int64{0, 4, 6, 7, 17, 23, 31, 41, 52, 59, 66, 71, 83, 90}
 		for i := range len(bounds) - 1 {
 			s, e := bounds[i], bounds[i+1]
