@@ -32,6 +32,7 @@ test: deps
 	$(GO) test -p 2 -timeout 40m $(PKGS)
 	$(GO) test -race -short -p 2 -timeout 40m $(RACE_PKGS)
 	$(GO) test -tags matprofile -run TestNoMatLeaks -count=1 ./archer/   # gocv Mat count back to zero
+	cd deploy/helm && $(GO) test ./...   # the Helm chart, rendered and validated (its own module: Helm's dependencies stay out of reel's)
 
 ## bench: run the benchmarks named in the issues (figures go to bench.txt)
 bench: deps

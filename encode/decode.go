@@ -103,7 +103,18 @@ type decoder struct {
 	stashIdx int64
 	stashed  bool
 	missing  int64 // frames the decoder did not deliver, repeated
-	damaged  int64 // frames the decoder flagged as concealed
+	damaged  int64 // frames of the range the decoder flagged as concealed
+
+	// serial: the decoder runs on one thread. A threaded decode that
+	// meets damage (a concealed frame, a frame not delivered, a packet
+	// refused) starts again on one thread from the range's start
+	// (restartSerial): with frame threads, which frames are flagged or
+	// dropped depends on timing, so the problem list would vary from run
+	// to run. resume is the first frame not yet delivered before that
+	// restart; the frames before it are decoded again but not delivered.
+	serial  bool
+	resume  int64
+	suspect bool // a packet was refused as invalid data
 
 	last    int64 // index of the last frame returned, -1 before the first
 	counted int64 // frames seen, for inputs without timestamps
@@ -132,7 +143,7 @@ func openDecoder(ctx context.Context, op string, in Input, start, end int64, thr
 		return nil, err
 	}
 	x := &decoder{op: op, in: in, d: d, start: start, end: end, threads: threads, fast: fast, strict: strict, last: -1, holdIdx: -1,
-		hold: astiav.AllocFrame(), stash: astiav.AllocFrame()}
+		hold: astiav.AllocFrame(), stash: astiav.AllocFrame(), serial: threads == 1}
 	if err := x.init(ctx); err != nil {
 		x.close()
 		return nil, err
@@ -145,7 +156,10 @@ func (x *decoder) init(ctx context.Context) error {
 	if !x.info.HasVideo {
 		return newErr(x.op, x.d.name, ErrNoVideo, nil, "no video stream")
 	}
-	ix, _, err := buildIndex(ctx, x.d, x.info, false)
+	ix, err := givenIndex(x.op, x.in, x.d, x.info)
+	if ix == nil && err == nil {
+		ix, _, err = buildIndex(ctx, x.d, x.info, false)
+	}
 	if errors.Is(err, errScan) {
 		if ix, err = scanIndex(ctx, x.op, x.d, x.info, x.strict); err == nil {
 			err = x.rewind(ctx)
@@ -385,6 +399,40 @@ func (x *decoder) problems() []Problem {
 // belongs to the decoder and is valid until the next call.
 func (x *decoder) decodeNext(ctx context.Context) (*astiav.Frame, int64, error) {
 	for {
+		f, idx, err := x.decodeOne(ctx)
+		if err == nil && idx < x.resume {
+			continue // delivered before restartSerial
+		}
+		return f, idx, err
+	}
+}
+
+// restartSerial decodes the range again from its start on one thread,
+// delivering only the frames not delivered yet, with the problems counted
+// afresh: the problem list of a damaged range is then the one-thread
+// decode's, whatever the thread count. The frames delivered before are
+// the threaded decode's, which saw no damage up to them (frame threading
+// is bit-exact on valid data).
+func (x *decoder) restartSerial() error {
+	x.serial, x.threads, x.suspect = true, 1, false
+	x.resume = max(x.resume, x.last+1)
+	x.missing, x.damaged = 0, 0
+	x.last, x.repeatTo, x.stashed, x.done, x.seekBack = -1, 0, false, false, 0
+	x.stash.Unref()
+	if err := x.seek(); err != nil {
+		return err
+	}
+	return x.openCodec()
+}
+
+func (x *decoder) decodeOne(ctx context.Context) (*astiav.Frame, int64, error) {
+	for {
+		if x.suspect && !x.serial {
+			if err := x.restartSerial(); err != nil {
+				return nil, 0, err
+			}
+			continue
+		}
 		if x.repeatTo > x.last+1 && x.holdIdx >= 0 {
 			idx := x.last + 1
 			if x.end != 0 && idx >= x.end {
@@ -413,7 +461,16 @@ func (x *decoder) decodeNext(ctx context.Context) (*astiav.Frame, int64, error) 
 			idx := x.index(x.frame)
 			x.counted++
 			if concealed(x.frame) {
-				x.damaged++
+				if !x.serial {
+					x.frame.Unref()
+					if err := x.restartSerial(); err != nil {
+						return nil, 0, err
+					}
+					continue
+				}
+				if idx >= x.start {
+					x.damaged++
+				}
 			}
 			if idx < x.start {
 				x.keep(x.frame, idx) // a repeat of it may be in the range
@@ -449,6 +506,13 @@ func (x *decoder) decodeNext(ctx context.Context) (*astiav.Frame, int64, error) 
 				idx = x.last + 1 // timestamps that round onto the previous frame
 			}
 			if idx > x.last+1 {
+				if !expected && !x.serial {
+					x.frame.Unref()
+					if err := x.restartSerial(); err != nil {
+						return nil, 0, err
+					}
+					continue
+				}
 				if err := x.repeatUntil(idx, expected); err != nil {
 					return nil, 0, err
 				}
@@ -456,12 +520,32 @@ func (x *decoder) decodeNext(ctx context.Context) (*astiav.Frame, int64, error) 
 			}
 			return x.emit(idx)
 		case errors.Is(err, astiav.ErrEof):
+			if x.last < 0 && x.holdIdx < 0 && x.start > 0 && !x.ix.counted && x.seekBack <= x.start {
+				// nothing decoded at all: the seek landed after the last
+				// keyframe before start (MPEG-TS seeks by timestamp, and
+				// skipToKey then finds no keyframe before the end: a range
+				// in the last frames). Go back further, as above.
+				x.seekBack = max(2*x.seekBack, int64(x.info.FPS*2)+1)
+				if err := x.seek(); err != nil {
+					return nil, 0, err
+				}
+				if err := x.openCodec(); err != nil {
+					return nil, 0, err
+				}
+				continue
+			}
 			x.done = true
 			want := x.end
 			if want == 0 {
 				want = x.ix.count
 			}
 			if !x.strict && x.last >= x.start && x.last+1 < want && want <= x.ix.count && x.holdIdx >= 0 {
+				if !x.serial {
+					if err := x.restartSerial(); err != nil {
+						return nil, 0, err
+					}
+					continue
+				}
 				// frames the index promises that the decoder did not give
 				x.missing += want - x.last - 1
 				x.repeatTo = want
@@ -580,6 +664,7 @@ func (x *decoder) feed(ctx context.Context) error {
 		x.pkt.Unref()
 		if err != nil && !errors.Is(err, astiav.ErrEagain) {
 			if errors.Is(err, astiav.ErrInvaliddata) {
+				x.suspect = true
 				continue // a damaged packet: the decoder conceals it and goes on
 			}
 			return newErr(x.op, x.d.name, ErrInvalidData, err, "decoding failed")

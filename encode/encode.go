@@ -70,6 +70,7 @@ func Encode(ctx context.Context, in Input, outPath string, p Profile, opts Encod
 
 // videoEnc is the filter -> encoder -> muxer half of an encode.
 type videoEnc struct {
+	fields string // tt or bb: an interlaced source encoded as fields (keepsFields); "" progressive
 	op     string
 	name   string
 	out    *output
@@ -165,7 +166,14 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	if e.gop <= 0 {
 		e.gop = defaultGOP(e.fps.Float())
 	}
-	e.spec = filterSpec{width: w, height: h, scaler: p.Scaler, pixFmt: e.pixFmt.Name()}
+	if p.Deinterlace == "" && v.Interlaced && keepsFields(cd) {
+		e.fields = codedFieldOrder(v.FieldOrder)
+		if _, f, ok := pixFmtInfo(e.pixFmt); ok && f.Chroma == media.Chroma420 && h%4 != 0 {
+			// each field's chroma needs whole rows: libx264 refuses
+			return nil, newErr(op, e.name, ErrUnsupportedCodec, nil, "%s cannot code %dx%d 4:2:0 as fields (the height must be a multiple of 4): deinterlace it or choose a size", cd.name, w, h)
+		}
+	}
+	e.spec = filterSpec{width: w, height: h, scaler: p.Scaler, pixFmt: e.pixFmt.Name(), interlaced: e.fields != ""}
 	if p.FPS.Num > 0 && p.FPS.Den > 0 && p.FPS != v.FrameRate {
 		e.spec.fps = p.FPS
 	}
@@ -339,6 +347,22 @@ func (e *videoEnc) openEncoder(w, h int, v *VideoStream) error {
 	if e.p.Deinterlace != "" {
 		opts["field_order"] = "progressive"
 	}
+	if e.fields != "" {
+		// interlaced coding: the fields stay fields, and the stream and
+		// container say in which order
+		enc.SetFlags(enc.Flags().Add(astiav.CodecContextFlagInterlacedDct).Add(astiav.CodecContextFlagInterlacedMe))
+		opts["field_order"] = e.fields
+		// libx264 in FFmpeg 5.1 starts top field first whatever the
+		// frames say: the order goes in x264's own parameters
+		order := "tff=1"
+		if e.fields == "bb" {
+			order = "bff=1"
+		}
+		if x := opts["x264-params"]; x != "" {
+			order = x + ":" + order
+		}
+		opts["x264-params"] = order + ":interlaced=1"
+	}
 	dict := astiav.NewDictionary()
 	defer dict.Free()
 	for k, val := range opts {
@@ -448,6 +472,9 @@ func (e *videoEnc) pullFiltered() error {
 
 func (e *videoEnc) send(f *astiav.Frame) error {
 	f.SetPictureType(astiav.PictureTypeNone)
+	if e.fields != "" {
+		setFields(f, e.fields)
+	}
 	e.lastPts = f.Pts()
 	if err := e.enc.SendFrame(f); err != nil {
 		return newErr(e.op, e.name, ErrUnsupportedCodec, err, "encoding")

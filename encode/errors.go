@@ -48,6 +48,10 @@ var (
 	// ErrNoAudioTrack: the audio track asked for (by index or language) is
 	// not in the input; the message lists the tracks there are.
 	ErrNoAudioTrack = media.NewBadInput("no such audio track")
+	// ErrIndexMismatch: the frame index given with an Input (Input.Index)
+	// was made for another source (size, stream, codec or time base
+	// differ).
+	ErrIndexMismatch = media.NewBadInput("frame index does not match the source")
 )
 
 // Error is the concrete error type behind the sentinels: Op is what was being

@@ -14,7 +14,7 @@ import (
 )
 
 var sentinels = []error{ErrNotFound, ErrEmpty, ErrTruncated, ErrInvalidData, ErrNoVideo, ErrUnsupportedCodec,
-	ErrUnsupportedPixFmt, ErrRangeOutOfBounds, ErrOutputUnwritable, ErrHeaderMismatch, ErrNoAudioTrack}
+	ErrUnsupportedPixFmt, ErrRangeOutOfBounds, ErrOutputUnwritable, ErrHeaderMismatch, ErrNoAudioTrack, ErrIndexMismatch}
 
 func isSentinel(err error) bool {
 	for _, s := range sentinels {

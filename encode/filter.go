@@ -16,6 +16,7 @@ type filterSpec struct {
 	scaler        string
 	pixFmt        string
 	fps           Rational // zero: keep
+	interlaced    bool     // scale each field on its own (swscale's interl)
 }
 
 var scalers = map[string]bool{
@@ -36,7 +37,11 @@ func (s filterSpec) graph() (string, error) {
 	if s.fps.Num > 0 && s.fps.Den > 0 {
 		parts = append(parts, fmt.Sprintf("fps=%d/%d", s.fps.Num, s.fps.Den))
 	}
-	parts = append(parts, fmt.Sprintf("scale=%d:%d:flags=%s", s.width, s.height, sc))
+	scale := fmt.Sprintf("scale=%d:%d:flags=%s", s.width, s.height, sc)
+	if s.interlaced {
+		scale += ":interl=1"
+	}
+	parts = append(parts, scale)
 	parts = append(parts, "format="+s.pixFmt)
 	return strings.Join(parts, ","), nil
 }

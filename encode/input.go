@@ -20,6 +20,10 @@ type Input struct {
 	R    io.ReaderAt // random-access reader; must be safe for the reads of one decoder
 	Size int64       // size of R in bytes
 	Name string      // for messages; defaults to Path
+	// Index is the source's frame index from an earlier Probe
+	// (Info.FrameIndex): opens use it instead of reading the file again to
+	// build it. It must be of this very source (ErrIndexMismatch).
+	Index *Index
 }
 
 // FileInput is an Input for a local file.

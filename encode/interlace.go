@@ -7,6 +7,7 @@ package encode
 static int reel_field_order(void *st) { return (int)((AVStream *)st)->codecpar->field_order; }
 static int reel_frame_interlaced(AVFrame *f) { return f->interlaced_frame; }
 static int reel_frame_tff(AVFrame *f) { return f->top_field_first; }
+static void reel_frame_set_fields(AVFrame *f, int tff) { f->interlaced_frame = 1; f->top_field_first = tff; }
 */
 import "C"
 
@@ -47,6 +48,31 @@ func frameFieldOrder(f *astiav.Frame) string {
 	default:
 		return "bb"
 	}
+}
+
+// keepsFields reports whether cd can encode an interlaced source's frames
+// as fields (interlaced coding), which it does when no deinterlacer is
+// asked for: x264 (PAFF/MBAFF, libx264's interlaced=1).
+func keepsFields(cd codecDesc) bool { return cd.name == "x264" }
+
+// codedFieldOrder is the field order an interlaced encode of a source in
+// order declares: tt when the top field is shown first (tt, bt), else bb.
+func codedFieldOrder(order string) string {
+	if order == "tt" || order == "bt" {
+		return "tt"
+	}
+	return "bb"
+}
+
+// setFields marks f interlaced with the field order of an interlaced
+// encode (tt or bb): libx264 takes each frame's top_field_first, and a
+// scaled or repeated frame must not lose it.
+func setFields(f *astiav.Frame, order string) {
+	tff := 0
+	if order == "tt" {
+		tff = 1
+	}
+	C.reel_frame_set_fields(cframe(f), C.int(tff))
 }
 
 // setFieldOrder records a field order and whether it means interlaced.

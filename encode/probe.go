@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/asticode/go-astiav"
@@ -131,6 +132,10 @@ type Info struct {
 	// promises more frames than its data holds, repaired timestamps, packed
 	// B-frames); empty for a clean file. Strict probes refuse instead.
 	Problems []Problem `json:"problems,omitempty"`
+	// FrameIndex is the frame index Probe built (or was given in
+	// Input.Index): give it back in Input.Index to open ranges of the same
+	// source without building it again.
+	FrameIndex *Index `json:"-"`
 }
 
 // Video returns the first video stream, or nil when there is none.
@@ -159,6 +164,21 @@ func Probe(ctx context.Context, in Input, opts ProbeOptions) (*Info, error) {
 			return nil, err
 		}
 	}
+	ix, err := givenIndex("probe", in, d, info)
+	if err != nil {
+		return nil, err
+	}
+	if ix != nil {
+		if opts.Strict {
+			if err := ix.refuse("probe", d.name); err != nil {
+				return nil, err
+			}
+		}
+		info.fromIndex(ix, opts.Keyframes || opts.KeyframesIfCheap)
+		info.FrameIndex = in.Index
+		return info, nil
+	}
+	scanned := false
 	ix, moved, err := buildIndex(ctx, d, info, true)
 	if err == nil && ix.grid() {
 		err = probeGrid(ctx, d, info, ix, opts)
@@ -172,6 +192,7 @@ func Probe(ctx context.Context, in Input, opts ProbeOptions) (*Info, error) {
 			defer scan.close()
 		}
 		ix, err = scanIndex(ctx, "probe", scan, info, opts.Strict)
+		scanned = err == nil
 	}
 	if err == nil && opts.Strict {
 		err = ix.refuse("probe", d.name)
@@ -180,6 +201,7 @@ func Probe(ctx context.Context, in Input, opts ProbeOptions) (*Info, error) {
 		return nil, err
 	}
 	info.fromIndex(ix, opts.Keyframes || opts.KeyframesIfCheap)
+	info.FrameIndex = newIndex(ix, d, info, scanned)
 	return info, nil
 }
 
@@ -236,9 +258,9 @@ func (info *Info) fromIndex(ix *frameIndex, keyframes bool) {
 	}
 	info.Keyframes = nil
 	if keyframes {
-		info.Keyframes = ix.keys
+		info.Keyframes = slices.Clone(ix.keys) // an Index is shared: its lists are never handed out
 	}
-	info.Problems = ix.problems
+	info.Problems = slices.Clone(ix.problems)
 	info.EditList = ix.editList
 }
 

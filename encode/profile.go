@@ -53,6 +53,10 @@ type Profile struct {
 	// field order the frames are flagged with. The output is progressive.
 	// Chunks see the frame before and after their range, so a chunked
 	// encode equals a one-chunk one (except with FPS, where they do not).
+	// With none, an interlaced source encoded by x264 keeps its fields:
+	// coded interlaced (+ildct+ilme, x264 interlaced=1, tff or bff from
+	// the source), the field order tagged in the stream and container,
+	// a scale done field by field. Other codecs code the woven frames.
 	Deinterlace string `json:"deinterlace,omitempty"`
 	// Params are extra encoder options (FFmpeg AVOptions), e.g.
 	// {"tune": "film"}; they override what the profile sets.

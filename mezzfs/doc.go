@@ -30,7 +30,10 @@
 // URL. Range views (Object.Range) expose bytes [a, b) as a Source of their
 // own and never read outside them. An AccessLog records every read and
 // fetch for later summary and replay. Package fusefs mounts Sources as a
-// read-only FUSE file system.
+// read-only FUSE file system. Config.Confine limits a Storage to local roots
+// and S3 buckets (after resolving ".." and symlinks): every Open, List and
+// Store outside them fails with ErrOutsideRoots or ErrBucketNotAllowed, and
+// Storage.Check asks without touching anything.
 //
 //	storage := mezzfs.NewStorage(mezzfs.Config{
 //		S3: mezzfs.S3Config{Endpoint: "http://127.0.0.1:7070", PathStyle: true},

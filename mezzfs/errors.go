@@ -27,6 +27,11 @@ var (
 	// ErrInvalidURL: the URL has an unsupported scheme or is malformed, or
 	// names no place a Store can be (an http URL, a relative path).
 	ErrInvalidURL = media.NewBadInput("invalid URL")
+	// ErrOutsideRoots: a local path lies outside the Confinement's roots
+	// (after resolving ".." and symlinks).
+	ErrOutsideRoots = media.NewBadInput("outside the allowed storage roots")
+	// ErrBucketNotAllowed: an S3 bucket is not in the Confinement's list.
+	ErrBucketNotAllowed = media.NewBadInput("bucket not in the allowed storage buckets")
 	// ErrBadKey: a Store key is empty, absolute or climbs out of the store
 	// with "..".
 	ErrBadKey = media.NewBadInput("bad object key")
@@ -48,5 +53,6 @@ var (
 func permanent(err error) bool {
 	return errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermission) ||
 		errors.Is(err, ErrObjectChanged) || errors.Is(err, ErrInvalidURL) ||
+		errors.Is(err, ErrOutsideRoots) || errors.Is(err, ErrBucketNotAllowed) ||
 		errors.Is(err, ErrRequest) || errors.Is(err, ErrClosed)
 }

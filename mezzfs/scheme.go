@@ -89,6 +89,19 @@ func lookup(raw string) (scheme, Location, error) {
 	return sc, loc, nil
 }
 
+// lookup is the package's lookup, refusing what s's Confinement does not
+// allow: every Open, Stat, List and Store goes through it.
+func (s *Storage) lookup(raw string) (scheme, Location, error) {
+	sc, loc, err := lookup(raw)
+	if err != nil {
+		return scheme{}, Location{}, err
+	}
+	if err := s.cfg.Confine.check(loc); err != nil {
+		return scheme{}, Location{}, err
+	}
+	return sc, loc, nil
+}
+
 // Storage opens Sources and Stores for every registered scheme with one
 // configuration, and one S3 client, HTTP client and block cache shared by
 // all it opens. Make one per process; it is safe for concurrent use.
@@ -172,7 +185,7 @@ func (s *Storage) Stat(ctx context.Context, rawURL string) (Info, error) {
 }
 
 func (s *Storage) openBackend(ctx context.Context, rawURL string) (backend, error) {
-	sc, loc, err := lookup(rawURL)
+	sc, loc, err := s.lookup(rawURL)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +196,7 @@ func (s *Storage) openBackend(ctx context.Context, rawURL string) (backend, erro
 // s3://bucket/prefix/ (recursively), the regular files under a local
 // directory, or the single object a URL names (Name is then its base name).
 func (s *Storage) List(ctx context.Context, rawURL string) ([]Entry, error) {
-	sc, loc, err := lookup(rawURL)
+	sc, loc, err := s.lookup(rawURL)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +216,7 @@ func (s *Storage) Store(ctx context.Context, rawURL string) (Store, error) {
 	if !strings.Contains(rawURL, "://") && !filepath.IsAbs(rawURL) {
 		return nil, fmt.Errorf("mezzfs: %q: %w (a store is file:///dir, an absolute path or s3://bucket/prefix)", rawURL, ErrInvalidURL)
 	}
-	sc, loc, err := lookup(rawURL)
+	sc, loc, err := s.lookup(rawURL)
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,10 @@ type Config struct {
 
 	// AccessLog, when set, records every read and every fetch.
 	AccessLog *AccessLog
+
+	// Confine limits the local paths and S3 buckets a Storage opens, lists
+	// and writes. The zero value allows everything.
+	Confine Confinement
 }
 
 func (c Config) withDefaults() Config {

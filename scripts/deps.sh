@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential pkg-config
   libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev libavutil-dev libswscale-dev libswresample-dev
-  ffmpeg libopencv-dev opencv-data fuse3)
+  ffmpeg libopencv-dev opencv-data fuse3
+  fonts-dejavu-core) # fonts-dejavu-core: the font of reel render's slates and burn-ins
 
 # Tests only (not with --system): a real browser for the dashboard's test.
 TEST_PKGS=(chromium)

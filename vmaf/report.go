@@ -2,6 +2,7 @@ package vmaf
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -347,7 +348,25 @@ func xmlName(s string) string {
 // null values read as NaN. Pooled min, max, mean and harmonic_mean come
 // from the file; the percentiles and 1% low, which libvmaf does not
 // write, are recomputed from the frames.
+//
+// Reports in the shape libvmaf and WriteJSON write are read by a scanner
+// made for it (reportscan.go), more than ten times faster than
+// encoding/json on a long film; anything else is decoded by encoding/json,
+// so both give the same result or the same error.
 func ReadJSON(rd io.Reader) (*Result, error) {
+	b, err := readReport(rd)
+	if err != nil {
+		return nil, fmt.Errorf("vmaf: reading report: %v: %w", err, ErrInvalidReport)
+	}
+	if r, ok := scanReport(b); ok {
+		return r.result(), nil
+	}
+	return readJSONStd(bytes.NewReader(b))
+}
+
+// readJSONStd is ReadJSON by encoding/json: the reference scanReport is
+// tested against, and the reader of anything scanReport does not take.
+func readJSONStd(rd io.Reader) (*Result, error) {
 	var doc struct {
 		Version   *string                        `json:"version"`
 		FPS       *float64                       `json:"fps"`

@@ -40,6 +40,9 @@ type Activities struct {
 	// worker starts encoding, finishes, or finds already done: an audit
 	// trail of which worker did what (the crash tests read it).
 	Journal io.Writer
+	// Observer, when set, is told of every chunk encoded or failed and
+	// every rendition assembled (reel's Prometheus metrics).
+	Observer Observer
 
 	journalMu sync.Mutex
 
@@ -108,6 +111,11 @@ func sparseKeyframes(keys []int64, frames int64) []int64 {
 // opts.Strict a damaged source fails as bad input instead of having its
 // problems listed.
 func (a *Activities) Probe(ctx context.Context, source string, opts ProbeOptions) (SourceInfo, error) {
+	for _, u := range opts.Writes {
+		if err := a.storage().Check(u); err != nil {
+			return SourceInfo{}, classify(err)
+		}
+	}
 	in, closer, err := a.openSource(ctx, source)
 	if err != nil {
 		return SourceInfo{}, classify(err)
@@ -145,7 +153,49 @@ func (a *Activities) Probe(ctx context.Context, source string, opts ProbeOptions
 			si.AudioCodecs = append(si.AudioCodecs, s.Codec)
 		}
 	}
+	if opts.Work != "" && info.FrameIndex.Scanned() {
+		if si.IndexKey, err = a.keepIndex(ctx, opts, info.FrameIndex); err != nil {
+			return SourceInfo{}, err
+		}
+	}
 	return si, nil
+}
+
+// indexKey is where a job's source frame index is kept in its work store
+// (under the job's prefix: Cleanup removes it).
+func indexKey(job string) string { return job + "/source.index" }
+
+// keepIndex stores the source's frame index for the chunks.
+func (a *Activities) keepIndex(ctx context.Context, opts ProbeOptions, ix *encode.Index) (string, error) {
+	b, err := ix.MarshalBinary()
+	if err != nil {
+		return "", fmt.Errorf("frame index: %w", err)
+	}
+	work, err := a.openStore(ctx, opts.Work)
+	if err != nil {
+		return "", err
+	}
+	key := indexKey(opts.Job)
+	if _, err := work.PutBytes(ctx, key, b); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// loadIndex reads the source frame index a chunk task names (nil for none).
+func loadIndex(ctx context.Context, work mezzfs.Store, key string) (*encode.Index, error) {
+	if key == "" {
+		return nil, nil
+	}
+	b, err := work.GetBytes(ctx, key)
+	if err != nil {
+		return nil, classify(err)
+	}
+	var ix encode.Index
+	if err := ix.UnmarshalBinary(b); err != nil {
+		return nil, badInputErr(fmt.Errorf("%s: %w", key, err))
+	}
+	return &ix, nil
 }
 
 // chunkKey is where attempt of chunk index of a rendition is stored in the
@@ -214,6 +264,19 @@ type heartbeat struct {
 // and scores it against the source frames. An attempt already finished
 // (chunk and sidecar stored, checksums matching) is returned as it is.
 func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult, error) {
+	res, err := a.encodeChunk(ctx, t)
+	if a.Observer != nil {
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.Observer.ChunkFailed(t.Rendition.Name, err)
+		case err == nil && !res.Reused:
+			a.Observer.ChunkEncoded(t.Rendition.Name, res, slices.Contains(t.Metrics, MetricVMAF))
+		}
+	}
+	return res, err
+}
+
+func (a *Activities) encodeChunk(ctx context.Context, t ChunkTask) (ChunkResult, error) {
 	work, err := a.openStore(ctx, t.Work)
 	if err != nil {
 		return ChunkResult{}, err
@@ -233,6 +296,9 @@ func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 		return ChunkResult{}, classify(err)
 	}
 	defer closer.Close()
+	if in.Index, err = loadIndex(ctx, work, t.SourceIndex); err != nil {
+		return ChunkResult{}, err
+	}
 	dir, err := os.MkdirTemp(a.tempDir(), "reel-chunk-")
 	if err != nil {
 		return ChunkResult{}, fmt.Errorf("scratch dir: %w", err)
@@ -410,6 +476,14 @@ func ScoringPixFmt(bitDepth int) string {
 // Assemble joins the final chunk attempts of a rendition with the source's
 // audio into <output>/<rendition>.<ext>.
 func (a *Activities) Assemble(ctx context.Context, t AssembleTask) (AssembleResult, error) {
+	res, err := a.assemble(ctx, t)
+	if a.Observer != nil && err == nil && !res.Reused {
+		a.Observer.Assembled(t.Rendition.Name, res.Seconds)
+	}
+	return res, err
+}
+
+func (a *Activities) assemble(ctx context.Context, t AssembleTask) (AssembleResult, error) {
 	work, err := a.openStore(ctx, t.Work)
 	if err != nil {
 		return AssembleResult{}, err

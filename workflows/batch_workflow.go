@@ -81,7 +81,7 @@ func runChunk(ctx workflow.Context, task BatchTask, c Chunk, st *ChunkState) (Ch
 		ct := ChunkTask{
 			Job: task.Job, Source: task.Source, Work: task.Work, Rendition: r, Chunk: c, Attempt: attempt,
 			Metrics: q.Metrics, Subsample: q.Subsample, SourceWidth: task.SourceWidth, SourceHeight: task.SourceHeight, SourceBitDepth: task.SourceBitDepth,
-			Strict: task.Strict,
+			Strict: task.Strict, SourceIndex: task.SourceIndex,
 		}
 		var res ChunkResult
 		if err := workflow.ExecuteActivity(ctx, ActivityEncodeChunk, ct).Get(ctx, &res); err != nil {

@@ -2,7 +2,9 @@
 // quality-gated encoding.
 //
 // EncodeWorkflow probes a mezzanine (its header, index and tail; the whole
-// object only when its tail cannot be trusted), plans GOP-aligned chunks,
+// object only when its tail cannot be trusted, or its index needs every
+// packet: then the index is kept at <work>/<job>/source.index and each
+// chunk loads it rather than reading the source again), plans GOP-aligned chunks,
 // and hands batches of chunks to ChunkBatchWorkflow children (one history
 // per batch, so a 6-hour film in 4-second chunks stays far below Temporal's
 // history limits). Each chunk is an EncodeChunk activity: read only its frame range

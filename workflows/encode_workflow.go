@@ -257,7 +257,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 
 	// Probe and plan.
 	var src SourceInfo
-	if err := workflow.ExecuteActivity(shortActivity(ctx), ActivityProbe, job.Source, ProbeOptions{Strict: job.Strict}).Get(ctx, &src); err != nil {
+	if err := workflow.ExecuteActivity(shortActivity(ctx), ActivityProbe, job.Source, ProbeOptions{Strict: job.Strict, Work: job.Work, Job: jobID, Writes: []string{job.Output, job.Work}}).Get(ctx, &src); err != nil {
 		return Result{}, err
 	}
 	probed := workflow.Now(ctx)
@@ -332,7 +332,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 					task := BatchTask{
 						Job: jobID, Source: job.Source, Work: job.Work, Rendition: r, Chunks: part,
 						Quality: job.Quality, Window: window, SourceWidth: src.Width, SourceHeight: src.Height, SourceBitDepth: src.BitDepth,
-						Timeouts: job.Timeouts, Strict: job.Strict,
+						Timeouts: job.Timeouts, Strict: job.Strict, SourceIndex: src.IndexKey,
 					}
 					cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 						WorkflowID:          batchID(jobID, r.Name, bi),

@@ -41,6 +41,7 @@ var verdicts = []struct {
 	{"encode.ErrOutputUnwritable", encode.ErrOutputUnwritable, false},
 	{"encode.ErrHeaderMismatch", encode.ErrHeaderMismatch, true},
 	{"encode.ErrNoAudioTrack", encode.ErrNoAudioTrack, true},
+	{"encode.ErrIndexMismatch", encode.ErrIndexMismatch, true},
 
 	{"mezzfs.ErrNotFound", mezzfs.ErrNotFound, true},
 	{"mezzfs.ErrPermission", mezzfs.ErrPermission, true},

@@ -185,6 +185,15 @@ func (c Chunk) Frames() int64 { return c.End - c.Start }
 type ProbeOptions struct {
 	// Strict refuses a damaged source (Job.Strict).
 	Strict bool `json:"strict,omitempty"`
+	// Writes are the URLs the job will write (its output and work stores):
+	// the worker checks them against its storage confinement with the
+	// source, so that a job outside it fails before any work.
+	Writes []string `json:"writes,omitempty"`
+	// Work and Job name where the source's frame index is kept when
+	// building it read the whole file (SourceInfo.IndexKey); empty in
+	// histories from before it: not kept.
+	Work string `json:"work,omitempty"`
+	Job  string `json:"job,omitempty"`
 }
 
 // SourceInfo is what the Probe activity learns about the source.
@@ -214,6 +223,12 @@ type SourceInfo struct {
 	// Problems lists the damage found in the source and worked around
 	// (encode.Problem, as "kind: message"); it reaches the job report.
 	Problems []string `json:"problems,omitempty"`
+	// IndexKey is the work store key of the source's frame index
+	// (encode.Index in its binary form), kept by Probe when building it
+	// read every packet (AVI, VFR with B-frames, MPEG-TS with timestamp
+	// jumps) so that chunks do not read the whole source again; empty
+	// otherwise. Kept out of the history: it can be megabytes.
+	IndexKey string `json:"index_key,omitempty"`
 }
 
 // ChunkTask is the input of the EncodeChunk activity.
@@ -233,6 +248,9 @@ type ChunkTask struct {
 	SourceBitDepth int `json:"source_bit_depth"`
 	// Strict refuses a damaged source range (Job.Strict).
 	Strict bool `json:"strict,omitempty"`
+	// SourceIndex is SourceInfo.IndexKey: the source's frame index in the
+	// work store, "" when there is none to load.
+	SourceIndex string `json:"source_index,omitempty"`
 }
 
 // ChunkResult is what one chunk attempt produced: a stored file and its
@@ -282,6 +300,7 @@ type BatchTask struct {
 	SourceBitDepth int            `json:"source_bit_depth"`
 	Timeouts       ActivityTiming `json:"timeouts"`
 	Strict         bool           `json:"strict,omitempty"`
+	SourceIndex    string         `json:"source_index,omitempty"` // SourceInfo.IndexKey
 }
 
 // ChunkOutcome is the gate's verdict on one chunk after all its attempts.

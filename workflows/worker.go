@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"runtime"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -16,6 +17,11 @@ type WorkerOptions struct {
 	Concurrency int
 	// Workflows is the number of workflow tasks run at once. Default: 2×Concurrency, at least 8.
 	Workflows int
+	// StopTimeout is how long Stop lets running activities finish: it stops
+	// polling at once, waits up to StopTimeout, then cancels what still
+	// runs, whose attempts fail and are retried on other workers. 0 cancels
+	// at once.
+	StopTimeout time.Duration
 }
 
 // NewWorker returns a worker polling taskQueue that runs the encode and
@@ -34,6 +40,7 @@ func NewWorker(c client.Client, taskQueue string, opts WorkerOptions, acts *Acti
 		MaxConcurrentWorkflowTaskExecutionSize: wf,
 		// Chunk encodes are CPU-bound: poll for only as many as can run.
 		MaxConcurrentActivityTaskPollers: min(n, 4),
+		WorkerStopTimeout:                opts.StopTimeout,
 	})
 	Register(w)
 	RegisterAnalyze(w)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 )
 
 // Config is the whole effective configuration. The zero value is not
@@ -17,13 +18,28 @@ type Config struct {
 	DataDir string `mapstructure:"data_dir" json:"data_dir" yaml:"data_dir"`
 	// LogLevel is debug, info, warn or error. Default: warn.
 	LogLevel string `mapstructure:"log_level" json:"log_level" yaml:"log_level"`
+	// LogFormat is text (lines for people) or json (one JSON object per
+	// line, log/slog's JSON handler, for log collectors). Default: text.
+	LogFormat string `mapstructure:"log_format" json:"log_format" yaml:"log_format"`
 
 	Temporal Temporal `mapstructure:"temporal" json:"temporal" yaml:"temporal"`
 	Storage  Storage  `mapstructure:"storage" json:"storage" yaml:"storage"`
 	S3       S3       `mapstructure:"s3" json:"s3" yaml:"s3"`
 	Mezzfs   Mezzfs   `mapstructure:"mezzfs" json:"mezzfs" yaml:"mezzfs"`
 	Worker   Worker   `mapstructure:"worker" json:"worker" yaml:"worker"`
+	Server   Server   `mapstructure:"server" json:"server" yaml:"server"`
 	API      API      `mapstructure:"api" json:"api" yaml:"api"`
+	Metrics  Metrics  `mapstructure:"metrics" json:"metrics" yaml:"metrics"`
+}
+
+// Metrics says where 'reel server' and 'reel worker' serve Prometheus
+// metrics (/metrics) and health (/healthz, /readyz).
+type Metrics struct {
+	// Host to listen on. Default: 127.0.0.1; 0.0.0.0 (or the pod IP) lets
+	// a Prometheus on another host scrape it.
+	Host string `mapstructure:"host" json:"host" yaml:"host"`
+	// Port to listen on; 0 serves no metrics. Default: 0.
+	Port int `mapstructure:"port" json:"port" yaml:"port"`
 }
 
 // Temporal says where workflows run.
@@ -39,12 +55,61 @@ type Temporal struct {
 	UIPort int `mapstructure:"ui_port" json:"ui_port" yaml:"ui_port"`
 	// Port of the embedded frontend. Default: 7233.
 	Port int `mapstructure:"port" json:"port" yaml:"port"`
+	// TLS for connections to the frontend (every command that dials it).
+	TLS TemporalTLS `mapstructure:"tls" json:"tls" yaml:"tls"`
+	// APIKey, when set, is sent as a bearer token on every call (Temporal
+	// Cloud, or a 'reel server' with server.api_keys). Prefer the
+	// REEL_TEMPORAL_API_KEY variable to a file.
+	APIKey string `mapstructure:"api_key" json:"-" yaml:"api_key"`
+}
+
+// TemporalTLS is the client side of TLS to the Temporal frontend. TLS is on
+// when any field is set; with none, connections are plain text.
+type TemporalTLS struct {
+	// CA is a PEM file of the certificate authorities that signed the
+	// server's certificate. Empty: the system's roots.
+	CA string `mapstructure:"ca" json:"ca" yaml:"ca"`
+	// Cert and Key are PEM files of this client's certificate and key, for
+	// mutual TLS.
+	Cert string `mapstructure:"cert" json:"cert" yaml:"cert"`
+	Key  string `mapstructure:"key" json:"key" yaml:"key"`
+	// ServerName is the name the server's certificate must carry. Default:
+	// the host of the address.
+	ServerName string `mapstructure:"server_name" json:"server_name" yaml:"server_name"`
+	// Enabled turns TLS on with none of the above (system roots, no client
+	// certificate).
+	Enabled bool `mapstructure:"enabled" json:"enabled" yaml:"enabled"`
+}
+
+// Server configures the frontend of 'reel server' (the embedded Temporal).
+type Server struct {
+	// Listen is the host the frontend listens on. Default: 127.0.0.1. Any
+	// other needs TLSCert and TLSKey.
+	Listen string `mapstructure:"listen" json:"listen" yaml:"listen"`
+	// TLSCert and TLSKey are PEM files of the frontend's certificate and key.
+	TLSCert string `mapstructure:"tls_cert" json:"tls_cert" yaml:"tls_cert"`
+	TLSKey  string `mapstructure:"tls_key" json:"tls_key" yaml:"tls_key"`
+	// ClientCA, when set, is a PEM file of the authorities that sign client
+	// certificates: every client must then present one (mutual TLS).
+	ClientCA string `mapstructure:"client_ca" json:"client_ca" yaml:"client_ca"`
+	// APIKeys, when set, are the keys a client must send (temporal.api_key);
+	// a call without one of them is refused.
+	APIKeys []string `mapstructure:"api_keys" json:"-" yaml:"api_keys"`
 }
 
 // Storage says where outputs and intermediates are written.
 type Storage struct {
 	// URL is file:///dir or s3://bucket/prefix. Default: file://$DataDir/jobs.
 	URL string `mapstructure:"url" json:"url" yaml:"url"`
+	// Roots are the only local directories a worker reads sources from and
+	// writes outputs and work files under ('..' and symlinks are resolved
+	// before comparing); a job naming a path outside them fails at once as
+	// bad input. Empty: any path the worker's user can reach (the worker
+	// warns). A local 'reel encode' also allows the paths typed on its
+	// command line.
+	Roots []string `mapstructure:"roots" json:"roots" yaml:"roots"`
+	// S3Buckets, when set, are the only buckets s3:// URLs may name.
+	S3Buckets []string `mapstructure:"s3_buckets" json:"s3_buckets" yaml:"s3_buckets"`
 }
 
 // S3 configures the S3 client used for s3:// URLs.
@@ -82,6 +147,10 @@ type Worker struct {
 	Concurrency int `mapstructure:"concurrency" json:"concurrency" yaml:"concurrency"`
 	// Threads per encode (FFmpeg threads). 0 lets FFmpeg choose.
 	Threads int `mapstructure:"threads" json:"threads" yaml:"threads"`
+	// DrainGrace is how long a worker told to stop (SIGTERM) lets its
+	// running chunks finish before it gives them back; 0 gives them back at
+	// once (their heartbeats lapse and they run elsewhere). Default: 30s.
+	DrainGrace time.Duration `mapstructure:"drain_grace" json:"drain_grace" yaml:"drain_grace"`
 }
 
 // API configures the HTTP API and dashboard that 'reel server' serves.
@@ -131,8 +200,11 @@ func Default() Config {
 			CacheDirBytes: 10 << 30,
 			MaxReadAhead:  8,
 		},
-		Worker: Worker{Concurrency: runtime.NumCPU()},
+		Worker: Worker{Concurrency: runtime.NumCPU(), DrainGrace: 30 * time.Second},
 		API:    API{Address: "127.0.0.1", Port: 7280},
+
+		LogFormat: "text",
+		Metrics:   Metrics{Host: "127.0.0.1"},
 	}
 }
 

@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +37,8 @@ import (
 	"github.com/reelmedia/reel/internal/freeport"
 )
 
-// host is the only address the embedded server listens on.
+// host is the address every listener binds to, but a frontend given
+// Config.Listen.
 const host = "127.0.0.1"
 
 // Config says how to run the embedded server. The zero value runs an
@@ -55,6 +57,78 @@ type Config struct {
 	LogLevel string
 	// LogFile receives the server's log; empty means stderr.
 	LogFile string
+
+	// Listen is the host the frontend binds to. Default: 127.0.0.1. Any
+	// address beyond loopback needs TLS.
+	Listen string
+	// TLS, when CertFile is set, serves the frontend over TLS.
+	TLS TLS
+	// APIKeys, when set, are the only keys ("Authorization: Bearer KEY")
+	// the frontend accepts; a call without one of them is refused. They
+	// need TLS, so that no key crosses the network in plain text.
+	APIKeys []string
+}
+
+// TLS is the frontend's side of TLS.
+type TLS struct {
+	// CertFile and KeyFile are PEM files of the frontend's certificate
+	// chain and key.
+	CertFile, KeyFile string
+	// ClientCAFile, when set, is a PEM file of the authorities that sign
+	// client certificates: every client must then present one (mutual TLS).
+	ClientCAFile string
+}
+
+// secured reports whether the frontend needs more than a plain connection.
+// A secured server runs Temporal's internal frontend beside it, on
+// 127.0.0.1 without TLS or keys, for its own system workers and the Web UI:
+// like every other listener but the frontend, it is reachable from this
+// host only.
+func (c Config) secured() bool { return c.TLS.CertFile != "" || len(c.APIKeys) > 0 }
+
+// check refuses a configuration that would expose the frontend.
+func (c Config) check() error {
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		return errors.New("devserver: TLS needs both a certificate and a key file")
+	}
+	if c.TLS.ClientCAFile != "" && c.TLS.CertFile == "" {
+		return errors.New("devserver: client certificates (mutual TLS) need the frontend's own TLS certificate")
+	}
+	if len(c.APIKeys) > 0 && c.TLS.CertFile == "" {
+		return errors.New("devserver: API keys need TLS (a key must not cross the network in plain text)")
+	}
+	for _, k := range c.APIKeys {
+		if len(k) < 16 {
+			return errors.New("devserver: an API key is shorter than 16 characters")
+		}
+	}
+	if !isLoopback(c.Listen) && c.TLS.CertFile == "" {
+		return fmt.Errorf("devserver: listening on %s (beyond loopback) needs TLS", c.Listen)
+	}
+	for _, f := range []string{c.TLS.CertFile, c.TLS.KeyFile, c.TLS.ClientCAFile} {
+		if f == "" {
+			continue
+		}
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("devserver: TLS: %w", err)
+		}
+	}
+	if c.TLS.CertFile != "" {
+		if _, err := tls.LoadX509KeyPair(c.TLS.CertFile, c.TLS.KeyFile); err != nil {
+			return fmt.Errorf("devserver: TLS certificate %s: %w", c.TLS.CertFile, err)
+		}
+	}
+	return nil
+}
+
+// isLoopback reports whether host (a name or an IP; empty is the default,
+// 127.0.0.1) is reachable from this machine only.
+func isLoopback(host string) bool {
+	if host == "" || host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Server is a running embedded Temporal server.
@@ -65,6 +139,11 @@ type Server struct {
 	UIAddress string
 	// Namespace is the first configured namespace.
 	Namespace string
+
+	// LocalAddress is a plain-text frontend on 127.0.0.1 for this process's
+	// own clients (a built-in worker, the health check, the Web UI): the
+	// internal frontend when the server is secured, else Address.
+	LocalAddress string
 
 	srv  temporal.Server
 	ui   *uiserver.Server
@@ -81,6 +160,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "error"
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	// Temporal ends the process when it cannot bind a port, so ports asked
 	// for are checked first.
@@ -106,7 +188,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	ports := map[string]int{"frontend": port}
-	for _, name := range []string{"frontend-http", "history", "matching", "worker"} {
+	names := []string{"frontend-http", "history", "matching", "worker"}
+	if cfg.secured() {
+		names = append(names, "internal-frontend", "internal-frontend-http")
+	}
+	for _, name := range names {
 		if ports[name], err = freeport.Pick(); err != nil {
 			return nil, err
 		}
@@ -118,10 +204,18 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("devserver: start temporal: %w", err)
 	}
+	listen := cfg.Listen
+	if listen == "" {
+		listen = host
+	}
 	s := &Server{
-		Address:   net.JoinHostPort(host, strconv.Itoa(port)),
-		Namespace: cfg.Namespaces[0],
-		srv:       srv,
+		Address:      net.JoinHostPort(listen, strconv.Itoa(port)),
+		Namespace:    cfg.Namespaces[0],
+		srv:          srv,
+		LocalAddress: net.JoinHostPort(host, strconv.Itoa(port)),
+	}
+	if cfg.secured() {
+		s.LocalAddress = net.JoinHostPort(host, strconv.Itoa(ports["internal-frontend"]))
 	}
 	if err := s.waitHealthy(ctx); err != nil {
 		s.Stop()
@@ -218,20 +312,41 @@ func newServer(cfg Config, sqlConf *config.SQL, ports map[string]int) (temporal.
 		var s config.Service
 		s.RPC.BindOnIP = host
 		s.RPC.GRPCPort = ports[name]
-		if name == "frontend" {
+		switch name {
+		case "frontend":
 			s.RPC.HTTPPort = ports["frontend-http"]
+			if cfg.Listen != "" {
+				s.RPC.BindOnIP = cfg.Listen
+			}
+		case "internal-frontend":
+			s.RPC.HTTPPort = ports["internal-frontend-http"]
 		}
 		return s
 	}
+	services := []string{"frontend", "history", "matching", "worker"}
+	if cfg.secured() {
+		services = append(services, "internal-frontend")
+	}
 	conf.Services = map[string]config.Service{}
-	for _, name := range []string{"frontend", "history", "matching", "worker"} {
+	for _, name := range services {
 		conf.Services[name] = service(name)
 	}
 	conf.Archival.History.State = "disabled"
 	conf.Archival.Visibility.State = "disabled"
 	conf.NamespaceDefaults.Archival.History.State = "disabled"
 	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
-	conf.PublicClient.HostPort = addr("frontend")
+	if cfg.secured() {
+		// The system workers find the internal frontend by membership.
+		conf.Global.TLS.Frontend.Server = config.ServerTLS{
+			CertFile: cfg.TLS.CertFile, KeyFile: cfg.TLS.KeyFile,
+			RequireClientAuth: cfg.TLS.ClientCAFile != "",
+		}
+		if cfg.TLS.ClientCAFile != "" {
+			conf.Global.TLS.Frontend.Server.ClientCAFiles = []string{cfg.TLS.ClientCAFile}
+		}
+	} else {
+		conf.PublicClient.HostPort = addr("frontend")
+	}
 
 	logger := tlog.NewZapLogger(fatalTo(os.Stderr, tlog.BuildZapLogger(tlog.Config{Level: cfg.LogLevel, OutputFile: cfg.LogFile})))
 	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
@@ -242,7 +357,22 @@ func newServer(cfg Config, sqlConf *config.SQL, ports map[string]int) (temporal.
 	if err != nil {
 		return nil, fmt.Errorf("devserver: %w", err)
 	}
+	if len(cfg.APIKeys) > 0 {
+		// Temporal's default authorizer allows what the claims allow; the
+		// keys map to the claims (the internal frontend has its own mapper,
+		// which gives its system callers every role).
+		authorizer, claimMapper = authorization.NewDefaultAuthorizer(), apiKeyMapper{keys: cfg.APIKeys}
+	}
 	hosts := func(name string) static.Hosts { return static.SingleLocalHost(addr(name)) }
+	staticHosts := map[primitives.ServiceName]static.Hosts{
+		primitives.FrontendService: hosts("frontend"),
+		primitives.HistoryService:  hosts("history"),
+		primitives.MatchingService: hosts("matching"),
+		primitives.WorkerService:   hosts("worker"),
+	}
+	if cfg.secured() {
+		staticHosts[primitives.InternalFrontendService] = hosts("internal-frontend")
+	}
 	// The settings Temporal's own dev server uses: a single process needs
 	// neither rate limits sized for a cluster nor eventually-consistent caches.
 	dyn := dynamicconfig.StaticClient{
@@ -255,13 +385,8 @@ func newServer(cfg Config, sqlConf *config.SQL, ports map[string]int) (temporal.
 	}
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(&conf),
-		temporal.ForServices(temporal.DefaultServices),
-		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
-			primitives.FrontendService: hosts("frontend"),
-			primitives.HistoryService:  hosts("history"),
-			primitives.MatchingService: hosts("matching"),
-			primitives.WorkerService:   hosts("worker"),
-		}),
+		temporal.ForServices(services),
+		temporal.WithStaticHosts(staticHosts),
 		temporal.WithLogger(logger),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
@@ -277,9 +402,9 @@ func newServer(cfg Config, sqlConf *config.SQL, ports map[string]int) (temporal.
 func (s *Server) waitHealthy(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	c, err := client.DialContext(ctx, client.Options{HostPort: s.Address, Namespace: s.Namespace, Logger: sdklog.NewStructuredLogger(discardLogger())})
+	c, err := client.DialContext(ctx, client.Options{HostPort: s.LocalAddress, Namespace: s.Namespace, Logger: sdklog.NewStructuredLogger(discardLogger())})
 	if err != nil {
-		return fmt.Errorf("devserver: frontend %s not reachable: %w", s.Address, err)
+		return fmt.Errorf("devserver: frontend %s not reachable: %w", s.LocalAddress, err)
 	}
 	defer c.Close()
 	for {
@@ -304,7 +429,7 @@ func (s *Server) startUI(port int) error {
 	s.ui = uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
 		Host:                host,
 		Port:                port,
-		TemporalGRPCAddress: s.Address,
+		TemporalGRPCAddress: s.LocalAddress,
 		EnableUI:            true,
 		DefaultNamespace:    s.Namespace,
 		CORS:                uiconfig.CORS{CookieInsecure: true},

@@ -85,7 +85,7 @@ func quiet() sdklog.Logger {
 }
 
 // setup returns the shared fixture, making it on first use.
-func setup(t *testing.T) *fixture {
+func setup(t testing.TB) *fixture {
 	t.Helper()
 	src := testmedia.File(t, "api-src", "mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2",
 		"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p", "-threads", "1")
@@ -144,12 +144,12 @@ func newFixture(src string) (*fixture, error) {
 
 // apiServer serves a Server over real HTTP for the test.
 type apiServer struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	router routers.Router
 }
 
-func newAPI(t *testing.T, f *fixture, cfg Config) *apiServer {
+func newAPI(t testing.TB, f *fixture, cfg Config) *apiServer {
 	t.Helper()
 	cfg.Client = f.c
 	if cfg.TaskQueue == "" {

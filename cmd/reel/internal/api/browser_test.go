@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,37 +24,14 @@ import (
 // images and the difference image, and the rate-quality plot. Screenshots
 // go to the test's temp dir, or to $REEL_SCREENSHOT_DIR when set.
 func TestDashboardInBrowser(t *testing.T) {
-	chrome, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed (scripts/deps.sh installs Debian's chromium for this test)")
-	}
+	chrome := lookChromium(t)
 	f := setup(t)
 	a := newAPI(t, f, Config{Web: web.Handler()})
 	shots := os.Getenv("REEL_SCREENSHOT_DIR")
 	if shots == "" {
 		shots = t.TempDir()
 	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	// The flags keep Chromium off the network (this machine's is closed)
-	// and in a profile of its own.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Skipf("chromium cannot run here: %v", err)
-	}
+	bctx := startChromium(t, chrome, 3*time.Minute)
 	shot := func(name string) {
 		t.Helper()
 		png := browse(t, bctx, "screenshot", chromedp.FullScreenshot(100))
@@ -172,8 +150,82 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 }
 
+// lookChromium finds Debian's chromium, or skips.
+func lookChromium(tb testing.TB) string {
+	tb.Helper()
+	chrome, err := exec.LookPath("chromium")
+	if err != nil {
+		tb.Skip("chromium is not installed (scripts/deps.sh installs Debian's chromium for this test)")
+	}
+	return chrome
+}
+
+// startChromium starts a headless Chromium for at most limit, stopped at
+// the end of the test; it skips where Chromium cannot run at all.
+func startChromium(tb testing.TB, chrome string, limit time.Duration) context.Context {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	tb.Cleanup(cancel)
+	// The flags keep Chromium off the network (this machine's is closed)
+	// and in a profile of its own.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	tb.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	tb.Cleanup(cancelBrowser)
+	if err := chromedp.Do(bctx); err != nil {
+		tb.Skipf("chromium cannot run here: %v", err)
+	}
+	return bctx
+}
+
+// BenchmarkJobPageFirstRender: from navigation to the finished job's page
+// until its per-frame plot and its worst-frames table are drawn, in a real
+// Chromium over loopback HTTP. The job is the test fixture's: a 2 s
+// 320x240 25 fps clip, 50 frames per rendition, two renditions. The first
+// navigation also reads the report and the scores file on the server
+// (first-ms); every other one starts from about:blank with the server's
+// caches and the browser's asset cache warm (p50-ms, p99-ms).
+//
+//	go test -run '^$' -bench JobPageFirstRender -benchtime 10x ./cmd/reel/internal/api/
+func BenchmarkJobPageFirstRender(b *testing.B) {
+	chrome := lookChromium(b)
+	f := setup(b)
+	a := newAPI(b, f, Config{Web: web.Handler()})
+	bctx := startChromium(b, chrome, 5*time.Minute)
+	open := func() time.Duration {
+		// A page that never draws fails the benchmark in half a minute.
+		ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		browse(b, ctx, "blank", chromedp.Navigate("about:blank"))
+		t0 := time.Now()
+		browse(b, ctx, "job page", chromedp.Steps(
+			chromedp.Navigate(a.url+web.JobURL("", jobID)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=frame-plot] canvas`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=worst] tbody tr`))))
+		return time.Since(t0)
+	}
+	first := open()
+	var lat []time.Duration
+	for b.Loop() {
+		lat = append(lat, open())
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(first.Microseconds())/1000, "first-ms")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
+}
+
 // browse runs one browser action and fails the test on its error.
-func browse[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+func browse[T any](t testing.TB, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {

@@ -18,12 +18,19 @@
 // Figures (BenchmarkScores200k: a generated 200,000-frame rendition, vmaf
 // and three PSNRs, a 36 MB scores file; loopback HTTP; measured on a
 // 2-core VM shared with seven other builds, so treat them as upper bounds):
-// once parsed, ?max_points=2000&metric=vmaf answers 73 KB in 12 ms p50
-// (21 ms p99), ?max_points=2000 with every metric 253 KB in 25 ms, every
-// frame's VMAF 3.3 MB in 123 ms, everything 9.3 MB in 575 ms; ?worst=50
-// 7.5 ms p50 once the metric's order is kept. The first request for a
-// rendition reads and parses its scores file: 10.5 s there (about 1.3 s
-// of it reading through mezzfs, 4.4 s vmaf.ReadJSON when measured alone).
+// once parsed, ?max_points=2000&metric=vmaf answers 73 KB in 1.0-1.3 ms p50
+// (1.5-3 ms p99), ?max_points=2000 with every metric 253 KB in 3.4-3.8 ms,
+// every frame's VMAF 3.3 MB in 20-34 ms, everything 9.3 MB in 55-115 ms;
+// ?worst=50 1 ms p50 once the metric's order is kept. The first request
+// for a rendition reads its scores file in one buffer of its size and
+// reads it by column (vmaf.ReadJSONSeries: no map per frame, the columns
+// kept as the series when the file scores every frame): 220-330 ms, of
+// which reading through mezzfs is half or more; with encoding/json and a map per
+// frame it took 1.8-2.3 s in the same conditions (10.5 s on a busier day).
+// BenchmarkJobPageFirstRender times the dashboard's job page in Chromium
+// until its plot and worst-frames table are drawn, on the tests' 50-frame
+// job: 1.4 s for the first (cold server caches), 0.8 s p50 and 1.0 s p99
+// after.
 //
 //	go test -run '^$' -bench Scores200k -benchtime 20x ./cmd/reel/internal/api/
 //

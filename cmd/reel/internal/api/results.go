@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -75,7 +74,17 @@ func (s *Server) readAll(ctx context.Context, url string, limit int64) ([]byte, 
 	if obj.Size() > limit {
 		return nil, fmt.Errorf("%s: %d bytes, more than the %d this server reads", url, obj.Size(), limit)
 	}
-	return io.ReadAll(io.NewSectionReader(obj, 0, obj.Size()))
+	// One buffer of the object's size and one read: a film's scores file
+	// is tens of megabytes, which io.ReadAll would copy as it grows.
+	buf := make([]byte, obj.Size())
+	n, err := obj.ReadAtContext(ctx, buf, 0)
+	if n == len(buf) {
+		return buf, nil
+	}
+	if err == nil {
+		err = io.ErrUnexpectedEOF
+	}
+	return nil, fmt.Errorf("%s: %w", url, err)
 }
 
 func (s *Server) jobReport(w http.ResponseWriter, r *http.Request) {
@@ -128,27 +137,41 @@ func (s *Server) series(ctx context.Context, id string, jr *jobReport, rr *workf
 	if err != nil {
 		return nil, err
 	}
-	res, err := vmaf.ReadJSON(bytes.NewReader(raw))
+	sr, err := vmaf.ReadJSONSeries(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", rr.FrameScores, err)
 	}
-	fs := &frameSeries{frames: rr.Frames, metrics: res.MetricNames(), values: map[string][]float64{}}
-	for _, m := range fs.metrics {
-		v := make([]float64, fs.frames)
+	fs, err := newFrameSeries(rr.Frames, sr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rr.FrameScores, err)
+	}
+	s.scores.put(key, fs)
+	return fs, nil
+}
+
+// newFrameSeries indexes a scores file's columns by frame. A file that
+// scores every frame of the rendition in order (what assembly writes) is
+// used as it is; one with gaps is spread out, NaN in the gaps.
+func newFrameSeries(frames int64, sr *vmaf.Series) (*frameSeries, error) {
+	fs := &frameSeries{frames: frames, metrics: sr.Metrics, values: sr.Values}
+	if i, _ := slices.BinarySearch(sr.Frames, frames); i < len(sr.Frames) {
+		// sr.Frames ascends: i is the first frame past the end.
+		return nil, fmt.Errorf("frame %d of a %d-frame rendition", sr.Frames[i], frames)
+	}
+	if int64(len(sr.Frames)) == frames {
+		return fs, nil // ascending, distinct and below frames: 0 to frames-1
+	}
+	fs.values = make(map[string][]float64, len(sr.Metrics))
+	for _, m := range sr.Metrics {
+		v := make([]float64, frames)
 		for i := range v {
 			v[i] = math.NaN()
 		}
+		for i, f := range sr.Frames {
+			v[f] = sr.Values[m][i]
+		}
 		fs.values[m] = v
 	}
-	for _, f := range res.Frames {
-		if f.Index >= fs.frames {
-			return nil, fmt.Errorf("%s: frame %d of a %d-frame rendition", rr.FrameScores, f.Index, fs.frames)
-		}
-		for m, v := range f.Metrics {
-			fs.values[m][f.Index] = v
-		}
-	}
-	s.scores.put(key, fs)
 	return fs, nil
 }
 

@@ -153,6 +153,12 @@ func runArcherWorkflow(ctx context.Context, app *App, cmd *cobra.Command, input 
 	if req.Source, err = absURL(input); err != nil {
 		return err
 	}
+	if embedded {
+		if src, ok := localDir(req.Source); ok {
+			app.allowPaths(filepath.Dir(src))
+		}
+		app.allowPaths(fl.wf.work, filepath.Join(app.Config.DataDir, "tmp"))
+	}
 	acts, err := app.activities()
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ func commands(app *App) []*cobra.Command {
 		newVMAFCmd(app),
 		newArcherCmd(app),
 		newBDRateCmd(app), newPackageCmd(app),
+		newRenderCmd(app),
 		newServerCmd(app), newWorkerCmd(app), newSubmitCmd(app), newStatusCmd(app), newCancelCmd(app), newListCmd(app),
 	}
 }

@@ -73,9 +73,14 @@ the source format is kept when the encoder takes it.
 
 An interlaced source (reel probe shows its field order) is deinterlaced
 before scaling by default: --deinterlace auto is bwdif for an interlaced
-source and nothing for a progressive one; bwdif or yadif force one, off
-encodes the fields as they are. One frame comes out per frame (no field
-doubling) and the output is progressive. HDR10 sources keep their transfer
+source and nothing for a progressive one; bwdif or yadif force one. One
+frame comes out per frame (no field doubling) and the output is
+progressive. --deinterlace off keeps the fields: x264 encodes them
+interlaced (tff or bff as the source, tagged in the output, so reel probe
+of the output shows the same field order; a --size scale is field by
+field), other codecs encode the woven frames as they are:
+
+  reel encode interlaced.ts -o out.mp4 --codec x264 --deinterlace off HDR10 sources keep their transfer
 (PQ, HLG), BT.2020 tags and bit depth; with x265 the mastering display and
 content light level are written into the bitstream too.
 
@@ -172,7 +177,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.container, "container", "", "container: mp4, mov, mkv or ts (default: from OUTPUT's extension)")
 	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary on stdout")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
-	fl.StringVar(&f.deinterlace, "deinterlace", "auto", "deinterlacer: auto (bwdif when the source is interlaced, the output being progressive), bwdif, yadif or off")
+	fl.StringVar(&f.deinterlace, "deinterlace", "auto", "deinterlacer: auto (bwdif when the source is interlaced, the output being progressive), bwdif, yadif or off (keep the fields: x264 encodes interlaced)")
 	fl.StringVar(&f.fps, "fps", "", fpsUsage)
 	fl.BoolVar(&f.strict, "strict", false, "fail on a damaged source (cut short, frames missing) instead of encoding what is there and listing the problems")
 	addWorkflowEncodeFlags(cmd, &wf)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -68,6 +69,10 @@ func runWorkflowEncode(ctx context.Context, app *App, cmd *cobra.Command, f *wor
 	}
 	defer done()
 	if addr == "" {
+		if src, ok := localDir(job.Source); ok {
+			app.allowPaths(filepath.Dir(src))
+		}
+		app.allowPaths(job.Output, job.Work)
 		acts, err := app.activities()
 		if err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/reelmedia/reel/internal/config"
 	"github.com/reelmedia/reel/mezzfs"
@@ -47,8 +48,48 @@ func (app *App) storage() (*mezzfs.Storage, error) {
 	if err != nil {
 		return nil, err
 	}
-	app.store, app.closeLog = mezzfs.NewStorage(cfg), closeLog
+	app.store, app.storeCfg, app.closeLog = mezzfs.NewStorage(cfg), cfg, closeLog
 	return app.store, nil
+}
+
+// workerStorage is the Storage a worker's activities use: app.storage(),
+// confined when storage.roots or storage.s3_buckets is set. The roots are
+// then storage.roots, the directory of storage.url when it is local (where
+// jobs write by default), and app.allowed (the paths typed for a command's
+// own embedded worker). Commands that act on paths their user typed (probe,
+// vmaf, mezzfs) use app.storage() unconfined: the confinement guards
+// against jobs written by others.
+func (app *App) workerStorage() (*mezzfs.Storage, error) {
+	base, err := app.storage()
+	if err != nil {
+		return nil, err
+	}
+	c := app.Config.Storage
+	if len(c.Roots) == 0 && len(c.S3Buckets) == 0 {
+		return base, nil
+	}
+	cfg := app.storeCfg
+	cfg.Cache = base.Cache()
+	roots := slices.Clone(c.Roots)
+	if len(roots) > 0 {
+		if dir, ok := localDir(c.URL); ok {
+			roots = append(roots, dir)
+		}
+		roots = append(roots, app.allowed...)
+	}
+	cfg.Confine = mezzfs.Confinement{Roots: roots, Buckets: c.S3Buckets}
+	return mezzfs.NewStorage(cfg), nil
+}
+
+// allowPaths lets this command's embedded worker reach the local paths
+// among urls (a source's directory, output and work directories) whatever
+// storage.roots says: its user typed them. Call it before activities().
+func (app *App) allowPaths(urls ...string) {
+	for _, u := range urls {
+		if dir, ok := localDir(u); ok {
+			app.allowed = append(app.allowed, dir)
+		}
+	}
 }
 
 // closeStorage closes the access log of app.storage, if one was opened,

@@ -80,7 +80,8 @@ func framemd5(t *testing.T, path, vf string) []string {
 }
 
 // reel encode deinterlaces an interlaced source with bwdif by default;
-// --deinterlace off keeps the fields as they are.
+// --deinterlace off keeps the fields as they are (with x264: coded as
+// fields, the field order tagged).
 func TestEncodeDeinterlaceDefault(t *testing.T) {
 	dir := t.TempDir()
 	il := filepath.Join(dir, "il.ts")
@@ -101,6 +102,25 @@ func TestEncodeDeinterlaceDefault(t *testing.T) {
 		if len(want) != 10 || strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Fatalf("%q: frames differ from ffmpeg -vf %q:\n%v\n%v", c.flag, c.vf, got, want)
 		}
+	}
+	// with x264, off encodes the fields interlaced: reel probe of the
+	// output shows the source's field order
+	x264 := filepath.Join(dir, "fields.mp4")
+	if code, _, errOut := runCLI(t, "encode", il, "-o", x264, "--codec", "x264", "--deinterlace", "off", "-q"); code != 1 || !strings.Contains(errOut, "multiple of 4") {
+		t.Fatalf("x264 --deinterlace off, 90 rows: exit %d: %s; want a refusal (4:2:0 fields need a height that is a multiple of 4)", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "encode", il, "-o", x264, "--codec", "x264", "--deinterlace", "off", "--size", "160x96", "-q"); code != 0 {
+		t.Fatalf("x264 --deinterlace off: exit %d: %s", code, errOut)
+	}
+	code, out, _ := runCLI(t, "probe", "--json", x264)
+	var info struct {
+		Video struct {
+			FieldOrder string `json:"field_order"`
+			Interlaced bool   `json:"interlaced"`
+		} `json:"video"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &info) != nil || !info.Video.Interlaced || info.Video.FieldOrder != "tt" {
+		t.Errorf("x264 --deinterlace off output: probe exit %d, %+v; want interlaced, field order tt like the source", code, info)
 	}
 	if code, _, errOut := runCLI(t, "encode", il, "-o", filepath.Join(dir, "x.mkv"), "--deinterlace", "weave"); code != 2 || !strings.Contains(errOut, "weave") {
 		t.Fatalf("bad --deinterlace: exit %d %s", code, errOut)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
+	"go.temporal.io/sdk/client"
 
 	"github.com/reelmedia/reel/internal/config"
 	"github.com/reelmedia/reel/mezzfs"
@@ -32,14 +33,23 @@ type App struct {
 	configFile string // the file the config came from, if any
 
 	store    *mezzfs.Storage // see storage
+	storeCfg mezzfs.Config   // what store was made with
+	allowed  []string        // local dirs an embedded worker may reach, see allowPaths
 	closeLog func() error
+
+	temporalMetrics client.MetricsHandler // the SDK's metrics, when served (startMetrics)
 }
 
 // Main runs reel with args and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return run(ctx, args, stdin, stdout, stderr)
+}
 
+// run is Main until ctx ends, as SIGINT or SIGTERM end Main's (tests end
+// a 'reel worker' by cancelling ctx).
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr, v: viper.New()}
 	root := newRootCmd(app)
 	root.SetArgs(args)
@@ -120,8 +130,10 @@ func newRootCmd(app *App) *cobra.Command {
 	pf.StringVar(&app.configFile, "config", "", "config file (default: search ./reel.yaml, ~/.config/reel/reel.yaml, /etc/reel/reel.yaml)")
 	pf.String("data-dir", "", "directory for reel's state (embedded Temporal DB, caches, local outputs)")
 	pf.String("log-level", "", "log level: debug, info, warn, error")
+	pf.String("log-format", "", "log format: text, or json (one JSON object per line, for log collectors)")
 	_ = app.v.BindPFlag("data_dir", pf.Lookup("data-dir"))
 	_ = app.v.BindPFlag("log_level", pf.Lookup("log-level"))
+	_ = app.v.BindPFlag("log_format", pf.Lookup("log-format"))
 
 	root.AddCommand(
 		newVersionCmd(app),
@@ -163,6 +175,9 @@ func (app *App) loadConfig(cmd *cobra.Command) error {
 	var c config.Config
 	if err := v.Unmarshal(&c); err != nil {
 		return fmt.Errorf("config: %w", err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return usagef(cmd, "log format %q: want text or json", c.LogFormat)
 	}
 	app.Config = c
 	return nil

@@ -283,22 +283,19 @@ async function framePlot(id, r, holder, tabs) {
   return u;
 }
 
-// worstFrames fills the worst-frames table from every frame's VMAF (PSNR
-// where a job has no VMAF).
+// worstFrames fills the worst-frames table: the API ranks every frame's
+// VMAF (PSNR-Y where a job has no VMAF) and sends only the worst.
 async function worstFrames(id, r, holder) {
-  const s = await get(`/jobs/${enc(id)}/renditions/${enc(r.name)}/scores`);
-  const name = s.metrics.vmaf ? "vmaf" : s.metrics.psnr_y ? "psnr_y" : null;
+  const name = r.vmaf ? "vmaf" : r.psnr_y ? "psnr_y" : null;
   if (!name) { holder.replaceChildren(h("p", { class: "muted" }, "no per-frame scores")); return; }
-  const vals = s.metrics[name].values;
-  const frames = vals.map((v, i) => [i, v]).filter(([, v]) => v !== null);
-  frames.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
-  const psnr = s.metrics.psnr_y && s.metrics.psnr_y.values;
+  const s = await get(`/jobs/${enc(id)}/renditions/${enc(r.name)}/scores?metric=${name}&max_points=1&worst=${WORST}`);
+  const w = s.worst || { frames: [], values: [] };
   const chunkOf = (f) => (r.chunks || []).find((c) => f >= c.start && f < c.end);
   holder.replaceChildren(h("table", { "data-testid": "worst" },
-    h("thead", {}, h("tr", {}, ["frame", name === "vmaf" ? "VMAF" : "PSNR-Y", "PSNR-Y", "chunk", ""].map((c) => h("th", {}, c)))),
-    h("tbody", {}, frames.slice(0, WORST).map(([f, v]) => {
+    h("thead", {}, h("tr", {}, ["frame", name === "vmaf" ? "VMAF" : "PSNR-Y", "chunk", ""].map((c) => h("th", {}, c)))),
+    h("tbody", {}, w.frames.map((f, i) => {
       const c = chunkOf(f);
-      return h("tr", {}, h("td", { class: "num" }, f), h("td", { class: "num" }, fmt(v)), h("td", { class: "num" }, fmt(psnr && psnr[f])),
+      return h("tr", {}, h("td", { class: "num" }, f), h("td", { class: "num" }, fmt(w.values[i])),
         h("td", { class: "num" }, c ? c.index : "–"),
         h("td", {}, h("a", { href: `#/job/${enc(id)}/frame/${enc(r.name)}/${f}`, "data-testid": "worst-link" }, "compare")));
     }))));

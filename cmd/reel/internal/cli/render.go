@@ -1,0 +1,352 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reelmedia/reel/encode"
+	"github.com/reelmedia/reel/mezzfs"
+	"github.com/reelmedia/reel/seq"
+)
+
+// renderFont is the font of slates and burn-ins: DejaVu Sans Mono from
+// Debian's fonts-dejavu-core, which scripts/deps.sh installs, so a review
+// looks the same on every machine (no font looked up by chance).
+const renderFont = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
+
+const renderLong = `Turn an image sequence (a render: EXR, DPX, TIFF or PNG frames) into a review
+movie, in this process.
+
+PATTERN names the frames: sh010_comp_v003.####.exr, .@@@@.exr or .%04d.exr
+(one # or @ per digit; %d is unpadded), or a directory holding one sequence,
+which is found with its frame range (several sequences there: the error lists
+them). A local path or an s3:// (file://) prefix: frames are read through
+mezzfs like any reel source. The output is a local .mov (ProRes, DNxHR) or
+.mp4/.mov (H.264), written to a temporary name and renamed: a failed render
+leaves no movie.
+
+Frames: every frame found, or --frames FIRST-LAST[xSTEP] (1001-1240x2). A frame
+missing inside the range is an error naming every missing frame
+(--on-missing error, the default); black puts a black frame in its place, hold
+repeats the frame before. The movie is never silently shorter than the range.
+Frames of another size or pixel format than the first fail the render, naming
+the first odd frame; an unreadable, empty or truncated frame fails it naming
+the file.
+
+Colour: scene-linear float frames (EXR) go through a display transform,
+--display rec709 (the default: the inverse of the BT.1886 display EOTF, a pure
+1/2.4 power, tagged bt709) or srgb (the IEC 61966-2-1 inverse EOTF, tagged
+iec61966-2-1). BT.709 primaries are assumed and kept; there is no tone mapping,
+values over 1.0 clip. Integer frames (DPX, TIFF, PNG) are taken as already
+display-referred and only tagged. --lut FILE.cube applies a 3D LUT after the
+display transform (a show look, or an OpenColorIO view baked to a LUT with
+ociobakelut). The picture is then converted to BT.709 Y'CbCr, limited range,
+and tagged so (primaries, transfer, matrix, range), in each ProRes frame
+header as well as in the container. 10/12-bit DPX and 16-bit TIFF keep 10 bits
+into ProRes 422 HQ (--codec prores, the default) and ProRes 4444; H.264 is
+8-bit 4:2:0 with a keyframe every half second for scrubbing; DNxHR HQ is
+8-bit 4:2:2.
+
+Slate and burn-ins: --slate adds a first frame (black, with shot, version,
+artist, date, frame range and notes). --burnin TEMPLATE draws text on every
+frame: POSITION=TEXT items separated by ';', positions top-left, top,
+top-right, bottom-left, bottom, bottom-right, fields {shot} {version}
+{artist} {date} {frame} (in the sequence's numbering and padding) {tc} (SMPTE
+timecode of the frame number at --fps; --drop-frame at 29.97/59.94) {text}
+{first} {last} {fps}; {{ and }} are literal braces. --burnin default is
+"` + seq.DefaultTemplate + `".
+Sizes are relative to the picture height.
+
+QC runs on every frame read: NaN or infinite pixels (float frames), black
+frames, frozen frames (pixels equal to the frame before, not a held one). They
+are listed by frame number in the summary and the JSON; --qc-strict fails the
+render, writing no movie, when QC finds anything.`
+
+const renderExample = `  reel render run /renders/sh010/sh010_comp_v003.####.exr -o sh010_v003.mov
+  reel render run /renders/sh010/ -o review.mov --shot sh010 --version v003 --artist ana --slate --burnin default
+  reel render run 's3://renders/sh010/sh010.%04d.exr' -o review.mp4 --codec h264 --display srgb
+  reel render run shot.@@@@.dpx -o shot.mov --frames 1001-1100x2 --on-missing hold --json
+  reel render run comp.####.exr -o comp.mov --lut show.cube --burnin 'top-left={shot} {version};bottom-right={frame};bottom-left={tc}'`
+
+func newRenderCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "render",
+		Short: "Image sequences (renders) to review movies with slate, burn-ins and QC",
+		Long: `Commands for artists' image sequences (renders): 'reel render run' turns one
+into a review movie (ProRes, H.264, DNxHR) through a display transform, with
+an optional slate and burn-ins, and checks every frame (NaN, black, frozen);
+'reel render compare' tells which frames changed between two versions.
+docs/render.md has the details.`,
+		Example: renderExample + "\n" + renderCompareExample,
+	}
+	cmd.AddCommand(newRenderRunCmd(app), newRenderCompareCmd(app))
+	return cmd
+}
+
+type renderFlags struct {
+	out, frames, onMissing, codec, display, lut, fps, size, font string
+	shot, version, artist, date, text, notes, burnin             string
+	slate, dropFrame, asJSON, quiet, qcStrict                    bool
+	threads                                                      int
+}
+
+func newRenderRunCmd(app *App) *cobra.Command {
+	var f renderFlags
+	cmd := &cobra.Command{
+		Use:     "run PATTERN -o review.mov",
+		Short:   "Render an image sequence to a review movie in this process",
+		Long:    renderLong,
+		Example: renderExample,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef(cmd, "render run takes exactly one PATTERN (or directory), got %d arguments", len(args))
+			}
+			if f.out == "" {
+				return usagef(cmd, "-o review.mov is required")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			encode.SetLogLevel(ffmpegLogLevel(app.Config.LogLevel))
+			rep, err := runRender(cmd.Context(), app, args[0], f)
+			if err != nil {
+				return err
+			}
+			if f.asJSON {
+				if err := writeJSON(app.Stdout, rep); err != nil {
+					return err
+				}
+			} else {
+				printRender(app.Stdout, rep)
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.out, "output", "o", "", "the review movie (.mov, or .mp4 for h264), a local path")
+	fl.StringVar(&f.frames, "frames", "", "frame range FIRST-LAST or FIRST-LASTxSTEP (default: every frame found)")
+	fl.StringVar(&f.onMissing, "on-missing", "error", "a frame missing in the range: error (name them all), black or hold")
+	fl.StringVar(&f.codec, "codec", "prores", "prores (422 HQ), prores4444, h264 or dnxhr")
+	fl.StringVar(&f.display, "display", "rec709", "display transform for scene-linear EXR: rec709 (BT.1886) or srgb")
+	fl.StringVar(&f.lut, "lut", "", "a .cube 3D LUT applied after the display transform (local file)")
+	fl.StringVar(&f.fps, "fps", "24", "frame rate of the movie and the timecode: 24, 25, 23.976, 29.97, 30000/1001, ...")
+	fl.BoolVar(&f.dropFrame, "drop-frame", false, "drop-frame timecode (29.97 and 59.94 only)")
+	fl.StringVar(&f.size, "size", "", "scale to WxH (one side 0 keeps the aspect ratio), e.g. 1920x0")
+	fl.StringVar(&f.shot, "shot", "", "shot name, for the slate and {shot}")
+	fl.StringVar(&f.version, "version", "", "version, for the slate and {version}")
+	fl.StringVar(&f.artist, "artist", "", "artist, for the slate and {artist}")
+	fl.StringVar(&f.date, "date", "", "date for the slate and {date} (default: today, UTC, YYYY-MM-DD)")
+	fl.StringVar(&f.text, "text", "", "free text for {text}")
+	fl.StringVar(&f.notes, "notes", "", "notes on the slate")
+	fl.BoolVar(&f.slate, "slate", false, "add a slate as frame 0")
+	fl.StringVar(&f.burnin, "burnin", "", "burn-in template POSITION=TEXT;... with {fields}, or 'default'")
+	fl.StringVar(&f.font, "font", renderFont, "TrueType font for slate and burn-ins")
+	fl.IntVar(&f.threads, "threads", 0, "decoder and encoder threads (0 = FFmpeg's choice)")
+	fl.BoolVar(&f.qcStrict, "qc-strict", false, "fail, leaving no movie, when QC finds NaN, Inf, black or frozen frames")
+	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	return cmd
+}
+
+// renderReport is what reel render run prints.
+type renderReport struct {
+	Pattern string               `json:"pattern"`
+	Range   string               `json:"range"`
+	Policy  seq.Policy           `json:"on_missing"`
+	Missing []int                `json:"missing,omitempty"`
+	Result  *encode.RenderResult `json:"result"`
+}
+
+// storageLister lists a directory or S3 prefix through mezzfs: the names
+// directly under it.
+type storageLister struct{ st *mezzfs.Storage }
+
+func (l storageLister) List(ctx context.Context, dir string) ([]string, error) {
+	if dir == "" {
+		dir = "."
+	}
+	if strings.HasPrefix(dir, "s3://") && !strings.HasSuffix(dir, "/") {
+		dir += "/"
+	}
+	ents, err := l.st.List(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range ents {
+		if !strings.Contains(e.Name, "/") {
+			names = append(names, e.Name)
+		}
+	}
+	return names, nil
+}
+
+// storageFiles reads whole frames through mezzfs.
+type storageFiles struct{ st *mezzfs.Storage }
+
+func (s storageFiles) ReadFile(ctx context.Context, name string) ([]byte, error) {
+	obj, err := s.st.Open(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Close()
+	if obj.Size() > 2<<30 {
+		return nil, fmt.Errorf("frame %s: %d bytes is too large for one image", name, obj.Size())
+	}
+	b := make([]byte, obj.Size())
+	if _, err := obj.ReadAtContext(ctx, b, 0); err != nil && !(err == io.EOF && len(b) == 0) {
+		return nil, err
+	}
+	return b, nil
+}
+
+func runRender(ctx context.Context, app *App, arg string, f renderFlags) (*renderReport, error) {
+	pol, err := seq.ParsePolicy(f.onMissing)
+	if err != nil {
+		return nil, err
+	}
+	rate, err := seq.ParseRate(f.fps)
+	if err != nil {
+		return nil, err
+	}
+	if f.dropFrame && !rate.DropFrameCapable() {
+		return nil, fmt.Errorf("--drop-frame: drop-frame timecode is for 29.97 and 59.94, not %s", rate)
+	}
+	var rng seq.Range
+	if f.frames != "" {
+		if rng, err = seq.ParseRange(f.frames); err != nil {
+			return nil, err
+		}
+	}
+	var tmpl seq.Template
+	if f.burnin != "" {
+		if tmpl, err = seq.ParseTemplate(f.burnin); err != nil {
+			return nil, err
+		}
+	}
+	var w, h int
+	if f.size != "" {
+		if _, err := fmt.Sscanf(f.size, "%dx%d", &w, &h); err != nil || w < 0 || h < 0 || w > 16384 || h > 16384 || w+h == 0 {
+			return nil, fmt.Errorf("--size %q: want WxH, e.g. 1920x1080 or 1920x0", f.size)
+		}
+	}
+	if err := checkOutputFile(f.out); err != nil {
+		return nil, err
+	}
+	st, err := app.storage()
+	if err != nil {
+		return nil, err
+	}
+	lister := storageLister{st}
+	var found seq.Found
+	if strings.ContainsAny(arg[strings.LastIndexByte(arg, '/')+1:], "#@%") {
+		p, err := seq.ParsePattern(arg)
+		if err != nil {
+			return nil, err
+		}
+		if found, err = seq.Find(ctx, lister, p); err != nil {
+			return nil, err
+		}
+	} else if found, err = seq.Detect(ctx, lister, strings.TrimSuffix(arg, "/")); err != nil {
+		return nil, err
+	}
+	plan, err := seq.NewPlan(found, rng, pol)
+	if err != nil {
+		return nil, err
+	}
+	date := f.date
+	if date == "" {
+		date = time.Now().UTC().Format("2006-01-02")
+	}
+	p := plan.Pattern
+	vals := seq.Values{"shot": f.shot, "version": f.version, "artist": f.artist, "date": date, "text": f.text,
+		"first": p.Number(plan.Range.First), "last": p.Number(plan.Range.Last), "fps": rate.String()}
+	frames := make([]encode.RenderFrame, len(plan.Frames))
+	for i, fr := range plan.Frames {
+		frames[i] = encode.RenderFrame{Number: fr.Number, File: fr.File, Held: fr.Missing && fr.File != ""}
+		if len(tmpl.Items) > 0 {
+			vals["frame"] = p.Number(fr.Number)
+			vals["tc"] = seq.Timecode(fr.Number, rate, f.dropFrame)
+			frames[i].Burnins = tmpl.Expand(vals)
+		}
+	}
+	opts := encode.RenderOptions{Codec: f.codec, FPS: encode.Rational{Num: rate.Num, Den: rate.Den}, Display: f.display, LUT: f.lut,
+		FontFile: f.font, Width: w, Height: h, Threads: f.threads, StrictQC: f.qcStrict}
+	for _, it := range tmpl.Items {
+		opts.Burnins = append(opts.Burnins, it.Pos)
+	}
+	if f.slate {
+		opts.Slate = slateLines(f, date, plan)
+	}
+	prog := newProgress(app.Stderr, "render", int64(len(frames)), "frames", f.quiet || f.asJSON)
+	opts.Progress = func(done int) { prog.Set(int64(done), "") }
+	res, err := encode.Render(ctx, storageFiles{st}, frames, f.out, opts)
+	if err != nil {
+		return nil, err
+	}
+	prog.Finish()
+	return &renderReport{Pattern: p.String(), Range: plan.Range.String(), Policy: plan.Policy, Missing: plan.Missing, Result: res}, nil
+}
+
+func slateLines(f renderFlags, date string, plan seq.Plan) []string {
+	p := plan.Pattern
+	lines := []string{
+		"Shot:     " + f.shot,
+		"Version:  " + f.version,
+		"Artist:   " + f.artist,
+		"Date:     " + date,
+		fmt.Sprintf("Frames:   %s-%s (%d frames", p.Number(plan.Range.First), p.Number(plan.Range.Last), len(plan.Frames)),
+		"Source:   " + p.File(),
+	}
+	if plan.Range.Step > 1 {
+		lines[4] += fmt.Sprintf(", every %d", plan.Range.Step)
+	}
+	lines[4] += ")"
+	if len(plan.Missing) > 0 {
+		lines = append(lines, fmt.Sprintf("Missing:  %s (%s)", seq.Compact(plan.Missing, plan.Range.Step), plan.Policy))
+	}
+	if f.notes != "" {
+		lines = append(lines, "Notes:    "+f.notes)
+	}
+	return lines
+}
+
+func qcLine(q encode.RenderQC) string {
+	var parts []string
+	add := func(name string, nums []int) {
+		if len(nums) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s", name, seq.Compact(nums, 1)))
+		}
+	}
+	add("NaN in", q.NaN)
+	add("Inf in", q.Inf)
+	add("black", q.Black)
+	add("frozen", q.Frozen)
+	if len(parts) == 0 {
+		return "clean"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func printRender(w io.Writer, rep *renderReport) {
+	r := rep.Result
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "sequence\t%s, frames %s\n", rep.Pattern, rep.Range)
+	if len(rep.Missing) > 0 {
+		fmt.Fprintf(tw, "missing\t%s (%s)\n", seq.Compact(rep.Missing, 1), rep.Policy)
+	}
+	slate := ""
+	if r.Slate {
+		slate = ", slate first"
+	}
+	fmt.Fprintf(tw, "movie\t%s: %s %dx%d %s, %d frames%s, %s\n", r.Path, r.Codec, r.Width, r.Height, r.PixFmt, r.Frames, slate, humanBytes(r.Bytes))
+	fmt.Fprintf(tw, "colour\tfrom %s, transfer %s, BT.709 primaries and matrix, limited range\n", r.SourceFmt, r.Transfer)
+	fmt.Fprintf(tw, "qc\t%s\n", qcLine(r.QC))
+	tw.Flush()
+}
