@@ -52,6 +52,12 @@ type DecodeOptions struct {
 	// Profile.Deinterlace: a reference for scoring an encode sees the
 	// frames the encoder saw.
 	Deinterlace string `json:"deinterlace,omitempty"`
+	// FPS converts the range to a constant rate with the fps filter, as
+	// Profile.FPS does (zero keeps the source's frames): the frames an
+	// EncodeRange of the same range with that FPS encodes, in its order,
+	// so a converted chunk can be scored against its reference frame by
+	// frame. Frame.Index counts output frames from the source's start.
+	FPS Rational `json:"fps,omitempty"`
 }
 
 // decoder yields the decoded frames [start, end) of the first video stream
@@ -719,6 +725,7 @@ type FrameReader struct {
 	format media.Format
 	out    media.Frame
 	fps    float64
+	conv   *rateConv // DecodeOptions.FPS
 }
 
 // OpenFrames opens in for frame-exact decoding of opts' range. The frames'
@@ -734,8 +741,15 @@ func OpenFrames(ctx context.Context, in Input, opts DecodeOptions) (*FrameReader
 	}
 	r := &FrameReader{x: x, fps: x.info.FPS}
 	if err := r.setup(opts); err != nil {
-		x.close()
+		r.Close()
 		return nil, err
+	}
+	if opts.FPS.Num > 0 && opts.FPS.Den > 0 {
+		if r.conv, err = newRateConv(x, opts.FPS, opts.Start); err != nil {
+			r.Close()
+			return nil, newErr("decode", x.d.name, ErrUnsupportedPixFmt, err, "cannot convert to %d/%d fps", opts.FPS.Num, opts.FPS.Den)
+		}
+		r.fps = opts.FPS.Float()
 	}
 	return r, nil
 }
@@ -769,7 +783,7 @@ func (r *FrameReader) setup(opts DecodeOptions) error {
 	if w == v.Width && h == v.Height && target == v.PixFmt {
 		return nil // frames go out as decoded
 	}
-	if k := boxFactor(v.Width, v.Height, w, h); k > 0 && opts.Scaler == "area" && target == v.PixFmt && boxDepthOK(r.format.BitDepth) {
+	if k := boxFactor(v.Width, v.Height, w, h); k > 0 && opts.Scaler == "area" && opts.FPS.Num == 0 && target == v.PixFmt && boxDepthOK(r.format.BitDepth) {
 		cw, ch := r.format.Chroma.ChromaSize(v.Width, v.Height)
 		ow, oh := r.format.Chroma.ChromaSize(w, h)
 		if r.format.Chroma == media.Chroma400 || boxFactor(cw, ch, ow, oh) == k {
@@ -802,7 +816,15 @@ func (r *FrameReader) Problems() []Problem { return r.x.problems() }
 
 // ReadFrame returns the next frame, io.EOF after the last one of the range.
 func (r *FrameReader) ReadFrame(ctx context.Context) (*media.Frame, error) {
-	f, idx, err := r.x.next(ctx)
+	var f *astiav.Frame
+	var idx int64
+	var err error
+	if r.conv != nil {
+		f, idx, err = r.conv.next(ctx)
+		idx += r.conv.base
+	} else {
+		f, idx, err = r.x.next(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -819,7 +841,9 @@ func (r *FrameReader) ReadFrame(ctx context.Context) (*media.Frame, error) {
 	out := &r.out
 	out.Index = idx
 	out.PTS = float64(idx) / r.fps
-	if ix := r.x.ix; ix.pts != nil {
+	if r.conv != nil {
+		out.PTS = float64(idx)/r.fps - float64(r.x.ix.ptsOf(0))*r.x.tb.Float64()
+	} else if ix := r.x.ix; ix.pts != nil {
 		out.PTS = float64(ix.ptsOf(idx)-ix.ptsOf(0)) * ix.tb.Float64()
 	}
 	out.Format = r.format
@@ -874,6 +898,10 @@ func (r *FrameReader) ReadFrame(ctx context.Context) (*media.Frame, error) {
 
 // Close releases FFmpeg's resources.
 func (r *FrameReader) Close() error {
+	if r.conv != nil {
+		r.conv.close()
+		r.conv = nil
+	}
 	if r.filter != nil {
 		r.filter.close()
 		r.filter = nil

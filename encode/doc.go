@@ -75,7 +75,9 @@
 // timestamps (relative to the chunk's first frame) and each frame's
 // duration, and Concat reproduces them exactly. Profile.FPS converts it as
 // the fps filter does, from the index's timestamps, frame-exactly across
-// chunks.
+// chunks (a range owns the grid points from its first frame's time to its
+// end's); DecodeOptions.FPS decodes a range converted the same way, the
+// reference for scoring a converted chunk.
 //
 // Audio is not in the chunks: Encode and Concat take it from the source
 // (EncodeOptions.Audio, ConcatOptions.AudioMode), copied or re-encoded

@@ -454,8 +454,12 @@ func (e *videoEnc) pullFiltered() error {
 			return nil
 		}
 		pts := astiav.RescaleQRnd(out.Pts()-e.fpsBase, stb, etb, astiav.RoundingNearInf)
-		// the source's duration in output frames bounds what goes out
-		limit := astiav.RescaleQRnd(e.x.ix.ptsOf(e.start+e.framesIn)-e.x.ix.ptsOf(e.start), e.x.tb, etb, astiav.RoundingNearInf)
+		// the source's duration in output frames bounds what goes out:
+		// the grid point of the range's end, rounded as the fps filter
+		// rounds (not the rounded duration), so the next chunk starts
+		// exactly where this one stops (rateConv bounds the same way)
+		limit := astiav.RescaleQRnd(e.x.ix.ptsOf(e.start+e.framesIn), e.x.tb, stb, astiav.RoundingNearInf) - e.fpsBase
+		limit = astiav.RescaleQ(limit, stb, etb)
 		if pts <= e.lastPts || pts >= limit {
 			continue
 		}

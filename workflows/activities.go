@@ -233,8 +233,15 @@ func profileFor(r Rendition) encode.Profile {
 	return encode.Profile{
 		Codec: r.Codec, CRF: float64(r.CRF), Bitrate: r.Bitrate, Preset: r.Preset,
 		Width: r.Width, Height: r.Height, PixFmt: r.PixFmt, GOP: r.GOP, Threads: r.Threads,
-		Deinterlace: deinterlaceFor(r, false),
+		Deinterlace: deinterlaceFor(r, false), FPS: fpsOf(r),
 	}
+}
+
+// fpsOf is r's constant output rate, zero to keep the source's timing
+// (Validate has refused an FPS that does not parse).
+func fpsOf(r Rendition) encode.Rational {
+	fps, _ := ParseFPS(r.FPS)
+	return fps
 }
 
 // deinterlaceFor is r's deinterlacer for a source (encode.DeinterlaceFor);
@@ -321,7 +328,9 @@ func (a *Activities) encodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 		EncodeSeconds: encodeSec, Worker: a.identity(),
 	}
 	res.Problems, res.ProblemsMore = chunkProblems(t.Chunk, cr.Problems)
-	if cr.Frames != t.Chunk.Frames() {
+	// a rate conversion makes as many frames as the chunk's span holds at
+	// the new rate: the encoder checks those against the span
+	if t.Rendition.FPS == "" && cr.Frames != t.Chunk.Frames() {
 		return ChunkResult{}, badInputErr(fmt.Errorf("%s: chunk %d: encoded %d frames, want %d", t.Source, t.Chunk.Index, cr.Frames, t.Chunk.Frames()))
 	}
 
@@ -416,7 +425,7 @@ type scores struct {
 func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath string, t ChunkTask) (scores, error) {
 	pixFmt := ScoringPixFmt(t.SourceBitDepth)
 	ref, err := encode.OpenFrames(ctx, src, encode.DecodeOptions{Start: t.Chunk.Start, End: t.Chunk.End, PixFmt: pixFmt, Threads: a.Threads, Strict: t.Strict,
-		Deinterlace: deinterlaceFor(t.Rendition, false)})
+		Deinterlace: deinterlaceFor(t.Rendition, false), FPS: fpsOf(t.Rendition)})
 	if err != nil {
 		return scores{}, classify(err)
 	}

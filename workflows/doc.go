@@ -21,8 +21,10 @@
 // <rendition>.vmaf.json, libvmaf JSON in the rendition's frame numbers) and
 // report.json is written next to the outputs. Each rendition's timing in
 // report.json and in the Result says what was done with the source's frame
-// timing: "vfr kept" (a variable-rate source's timestamps kept) or
-// "constant rate".
+// timing: "vfr kept" (a variable-rate source's timestamps kept),
+// "constant rate", or "converted to N fps" for a rendition with FPS (the
+// fps filter's frames; each chunk scored against the source range
+// converted the same way, encode.DecodeOptions.FPS).
 //
 // The real-world corpus of issue 14 (variable rate, packed B-frames, empty
 // and cut-off AVIs, an MPEG-TS discontinuity, an edit list, interlaced,

@@ -121,6 +121,9 @@ func Validate(job Job) error {
 		if r.CRF < 0 || r.Bitrate < 0 || r.Width < 0 || r.Height < 0 {
 			return fmt.Errorf("rendition %s: negative CRF, bitrate or size", r.Name)
 		}
+		if _, err := ParseFPS(r.FPS); err != nil {
+			return fmt.Errorf("rendition %s: %w", r.Name, err)
+		}
 	}
 	switch job.Chunking.Mode {
 	case ChunkFixed, ChunkShots:
@@ -356,7 +359,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 			var ar AssembleResult
 			err := workflow.ExecuteActivity(longActivity(ctx, job.Timeouts), ActivityAssemble, AssembleTask{
 				Job: jobID, Source: job.Source, Work: job.Work, Output: job.Output, Rendition: r,
-				ChunkKeys: keys, ExpectFrames: src.Frames, Audio: assembleAudio(audio, job.Audio, src, r),
+				ChunkKeys: keys, ExpectFrames: expectFrames(src, r, st.outcomes[r.Name]), Audio: assembleAudio(audio, job.Audio, src, r),
 				AudioTrack: job.Audio.Track, AudioLanguage: job.Audio.Language,
 			}).Get(ctx, &ar)
 			if err != nil {
@@ -412,7 +415,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 	res = Result{Job: jobID, Report: reportURL, Chunks: len(chunks), Seconds: workflow.Now(ctx).Sub(started).Seconds()}
 	for ri, r := range job.Renditions {
 		rr := summarize(r.Name, assembled[ri], st.outcomes[r.Name], chunks)
-		rr.Timing = timingOf(src)
+		rr.Timing = timingOf(src, r)
 		res.Renditions = append(res.Renditions, rr)
 	}
 	res.Problems, res.ProblemsMore = st.problems(src, job.Renditions).capped(MaxResultProblems)
@@ -506,4 +509,17 @@ func joinURL(base, elem string) string {
 		base = base[:len(base)-1]
 	}
 	return base + "/" + elem
+}
+
+// expectFrames is how many frames rendition r's assembled output holds:
+// the source's, or with a rate conversion what its chunks made.
+func expectFrames(src SourceInfo, r Rendition, outs []ChunkOutcome) int64 {
+	if r.FPS == "" {
+		return src.Frames
+	}
+	var n int64
+	for _, o := range outs {
+		n += o.Final.Frames
+	}
+	return n
 }

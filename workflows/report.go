@@ -133,7 +133,7 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 		rr := RenditionReport{
 			Name: rec.Rendition.Name, Profile: rec.Rendition, Output: rec.Output.URL, Bytes: rec.Output.Bytes,
 			SHA256: rec.Output.SHA256, Frames: rec.Output.Frames, Duration: rec.Output.Duration,
-			Bitrate: rec.Output.Bitrate, HasAudio: rec.Output.HasAudio, Timing: timingOf(t.Info),
+			Bitrate: rec.Output.Bitrate, HasAudio: rec.Output.HasAudio, Timing: timingOf(t.Info, rec.Rendition),
 			Reencoded: []int{}, BelowBar: []int{}, FrameScores: rec.Output.FrameScores,
 		}
 		var vsum, psum float64
@@ -217,12 +217,18 @@ const (
 	TimingVFRKept = "vfr kept"
 	// TimingConstant: the source has a constant frame rate, kept.
 	TimingConstant = "constant rate"
+	// TimingConverted: the rendition was converted to the constant rate
+	// Rendition.FPS ("converted to 25 fps", "converted to 30000/1001 fps").
+	TimingConverted = "converted to %s fps"
 )
 
 // timingOf is what the job does with the timing of a source like info:
 // renditions keep the source's timestamps (encode.EncodeRange), so a
-// variable rate stays variable.
-func timingOf(info SourceInfo) string {
+// variable rate stays variable, unless r converts to a constant rate.
+func timingOf(info SourceInfo, r Rendition) string {
+	if fps, err := ParseFPS(r.FPS); err == nil && fps.Num > 0 {
+		return fmt.Sprintf(TimingConverted, formatFPS(fps))
+	}
 	if info.VFR {
 		return TimingVFRKept
 	}

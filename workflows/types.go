@@ -62,6 +62,12 @@ type Rendition struct {
 	// progressive one), bwdif, yadif or off (encode.Profile.Deinterlace).
 	// Chunks are scored against the source deinterlaced the same way.
 	Deinterlace string `json:"deinterlace,omitempty"`
+	// FPS converts the rendition to a constant frame rate, "N" or "N/D"
+	// frames per second (25, 30000/1001), duplicating and dropping frames
+	// as FFmpeg's fps filter does; "" keeps the source's timestamps. Each
+	// chunk holds the converted frames whose times fall in its source
+	// span, and is scored against the source range converted the same way.
+	FPS string `json:"fps,omitempty"`
 }
 
 // Bar is the lowest acceptable mean chunk VMAF for r under q (0: no gate).
@@ -414,7 +420,8 @@ type RenditionResult struct {
 	Reencoded int     `json:"reencoded_chunks"`
 	BelowBar  int     `json:"below_bar_chunks"`
 	// Timing says what was done with the source's frame timing
-	// (TimingVFRKept, TimingConstant); empty in results from before it.
+	// (TimingVFRKept, TimingConstant, TimingConverted); empty in results
+	// from before it.
 	Timing string `json:"timing,omitempty"`
 }
 

@@ -505,6 +505,7 @@ func TestInvalidJobFailsWithoutRunningAnything(t *testing.T) {
 		func(j *Job) { j.Source = "" },
 		func(j *Job) { j.Chunking.Mode = "random" },
 		func(j *Job) { j.Quality.Metrics = []string{"ssim-ish"} },
+		func(j *Job) { j.Renditions[0].FPS = "29.97" },
 	} {
 		env := newEnv(t, nil)
 		job := testJob()

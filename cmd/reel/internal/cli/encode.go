@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reelmedia/reel/encode"
+	"github.com/reelmedia/reel/workflows"
 )
 
 const encodeLong = `Encode INPUT, one of two ways.
@@ -45,8 +46,15 @@ ffmpeg CLI does.
 
 A variable-frame-rate source (a phone or screen recording; reel probe
 shows it) keeps its timestamps: every output frame has its source frame's
-time. A job's summary ends each rendition's line with what was done with
-the timing, "vfr kept" or "constant rate", as report.json does.
+time. --fps N or N/D (25, 30000/1001; per rendition fps= in a job) converts
+to a constant rate instead, duplicating and dropping frames as the ffmpeg
+CLI's -vf fps=N does: every output frame shows the source frame on screen
+at its time, so audio stays in sync. In a job each chunk holds the
+converted frames whose times fall in its part of the source (chunks join
+with no frame twice or lost) and is scored against the source converted
+the same way, frame by frame. A job's summary ends each rendition's line
+with what was done with the timing, "vfr kept", "constant rate" or
+"converted to N fps", as report.json does.
 
 There is no default ladder: an OUTPUT that is a directory (or ends in /)
 needs --rendition or --ladder, and reel says so rather than guess the
@@ -85,6 +93,9 @@ const encodeExample = `  reel encode in.mov -o out/ --rendition name=1080p,size=
   reel encode in.mov -o out.mp4
   reel encode in.mov -o out.mp4 --codec x265 --crf 24 --preset slow --size 1280x720
   reel encode in.mov -o clip.mkv --frames 100:350 --audio opus
+  reel encode phone.mp4 -o out/ --rendition name=720p,size=0x720 --fps 30
+  reel encode film.mov -o out/ --rendition name=ntsc,size=0x480,fps=30000/1001 --rendition name=hd,size=0x1080
+  reel encode phone.mp4 -o phone25.mp4 --fps 25
   reel encode film.mkv -o film.mp4 --audio-lang fra
   reel encode film.mkv -o film.mkv --audio copy-all
   reel encode film.mkv -o out/ --rendition name=hd,size=1920x0 --audio-track 1
@@ -99,6 +110,7 @@ type encodeFlags struct {
 	out                                                           string
 	asJSON, quiet, strict                                         bool
 	deinterlace                                                   string
+	fps                                                           string
 }
 
 func newEncodeCmd(app *App) *cobra.Command {
@@ -166,6 +178,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary on stdout")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	fl.StringVar(&f.deinterlace, "deinterlace", "auto", "deinterlacer: auto (bwdif when the source is interlaced, the output being progressive), bwdif, yadif or off (keep the fields: x264 encodes interlaced)")
+	fl.StringVar(&f.fps, "fps", "", fpsUsage)
 	fl.BoolVar(&f.strict, "strict", false, "fail on a damaged source (cut short, frames missing) instead of encoding what is there and listing the problems")
 	addWorkflowEncodeFlags(cmd, &wf)
 	return cmd
@@ -183,6 +196,11 @@ func (f *encodeFlags) profile(cmd *cobra.Command) (encode.Profile, encode.Encode
 	if f.crf < 0 || f.bitrate < 0 || f.gop < 0 || f.threads < 0 {
 		return p, opts, usagef(cmd, "--crf, --bitrate, --gop and --threads must not be negative")
 	}
+	fps, err := workflows.ParseFPS(f.fps)
+	if err != nil {
+		return p, opts, usagef(cmd, "--fps: %v", err)
+	}
+	p.FPS = fps
 	if f.size != "" {
 		w, h, err := parseSize(f.size)
 		if err != nil {

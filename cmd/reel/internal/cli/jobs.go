@@ -25,6 +25,9 @@ import (
 	"github.com/reelmedia/reel/workflows"
 )
 
+// fpsUsage is --fps's help, the same in reel encode and reel submit.
+const fpsUsage = "convert to this constant frame rate, N or N/D (25, 30000/1001), duplicating and dropping frames as ffmpeg's fps filter does (default: keep the source's timing); a rendition's fps= wins"
+
 // jobFlags describe an encode job on the command line.
 type jobFlags struct {
 	renditions        []string
@@ -42,13 +45,15 @@ type jobFlags struct {
 	work              string
 	keepIntermediates bool
 	strict            bool
+	fps               string
 }
 
 const renditionHelp = `--rendition takes comma-separated key=value pairs: name (required), size
 (WxH, 0 keeps the aspect ratio), codec (x264, x265, svtav1, vp9; default
 x264), crf, bitrate (bits/s), preset, pix_fmt, gop (frames), threads, min_vmaf
 (this rung's quality bar instead of --min-vmaf: a small rung scored against
-the full-size source scores lower). Give it once per rendition, or put the
+the full-size source scores lower), deinterlace, fps (a constant output rate,
+N or N/D such as 25 or 30000/1001, in place of --fps). Give it once per rendition, or put the
 ladder in a JSON file for --ladder: either a list of renditions or a whole
 job ({"renditions": [...], "quality": {"min_vmaf": 93}, "chunking":
 {"target_seconds": 4}}); flags override it.
@@ -74,6 +79,9 @@ func (f *jobFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.metrics, "metrics", "", "per-chunk metrics: vmaf,psnr (default), vmaf, psnr or none")
 	fl.StringVar(&f.work, "work", "", "store URL for intermediates (default OUTPUT/.work)")
 	fl.BoolVar(&f.keepIntermediates, "keep-intermediates", false, "keep encoded chunks after the job")
+	if fl.Lookup("fps") == nil { // reel encode has its own --fps; job() reads it
+		fl.StringVar(&f.fps, "fps", "", fpsUsage)
+	}
 	if fl.Lookup("strict") == nil { // reel encode has its own --strict; job() reads it
 		fl.BoolVar(&f.strict, "strict", false, "fail the job on a damaged source (cut short, frames missing) instead of encoding what is there and listing the problems")
 	}
@@ -158,6 +166,20 @@ func (f *jobFlags) job(cmd *cobra.Command, input, output string) (workflows.Job,
 	if strict {
 		job.Strict = true
 	}
+	fps := f.fps
+	if fps == "" && cmd.Flags().Changed("fps") {
+		fps, _ = cmd.Flags().GetString("fps")
+	}
+	if fps != "" {
+		if _, err := workflows.ParseFPS(fps); err != nil {
+			return job, usagef(cmd, "--fps: %v", err)
+		}
+		for i := range job.Renditions {
+			if job.Renditions[i].FPS == "" {
+				job.Renditions[i].FPS = fps
+			}
+		}
+	}
 	if err := workflows.Validate(workflows.WithDefaults(job)); err != nil {
 		return job, usagef(cmd, "%v", err)
 	}
@@ -197,13 +219,18 @@ func parseRendition(spec string) (workflows.Rendition, error) {
 			if _, err = encode.DeinterlaceFor(v, nil); err != nil {
 				err = errors.New("must be auto, bwdif, yadif or off")
 			}
+		case "fps":
+			r.FPS = v
+			if _, perr := workflows.ParseFPS(v); perr != nil {
+				err = fmt.Errorf("%q is not a rate like 25 or 30000/1001 (at most %d)", v, workflows.MaxFPS)
+			}
 		case "min_vmaf", "min-vmaf":
 			r.MinVMAF, err = strconv.ParseFloat(v, 64)
 			if err == nil && (r.MinVMAF < 0 || r.MinVMAF > 100) {
 				err = errors.New("must be within 0-100")
 			}
 		default:
-			return r, fmt.Errorf("unknown key %q (want name, size, codec, crf, bitrate, preset, pix_fmt, gop, threads, deinterlace, min_vmaf)", k)
+			return r, fmt.Errorf("unknown key %q (want name, size, codec, crf, bitrate, preset, pix_fmt, gop, threads, deinterlace, fps, min_vmaf)", k)
 		}
 		if err != nil {
 			return r, fmt.Errorf("%s: %v", k, err)
@@ -246,6 +273,7 @@ first as the default; --audio none writes video only.
 const submitExample = `  reel submit mezz.mov -o /srv/out/film1 --rendition name=1080p,size=1920x1080,crf=21 --rendition name=720p,size=1280x720,crf=23
   reel submit s3://mezz/film.mov -o s3://out/film --ladder ladder.json --min-vmaf 93 --temporal temporal.prod:7233
   reel submit in.mp4 -o out --rendition name=sd,size=640x0 --wait
+  reel submit phone.mp4 -o out --rendition name=sd,size=640x0 --fps 30000/1001
   reel submit film.mkv -o out --rendition name=hd,size=1920x0 --audio-lang fra
   reel submit film.mkv -o out --rendition name=hd,size=1920x0 --audio copy-all`
 

@@ -34,6 +34,13 @@ var renditionCases = []struct {
 	{"name=av1,codec=svtav1,bitrate=2000000,pix_fmt=yuv420p10le,gop=48,threads=2", workflows.Rendition{Name: "av1", Codec: "svtav1", Bitrate: 2000000, PixFmt: "yuv420p10le", GOP: 48, Threads: 2}, true},
 	{"name=360p,size=640x360,crf=28,min_vmaf=55", workflows.Rendition{Name: "360p", Width: 640, Height: 360, Codec: "x264", CRF: 28, MinVMAF: 55}, true},
 	{"name=x,min_vmaf=120", workflows.Rendition{}, false},
+	{"name=ntsc,fps=30000/1001", workflows.Rendition{Name: "ntsc", Codec: "x264", CRF: 23, FPS: "30000/1001"}, true},
+	{"name=pal,fps=25", workflows.Rendition{Name: "pal", Codec: "x264", CRF: 23, FPS: "25"}, true},
+	{"name=x,fps=0", workflows.Rendition{}, false},
+	{"name=x,fps=25/0", workflows.Rendition{}, false},
+	{"name=x,fps=-25", workflows.Rendition{}, false},
+	{"name=x,fps=29.97", workflows.Rendition{}, false},
+	{"name=x,fps=5000", workflows.Rendition{}, false},
 	{"size=1280x720", workflows.Rendition{}, false},
 	{"name=x,crf=high", workflows.Rendition{}, false},
 	{"name=x,colour=red", workflows.Rendition{}, false},
@@ -102,6 +109,51 @@ func TestStrictJobFlag(t *testing.T) {
 				t.Errorf("%s %q: job.Strict %v", name, args, job.Strict)
 			}
 		}
+	}
+}
+
+// --fps is the job-wide default rate on both commands that build a job;
+// a rendition's own fps= wins, and a bad rate is a one-line usage error.
+func TestFPSJobFlag(t *testing.T) {
+	commands := map[string]func() (*cobra.Command, *jobFlags){
+		"submit": func() (*cobra.Command, *jobFlags) {
+			var jf jobFlags
+			cmd := &cobra.Command{Use: "submit"}
+			jf.add(cmd)
+			return cmd, &jf
+		},
+		"encode": func() (*cobra.Command, *jobFlags) {
+			var ef encodeFlags
+			var wf workflowEncodeFlags
+			cmd := &cobra.Command{Use: "encode"}
+			cmd.Flags().StringVar(&ef.fps, "fps", "", "")
+			addWorkflowEncodeFlags(cmd, &wf)
+			return cmd, &wf.jobFlags
+		},
+	}
+	for name, newCmd := range commands {
+		cmd, jf := newCmd()
+		if err := cmd.ParseFlags([]string{"--rendition", "name=a", "--rendition", "name=b,fps=50", "--fps", "30000/1001"}); err != nil {
+			t.Fatal(err)
+		}
+		job, err := jf.job(cmd, "in.mp4", t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if job.Renditions[0].FPS != "30000/1001" || job.Renditions[1].FPS != "50" {
+			t.Errorf("%s: renditions' fps %q, %q", name, job.Renditions[0].FPS, job.Renditions[1].FPS)
+		}
+		cmd, jf = newCmd()
+		if err := cmd.ParseFlags([]string{"--rendition", "name=a", "--fps", "fast"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := jf.job(cmd, "in.mp4", t.TempDir()); err == nil || !strings.Contains(err.Error(), "--fps") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s --fps fast: %v", name, err)
+		}
+	}
+	code, _, stderr := runCLI(t, "encode", "in.mp4", "-o", filepath.Join(t.TempDir(), "x.mp4"), "--fps", "0")
+	if code != 2 || !strings.Contains(stderr, "--fps") {
+		t.Errorf("one-file encode --fps 0: exit %d, stderr %q", code, stderr)
 	}
 }
 
