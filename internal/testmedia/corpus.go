@@ -25,7 +25,10 @@ import (
 // (24024 samples) and each click starts exactly with its flash. Frames
 // that a source drops (select) never include a flash. The click track
 // lasts as long as the video (the variable-rate source's a little
-// longer).
+// longer). One exception is in the file itself: the packed B-frame AVI's
+// encoder holds two B-frames back and the AVI muxer fills their slots with
+// empty chunks, so from its second flash on each picture sits two frame
+// slots (83 ms) after its click.
 //
 //	src := testmedia.Corpus{Clicks: true}.VFRMP4(t)
 type Corpus struct {
