@@ -53,6 +53,8 @@ var verdicts = []struct {
 	{"mezzfs.ErrNegativeOffset", mezzfs.ErrNegativeOffset, false},
 	{"mezzfs.ErrBadLog", mezzfs.ErrBadLog, true},
 	{"mezzfs.ErrBadKey", mezzfs.ErrBadKey, true},
+	{"mezzfs.ErrOutsideRoots", mezzfs.ErrOutsideRoots, true},
+	{"mezzfs.ErrBucketNotAllowed", mezzfs.ErrBucketNotAllowed, true},
 
 	{"vmaf.ErrInvalidModel", vmaf.ErrInvalidModel, true},
 	{"vmaf.ErrUnknownModel", vmaf.ErrUnknownModel, true},
