@@ -25,9 +25,10 @@
 // every packet (no decoding) for anything else: AVI, a variable-rate MP4
 // with B-frames, a tail that cannot be trusted, or keyframes that no index
 // lists (ProbeOptions.Keyframes). BenchmarkIndex2h (2 hours of 1080p25,
-// 180,000 frames, 1.8 to 3.0 GB; one run on a shared 2-core machine):
-// Probe reads 0.96 to 4.2 MB (at most 0.2% of the file) in 0.04 to 0.52 s
-// for long-GOP and intra-only H.264 in MP4, Matroska and MPEG-TS. MXF is counted from the container and
+// 180,000 frames, 1.8 to 3.0 GB; `go test -run '^$' -bench Index2h
+// -benchtime 1x ./encode/` alone on a 2-core machine): Probe reads 0.96
+// to 4.2 MB (at most 0.2% of the file) in 0.04 to 0.11 s for long-GOP and
+// intra-only H.264 in MP4, Matroska and MPEG-TS. MXF is counted from the container and
 // reached through its own index table by FFmpeg's mxf demuxer seek
 // (mxf_test.go: a probe or a range of a 300-frame DNxHR or long-GOP
 // MPEG-2 MXF reads a fifth to a quarter of the file, mostly the
