@@ -16,21 +16,19 @@
 // open and Listen binds loopback only.
 //
 // Figures (BenchmarkScores200k: a generated 200,000-frame rendition, vmaf
-// and three PSNRs, a 36 MB scores file; loopback HTTP; measured on a
-// 2-core VM shared with seven other builds, so treat them as upper bounds):
-// once parsed, ?max_points=2000&metric=vmaf answers 73 KB in 1.0-1.3 ms p50
-// (1.5-3 ms p99), ?max_points=2000 with every metric 253 KB in 3.4-3.8 ms,
-// every frame's VMAF 3.3 MB in 20-34 ms, everything 9.3 MB in 55-115 ms;
-// ?worst=50 1 ms p50 once the metric's order is kept. The first request
-// for a rendition reads its scores file in one buffer of its size and
-// reads it by column (vmaf.ReadJSONSeries: no map per frame, the columns
-// kept as the series when the file scores every frame): 220-330 ms, of
-// which reading through mezzfs is half or more; with encoding/json and a map per
-// frame it took 1.8-2.3 s in the same conditions (10.5 s on a busier day).
-// BenchmarkJobPageFirstRender times the dashboard's job page in Chromium
-// until its plot and worst-frames table are drawn, on the tests' 50-frame
-// job: 1.4 s for the first (cold server caches), 0.8 s p50 and 1.0 s p99
-// after.
+// and three PSNRs, a 36 MB scores file; loopback HTTP; measured alone on
+// a 2-core machine, -benchtime 10x): once parsed, ?max_points=2000&metric=vmaf
+// answers 73 KB in 1.0 ms p50 (1.5 ms p99), ?max_points=2000 with every
+// metric 253 KB in 3.7 ms (4.7), every frame's VMAF 3.3 MB in 14 ms (20),
+// everything 9.3 MB in 56 ms (163); ?worst=50 1.1 ms p50 once the metric's
+// order is kept. The first request for a rendition reads its scores file
+// in one buffer of its size and reads it by column (vmaf.ReadJSONSeries:
+// no map per frame, the columns kept as the series when the file scores
+// every frame): 181 ms; with encoding/json and a map per frame it took
+// 1.8-2.3 s (on a busy machine). BenchmarkJobPageFirstRender times the
+// dashboard's job page in Chromium until its plot and worst-frames table
+// are drawn, on the tests' 50-frame job: 531 ms for the first (cold server
+// caches), 296 ms p50 and 441 ms p99 after.
 //
 //	go test -run '^$' -bench Scores200k -benchtime 20x ./cmd/reel/internal/api/
 //
