@@ -264,6 +264,18 @@ func (x *decoder) rewind(ctx context.Context) error {
 	return nil
 }
 
+// seekFurther starts the range again from further back, with a fresh
+// decoder: the last seek landed after the target, or after the last
+// keyframe before it. Each call doubles the distance (at least two
+// seconds).
+func (x *decoder) seekFurther() error {
+	x.seekBack = max(2*x.seekBack, int64(x.info.FPS*2)+1)
+	if err := x.seek(); err != nil {
+		return err
+	}
+	return x.openCodec()
+}
+
 // seek positions the demuxer on a keyframe at or before start-seekBack.
 func (x *decoder) seek() error {
 	target := x.start - x.seekBack
@@ -487,11 +499,7 @@ func (x *decoder) decodeOne(ctx context.Context) (*astiav.Frame, int64, error) {
 					if x.seekBack > x.start || x.ix.counted && x.seekBack > 0 {
 						return nil, 0, newErr(x.op, x.d.name, ErrInvalidData, nil, "cannot reach frame %d (first decodable frame is %d)", x.start, idx)
 					}
-					x.seekBack = max(2*x.seekBack, int64(x.info.FPS*2)+1)
-					if err := x.seek(); err != nil {
-						return nil, 0, err
-					}
-					if err := x.openCodec(); err != nil {
+					if err := x.seekFurther(); err != nil {
 						return nil, 0, err
 					}
 					continue
@@ -525,11 +533,7 @@ func (x *decoder) decodeOne(ctx context.Context) (*astiav.Frame, int64, error) {
 				// keyframe before start (MPEG-TS seeks by timestamp, and
 				// skipToKey then finds no keyframe before the end: a range
 				// in the last frames). Go back further, as above.
-				x.seekBack = max(2*x.seekBack, int64(x.info.FPS*2)+1)
-				if err := x.seek(); err != nil {
-					return nil, 0, err
-				}
-				if err := x.openCodec(); err != nil {
+				if err := x.seekFurther(); err != nil {
 					return nil, 0, err
 				}
 				continue
