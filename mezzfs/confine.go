@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,6 +22,29 @@ type Confinement struct {
 	Roots []string
 	// Buckets are the S3 buckets s3:// URLs may name. Empty allows any.
 	Buckets []string
+	// HTTPHosts are the hosts ("host" or "host:port") http(s):// sources
+	// may name, redirects included. Once any list is set, an http(s) URL
+	// whose host is not listed is refused: a confined worker fetches no
+	// address a job's author chose (a way to reach internal services).
+	HTTPHosts []string
+}
+
+// confined reports whether c limits anything.
+func (c Confinement) confined() bool {
+	return len(c.Roots) > 0 || len(c.Buckets) > 0 || len(c.HTTPHosts) > 0
+}
+
+// hostAllowed reports whether the URL's host (hostname, or hostname:port)
+// is one of c.HTTPHosts; names are compared without case.
+func (c Confinement) hostAllowed(u *url.URL) bool {
+	host, hostport := strings.ToLower(u.Hostname()), strings.ToLower(u.Host)
+	for _, h := range c.HTTPHosts {
+		h = strings.ToLower(h)
+		if h == hostport || (!strings.Contains(h, ":") && h == host) || (strings.HasPrefix(h, "[") && h == hostport) {
+			return true
+		}
+	}
+	return false
 }
 
 // check refuses loc when it lies outside c. A path is compared after
@@ -53,6 +78,31 @@ func (c Confinement) check(loc Location) error {
 			return nil
 		}
 		return fmt.Errorf("mezzfs: %s: %w (allowed: %s)", loc.URL, ErrBucketNotAllowed, strings.Join(c.Buckets, ", "))
+	case "http", "https":
+		if !c.confined() {
+			return nil
+		}
+		u, err := url.Parse(loc.URL)
+		if err == nil && c.hostAllowed(u) {
+			return nil
+		}
+		allowed := strings.Join(c.HTTPHosts, ", ")
+		if allowed == "" {
+			allowed = "none"
+		}
+		return fmt.Errorf("mezzfs: %s: %w (allowed: %s)", loc.URL, ErrHostNotAllowed, allowed)
+	}
+	return nil
+}
+
+// checkRedirect holds a redirect to c's rule for http(s) URLs, so an
+// allowed host cannot send a confined worker on to one that is not.
+func (c Confinement) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("mezzfs: %s: %w (stopped after 10 redirects)", req.URL, ErrRequest)
+	}
+	if !c.hostAllowed(req.URL) {
+		return fmt.Errorf("mezzfs: redirect to %s: %w (allowed: %s)", req.URL.Redacted(), ErrHostNotAllowed, strings.Join(c.HTTPHosts, ", "))
 	}
 	return nil
 }

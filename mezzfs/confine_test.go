@@ -1,11 +1,17 @@
 package mezzfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // A confined Storage opens, lists and writes only under its roots and
@@ -55,7 +61,7 @@ func TestConfinement(t *testing.T) {
 		{"bucket not listed", "open", "s3://other/key.mov", ErrBucketNotAllowed},
 		{"bucket store not listed", "store", "s3://other/prefix", ErrBucketNotAllowed},
 		{"bucket listed", "check", "s3://mezz/key.mov", nil},
-		{"http is not confined", "check", "https://example.com/a.mov", nil},
+		{"http host not listed", "check", "https://example.com/a.mov", ErrHostNotAllowed},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -73,6 +79,8 @@ func TestConfinement(t *testing.T) {
 				if s, err = st.Store(ctx, c.url); err == nil {
 					_, err = s.Put(ctx, "k", filepath.Join(root, "in", "src.bin"))
 				}
+			case "check":
+				err = st.Check(c.url)
 			}
 			if cerr := st.Check(c.url); !errors.Is(cerr, c.want) && !(c.want == nil && cerr == nil) {
 				t.Errorf("Check(%s) = %v, want %v", c.url, cerr, c.want)
@@ -101,6 +109,66 @@ func TestConfinement(t *testing.T) {
 	if err := NewStorage(Config{}).Check(filepath.Join(outside, "secret")); err != nil {
 		t.Errorf("unconfined: %v", err)
 	}
+}
+
+// Under a Confinement, http(s) sources reach only the listed hosts: an
+// unlisted one is refused before any request, and so is a redirect from a
+// listed host to an unlisted one (the unlisted server sees nothing).
+func TestConfinementHTTPHosts(t *testing.T) {
+	body := []byte("movie bytes")
+	serve := func(hits *atomic.Int64) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			http.ServeContent(w, r, "a.mov", time.Unix(1e9, 0), bytes.NewReader(body))
+		}
+	}
+	var allowedHits, internalHits, redirHits atomic.Int64
+	allowed := httptest.NewServer(serve(&allowedHits))
+	defer allowed.Close()
+	internal := httptest.NewServer(serve(&internalHits)) // stands for an internal service
+	defer internal.Close()
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		redirHits.Add(1)
+		http.Redirect(w, r, internal.URL+"/a.mov", http.StatusFound)
+	}))
+	defer redirector.Close()
+	host := func(s *httptest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
+
+	ctx := context.Background()
+	st := NewStorage(Config{Confine: Confinement{Roots: []string{t.TempDir()}, HTTPHosts: []string{host(allowed), host(redirector)}}})
+	o, err := st.Open(ctx, allowed.URL+"/a.mov")
+	if err != nil {
+		t.Fatalf("listed host: %v", err)
+	}
+	got := make([]byte, len(body))
+	if _, err := o.ReadAt(got, 0); err != nil || !bytes.Equal(got, body) {
+		t.Errorf("listed host read %q, %v", got, err)
+	}
+	o.Close()
+	for _, u := range []string{internal.URL + "/a.mov", redirector.URL + "/a.mov"} {
+		if o, err := st.Open(ctx, u); !errors.Is(err, ErrHostNotAllowed) {
+			if o != nil {
+				o.Close()
+			}
+			t.Errorf("Open(%s) = %v, want %v", u, err, ErrHostNotAllowed)
+		}
+	}
+	if n := internalHits.Load(); n != 0 {
+		t.Errorf("the unlisted server got %d requests", n)
+	}
+	if redirHits.Load() == 0 {
+		t.Error("the redirect was never asked for: the test proves nothing")
+	}
+	// Roots alone (no host listed) refuse every http(s) URL; no
+	// Confinement at all follows the redirect.
+	if err := NewStorage(Config{Confine: Confinement{Buckets: []string{"b"}}}).Check(allowed.URL + "/a.mov"); !errors.Is(err, ErrHostNotAllowed) {
+		t.Errorf("buckets only: %v, want %v", err, ErrHostNotAllowed)
+	}
+	o, err = NewStorage(Config{}).Open(ctx, redirector.URL+"/a.mov")
+	if err != nil {
+		t.Fatalf("unconfined redirect: %v", err)
+	}
+	o.Close()
 }
 
 func must(t *testing.T, err error) {

@@ -32,6 +32,9 @@ var (
 	ErrOutsideRoots = media.NewBadInput("outside the allowed storage roots")
 	// ErrBucketNotAllowed: an S3 bucket is not in the Confinement's list.
 	ErrBucketNotAllowed = media.NewBadInput("bucket not in the allowed storage buckets")
+	// ErrHostNotAllowed: an http(s) URL (or a redirect) names a host not
+	// in the Confinement's list.
+	ErrHostNotAllowed = media.NewBadInput("host not in the allowed http hosts")
 	// ErrBadKey: a Store key is empty, absolute or climbs out of the store
 	// with "..".
 	ErrBadKey = media.NewBadInput("bad object key")
@@ -54,5 +57,5 @@ func permanent(err error) bool {
 	return errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermission) ||
 		errors.Is(err, ErrObjectChanged) || errors.Is(err, ErrInvalidURL) ||
 		errors.Is(err, ErrOutsideRoots) || errors.Is(err, ErrBucketNotAllowed) ||
-		errors.Is(err, ErrRequest) || errors.Is(err, ErrClosed)
+		errors.Is(err, ErrHostNotAllowed) || errors.Is(err, ErrRequest) || errors.Is(err, ErrClosed)
 }

@@ -33,14 +33,22 @@ var httpScheme = scheme{
 	},
 }
 
+// httpClient returns cfg's client, or a pooled one; under a Confinement
+// every redirect is held to its http hosts too.
 func httpClient(cfg Config) *http.Client {
-	if cfg.HTTPClient != nil {
-		return cfg.HTTPClient
+	c := cfg.HTTPClient
+	if c == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 64
+		t.MaxIdleConnsPerHost = 64
+		c = &http.Client{Transport: t}
 	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 64
-	t.MaxIdleConnsPerHost = 64
-	return &http.Client{Transport: t}
+	if cfg.Confine.confined() {
+		confined := *c
+		confined.CheckRedirect = cfg.Confine.checkRedirect
+		c = &confined
+	}
+	return c
 }
 
 // httpBackend reads an HTTP(S) resource with Range requests. The version is

@@ -139,7 +139,7 @@ func AnalyzeWorkflow(ctx workflow.Context, req AnalyzeRequest) (AnalyzeResult, e
 		StartToCloseTimeout: 2 * time.Hour, HeartbeatTimeout: time.Minute, WaitForCancellation: true, RetryPolicy: retryPolicy(),
 	})
 	var info ArcherSource
-	if err := workflow.ExecuteActivity(short, ActivityArcherProbe, req.Source).Get(ctx, &info); err != nil {
+	if err := workflow.ExecuteActivity(short, ActivityArcherProbe, req.Source, []string{req.Work, req.Output}).Get(ctx, &info); err != nil {
 		return AnalyzeResult{}, err
 	}
 	end := req.End
@@ -214,8 +214,16 @@ func (a *ArcherActivities) base() *Activities {
 	return a.Base
 }
 
-// ArcherProbe returns the source's frame count, rate and size.
-func (a *ArcherActivities) ArcherProbe(ctx context.Context, source string) (ArcherSource, error) {
+// ArcherProbe returns the source's frame count, rate and size. It first
+// checks that writes (the work and output URLs) may be stored under the
+// worker's confinement, so a job outside its roots fails before any work;
+// histories from before writes was passed decode it as nil.
+func (a *ArcherActivities) ArcherProbe(ctx context.Context, source string, writes []string) (ArcherSource, error) {
+	for _, u := range writes {
+		if err := a.base().storage().Check(u); err != nil {
+			return ArcherSource{}, classify(err)
+		}
+	}
 	in, closer, err := a.base().openSource(ctx, source)
 	if err != nil {
 		return ArcherSource{}, classify(err)

@@ -55,6 +55,7 @@ var verdicts = []struct {
 	{"mezzfs.ErrBadKey", mezzfs.ErrBadKey, true},
 	{"mezzfs.ErrOutsideRoots", mezzfs.ErrOutsideRoots, true},
 	{"mezzfs.ErrBucketNotAllowed", mezzfs.ErrBucketNotAllowed, true},
+	{"mezzfs.ErrHostNotAllowed", mezzfs.ErrHostNotAllowed, true},
 
 	{"vmaf.ErrInvalidModel", vmaf.ErrInvalidModel, true},
 	{"vmaf.ErrUnknownModel", vmaf.ErrUnknownModel, true},

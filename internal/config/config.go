@@ -110,6 +110,10 @@ type Storage struct {
 	Roots []string `mapstructure:"roots" json:"roots" yaml:"roots"`
 	// S3Buckets, when set, are the only buckets s3:// URLs may name.
 	S3Buckets []string `mapstructure:"s3_buckets" json:"s3_buckets" yaml:"s3_buckets"`
+	// HTTPHosts are the only hosts ("host" or "host:port") http(s)://
+	// sources may name, redirects included. Once roots or s3_buckets are
+	// set, an empty list refuses every http(s) source.
+	HTTPHosts []string `mapstructure:"http_hosts" json:"http_hosts" yaml:"http_hosts"`
 }
 
 // S3 configures the S3 client used for s3:// URLs.

@@ -131,6 +131,9 @@ func TestWorkerConfinement(t *testing.T) {
 		{"symlink", workflows.Job{Source: src, Output: filepath.Join(root, "link", "out")}, "outside the allowed storage roots"},
 		{"source-outside", workflows.Job{Source: srcOutside, Output: filepath.Join(root, "out3")}, "outside the allowed storage roots"},
 		{"bucket", workflows.Job{Source: src, Output: "s3://other-bucket/out"}, "bucket not in the allowed storage buckets"},
+		// An address inside the cluster (here the metadata service's): no
+		// host is listed, so no request is made.
+		{"http-source", workflows.Job{Source: "http://169.254.169.254/latest/meta-data/src.mp4", Output: filepath.Join(root, "out4")}, "host not in the allowed http hosts"},
 	}
 	for _, r := range refused {
 		_, err := run(r.id, r.job)
@@ -158,7 +161,35 @@ func TestWorkerConfinement(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("written outside the root: %v", entries)
 	}
-	for _, d := range []string{"out2", "out3"} {
+	// Analysis jobs too: refused in their first step, before any chunk.
+	for _, r := range []struct{ id, work, output string }{
+		{"analyze-output-outside", "file://" + filepath.Join(root, "awork"), "file://" + filepath.Join(outside, "aout")},
+		{"analyze-work-outside", "file://" + filepath.Join(outside, "awork"), "file://" + filepath.Join(root, "aout")},
+	} {
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		run, err := c.ExecuteWorkflow(rctx, client.StartWorkflowOptions{ID: r.id, TaskQueue: "reel"}, workflows.AnalyzeWorkflow,
+			workflows.AnalyzeRequest{Source: src, Work: r.work, Output: r.output})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = run.Get(rctx, nil)
+		cancel()
+		var ae *temporal.ApplicationError
+		if !errors.As(err, &ae) || ae.Type() != workflows.ErrorBadInput || !strings.Contains(ae.Error(), "outside the allowed storage roots") {
+			t.Errorf("%s: %v, want bad input naming the roots", r.id, err)
+		}
+		it := c.GetWorkflowHistory(ctx, r.id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.ActivityType.GetName() != workflows.ActivityArcherProbe {
+				t.Errorf("%s: a refused analysis scheduled %s", r.id, a.ActivityType.GetName())
+			}
+		}
+	}
+	for _, d := range []string{"out2", "out3", "out4", "aout"} {
 		if _, err := os.Stat(filepath.Join(root, d)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s: a refused job wrote its output (%v)", d, err)
 		}

@@ -65,7 +65,7 @@ func (app *App) workerStorage() (*mezzfs.Storage, error) {
 		return nil, err
 	}
 	c := app.Config.Storage
-	if len(c.Roots) == 0 && len(c.S3Buckets) == 0 {
+	if len(c.Roots) == 0 && len(c.S3Buckets) == 0 && len(c.HTTPHosts) == 0 {
 		return base, nil
 	}
 	cfg := app.storeCfg
@@ -77,7 +77,7 @@ func (app *App) workerStorage() (*mezzfs.Storage, error) {
 		}
 		roots = append(roots, app.allowed...)
 	}
-	cfg.Confine = mezzfs.Confinement{Roots: roots, Buckets: c.S3Buckets}
+	cfg.Confine = mezzfs.Confinement{Roots: roots, Buckets: c.S3Buckets, HTTPHosts: c.HTTPHosts}
 	return mezzfs.NewStorage(cfg), nil
 }
 

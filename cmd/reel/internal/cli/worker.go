@@ -23,8 +23,10 @@ are never encoded again) and exits 0. Give a Kubernetes pod a
 terminationGracePeriodSeconds longer than the grace.
 
 Confinement: with storage.roots set, jobs may read and write local paths
-only under those directories, and with storage.s3_buckets only those
-buckets; a job outside them fails at once as bad input. Without roots the
+only under those directories, with storage.s3_buckets only those
+buckets, and with storage.http_hosts only those hosts for http(s) sources
+(redirects included; once any list is set, unlisted hosts are refused);
+a job outside them fails at once as bad input. Without roots the
 worker warns: any job may reach any path this user can.
 
 TLS: --tls-ca, --tls-cert, --tls-key, --tls-server-name (temporal.tls.* in
