@@ -6,7 +6,7 @@ BENCH ?= .
 export PATH := $(CURDIR)/bin/tools:$(PATH)
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all deps deps-system build test bench lint generate demo fuzz clean
+.PHONY: all deps deps-system build test bench lint generate demo fuzz image clean
 
 all: build
 
@@ -33,6 +33,7 @@ test: deps
 	$(GO) test -race -short -p 2 -timeout 40m $(RACE_PKGS)
 	$(GO) test -tags matprofile -run TestNoMatLeaks -count=1 ./archer/   # gocv Mat count back to zero
 	cd deploy/helm && $(GO) test ./...   # the Helm chart, rendered and validated (its own module: Helm's dependencies stay out of reel's)
+	@store=$$(mktemp -d) && trap 'rm -rf "$$store"' EXIT && scripts/image.sh --store "$$store" --check   # the worker image builds and runs
 
 ## bench: run the benchmarks named in the issues (figures go to bench.txt)
 bench: deps
@@ -51,6 +52,10 @@ generate:
 FUZZTIME ?= 30s
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZTIME)
+
+## image: build the worker image localhost/reel:dev with buildah, from scratch (deploy/Containerfile)
+image: deps
+	@scripts/image.sh
 
 ## demo: install, build, make a sample mezzanine and run reel's main job on it
 demo: build

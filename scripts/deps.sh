@@ -11,8 +11,9 @@ PKGS=(build-essential pkg-config
   ffmpeg libopencv-dev opencv-data fuse3
   fonts-dejavu-core) # fonts-dejavu-core: the font of reel render's slates and burn-ins
 
-# Tests only (not with --system): a real browser for the dashboard's test.
-TEST_PKGS=(chromium)
+# Tests only (not with --system): a real browser for the dashboard's test, and
+# buildah (daemonless) to build the worker image from scratch (scripts/image.sh).
+TEST_PKGS=(chromium buildah)
 [ "${1:-}" = "--system" ] || PKGS+=("${TEST_PKGS[@]}")
 
 missing=()
