@@ -107,6 +107,24 @@ func (c Confinement) checkRedirect(req *http.Request, via []*http.Request) error
 	return nil
 }
 
+// checkOpened refuses f, opened from loc, when the file it really is lies
+// outside c's roots: the kernel's name for the open descriptor
+// (/proc/self/fd) is judged as check judges a path. Where /proc is not
+// mounted, the check made before opening stands alone.
+func (c Confinement) checkOpened(loc Location, f *os.File) error {
+	if len(c.Roots) == 0 {
+		return nil
+	}
+	real, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", f.Fd()))
+	if err != nil {
+		return nil
+	}
+	if err := c.check(Location{Scheme: "file", Path: real, URL: loc.URL}); err != nil {
+		return fmt.Errorf("mezzfs: %s: %w (opened %s)", loc.URL, ErrOutsideRoots, real)
+	}
+	return nil
+}
+
 // within reports whether p is root or below it; both are clean and absolute.
 func within(p, root string) bool {
 	if p == root || root == string(filepath.Separator) {

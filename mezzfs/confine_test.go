@@ -177,3 +177,41 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// A directory swapped for a symlink after its name was checked (the window
+// between Storage's check and the open) still cannot lead a read out of
+// the roots: openFile judges the file it opened.
+func TestConfinementChecksOpenedFile(t *testing.T) {
+	base := t.TempDir()
+	root, outside := filepath.Join(base, "root"), filepath.Join(base, "outside")
+	must(t, os.MkdirAll(filepath.Join(root, "shots"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(outside, "shots"), 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "shots", "a.mov"), []byte("inside"), 0o644))
+	must(t, os.WriteFile(filepath.Join(outside, "shots", "a.mov"), []byte("secret"), 0o644))
+	c := Confinement{Roots: []string{root}}
+	loc, err := ParseURL(filepath.Join(root, "shots", "a.mov"))
+	must(t, err)
+	must(t, c.check(loc)) // the name is inside
+
+	b, err := openFile(loc, c)
+	if err != nil {
+		t.Fatalf("inside: %v", err)
+	}
+	b.close()
+
+	// The swap, after the check.
+	must(t, os.RemoveAll(filepath.Join(root, "shots")))
+	must(t, os.Symlink(filepath.Join(outside, "shots"), filepath.Join(root, "shots")))
+	if b, err := openFile(loc, c); !errors.Is(err, ErrOutsideRoots) {
+		if b != nil {
+			b.close()
+		}
+		t.Fatalf("swapped: %v, want %v", err, ErrOutsideRoots)
+	}
+	// Unconfined, the same open follows the link (what the check prevents).
+	b, err = openFile(loc, Confinement{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.close()
+}

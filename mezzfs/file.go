@@ -24,7 +24,9 @@ var fileScheme = scheme{
 		p := filepath.Clean(u.Path)
 		return Location{Scheme: "file", Path: p, URL: fileURL(p)}, nil
 	},
-	open: func(ctx context.Context, s *Storage, loc Location) (backend, error) { return openFile(loc) },
+	open: func(ctx context.Context, s *Storage, loc Location) (backend, error) {
+		return openFile(loc, s.cfg.Confine)
+	},
 	list: listFile,
 	store: func(ctx context.Context, s *Storage, loc Location) (Store, error) {
 		return NewFileStore(loc.Path)
@@ -40,10 +42,17 @@ type fileBackend struct {
 	mtime time.Time
 }
 
-func openFile(loc Location) (*fileBackend, error) {
+// openFile opens loc; under confinement c it checks the file it opened,
+// not only the name it was given: a directory swapped for a symlink after
+// the name was checked cannot lead it out of the roots.
+func openFile(loc Location, c Confinement) (*fileBackend, error) {
 	f, err := os.Open(loc.Path)
 	if err != nil {
 		return nil, classifyFile(loc.URL, err)
+	}
+	if err := c.checkOpened(loc, f); err != nil {
+		f.Close()
+		return nil, err
 	}
 	st, err := f.Stat()
 	if err != nil {
