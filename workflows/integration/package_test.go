@@ -29,20 +29,25 @@ const (
 )
 
 // packageJob is three x264 rungs with the source's audio, packaged as HLS
-// and DASH in 2 s segments, unscored (the package is what is tested).
+// and DASH in 2 s segments, unscored (the package is what is tested). The
+// 3 s chunk target and r180's 30-frame GOP would put keyframes off the
+// segment boundaries (chunks at 0, 75, 150; a keyframe at 30) if packaging
+// did not cut chunks on whole segments and make the GOPs divide them.
 func packageJob(source, output string) workflows.Job {
 	r := func(name string, w, h int) workflows.Rendition {
 		return workflows.Rendition{Name: name, Width: w, Height: h, Codec: "x264", CRF: 30, Preset: "veryfast", Threads: 1}
 	}
-	return workflows.Job{
+	job := workflows.Job{
 		Source:     source,
 		Output:     output,
 		Renditions: []workflows.Rendition{r("r240", 320, 240), r("r180", 240, 180), r("r120", 160, 120)},
-		Chunking:   workflows.ChunkPolicy{TargetSeconds: 2},
+		Chunking:   workflows.ChunkPolicy{TargetSeconds: 3},
 		Quality:    workflows.QualityPolicy{Metrics: []string{"none"}},
 		Timeouts:   workflows.ActivityTiming{HeartbeatSeconds: 10},
 		Package:    workflows.PackagePolicy{Formats: []string{"hls", "dash"}, SegmentSeconds: packSegment},
 	}
+	job.Renditions[1].GOP = 30
+	return job
 }
 
 // A job with --package hls,dash to a local directory: the ffmpeg CLI reads
