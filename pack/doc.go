@@ -26,7 +26,8 @@
 // HLS (version 7, VOD, independent segments): a variant per rung with
 // BANDWIDTH = the rung's peak segment bitrate + the highest audio peak,
 // AVERAGE-BANDWIDTH = its mean bitrate + the highest audio mean (segment
-// bytes from the files as written), CODECS (avc1.PPCCLL from the avcC, hvc1.… from the HEVC SPS,
+// bytes from the files as written; Track.Bandwidth and
+// Track.AverageBandwidth hold them for reports), CODECS (avc1.PPCCLL from the avcC, hvc1.… from the HEVC SPS,
 // mp4a.40.N from the AAC config), RESOLUTION, FRAME-RATE and an audio group
 // with one rendition per audio track. DASH: a static live-profile MPD, one
 // video adaptation set, one audio adaptation set per track, a
@@ -37,8 +38,15 @@
 // Everything is written into a temporary directory beside the target and
 // renamed into place when complete (an older package is moved aside and
 // removed only after the rename): a failure leaves the old package or none.
-// Only local directories today; s3:// outputs through mezzfs stores are
-// left for the workflow's --package.
+// Package writes local directories only; workflows.PublishPackage uploads
+// one to a mezzfs store (s3://) in an order that never shows a manifest
+// before its segments. Config.Formats chooses HLS, DASH or both.
+//
+// # Audio
+//
+// Audio comes from the audio inputs (Input.Track picks among a file's
+// audio tracks), or, with none, from every audio track of the first rung,
+// so that a rung assembled with several languages loses none.
 //
 // # Limits
 //

@@ -17,10 +17,8 @@ const audioGroup = "audio"
 
 // writeHLS writes a media playlist per track and the master playlist.
 //
-// BANDWIDTH is the rung's peak segment bitrate plus the highest audio peak,
-// AVERAGE-BANDWIDTH its average plus the highest audio average: a variant is
-// played with one audio rendition of the group, and the spec asks for an
-// upper bound.
+// BANDWIDTH and AVERAGE-BANDWIDTH are the rung's Bandwidth and
+// AverageBandwidth (setBandwidth).
 func writeHLS(res Result, dir string) error {
 	for _, tr := range append(append([]Track(nil), res.Video...), res.Audio...) {
 		p, err := m3u8.NewMediaPlaylist(0, uint(len(tr.Segments)))
@@ -53,7 +51,6 @@ func writeHLS(res Result, dir string) error {
 	master.SetVersion(7)
 	master.SetIndependentSegments(true)
 	var alts []*m3u8.Alternative
-	var audioPeak, audioAvg float64
 	audioCodec := ""
 	for i, a := range res.Audio {
 		alt := &m3u8.Alternative{Type: "AUDIO", GroupId: audioGroup, Name: a.ID, Default: i == 0, Autoselect: true,
@@ -63,16 +60,14 @@ func writeHLS(res Result, dir string) error {
 			alt.Name = a.Language + " " + a.ID
 		}
 		alts = append(alts, alt)
-		audioPeak = math.Max(audioPeak, a.PeakBitrate)
-		audioAvg = math.Max(audioAvg, a.AverageBitrate)
 		if i == 0 {
 			audioCodec = a.Codec
 		}
 	}
 	for _, v := range res.Video {
 		params := m3u8.VariantParams{
-			Bandwidth:        uint32(math.Ceil(v.PeakBitrate + audioPeak)),
-			AverageBandwidth: uint32(math.Ceil(v.AverageBitrate + audioAvg)),
+			Bandwidth:        v.Bandwidth, // setBandwidth
+			AverageBandwidth: v.AverageBandwidth,
 			Codecs:           v.Codec,
 			Resolution:       fmt.Sprintf("%dx%d", v.Width, v.Height),
 			FrameRate:        math.Round(v.FrameRate*1000) / 1000,

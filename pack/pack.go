@@ -9,6 +9,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/Eyevinn/mp4ff/mp4"
@@ -21,6 +23,37 @@ type Config struct {
 	// half a frame), so with keyframes every 2 s a 4 s target gives 4 s
 	// segments and a 3 s target also gives 4 s ones.
 	Segment time.Duration
+	// Formats are the manifests to write: FormatHLS, FormatDASH or both
+	// (nil: both). The segment files are the same either way.
+	Formats []string
+}
+
+// Manifest formats for Config.Formats.
+const (
+	FormatHLS  = "hls"
+	FormatDASH = "dash"
+)
+
+// wants says whether cfg asks for format f.
+func (cfg Config) wants(f string) bool {
+	return len(cfg.Formats) == 0 || slices.Contains(cfg.Formats, f)
+}
+
+// ParseFormats reads a comma-separated list of formats ("hls,dash").
+func ParseFormats(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.ToLower(strings.TrimSpace(f))
+		switch f {
+		case FormatHLS, FormatDASH:
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		default:
+			return nil, fmt.Errorf("%w: package format %q: want %q, %q or both", ErrInvalidInput, f, FormatHLS, FormatDASH)
+		}
+	}
+	return out, nil
 }
 
 // Segment is one media segment file.
@@ -55,20 +88,25 @@ type Track struct {
 	// AverageBitrate all segment bytes·8 over the track's duration, in b/s.
 	PeakBitrate    float64 `json:"peak_bitrate_bps"`
 	AverageBitrate float64 `json:"average_bitrate_bps"`
+	// Bandwidth and AverageBandwidth are what the HLS master says of a
+	// rung's variant (BANDWIDTH and AVERAGE-BANDWIDTH): its peak and mean
+	// plus the highest audio peak and mean, in b/s. Zero for audio.
+	Bandwidth        uint32 `json:"bandwidth_bps,omitempty"`
+	AverageBandwidth uint32 `json:"average_bandwidth_bps,omitempty"`
 }
 
 // Result describes what Package wrote.
 type Result struct {
 	Dir    string  `json:"dir"`
-	Master string  `json:"hls_master"` // relative to Dir
-	MPD    string  `json:"dash_mpd"`   // relative to Dir
+	Master string  `json:"hls_master,omitempty"` // relative to Dir; empty without HLS
+	MPD    string  `json:"dash_mpd,omitempty"`   // relative to Dir; empty without DASH
 	Video  []Track `json:"video"`
 	Audio  []Track `json:"audio"`
 }
 
 // Package writes CMAF segments, HLS playlists and a DASH MPD for the video
-// rungs and audio tracks into dir. When audio is empty, the first rung's
-// audio track (if it has one) is packaged, so no track is lost. dir is
+// rungs and audio tracks into dir. When audio is empty, every audio track
+// of the first rung (if it has any) is packaged, so no track is lost. dir is
 // replaced whole and only when everything was written: a failure leaves the
 // old dir or none.
 func Package(ctx context.Context, cfg Config, video, audio []Input, dir string) (Result, error) {
@@ -81,6 +119,11 @@ func Package(ctx context.Context, cfg Config, video, audio []Input, dir string) 
 	if cfg.Segment < 0 {
 		return Result{}, fmt.Errorf("%w: segment duration %v", ErrInvalidInput, cfg.Segment)
 	}
+	for _, f := range cfg.Formats {
+		if f != FormatHLS && f != FormatDASH {
+			return Result{}, fmt.Errorf("%w: package format %q: want %q or %q", ErrInvalidInput, f, FormatHLS, FormatDASH)
+		}
+	}
 	var vts, ats []*track
 	for _, in := range video {
 		t, err := openTrack(in, "video")
@@ -89,14 +132,17 @@ func Package(ctx context.Context, cfg Config, video, audio []Input, dir string) 
 		}
 		vts = append(vts, t)
 	}
-	if len(audio) == 0 {
-		t, err := openTrack(video[0], "audio")
-		switch {
-		case err == nil:
-			ats = append(ats, t)
-		case !errors.Is(err, errNoTrack):
+	for k := 0; len(audio) == 0; k++ {
+		in := video[0]
+		in.Track = k
+		t, err := openTrack(in, "audio")
+		if errors.Is(err, errNoTrack) {
+			break
+		}
+		if err != nil {
 			return Result{}, err // an audio track we cannot package is not dropped quietly
 		}
+		ats = append(ats, t)
 	}
 	for _, in := range audio {
 		t, err := openTrack(in, "audio")
@@ -122,7 +168,13 @@ func Package(ctx context.Context, cfg Config, video, audio []Input, dir string) 
 		return Result{}, fmt.Errorf("pack: %w", err)
 	}
 	defer os.RemoveAll(tmp) // after the rename there is nothing left here
-	res := Result{Dir: dir, Master: "master.m3u8", MPD: "manifest.mpd"}
+	res := Result{Dir: dir}
+	if cfg.wants(FormatHLS) {
+		res.Master = "master.m3u8"
+	}
+	if cfg.wants(FormatDASH) {
+		res.MPD = "manifest.mpd"
+	}
 	for i, t := range vts {
 		tr, err := writeTrack(ctx, t, fmt.Sprintf("v%d", i), starts, tmp)
 		if err != nil {
@@ -141,11 +193,16 @@ func Package(ctx context.Context, cfg Config, video, audio []Input, dir string) 
 		}
 		res.Audio = append(res.Audio, tr)
 	}
-	if err := writeHLS(res, tmp); err != nil {
-		return Result{}, err
+	setBandwidth(&res)
+	if res.Master != "" {
+		if err := writeHLS(res, tmp); err != nil {
+			return Result{}, err
+		}
 	}
-	if err := writeMPD(res, tmp); err != nil {
-		return Result{}, err
+	if res.MPD != "" {
+		if err := writeMPD(res, tmp); err != nil {
+			return Result{}, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
@@ -154,6 +211,22 @@ func Package(ctx context.Context, cfg Config, video, audio []Input, dir string) 
 		return Result{}, err
 	}
 	return res, nil
+}
+
+// setBandwidth fills each rung's HLS BANDWIDTH and AVERAGE-BANDWIDTH: a
+// variant is played with one audio rendition of the group, and the spec
+// asks for an upper bound, so the highest audio peak and mean are added.
+func setBandwidth(res *Result) {
+	var audioPeak, audioAvg float64
+	for _, a := range res.Audio {
+		audioPeak = math.Max(audioPeak, a.PeakBitrate)
+		audioAvg = math.Max(audioAvg, a.AverageBitrate)
+	}
+	for i := range res.Video {
+		v := &res.Video[i]
+		v.Bandwidth = uint32(math.Ceil(v.PeakBitrate + audioPeak))
+		v.AverageBandwidth = uint32(math.Ceil(v.AverageBitrate + audioAvg))
+	}
 }
 
 // plan returns the frame indices where segments start, from the first rung,

@@ -415,3 +415,88 @@ func TestSeparateAudioTracks(t *testing.T) {
 		}
 	}
 }
+
+// A rung with two audio tracks (what a copy-all job assembles) keeps both
+// when no audio file is given; Formats writes one manifest or the other; a
+// rung's Bandwidth is its variant's BANDWIDTH in the master.
+func TestRungAudioTracksAndFormats(t *testing.T) {
+	video := testmedia.File(t, "pack-two-audio", "mp4",
+		"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=s=320x180:r=%d:d=%d", fps, seconds),
+		"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=440:sample_rate=48000:duration=%d", seconds),
+		"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=330:sample_rate=48000:duration=%d", seconds),
+		"-map", "0:v", "-map", "1:a", "-map", "2:a", "-pix_fmt", "yuv420p",
+		"-c:v", "libx264", "-preset", "veryfast", "-crf", "30", "-x264-params", "scenecut=0",
+		"-force_key_frames", "expr:gte(t,n_forced*2)", "-c:a", "aac", "-b:a", "64k",
+		"-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fra", "-shortest")
+
+	dir := filepath.Join(t.TempDir(), "hls")
+	res, err := Package(context.Background(), Config{Formats: []string{FormatHLS}}, inputs(t, video), nil, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Audio) != 2 || res.Audio[0].Language != "eng" || res.Audio[1].Language != "fra" {
+		t.Fatalf("audio tracks %+v", res.Audio)
+	}
+	if res.MPD != "" || res.Master != "master.m3u8" {
+		t.Errorf("hls only: master %q, MPD %q", res.Master, res.MPD)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "manifest.mpd")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("hls only wrote an MPD: %v", err)
+	}
+	f, err := os.Open(filepath.Join(dir, res.Master))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pl, _, err := m3u8.DecodeFrom(f, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	master := pl.(*m3u8.MasterPlaylist)
+	if alts := master.GetAllAlternatives(); len(alts) != 2 {
+		t.Errorf("%d audio renditions, want 2", len(alts))
+	}
+	v := res.Video[0]
+	want := uint32(math.Ceil(v.PeakBitrate + math.Max(res.Audio[0].PeakBitrate, res.Audio[1].PeakBitrate)))
+	if v.Bandwidth != want || master.Variants[0].Bandwidth != v.Bandwidth || master.Variants[0].AverageBandwidth != v.AverageBandwidth || v.AverageBandwidth == 0 {
+		t.Errorf("Bandwidth %d (want %d), AverageBandwidth %d; master %d, %d", v.Bandwidth, want, v.AverageBandwidth,
+			master.Variants[0].Bandwidth, master.Variants[0].AverageBandwidth)
+	}
+
+	dir = filepath.Join(t.TempDir(), "dash")
+	res, err = Package(context.Background(), Config{Formats: []string{FormatDASH}}, inputs(t, video), nil, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Master != "" {
+		t.Errorf("dash only: master %q", res.Master)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "master.m3u8")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("dash only wrote a master playlist: %v", err)
+	}
+	m, err := mpd.ReadFromFile(filepath.Join(dir, res.MPD))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sets := m.Periods[0].AdaptationSets; len(sets) != 3 || sets[2].Lang != "fra" {
+		t.Errorf("MPD adaptation sets %d", len(sets))
+	}
+
+	if _, err := Package(context.Background(), Config{Formats: []string{"smooth"}}, inputs(t, video), nil, dir); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("format smooth: %v", err)
+	}
+}
+
+func TestParseFormats(t *testing.T) {
+	for in, want := range map[string][]string{"hls": {"hls"}, "dash": {"dash"}, "hls,dash": {"hls", "dash"}, "DASH, hls,dash": {"dash", "hls"}} {
+		got, err := ParseFormats(in)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("ParseFormats(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "hls,", "smooth"} {
+		if _, err := ParseFormats(in); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("ParseFormats(%q): %v, want ErrInvalidInput", in, err)
+		}
+	}
+}

@@ -11,12 +11,16 @@ import (
 )
 
 // Input is one progressive MP4: a ladder rung (its first video track is
-// used) or an audio file (its first audio track).
+// used) or an audio file (its first audio track, or the one Track names).
 type Input struct {
 	// Name is how errors and the result refer to it (a path, a URL).
 	Name string
 	R    io.ReaderAt
 	Size int64
+	// Track is the index among the file's tracks of the kind taken (0 =
+	// the first): an audio file with several languages is given once per
+	// track.
+	Track int
 }
 
 // sample is one access unit of a track, times in the track's timescale.
@@ -65,13 +69,20 @@ func openTrack(in Input, kind string) (t *track, err error) {
 	}
 	handler := map[string]string{"video": "vide", "audio": "soun"}[kind]
 	var trak *mp4.TrakBox
+	n := 0
 	for _, t := range moov.Traks {
 		if t.Mdia != nil && t.Mdia.Hdlr != nil && t.Mdia.Hdlr.HandlerType == handler {
-			trak = t
-			break
+			if n == in.Track {
+				trak = t
+				break
+			}
+			n++
 		}
 	}
 	if trak == nil {
+		if in.Track > 0 {
+			return nil, fmt.Errorf("%w: %s has no %s track %d", errNoTrack, in.Name, kind, in.Track)
+		}
 		return nil, fmt.Errorf("%w: %s has no %s track", errNoTrack, in.Name, kind)
 	}
 	if trak.Tkhd == nil || trak.Mdia.Mdhd == nil || trak.Mdia.Minf == nil || trak.Mdia.Minf.Stbl == nil || trak.Mdia.Minf.Stbl.Stsd == nil {

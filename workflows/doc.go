@@ -26,6 +26,14 @@
 // fps filter's frames; each chunk scored against the source range
 // converted the same way, encode.DecodeOptions.FPS).
 //
+// A job with Package (--package hls,dash) cuts its chunks on whole segments
+// and gives every rendition a GOP that divides the segment, so that every
+// rung has a keyframe on each segment boundary; after assembly the Package
+// activity runs the pack core on the renditions into <output>/package/ (a
+// local output renamed into place, an S3 one uploaded by PublishPackage:
+// segments first, manifests last), and the Result and report.json describe
+// the package with each rung's HLS BANDWIDTH (docs/package.md).
+//
 // The real-world corpus of issue 14 (variable rate, packed B-frames, empty
 // and cut-off AVIs, an MPEG-TS discontinuity, an edit list, interlaced,
 // HDR10, MXF; internal/testmedia.Corpus) goes through the embedded job in

@@ -148,7 +148,7 @@ func Validate(job Job) error {
 			return fmt.Errorf("metric %q: want %q or %q", m, MetricVMAF, MetricPSNR)
 		}
 	}
-	return nil
+	return validatePackage(job)
 }
 
 // shortActivity is for probe, report and cleanup: seconds of work.
@@ -264,14 +264,23 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 	if err := checkAudio(job.Audio, src); err != nil {
 		return Result{}, badInputErr(fmt.Errorf("%s: %w", job.Source, err))
 	}
+	if err := checkPackage(job, src); err != nil {
+		return Result{}, badInputErr(fmt.Errorf("%s: %w", job.Source, err))
+	}
+	job.Renditions = packageRenditions(job, src) // keyframes on segment boundaries
 	var chunks []Chunk
-	switch job.Chunking.Mode {
-	case ChunkFixed:
+	switch {
+	case job.Chunking.Mode == ChunkFixed && job.Package.Enabled():
+		chunks, err = planPackageChunks(src, job.Chunking, job.Package)
+		if err != nil {
+			return Result{}, badInputErr(fmt.Errorf("%s: %w", job.Source, err))
+		}
+	case job.Chunking.Mode == ChunkFixed:
 		chunks, err = PlanChunks(src, job.Chunking)
 		if err != nil {
 			return Result{}, badInputErr(fmt.Errorf("%s: %w", job.Source, err))
 		}
-	case ChunkShots:
+	case job.Chunking.Mode == ChunkShots:
 		if chunks, err = planShots(ctx, jobID, job, src); err != nil {
 			return Result{}, err
 		}
@@ -359,7 +368,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 			var ar AssembleResult
 			err := workflow.ExecuteActivity(longActivity(ctx, job.Timeouts), ActivityAssemble, AssembleTask{
 				Job: jobID, Source: job.Source, Work: job.Work, Output: job.Output, Rendition: r,
-				ChunkKeys: keys, ExpectFrames: expectFrames(src, r, st.outcomes[r.Name]), Audio: assembleAudio(audio, job.Audio, src, r),
+				ChunkKeys: keys, ExpectFrames: expectFrames(src, r, st.outcomes[r.Name]), Audio: packageAudio(job, src, assembleAudio(audio, job.Audio, src, r)),
 				AudioTrack: job.Audio.Track, AudioLanguage: job.Audio.Language,
 			}).Get(ctx, &ar)
 			if err != nil {
@@ -379,9 +388,14 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 		return Result{}, err
 	}
 
+	pkg, err := packageJob(ctx, st, jobID, job, assembled)
+	if err != nil {
+		return Result{}, err
+	}
+
 	// Report.
 	st.progress.Phase = PhaseReporting
-	rt := ReportTask{Job: jobID, Source: job.Source, Info: src, Work: job.Work, Output: job.Output, Quality: job.Quality, Chunks: chunks}
+	rt := ReportTask{Job: jobID, Source: job.Source, Info: src, Work: job.Work, Output: job.Output, Quality: job.Quality, Chunks: chunks, Package: pkg}
 	rt.Info.Keyframes = nil
 	for ri, r := range job.Renditions {
 		rec := RenditionRecord{Rendition: r, Output: assembled[ri]}
@@ -412,7 +426,7 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 		}
 	}
 
-	res = Result{Job: jobID, Report: reportURL, Chunks: len(chunks), Seconds: workflow.Now(ctx).Sub(started).Seconds()}
+	res = Result{Job: jobID, Report: reportURL, Chunks: len(chunks), Seconds: workflow.Now(ctx).Sub(started).Seconds(), Package: pkg}
 	for ri, r := range job.Renditions {
 		rr := summarize(r.Name, assembled[ri], st.outcomes[r.Name], chunks)
 		rr.Timing = timingOf(src, r)

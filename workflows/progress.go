@@ -16,6 +16,7 @@ const (
 	PhaseProbing    = "probing"
 	PhaseEncoding   = "encoding"
 	PhaseAssembling = "assembling"
+	PhasePackaging  = "packaging" // writing the streaming package (Job.Package)
 	PhaseReporting  = "reporting"
 	PhaseCleanup    = "cleanup"
 	PhaseDone       = "done"

@@ -26,6 +26,9 @@ type Report struct {
 	// counts lines the chunks left out (MaxChunkProblems).
 	Problems     []string `json:"problems,omitempty"`
 	ProblemsMore int      `json:"problems_more,omitempty"`
+	// Package is the streaming package (its files, each rung's BANDWIDTH),
+	// when the job asked for one.
+	Package *PackageResult `json:"package,omitempty"`
 }
 
 // RenditionReport is one rendition in report.json.
@@ -120,6 +123,7 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 	rep := Report{
 		Job: t.Job, Source: t.Source, Info: t.Info, Written: time.Now().UTC(), Quality: t.Quality, Chunks: len(t.Chunks),
 		Timings: ReportTimings{Total: t.Timings.Total, Probe: t.Timings.Probe, Chunks: t.Timings.Chunks, Assemble: t.Timings.Assemble},
+		Package: t.Package,
 	}
 	// Every rendition and attempt decodes the same source ranges, so their
 	// problems are gathered per chunk.

@@ -20,6 +20,8 @@ type Job struct {
 	Audio      AudioPolicy    `json:"audio"`
 	Limits     Limits         `json:"limits"`
 	Timeouts   ActivityTiming `json:"timeouts"`
+	// Package asks for HLS/DASH (CMAF) under <Output>/package/ (package.go).
+	Package PackagePolicy `json:"package,omitzero"`
 
 	// KeepIntermediates leaves the chunks under Work after a successful job
 	// (they are always removed when the job is cancelled).
@@ -371,6 +373,7 @@ type ReportTask struct {
 	Chunks     []Chunk           `json:"chunks"`
 	Renditions []RenditionRecord `json:"renditions"`
 	Timings    Timings           `json:"timings"`
+	Package    *PackageResult    `json:"package,omitempty"`
 }
 
 // RenditionRecord is what the workflow knows about a rendition when it asks
@@ -405,6 +408,8 @@ type Result struct {
 	// them all).
 	Problems     []string `json:"problems,omitempty"`
 	ProblemsMore int      `json:"problems_more,omitempty"`
+	// Package is the streaming package, when the job asked for one.
+	Package *PackageResult `json:"package,omitempty"`
 }
 
 // RenditionResult summarises one rendition in the workflow result.

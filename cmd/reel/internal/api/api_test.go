@@ -642,6 +642,7 @@ func TestSubmitAndCancel(t *testing.T) {
 		b, _ := json.Marshal(SubmitRequest{ID: id, Job: workflows.Job{
 			Source: f.source, Output: out,
 			Renditions: []workflows.Rendition{{Name: "sd", Width: 160, Height: 120, Codec: "x264", CRF: 30}},
+			Package:    workflows.PackagePolicy{Formats: []string{"hls", "dash"}, SegmentSeconds: 4},
 		}})
 		return b
 	}
@@ -658,6 +659,8 @@ func TestSubmitAndCancel(t *testing.T) {
 		`{"id":"../x","job":{"source":"/a.mov","output":"/out","renditions":[{"name":"a","codec":"x264","crf":23}]}}`,
 		`{"id":"x","job":{"source":"/a.mov","output":"/out","renditions":[{"name":"a","codec":"x264","crf":23}]}} {}`,
 		`{"id":"x","job":{"source":"/a.mov","output":"/out","renditions":[{"name":"a","codec":"x264","crf":"23"}]}}`,
+		`{"id":"x","job":{"source":"/a.mov","output":"/out","renditions":[{"name":"a","codec":"x264","crf":23}],"package":{"formats":["smooth"]}}}`,
+		`{"id":"x","job":{"source":"/a.mov","output":"/out","renditions":[{"name":"a","codec":"vp9","crf":23}],"package":{"formats":["hls"]}}}`,
 		`{"id":"x","job":{"source":"/a.mov","output":"/out","renditions":[{"name":"a","codec":"x264","crf":23}]},"pad":"` + strings.Repeat("x", 2<<20) + `"}`,
 	} {
 		resp, b := a.do("POST", "/api/v1/jobs", "op", []byte(body))

@@ -29,6 +29,13 @@ Temporal server and a worker in this process for the job's duration; otherwise
 it submits the job to that cluster and follows it. Progress shows chunks
 done/total, frames/s and each chunk's VMAF as it arrives.
 
+A job can also write a streaming package: --package hls,dash (or hls, or
+dash) packages the assembled renditions into OUTPUT/package/ as CMAF
+segments of --segment (default 4s) with master.m3u8 and manifest.mpd. Every
+rendition then gets a keyframe on each segment boundary, checked before any
+manifest is written; the summary and report.json give each rung's HLS
+BANDWIDTH. See 'reel submit --help' and docs/package.md.
+
 As one file (no --rendition/--ladder/--temporal): INPUT is encoded into the
 file OUTPUT in this process with FFmpeg: decode (frame-exact when --frames
 selects a range), scale, convert the pixel format, encode and mux. The
@@ -93,6 +100,8 @@ const encodeExample = `  reel encode in.mov -o out/ --rendition name=1080p,size=
   reel encode in.mov -o out.mp4
   reel encode in.mov -o out.mp4 --codec x265 --crf 24 --preset slow --size 1280x720
   reel encode in.mov -o clip.mkv --frames 100:350 --audio opus
+  reel encode in.mov -o out/ --rendition name=720p,size=1280x720,crf=23 --rendition name=360p,size=640x360,crf=27 --package hls,dash
+  ffmpeg -i out/package/master.m3u8 -map 0:v:0 -f null -    # play the package back
   reel encode phone.mp4 -o out/ --rendition name=720p,size=0x720 --fps 30
   reel encode film.mov -o out/ --rendition name=ntsc,size=0x480,fps=30000/1001 --rendition name=hd,size=0x1080
   reel encode phone.mp4 -o phone25.mp4 --fps 25

@@ -22,7 +22,7 @@ type workflowEncodeFlags struct {
 }
 
 // addWorkflowEncodeFlags adds the workflow path's flags to `reel encode`.
-// --rendition, --ladder and --temporal select that path.
+// --rendition, --ladder, --temporal and --package select that path.
 func addWorkflowEncodeFlags(cmd *cobra.Command, f *workflowEncodeFlags) {
 	f.jobFlags.add(cmd)
 	fl := cmd.Flags()
@@ -35,7 +35,7 @@ func addWorkflowEncodeFlags(cmd *cobra.Command, f *workflowEncodeFlags) {
 // wantsWorkflow says whether `reel encode` should take the workflow path.
 func (f *workflowEncodeFlags) wantsWorkflow(cmd *cobra.Command) bool {
 	fl := cmd.Flags()
-	return fl.Changed("rendition") || fl.Changed("ladder") || fl.Changed("temporal")
+	return fl.Changed("rendition") || fl.Changed("ladder") || fl.Changed("temporal") || fl.Changed("package")
 }
 
 // runWorkflowEncode runs an encode job as a workflow: on the cluster at

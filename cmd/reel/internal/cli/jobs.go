@@ -22,6 +22,7 @@ import (
 
 	"github.com/reelmedia/reel/cmd/reel/internal/web"
 	"github.com/reelmedia/reel/encode"
+	"github.com/reelmedia/reel/pack"
 	"github.com/reelmedia/reel/workflows"
 )
 
@@ -46,6 +47,8 @@ type jobFlags struct {
 	keepIntermediates bool
 	strict            bool
 	fps               string
+	pkg               string
+	segment           time.Duration
 }
 
 const renditionHelp = `--rendition takes comma-separated key=value pairs: name (required), size
@@ -59,7 +62,18 @@ job ({"renditions": [...], "quality": {"min_vmaf": 93}, "chunking":
 {"target_seconds": 4}}); flags override it.
 
 Each rendition is written to OUTPUT/<name>.mp4 with report.json next to
-them; OUTPUT is a directory or an s3://bucket/prefix URL.`
+them; OUTPUT is a directory or an s3://bucket/prefix URL.
+
+--package hls,dash (or one of them) also writes a streaming package to
+OUTPUT/package/ once every rendition is assembled: CMAF segments of
+--segment (default 4s) per rendition and per audio track, master.m3u8 (HLS,
+BANDWIDTH from the segments) and manifest.mpd (DASH). Every rendition then
+gets a keyframe on each segment boundary: chunks are cut on whole segments
+and a gop= that does not divide the segment becomes one segment long. The
+rungs' keyframes are checked before any manifest is written. Codecs x264 or
+x265, audio AAC (a copied track in another codec is converted); no fps
+conversion. To S3 the segments are uploaded first and the manifests last
+(docs/package.md).`
 
 func (f *jobFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
@@ -82,6 +96,8 @@ func (f *jobFlags) add(cmd *cobra.Command) {
 	if fl.Lookup("fps") == nil { // reel encode has its own --fps; job() reads it
 		fl.StringVar(&f.fps, "fps", "", fpsUsage)
 	}
+	fl.StringVar(&f.pkg, "package", "", "also write a streaming package to OUTPUT/package/: hls, dash or hls,dash")
+	fl.DurationVar(&f.segment, "segment", 0, "segment duration of --package, e.g. 4s or 6s (default 4s); every rendition gets a keyframe on each boundary")
 	if fl.Lookup("strict") == nil { // reel encode has its own --strict; job() reads it
 		fl.BoolVar(&f.strict, "strict", false, "fail the job on a damaged source (cut short, frames missing) instead of encoding what is there and listing the problems")
 	}
@@ -180,6 +196,22 @@ func (f *jobFlags) job(cmd *cobra.Command, input, output string) (workflows.Job,
 			}
 		}
 	}
+	if f.pkg != "" {
+		formats, err := pack.ParseFormats(f.pkg)
+		if err != nil {
+			return job, usagef(cmd, "--package: %v", err)
+		}
+		job.Package.Formats = formats
+	}
+	if cmd.Flags().Changed("segment") {
+		if !job.Package.Enabled() {
+			return job, usagef(cmd, "--segment needs --package hls, dash or hls,dash")
+		}
+		if f.segment <= 0 {
+			return job, usagef(cmd, "--segment %v: want a positive duration such as 4s", f.segment)
+		}
+		job.Package.SegmentSeconds = f.segment.Seconds()
+	}
 	if err := workflows.Validate(workflows.WithDefaults(job)); err != nil {
 		return job, usagef(cmd, "%v", err)
 	}
@@ -275,7 +307,8 @@ const submitExample = `  reel submit mezz.mov -o /srv/out/film1 --rendition name
   reel submit in.mp4 -o out --rendition name=sd,size=640x0 --wait
   reel submit phone.mp4 -o out --rendition name=sd,size=640x0 --fps 30000/1001
   reel submit film.mkv -o out --rendition name=hd,size=1920x0 --audio-lang fra
-  reel submit film.mkv -o out --rendition name=hd,size=1920x0 --audio copy-all`
+  reel submit film.mkv -o out --rendition name=hd,size=1920x0 --audio copy-all
+  reel submit film.mov -o s3://cdn/film --ladder ladder.json --package hls,dash --segment 6s   # s3://cdn/film/package/master.m3u8`
 
 func newSubmitCmd(app *App) *cobra.Command {
 	var jf jobFlags
@@ -582,6 +615,9 @@ func printResult(app *App, res workflows.Result, asJSON bool) error {
 		}
 		fmt.Fprintln(app.Stdout)
 	}
+	if p := res.Package; p != nil {
+		printJobPackage(app, p)
+	}
 	fmt.Fprintf(app.Stdout, "report %s\n", res.Report)
 	// As a one-file encode does: what was worked around, on stderr.
 	for _, p := range res.Problems {
@@ -591,6 +627,25 @@ func printResult(app *App, res workflows.Result, asJSON bool) error {
 		fmt.Fprintf(app.Stderr, "source problem: %d more in %s\n", res.ProblemsMore, res.Report)
 	}
 	return nil
+}
+
+// printJobPackage lists a job's package: where it is and each rung's HLS
+// BANDWIDTH, as report.json has them.
+func printJobPackage(app *App, p *workflows.PackageResult) {
+	fmt.Fprintf(app.Stdout, "package %s  %d files, %s, %.3g s segments\n", p.URL, p.Files, humanBytes(p.Bytes), p.SegmentSeconds)
+	if p.HLS != "" {
+		fmt.Fprintf(app.Stdout, "  hls   %s\n", p.HLS)
+	}
+	if p.DASH != "" {
+		fmt.Fprintf(app.Stdout, "  dash  %s\n", p.DASH)
+	}
+	for _, v := range p.Video {
+		fmt.Fprintf(app.Stdout, "  %-12s %s  %dx%d, %d segments, BANDWIDTH %d, AVERAGE-BANDWIDTH %d\n",
+			v.Rendition, v.ID, v.Width, v.Height, v.Segments, v.Bandwidth, v.AverageBandwidth)
+	}
+	for _, a := range p.Audio {
+		fmt.Fprintf(app.Stdout, "  %-12s %s  %s %s, %d segments, %.0f kb/s\n", "audio", a.ID, a.Codec, a.Language, a.Segments, a.AverageBitrate/1000)
+	}
 }
 
 func newCancelCmd(app *App) *cobra.Command {
