@@ -30,6 +30,11 @@ type Job struct {
 	// encoding what is there and listing the problems in the report: for
 	// QC gates.
 	Strict bool `json:"strict,omitempty"`
+
+	// Optimize is OptimizeNone or OptimizePerShot, whose grid and rung
+	// targets PerShot holds (pershot.go).
+	Optimize string        `json:"optimize,omitempty"`
+	PerShot  PerShotPolicy `json:"per_shot,omitempty"`
 }
 
 // Rendition is one output of the ladder.
@@ -43,6 +48,9 @@ type Rendition struct {
 	Codec string `json:"codec"`
 	// CRF selects constant-quality mode; the quality gate lowers it on retry.
 	CRF int `json:"crf,omitempty"`
+	// QP, when above 0, encodes at this constant quantiser instead of CRF
+	// (libx264 and libx265: a per-shot grid with rc qp).
+	QP int `json:"qp,omitempty"`
 	// Bitrate in bits per second selects rate-controlled mode when CRF is 0;
 	// the quality gate raises it on retry.
 	Bitrate int64 `json:"bitrate,omitempty"`
@@ -371,6 +379,10 @@ type ReportTask struct {
 	Chunks     []Chunk           `json:"chunks"`
 	Renditions []RenditionRecord `json:"renditions"`
 	Timings    Timings           `json:"timings"`
+	// Grid and PerShot are a per-shot job's grid points and the work-store
+	// key of its selection (PerShotReport); empty otherwise.
+	Grid    []Rendition `json:"grid,omitempty"`
+	PerShot string      `json:"per_shot,omitempty"`
 }
 
 // RenditionRecord is what the workflow knows about a rendition when it asks
@@ -382,6 +394,9 @@ type RenditionRecord struct {
 	Final  []int  `json:"final"`
 	Tried  []int  `json:"tried"`
 	Passed []bool `json:"passed"`
+	// Choice, in a per-shot job, is the grid point (ReportTask.Grid) each
+	// chunk's encode comes from.
+	Choice []int `json:"choice,omitempty"`
 }
 
 // Timings are the workflow's phase durations in seconds (workflow clock).
