@@ -283,3 +283,39 @@ func PerShotEvents(shots, points, rungs int) (parent, child int) {
 	}
 	return parentEventsFixed + eventsPerChild*len(slices) + eventsPerRung*rungs, childEventsFixed + eventsPerEncode*biggest
 }
+
+// MinShotSeconds is the shortest shot a per-shot job encodes on its own: a
+// shorter one (a flash, a detector's double cut) joins the shot before.
+const MinShotSeconds = 0.25
+
+// shotChunks makes a per-shot job's chunks: one per shot, cut exactly at
+// the cuts, not merged towards a length the way archer.PlanChunks does
+// for parallel work (each shot must be free to take its own point). A shot
+// under MinShotSeconds joins the one before; a shot over 2×target
+// seconds, or a source without cuts, is split into equal pieces of at
+// most that length.
+func shotChunks(cuts []int64, frames int64, fps, target float64) []Chunk {
+	minLen := max(1, int64(MinShotSeconds*fps+0.5))
+	maxLen := max(minLen, int64(2*target*fps+0.5))
+	starts := []int64{0}
+	for _, c := range cuts {
+		if c-starts[len(starts)-1] >= minLen && frames-c >= minLen {
+			starts = append(starts, c)
+		}
+	}
+	var out []Chunk
+	for i, a := range starts {
+		b := frames
+		if i+1 < len(starts) {
+			b = starts[i+1]
+		}
+		if b <= a {
+			continue
+		}
+		n := (b - a + maxLen - 1) / maxLen
+		for k := int64(0); k < n; k++ {
+			out = append(out, Chunk{Index: len(out), Start: a + (b-a)*k/n, End: a + (b-a)*(k+1)/n})
+		}
+	}
+	return out
+}

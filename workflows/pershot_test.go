@@ -189,3 +189,37 @@ func TestSelectPerShotBDRate(t *testing.T) {
 	}
 	t.Logf("per-shot vs fixed CRF: %.2f %%", *sz.BDRate)
 }
+
+// Shots are cut exactly at the cuts, never merged towards a length; a
+// flash joins the shot before, a long shot (or a source without cuts) is
+// split evenly.
+func TestShotChunks(t *testing.T) {
+	spans := func(cs []Chunk) [][2]int64 {
+		var out [][2]int64
+		for i, c := range cs {
+			if c.Index != i {
+				t.Fatalf("chunk %d has index %d", i, c.Index)
+			}
+			out = append(out, [2]int64{c.Start, c.End})
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name   string
+		cuts   []int64
+		frames int64
+		want   [][2]int64
+	}{
+		{"eight shots", []int64{12, 24, 36, 48, 60, 72, 84}, 96, [][2]int64{{0, 12}, {12, 24}, {24, 36}, {36, 48}, {48, 60}, {60, 72}, {72, 84}, {84, 96}}},
+		{"a flash joins", []int64{24, 26, 48}, 72, [][2]int64{{0, 24}, {24, 48}, {48, 72}}},
+		{"a short tail joins", []int64{24, 70}, 72, [][2]int64{{0, 24}, {24, 72}}},
+		{"a long shot splits", []int64{24}, 24 + 100, [][2]int64{{0, 24}, {24, 57}, {57, 90}, {90, 124}}},
+		{"no cuts", nil, 120, [][2]int64{{0, 40}, {40, 80}, {80, 120}}},
+		{"cuts outside", []int64{0, -5, 200}, 48, [][2]int64{{0, 48}}},
+	} {
+		got := spans(shotChunks(c.cuts, c.frames, 24, 1)) // shots of at most 48 frames, at least 6
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
