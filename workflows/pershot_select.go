@@ -43,6 +43,8 @@ type RungChoice struct {
 	VMAF        float64 `json:"vmaf"`
 	VMAFMinShot float64 `json:"vmaf_min_shot"`
 	PSNR        float64 `json:"psnr_y,omitempty"`
+	// BDRate is the rung's height's (SizeReport.BDRate).
+	BDRate *float64 `json:"bd_rate_vmaf_pct,omitempty"`
 }
 
 // PerShotReport is a per-shot job's selection in full: report.json's
@@ -271,7 +273,6 @@ func selectPerShot(t PerShotSelectTask, at func(point, shot int) ChunkResult) (P
 			rc.VMAFMinShot = math.Min(rc.VMAFMinShot, sp.VMAF)
 		}
 		rc.VMAF, rc.PSNR = vsum/frames, psum/frames
-		sel.Rungs = append(sel.Rungs, rc)
 		rr := RungReport{
 			Rendition: r.Name, Height: r.Height, TargetBitrate: tg.Bitrate, TargetVMAF: tg.VMAF,
 			Bitrate: rung.Bitrate, Pooled: rung.Quality, VMAF: rc.VMAF, PSNR: rc.PSNR, Spread: rung.Spread,
@@ -284,6 +285,8 @@ func selectPerShot(t PerShotSelectTask, at func(point, shot int) ChunkResult) (P
 				rr.BDRate = s.BDRate
 			}
 		}
+		rc.BDRate = rr.BDRate
+		sel.Rungs = append(sel.Rungs, rc)
 		rep.Rungs = append(rep.Rungs, rr)
 	}
 	return rep, sel, nil

@@ -280,7 +280,7 @@ func runPerShot(ctx workflow.Context, st *jobState, job Job, src SourceInfo, chu
 		sr := sel.Rungs[ri]
 		res.Renditions = append(res.Renditions, RenditionResult{
 			Name: r.Name, URL: assembled[ri].URL, Bytes: assembled[ri].Bytes, Frames: assembled[ri].Frames,
-			Bitrate: assembled[ri].Bitrate, VMAF: sr.VMAF, VMAFMin: sr.VMAFMinShot, PSNR: sr.PSNR, Timing: timingOf(src, r),
+			Bitrate: assembled[ri].Bitrate, VMAF: sr.VMAF, VMAFMin: sr.VMAFMinShot, PSNR: sr.PSNR, Timing: timingOf(src, r), BDRate: sr.BDRate,
 		})
 	}
 	res.Problems = src.Problems

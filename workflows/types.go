@@ -438,6 +438,10 @@ type RenditionResult struct {
 	// (TimingVFRKept, TimingConstant, TimingConverted); empty in results
 	// from before it.
 	Timing string `json:"timing,omitempty"`
+	// BDRate, for a per-shot rung, is its height's per-shot BD-rate (VMAF)
+	// against the fixed ladder of the same grid, in percent (negative:
+	// fewer bits); report.json's per_shot says more.
+	BDRate *float64 `json:"bd_rate_vmaf_pct,omitempty"`
 }
 
 // CleanupTask is the input of the Cleanup activity.

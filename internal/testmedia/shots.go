@@ -32,16 +32,16 @@ type MultiShotSpec struct {
 }
 
 // TuningShots is the multi-shot clip the per-shot settings were tried on:
-// eight shots, static, moderate and high motion in turn.
+// eight one-second shots, static, moderate and high motion in turn.
 var TuningShots = MultiShotSpec{
-	Width: 480, Height: 270, FPS: 24, ShotFrames: 48, Seed: 7,
+	Width: 320, Height: 180, FPS: 24, ShotFrames: 24, Seed: 7,
 	Kinds: []string{Static, Moderate, High, Static, Moderate, High, Static, High},
 }
 
 // HeldOutShots is the clip kept out of tuning: another seed, another mix
-// and order, nine shots.
+// and order, nine one-second shots.
 var HeldOutShots = MultiShotSpec{
-	Width: 480, Height: 270, FPS: 24, ShotFrames: 48, Seed: 1234,
+	Width: 320, Height: 180, FPS: 24, ShotFrames: 24, Seed: 1234,
 	Kinds: []string{High, Static, Moderate, Moderate, High, Static, High, Moderate, Static},
 }
 
