@@ -175,3 +175,46 @@ func logShots(b *testing.B, spec testmedia.MultiShotSpec, ps *workflows.PerShotR
 			100*float64(s.Points[mid].Bytes)/float64(total), ps.RC, ps.Grid[mid].Value, strings.Join(hullValues, ","))
 	}
 }
+
+// BenchmarkPerShotCost compares the CPU seconds (this process: the
+// embedded server, the worker and its encodes) and wall time of a per-shot
+// job (perShotTestJob: 2 heights × 4 CRFs on the 8-shot smallShots clip)
+// with a fixed ladder job for the same two rungs (CRF 28, VMAF scored,
+// chunks at the same shots' length), with a worker running one and two
+// activities at once.
+//
+//	go test -run '^$' -bench PerShotCost -benchtime 1x ./workflows/integration/
+func BenchmarkPerShotCost(b *testing.B) {
+	src, _ := testmedia.MultiShot(b, smallShots)
+	fixed := func(out string) workflows.Job {
+		return workflows.Job{
+			Source: src, Output: out,
+			Renditions: []workflows.Rendition{
+				{Name: "r180", Height: 180, Codec: "x264", CRF: 28, Preset: "veryfast", Threads: 1},
+				{Name: "r90", Height: 90, Codec: "x264", CRF: 28, Preset: "veryfast", Threads: 1},
+			},
+			Chunking: workflows.ChunkPolicy{TargetSeconds: 0.5},
+			Quality:  workflows.QualityPolicy{Metrics: []string{workflows.MetricVMAF}},
+		}
+	}
+	for _, workers := range []int{1, 2} {
+		for _, kind := range []string{"fixed", "pershot"} {
+			b.Run(fmt.Sprintf("%s/workers=%d", kind, workers), func(b *testing.B) {
+				c := benchCluster(b, workers)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					out := fileURL(b.TempDir())
+					job := fixed(out)
+					if kind == "pershot" {
+						job = perShotTestJob(src, out)
+					}
+					cpu0, t0 := cpuSeconds(), time.Now()
+					rep := runJobTB(b, c, job)
+					b.ReportMetric(cpuSeconds()-cpu0, "cpu-s")
+					b.ReportMetric(time.Since(t0).Seconds(), "wall-s")
+					b.ReportMetric(rep.Timings.Encode+rep.Timings.Score, "activity-s")
+				}
+			})
+		}
+	}
+}

@@ -6,7 +6,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
 
 	"github.com/reelmedia/reel/internal/devserver"
 	"github.com/reelmedia/reel/internal/testmedia"
@@ -134,4 +138,68 @@ func keyframes(t *testing.T, path string) []int64 {
 		}
 	}
 	return keys
+}
+
+// A per-shot job with one of its two worker processes SIGKILLed mid-grid
+// completes on the other without encoding a finished (shot, point) again,
+// and gives the same choices and bytes as an undisturbed run.
+func TestPerShotWorkerKilled(t *testing.T) {
+	dir := t.TempDir()
+	srv, c := startServer(t, devserver.Config{})
+	env := []string{addrEnv + "=" + srv.Address, dirEnv + "=" + dir}
+	victim := startRole(t, roleWkr, append(env, nameEnv+"=victim")...)
+	startRole(t, roleWkr, append(env, nameEnv+"=survivor")...)
+
+	src, _ := testmedia.MultiShot(t, smallShots)
+	outA, outB := filepath.Join(dir, "crashed"), filepath.Join(dir, "undisturbed")
+	jobA := perShotTestJob(src, fileURL(outA))
+	jobA.Timeouts.HeartbeatSeconds = 3
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "pershot-crash-a", TaskQueue: taskQueue}, workflows.EncodeWorkflow, jobA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	work, err := mezzfs.NewFileStore(filepath.Join(outA, ".work"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitChunks(t, work, 6, run)
+	if err := victim.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("killed the victim worker with 6+ grid encodes done")
+	if err := run.Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	finished := map[string]string{}
+	byWorker := map[string]int{}
+	for _, e := range readJournals(t, dir) {
+		switch e.Event {
+		case "encode-start":
+			if w, ok := finished[e.Key]; ok {
+				t.Errorf("%s encoded again by %s after %s finished it", e.Key, e.Worker, w)
+			}
+		case "encode-done":
+			finished[e.Key] = e.Worker
+			byWorker[e.Worker]++
+		}
+	}
+	if len(finished) != 8*8 || byWorker["victim"] == 0 || byWorker["survivor"] == 0 {
+		t.Errorf("finished grid encodes by worker %v (want 64, both workers)", byWorker)
+	}
+
+	runJob(t, c, "pershot-crash-b", perShotTestJob(src, fileURL(outB)))
+	stA, _ := mezzfs.NewFileStore(outA)
+	stB, _ := mezzfs.NewFileStore(outB)
+	a, b := readReport(t, stA).PerShot, readReport(t, stB).PerShot
+	for i := range a.Shots {
+		if !slices.Equal(a.Shots[i].Chosen, b.Shots[i].Chosen) {
+			t.Errorf("shot %d chose %v after the crash, %v undisturbed", i, a.Shots[i].Chosen, b.Shots[i].Chosen)
+		}
+	}
+	for _, r := range []string{"r180.mp4", "r90.mp4"} {
+		sameFiles(t, filepath.Join(outA, r), filepath.Join(outB, r))
+	}
 }
