@@ -233,7 +233,7 @@ func profileFor(r Rendition) encode.Profile {
 	return encode.Profile{
 		Codec: r.Codec, CRF: float64(r.CRF), Bitrate: r.Bitrate, Preset: r.Preset,
 		Width: r.Width, Height: r.Height, PixFmt: r.PixFmt, GOP: r.GOP, Threads: r.Threads,
-		Deinterlace: deinterlaceFor(r, false), FPS: fpsOf(r),
+		Deinterlace: deinterlaceFor(r, false), FPS: fpsOf(r), Params: qpParams(r),
 	}
 }
 

@@ -64,4 +64,5 @@ func Register(r interface {
 }) {
 	r.RegisterWorkflowWithOptions(EncodeWorkflow, workflow.RegisterOptions{Name: "EncodeWorkflow"})
 	r.RegisterWorkflowWithOptions(ChunkBatchWorkflow, workflow.RegisterOptions{Name: "ChunkBatchWorkflow"})
+	r.RegisterWorkflowWithOptions(PerShotBatchWorkflow, workflow.RegisterOptions{Name: WorkflowPerShotBatch})
 }

@@ -41,6 +41,16 @@
 // ffmpeg CLI's conversion, chunked equal to one chunk frame for frame,
 // clicks on their flashes.
 //
+// A per-shot job (Job.Optimize = OptimizePerShot, docs/pershot.md) cuts
+// the source at archer's shots instead (shotChunks: one chunk per shot),
+// encodes every shot at every point of a grid of heights × CRFs in
+// PerShotBatchWorkflow children of whole shots (at most
+// MaxEncodesPerChild encodes each; PerShotEvents bounds every history),
+// lets PerShotSelect read the sidecars and pick each rung's point per shot
+// from the shots' convex hulls (the hull core), assembles each rung from
+// the chosen encodes, and adds the grid, hulls, choices and BD-rates
+// against the grid's own fixed ladder (the bdrate core) to report.json.
+//
 // Activities never move media through Temporal: they exchange store keys
 // and metrics. They are idempotent: an attempt whose chunk and metrics
 // sidecar already exist (with a matching SHA-256) is returned as it is, so a

@@ -47,6 +47,12 @@ func WithDefaults(job Job) Job {
 	if job.Work == "" && job.Output != "" {
 		job.Work = joinURL(job.Output, workSuffix)
 	}
+	if job.Optimize == OptimizePerShot {
+		if job.Chunking.Mode == "" {
+			job.Chunking.Mode = ChunkShots
+		}
+		job = perShotDefaults(job)
+	}
 	if job.Chunking.Mode == "" {
 		job.Chunking.Mode = ChunkFixed
 	}
@@ -147,6 +153,15 @@ func Validate(job Job) error {
 		if m != MetricVMAF && m != MetricPSNR && m != "none" {
 			return fmt.Errorf("metric %q: want %q or %q", m, MetricVMAF, MetricPSNR)
 		}
+	}
+	switch job.Optimize {
+	case OptimizeNone:
+	case OptimizePerShot:
+		if err := validatePerShot(job); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("optimize %q: want %q or nothing", job.Optimize, OptimizePerShot)
 	}
 	return validatePackage(job)
 }
@@ -290,6 +305,9 @@ func EncodeWorkflow(ctx workflow.Context, job Job) (res Result, err error) {
 	st.progress.Frames = src.Frames
 	st.progress.FrameRate = src.FrameRate
 	st.progress.Phase = PhaseEncoding
+	if job.Optimize == OptimizePerShot {
+		return runPerShot(ctx, st, job, src, chunks, started, probed)
+	}
 
 	audio := job.Audio.Mode
 	if !src.HasAudio {

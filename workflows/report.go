@@ -29,6 +29,8 @@ type Report struct {
 	// Package is the streaming package (its files, each rung's BANDWIDTH),
 	// when the job asked for one.
 	Package *PackageResult `json:"package,omitempty"`
+	// PerShot is a per-shot job's grid, hulls, choices and BD-rates.
+	PerShot *PerShotReport `json:"per_shot,omitempty"`
 }
 
 // RenditionReport is one rendition in report.json.
@@ -146,8 +148,15 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 		vmafScore.MinChunk, psnrScore.MinChunk, vmafScore.MinFrame = math.Inf(1), math.Inf(1), math.Inf(1)
 		for i, c := range t.Chunks {
 			cr := ChunkReport{Index: c.Index, Start: c.Start, End: c.End, Final: rec.Final[i], Passed: rec.Passed[i]}
+			from := rec.Rendition
+			if rec.Choice != nil {
+				if i >= len(rec.Choice) || rec.Choice[i] < 0 || rec.Choice[i] >= len(t.Grid) {
+					return Report{}, badInputErr(fmt.Errorf("report: rendition %s chunk %d has no grid point", rec.Rendition.Name, c.Index))
+				}
+				from = t.Grid[rec.Choice[i]]
+			}
 			for attempt := 1; attempt <= rec.Tried[i]; attempt++ {
-				key := sidecarKey(chunkKey(t.Job, rec.Rendition, c.Index, attempt))
+				key := sidecarKey(chunkKey(t.Job, from, c.Index, attempt))
 				b, err := work.GetBytes(ctx, key)
 				if err != nil {
 					return Report{}, fmt.Errorf("report: %w", err)
@@ -209,6 +218,16 @@ func (a *Activities) buildReport(ctx context.Context, t ReportTask) (Report, err
 		ps.more += more[i]
 	}
 	rep.Problems, rep.ProblemsMore = ps.lines, ps.more
+	if t.PerShot != "" {
+		b, err := work.GetBytes(ctx, t.PerShot)
+		if err != nil {
+			return Report{}, fmt.Errorf("report: %w", err)
+		}
+		rep.PerShot = new(PerShotReport)
+		if err := unmarshalJSON(b, rep.PerShot); err != nil {
+			return Report{}, fmt.Errorf("report: %s: %w", work.URL(t.PerShot), err)
+		}
+	}
 	return rep, nil
 }
 

@@ -14,6 +14,10 @@ import (
 type ShotsTask struct {
 	// Output is the store URL AnalyzeWorkflow wrote analysis.json to.
 	Output string `json:"output"`
+	// Key is analysis.json's key in that store: <analyze job>/analysis.json,
+	// as the reduce writes it; empty (histories from before it) reads
+	// "analysis.json".
+	Key string `json:"key,omitempty"`
 }
 
 // planShots cuts the source at shot boundaries: AnalyzeWorkflow (archer's
@@ -35,10 +39,17 @@ func planShots(ctx workflow.Context, jobID string, job Job, src SourceInfo) ([]C
 		return nil, err
 	}
 	var cuts []int64
-	if err := workflow.ExecuteActivity(shortActivity(ctx), ActivityShotCuts, ShotsTask{Output: out}).Get(ctx, &cuts); err != nil {
+	if err := workflow.ExecuteActivity(shortActivity(ctx), ActivityShotCuts, ShotsTask{Output: out, Key: req.Job + "/analysis.json"}).Get(ctx, &cuts); err != nil {
 		return nil, err
 	}
 	target := job.Chunking.TargetSeconds
+	if job.Optimize == OptimizePerShot {
+		chunks := shotChunks(cuts, src.Frames, src.FrameRate, target)
+		if len(chunks) == 0 {
+			return nil, badInputErr(fmt.Errorf("%s: no frames to plan", job.Source))
+		}
+		return chunks, nil
+	}
 	spans := archer.PlanChunks(cuts, src.Frames, src.FrameRate, target/2, target*2)
 	if len(spans) == 0 {
 		return nil, badInputErr(fmt.Errorf("%s: no frames to plan", job.Source))
@@ -56,13 +67,17 @@ func (a *Activities) ShotCuts(ctx context.Context, t ShotsTask) ([]int64, error)
 	if err != nil {
 		return nil, err
 	}
-	b, err := st.GetBytes(ctx, "analysis.json")
+	key := t.Key
+	if key == "" {
+		key = "analysis.json"
+	}
+	b, err := st.GetBytes(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	var an archer.Analysis
 	if err := json.Unmarshal(b, &an); err != nil {
-		return nil, badInputErr(fmt.Errorf("%s: %w", st.URL("analysis.json"), err))
+		return nil, badInputErr(fmt.Errorf("%s: %w", st.URL(key), err))
 	}
 	return archer.CutFrames(an.Boundaries), nil
 }

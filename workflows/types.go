@@ -32,6 +32,11 @@ type Job struct {
 	// encoding what is there and listing the problems in the report: for
 	// QC gates.
 	Strict bool `json:"strict,omitempty"`
+
+	// Optimize is OptimizeNone or OptimizePerShot, whose grid and rung
+	// targets PerShot holds (pershot.go).
+	Optimize string        `json:"optimize,omitempty"`
+	PerShot  PerShotPolicy `json:"per_shot,omitempty"`
 }
 
 // Rendition is one output of the ladder.
@@ -45,6 +50,9 @@ type Rendition struct {
 	Codec string `json:"codec"`
 	// CRF selects constant-quality mode; the quality gate lowers it on retry.
 	CRF int `json:"crf,omitempty"`
+	// QP, when above 0, encodes at this constant quantiser instead of CRF
+	// (libx264 and libx265: a per-shot grid with rc qp).
+	QP int `json:"qp,omitempty"`
 	// Bitrate in bits per second selects rate-controlled mode when CRF is 0;
 	// the quality gate raises it on retry.
 	Bitrate int64 `json:"bitrate,omitempty"`
@@ -374,6 +382,10 @@ type ReportTask struct {
 	Renditions []RenditionRecord `json:"renditions"`
 	Timings    Timings           `json:"timings"`
 	Package    *PackageResult    `json:"package,omitempty"`
+	// Grid and PerShot are a per-shot job's grid points and the work-store
+	// key of its selection (PerShotReport); empty otherwise.
+	Grid    []Rendition `json:"grid,omitempty"`
+	PerShot string      `json:"per_shot,omitempty"`
 }
 
 // RenditionRecord is what the workflow knows about a rendition when it asks
@@ -385,6 +397,9 @@ type RenditionRecord struct {
 	Final  []int  `json:"final"`
 	Tried  []int  `json:"tried"`
 	Passed []bool `json:"passed"`
+	// Choice, in a per-shot job, is the grid point (ReportTask.Grid) each
+	// chunk's encode comes from.
+	Choice []int `json:"choice,omitempty"`
 }
 
 // Timings are the workflow's phase durations in seconds (workflow clock).
@@ -428,6 +443,10 @@ type RenditionResult struct {
 	// (TimingVFRKept, TimingConstant, TimingConverted); empty in results
 	// from before it.
 	Timing string `json:"timing,omitempty"`
+	// BDRate, for a per-shot rung, is its height's per-shot BD-rate (VMAF)
+	// against the fixed ladder of the same grid, in percent (negative:
+	// fewer bits); report.json's per_shot says more.
+	BDRate *float64 `json:"bd_rate_vmaf_pct,omitempty"`
 }
 
 // CleanupTask is the input of the Cleanup activity.

@@ -12,4 +12,8 @@
 //
 //	src := testmedia.File(t, "bars", "mp4", "-f", "lavfi", "-i", "gradients=s=320x180:seed=7",
 //		"-frames:v", "50", "-c:v", "libx264")
+//
+// MultiShot makes clips of hard-cut shots (static, moderate and
+// high-motion lavfi sources) for the per-shot tests: TuningShots is the
+// clip the per-shot settings were tried on, HeldOutShots one kept out.
 package testmedia

@@ -109,7 +109,10 @@ const encodeExample = `  reel encode in.mov -o out/ --rendition name=1080p,size=
   reel encode film.mkv -o film.mkv --audio copy-all
   reel encode film.mkv -o out/ --rendition name=hd,size=1920x0 --audio-track 1
   reel encode s3://mezz/feature.mov -o proxy.mov --codec prores --preset proxy --size 0x540
-  reel encode in.mp4 -o hdr.mp4 --codec svtav1 --pix-fmt yuv420p10le --json`
+  reel encode in.mp4 -o hdr.mp4 --codec svtav1 --pix-fmt yuv420p10le --json
+  reel encode film.mov -o out/ --rung 1080:5000k --rung 720:3000k --rung 360:vmaf=70 --preset slow
+  reel encode film.mov -o out/ --rung hd=720:vmaf=93 --grid-heights 720,540 --grid-crf 18-42/3 --pool harmonic_mean --max-spread 15
+  reel encode film.mov -o out/ --rung 540:1500k --rc qp --grid-crf 20,24,28,32,36,40`
 
 type encodeFlags struct {
 	codec, preset, size, pixFmt, frames, audio, scaler, container string
@@ -128,7 +131,7 @@ func newEncodeCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "encode INPUT -o OUTPUT",
 		Short:   "Encode a file (or a frame range) in process with FFmpeg",
-		Long:    encodeLong,
+		Long:    encodeLong + "\n\n" + perShotHelp,
 		Example: encodeExample,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {

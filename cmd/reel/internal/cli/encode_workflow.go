@@ -35,7 +35,7 @@ func addWorkflowEncodeFlags(cmd *cobra.Command, f *workflowEncodeFlags) {
 // wantsWorkflow says whether `reel encode` should take the workflow path.
 func (f *workflowEncodeFlags) wantsWorkflow(cmd *cobra.Command) bool {
 	fl := cmd.Flags()
-	return fl.Changed("rendition") || fl.Changed("ladder") || fl.Changed("temporal") || fl.Changed("package")
+	return fl.Changed("rendition") || fl.Changed("ladder") || fl.Changed("temporal") || fl.Changed("package") || f.perShot.changed(cmd)
 }
 
 // runWorkflowEncode runs an encode job as a workflow: on the cluster at

@@ -49,6 +49,7 @@ type jobFlags struct {
 	fps               string
 	pkg               string
 	segment           time.Duration
+	perShot           perShotFlags
 }
 
 const renditionHelp = `--rendition takes comma-separated key=value pairs: name (required), size
@@ -77,6 +78,7 @@ conversion. To S3 the segments are uploaded first and the manifests last
 
 func (f *jobFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
+	f.perShot.add(cmd)
 	fl.StringArrayVar(&f.renditions, "rendition", nil, "a rendition: name=720p,size=1280x720,codec=x264,crf=23,preset=medium (repeatable)")
 	fl.StringVar(&f.ladder, "ladder", "", "JSON file with the renditions (or a whole job)")
 	fl.Float64Var(&f.chunkSeconds, "chunk-seconds", 0, "target chunk length in seconds, cut at source keyframes (default 4)")
@@ -128,8 +130,18 @@ func (f *jobFlags) job(cmd *cobra.Command, input, output string) (workflows.Job,
 		}
 		job.Renditions = append(job.Renditions, r)
 	}
+	codec, preset := "x264", ""
+	if fl := cmd.Flags().Lookup("codec"); fl != nil {
+		codec = fl.Value.String()
+	}
+	if fl := cmd.Flags().Lookup("preset"); fl != nil {
+		preset = fl.Value.String()
+	}
+	if err := f.perShot.apply(cmd, &job, codec, preset); err != nil {
+		return job, err
+	}
 	if len(job.Renditions) == 0 {
-		return job, usagef(cmd, "no renditions: give --rendition or --ladder")
+		return job, usagef(cmd, "no renditions: give --rendition, --rung or --ladder")
 	}
 	var err error
 	if job.Source, err = absURL(input); err != nil {
@@ -308,7 +320,8 @@ const submitExample = `  reel submit mezz.mov -o /srv/out/film1 --rendition name
   reel submit phone.mp4 -o out --rendition name=sd,size=640x0 --fps 30000/1001
   reel submit film.mkv -o out --rendition name=hd,size=1920x0 --audio-lang fra
   reel submit film.mkv -o out --rendition name=hd,size=1920x0 --audio copy-all
-  reel submit film.mov -o s3://cdn/film --ladder ladder.json --package hls,dash --segment 6s   # s3://cdn/film/package/master.m3u8`
+  reel submit film.mov -o s3://cdn/film --ladder ladder.json --package hls,dash --segment 6s   # s3://cdn/film/package/master.m3u8
+  reel submit film.mov -o s3://out/film --rung 1080:5000k --rung 720:3000k --rung 480:1200k --grid-heights 1080,720,480 --metrics vmaf,psnr`
 
 func newSubmitCmd(app *App) *cobra.Command {
 	var jf jobFlags
@@ -317,7 +330,7 @@ func newSubmitCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "submit INPUT -o OUTPUT [--rendition ...|--ladder FILE]",
 		Short:   "Submit an encode job to a Temporal cluster",
-		Long:    submitLong,
+		Long:    submitLong + "\n\n" + perShotHelp,
 		Example: submitExample,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -612,6 +625,9 @@ func printResult(app *App, res workflows.Result, asJSON bool) error {
 		}
 		if r.Timing != "" {
 			fmt.Fprintf(app.Stdout, ", %s", r.Timing)
+		}
+		if r.BDRate != nil {
+			fmt.Fprintf(app.Stdout, ", per-shot BD-rate %+.1f %% against the fixed ladder of its grid", *r.BDRate)
 		}
 		fmt.Fprintln(app.Stdout)
 	}
