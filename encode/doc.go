@@ -144,7 +144,7 @@
 // few bytes in a long-running process; HDR10 static metadata (mastering
 // display, content light level) goes into the bitstream only with x265
 // (other encoders get it at container level only), dynamic HDR metadata
-// (HDR10+, Dolby Vision) is not carried; Debian's libx264 (0.164.3095) with mb-tree over a long lookahead (presets slower than veryfast) writes streams that depend on leftover heap contents (the ffmpeg CLI shows it too under MALLOC_PERTURB_), so such renditions are frame-exact but not byte-reproducible across attempts and workers; field coding is x264's only (other
+// (HDR10+, Dolby Vision) is not carried; Debian's libx264 (0.164.3095) with mb-tree (every preset but ultrafast and superfast) can write streams that depend on leftover heap contents (the ffmpeg CLI shows it too under MALLOC_PERTURB_), so such renditions are not always reproducible byte for byte, nor frame for frame, across attempts and workers (seen at medium within one process, and at veryfast between worker processes; the multi-host test therefore encodes at superfast); field coding is x264's only (other
 // codecs code an interlaced source's woven frames as progressive); a
 // deinterlaced encode with
 // Profile.FPS has no context frames at chunk edges (chunks may differ
