@@ -11,8 +11,9 @@ PKGS=(build-essential pkg-config
   ffmpeg libopencv-dev opencv-data fuse3
   fonts-dejavu-core) # fonts-dejavu-core: the font of reel render's slates and burn-ins
 
-# Tests only (not with --system): a real browser for the dashboard's test.
-TEST_PKGS=(chromium)
+# Tests only (not with --system): a real browser for the dashboard's test;
+# iproute2 (ip netns, ss) for cmd/reel/internal/clustertest's namespaces.
+TEST_PKGS=(chromium iproute2)
 [ "${1:-}" = "--system" ] || PKGS+=("${TEST_PKGS[@]}")
 
 missing=()

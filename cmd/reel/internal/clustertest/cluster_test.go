@@ -291,6 +291,7 @@ func listening(t testing.TB, h *host, addr string) []string {
 func (c *cluster) checkIsolation(w *worker) {
 	t := c.t
 	t.Helper()
+	failed := t.Failed()
 	if !w.host.canConnect(c.server.IP, temporalPort) || !w.host.canConnect(c.s3.IP, s3Port) {
 		t.Fatalf("%s cannot reach the frontend %s:%s or S3 %s:%s over the bridge", w.name, c.server.IP, temporalPort, c.s3.IP, s3Port)
 	}
@@ -311,6 +312,9 @@ func (c *cluster) checkIsolation(w *worker) {
 	// nothing where a sandbox answers every address).
 	if out, err := exec.Command("ip", "-o", "addr", "show").Output(); err != nil || strings.Contains(string(out), " "+c.net.subnet+".") {
 		t.Errorf("the host's own namespace has an address in %s.0/24 (or ip failed: %v): the test network leaks into it", c.net.subnet, err)
+	}
+	if t.Failed() && !failed {
+		return
 	}
 	t.Logf("isolation: %s reaches %s:%s and %s:%s over the bridge; not the server's loopback ports %v, not versitygw's %s; the host's own namespace has no address on the test network",
 		w.name, c.server.IP, temporalPort, c.s3.IP, s3Port, inner, gwPort)

@@ -99,7 +99,9 @@ func TestSeveralHosts(t *testing.T) {
 	tl.add(end, "job completed")
 	tl.chunks(runs, c.workerName)
 	text := tl.text(start)
-	t.Logf("timeline (seconds from the job's start; %s is down for %s, %s is killed; w3 %s is untouched):\n%s", w1.name, linkDownFor, w2.name, w3.name, text)
+	t.Logf("timeline (seconds from the job's start; %s's link is down for %s, %s is killed, %s is left alone; "+
+		"a chunk's try 2 means its first try was lost with its worker and ran again after the heartbeat timeout):\n%s",
+		w1.name, linkDownFor, w2.name, w3.name, text)
 	t.Logf("chunks encoded by worker %v; S3 latency by %s", byWorker(runs, c.workerName), f.latencyBy)
 	if path := os.Getenv("REEL_NETNS_TIMELINE"); path != "" {
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
