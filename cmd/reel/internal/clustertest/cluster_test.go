@@ -45,6 +45,14 @@ type cluster struct {
 type worker struct {
 	*proc
 	host *host
+	dir  string // its data_dir, on the shared filesystem
+}
+
+// busy says whether the worker is encoding a chunk now: its scratch
+// directory holds the chunk being encoded until it is uploaded.
+func (w *worker) busy() bool {
+	entries, _ := os.ReadDir(filepath.Join(w.dir, "tmp"))
+	return len(entries) > 0
 }
 
 // proc is a process the test started; it is killed when the test ends.
@@ -220,7 +228,7 @@ func (c *cluster) addWorker(name string) *worker {
 	p := c.start(h, name, []string{"AWS_ACCESS_KEY_ID=" + s3Access, "AWS_SECRET_ACCESS_KEY=" + s3Secret},
 		os.Args[0], "worker", "--config", c.config(name, dir, name))
 	p.waitLog(t, "polling", 2*time.Minute)
-	w := &worker{proc: p, host: h}
+	w := &worker{proc: p, host: h, dir: dir}
 	c.workers = append(c.workers, w)
 	return w
 }

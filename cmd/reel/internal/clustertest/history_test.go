@@ -12,6 +12,7 @@ import (
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -66,6 +67,7 @@ func span(hs []history) (start, end time.Time) {
 // number of tries), then completed, failed, timed out or cancelled.
 type chunkRun struct {
 	workflow  string
+	activity  string // the activity ID in its batch
 	rendition string
 	index     int
 	attempt   int // the quality loop's attempt (ChunkTask.Attempt), part of the chunk's key
@@ -102,7 +104,7 @@ func chunkRuns(t testing.TB, hs []history) []*chunkRun {
 				}
 				var task workflows.ChunkTask
 				decode(a.GetInput(), &task)
-				r := &chunkRun{workflow: h.id, rendition: task.Rendition.Name, index: task.Chunk.Index, attempt: task.Attempt, scheduled: at}
+				r := &chunkRun{workflow: h.id, activity: a.GetActivityId(), rendition: task.Rendition.Name, index: task.Chunk.Index, attempt: task.Attempt, scheduled: at}
 				runs[ev.GetEventId()] = r
 				out = append(out, r)
 			case ev.GetActivityTaskStartedEventAttributes() != nil:
@@ -223,6 +225,57 @@ func (tl *timeline) text(start time.Time) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// lostTries adds the tries that ended without completing (a worker gone
+// silent, a failure) from the client's tries.jsonl: the try that followed
+// says when and why the one before it ended; the lines of the one before
+// say where it ran.
+func (tl *timeline) lostTries(t testing.TB, path string, runs []*chunkRun, name func(string) string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*chunkRun{}
+	for _, r := range runs {
+		byID[r.workflow+"/"+r.activity] = r
+	}
+	where := map[string]string{} // activity/try to the worker that ran it
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if line == "" {
+			continue
+		}
+		var l tryLine
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		k := l.Workflow + "/" + l.Activity
+		if l.Identity != "" && l.State == enums.PENDING_ACTIVITY_STATE_STARTED.String() {
+			where[fmt.Sprintf("%s#%d", k, l.Try)] = name(l.Identity)
+		}
+		prev := fmt.Sprintf("%s#%d", k, l.Try-1)
+		if l.Try < 2 || where[prev+"-told"] != "" {
+			continue
+		}
+		ended := l.LastEnded // a timeout has none: then when the next try was seen
+		if ended.IsZero() {
+			ended = l.Seen
+		}
+		where[prev+"-told"] = "yes"
+		key := l.Activity
+		if r := byID[k]; r != nil {
+			key = r.key()
+		}
+		who := where[prev]
+		if who == "" && l.Identity != "" && l.State == enums.PENDING_ACTIVITY_STATE_SCHEDULED.String() {
+			who = name(l.Identity) // not started again yet: the last worker is the one that lost it
+		}
+		if who == "" {
+			who = "a worker"
+		}
+		tl.add(ended, "chunk %s try %d on %s lost: %s", key, l.Try-1, who, l.LastFailure)
+	}
 }
 
 // byWorker counts the chunks each worker encoded.

@@ -98,20 +98,24 @@ func TestSeveralHosts(t *testing.T) {
 	tl.add(start, "job started (workflow faults)")
 	tl.add(end, "job completed")
 	tl.chunks(runs, c.workerName)
+	tl.lostTries(t, filepath.Join(out, "tries.jsonl"), runs, c.workerName)
 	text := tl.text(start)
 	t.Logf("timeline (seconds from the job's start; %s's link is down for %s, %s is killed, %s is left alone; "+
-		"a chunk's try 2 means its first try was lost with its worker and ran again after the heartbeat timeout):\n%s",
+		"a lost try runs again on another worker after the heartbeat timeout):\n%s",
 		w1.name, linkDownFor, w2.name, w3.name, text)
 	t.Logf("chunks encoded by worker %v; S3 latency by %s", byWorker(runs, c.workerName), f.latencyBy)
 	if path := os.Getenv("REEL_NETNS_TIMELINE"); path != "" {
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			t.Error(err)
 		}
+		b, _ := os.ReadFile(filepath.Join(out, "tries.jsonl"))
+		os.WriteFile(path+".tries.jsonl", b, 0o644)
 	}
 }
 
 // faults injects the faults one after another as the job's chunks finish,
-// so that each lands mid-job whatever the machine's speed.
+// so that each lands mid-job whatever the machine's speed; the link goes
+// down and the kill comes while the worker has a chunk in hand.
 type faults struct {
 	c          *cluster
 	tl         *timeline
@@ -136,12 +140,12 @@ func (f *faults) step(t *testing.T, finished int) {
 		}
 		f.setLatency(t, true)
 	case 1:
-		if finished < f.mark+2 {
+		if finished < f.mark+2 || !f.down.busy() {
 			return
 		}
 		f.c.net.setLink(t, f.down.host, false)
 		f.downAt = now
-		f.tl.add(now, "fault: %s's link down (%d chunks finished)", f.down.name, finished)
+		f.tl.add(now, "fault: %s's link down while it encodes (%d chunks finished)", f.down.name, finished)
 	case 2:
 		if now.Sub(f.downAt) < linkDownFor {
 			return
@@ -149,14 +153,14 @@ func (f *faults) step(t *testing.T, finished int) {
 		f.c.net.setLink(t, f.down.host, true)
 		f.tl.add(time.Now(), "fault: %s's link up again", f.down.name)
 	case 3:
-		if finished < f.mark+2 {
+		if finished < f.mark+2 || !f.kill.busy() {
 			return
 		}
 		if err := f.kill.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
 		<-f.kill.exited
-		f.tl.add(now, "fault: %s SIGKILLed (%d chunks finished)", f.kill.name, finished)
+		f.tl.add(now, "fault: %s SIGKILLed while it encodes (%d chunks finished)", f.kill.name, finished)
 	case 4:
 		if finished < f.mark+2 {
 			return

@@ -94,8 +94,16 @@ func runClient(args []string) int {
 		return 1
 	}
 	fmt.Println(readyLine, run.GetRunID())
+	wctx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan error, 1)
+	go func() { watched <- watchTries(wctx, c, args[1], filepath.Join(args[2], "tries.jsonl")) }()
 	var res workflows.Result
 	jobErr := run.Get(ctx, &res)
+	stopWatch()
+	if err := <-watched; err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	if err := dumpHistories(ctx, c, args[1], filepath.Join(args[2], "histories.jsonl")); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -169,6 +177,66 @@ func dumpHistories(ctx context.Context, c client.Client, id, path string) error 
 		}
 	}
 	return f.Close()
+}
+
+// tryLine is one line of tries.jsonl: a running activity's state as the
+// frontend described it, written when it changed. Histories keep only an
+// activity's last try; these lines show the tries before it, and where
+// they ran.
+type tryLine struct {
+	Workflow    string    `json:"workflow_id"`
+	Activity    string    `json:"activity_id"`
+	Try         int32     `json:"try"`
+	State       string    `json:"state"`
+	Identity    string    `json:"identity,omitempty"`
+	LastFailure string    `json:"last_failure,omitempty"`
+	LastEnded   time.Time `json:"last_ended,omitzero"` // when the previous try ended, where the frontend says
+	Seen        time.Time `json:"seen"`                // when this line was observed
+}
+
+// watchTries describes the job's running batches every 100 ms until ctx
+// ends, and writes each activity's changes to path.
+func watchTries(ctx context.Context, c client.Client, id, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	enc := json.NewEncoder(f)
+	last := map[string]tryLine{}
+	for {
+		select {
+		case <-ctx.Done():
+			return f.Close()
+		case <-time.After(100 * time.Millisecond):
+		}
+		parent, err := c.DescribeWorkflowExecution(ctx, id, "")
+		if err != nil {
+			continue // the job may be closing; ctx ends the watch
+		}
+		for _, child := range parent.GetPendingChildren() {
+			d, err := c.DescribeWorkflowExecution(ctx, child.GetWorkflowId(), "")
+			if err != nil {
+				continue
+			}
+			for _, a := range d.GetPendingActivities() {
+				l := tryLine{Workflow: child.GetWorkflowId(), Activity: a.GetActivityId(), Try: a.GetAttempt(),
+					State: a.GetState().String(), Identity: a.GetLastWorkerIdentity(), LastFailure: a.GetLastFailure().GetMessage()}
+				if t := a.GetLastAttemptCompleteTime(); t != nil {
+					l.LastEnded = t.AsTime()
+				}
+				k := l.Workflow + "/" + l.Activity
+				if last[k] == l {
+					continue
+				}
+				last[k] = l
+				l.Seen = time.Now()
+				if err := enc.Encode(l); err != nil {
+					return err
+				}
+			}
+		}
+	}
 }
 
 // runProxy forwards args[0] (HOST:PORT to listen on) to args[1]. SIGUSR1
