@@ -108,8 +108,10 @@ func TestSeveralHosts(t *testing.T) {
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			t.Error(err)
 		}
-		b, _ := os.ReadFile(filepath.Join(out, "tries.jsonl"))
-		os.WriteFile(path+".tries.jsonl", b, 0o644)
+		// The raw observations of the tries, beside it, for a closer look.
+		if b, err := os.ReadFile(filepath.Join(out, "tries.jsonl")); err != nil || os.WriteFile(path+".tries.jsonl", b, 0o644) != nil {
+			t.Errorf("copying tries.jsonl beside %s: %v", path, err)
+		}
 	}
 }
 
