@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,12 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
+
 	"github.com/reelmedia/reel/workflows"
 )
 
 const (
-	clipSeconds = 40 // one chunk a second
-	linkDownFor = 6 * time.Second
+	clipSeconds = 24 // one chunk a second
 )
 
 // hostsJob: one-second chunks at 480x270, PSNR only, and a short
@@ -75,7 +77,7 @@ func TestSeveralHosts(t *testing.T) {
 	client, out := c.submit("faults", job)
 	tl := &timeline{}
 	watch := newSidecarWatch(c.object("faults/.work"))
-	f := &faults{c: c, tl: tl, down: w1, kill: w2}
+	f := &faults{c: c, tl: tl, down: w1, kill: w2, tries: filepath.Join(out, "tries.jsonl")}
 	for running := true; running; {
 		select {
 		case <-client.exited:
@@ -100,9 +102,9 @@ func TestSeveralHosts(t *testing.T) {
 	tl.chunks(runs, c.workerName)
 	tl.lostTries(t, filepath.Join(out, "tries.jsonl"), runs, c.workerName)
 	text := tl.text(start)
-	t.Logf("timeline (seconds from the job's start; %s's link is down for %s, %s is killed, %s is left alone; "+
+	t.Logf("timeline (seconds from the job's start; %s's link goes down until a chunk of it is declared lost, %s is killed, %s is left alone; "+
 		"a lost try runs again on another worker after the heartbeat timeout):\n%s",
-		w1.name, linkDownFor, w2.name, w3.name, text)
+		w1.name, w2.name, w3.name, text)
 	t.Logf("chunks encoded by worker %v; S3 latency by %s", byWorker(runs, c.workerName), f.latencyBy)
 	if path := os.Getenv("REEL_NETNS_TIMELINE"); path != "" {
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
@@ -116,12 +118,16 @@ func TestSeveralHosts(t *testing.T) {
 }
 
 // faults injects the faults one after another as the job's chunks finish,
-// so that each lands mid-job whatever the machine's speed; the link goes
-// down and the kill comes while the worker has a chunk in hand.
+// so that each lands mid-job whatever the machine's speed: S3 latency on;
+// worker-1's link down, then worker-2 killed, each while it has a chunk in
+// hand; worker-1's link up once the frontend has declared its chunk lost
+// (the job cannot complete before that chunk runs again, so the link comes
+// back mid-job on any machine); S3 latency off.
 type faults struct {
 	c          *cluster
 	tl         *timeline
 	down, kill *worker
+	tries      string // the client's tries.jsonl
 	stage      int
 	downAt     time.Time
 	mark       int    // chunks finished when the last stage began
@@ -129,8 +135,12 @@ type faults struct {
 	latencyBy  string // "netem" or "proxy"
 }
 
-// stages, in order.
-var faultStages = []string{"S3 latency on", "link down", "link up", "SIGKILL", "S3 latency off"}
+// faultStages, in order; the last may come after the job.
+var faultStages = []string{"S3 latency on", "link down", "SIGKILL", "link up", "S3 latency off"}
+
+// maxDown bounds the link's outage when the frontend never declares a
+// chunk of the worker lost (it had just finished one).
+const maxDown = 20 * time.Second
 
 func (f *faults) step(t *testing.T, finished int) {
 	t.Helper()
@@ -149,13 +159,7 @@ func (f *faults) step(t *testing.T, finished int) {
 		f.downAt = now
 		f.tl.add(now, "fault: %s's link down while it encodes (%d chunks finished)", f.down.name, finished)
 	case 2:
-		if now.Sub(f.downAt) < linkDownFor {
-			return
-		}
-		f.c.net.setLink(t, f.down.host, true)
-		f.tl.add(time.Now(), "fault: %s's link up again", f.down.name)
-	case 3:
-		if finished < f.mark+2 || !f.kill.busy() {
+		if finished < f.mark+1 || !f.kill.busy() {
 			return
 		}
 		if err := f.kill.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -163,6 +167,17 @@ func (f *faults) step(t *testing.T, finished int) {
 		}
 		<-f.kill.exited
 		f.tl.add(now, "fault: %s SIGKILLed while it encodes (%d chunks finished)", f.kill.name, finished)
+	case 3:
+		lost := f.lost(t)
+		if !lost && now.Sub(f.downAt) < maxDown {
+			return
+		}
+		f.c.net.setLink(t, f.down.host, true)
+		why := "its chunk was declared lost"
+		if !lost {
+			why = fmt.Sprintf("no chunk of it declared lost in %s", maxDown)
+		}
+		f.tl.add(time.Now(), "fault: %s's link up again after %.1fs (%s)", f.down.name, time.Since(f.downAt).Seconds(), why)
 	case 4:
 		if finished < f.mark+2 {
 			return
@@ -175,17 +190,40 @@ func (f *faults) step(t *testing.T, finished int) {
 	f.mark = finished
 }
 
+// lost says whether a chunk that the down worker had started has been
+// given another try since (tries.jsonl, written by the client as it goes).
+func (f *faults) lost(t *testing.T) bool {
+	t.Helper()
+	b, _ := os.ReadFile(f.tries)
+	started := map[string]int32{} // activity to the down worker's try
+	prefix := fmt.Sprintf("%d@", f.down.cmd.Process.Pid)
+	for _, line := range strings.Split(string(b), "\n") {
+		var l tryLine
+		if json.Unmarshal([]byte(line), &l) != nil {
+			continue // empty, or a line being written
+		}
+		k := l.Workflow + "/" + l.Activity
+		if strings.HasPrefix(l.Identity, prefix) && l.State == enums.PENDING_ACTIVITY_STATE_STARTED.String() {
+			started[k] = l.Try
+		} else if n, ok := started[k]; ok && l.Try > n {
+			return true
+		}
+	}
+	return false
+}
+
 // finish undoes what is still in effect and fails the test if the job
-// ended before every fault had hit.
+// ended before a fault had hit.
 func (f *faults) finish(t *testing.T) {
 	t.Helper()
-	if f.stage == 2 {
+	if f.stage == 2 || f.stage == 3 {
 		f.c.net.setLink(t, f.down.host, true)
+		f.tl.add(time.Now(), "fault: %s's link up again, after the job", f.down.name)
 	}
 	if f.latency {
 		f.setLatency(t, false)
 	}
-	if f.stage < len(faultStages)-1 {
+	if f.stage < 3 {
 		t.Errorf("the job ended before the fault %q: it is too short for this machine", faultStages[f.stage])
 	}
 }
