@@ -39,6 +39,8 @@ type cluster struct {
 	proxy   *proc
 	workers []*worker
 	pids    map[int]string // pid to what the process is, to read identities in histories
+	// watch makes the client write tries.jsonl (roleClient).
+	watch bool
 }
 
 // worker is a `reel worker` process on a host of its own.
@@ -248,7 +250,11 @@ func (c *cluster) submit(id string, job workflows.Job) (*proc, string) {
 		t.Fatal(err)
 	}
 	cert, key := c.pki.client(t, "client-"+id)
-	p := c.start(c.client, "client-"+id, []string{roleEnv + "=" + roleClient,
+	watch := "0"
+	if c.watch {
+		watch = "1"
+	}
+	p := c.start(c.client, "client-"+id, []string{roleEnv + "=" + roleClient, watchEnv + "=" + watch,
 		addrEnv + "=" + net.JoinHostPort(c.server.IP, temporalPort), caEnv + "=" + c.pki.caFile, certEnv + "=" + cert, keyEnv + "=" + key},
 		os.Args[0], jf, id, out)
 	return p, out

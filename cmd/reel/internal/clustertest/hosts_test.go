@@ -62,6 +62,7 @@ func makeClip(t testing.TB, path string, w, h, seconds, gop int) {
 // finished is encoded again.
 func TestSeveralHosts(t *testing.T) {
 	c := newCluster(t)
+	c.watch = true
 	w1, w2, w3 := c.addWorker("worker-1"), c.addWorker("worker-2"), c.addWorker("worker-3")
 	c.checkIsolation(w1)
 	makeClip(t, c.object("src.mp4"), 480, 270, clipSeconds, 25)
