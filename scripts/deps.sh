@@ -11,9 +11,10 @@ PKGS=(build-essential pkg-config
   ffmpeg libopencv-dev opencv-data fuse3
   fonts-dejavu-core) # fonts-dejavu-core: the font of reel render's slates and burn-ins
 
-# Tests only (not with --system): a real browser for the dashboard's test, and
-# buildah (daemonless) to build the worker image from scratch (scripts/image.sh).
-TEST_PKGS=(chromium buildah)
+# Tests only (not with --system): a real browser for the dashboard's test;
+# buildah (daemonless) to build the worker image from scratch (scripts/image.sh);
+# iproute2 (ip netns, ss) for cmd/reel/internal/clustertest's namespaces.
+TEST_PKGS=(chromium buildah iproute2)
 [ "${1:-}" = "--system" ] || PKGS+=("${TEST_PKGS[@]}")
 
 missing=()
