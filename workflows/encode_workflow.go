@@ -160,6 +160,11 @@ func Validate(job Job) error {
 		if err := validatePerShot(job); err != nil {
 			return err
 		}
+		if job.Package.Enabled() {
+			// Per-shot rungs put keyframes at shot starts, not on a segment
+			// grid: package them afterwards with reel package.
+			return errors.New("package with optimize per-shot is not supported: run the job, then reel package its rungs")
+		}
 	default:
 		return fmt.Errorf("optimize %q: want %q or nothing", job.Optimize, OptimizePerShot)
 	}

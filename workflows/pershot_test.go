@@ -96,6 +96,7 @@ func TestValidatePerShot(t *testing.T) {
 		}, "no constant-QP mode"},
 		{"pool", func(j *Job) { j.PerShot.Pool = "median" }, `pool "median"`},
 		{"gate", func(j *Job) { j.Quality.MinVMAF = 90 }, "quality gate does not apply"},
+		{"package", func(j *Job) { j.Package = PackagePolicy{Formats: []string{"hls"}} }, "package with optimize per-shot is not supported"},
 		{"no grid for codec", func(j *Job) { j.Renditions[0].Codec, j.Renditions[1].Codec = "prores", "prores" }, "no default grid"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
