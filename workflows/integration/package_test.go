@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/reelmedia/reel/internal/devserver"
 	"github.com/reelmedia/reel/internal/s3test"
 	"github.com/reelmedia/reel/mezzfs"
@@ -87,7 +89,9 @@ func TestPackageJobFile(t *testing.T) {
 }
 
 // The same job with its outputs in S3 (versitygw): the package is uploaded
-// under <output>/package/, downloaded, and read by the ffmpeg CLI.
+// under <output>/package/; the ffmpeg CLI plays it over HTTP from
+// versitygw (the prefix made public-read), and the downloaded copy passes
+// the same checks as a local package.
 func TestPackageJobS3(t *testing.T) {
 	s3srv := s3test.Start(t)
 	_, c := startServer(t, devserver.Config{})
@@ -121,6 +125,13 @@ func TestPackageJobS3(t *testing.T) {
 		}
 	}
 	checkPackage(t, local, readReport(t, out))
+
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::` +
+		s3srv.Bucket + `/jobs/pkg/package/*"]}]}`
+	if _, err := s3srv.Client().PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &s3srv.Bucket, Policy: &policy}); err != nil {
+		t.Fatal(err)
+	}
+	playPackage(t, s3srv.Endpoint+"/"+s3srv.Bucket+"/jobs/pkg/package")
 }
 
 // A rung whose keyframes miss a segment boundary is refused naming the rung
@@ -190,28 +201,7 @@ func checkPackage(t *testing.T, dir string, rep workflows.Report) {
 		}
 	}
 
-	// Every rung, read through the master playlist and through the MPD,
-	// decodes to the source's frames.
-	for _, manifest := range []string{"master.m3u8", "manifest.mpd"} {
-		path := filepath.Join(dir, manifest)
-		var sizes [][2]int
-		for _, s := range probeStreams(t, path) {
-			if s.Type != "video" {
-				continue
-			}
-			sizes = append(sizes, [2]int{s.Width, s.Height})
-			if n := countFrames(t, path, fmt.Sprintf("0:%d", s.Index)); n != packFrames {
-				t.Errorf("%s: the %dx%d rung decodes to %d frames, the source has %d", manifest, s.Width, s.Height, n, packFrames)
-			}
-		}
-		slices.SortFunc(sizes, func(a, b [2]int) int { return b[0] - a[0] })
-		if !slices.Equal(sizes, [][2]int{{320, 240}, {240, 180}, {160, 120}}) {
-			t.Errorf("%s: video streams %v", manifest, sizes)
-		}
-		if n := countFrames(t, path, "0:a:0"); n == 0 {
-			t.Errorf("%s: no audio decoded", manifest)
-		}
-	}
+	playPackage(t, dir)
 
 	// Each rung's media playlist: segments of 2 s within a frame but the
 	// last, and a keyframe on every boundary as ffprobe sees the packets.
@@ -244,6 +234,33 @@ func checkPackage(t *testing.T, dir string, rep workflows.Report) {
 		}
 		if float64(v.Bandwidth) < v.PeakBitrate || v.Bandwidth == 0 {
 			t.Errorf("%s: BANDWIDTH %d under its peak %f", v.ID, v.Bandwidth, v.PeakBitrate)
+		}
+	}
+}
+
+// playPackage has the ffmpeg CLI read every rung through the master
+// playlist and through the MPD at base (a directory or an http:// URL),
+// each decoding to the source's frames, and the audio.
+func playPackage(t *testing.T, base string) {
+	t.Helper()
+	for _, manifest := range []string{"master.m3u8", "manifest.mpd"} {
+		path := base + "/" + manifest
+		var sizes [][2]int
+		for _, s := range probeStreams(t, path) {
+			if s.Type != "video" {
+				continue
+			}
+			sizes = append(sizes, [2]int{s.Width, s.Height})
+			if n := countFrames(t, path, fmt.Sprintf("0:%d", s.Index)); n != packFrames {
+				t.Errorf("%s: the %dx%d rung decodes to %d frames, the source has %d", manifest, s.Width, s.Height, n, packFrames)
+			}
+		}
+		slices.SortFunc(sizes, func(a, b [2]int) int { return b[0] - a[0] })
+		if !slices.Equal(sizes, [][2]int{{320, 240}, {240, 180}, {160, 120}}) {
+			t.Errorf("%s: video streams %v", manifest, sizes)
+		}
+		if n := countFrames(t, path, "0:a:0"); n == 0 {
+			t.Errorf("%s: no audio decoded", manifest)
 		}
 	}
 }
