@@ -351,3 +351,55 @@ func keyframeTimes(t *testing.T, path string) ([]float64, float64) {
 	}
 	return keys, first
 }
+
+// A copy-all job keeps both of the source's audio languages in the
+// package: two HLS audio renditions and two DASH adaptation sets, each
+// decoded by the ffmpeg CLI through the master playlist.
+func TestPackageJobAllAudioTracks(t *testing.T) {
+	_, c := startServer(t, devserver.Config{})
+	startWorker(t, c, &workflows.Activities{TempDir: t.TempDir(), Threads: 1})
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.mp4")
+	args := []string{"-hide_banner", "-loglevel", "error", "-y",
+		"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=320x240:rate=%d:duration=4", packFPS),
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=4",
+		"-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000:duration=4",
+		"-map", "0:v", "-map", "1:a", "-map", "2:a", "-c:a", "aac", "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fra",
+		"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p", "-threads", "1", "-shortest", src}
+	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	job := packageJob(src, fileURL(filepath.Join(dir, "out")))
+	job.Renditions = job.Renditions[1:]
+	job.Audio.Mode = workflows.AudioCopyAll
+	res := runJob(t, c, "itest-package-audio", job)
+	p := res.Package
+	if p == nil || len(p.Audio) != 2 || p.Audio[0].Language != "eng" || p.Audio[1].Language != "fra" {
+		t.Fatalf("package audio %+v", p)
+	}
+	master := filepath.Join(dir, "out", "package", "master.m3u8")
+	for i := range 2 {
+		// about 4 s of 1024-sample AAC frames at 48 kHz
+		if n := countFrames(t, master, fmt.Sprintf("0:a:%d", i)); n < 185 || n > 191 {
+			t.Errorf("audio %d: %d frames, want about 188", i, n)
+		}
+	}
+	var langs []string
+	for _, s := range probeStreamLanguages(t, filepath.Join(dir, "out", "package", "manifest.mpd")) {
+		langs = append(langs, s)
+	}
+	if !slices.Equal(langs, []string{"eng", "fra"}) {
+		t.Errorf("MPD audio languages %v", langs)
+	}
+}
+
+// probeStreamLanguages lists the language tags of the audio streams ffprobe
+// finds in path.
+func probeStreamLanguages(t *testing.T, path string) []string {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "stream_tags=language", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	return strings.Fields(string(out))
+}
