@@ -403,3 +403,25 @@ func probeStreamLanguages(t *testing.T, path string) []string {
 	}
 	return strings.Fields(string(out))
 }
+
+// An AC-3 track that --audio copy would copy into the renditions is
+// converted to AAC when packaging, since the package's audio is AAC.
+func TestPackageJobConvertsAudio(t *testing.T) {
+	_, c := startServer(t, devserver.Config{})
+	startWorker(t, c, &workflows.Activities{TempDir: t.TempDir(), Threads: 1})
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.mp4")
+	args := []string{"-hide_banner", "-loglevel", "error", "-y",
+		"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=320x240:rate=%d:duration=4", packFPS),
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=4", "-c:a", "ac3",
+		"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p", "-threads", "1", "-shortest", src}
+	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	job := packageJob(src, fileURL(filepath.Join(dir, "out")))
+	job.Renditions = job.Renditions[2:]
+	res := runJob(t, c, "itest-package-ac3", job)
+	if p := res.Package; p == nil || len(p.Audio) != 1 || !strings.HasPrefix(p.Audio[0].Codec, "mp4a.40.") {
+		t.Fatalf("package audio %+v", p)
+	}
+}
