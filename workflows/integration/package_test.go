@@ -79,6 +79,14 @@ func TestPackageJobFile(t *testing.T) {
 		}
 	}
 	checkPackage(t, filepath.Join(outDir, "package"), rep)
+	t.Logf("package: %d files, %d bytes in %.2f s", rep.Package.Files, rep.Package.Bytes, rep.Package.Seconds)
+	for _, v := range rep.Package.Video {
+		t.Logf("  %s %s %dx%d: %d segments (%.3f-%.3f s), BANDWIDTH %d, AVERAGE-BANDWIDTH %d", v.Rendition, v.ID, v.Width, v.Height,
+			v.Segments, v.ShortestSegment, v.LongestSegment, v.Bandwidth, v.AverageBandwidth)
+	}
+	for _, a := range rep.Package.Audio {
+		t.Logf("  %s %s %q: %d segments, %.0f b/s", a.ID, a.Codec, a.Language, a.Segments, a.AverageBitrate)
+	}
 	if entries, _ := os.ReadDir(outDir); len(entries) != 5 { // 3 rungs, report.json, package/
 		var names []string
 		for _, e := range entries {
