@@ -274,8 +274,15 @@ func (a *Activities) Package(ctx context.Context, t PackageTask) (PackageResult,
 			if p, err = fs.Path(key); err != nil {
 				return PackageResult{}, err
 			}
-		} else if _, err := out.Get(ctx, key, p); err != nil {
-			return PackageResult{}, err
+		} else {
+			// A rendition of a long title is gigabytes: keep heartbeating.
+			err := whileHeartbeating(ctx, heartbeat{Phase: "download", Frames: int64(i)}, func() error {
+				_, err := out.Get(ctx, key, p)
+				return err
+			})
+			if err != nil {
+				return PackageResult{}, err
+			}
 		}
 		f, err := os.Open(p)
 		if err != nil {

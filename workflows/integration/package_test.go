@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/reelmedia/reel/internal/devserver"
 	"github.com/reelmedia/reel/internal/s3test"
 	"github.com/reelmedia/reel/mezzfs"
@@ -77,6 +79,14 @@ func TestPackageJobFile(t *testing.T) {
 		}
 	}
 	checkPackage(t, filepath.Join(outDir, "package"), rep)
+	t.Logf("package: %d files, %d bytes in %.2f s", rep.Package.Files, rep.Package.Bytes, rep.Package.Seconds)
+	for _, v := range rep.Package.Video {
+		t.Logf("  %s %s %dx%d: %d segments (%.3f-%.3f s), BANDWIDTH %d, AVERAGE-BANDWIDTH %d", v.Rendition, v.ID, v.Width, v.Height,
+			v.Segments, v.ShortestSegment, v.LongestSegment, v.Bandwidth, v.AverageBandwidth)
+	}
+	for _, a := range rep.Package.Audio {
+		t.Logf("  %s %s %q: %d segments, %.0f b/s", a.ID, a.Codec, a.Language, a.Segments, a.AverageBitrate)
+	}
 	if entries, _ := os.ReadDir(outDir); len(entries) != 5 { // 3 rungs, report.json, package/
 		var names []string
 		for _, e := range entries {
@@ -87,7 +97,9 @@ func TestPackageJobFile(t *testing.T) {
 }
 
 // The same job with its outputs in S3 (versitygw): the package is uploaded
-// under <output>/package/, downloaded, and read by the ffmpeg CLI.
+// under <output>/package/; the ffmpeg CLI plays it over HTTP from
+// versitygw (the prefix made public-read), and the downloaded copy passes
+// the same checks as a local package.
 func TestPackageJobS3(t *testing.T) {
 	s3srv := s3test.Start(t)
 	_, c := startServer(t, devserver.Config{})
@@ -121,6 +133,13 @@ func TestPackageJobS3(t *testing.T) {
 		}
 	}
 	checkPackage(t, local, readReport(t, out))
+
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::` +
+		s3srv.Bucket + `/jobs/pkg/package/*"]}]}`
+	if _, err := s3srv.Client().PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &s3srv.Bucket, Policy: &policy}); err != nil {
+		t.Fatal(err)
+	}
+	playPackage(t, s3srv.Endpoint+"/"+s3srv.Bucket+"/jobs/pkg/package")
 }
 
 // A rung whose keyframes miss a segment boundary is refused naming the rung
@@ -190,28 +209,7 @@ func checkPackage(t *testing.T, dir string, rep workflows.Report) {
 		}
 	}
 
-	// Every rung, read through the master playlist and through the MPD,
-	// decodes to the source's frames.
-	for _, manifest := range []string{"master.m3u8", "manifest.mpd"} {
-		path := filepath.Join(dir, manifest)
-		var sizes [][2]int
-		for _, s := range probeStreams(t, path) {
-			if s.Type != "video" {
-				continue
-			}
-			sizes = append(sizes, [2]int{s.Width, s.Height})
-			if n := countFrames(t, path, fmt.Sprintf("0:%d", s.Index)); n != packFrames {
-				t.Errorf("%s: the %dx%d rung decodes to %d frames, the source has %d", manifest, s.Width, s.Height, n, packFrames)
-			}
-		}
-		slices.SortFunc(sizes, func(a, b [2]int) int { return b[0] - a[0] })
-		if !slices.Equal(sizes, [][2]int{{320, 240}, {240, 180}, {160, 120}}) {
-			t.Errorf("%s: video streams %v", manifest, sizes)
-		}
-		if n := countFrames(t, path, "0:a:0"); n == 0 {
-			t.Errorf("%s: no audio decoded", manifest)
-		}
-	}
+	playPackage(t, dir)
 
 	// Each rung's media playlist: segments of 2 s within a frame but the
 	// last, and a keyframe on every boundary as ffprobe sees the packets.
@@ -244,6 +242,33 @@ func checkPackage(t *testing.T, dir string, rep workflows.Report) {
 		}
 		if float64(v.Bandwidth) < v.PeakBitrate || v.Bandwidth == 0 {
 			t.Errorf("%s: BANDWIDTH %d under its peak %f", v.ID, v.Bandwidth, v.PeakBitrate)
+		}
+	}
+}
+
+// playPackage has the ffmpeg CLI read every rung through the master
+// playlist and through the MPD at base (a directory or an http:// URL),
+// each decoding to the source's frames, and the audio.
+func playPackage(t *testing.T, base string) {
+	t.Helper()
+	for _, manifest := range []string{"master.m3u8", "manifest.mpd"} {
+		path := base + "/" + manifest
+		var sizes [][2]int
+		for _, s := range probeStreams(t, path) {
+			if s.Type != "video" {
+				continue
+			}
+			sizes = append(sizes, [2]int{s.Width, s.Height})
+			if n := countFrames(t, path, fmt.Sprintf("0:%d", s.Index)); n != packFrames {
+				t.Errorf("%s: the %dx%d rung decodes to %d frames, the source has %d", manifest, s.Width, s.Height, n, packFrames)
+			}
+		}
+		slices.SortFunc(sizes, func(a, b [2]int) int { return b[0] - a[0] })
+		if !slices.Equal(sizes, [][2]int{{320, 240}, {240, 180}, {160, 120}}) {
+			t.Errorf("%s: video streams %v", manifest, sizes)
+		}
+		if n := countFrames(t, path, "0:a:0"); n == 0 {
+			t.Errorf("%s: no audio decoded", manifest)
 		}
 	}
 }
@@ -333,4 +358,78 @@ func keyframeTimes(t *testing.T, path string) ([]float64, float64) {
 		}
 	}
 	return keys, first
+}
+
+// A copy-all job keeps both of the source's audio languages in the
+// package: two HLS audio renditions and two DASH adaptation sets, each
+// decoded by the ffmpeg CLI through the master playlist.
+func TestPackageJobAllAudioTracks(t *testing.T) {
+	_, c := startServer(t, devserver.Config{})
+	startWorker(t, c, &workflows.Activities{TempDir: t.TempDir(), Threads: 1})
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.mp4")
+	args := []string{"-hide_banner", "-loglevel", "error", "-y",
+		"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=320x240:rate=%d:duration=4", packFPS),
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=4",
+		"-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000:duration=4",
+		"-map", "0:v", "-map", "1:a", "-map", "2:a", "-c:a", "aac", "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fra",
+		"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p", "-threads", "1", "-shortest", src}
+	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	job := packageJob(src, fileURL(filepath.Join(dir, "out")))
+	job.Renditions = job.Renditions[1:]
+	job.Audio.Mode = workflows.AudioCopyAll
+	res := runJob(t, c, "itest-package-audio", job)
+	p := res.Package
+	if p == nil || len(p.Audio) != 2 || p.Audio[0].Language != "eng" || p.Audio[1].Language != "fra" {
+		t.Fatalf("package audio %+v", p)
+	}
+	master := filepath.Join(dir, "out", "package", "master.m3u8")
+	for i := range 2 {
+		// about 4 s of 1024-sample AAC frames at 48 kHz
+		if n := countFrames(t, master, fmt.Sprintf("0:a:%d", i)); n < 185 || n > 191 {
+			t.Errorf("audio %d: %d frames, want about 188", i, n)
+		}
+	}
+	var langs []string
+	for _, s := range probeStreamLanguages(t, filepath.Join(dir, "out", "package", "manifest.mpd")) {
+		langs = append(langs, s)
+	}
+	if !slices.Equal(langs, []string{"eng", "fra"}) {
+		t.Errorf("MPD audio languages %v", langs)
+	}
+}
+
+// probeStreamLanguages lists the language tags of the audio streams ffprobe
+// finds in path.
+func probeStreamLanguages(t *testing.T, path string) []string {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "stream_tags=language", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	return strings.Fields(string(out))
+}
+
+// An AC-3 track that --audio copy would copy into the renditions is
+// converted to AAC when packaging, since the package's audio is AAC.
+func TestPackageJobConvertsAudio(t *testing.T) {
+	_, c := startServer(t, devserver.Config{})
+	startWorker(t, c, &workflows.Activities{TempDir: t.TempDir(), Threads: 1})
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.mp4")
+	args := []string{"-hide_banner", "-loglevel", "error", "-y",
+		"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=320x240:rate=%d:duration=4", packFPS),
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=4", "-c:a", "ac3",
+		"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p", "-threads", "1", "-shortest", src}
+	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	job := packageJob(src, fileURL(filepath.Join(dir, "out")))
+	job.Renditions = job.Renditions[2:]
+	res := runJob(t, c, "itest-package-ac3", job)
+	if p := res.Package; p == nil || len(p.Audio) != 1 || !strings.HasPrefix(p.Audio[0].Codec, "mp4a.40.") {
+		t.Fatalf("package audio %+v", p)
+	}
 }
