@@ -54,6 +54,10 @@ type PerShotReport struct {
 	Pool      string            `json:"pool"`
 	MaxSpread float64           `json:"max_spread,omitempty"`
 	Grid      []GridPointReport `json:"grid"`
+	// EncodeSeconds and ScoreSeconds add up every grid encode's own times
+	// (report.json's timings count only the chosen encodes).
+	EncodeSeconds float64 `json:"encode_seconds_sum"`
+	ScoreSeconds  float64 `json:"score_seconds_sum"`
 	Shots     []ShotReport      `json:"shots"`
 	Sizes     []SizeReport      `json:"sizes"`
 	Rungs     []RungReport      `json:"rungs"`
@@ -203,6 +207,8 @@ func selectPerShot(t PerShotSelectTask, at func(point, shot int) ChunkResult) (P
 		secs := float64(c.Frames()) / fps
 		for pi := range t.Grid {
 			r := at(pi, si)
+			rep.EncodeSeconds += r.EncodeSeconds
+			rep.ScoreSeconds += r.ScoreSeconds
 			sr.Points = append(sr.Points, ShotPoint{Bytes: r.Bytes, Bitrate: float64(r.Bytes) * 8 / secs, VMAF: r.VMAF, PSNR: r.PSNR})
 		}
 		rep.Shots = append(rep.Shots, sr)

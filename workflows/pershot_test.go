@@ -116,8 +116,8 @@ func TestValidatePerShot(t *testing.T) {
 // 1300, (30,30) 3300, (20,30) 4000, (20,20) 11000.
 func TestSelectPerShot(t *testing.T) {
 	score := map[[2]int]ChunkResult{ // (point, shot)
-		{0, 0}: {Bytes: 1000, VMAF: 98}, {1, 0}: {Bytes: 300, VMAF: 96}, {2, 0}: {Bytes: 100, VMAF: 90},
-		{0, 1}: {Bytes: 10000, VMAF: 95}, {1, 1}: {Bytes: 3000, VMAF: 85}, {2, 1}: {Bytes: 1000, VMAF: 70},
+		{0, 0}: {Bytes: 1000, VMAF: 98, EncodeSeconds: 1}, {1, 0}: {Bytes: 300, VMAF: 96}, {2, 0}: {Bytes: 100, VMAF: 90},
+		{0, 1}: {Bytes: 10000, VMAF: 95}, {1, 1}: {Bytes: 3000, VMAF: 85}, {2, 1}: {Bytes: 1000, VMAF: 70, EncodeSeconds: 2, ScoreSeconds: 0.5},
 	}
 	job := perShotJob()
 	job.Renditions = job.Renditions[:1]
@@ -146,6 +146,9 @@ func TestSelectPerShot(t *testing.T) {
 	}
 	if r := rep.Rungs[1]; r.Bitrate != 13200 || r.VMAF != 90.5 {
 		t.Errorf("quality rung %+v", r)
+	}
+	if rep.EncodeSeconds != 3 || rep.ScoreSeconds != 0.5 {
+		t.Errorf("grid seconds %v, %v", rep.EncodeSeconds, rep.ScoreSeconds)
 	}
 	if s := rep.Shots[1]; !slices.Equal(s.Hull, []int{2, 1, 0}) || !slices.Equal(s.Chosen, []int{1, 1}) || s.Points[2].Bitrate != 8000 {
 		t.Errorf("shot 1 %+v", s)
