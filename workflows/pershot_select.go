@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -356,4 +357,40 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// Per-shot curves a report offers besides its renditions (PerShotCurve).
+const (
+	CurveFixed   = "fixed"
+	CurvePerShot = "per-shot"
+)
+
+// PerShotCurve is one of a per-shot job's curves at one grid height, for
+// BD-rate: CurveFixed (every shot at one CRF or QP) or CurvePerShot (the
+// title hull), rates in kb/s and quality the frame-weighted mean VMAF.
+func (r Report) PerShotCurve(which string, height int) ([]bdrate.Point, error) {
+	if r.PerShot == nil {
+		return nil, fmt.Errorf("%w: job %s is not a per-shot job", bdrate.ErrInvalidInput, r.Job)
+	}
+	var heights []string
+	for _, s := range r.PerShot.Sizes {
+		heights = append(heights, fmt.Sprint(s.Height))
+		if s.Height != height {
+			continue
+		}
+		pts := s.Fixed
+		switch which {
+		case CurveFixed:
+		case CurvePerShot:
+			pts = s.PerShot
+		default:
+			return nil, fmt.Errorf("%w: curve %q (want %s or %s)", bdrate.ErrInvalidInput, which, CurveFixed, CurvePerShot)
+		}
+		out := curveOf(pts)
+		for i := range out {
+			out[i].Rate /= 1000
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: job %s has no grid height %d (it has %s)", bdrate.ErrInvalidInput, r.Job, height, strings.Join(heights, ", "))
 }
