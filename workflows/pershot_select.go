@@ -57,11 +57,11 @@ type PerShotReport struct {
 	Grid      []GridPointReport `json:"grid"`
 	// EncodeSeconds and ScoreSeconds add up every grid encode's own times
 	// (report.json's timings count only the chosen encodes).
-	EncodeSeconds float64 `json:"encode_seconds_sum"`
-	ScoreSeconds  float64 `json:"score_seconds_sum"`
-	Shots     []ShotReport      `json:"shots"`
-	Sizes     []SizeReport      `json:"sizes"`
-	Rungs     []RungReport      `json:"rungs"`
+	EncodeSeconds float64      `json:"encode_seconds_sum"`
+	ScoreSeconds  float64      `json:"score_seconds_sum"`
+	Shots         []ShotReport `json:"shots"`
+	Sizes         []SizeReport `json:"sizes"`
+	Rungs         []RungReport `json:"rungs"`
 }
 
 // GridPointReport is one grid point: a height and a CRF (or QP).
