@@ -11,16 +11,17 @@ import (
 // hard limit is 51 200), and every shot is in exactly one child.
 func TestPerShotEventBudget(t *testing.T) {
 	const limit = 10240
-	for _, c := range []struct{ shots, points, rungs int }{
-		{5000, 30, 8}, {5000, 64, 8}, {1, 30, 1}, {10000, 30, 8}, {7, 3, 2},
+	for _, c := range []struct{ shots, points, rungs, batch int }{
+		{5000, 30, 8, DefaultBatchSize}, {5000, 64, 8, DefaultBatchSize}, {1, 30, 1, DefaultBatchSize},
+		{10000, 30, 8, DefaultBatchSize}, {7, 3, 2, DefaultBatchSize}, {5000, 30, 8, 1}, {10000, 30, 8, 1}, {5000, 30, 8, maxBatchSize},
 	} {
-		parent, child := PerShotEvents(c.shots, c.points, c.rungs)
-		t.Logf("%d shots × %d points, %d rungs: parent %d events, largest child %d", c.shots, c.points, c.rungs, parent, child)
+		parent, child := PerShotEvents(c.shots, c.points, c.rungs, c.batch)
+		t.Logf("%d shots × %d points, %d rungs, batch %d: parent %d events, largest child %d", c.shots, c.points, c.rungs, c.batch, parent, child)
 		if parent > limit || child > limit {
 			t.Errorf("%d shots × %d points: parent %d, child %d events, want ≤ %d", c.shots, c.points, parent, child, limit)
 		}
 		next := 0
-		for _, s := range shotSlices(c.shots, c.points) {
+		for _, s := range shotSlices(c.shots, c.points, c.batch) {
 			if s[0] != next || s[1] <= s[0] || (s[1]-s[0])*c.points > MaxEncodesPerChild {
 				t.Fatalf("%d shots × %d points: slice %v after %d", c.shots, c.points, s, next)
 			}

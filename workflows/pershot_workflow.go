@@ -134,7 +134,7 @@ func runPerShot(ctx workflow.Context, st *jobState, job Job, src SourceInfo, chu
 	for i := range grid {
 		grid[i].Deinterlace = deinterlaceFor(grid[i], src.Interlaced)
 	}
-	parts := shotSlices(len(chunks), len(grid))
+	parts := shotSlices(len(chunks), len(grid), job.Limits.BatchSize)
 	// Two children at a time, each with half the job's encodes in flight,
 	// so that one child's last stragglers do not leave workers idle.
 	window, parallel := 1, 1

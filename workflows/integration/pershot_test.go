@@ -60,9 +60,17 @@ func TestPerShotJob(t *testing.T) {
 	outDir := filepath.Join(dir, "out")
 	job := perShotTestJob(src, fileURL(outDir))
 	job.KeepIntermediates = true
+	job.Limits.BatchSize = 3 // three grid children, two at a time
 	res := runJob(t, c, "pershot", job)
 
 	checkPerShot(t, outDir, cuts)
+	p, err := workflows.GetProgress(context.Background(), c, "pershot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Batches) != 3 || !p.Batches[2].Done || p.Batches[2].Count != 2 || p.Phase != workflows.PhaseDone {
+		t.Errorf("progress: phase %s, grid children %+v (want 3 of 3, 3 and 2 shots)", p.Phase, p.Batches)
+	}
 	for i, r := range res.Renditions {
 		if r.Frames != 96 || r.BDRate == nil {
 			t.Errorf("result rendition %d: %+v", i, r)
