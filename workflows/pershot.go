@@ -260,11 +260,18 @@ const (
 	eventsPerRung     = 6 // the rung's Assemble activity and its workflow task
 )
 
-// shotSlices cuts n shots into runs of whole shots of at most
-// MaxEncodesPerChild/points shots each (at least one): each run is one
-// child workflow that encodes its shots at every grid point.
-func shotSlices(n, points int) [][2]int {
-	per := max(1, MaxEncodesPerChild/max(1, points))
+// MaxPerShotChildren bounds a per-shot job's grid children, so that a small
+// Limits.BatchSize cannot fill the parent's history.
+const MaxPerShotChildren = 1000
+
+// shotSlices cuts n shots into runs of whole shots, each one child workflow
+// that encodes its shots at every grid point: batch shots a run (the job's
+// Limits.BatchSize), but at most MaxEncodesPerChild/points (at least one)
+// and no fewer than MaxPerShotChildren runs need.
+func shotSlices(n, points, batch int) [][2]int {
+	upper := max(1, MaxEncodesPerChild/max(1, points))
+	per := min(max(1, batch), upper)
+	per = min(max(per, (n+MaxPerShotChildren-1)/MaxPerShotChildren), upper)
 	var out [][2]int
 	for lo := 0; lo < n; lo += per {
 		out = append(out, [2]int{lo, min(n, lo+per)})
@@ -273,10 +280,11 @@ func shotSlices(n, points int) [][2]int {
 }
 
 // PerShotEvents is the most history events a per-shot job of shots ×
-// points over rungs renditions writes: the parent's and the largest
-// child's. Tests hold them under Temporal's limits for the scale.
-func PerShotEvents(shots, points, rungs int) (parent, child int) {
-	slices := shotSlices(shots, points)
+// points over rungs renditions, batch shots a child, writes: the parent's
+// and the largest child's. Tests hold them under Temporal's limits for the
+// issue's scale.
+func PerShotEvents(shots, points, rungs, batch int) (parent, child int) {
+	slices := shotSlices(shots, points, batch)
 	biggest := 0
 	for _, s := range slices {
 		biggest = max(biggest, (s[1]-s[0])*points)

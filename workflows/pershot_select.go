@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -54,9 +55,13 @@ type PerShotReport struct {
 	Pool      string            `json:"pool"`
 	MaxSpread float64           `json:"max_spread,omitempty"`
 	Grid      []GridPointReport `json:"grid"`
-	Shots     []ShotReport      `json:"shots"`
-	Sizes     []SizeReport      `json:"sizes"`
-	Rungs     []RungReport      `json:"rungs"`
+	// EncodeSeconds and ScoreSeconds add up every grid encode's own times
+	// (report.json's timings count only the chosen encodes).
+	EncodeSeconds float64      `json:"encode_seconds_sum"`
+	ScoreSeconds  float64      `json:"score_seconds_sum"`
+	Shots         []ShotReport `json:"shots"`
+	Sizes         []SizeReport `json:"sizes"`
+	Rungs         []RungReport `json:"rungs"`
 }
 
 // GridPointReport is one grid point: a height and a CRF (or QP).
@@ -203,6 +208,8 @@ func selectPerShot(t PerShotSelectTask, at func(point, shot int) ChunkResult) (P
 		secs := float64(c.Frames()) / fps
 		for pi := range t.Grid {
 			r := at(pi, si)
+			rep.EncodeSeconds += r.EncodeSeconds
+			rep.ScoreSeconds += r.ScoreSeconds
 			sr.Points = append(sr.Points, ShotPoint{Bytes: r.Bytes, Bitrate: float64(r.Bytes) * 8 / secs, VMAF: r.VMAF, PSNR: r.PSNR})
 		}
 		rep.Shots = append(rep.Shots, sr)
@@ -350,4 +357,40 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// Per-shot curves a report offers besides its renditions (PerShotCurve).
+const (
+	CurveFixed   = "fixed"
+	CurvePerShot = "per-shot"
+)
+
+// PerShotCurve is one of a per-shot job's curves at one grid height, for
+// BD-rate: CurveFixed (every shot at one CRF or QP) or CurvePerShot (the
+// title hull), rates in kb/s and quality the frame-weighted mean VMAF.
+func (r Report) PerShotCurve(which string, height int) ([]bdrate.Point, error) {
+	if r.PerShot == nil {
+		return nil, fmt.Errorf("%w: job %s is not a per-shot job", bdrate.ErrInvalidInput, r.Job)
+	}
+	var heights []string
+	for _, s := range r.PerShot.Sizes {
+		heights = append(heights, fmt.Sprint(s.Height))
+		if s.Height != height {
+			continue
+		}
+		pts := s.Fixed
+		switch which {
+		case CurveFixed:
+		case CurvePerShot:
+			pts = s.PerShot
+		default:
+			return nil, fmt.Errorf("%w: curve %q (want %s or %s)", bdrate.ErrInvalidInput, which, CurveFixed, CurvePerShot)
+		}
+		out := curveOf(pts)
+		for i := range out {
+			out[i].Rate /= 1000
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: job %s has no grid height %d (it has %s)", bdrate.ErrInvalidInput, r.Job, height, strings.Join(heights, ", "))
 }

@@ -11,16 +11,17 @@ import (
 // hard limit is 51 200), and every shot is in exactly one child.
 func TestPerShotEventBudget(t *testing.T) {
 	const limit = 10240
-	for _, c := range []struct{ shots, points, rungs int }{
-		{5000, 30, 8}, {5000, 64, 8}, {1, 30, 1}, {10000, 30, 8}, {7, 3, 2},
+	for _, c := range []struct{ shots, points, rungs, batch int }{
+		{5000, 30, 8, DefaultBatchSize}, {5000, 64, 8, DefaultBatchSize}, {1, 30, 1, DefaultBatchSize},
+		{10000, 30, 8, DefaultBatchSize}, {7, 3, 2, DefaultBatchSize}, {5000, 30, 8, 1}, {10000, 30, 8, 1}, {5000, 30, 8, maxBatchSize},
 	} {
-		parent, child := PerShotEvents(c.shots, c.points, c.rungs)
-		t.Logf("%d shots × %d points, %d rungs: parent %d events, largest child %d", c.shots, c.points, c.rungs, parent, child)
+		parent, child := PerShotEvents(c.shots, c.points, c.rungs, c.batch)
+		t.Logf("%d shots × %d points, %d rungs, batch %d: parent %d events, largest child %d", c.shots, c.points, c.rungs, c.batch, parent, child)
 		if parent > limit || child > limit {
 			t.Errorf("%d shots × %d points: parent %d, child %d events, want ≤ %d", c.shots, c.points, parent, child, limit)
 		}
 		next := 0
-		for _, s := range shotSlices(c.shots, c.points) {
+		for _, s := range shotSlices(c.shots, c.points, c.batch) {
 			if s[0] != next || s[1] <= s[0] || (s[1]-s[0])*c.points > MaxEncodesPerChild {
 				t.Fatalf("%d shots × %d points: slice %v after %d", c.shots, c.points, s, next)
 			}
@@ -117,8 +118,8 @@ func TestValidatePerShot(t *testing.T) {
 // 1300, (30,30) 3300, (20,30) 4000, (20,20) 11000.
 func TestSelectPerShot(t *testing.T) {
 	score := map[[2]int]ChunkResult{ // (point, shot)
-		{0, 0}: {Bytes: 1000, VMAF: 98}, {1, 0}: {Bytes: 300, VMAF: 96}, {2, 0}: {Bytes: 100, VMAF: 90},
-		{0, 1}: {Bytes: 10000, VMAF: 95}, {1, 1}: {Bytes: 3000, VMAF: 85}, {2, 1}: {Bytes: 1000, VMAF: 70},
+		{0, 0}: {Bytes: 1000, VMAF: 98, EncodeSeconds: 1}, {1, 0}: {Bytes: 300, VMAF: 96}, {2, 0}: {Bytes: 100, VMAF: 90},
+		{0, 1}: {Bytes: 10000, VMAF: 95}, {1, 1}: {Bytes: 3000, VMAF: 85}, {2, 1}: {Bytes: 1000, VMAF: 70, EncodeSeconds: 2, ScoreSeconds: 0.5},
 	}
 	job := perShotJob()
 	job.Renditions = job.Renditions[:1]
@@ -147,6 +148,9 @@ func TestSelectPerShot(t *testing.T) {
 	}
 	if r := rep.Rungs[1]; r.Bitrate != 13200 || r.VMAF != 90.5 {
 		t.Errorf("quality rung %+v", r)
+	}
+	if rep.EncodeSeconds != 3 || rep.ScoreSeconds != 0.5 {
+		t.Errorf("grid seconds %v, %v", rep.EncodeSeconds, rep.ScoreSeconds)
 	}
 	if s := rep.Shots[1]; !slices.Equal(s.Hull, []int{2, 1, 0}) || !slices.Equal(s.Chosen, []int{1, 1}) || s.Points[2].Bitrate != 8000 {
 		t.Errorf("shot 1 %+v", s)

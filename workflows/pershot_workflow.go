@@ -134,9 +134,15 @@ func runPerShot(ctx workflow.Context, st *jobState, job Job, src SourceInfo, chu
 	for i := range grid {
 		grid[i].Deinterlace = deinterlaceFor(grid[i], src.Interlaced)
 	}
-	parts := shotSlices(len(chunks), len(grid))
-	window := max(1, min(job.Limits.MaxInFlight, MaxEncodesPerChild))
-	parallel := max(1, job.Limits.MaxInFlight/window)
+	parts := shotSlices(len(chunks), len(grid), job.Limits.BatchSize)
+	// Two children at a time, each with half the job's encodes in flight,
+	// so that one child's last stragglers do not leave workers idle.
+	window, parallel := 1, 1
+	if n := job.Limits.MaxInFlight; n >= 2 && len(parts) >= 2 {
+		window, parallel = n/2, 2
+	} else if n >= 2 {
+		window = n
+	}
 	for bi, s := range parts {
 		st.progress.Batches = append(st.progress.Batches, BatchRef{
 			WorkflowID: perShotBatchID(jobID, bi), Rendition: "grid", First: s[0], Count: s[1] - s[0],

@@ -2,6 +2,8 @@ package integration
 
 import (
 	"context"
+	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/reelmedia/reel/internal/devserver"
 	"github.com/reelmedia/reel/internal/testmedia"
@@ -57,9 +60,17 @@ func TestPerShotJob(t *testing.T) {
 	outDir := filepath.Join(dir, "out")
 	job := perShotTestJob(src, fileURL(outDir))
 	job.KeepIntermediates = true
+	job.Limits.BatchSize = 3 // three grid children, two at a time
 	res := runJob(t, c, "pershot", job)
 
 	checkPerShot(t, outDir, cuts)
+	p, err := workflows.GetProgress(context.Background(), c, "pershot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Batches) != 3 || !p.Batches[2].Done || p.Batches[2].Count != 2 || p.Phase != workflows.PhaseDone {
+		t.Errorf("progress: phase %s, grid children %+v (want 3 of 3, 3 and 2 shots)", p.Phase, p.Batches)
+	}
 	for i, r := range res.Renditions {
 		if r.Frames != 96 || r.BDRate == nil {
 			t.Errorf("result rendition %d: %+v", i, r)
@@ -209,4 +220,45 @@ func TestPerShotWorkerKilled(t *testing.T) {
 	// with mb-tree), so an undisturbed run is not compared byte for byte;
 	// the crashed job's outputs are checked as the plain test checks them.
 	checkPerShot(t, outA, cuts)
+}
+
+// A rung target the grid cannot reach fails the job as bad input, naming
+// what the grid spans; the same job submitted again under its ID with a
+// reachable target reuses every grid encode.
+func TestPerShotUnreachableTarget(t *testing.T) {
+	dir := t.TempDir()
+	_, c := startServer(t, devserver.Config{})
+	j, err := os.Create(filepath.Join(dir, "journal-w.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	startWorker(t, c, &workflows.Activities{TempDir: t.TempDir(), Threads: 1, Journal: j, Identity: "w"})
+	src, _ := testmedia.MultiShot(t, smallShots)
+	out := fileURL(filepath.Join(dir, "out"))
+	job := perShotTestJob(src, out)
+	job.PerShot.Targets[1] = workflows.RungTarget{Rendition: "r90", VMAF: 99.5}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "pershot-unreachable", TaskQueue: taskQueue}, workflows.EncodeWorkflow, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run.Get(ctx, nil)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != workflows.ErrorBadInput ||
+		!strings.Contains(err.Error(), "per-shot rung r90") || !strings.Contains(err.Error(), "at 90p the grid spans") {
+		t.Fatalf("job with an unreachable target: %v", err)
+	}
+
+	job.PerShot.Targets[1] = workflows.RungTarget{Rendition: "r90", VMAF: 50}
+	runJob(t, c, "pershot-unreachable", job)
+	counts := map[string]int{}
+	for _, e := range readJournals(t, dir) {
+		counts[e.Event]++
+	}
+	if counts["encode-done"] != 64 || counts["reused"] != 64 {
+		t.Errorf("journal %v: want the 64 grid encodes done once and reused once", counts)
+	}
 }

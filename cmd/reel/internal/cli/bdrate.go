@@ -29,6 +29,9 @@ A is the anchor, B the test. Each is one of:
     without that header line; with a header, the columns are found by name,
   - a job ID, whose report is found through the cluster (--temporal).
 A report or CSV may be a local path or an s3://, file:// or http(s):// URL.
+A per-shot job's report (or job ID) also offers, per grid height, its fixed
+ladder and its per-shot curve (docs/pershot.md), named by a suffix:
+REPORT#fixed:HEIGHT or REPORT#per-shot:HEIGHT (VMAF only).
 
 The curves are interpolated on log rate, by default with piecewise cubic
 Hermite interpolation (PCHIP) as the JCT-VC/JVET common test conditions do,
@@ -39,7 +42,9 @@ points whose quality rises strictly with bitrate.`
 const bdrateExample = `  reel bdrate fixed-crf/report.json per-shot/report.json
   reel bdrate x264.csv x265.csv --metric psnr
   reel bdrate --json --interp cubic anchor.csv test.csv | jq .bd_rate_percent
-  reel bdrate encode-film-20261125-101500 encode-film-20261126-090000`
+  reel bdrate encode-film-20261125-101500 encode-film-20261126-090000
+  reel bdrate out/report.json#fixed:720 out/report.json#per-shot:720
+  reel bdrate qp-grid/report.json#fixed:720 crf-grid/report.json#per-shot:720`
 
 // bdrateResult is what --json prints.
 type bdrateResult struct {
@@ -111,6 +116,7 @@ func newBDRateCmd(app *App) *cobra.Command {
 // readCurve reads a report.json, a CSV file or a job's report. Rates are
 // kb/s.
 func (app *App) readCurve(ctx context.Context, cmd *cobra.Command, arg, metric string) ([]bdrate.Point, error) {
+	arg, sel, hasSel := strings.Cut(arg, "#")
 	lower := strings.ToLower(arg)
 	isFile := strings.HasSuffix(lower, ".json") || strings.HasSuffix(lower, ".csv") || strings.Contains(arg, "://")
 	if _, err := os.Stat(arg); err == nil {
@@ -137,6 +143,9 @@ func (app *App) readCurve(ctx context.Context, cmd *cobra.Command, arg, metric s
 	if err != nil {
 		return nil, fmt.Errorf("bdrate: reading %s: %w", arg, err)
 	}
+	if hasSel {
+		return perShotCurveFromReport(arg, sel, data, metric)
+	}
 	if strings.HasSuffix(strings.ToLower(arg), ".csv") {
 		return curveFromCSV(arg, data, metric)
 	}
@@ -151,6 +160,25 @@ func curveFromReport(name string, data []byte, metric string) ([]bdrate.Point, e
 		return nil, fmt.Errorf("%w: %s is not a report.json: %v", errCurve, name, err)
 	}
 	pts, err := rep.Curve(metric)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", errCurve, name, err)
+	}
+	return pts, nil
+}
+
+// perShotCurveFromReport reads sel (fixed:HEIGHT or per-shot:HEIGHT) from a
+// per-shot job's report.
+func perShotCurveFromReport(name, sel string, data []byte, metric string) ([]bdrate.Point, error) {
+	which, h, _ := strings.Cut(sel, ":")
+	height, err := strconv.Atoi(strings.TrimSuffix(h, "p"))
+	if err != nil || metric != "vmaf" {
+		return nil, fmt.Errorf("%w: %s#%s: want #fixed:HEIGHT or #per-shot:HEIGHT with --metric vmaf", errCurve, name, sel)
+	}
+	var rep workflows.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return nil, fmt.Errorf("%w: %s is not a report.json: %v", errCurve, name, err)
+	}
+	pts, err := rep.PerShotCurve(which, height)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", errCurve, name, err)
 	}

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 
+	"github.com/reelmedia/reel/bdrate"
 	"github.com/reelmedia/reel/workflows"
 )
 
@@ -61,6 +63,47 @@ func TestPerShotFlags(t *testing.T) {
 	} {
 		if _, _, err := parse(c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: got %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+// reel bdrate reads a per-shot report's fixed ladder and per-shot curve at
+// a grid height, by a #fixed:HEIGHT or #per-shot:HEIGHT suffix.
+func TestBDRatePerShotCurves(t *testing.T) {
+	fixed := []workflows.CurvePoint{{Bitrate: 100e3, VMAF: 50}, {Bitrate: 200e3, VMAF: 70}, {Bitrate: 400e3, VMAF: 85}, {Bitrate: 800e3, VMAF: 93}}
+	perShot := []workflows.CurvePoint{{Bitrate: 100e3, VMAF: 50}, {Bitrate: 150e3, VMAF: 68}, {Bitrate: 300e3, VMAF: 86}, {Bitrate: 800e3, VMAF: 93}}
+	rep := workflows.Report{Job: "j", PerShot: &workflows.PerShotReport{Sizes: []workflows.SizeReport{{Height: 180, Fixed: fixed, PerShot: perShot}}}}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeTemp(t, "report.json", string(b))
+	code, out, errOut := runCLI(t, "bdrate", "--json", path+"#fixed:180", path+"#per-shot:180p")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res bdrateResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	conv := func(pts []workflows.CurvePoint) []bdrate.Point {
+		var out []bdrate.Point
+		for _, p := range pts {
+			out = append(out, bdrate.Point{Rate: p.Bitrate / 1000, Quality: p.VMAF})
+		}
+		return out
+	}
+	want, err := bdrate.Rate(conv(fixed), conv(perShot), bdrate.PCHIP)
+	if err != nil || res.BDRatePercent != want || !(want < 0) || res.AnchorPoints[1].Rate != 200 {
+		t.Errorf("BD-rate %v (%+v), want %v (%v)", res.BDRatePercent, res, want, err)
+	}
+	for _, c := range []struct{ sel, want string }{
+		{"#fixed:720", "no grid height 720 (it has 180)"},
+		{"#hull:180", `curve "hull"`},
+		{"#fixed", "want #fixed:HEIGHT"},
+	} {
+		if code, _, errOut := runCLI(t, "bdrate", path+c.sel, path+"#per-shot:180"); code == 0 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%s: exit %d, %q, want %q", c.sel, code, errOut, c.want)
 		}
 	}
 }
