@@ -85,7 +85,7 @@ an optional slate and burn-ins, and checks every frame (NaN, black, frozen);
 docs/render.md has the details.`,
 		Example: renderExample + "\n" + renderCompareExample,
 	}
-	cmd.AddCommand(newRenderRunCmd(app), newRenderCompareCmd(app), newRenderSubmitCmd(app))
+	cmd.AddCommand(newRenderRunCmd(app), newRenderCompareCmd(app), newRenderSubmitCmd(app), newRenderWatchCmd(app))
 	return cmd
 }
 
