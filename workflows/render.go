@@ -144,7 +144,13 @@ func PieceBounds(frames, chunk, gop int, slate bool) []int {
 		s = 1
 	}
 	b := []int{0}
-	for at := chunk - s; at < frames; at += chunk {
+	first := chunk - s
+	if first < 1 {
+		// a piece of the slate alone cannot be rendered (chunks of one
+		// frame: an intra codec, where any cut is aligned)
+		first += chunk
+	}
+	for at := first; at < frames; at += chunk {
 		b = append(b, at)
 	}
 	return append(b, frames)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -134,5 +135,31 @@ func TestRenderSubmitBadFrame(t *testing.T) {
 	ents, _ := os.ReadDir(outDir)
 	for _, e := range ents {
 		t.Errorf("left behind: %s", e.Name())
+	}
+}
+
+// TestRenderSubmitNoWait: without --wait the job ID is printed and the job
+// runs on; reel status shows it like an encode job, with its chunks.
+func TestRenderSubmitNoWait(t *testing.T) {
+	srv, c, dir := testCluster(t)
+	seqDir := filepath.Join(dir, "seq")
+	os.Mkdir(seqDir, 0o755)
+	submitSeq(t, seqDir, 10, 0, 0)
+	out := filepath.Join(dir, "review.mov")
+	code, stdout, stderr := runCLI(t, "render", "submit", seqDir, "-o", out, "--chunk-frames", "4", "--temporal", srv.Address, "--id", "render-nowait")
+	if code != 0 || strings.TrimSpace(stdout) != "render-nowait" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	ctx := context.Background()
+	if err := c.GetWorkflow(ctx, "render-nowait", "").Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := movieFrames(t, out); n != 10 {
+		t.Errorf("the movie has %d frames, want 10", n)
+	}
+	code, stdout, _ = runCLI(t, "status", "render-nowait", "--chunks", "--temporal", srv.Address)
+	if code != 0 || !strings.Contains(stdout, "phase   done") || !strings.Contains(stdout, "review") || !strings.Contains(stdout, "3/3 chunks") ||
+		strings.Count(stdout, "review/") != 3 {
+		t.Errorf("status: exit %d:\n%s", code, stdout)
 	}
 }
