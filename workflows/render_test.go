@@ -18,7 +18,7 @@ func TestPieceBounds(t *testing.T) {
 		{30, 5, 12, true, []int{0, 11, 23, 30}},     // h264: 5 rounded up to the GOP of 12
 		{24, 12, 12, false, []int{0, 12, 24}},       // exact
 		{5, 48, 12, true, []int{0, 5}},              // one piece
-		{1, 1, 1, true, []int{0, 0, 1}},             // the slate alone, then the frame
+		{3, 1, 1, true, []int{0, 1, 2, 3}},          // never the slate alone
 		{100, 25, 12, false, []int{0, 36, 72, 100}}, // 25 rounded up to 36
 	} {
 		if got := PieceBounds(c.frames, c.chunk, c.gop, c.slate); !slices.Equal(got, c.want) {
