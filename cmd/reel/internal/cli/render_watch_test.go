@@ -11,6 +11,8 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+
+	"github.com/reelmedia/reel/workflows"
 )
 
 // renderJobs lists the IDs of the RenderWorkflow jobs the cluster has seen.
@@ -127,4 +129,66 @@ func TestRenderWatchName(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "{name} {version}") {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
+}
+
+// TestRenderWatchSettles: a polling watcher (scans at given times) submits
+// a version only when it has not changed for --settle, and a frame added
+// starts the wait again.
+func TestRenderWatchSettles(t *testing.T) {
+	_, c, dir := testCluster(t)
+	seqDir := filepath.Join(dir, "renders")
+	outDir := filepath.Join(dir, "review")
+	os.Mkdir(seqDir, 0o755)
+	os.Mkdir(outDir, 0o755)
+	renderSeq(t, seqDir, "sh020_v005", "png", "rgb24", 1001, 3)
+	var stdout strings.Builder
+	app := &App{Stdout: &stdout, Stderr: &stdout}
+	f := &renderWatchFlags{settle: 30 * time.Second, name: "{name}.mov", idPrefix: "render"}
+	f.out, f.chunkFrames, f.font, f.onMissing, f.fps, f.asJSON = outDir, 48, renderFont, "error", "24", true
+	w := &renderWatcher{app: app, c: c, dir: seqDir, f: f, lister: workflowsLister(t), done: map[string]bool{}}
+	ctx := context.Background()
+	t0 := time.Now().Add(time.Minute) // after the files' times: what the watcher saw decides
+	for _, step := range []struct {
+		at   time.Duration
+		want int // submissions so far
+	}{{0, 0}, {20 * time.Second, 0}} {
+		if err := w.scan(ctx, t0.Add(step.at)); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(watchLines(t, stdout.String())); n != step.want {
+			t.Fatalf("at %s: %d submissions, want %d", step.at, n, step.want)
+		}
+	}
+	renderSeq(t, seqDir, "sh020_v005_tmp", "png", "rgb24", 1004, 1)
+	os.Rename(filepath.Join(seqDir, "sh020_v005_tmp.1004.png"), filepath.Join(seqDir, "sh020_v005.1004.png"))
+	for _, step := range []struct {
+		at   time.Duration
+		want int
+	}{{40 * time.Second, 0}, {69 * time.Second, 0}, {70 * time.Second, 1}, {200 * time.Second, 1}} {
+		if err := w.scan(ctx, t0.Add(step.at)); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(watchLines(t, stdout.String())); n != step.want {
+			t.Fatalf("at %s: %d submissions, want %d", step.at, n, step.want)
+		}
+	}
+	s := watchLines(t, stdout.String())[0]
+	if s.Range != "1001-1004" || s.Status != "submitted" {
+		t.Errorf("submitted %+v", s)
+	}
+	ctx2, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := c.GetWorkflow(ctx2, s.Job, "").Get(ctx2, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func workflowsLister(t *testing.T) workflows.StorageLister {
+	t.Helper()
+	app := &App{}
+	st, err := app.storage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return workflows.StorageLister{Storage: st}
 }
