@@ -163,3 +163,24 @@ func TestRenderSubmitNoWait(t *testing.T) {
 		t.Errorf("status: exit %d:\n%s", code, stdout)
 	}
 }
+
+// TestRenderSubmitQCStrict: --qc-strict fails the job on the merged QC,
+// a frozen frame across a chunk boundary included, naming the frames, and
+// writes no movie.
+func TestRenderSubmitQCStrict(t *testing.T) {
+	srv, _, dir := testCluster(t)
+	seqDir := filepath.Join(dir, "seq")
+	os.Mkdir(seqDir, 0o755)
+	submitSeq(t, seqDir, 10, 0, 1005) // chunks of 4: 1005 starts the second
+	outDir := filepath.Join(dir, "out")
+	os.Mkdir(outDir, 0o755)
+	code, _, stderr := runCLI(t, "render", "submit", seqDir, "-o", filepath.Join(outDir, "review.mov"), "--chunk-frames", "4", "--qc-strict",
+		"--wait", "-q", "--temporal", srv.Address, "--id", "render-strict")
+	if code != 1 || !strings.Contains(stderr, "frozen 1005") || !strings.Contains(stderr, "no movie written") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	ents, _ := os.ReadDir(outDir)
+	for _, e := range ents {
+		t.Errorf("left behind: %s", e.Name())
+	}
+}
