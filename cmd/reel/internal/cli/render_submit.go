@@ -84,7 +84,7 @@ func addRenderFlags(fl *pflag.FlagSet, f *renderFlags) {
 func newRenderSubmitCmd(app *App) *cobra.Command {
 	var f renderSubmitFlags
 	cmd := &cobra.Command{
-		Use:     "submit PATTERN -o /abs/review.mov",
+		Use:     "submit PATTERN -o review.mov",
 		Short:   "Render an image sequence to a review movie as a Temporal job, in chunks",
 		Long:    renderSubmitLong,
 		Example: renderSubmitExample,
