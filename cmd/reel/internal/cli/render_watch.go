@@ -99,6 +99,8 @@ func newRenderWatchCmd(app *App) *cobra.Command {
 	fl := cmd.Flags()
 	addRenderFlags(fl, &f.renderFlags)
 	fl.Lookup("output").Usage = "the directory the review movies go in"
+	fl.Lookup("json").Usage = "a JSON object per submission, one per line"
+	fl.Lookup("version").Usage = "version, for the slate and {version} (default: the last vNNN in the sequence's name)"
 	fl.IntVar(&f.chunkFrames, "chunk-frames", workflows.DefaultChunkFrames, "frames per chunk of each job, the slate counted")
 	fl.DurationVar(&f.settle, "settle", 30*time.Second, "a version is complete when no frame arrived or changed for this long")
 	fl.StringVar(&f.marker, "marker", "", "a version is complete at once when this file (or NAME after the sequence's name) is beside it")

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,6 +95,11 @@ func TestRenderWatch(t *testing.T) {
 
 	// v004 being written (frames of now): not settled, not submitted
 	renderSeq(t, seqDir, "sh010_comp_v004", "png", "rgb24", 1001, 4)
+	// its frames' times are ahead of the scan, whatever the machine's speed
+	soon := time.Now().Add(time.Hour)
+	for n := 1001; n <= 1004; n++ {
+		os.Chtimes(filepath.Join(seqDir, fmt.Sprintf("sh010_comp_v004.%04d.png", n)), soon, soon)
+	}
 	if got := watch(); len(got) != 1 || got[0].Status != "already" {
 		t.Errorf("v004 still being written was submitted: %+v", got)
 	}
