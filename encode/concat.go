@@ -64,6 +64,12 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 		first.close()
 		return nil, newErr(op, chunkPaths[0], ErrInvalidData, err, "copying codec parameters")
 	}
+	// MOV keeps the aspect ratio in its pasp atom, which the demuxer puts
+	// on the stream, not in the codec parameters: carry it over, or a
+	// ProRes movie joined from pieces loses it
+	if sar := fvs.SampleAspectRatio(); ref.SampleAspectRatio().Num() == 0 && sar.Num() > 0 && sar.Den() > 0 {
+		ref.SetSampleAspectRatio(sar)
+	}
 	fps := streamFPS(fvs)
 	// the chunks' own time base: a variable-rate chunk's timestamps are
 	// not on a 1/fps grid

@@ -127,7 +127,10 @@
 // per-frame text arrives as frame metadata (never parsed by the graph),
 // into prores_ks (422 HQ, 4444), libx264 or DNxHR. QC (NaN/Inf, black,
 // frozen) is counted on the decoded frames. docs/render.md has the
-// transform and the thresholds.
+// transform and the thresholds. RenderPiece (render_piece.go) renders a
+// chunk of those frames with the same settings, so that pieces joined by
+// Concat are the movie Render makes (H.264 at a constant QP, pieces on GOP
+// boundaries; QC given the frame before the piece).
 //
 // Known limits: Matroska and MPEG-TS are indexed at a constant rate from
 // their tail (a variable-rate Matroska file is numbered by rounding its

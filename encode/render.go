@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,7 +190,11 @@ func renderCodecFor(name string, gop int) (renderCodec, bool) {
 	case "prores4444":
 		return renderCodec{"prores_ks", astiav.PixelFormatYuv444P10Le, map[string]string{"profile": "4", "vendor": "apl0"}, []string{"mov"}, [2]int{1, 1}}, true
 	case "h264":
-		return renderCodec{"libx264", astiav.PixelFormatYuv420P, map[string]string{"crf": "18", "preset": "fast", "profile": "high",
+		// a constant QP, not CRF: CRF's rate control carries each frame's
+		// complexity into the next frames' quantisers, so a movie rendered in
+		// chunks (reel render submit) would differ from one rendered whole.
+		// With a fixed QP every closed GOP encodes alone, bit for bit.
+		return renderCodec{"libx264", astiav.PixelFormatYuv420P, map[string]string{"qp": "18", "preset": "fast", "profile": "high",
 			"x264-params": fmt.Sprintf("keyint=%d:min-keyint=1:scenecut=0:open-gop=0", gop)}, []string{"mp4", "mov"}, [2]int{2, 2}}, true
 	case "dnxhr":
 		return renderCodec{"dnxhd", astiav.PixelFormatYuv422P, map[string]string{"profile": "dnxhr_hq"}, []string{"mov"}, [2]int{2, 1}}, true
@@ -210,6 +213,10 @@ const unsafeFilterArg = "'\\:,;[]=\"\n\r\t%"
 // cannot be read or decoded (empty, truncated, not an image) is an error
 // naming its file. QC findings are in the result; they do not fail it.
 func Render(ctx context.Context, files FrameFiles, frames []RenderFrame, outPath string, o RenderOptions) (*RenderResult, error) {
+	return render(ctx, files, frames, outPath, o, RenderPieceOptions{})
+}
+
+func render(ctx context.Context, files FrameFiles, frames []RenderFrame, outPath string, o RenderOptions, po RenderPieceOptions) (*RenderResult, error) {
 	const op = "render"
 	if len(frames) == 0 {
 		return nil, newErr(op, outPath, ErrRangeOutOfBounds, nil, "no frames")
@@ -217,7 +224,7 @@ func Render(ctx context.Context, files FrameFiles, frames []RenderFrame, outPath
 	if o.FPS.Num <= 0 || o.FPS.Den <= 0 {
 		o.FPS = Rational{24, 1}
 	}
-	gop := max(int(math.Round(o.FPS.Float()/2)), 1) // half a second: scrubbing lands near a keyframe
+	gop := renderGOP(o.FPS)
 	rc, ok := renderCodecFor(o.Codec, gop)
 	if !ok {
 		return nil, newErr(op, outPath, ErrUnsupportedCodec, nil, "unknown review codec %q (want one of %s)", o.Codec, strings.Join(RenderCodecs, ", "))
@@ -258,7 +265,7 @@ func Render(ctx context.Context, files FrameFiles, frames []RenderFrame, outPath
 			return nil, newErr(op, outPath, ErrInvalidData, nil, "unknown burn-in position %q", p)
 		}
 	}
-	r := &renderer{op: op, files: files, o: o, rc: rc, seed: maphash.MakeSeed()}
+	r := &renderer{op: op, files: files, o: o, rc: rc, seed: maphash.MakeSeed(), piece: po}
 	defer r.close()
 	res, err := r.run(ctx, frames, outPath, cont, transfer, gop)
 	if err != nil {

@@ -125,15 +125,23 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 			cur.Free()
 		}
 	}()
+	seeds := []string{r.piece.Prev}
 	for _, f := range frames {
-		if f.File == "" {
+		if f.File != "" {
+			seeds = append(seeds, f.File)
+			break
+		}
+	}
+	seeds = append(seeds, r.piece.Ref)
+	for _, name := range seeds {
+		if name == "" {
 			continue
 		}
-		first, err := r.decode(ctx, f.File)
+		first, err := r.decode(ctx, name)
 		if err != nil {
 			return nil, err
 		}
-		cur, curName = first, f.File
+		cur, curName = first, name
 		break
 	}
 	if cur == nil {
@@ -196,6 +204,14 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 	}
 	var prevHash uint64
 	havePrev := false
+	if r.piece.Prev != "" {
+		// the frame before this piece, for QC only: is the first frame frozen?
+		st, err := r.inspect(cur)
+		if err != nil {
+			return nil, newErr(r.op, r.piece.Prev, ErrUnsupportedPixFmt, err, "QC")
+		}
+		prevHash, havePrev = st.hash, true
+	}
 	work := astiav.AllocFrame()
 	defer work.Free()
 	for i, f := range frames {
@@ -606,6 +622,7 @@ type renderer struct {
 	opkt   *astiav.Packet
 	seed   maphash.Seed
 	ctrc   *C.char // the transfer tagged on every frame
+	piece  RenderPieceOptions
 }
 
 func (r *renderer) close() {

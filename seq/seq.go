@@ -340,6 +340,25 @@ func Detect(ctx context.Context, l Lister, dir string) (Found, error) {
 	if err != nil {
 		return Found{}, fmt.Errorf("sequence in %q: listing: %w", dirName(dir), err)
 	}
+	found := Group(dir, names)
+	if len(found) == 0 {
+		return Found{}, fmt.Errorf("sequence in %q: %w: no numbered image files (%s)", dirName(dir), ErrNoFrames, strings.Join(ImageExts, ", "))
+	}
+	if len(found) > 1 {
+		var list []string
+		for _, f := range found {
+			list = append(list, fmt.Sprintf("%s (%s, %d frames)", f.Pattern.File(), f.Range(), len(f.Numbers)))
+		}
+		return Found{}, fmt.Errorf("sequence in %q: %w (%d), name one: %s", dirName(dir), ErrSeveralSequences, len(found), strings.Join(list, "; "))
+	}
+	return found[0], nil
+}
+
+// Group finds the sequences among the file names of dir: names with an
+// image extension (ImageExts) and a run of digits before it, grouped by
+// what surrounds the digits, sorted by pattern. Other files (a marker, a
+// log, a hidden file) are left out.
+func Group(dir string, names []string) []Found {
 	type group struct {
 		prefix, suffix string
 		nums           []int
@@ -377,9 +396,6 @@ func Detect(ctx context.Context, l Lister, dir string) (Found, error) {
 		g.nums = append(g.nums, num)
 		g.minLen = min(g.minLen, len(digits))
 	}
-	if len(groups) == 0 {
-		return Found{}, fmt.Errorf("sequence in %q: %w: no numbered image files (%s)", dirName(dir), ErrNoFrames, strings.Join(ImageExts, ", "))
-	}
 	var found []Found
 	for _, g := range groups {
 		sort.Ints(g.nums)
@@ -387,14 +403,7 @@ func Detect(ctx context.Context, l Lister, dir string) (Found, error) {
 		found = append(found, Found{Pattern: Pattern{Dir: dir, Prefix: g.prefix, Suffix: g.suffix, Pad: g.minLen}, Numbers: g.nums})
 	}
 	sort.Slice(found, func(i, j int) bool { return found[i].Pattern.String() < found[j].Pattern.String() })
-	if len(found) > 1 {
-		var list []string
-		for _, f := range found {
-			list = append(list, fmt.Sprintf("%s (%s, %d frames)", f.Pattern.File(), f.Range(), len(f.Numbers)))
-		}
-		return Found{}, fmt.Errorf("sequence in %q: %w (%d), name one: %s", dirName(dir), ErrSeveralSequences, len(found), strings.Join(list, "; "))
-	}
-	return found[0], nil
+	return found
 }
 
 // Policy is what a render does with a frame missing inside its range.

@@ -51,6 +51,15 @@
 // the chosen encodes, and adds the grid, hulls, choices and BD-rates
 // against the grid's own fixed ladder (the bdrate core) to report.json.
 //
+// RenderWorkflow (render.go) is reel render submit: a PlanRender activity
+// resolves an image sequence once (frames, missing-frame policy, burn-in
+// texts, slate), RenderPiece activities render chunks of frames into pieces
+// under <work>/<job>/ (the slate in the first; each piece's QC starts from
+// the frame before it), QC is merged in frame order, AssembleRender joins
+// the pieces by stream copy and CleanupRender removes them (on failure and
+// cancellation too). The movie equals reel render run's frame for frame
+// (ProRes byte for byte); docs/render.md.
+//
 // Activities never move media through Temporal: they exchange store keys
 // and metrics. They are idempotent: an attempt whose chunk and metrics
 // sidecar already exist (with a matching SHA-256) is returned as it is, so a

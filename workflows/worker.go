@@ -24,8 +24,8 @@ type WorkerOptions struct {
 	StopTimeout time.Duration
 }
 
-// NewWorker returns a worker polling taskQueue that runs the encode and
-// analyze workflows and their activities. Start it with Start or Run.
+// NewWorker returns a worker polling taskQueue that runs the encode,
+// analyze and render workflows and their activities. Start it with Start or Run.
 func NewWorker(c client.Client, taskQueue string, opts WorkerOptions, acts *Activities) worker.Worker {
 	n := opts.Concurrency
 	if n <= 0 {
@@ -44,6 +44,7 @@ func NewWorker(c client.Client, taskQueue string, opts WorkerOptions, acts *Acti
 	})
 	Register(w)
 	RegisterAnalyze(w)
+	RegisterRender(w)
 	w.RegisterActivity(acts)
 	// Archer's activities share acts' sources, stores and threads; they serve
 	// AnalyzeWorkflow and shot-aware chunking.

@@ -81,11 +81,13 @@ func newRenderCmd(app *App) *cobra.Command {
 		Long: `Commands for artists' image sequences (renders): 'reel render run' turns one
 into a review movie (ProRes, H.264, DNxHR) through a display transform, with
 an optional slate and burn-ins, and checks every frame (NaN, black, frozen);
-'reel render compare' tells which frames changed between two versions.
+'reel render compare' tells which frames changed between two versions;
+'reel render submit' renders like run as a job on the Temporal workers, in
+chunks, and 'reel render watch' submits each new version once complete.
 docs/render.md has the details.`,
-		Example: renderExample + "\n" + renderCompareExample,
+		Example: renderExample + "\n" + renderCompareExample + "\n" + renderSubmitExample + "\n" + renderWatchExample,
 	}
-	cmd.AddCommand(newRenderRunCmd(app), newRenderCompareCmd(app))
+	cmd.AddCommand(newRenderRunCmd(app), newRenderCompareCmd(app), newRenderSubmitCmd(app), newRenderWatchCmd(app))
 	return cmd
 }
 

@@ -1,0 +1,186 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/reelmedia/reel/internal/testmedia"
+)
+
+// submitSeq writes n EXR half frames sh010.%04d.exr from 1001, each
+// different, except frame nan (one NaN pixel) and frozen (a copy of the
+// frame before it).
+func submitSeq(t *testing.T, dir string, n, nan, frozen int) {
+	t.Helper()
+	const w, h = 96, 54
+	for i := 0; i < n; i++ {
+		num := 1001 + i
+		k := i
+		if num == frozen {
+			k = i - 1
+		}
+		err := testmedia.WriteEXR(filepath.Join(dir, fmt.Sprintf("sh010.%04d.exr", num)), w, h, true, func(x, y int) [3]float32 {
+			if num == nan && x == 3 && y == 4 {
+				return [3]float32{float32(math.NaN()), 0, 0}
+			}
+			v := float32((x+5*k)%w) / float32(w)
+			return [3]float32{v, float32(y) / h, 1 - v}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+type renderQCJSON struct {
+	NaN    []int `json:"nan"`
+	Frozen []int `json:"frozen"`
+	Black  []int `json:"black"`
+}
+
+type renderJobJSON struct {
+	Job    string `json:"job"`
+	Chunks int    `json:"chunks"`
+	Result struct {
+		Path   string       `json:"path"`
+		Frames int          `json:"frames"`
+		Slate  bool         `json:"slate"`
+		QC     renderQCJSON `json:"qc"`
+	} `json:"result"`
+}
+
+// TestRenderSubmitSameAsRun: reel render submit on the embedded server
+// makes the movie reel render run makes, frame for frame (and byte for
+// byte for ProRes), for ProRes with a slate and burn-ins and for H.264 in
+// chunks of a GOP, with the same QC: a NaN frame, and a frozen frame that
+// is the first of a chunk (its twin the last of the chunk before).
+func TestRenderSubmitSameAsRun(t *testing.T) {
+	srv, _, dir := testCluster(t)
+	seqDir := filepath.Join(dir, "seq")
+	os.Mkdir(seqDir, 0o755)
+	// 30 frames; chunks of 12 with the slate: frames 1001-1011, 1012-1023, 1024-1030
+	submitSeq(t, seqDir, 30, 1005, 1012)
+	pattern := filepath.Join(seqDir, "sh010.####.exr")
+	common := []string{"--slate", "--shot", "sh010", "--version", "v003", "--artist", "ana", "--date", "2026-12-07",
+		"--burnin", "default", "--threads", "1"}
+	for _, c := range []struct{ codec, ext string }{{"prores", ".mov"}, {"h264", ".mp4"}} {
+		t.Run(c.codec, func(t *testing.T) {
+			runOut := filepath.Join(dir, "run-"+c.codec+c.ext)
+			subOut := filepath.Join(dir, "submit-"+c.codec+c.ext)
+			want := renderRunJSON(t, append([]string{pattern, "-o", runOut, "--codec", c.codec}, common...)...)
+			args := append([]string{"render", "submit", pattern, "-o", subOut, "--codec", c.codec, "--chunk-frames", "12", "--wait", "--json",
+				"--temporal", srv.Address, "--id", "render-" + c.codec}, common...)
+			code, stdout, stderr := runCLI(t, args...)
+			if code != 0 {
+				t.Fatalf("render submit: exit %d: %s", code, stderr)
+			}
+			var got renderJobJSON
+			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+				t.Fatalf("render submit --json: %v: %s", err, stdout)
+			}
+			if got.Chunks != 3 || got.Result.Frames != 31 || !got.Result.Slate || got.Result.Path != subOut {
+				t.Errorf("result %+v", got)
+			}
+			if !slices.Equal(got.Result.QC.NaN, []int{1005}) || !slices.Equal(got.Result.QC.Frozen, []int{1012}) ||
+				!slices.Equal(want.Result.QC.Frozen, got.Result.QC.Frozen) || len(got.Result.QC.Black) != 0 {
+				t.Errorf("QC: submit %+v, run %+v", got.Result.QC, want.Result.QC)
+			}
+			runSums, subSums := testmedia.FrameMD5s(t, runOut), testmedia.FrameMD5s(t, subOut)
+			if len(runSums) != 31 || !slices.Equal(runSums, subSums) {
+				for i := range max(len(runSums), len(subSums)) {
+					if i >= len(runSums) || i >= len(subSums) || runSums[i] != subSums[i] {
+						t.Errorf("frame %d differs (run %d frames, submit %d)", i, len(runSums), len(subSums))
+						break
+					}
+				}
+			}
+			a, _ := os.ReadFile(runOut)
+			b, _ := os.ReadFile(subOut)
+			t.Logf("%s: run %d bytes, submit %d bytes, identical: %v", c.codec, len(a), len(b), bytes.Equal(a, b))
+			if c.codec == "prores" && !bytes.Equal(a, b) {
+				t.Errorf("the ProRes movies differ in bytes")
+			}
+			if _, err := os.Stat(subOut + ".work"); !os.IsNotExist(err) {
+				t.Errorf("the pieces were left behind: %v", err)
+			}
+		})
+	}
+}
+
+// TestRenderSubmitBadFrame: a truncated frame fails the job with one line
+// naming the file, and leaves no movie and no pieces.
+func TestRenderSubmitBadFrame(t *testing.T) {
+	srv, _, dir := testCluster(t)
+	seqDir := filepath.Join(dir, "seq")
+	os.Mkdir(seqDir, 0o755)
+	submitSeq(t, seqDir, 20, 0, 0)
+	bad := filepath.Join(seqDir, "sh010.1017.exr")
+	b, _ := os.ReadFile(bad)
+	os.WriteFile(bad, b[:len(b)/2], 0o644)
+	outDir := filepath.Join(dir, "out")
+	os.Mkdir(outDir, 0o755)
+	out := filepath.Join(outDir, "review.mov")
+	code, _, stderr := runCLI(t, "render", "submit", seqDir, "-o", out, "--chunk-frames", "8", "--wait", "-q", "--temporal", srv.Address, "--id", "render-bad")
+	if code != 1 || !strings.Contains(stderr, "sh010.1017.exr") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	ents, _ := os.ReadDir(outDir)
+	for _, e := range ents {
+		t.Errorf("left behind: %s", e.Name())
+	}
+}
+
+// TestRenderSubmitNoWait: without --wait the job ID is printed and the job
+// runs on; reel status shows it like an encode job, with its chunks.
+func TestRenderSubmitNoWait(t *testing.T) {
+	srv, c, dir := testCluster(t)
+	seqDir := filepath.Join(dir, "seq")
+	os.Mkdir(seqDir, 0o755)
+	submitSeq(t, seqDir, 10, 0, 0)
+	out := filepath.Join(dir, "review.mov")
+	code, stdout, stderr := runCLI(t, "render", "submit", seqDir, "-o", out, "--chunk-frames", "4", "--temporal", srv.Address, "--id", "render-nowait")
+	if code != 0 || strings.TrimSpace(stdout) != "render-nowait" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	ctx := context.Background()
+	if err := c.GetWorkflow(ctx, "render-nowait", "").Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := movieFrames(t, out); n != 10 {
+		t.Errorf("the movie has %d frames, want 10", n)
+	}
+	code, stdout, _ = runCLI(t, "status", "render-nowait", "--chunks", "--temporal", srv.Address)
+	if code != 0 || !strings.Contains(stdout, "phase   done") || !strings.Contains(stdout, "review") || !strings.Contains(stdout, "3/3 chunks") ||
+		strings.Count(stdout, "review/") != 3 {
+		t.Errorf("status: exit %d:\n%s", code, stdout)
+	}
+}
+
+// TestRenderSubmitQCStrict: --qc-strict fails the job on the merged QC,
+// a frozen frame across a chunk boundary included, naming the frames, and
+// writes no movie.
+func TestRenderSubmitQCStrict(t *testing.T) {
+	srv, _, dir := testCluster(t)
+	seqDir := filepath.Join(dir, "seq")
+	os.Mkdir(seqDir, 0o755)
+	submitSeq(t, seqDir, 10, 0, 1005) // chunks of 4: 1005 starts the second
+	outDir := filepath.Join(dir, "out")
+	os.Mkdir(outDir, 0o755)
+	code, _, stderr := runCLI(t, "render", "submit", seqDir, "-o", filepath.Join(outDir, "review.mov"), "--chunk-frames", "4", "--qc-strict",
+		"--wait", "-q", "--temporal", srv.Address, "--id", "render-strict")
+	if code != 1 || !strings.Contains(stderr, "frozen 1005") || !strings.Contains(stderr, "no movie written") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	ents, _ := os.ReadDir(outDir)
+	for _, e := range ents {
+		t.Errorf("left behind: %s", e.Name())
+	}
+}

@@ -1,0 +1,260 @@
+package workflows
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/reelmedia/reel/encode"
+	"github.com/reelmedia/reel/mezzfs"
+	"github.com/reelmedia/reel/seq"
+)
+
+// RenderSpec is a render as the user asked for it: reel render submit's
+// flags, the same as reel render run's. The planning activity resolves it
+// (finds the sequence, applies the missing-frame policy, expands the
+// burn-ins) once, so every chunk sees the same frames.
+type RenderSpec struct {
+	// Pattern names the frames (sh010.####.exr, .@@@@., .%04d.) or a
+	// directory or s3:// prefix holding one sequence.
+	Pattern string `json:"pattern"`
+	// Frames is FIRST-LAST[xSTEP]; "" is every frame found.
+	Frames string `json:"frames,omitempty"`
+	// OnMissing is error (""), black or hold.
+	OnMissing string `json:"on_missing,omitempty"`
+	// Burnin is the burn-in template (seq.ParseTemplate); "" draws none.
+	Burnin string `json:"burnin,omitempty"`
+	// FPS is the movie's rate and the timecode's ("" = 24).
+	FPS       string `json:"fps,omitempty"`
+	DropFrame bool   `json:"drop_frame,omitempty"`
+	Shot      string `json:"shot,omitempty"`
+	Version   string `json:"version,omitempty"`
+	Artist    string `json:"artist,omitempty"`
+	// Date is the slate's and {date}'s, resolved by the submitter (the
+	// planning activity may run another day).
+	Date  string `json:"date,omitempty"`
+	Text  string `json:"text,omitempty"`
+	Notes string `json:"notes,omitempty"`
+	Slate bool   `json:"slate,omitempty"`
+	// Codec, Display, LUT, Font, Width, Height, Threads and StrictQC are
+	// encode.RenderOptions'. LUT and Font are paths on the workers.
+	Codec    string `json:"codec,omitempty"`
+	Display  string `json:"display,omitempty"`
+	LUT      string `json:"lut,omitempty"`
+	Font     string `json:"font,omitempty"`
+	Width    int    `json:"width,omitempty"`
+	Height   int    `json:"height,omitempty"`
+	Threads  int    `json:"threads,omitempty"`
+	StrictQC bool   `json:"strict_qc,omitempty"`
+}
+
+// RenderSettings are the encode.RenderOptions that travel through
+// Temporal (everything but the progress callback).
+type RenderSettings struct {
+	Codec    string          `json:"codec"`
+	FPS      encode.Rational `json:"fps"`
+	Display  string          `json:"display,omitempty"`
+	LUT      string          `json:"lut,omitempty"`
+	Font     string          `json:"font,omitempty"`
+	Burnins  []string        `json:"burnins,omitempty"`
+	Width    int             `json:"width,omitempty"`
+	Height   int             `json:"height,omitempty"`
+	Threads  int             `json:"threads,omitempty"`
+	StrictQC bool            `json:"strict_qc,omitempty"`
+}
+
+// Options returns the encode options, slate excepted (only the first
+// piece has it).
+func (s RenderSettings) Options() encode.RenderOptions {
+	return encode.RenderOptions{Codec: s.Codec, FPS: s.FPS, Display: s.Display, LUT: s.LUT, FontFile: s.Font,
+		Burnins: s.Burnins, Width: s.Width, Height: s.Height, Threads: s.Threads, StrictQC: s.StrictQC}
+}
+
+// RenderPlan is a render resolved: the frames in movie order (slate not
+// counted) with their files and burn-in texts, and the settings.
+type RenderPlan struct {
+	Pattern  string               `json:"pattern"`
+	Range    string               `json:"range"`
+	Policy   seq.Policy           `json:"on_missing"`
+	Missing  []int                `json:"missing,omitempty"`
+	Frames   []encode.RenderFrame `json:"frames"`
+	Slate    []string             `json:"slate,omitempty"`
+	Settings RenderSettings       `json:"settings"`
+}
+
+// maxPlanBytes bounds a plan in the workflow's history (Temporal refuses a
+// payload over 2 MB): some 8,000 frames with four burn-ins.
+const maxPlanBytes = 1536 << 10
+
+// PlanRender resolves spec against what l lists: the sequence, its range,
+// the missing frames under the policy, each frame's burn-in texts and the
+// slate's lines. Problems with the spec or the sequence are bad input.
+func PlanRender(ctx context.Context, l seq.Lister, spec RenderSpec) (RenderPlan, error) {
+	var rp RenderPlan
+	pol, err := seq.ParsePolicy(spec.OnMissing)
+	if err != nil {
+		return rp, err
+	}
+	fps := spec.FPS
+	if fps == "" {
+		fps = "24"
+	}
+	rate, err := seq.ParseRate(fps)
+	if err != nil {
+		return rp, err
+	}
+	if spec.DropFrame && !rate.DropFrameCapable() {
+		return rp, fmt.Errorf("%w: drop-frame timecode is for 29.97 and 59.94, not %s", seq.ErrBadRate, rate)
+	}
+	var rng seq.Range
+	if spec.Frames != "" {
+		if rng, err = seq.ParseRange(spec.Frames); err != nil {
+			return rp, err
+		}
+	}
+	var tmpl seq.Template
+	if spec.Burnin != "" {
+		if tmpl, err = seq.ParseTemplate(spec.Burnin); err != nil {
+			return rp, err
+		}
+	}
+	arg := spec.Pattern
+	var found seq.Found
+	if strings.ContainsAny(arg[strings.LastIndexByte(arg, '/')+1:], "#@%") {
+		p, err := seq.ParsePattern(arg)
+		if err != nil {
+			return rp, err
+		}
+		if found, err = seq.Find(ctx, l, p); err != nil {
+			return rp, err
+		}
+	} else if found, err = seq.Detect(ctx, l, strings.TrimSuffix(arg, "/")); err != nil {
+		return rp, err
+	}
+	plan, err := seq.NewPlan(found, rng, pol)
+	if err != nil {
+		return rp, err
+	}
+	p := plan.Pattern
+	vals := seq.Values{"shot": spec.Shot, "version": spec.Version, "artist": spec.Artist, "date": spec.Date, "text": spec.Text,
+		"first": p.Number(plan.Range.First), "last": p.Number(plan.Range.Last), "fps": rate.String()}
+	rp = RenderPlan{Pattern: p.String(), Range: plan.Range.String(), Policy: plan.Policy, Missing: plan.Missing,
+		Frames: make([]encode.RenderFrame, len(plan.Frames))}
+	for i, fr := range plan.Frames {
+		rp.Frames[i] = encode.RenderFrame{Number: fr.Number, File: fr.File, Held: fr.Missing && fr.File != ""}
+		if len(tmpl.Items) > 0 {
+			vals["frame"] = p.Number(fr.Number)
+			vals["tc"] = seq.Timecode(fr.Number, rate, spec.DropFrame)
+			rp.Frames[i].Burnins = tmpl.Expand(vals)
+		}
+	}
+	rp.Settings = RenderSettings{Codec: spec.Codec, FPS: encode.Rational{Num: rate.Num, Den: rate.Den}, Display: spec.Display,
+		LUT: spec.LUT, Font: spec.Font, Width: spec.Width, Height: spec.Height, Threads: spec.Threads, StrictQC: spec.StrictQC}
+	if rp.Settings.Codec == "" {
+		rp.Settings.Codec = "prores"
+	}
+	for _, it := range tmpl.Items {
+		rp.Settings.Burnins = append(rp.Settings.Burnins, it.Pos)
+	}
+	if spec.Slate {
+		rp.Slate = slateLines(spec, plan)
+	}
+	return rp, nil
+}
+
+// slateLines are the slate's text, line by line (reel render run's too).
+func slateLines(s RenderSpec, plan seq.Plan) []string {
+	p := plan.Pattern
+	lines := []string{
+		"Shot:     " + s.Shot,
+		"Version:  " + s.Version,
+		"Artist:   " + s.Artist,
+		"Date:     " + s.Date,
+		fmt.Sprintf("Frames:   %s-%s (%d frames", p.Number(plan.Range.First), p.Number(plan.Range.Last), len(plan.Frames)),
+		"Source:   " + p.File(),
+	}
+	if plan.Range.Step > 1 {
+		lines[4] += fmt.Sprintf(", every %d", plan.Range.Step)
+	}
+	lines[4] += ")"
+	if len(plan.Missing) > 0 {
+		lines = append(lines, fmt.Sprintf("Missing:  %s (%s)", seq.Compact(plan.Missing, plan.Range.Step), plan.Policy))
+	}
+	if s.Notes != "" {
+		lines = append(lines, "Notes:    "+s.Notes)
+	}
+	return lines
+}
+
+// StorageLister lists a directory or S3 prefix through mezzfs for seq: the
+// names directly under it.
+type StorageLister struct{ Storage *mezzfs.Storage }
+
+// List returns the names of the objects directly under dir.
+func (l StorageLister) List(ctx context.Context, dir string) ([]string, error) {
+	ents, err := l.Entries(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(ents))
+	for i, e := range ents {
+		names[i] = e.Name
+	}
+	return names, nil
+}
+
+// Entries is List with each object's size and time.
+func (l StorageLister) Entries(ctx context.Context, dir string) ([]mezzfs.Entry, error) {
+	if dir == "" {
+		dir = "."
+	}
+	if strings.HasPrefix(dir, "s3://") && !strings.HasSuffix(dir, "/") {
+		dir += "/"
+	}
+	ents, err := l.Storage.List(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []mezzfs.Entry
+	for _, e := range ents {
+		if !strings.Contains(e.Name, "/") {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// StorageFiles reads whole frames through mezzfs (encode.FrameFiles).
+type StorageFiles struct{ Storage *mezzfs.Storage }
+
+// ReadFile reads the object name whole.
+func (s StorageFiles) ReadFile(ctx context.Context, name string) ([]byte, error) {
+	obj, err := s.Storage.Open(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Close()
+	if obj.Size() > 2<<30 {
+		return nil, fmt.Errorf("frame %s: %d bytes is too large for one image", name, obj.Size())
+	}
+	b := make([]byte, obj.Size())
+	if _, err := obj.ReadAtContext(ctx, b, 0); err != nil && !(errors.Is(err, io.EOF) && len(b) == 0) {
+		return nil, err
+	}
+	return b, nil
+}
+
+// fingerprint is a short hash of v's JSON: what a piece was made from.
+func fingerprint(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12]), nil
+}
