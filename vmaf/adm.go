@@ -108,7 +108,7 @@ type admWorker struct {
 	tmp32      []int32
 	tmp64      []int64
 	indY, indX [4][]int
-	angle      []bool  // per-pixel angle test of one row, decoupleCSF0
+	angle      []int32 // per-pixel angle test of one row (-1 passes), decoupleCSF0/S
 	thr        []int32 // per-pixel masking threshold of one row, cm0
 }
 
@@ -409,44 +409,77 @@ func (m *admWorker) decoupleCSF0(egl float64, w, h int) {
 	refB := [3][]int16{ref.h, ref.v, ref.d}
 	disB := [3][]int16{dis.h, dis.v, dis.d}
 	if cap(m.angle) < right-left {
-		m.angle = make([]bool, right-left)
+		m.angle = make([]int32, right-left)
 	}
 	angle := m.angle[:right-left]
-	div := (*[65536]int32)(admDivLookup)
 	// Row by row: the angle test of each pixel first (it reads the h and
 	// v bands of both images), then each band in a loop of its own.
 	for i := top; i < bottom; i++ {
 		lo, hi := i*w+left, i*w+right
-		oh, ov := ref.h[lo:hi], ref.v[lo:hi]
-		th, tv := dis.h[lo:hi], dis.v[lo:hi]
-		ov, th, tv = ov[:len(oh)], th[:len(oh)], tv[:len(oh)]
-		for j := range oh {
-			angle[j] = admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j]))
-		}
+		admAngleRow16(ref.h[lo:hi], ref.v[lo:hi], dis.h[lo:hi], dis.v[lo:hi], angle)
 		for k := 0; k < 3; k++ {
-			o := refB[k][lo:hi]
-			t := disB[k][lo:hi][:len(o)]
-			r0 := m.r0[k][lo:hi][:len(o)]
-			ca := m.csfA0[k][lo:hi][:len(o)]
-			cf := m.csfF0[k][lo:hi][:len(o)]
-			ang := angle[:len(o)]
-			rwk, addk, shk := rw[k], add[k], sh[k]
-			for j := range o {
-				ok, tk := int64(o[j]), int64(t[j])
-				var kq int64 = 32768
-				if ok != 0 {
-					kq = int64(int32((int64(div[uint16(ok+32768)])*tk + 16384) >> 15))
-				}
-				kq = min(max(kq, 0), 32768)
-				r := int64(int16((kq*ok + 16384) >> 15))
-				r = int64(int16(admRestore(r, kq, ok, tk, ang[j], egl)))
-				a := int16(tk - r)
-				r0[j] = int16(r)
-				c := int16((rwk*int32(a) + addk) >> shk)
-				ca[j] = c
-				cf[j] = int16((4369*abs32(int32(c)) + 2048) >> 12)
-			}
+			admDecouple0Row(refB[k][lo:hi], disB[k][lo:hi], angle, egl, rw[k], add[k], sh[k],
+				m.r0[k][lo:hi], m.csfA0[k][lo:hi], m.csfF0[k][lo:hi])
 		}
+	}
+}
+
+// admAngleRow16 sets ang[j] to -1 where admAngle passes for pixel j of
+// int16 bands, 0 elsewhere. The AVX2 kernel takes the first columns, a
+// multiple of 8 of them.
+func admAngleRow16(oh, ov, th, tv []int16, ang []int32) {
+	n := len(ang)
+	oh, ov, th, tv = oh[:n], ov[:n], th[:n], tv[:n]
+	j0 := 0
+	if n8 := n &^ 7; admAVX2 && n8 > 0 {
+		admAngle0AVX2(&oh[0], &ov[0], &th[0], &tv[0], n8, admCosSq, &ang[0])
+		j0 = n8
+	}
+	for j := j0; j < n; j++ {
+		ang[j] = admMask(admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j])))
+	}
+}
+
+func admMask(b bool) int32 {
+	if b {
+		return -1
+	}
+	return 0
+}
+
+// admEGLKernel reports whether the SIMD kernels can apply the gain limit
+// egl: they truncate the limited value to int32, which holds when egl is
+// finite and not negative (the model's range is [1, 100]).
+func admEGLKernel(egl float64) bool { return egl >= 0 && egl <= math.MaxFloat64 }
+
+// admDecouple0Row decouples one row of one scale-0 band: o and t are the
+// reference and distorted values, ang the row's angle masks; it writes the
+// restored values r, the CSF-weighted additive values ca and their 1/30
+// versions cf. The AVX2 kernel takes the first columns, a multiple of 8 of
+// them.
+func admDecouple0Row(o, t []int16, ang []int32, egl float64, rw, add int32, sh uint, r, ca, cf []int16) {
+	n := len(o)
+	t, ang, r, ca, cf = t[:n], ang[:n], r[:n], ca[:n], cf[:n]
+	div := (*[65536]int32)(admDivLookup)
+	j0 := 0
+	if n8 := n &^ 7; admAVX2 && n8 > 0 && admEGLKernel(egl) {
+		admDecouple0AVX2(&o[0], &t[0], &ang[0], n8, egl, rw, add, sh, &admDivLookup[32768], &r[0], &ca[0], &cf[0])
+		j0 = n8
+	}
+	for j := j0; j < n; j++ {
+		ok, tk := int64(o[j]), int64(t[j])
+		var kq int64 = 32768
+		if ok != 0 {
+			kq = int64(int32((int64(div[uint16(ok+32768)])*tk + 16384) >> 15))
+		}
+		kq = min(max(kq, 0), 32768)
+		rv := int64(int16((kq*ok + 16384) >> 15))
+		rv = int64(int16(admRestore(rv, kq, ok, tk, ang[j] != 0, egl)))
+		a := int16(tk - rv)
+		r[j] = int16(rv)
+		c := int16((rw*int32(a) + add) >> sh)
+		ca[j] = c
+		cf[j] = int16((4369*abs32(int32(c)) + 2048) >> 12)
 	}
 }
 
@@ -618,53 +651,60 @@ func (m *admWorker) decoupleCSFS(ref, dis *admBands[int32], egl float64, w, h, s
 	refB := [3][]int32{ref.h, ref.v, ref.d}
 	disB := [3][]int32{dis.h, dis.v, dis.d}
 	if cap(m.angle) < right-left {
-		m.angle = make([]bool, right-left)
+		m.angle = make([]int32, right-left)
 	}
 	angle := m.angle[:right-left]
 	// Row by row, as in decoupleCSF0.
 	for i := top; i < bottom; i++ {
 		lo, hi := i*w+left, i*w+right
-		oh, ov := ref.h[lo:hi], ref.v[lo:hi]
-		th, tv := dis.h[lo:hi], dis.v[lo:hi]
-		ov, th, tv = ov[:len(oh)], th[:len(oh)], tv[:len(oh)]
-		for j := range oh {
-			angle[j] = admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j]))
-		}
+		admAngleRow32(ref.h[lo:hi], ref.v[lo:hi], dis.h[lo:hi], dis.v[lo:hi], angle)
 		for k := 0; k < 3; k++ {
-			o := refB[k][lo:hi]
-			t := disB[k][lo:hi][:len(o)]
-			rk := m.r[k][lo:hi][:len(o)]
-			ca := m.csfA[k][lo:hi][:len(o)]
-			cf := m.csfF[k][lo:hi][:len(o)]
-			ang := angle[:len(o)]
-			rfk := int64(rf[k])
-			for j := range o {
-				ok, tk := int64(o[j]), int64(t[j])
-				var kq int64 = 32768
-				if ok != 0 {
-					ao := uint32(abs32(int32(ok)))
-					var shift uint
-					msb := ao
-					if ao >= 32768 {
-						shift = uint(17 - bits.LeadingZeros32(ao))
-						msb = uint32(uint16((ao + 1<<(shift-1)) >> shift))
-					}
-					sign := int64(1)
-					if ok < 0 {
-						sign = -1
-					}
-					kq = (int64(admDivLookup[msb+32768])*tk*sign + int64(int32(1)<<(14+shift))) >> (15 + shift)
-				}
-				kq = min(max(kq, 0), 32768)
-				r := int64(int32((kq*ok + 16384) >> 15))
-				r = int64(int32(admRestore(r, kq, ok, tk, ang[j], egl)))
-				a := int32(tk - r)
-				rk[j] = int32(r)
-				c := int32((rfk*int64(a) + 1<<27) >> 28)
-				ca[j] = c
-				cf[j] = int32((143165577*int64(abs32(c)) - 1<<31) >> 32)
-			}
+			admDecoupleSRow(refB[k][lo:hi], disB[k][lo:hi], angle, egl, rf[k],
+				m.r[k][lo:hi], m.csfA[k][lo:hi], m.csfF[k][lo:hi])
 		}
+	}
+}
+
+// admAngleRow32 is admAngleRow16 for the int32 bands of scales 1-3.
+func admAngleRow32(oh, ov, th, tv []int32, ang []int32) {
+	n := len(ang)
+	oh, ov, th, tv = oh[:n], ov[:n], th[:n], tv[:n]
+	for j := 0; j < n; j++ {
+		ang[j] = admMask(admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j])))
+	}
+}
+
+// admDecoupleSRow is admDecouple0Row for the int32 bands of scales 1-3,
+// with the CSF factor rf in Q32.
+func admDecoupleSRow(o, t []int32, ang []int32, egl float64, rf uint32, r, ca, cf []int32) {
+	n := len(o)
+	t, ang, r, ca, cf = t[:n], ang[:n], r[:n], ca[:n], cf[:n]
+	rfk := int64(rf)
+	for j := 0; j < n; j++ {
+		ok, tk := int64(o[j]), int64(t[j])
+		var kq int64 = 32768
+		if ok != 0 {
+			ao := uint32(abs32(int32(ok)))
+			var shift uint
+			msb := ao
+			if ao >= 32768 {
+				shift = uint(17 - bits.LeadingZeros32(ao))
+				msb = uint32(uint16((ao + 1<<(shift-1)) >> shift))
+			}
+			sign := int64(1)
+			if ok < 0 {
+				sign = -1
+			}
+			kq = (int64(admDivLookup[msb+32768])*tk*sign + int64(int32(1)<<(14+shift))) >> (15 + shift)
+		}
+		kq = min(max(kq, 0), 32768)
+		rv := int64(int32((kq*ok + 16384) >> 15))
+		rv = int64(int32(admRestore(rv, kq, ok, tk, ang[j] != 0, egl)))
+		a := int32(tk - rv)
+		r[j] = int32(rv)
+		c := int32((rfk*int64(a) + 1<<27) >> 28)
+		ca[j] = c
+		cf[j] = int32((143165577*int64(abs32(c)) - 1<<31) >> 32)
 	}
 }
 

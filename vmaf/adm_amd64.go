@@ -26,3 +26,24 @@ var admAVX2 = cpu.X86.HasAVX2
 //
 //go:noescape
 func admDwt0HorizAVX2(lo, hi *int16, n int, a, v, h, d *int16)
+
+// admAngle0AVX2 is admAngleRow16 on n pixels (n a multiple of 8), in
+// admdecouple_amd64.s. The int16 products and their sums fit int32 except
+// a sum of exactly 2^31, which wraps to INT_MIN and is turned back; each
+// sum converts to float32 with the one rounding of Go's conversion, and
+// the float64 products and comparisons are those of admAngle (without its
+// exact divisions by 4096, which scale both sides alike).
+//
+//go:noescape
+func admAngle0AVX2(oh, ov, th, tv *int16, n int, cosSq float64, ang *int32)
+
+// admDecouple0AVX2 is admDecouple0Row on n pixels (n a multiple of 8).
+// The gain ratio (div[o]*t + 16384) >> 15 needs 46 bits in the Go loop;
+// the kernel splits div[o] at bit 15 so that every partial product fits
+// int32 and the sum is the same integer. The gain limit runs in float64
+// as admRestore does (the product, then min or max, truncation), and the
+// int16 conversions keep the low 16 bits by a shift up and back.
+// div points at admDivLookup[32768], so the gather index is o itself.
+//
+//go:noescape
+func admDecouple0AVX2(o, t *int16, ang *int32, n int, egl float64, rw, add int32, sh uint, div *int32, r, ca, cf *int16)

@@ -13,3 +13,11 @@ func admDwt0VertAVX2(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uint,
 func admDwt0HorizAVX2(lo, hi *int16, n int, a, v, h, d *int16) {
 	panic("vmaf: no AVX2 kernels")
 }
+
+func admAngle0AVX2(oh, ov, th, tv *int16, n int, cosSq float64, ang *int32) {
+	panic("vmaf: no AVX2 kernels")
+}
+
+func admDecouple0AVX2(o, t *int16, ang *int32, n int, egl float64, rw, add int32, sh uint, div *int32, r, ca, cf *int16) {
+	panic("vmaf: no AVX2 kernels")
+}

@@ -1,0 +1,224 @@
+// AVX2 kernels of ADM's decouple and CSF stages (admAngleRow16,
+// admDecouple0Row, admAngleRow32 and admDecoupleSRow in adm.go);
+// adm_amd64.go says why each computes the same integers as the Go loop.
+
+#include "textflag.h"
+
+DATA admSign32<>+0(SB)/4, $0x80000000
+GLOBL admSign32<>(SB), RODATA|NOPTR, $4
+
+DATA adm32768<>+0(SB)/4, $32768
+GLOBL adm32768<>(SB), RODATA|NOPTR, $4
+
+DATA adm16384<>+0(SB)/4, $16384
+GLOBL adm16384<>(SB), RODATA|NOPTR, $4
+
+DATA adm7fff<>+0(SB)/4, $0x7fff
+GLOBL adm7fff<>(SB), RODATA|NOPTR, $4
+
+DATA adm4369<>+0(SB)/4, $4369
+GLOBL adm4369<>(SB), RODATA|NOPTR, $4
+
+DATA adm2048<>+0(SB)/4, $2048
+GLOBL adm2048<>(SB), RODATA|NOPTR, $4
+
+// func admAngle0AVX2(oh, ov, th, tv *int16, n int, cosSq float64, ang *int32)
+TEXT ·admAngle0AVX2(SB), NOSPLIT, $0-56
+	MOVQ oh+0(FP), AX
+	MOVQ ov+8(FP), BX
+	MOVQ th+16(FP), DX
+	MOVQ tv+24(FP), DI
+	MOVQ n+32(FP), CX
+	VBROADCASTSD cosSq+40(FP), Y14
+	MOVQ ang+48(FP), R9
+	VPBROADCASTD admSign32<>(SB), Y15
+	VXORPS Y13, Y13, Y13
+	XORQ SI, SI
+
+aloop:
+	CMPQ SI, CX
+	JGE  adone
+	VPMOVSXWD (AX)(SI*2), Y0
+	VPMOVSXWD (BX)(SI*2), Y1
+	VPMOVSXWD (DX)(SI*2), Y2
+	VPMOVSXWD (DI)(SI*2), Y3
+
+	// Each product is at most 2^30; a sum of two wraps only at 2^31,
+	// to INT_MIN, which no true sum reaches.
+	VPMULLD Y0, Y2, Y4
+	VPMULLD Y1, Y3, Y5
+	VPADDD  Y5, Y4, Y4 // dp
+	VPMULLD Y0, Y0, Y0
+	VPMULLD Y1, Y1, Y1
+	VPADDD  Y1, Y0, Y0 // om
+	VPMULLD Y2, Y2, Y2
+	VPMULLD Y3, Y3, Y3
+	VPADDD  Y3, Y2, Y2 // tm
+
+	// float32 of each, rounded to nearest as Go's conversion; INT_MIN
+	// becomes +2^31 (a sign flip of the float for dp, the absolute value
+	// for the squares, which are never negative).
+	VPCMPEQD  Y15, Y4, Y5
+	VPAND     Y15, Y5, Y5
+	VCVTDQ2PS Y4, Y4
+	VXORPS    Y5, Y4, Y4
+	VCVTDQ2PS Y0, Y0
+	VANDNPS   Y0, Y15, Y0
+	VCVTDQ2PS Y2, Y2
+	VANDNPS   Y2, Y15, Y2
+	VCMPPS    $13, Y13, Y4, Y6 // dp >= 0
+
+	// dp*dp >= (cos²*om)*tm in float64. The Go loop divides each float by
+	// 4096 first; scaling by powers of two changes neither the rounding
+	// nor the comparison at these magnitudes.
+	VCVTPS2PD X4, Y7
+	VCVTPS2PD X0, Y8
+	VCVTPS2PD X2, Y9
+	VMULPD    Y7, Y7, Y7
+	VMULPD    Y14, Y8, Y8
+	VMULPD    Y9, Y8, Y8
+	VCMPPD    $13, Y8, Y7, Y7
+	VEXTRACTF128 $1, Y4, X4
+	VEXTRACTF128 $1, Y0, X0
+	VEXTRACTF128 $1, Y2, X2
+	VCVTPS2PD X4, Y10
+	VCVTPS2PD X0, Y8
+	VCVTPS2PD X2, Y9
+	VMULPD    Y10, Y10, Y10
+	VMULPD    Y14, Y8, Y8
+	VMULPD    Y9, Y8, Y8
+	VCMPPD    $13, Y8, Y10, Y10
+
+	// The low dword of each qword mask, in pixel order.
+	VSHUFPS $0x88, Y10, Y7, Y11
+	VPERMQ  $0xD8, Y11, Y11
+	VPAND   Y6, Y11, Y11
+	VMOVDQU Y11, (R9)(SI*4)
+
+	ADDQ $8, SI
+	JMP  aloop
+
+adone:
+	VZEROUPPER
+	RET
+
+// func admDecouple0AVX2(o, t *int16, ang *int32, n int, egl float64, rw, add int32, sh uint, div *int32, r, ca, cf *int16)
+TEXT ·admDecouple0AVX2(SB), NOSPLIT, $0-88
+	MOVQ o+0(FP), AX
+	MOVQ t+8(FP), BX
+	MOVQ ang+16(FP), R9
+	MOVQ n+24(FP), CX
+	VBROADCASTSD egl+32(FP), Y12
+	MOVL rw+40(FP), DX
+	VMOVD DX, X11
+	VPBROADCASTD X11, Y11
+	MOVL add+44(FP), DX
+	VMOVD DX, X10
+	VPBROADCASTD X10, Y10
+	VMOVQ sh+48(FP), X9
+	MOVQ div+56(FP), R8
+	MOVQ r+64(FP), R10
+	MOVQ ca+72(FP), R11
+	MOVQ cf+80(FP), R12
+	VPBROADCASTD adm32768<>(SB), Y15
+	VPBROADCASTD adm7fff<>(SB), Y14
+	VPBROADCASTD adm16384<>(SB), Y13
+	VPXOR Y7, Y7, Y7
+	XORQ SI, SI
+
+dloop:
+	CMPQ SI, CX
+	JGE  ddone
+	VPMOVSXWD (AX)(SI*2), Y0 // o
+	VPMOVSXWD (BX)(SI*2), Y1 // t
+
+	// D = div[o] (the pointer is the table's centre), then
+	// kq = (D*t + 16384) >> 15 with D = dh*2^15 + dl, dl in [0, 2^15):
+	// dh*t + ((dl*t + 16384) >> 15), every term within int32.
+	VPCMPEQD   Y2, Y2, Y2
+	VPGATHERDD Y2, (R8)(Y0*4), Y3
+	VPSRAD     $15, Y3, Y4
+	VPAND      Y14, Y3, Y3
+	VPMULLD    Y1, Y4, Y4
+	VPMULLD    Y1, Y3, Y3
+	VPADDD     Y13, Y3, Y3
+	VPSRAD     $15, Y3, Y3
+	VPADDD     Y3, Y4, Y4
+	VPMAXSD    Y7, Y4, Y4
+	VPMINSD    Y15, Y4, Y4
+
+	// Where o == 0 the Go loop takes kq = 32768 instead; r is 0 either
+	// way, and the gain limit is not applied there.
+	VPCMPEQD Y7, Y0, Y5
+
+	// The gain limit applies where the angle test passed, kq > 0 and
+	// o != 0.
+	VPCMPGTD Y7, Y4, Y6
+	VPANDN   Y6, Y5, Y6
+	VPAND    (R9)(SI*4), Y6, Y6
+
+	// r = (kq*o + 16384) >> 15, within int16.
+	VPMULLD Y0, Y4, Y4
+	VPADDD  Y13, Y4, Y4
+	VPSRAD  $15, Y4, Y4
+
+	// Limited: o > 0 ? min(r*egl, t) : max(r*egl, t), truncated. With
+	// egl finite and >= 0 it lies between t and 0, so within int32.
+	VCVTDQ2PD   X4, Y2
+	VMULPD      Y12, Y2, Y2
+	VCVTDQ2PD   X1, Y3
+	VMINPD      Y3, Y2, Y5
+	VMAXPD      Y3, Y2, Y2
+	VPMOVSXDQ   X0, Y3
+	VBLENDVPD   Y3, Y2, Y5, Y5
+	VCVTTPD2DQY Y5, X5
+	VEXTRACTI128 $1, Y4, X2
+	VCVTDQ2PD    X2, Y2
+	VMULPD       Y12, Y2, Y2
+	VEXTRACTI128 $1, Y1, X3
+	VCVTDQ2PD    X3, Y3
+	VMINPD       Y3, Y2, Y8
+	VMAXPD       Y3, Y2, Y2
+	VEXTRACTI128 $1, Y0, X3
+	VPMOVSXDQ    X3, Y3
+	VBLENDVPD    Y3, Y2, Y8, Y8
+	VCVTTPD2DQY  Y8, X8
+	VINSERTI128  $1, X8, Y5, Y5
+	VPBLENDVB    Y6, Y5, Y4, Y4
+
+	// a = int16(t - r); c = int16((rw*a + add) >> sh);
+	// cf = int16((4369*|c| + 2048) >> 12).
+	VPSUBD  Y4, Y1, Y1
+	VPSLLD  $16, Y1, Y1
+	VPSRAD  $16, Y1, Y1
+	VPMULLD Y11, Y1, Y1
+	VPADDD  Y10, Y1, Y1
+	VPSRAD  X9, Y1, Y1
+	VPSLLD  $16, Y1, Y1
+	VPSRAD  $16, Y1, Y1
+	VPABSD  Y1, Y2
+	VPBROADCASTD adm4369<>(SB), Y3
+	VPMULLD Y3, Y2, Y2
+	VPBROADCASTD adm2048<>(SB), Y3
+	VPADDD  Y3, Y2, Y2
+	VPSRLD  $12, Y2, Y2
+
+	// r and c are within int16; cf keeps its low 16 bits.
+	VEXTRACTI128 $1, Y4, X3
+	VPACKSSDW    X3, X4, X4
+	VMOVDQU      X4, (R10)(SI*2)
+	VEXTRACTI128 $1, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      X1, (R11)(SI*2)
+	VPSLLD       $16, Y2, Y2
+	VPSRAD       $16, Y2, Y2
+	VEXTRACTI128 $1, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      X2, (R12)(SI*2)
+
+	ADDQ $8, SI
+	JMP  dloop
+
+ddone:
+	VZEROUPPER
+	RET
