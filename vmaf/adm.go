@@ -608,28 +608,11 @@ func (m *admWorker) cm0(w, h int) float32 {
 		clear(thr)
 		for k := 0; k < 3; k++ {
 			f := m.csfF0[k]
-			fu, fi, fd := f[up*w:][:w], f[i*w:][:w], f[down*w:][:w]
-			ai := m.csfA0[k][i*w:][:w]
-			for j := left; j < right; j++ {
-				jl, jr := admNeighbours(j, w)
-				thr[j-left] += int32(fu[jl]) + int32(fu[j]) + int32(fu[jr]) +
-					int32(fi[jl]) + int32(int16((8738*abs32(int32(ai[j]))+2048)>>12)) + int32(fi[jr]) +
-					int32(fd[jl]) + int32(fd[j]) + int32(fd[jr])
-			}
+			admThrRow16(f[up*w:][:w], f[i*w:][:w], f[down*w:][:w], m.csfA0[k][i*w:][:w], left, thr)
 		}
 		for k := 0; k < 3; k++ {
-			r := m.r0[k][i*w+left : i*w+right]
-			th := thr[:len(r)]
-			rwk, subk, sqAddk, sqShk, cubAddk, cubShk := rw[k], subSh[k], sqAdd[k], sqSh[k], cubAdd[k], cubSh[k]
-			var inner int64
-			for j, rv := range r {
-				x := abs32(int32(rv)*rwk) - th[j]<<subk
-				if x < 0 {
-					x = 0
-				}
-				xsq := int32((int64(x)*int64(x) + sqAddk) >> sqShk)
-				inner += (int64(xsq)*int64(x) + cubAddk) >> cubShk
-			}
+			p := admPoolConsts{sqAdd[k], uint64(sqSh[k]), uint64(cubAdd[k]), uint64(cubSh[k])}
+			inner := admPoolRow16(m.r0[k][i*w+left:i*w+right], thr, rw[k], subSh[k], &p)
 			acc[k] += (inner + rowAdd) >> rowSh
 		}
 	}
@@ -724,33 +707,24 @@ func (m *admWorker) cmS(w, h, scale int) float32 {
 	rowSh := uint(math.Ceil(math.Log2(float64(h))))
 	rowAdd := int64(uint32(math.Pow(2, float64(int(rowSh)-1))))
 	var acc [3]int64
+	if cap(m.thr) < right-left {
+		m.thr = make([]int32, right-left)
+	}
+	thr := m.thr[:right-left]
+	// Row by row, as in cm0; the int32 sums of the threshold wrap as in
+	// the per-pixel order of libvmaf, since wrapping sums are exact in any
+	// order too.
 	for i := top; i < bottom; i++ {
 		up, down := admNeighbours(i, h)
-		var inner [3]int64
-		for j := left; j < right; j++ {
-			jl, jr := admNeighbours(j, w)
-			var thr int32
-			for k := 0; k < 3; k++ {
-				f := m.csfF[k]
-				a := m.csfA[k]
-				centre := int32((286331153*int64(abs32(a[i*w+j])) - 1<<31) >> 32)
-				s := f[up*w+jl] + f[up*w+j] + f[up*w+jr] +
-					f[i*w+jl] + centre + f[i*w+jr] +
-					f[down*w+jl] + f[down*w+j] + f[down*w+jr]
-				thr += s
-			}
-			for k := 0; k < 3; k++ {
-				x := int32((int64(m.r[k][i*w+j])*int64(rf[k]) + 1<<27) >> 28)
-				x = abs32(x) - thr
-				if x < 0 {
-					x = 0
-				}
-				xsq := int32((int64(x)*int64(x) + 1<<29) >> 30)
-				inner[k] += (int64(xsq)*int64(x) + cubAdd) >> cubSh
-			}
+		clear(thr)
+		for k := 0; k < 3; k++ {
+			f := m.csfF[k]
+			admThrRow32(f[up*w:][:w], f[i*w:][:w], f[down*w:][:w], m.csfA[k][i*w:][:w], left, thr)
 		}
 		for k := 0; k < 3; k++ {
-			acc[k] += (inner[k] + rowAdd) >> rowSh
+			p := admPoolConsts{1 << 29, 30, uint64(cubAdd), uint64(cubSh)}
+			inner := admPoolRow32(m.r[k][i*w+left:i*w+right], thr, rf[k], &p)
+			acc[k] += (inner + rowAdd) >> rowSh
 		}
 	}
 	area := (bottom - top) * (right - left)
@@ -763,4 +737,119 @@ func (m *admWorker) cmS(w, h, scale int) float32 {
 		sum += powf3(f) + powAdd
 	}
 	return sum
+}
+
+// admThrRow16 adds, for the columns left..left+len(thr)-1 of one row of a
+// scale-0 band, the masking threshold's 3x3 sum to thr: the 1/30 values
+// of the rows above (fu), at (fi) and below (fd), with the centre taken
+// from the CSF value a at 1/15. The AVX2 kernel takes the columns that
+// have both neighbours inside the row, a multiple of 8 of them.
+func admThrRow16(fu, fi, fd, a []int16, left int, thr []int32) {
+	w := len(fi)
+	fu, fd, a = fu[:w], fd[:w], a[:w]
+	right := left + len(thr)
+	j := left
+	for ; j < right && j < 1; j++ {
+		thr[j-left] += admThr16(fu, fi, fd, a, j)
+	}
+	if n8 := (min(right, w-1) - j) &^ 7; admAVX2 && n8 > 0 {
+		admThr16AVX2(&fu[j], &fi[j], &fd[j], &a[j], n8, &thr[j-left])
+		j += n8
+	}
+	for ; j < right; j++ {
+		thr[j-left] += admThr16(fu, fi, fd, a, j)
+	}
+}
+
+func admThr16(fu, fi, fd, a []int16, j int) int32 {
+	jl, jr := admNeighbours(j, len(fi))
+	return int32(fu[jl]) + int32(fu[j]) + int32(fu[jr]) +
+		int32(fi[jl]) + int32(int16((8738*abs32(int32(a[j]))+2048)>>12)) + int32(fi[jr]) +
+		int32(fd[jl]) + int32(fd[j]) + int32(fd[jr])
+}
+
+// admThrRow32 is admThrRow16 for the int32 bands of scales 1-3.
+func admThrRow32(fu, fi, fd, a []int32, left int, thr []int32) {
+	w := len(fi)
+	fu, fd, a = fu[:w], fd[:w], a[:w]
+	right := left + len(thr)
+	j := left
+	for ; j < right && j < 1; j++ {
+		thr[j-left] += admThr32(fu, fi, fd, a, j)
+	}
+	if n8 := (min(right, w-1) - j) &^ 7; admAVX2 && n8 > 0 {
+		admThr32AVX2(&fu[j], &fi[j], &fd[j], &a[j], n8, &thr[j-left])
+		j += n8
+	}
+	for ; j < right; j++ {
+		thr[j-left] += admThr32(fu, fi, fd, a, j)
+	}
+}
+
+func admThr32(fu, fi, fd, a []int32, j int) int32 {
+	jl, jr := admNeighbours(j, len(fi))
+	centre := int32((286331153*int64(abs32(a[j])) - 1<<31) >> 32)
+	return fu[jl] + fu[j] + fu[jr] + fi[jl] + centre + fi[jr] + fd[jl] + fd[j] + fd[jr]
+}
+
+// admPoolConsts are the rounding constants of one band's pooling: the
+// square is (x*x + sqAdd) >> sqSh, the cube (sq*x + cubAdd) >> cubSh.
+type admPoolConsts struct {
+	sqAdd        int64
+	sqSh, cubAdd uint64
+	cubSh        uint64
+}
+
+// admPoolKernel reports whether the pooling kernels can take p: their
+// 64-bit shifts need counts below 64 (tiny bands give other counts).
+func admPoolKernel(p *admPoolConsts) bool { return admAVX2 && p.sqSh < 64 && p.cubSh < 64 }
+
+// admPoolRow16 returns the pooled sum of one row of a restored scale-0
+// band r: each value weighted by rw, less its threshold thr << sub,
+// clamped at 0 and cubed with the rounding of p. The AVX2 kernel takes
+// the first columns, a multiple of 8 of them.
+func admPoolRow16(r []int16, thr []int32, rw int32, sub uint, p *admPoolConsts) int64 {
+	thr = thr[:len(r)]
+	var inner int64
+	j := 0
+	if n8 := len(r) &^ 7; n8 > 0 && admPoolKernel(p) {
+		k := *p
+		k.cubAdd += 1 << 63
+		inner = int64(admPool16AVX2(&r[0], &thr[0], n8, rw, sub, &k) - uint64(n8)<<(63-p.cubSh))
+		j = n8
+	}
+	for ; j < len(r); j++ {
+		x := abs32(int32(r[j])*rw) - thr[j]<<sub
+		inner += admCube(x, p)
+	}
+	return inner
+}
+
+// admPoolRow32 is admPoolRow16 for the int32 bands of scales 1-3, with
+// the CSF factor rf in Q32.
+func admPoolRow32(r []int32, thr []int32, rf uint32, p *admPoolConsts) int64 {
+	thr = thr[:len(r)]
+	var inner int64
+	j := 0
+	if n8 := len(r) &^ 7; n8 > 0 && admPoolKernel(p) && rf < 1<<31 {
+		k := *p
+		k.cubAdd += 1 << 63
+		inner = int64(admPool32AVX2(&r[0], &thr[0], n8, int64(rf), &k) - uint64(n8)<<(63-p.cubSh))
+		j = n8
+	}
+	for ; j < len(r); j++ {
+		x := int32((int64(r[j])*int64(rf) + 1<<27) >> 28)
+		inner += admCube(abs32(x)-thr[j], p)
+	}
+	return inner
+}
+
+// admCube is the pooled term of one masked value x: 0 below 0, else the
+// rounded cube with the int32 wrap of the square that libvmaf has.
+func admCube(x int32, p *admPoolConsts) int64 {
+	if x < 0 {
+		x = 0
+	}
+	xsq := int32((int64(x)*int64(x) + p.sqAdd) >> p.sqSh)
+	return (int64(xsq)*int64(x) + int64(p.cubAdd)) >> p.cubSh
 }

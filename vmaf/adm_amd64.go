@@ -47,3 +47,32 @@ func admAngle0AVX2(oh, ov, th, tv *int16, n int, cosSq float64, ang *int32)
 //
 //go:noescape
 func admDecouple0AVX2(o, t *int16, ang *int32, n int, egl float64, rw, add int32, sh uint, div *int32, r, ca, cf *int16)
+
+// admThr16AVX2 and admThr32AVX2 add the 3x3 masking thresholds of n
+// columns (n a multiple of 8, each with both neighbours in the row) to
+// thr, in admcm_amd64.s. The int32 sums wrap as Go's do; the centres are
+// the Go loop's: for int16 bands a 32-bit product whose low 16 bits are
+// kept, for int32 bands the high dword of a 64-bit product (VPMULDQ on
+// even and odd lanes), which is Go's >> 32 and int32 conversion.
+//
+//go:noescape
+func admThr16AVX2(fu, fi, fd, a *int16, n int, thr *int32)
+
+//go:noescape
+func admThr32AVX2(fu, fi, fd, a *int32, n int, thr *int32)
+
+// admPool16AVX2 and admPool32AVX2 return the pooled sums of n columns (n
+// a multiple of 8) as admPoolRow16 and admPoolRow32 compute them, with
+// p.cubAdd raised by 2^63 and the result raised by n·2^(63-cubSh): the
+// kernels shift the biased 64-bit sums logically, since AVX2 has no
+// arithmetic 64-bit shift, and floor((y + 2^63) / 2^s) is
+// floor(y / 2^s) + 2^(63-s). The square keeps its low 32 bits as Go's
+// int32 conversion does (VPMULDQ reads the low dword signed), and the
+// 64-bit lane sums wrap as Go's int64 sum. admPool32AVX2 needs rf below
+// 2^31 so that VPMULDQ can take it as a signed dword.
+//
+//go:noescape
+func admPool16AVX2(r *int16, thr *int32, n int, rw int32, sub uint, p *admPoolConsts) uint64
+
+//go:noescape
+func admPool32AVX2(r, thr *int32, n int, rf int64, p *admPoolConsts) uint64

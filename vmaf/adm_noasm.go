@@ -21,3 +21,15 @@ func admAngle0AVX2(oh, ov, th, tv *int16, n int, cosSq float64, ang *int32) {
 func admDecouple0AVX2(o, t *int16, ang *int32, n int, egl float64, rw, add int32, sh uint, div *int32, r, ca, cf *int16) {
 	panic("vmaf: no AVX2 kernels")
 }
+
+func admThr16AVX2(fu, fi, fd, a *int16, n int, thr *int32) { panic("vmaf: no AVX2 kernels") }
+
+func admThr32AVX2(fu, fi, fd, a *int32, n int, thr *int32) { panic("vmaf: no AVX2 kernels") }
+
+func admPool16AVX2(r *int16, thr *int32, n int, rw int32, sub uint, p *admPoolConsts) uint64 {
+	panic("vmaf: no AVX2 kernels")
+}
+
+func admPool32AVX2(r, thr *int32, n int, rf int64, p *admPoolConsts) uint64 {
+	panic("vmaf: no AVX2 kernels")
+}

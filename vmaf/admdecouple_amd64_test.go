@@ -144,4 +144,3 @@ func admFirstDiff[T comparable](a, b []T) int {
 	}
 	return -1
 }
-
