@@ -663,7 +663,12 @@ func admDecoupleSRow(o, t []int32, ang []int32, egl float64, rf uint32, r, ca, c
 	n := len(o)
 	t, ang, r, ca, cf = t[:n], ang[:n], r[:n], ca[:n], cf[:n]
 	rfk := int64(rf)
-	for j := 0; j < n; j++ {
+	j := 0
+	if n8 := n &^ 7; admAVX2 && n8 > 0 && admEGLKernel(egl) && rf < 1<<31 {
+		admDecoupleSAVX2(&o[0], &t[0], &ang[0], n8, egl, rfk, &admDivLookup[32768], &r[0], &ca[0], &cf[0])
+		j = n8
+	}
+	for ; j < n; j++ {
 		ok, tk := int64(o[j]), int64(t[j])
 		var kq int64 = 32768
 		if ok != 0 {

@@ -76,3 +76,15 @@ func admPool16AVX2(r *int16, thr *int32, n int, rw int32, sub uint, p *admPoolCo
 
 //go:noescape
 func admPool32AVX2(r, thr *int32, n int, rf int64, p *admPoolConsts) uint64
+
+// admDecoupleSAVX2 is admDecoupleSRow on n pixels (n a multiple of 8).
+// The Go loop's 64-bit products become VPMULDQ on even and odd lanes.
+// Its leading-zero count becomes the float32 exponent of |o| >> 8 (exact,
+// and one position per bit above 2^15); its sign multiplication a gather
+// at -msb, since admDivLookup is odd; its arithmetic shift of the gain
+// ratio a logical one, since a negative ratio clamps to 0 either way. Each
+// int32 conversion of a shifted product takes the product's bits from the
+// shift on, as a logical shift does too. rf must be below 2^31.
+//
+//go:noescape
+func admDecoupleSAVX2(o, t, ang *int32, n int, egl float64, rf int64, div *int32, r, ca, cf *int32)

@@ -33,3 +33,7 @@ func admPool16AVX2(r *int16, thr *int32, n int, rw int32, sub uint, p *admPoolCo
 func admPool32AVX2(r, thr *int32, n int, rf int64, p *admPoolConsts) uint64 {
 	panic("vmaf: no AVX2 kernels")
 }
+
+func admDecoupleSAVX2(o, t, ang *int32, n int, egl float64, rf int64, div *int32, r, ca, cf *int32) {
+	panic("vmaf: no AVX2 kernels")
+}

@@ -222,3 +222,185 @@ dloop:
 ddone:
 	VZEROUPPER
 	RET
+
+DATA admOne<>+0(SB)/4, $1
+GLOBL admOne<>(SB), RODATA|NOPTR, $4
+
+DATA admFifteen<>+0(SB)/4, $15
+GLOBL admFifteen<>(SB), RODATA|NOPTR, $4
+
+DATA admExp133<>+0(SB)/4, $133
+GLOBL admExp133<>(SB), RODATA|NOPTR, $4
+
+DATA admLowDword<>+0(SB)/8, $0xffffffff
+GLOBL admLowDword<>(SB), RODATA|NOPTR, $8
+
+DATA admQ32768<>+0(SB)/8, $32768
+GLOBL admQ32768<>(SB), RODATA|NOPTR, $8
+
+DATA admQ16384<>+0(SB)/8, $16384
+GLOBL admQ16384<>(SB), RODATA|NOPTR, $8
+
+DATA admQ2p27<>+0(SB)/8, $134217728
+GLOBL admQ2p27<>(SB), RODATA|NOPTR, $8
+
+DATA admQThirtieth<>+0(SB)/8, $143165577
+GLOBL admQThirtieth<>(SB), RODATA|NOPTR, $8
+
+DATA admQMinus2p31<>+0(SB)/8, $-2147483648
+GLOBL admQMinus2p31<>(SB), RODATA|NOPTR, $8
+
+// func admDecoupleSAVX2(o, t, ang *int32, n int, egl float64, rf int64, div *int32, r, ca, cf *int32)
+TEXT ·admDecoupleSAVX2(SB), NOSPLIT, $0-80
+	MOVQ o+0(FP), AX
+	MOVQ t+8(FP), BX
+	MOVQ ang+16(FP), R9
+	MOVQ n+24(FP), CX
+	VBROADCASTSD egl+32(FP), Y12
+	VPBROADCASTQ rf+40(FP), Y11
+	MOVQ div+48(FP), R8
+	MOVQ r+56(FP), R10
+	MOVQ ca+64(FP), R11
+	MOVQ cf+72(FP), R12
+	VPBROADCASTD admOne<>(SB), Y15
+	VPBROADCASTQ admLowDword<>(SB), Y14
+	VPBROADCASTQ admQ32768<>(SB), Y13
+	VPXOR Y10, Y10, Y10
+	XORQ SI, SI
+
+sloop:
+	CMPQ SI, CX
+	JGE  sdone
+	VMOVDQU (AX)(SI*4), Y0 // o
+	VMOVDQU (BX)(SI*4), Y1 // t
+
+	// |o| (INT_MIN stays 2^31 unsigned) and, where it is 2^15 or more,
+	// shift = floor(log2|o|) - 14, from the float exponent of |o| >> 8
+	// (below 2^24, so converted exactly).
+	VPABSD    Y0, Y2
+	VPSRLD    $8, Y2, Y3
+	VCVTDQ2PS Y3, Y3
+	VPSRLD    $23, Y3, Y3
+	VPBROADCASTD admExp133<>(SB), Y4
+	VPSUBD    Y4, Y3, Y3
+	VPSRLD    $15, Y2, Y4
+	VPCMPEQD  Y10, Y4, Y4
+	VPANDN    Y3, Y4, Y3 // shift, 0 below 2^15
+
+	// msb = (|o| + (1 << (shift-1))) >> shift; a count of -1 shifts the
+	// 1 out, so small |o| pass unchanged. The signed index -msb for
+	// negative o gathers -div[msb], which is div times o's sign.
+	VPSUBD     Y15, Y3, Y4
+	VPSLLVD    Y4, Y15, Y4
+	VPADDD     Y4, Y2, Y2
+	VPSRLVD    Y3, Y2, Y2
+	VPSIGND    Y0, Y2, Y2
+	VPCMPEQD   Y4, Y4, Y4
+	VPGATHERDD Y4, (R8)(Y2*4), Y5 // D = sign * div[msb]
+
+	// X = D*t + int32(1 << (14+shift)), sign-extended (a VPMULDQ by 1);
+	// kq = clamp(X >> (15+shift), 0, 32768). X < 0 gives 0, so a logical
+	// shift does; even lanes in Y6, odd lanes in Y7.
+	VPBROADCASTD admFifteen<>(SB), Y4
+	VPADDD  Y4, Y3, Y3     // 15 + shift
+	VPSUBD  Y15, Y3, Y4
+	VPSLLVD Y4, Y15, Y4    // int32(1 << (14+shift))
+	VPMULDQ Y1, Y5, Y6
+	VPMULDQ Y15, Y4, Y8
+	VPADDQ  Y8, Y6, Y6
+	VPSRLQ  $32, Y5, Y5
+	VPSRLQ  $32, Y1, Y9
+	VPMULDQ Y9, Y5, Y7
+	VPSRLQ  $32, Y4, Y4
+	VPMULDQ Y15, Y4, Y8
+	VPADDQ  Y8, Y7, Y7
+	VPAND   Y14, Y3, Y8
+	VPCMPGTQ Y6, Y10, Y9
+	VPSRLVQ Y8, Y6, Y6
+	VPANDN  Y6, Y9, Y6
+	VPSRLQ  $32, Y3, Y8
+	VPCMPGTQ Y7, Y10, Y9
+	VPSRLVQ Y8, Y7, Y7
+	VPANDN  Y7, Y9, Y7
+	VPCMPGTQ Y13, Y6, Y9
+	VPBLENDVB Y9, Y13, Y6, Y6
+	VPCMPGTQ Y13, Y7, Y9
+	VPBLENDVB Y9, Y13, Y7, Y7
+	VPSLLQ   $32, Y7, Y7
+	VPBLENDD $0xAA, Y7, Y6, Y6 // kq
+
+	// Where o == 0 the Go loop takes kq = 32768; r is 0 either way and
+	// the gain limit is not applied there.
+	VPCMPGTD Y10, Y6, Y7
+	VPCMPEQD Y10, Y0, Y8
+	VPANDN   Y7, Y8, Y7
+	VPAND    (R9)(SI*4), Y7, Y7 // the gain limit applies
+
+	// r = int32((kq*o + 16384) >> 15): bits 15-46 of the product.
+	VPBROADCASTQ admQ16384<>(SB), Y9
+	VPMULDQ  Y0, Y6, Y2
+	VPADDQ   Y9, Y2, Y2
+	VPSRLQ   $15, Y2, Y2
+	VPSRLQ   $32, Y6, Y6
+	VPSRLQ   $32, Y0, Y3
+	VPMULDQ  Y3, Y6, Y6
+	VPADDQ   Y9, Y6, Y6
+	VPSLLQ   $17, Y6, Y6
+	VPBLENDD $0xAA, Y6, Y2, Y2 // r
+
+	// Limited as in admDecouple0AVX2, between t and 0.
+	VCVTDQ2PD   X2, Y3
+	VMULPD      Y12, Y3, Y3
+	VCVTDQ2PD   X1, Y4
+	VMINPD      Y4, Y3, Y5
+	VMAXPD      Y4, Y3, Y3
+	VPMOVSXDQ   X0, Y4
+	VBLENDVPD   Y4, Y3, Y5, Y5
+	VCVTTPD2DQY Y5, X5
+	VEXTRACTI128 $1, Y2, X3
+	VCVTDQ2PD    X3, Y3
+	VMULPD       Y12, Y3, Y3
+	VEXTRACTI128 $1, Y1, X4
+	VCVTDQ2PD    X4, Y4
+	VMINPD       Y4, Y3, Y8
+	VMAXPD       Y4, Y3, Y3
+	VEXTRACTI128 $1, Y0, X4
+	VPMOVSXDQ    X4, Y4
+	VBLENDVPD    Y4, Y3, Y8, Y8
+	VCVTTPD2DQY  Y8, X8
+	VINSERTI128  $1, X8, Y5, Y5
+	VPBLENDVB    Y7, Y5, Y2, Y2
+	VMOVDQU      Y2, (R10)(SI*4)
+
+	// a = t - r; c = int32((rf*a + 2^27) >> 28): bits 28-59.
+	VPSUBD   Y2, Y1, Y1
+	VPBROADCASTQ admQ2p27<>(SB), Y9
+	VPMULDQ  Y11, Y1, Y2
+	VPADDQ   Y9, Y2, Y2
+	VPSRLQ   $28, Y2, Y2
+	VPSRLQ   $32, Y1, Y1
+	VPMULDQ  Y11, Y1, Y1
+	VPADDQ   Y9, Y1, Y1
+	VPSLLQ   $4, Y1, Y1
+	VPBLENDD $0xAA, Y1, Y2, Y2 // c
+	VMOVDQU  Y2, (R11)(SI*4)
+
+	// cf = int32((143165577*|c| - 2^31) >> 32): the high dwords.
+	VPABSD   Y2, Y2
+	VPBROADCASTQ admQThirtieth<>(SB), Y8
+	VPBROADCASTQ admQMinus2p31<>(SB), Y9
+	VPSRLQ   $32, Y2, Y3
+	VPMULDQ  Y8, Y2, Y2
+	VPMULDQ  Y8, Y3, Y3
+	VPADDQ   Y9, Y2, Y2
+	VPADDQ   Y9, Y3, Y3
+	VPSRLQ   $32, Y2, Y2
+	VPBLENDD $0xAA, Y3, Y2, Y2
+	VMOVDQU  Y2, (R12)(SI*4)
+
+	ADDQ $8, SI
+	JMP  sloop
+
+sdone:
+	VZEROUPPER
+	RET

@@ -144,3 +144,55 @@ func admFirstDiff[T comparable](a, b []T) int {
 	}
 	return -1
 }
+
+// TestADMDecoupleSMatchesGo holds the AVX2 decouple and CSF kernel of
+// scales 1-3 to the Go loop for each scale's CSF factors and two gain
+// limits, on int32 values of any size (every shift of the division's
+// normalisation, INT_MIN included) and of the sizes real bands have.
+func TestADMDecoupleSMatchesGo(t *testing.T) {
+	if !admAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	defer func() { admAVX2 = true }()
+	rng := rand.New(rand.NewPCG(15, 16))
+	for pat := range admBandInputs {
+		for _, lim := range []int64{1<<31 - 1, 1 << 20, 40000} {
+			for _, w := range admKernelWidths {
+				for _, egl := range []float64{1, 1.7, 100} {
+					for s := 1; s < 4; s++ {
+						for k, rf := range admRfactorU32(s) {
+							o := make([]int32, w)
+							tt := make([]int32, w)
+							in := admBandInputs[pat]
+							for j := range o {
+								o[j] = int32(in.val(rng, 0, -lim-1, lim, false))
+								if pat == 0 && rng.IntN(4) == 0 {
+									// |o| at every power of two.
+									o[j] = int32(int64(1)<<rng.IntN(32)) - int32(rng.IntN(2))
+								}
+								tt[j] = int32(in.val(rng, int64(o[j]), -lim-1, lim, true))
+							}
+							ang := make([]int32, w)
+							for j := range ang {
+								ang[j] = -int32(rng.IntN(2))
+							}
+							run := func(avx2 bool) [3][]int32 {
+								admAVX2 = avx2
+								out := [3][]int32{make([]int32, w), make([]int32, w), make([]int32, w)}
+								admDecoupleSRow(o, tt, ang, egl, rf, out[0], out[1], out[2])
+								return out
+							}
+							fast, slow := run(true), run(false)
+							for b := range fast {
+								if j := admFirstDiff(fast[b], slow[b]); j >= 0 {
+									t.Fatalf("%s, limit %d, w=%d, egl %g, scale %d band %d, output %d, pixel %d (o %d t %d angle %d): AVX2 %d, Go %d",
+										in.name, lim, w, egl, s, k, b, j, o[j], tt[j], ang[j], fast[b][j], slow[b][j])
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
