@@ -652,7 +652,16 @@ func (m *admWorker) decoupleCSFS(ref, dis *admBands[int32], egl float64, w, h, s
 func admAngleRow32(oh, ov, th, tv []int32, ang []int32) {
 	n := len(ang)
 	oh, ov, th, tv = oh[:n], ov[:n], th[:n], tv[:n]
-	for j := 0; j < n; j++ {
+	j := 0
+	// The AVX2 kernel stops at a block of 8 with large values; the Go
+	// loop takes that block, then the kernel goes on.
+	for n8 := n &^ 7; admAVX2 && j < n8; {
+		j += admAngleSAVX2(&oh[j], &ov[j], &th[j], &tv[j], n8-j, admCosSq, &ang[j])
+		for e := min(j+8, n8); j < e; j++ {
+			ang[j] = admMask(admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j])))
+		}
+	}
+	for ; j < n; j++ {
 		ang[j] = admMask(admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j])))
 	}
 }

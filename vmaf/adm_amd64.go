@@ -88,3 +88,13 @@ func admPool32AVX2(r, thr *int32, n int, rf int64, p *admPoolConsts) uint64
 //
 //go:noescape
 func admDecoupleSAVX2(o, t, ang *int32, n int, egl float64, rf int64, div *int32, r, ca, cf *int32)
+
+// admAngleSAVX2 is admAngleRow32 on up to n pixels (n a multiple of 8):
+// it returns how many it did, stopping before the first block of 8 that
+// has a value of magnitude 2^26 or more. Below that bound each product and
+// sum is an integer under 2^53, exact in float64, so its float32 rounding
+// is Go's conversion of the int64; the comparisons are as in
+// admAngle0AVX2.
+//
+//go:noescape
+func admAngleSAVX2(oh, ov, th, tv *int32, n int, cosSq float64, ang *int32) int

@@ -37,3 +37,7 @@ func admPool32AVX2(r, thr *int32, n int, rf int64, p *admPoolConsts) uint64 {
 func admDecoupleSAVX2(o, t, ang *int32, n int, egl float64, rf int64, div *int32, r, ca, cf *int32) {
 	panic("vmaf: no AVX2 kernels")
 }
+
+func admAngleSAVX2(oh, ov, th, tv *int32, n int, cosSq float64, ang *int32) int {
+	panic("vmaf: no AVX2 kernels")
+}

@@ -404,3 +404,91 @@ sloop:
 sdone:
 	VZEROUPPER
 	RET
+
+DATA admBig26<>+0(SB)/4, $0xfc000000
+GLOBL admBig26<>(SB), RODATA|NOPTR, $4
+
+// ANGLE4 sets the qwords of Y10 to the angle test of the 4 pixels whose
+// int32 values are in X0-X3 (oh, ov, th, tv): dp >= 0 and
+// dp*dp >= (cos²*om)*tm. Y14 holds cos², Y13 zero. Clobbers Y4-Y11.
+#define ANGLE4 \
+	VCVTDQ2PD  X0, Y4; \
+	VCVTDQ2PD  X1, Y5; \
+	VCVTDQ2PD  X2, Y6; \
+	VCVTDQ2PD  X3, Y7; \
+	VMULPD     Y6, Y4, Y8; \
+	VMULPD     Y7, Y5, Y9; \
+	VADDPD     Y9, Y8, Y8; \
+	VMULPD     Y4, Y4, Y4; \
+	VMULPD     Y5, Y5, Y5; \
+	VADDPD     Y5, Y4, Y4; \
+	VMULPD     Y6, Y6, Y6; \
+	VMULPD     Y7, Y7, Y7; \
+	VADDPD     Y7, Y6, Y6; \
+	VCVTPD2PSY Y8, X8; \
+	VCVTPS2PD  X8, Y8; \
+	VCVTPD2PSY Y4, X4; \
+	VCVTPS2PD  X4, Y4; \
+	VCVTPD2PSY Y6, X6; \
+	VCVTPS2PD  X6, Y6; \
+	VCMPPD     $13, Y13, Y8, Y11; \
+	VMULPD     Y8, Y8, Y8; \
+	VMULPD     Y14, Y4, Y4; \
+	VMULPD     Y6, Y4, Y4; \
+	VCMPPD     $13, Y4, Y8, Y10; \
+	VANDPD     Y11, Y10, Y10
+
+// func admAngleSAVX2(oh, ov, th, tv *int32, n int, cosSq float64, ang *int32) int
+TEXT ·admAngleSAVX2(SB), NOSPLIT, $0-64
+	MOVQ oh+0(FP), AX
+	MOVQ ov+8(FP), BX
+	MOVQ th+16(FP), DX
+	MOVQ tv+24(FP), DI
+	MOVQ n+32(FP), CX
+	VBROADCASTSD cosSq+40(FP), Y14
+	MOVQ ang+48(FP), R9
+	VPBROADCASTD admBig26<>(SB), Y15
+	VXORPD Y13, Y13, Y13
+	XORQ SI, SI
+
+gloop:
+	CMPQ SI, CX
+	JGE  gdone
+
+	// Stop at a block with a value of magnitude 2^26 or more (INT_MIN
+	// included): below that, the products and sums are exact in float64
+	// and convert to float32 with Go's one rounding.
+	VPABSD  (AX)(SI*4), Y0
+	VPABSD  (BX)(SI*4), Y1
+	VPOR    Y1, Y0, Y0
+	VPABSD  (DX)(SI*4), Y1
+	VPOR    Y1, Y0, Y0
+	VPABSD  (DI)(SI*4), Y1
+	VPOR    Y1, Y0, Y0
+	VPTEST  Y15, Y0
+	JNZ     gdone
+
+	VMOVDQU (AX)(SI*4), X0
+	VMOVDQU (BX)(SI*4), X1
+	VMOVDQU (DX)(SI*4), X2
+	VMOVDQU (DI)(SI*4), X3
+	ANGLE4
+	VMOVAPD Y10, Y12
+	VMOVDQU 16(AX)(SI*4), X0
+	VMOVDQU 16(BX)(SI*4), X1
+	VMOVDQU 16(DX)(SI*4), X2
+	VMOVDQU 16(DI)(SI*4), X3
+	ANGLE4
+
+	// The low dword of each qword mask, in pixel order.
+	VSHUFPS $0x88, Y10, Y12, Y11
+	VPERMQ  $0xD8, Y11, Y11
+	VMOVDQU Y11, (R9)(SI*4)
+
+	ADDQ $8, SI
+	JMP  gloop
+
+gdone:
+	MOVQ SI, ret+56(FP)
+	VZEROUPPER
+	RET

@@ -196,3 +196,52 @@ func TestADMDecoupleSMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestADMAngleSMatchesGo holds the AVX2 angle test of scales 1-3 to
+// admAngle, on values below the kernel's 2^26 bound (up to just under it)
+// and above it (the Go loop's blocks, interleaved with the kernel's).
+func TestADMAngleSMatchesGo(t *testing.T) {
+	if !admAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	defer func() { admAVX2 = true }()
+	rng := rand.New(rand.NewPCG(17, 18))
+	for pat := range admBandInputs {
+		for _, lim := range []int64{1<<26 - 1, 1 << 20, 1<<31 - 1, 40000} {
+			for _, w := range admKernelWidths {
+				in := admBandInputs[pat]
+				oh, ov, th, tv := make([]int32, w), make([]int32, w), make([]int32, w), make([]int32, w)
+				for j := 0; j < w; j++ {
+					l := lim
+					if lim == 1<<31-1 && j/8%3 != 0 {
+						l = 1 << 25 // blocks the kernel takes between those it leaves
+					}
+					oh[j] = int32(in.val(rng, 0, -l, l, false))
+					ov[j] = int32(in.val(rng, 0, -l, l, false))
+					th[j] = int32(in.val(rng, int64(oh[j]), -l, l, true))
+					tv[j] = int32(in.val(rng, int64(ov[j]), -l, l, true))
+				}
+				run := func(avx2 bool) []int32 {
+					admAVX2 = avx2
+					ang := make([]int32, w)
+					admAngleRow32(oh, ov, th, tv, ang)
+					return ang
+				}
+				fast, slow := run(true), run(false)
+				if j := admFirstDiff(fast, slow); j >= 0 {
+					t.Fatalf("%s, limit %d, w=%d, pixel %d (%d %d %d %d): AVX2 %d, Go %d", in.name, lim, w, j,
+						oh[j], ov[j], th[j], tv[j], fast[j], slow[j])
+				}
+				if pat == 3 && w == 1927 {
+					pass := 0
+					for _, a := range slow {
+						pass += int(-a)
+					}
+					if pass == 0 || pass == w {
+						t.Fatalf("scaled rows, limit %d: %d of %d pass the angle test; the pattern misses the threshold", lim, pass, w)
+					}
+				}
+			}
+		}
+	}
+}
