@@ -106,7 +106,6 @@ type admWorker struct {
 	csfF       [3][]int32
 	tmp16      []int16
 	tmp32      []int32
-	tmp64      []int64
 	indY, indX [4][]int
 	angle      []int32 // per-pixel angle test of one row (-1 passes), decoupleCSF0/S
 	thr        []int32 // per-pixel masking threshold of one row, cm0
@@ -200,7 +199,7 @@ func (m *admWorker) compute(ref, dis *luma, egl float64) admResult {
 			m.csfA[k] = grow32(m.csfA[k], nb)
 			m.csfF[k] = grow32(m.csfF[k], nb)
 		}
-		m.tmp64 = growI64(m.tmp64, 2*w)
+		m.tmp32 = grow32(m.tmp32, 2*w)
 		dwtIndices(&m.indY, h)
 		dwtIndices(&m.indX, w)
 		m.dwtS(m.ref[cur].a, &m.ref[next], w, h, scale)
@@ -230,13 +229,6 @@ func (m *admWorker) compute(ref, dis *luma, egl float64) admResult {
 		res.adm2 = num / den
 	}
 	return res
-}
-
-func growI64(s []int64, n int) []int64 {
-	if cap(s) < n {
-		return make([]int64, n)
-	}
-	return s[:n]
 }
 
 // dwt0 is adm_dwt2_8/adm_dwt2_16: one db2 level of the luma plane into
@@ -322,32 +314,66 @@ func (m *admWorker) dwtS(src []int32, dst *admBands[int32], w, h, scale int) {
 	addH := [3]int64{16384, 32768, 16384}[scale-1]
 	shH := [3]uint{15, 16, 15}[scale-1]
 	bw := (w + 1) / 2
-	tlo, thi := m.tmp64[:w], m.tmp64[w:2*w]
+	tlo, thi := m.tmp32[:w], m.tmp32[w:2*w]
 	for i := range m.indY[0] {
 		r0 := src[m.indY[0][i]*w : m.indY[0][i]*w+w]
 		r1 := src[m.indY[1][i]*w : m.indY[1][i]*w+w]
 		r2 := src[m.indY[2][i]*w : m.indY[2][i]*w+w]
 		r3 := src[m.indY[3][i]*w : m.indY[3][i]*w+w]
-		for j := 0; j < w; j++ {
-			s0, s1, s2, s3 := int64(r0[j]), int64(r1[j]), int64(r2[j]), int64(r3[j])
-			lo := 15826*s0 + 27411*s1 + 7345*s2 - 4240*s3
-			hi := -4240*s0 - 7345*s1 + 27411*s2 - 15826*s3
-			tlo[j] = int64(int32((lo + addV) >> shV))
-			thi[j] = int64(int32((hi + addV) >> shV))
-		}
+		admDwtSVert(r0, r1, r2, r3, addV, shV, tlo, thi)
 		a := dst.a[i*bw : i*bw+bw]
 		v := dst.v[i*bw : i*bw+bw]
 		hh := dst.h[i*bw : i*bw+bw]
 		d := dst.d[i*bw : i*bw+bw]
-		for j := 0; j < bw; j++ {
+		// As in dwt0: the first and the last two columns use the mirrored
+		// indices, the others read 2j-1..2j+2 directly.
+		for _, j := range [3]int{0, bw - 2, bw - 1} {
 			j0, j1, j2, j3 := m.indX[0][j], m.indX[1][j], m.indX[2][j], m.indX[3][j]
-			s0, s1, s2, s3 := tlo[j0], tlo[j1], tlo[j2], tlo[j3]
-			a[j] = int32((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + addH) >> shH)
-			v[j] = int32((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + addH) >> shH)
-			s0, s1, s2, s3 = thi[j0], thi[j1], thi[j2], thi[j3]
-			hh[j] = int32((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + addH) >> shH)
-			d[j] = int32((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + addH) >> shH)
+			a[j], v[j] = admDwtSTaps(tlo[j0], tlo[j1], tlo[j2], tlo[j3], addH, shH)
+			hh[j], d[j] = admDwtSTaps(thi[j0], thi[j1], thi[j2], thi[j3], addH, shH)
 		}
+		admDwtSHoriz(tlo, thi, addH, shH, a[:bw-2], v[:bw-2], hh[:bw-2], d[:bw-2])
+	}
+}
+
+// admDwtSTaps returns the low-pass and high-pass outputs of four int32
+// samples with int64 sums.
+func admDwtSTaps(t0, t1, t2, t3 int32, add int64, sh uint) (lo, hi int32) {
+	s0, s1, s2, s3 := int64(t0), int64(t1), int64(t2), int64(t3)
+	lo = int32((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + add) >> sh)
+	hi = int32((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + add) >> sh)
+	return lo, hi
+}
+
+// admDwtSVert is the vertical pass of dwtS over one row: the low-pass and
+// high-pass of rows r0..r3 into tlo and thi. The AVX2 kernel takes the
+// columns up to a multiple of 8.
+func admDwtSVert(r0, r1, r2, r3 []int32, add int64, sh uint, tlo, thi []int32) {
+	n := len(tlo)
+	r0, r1, r2, r3, thi = r0[:n], r1[:n], r2[:n], r3[:n], thi[:n]
+	j := 0
+	if n8 := n &^ 7; admAVX2 && n8 > 0 {
+		admDwtSVertAVX2(&r0[0], &r1[0], &r2[0], &r3[0], n8, add, sh, &tlo[0], &thi[0])
+		j = n8
+	}
+	for ; j < n; j++ {
+		tlo[j], thi[j] = admDwtSTaps(r0[j], r1[j], r2[j], r3[j], add, sh)
+	}
+}
+
+// admDwtSHoriz is the horizontal pass of dwtS over the interior output
+// columns 1..len(a)-1 of one row, which read tlo and thi at 2j-1..2j+2.
+// The AVX2 kernel takes the first columns, a multiple of 8 of them.
+func admDwtSHoriz(tlo, thi []int32, add int64, sh uint, a, v, hh, d []int32) {
+	j := 1
+	if n8 := (len(a) - 1) &^ 7; admAVX2 && n8 > 0 {
+		_, _ = tlo[2*n8+2], thi[2*n8+2]
+		admDwtSHorizAVX2(&tlo[1], &thi[1], n8, add, sh, &a[1], &v[1], &hh[1], &d[1])
+		j += n8
+	}
+	for ; j < len(a); j++ {
+		a[j], v[j] = admDwtSTaps(tlo[2*j-1], tlo[2*j], tlo[2*j+1], tlo[2*j+2], add, sh)
+		hh[j], d[j] = admDwtSTaps(thi[2*j-1], thi[2*j], thi[2*j+1], thi[2*j+2], add, sh)
 	}
 }
 

@@ -98,3 +98,16 @@ func admDecoupleSAVX2(o, t, ang *int32, n int, egl float64, rf int64, div *int32
 //
 //go:noescape
 func admAngleSAVX2(oh, ov, th, tv *int32, n int, cosSq float64, ang *int32) int
+
+// admDwtSVertAVX2 and admDwtSHorizAVX2 are the passes of dwtS on n
+// columns (n a multiple of 8), in adm_amd64.s: the Go loops' int64 sums
+// of int32 samples and taps, as VPMULDQ products on even and odd lanes,
+// and their int32 conversion after the shift, which keeps bits sh..sh+31
+// of the sum and is taken by a logical shift. The horizontal kernel reads
+// lo and hi at 2m..2m+3 for output m, as admDwt0HorizAVX2 does.
+//
+//go:noescape
+func admDwtSVertAVX2(r0, r1, r2, r3 *int32, n int, add int64, sh uint, tlo, thi *int32)
+
+//go:noescape
+func admDwtSHorizAVX2(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int32)

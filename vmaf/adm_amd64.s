@@ -167,3 +167,164 @@ hloop:
 hdone:
 	VZEROUPPER
 	RET
+
+// Qword taps of the DWT for VPMULDQ: low-pass then high-pass.
+DATA admDwtQ<>+0(SB)/8, $15826
+DATA admDwtQ<>+8(SB)/8, $27411
+DATA admDwtQ<>+16(SB)/8, $7345
+DATA admDwtQ<>+24(SB)/8, $-4240
+DATA admDwtQ<>+32(SB)/8, $-4240
+DATA admDwtQ<>+40(SB)/8, $-7345
+DATA admDwtQ<>+48(SB)/8, $27411
+DATA admDwtQ<>+56(SB)/8, $-15826
+GLOBL admDwtQ<>(SB), RODATA|NOPTR, $64
+
+// DWTS4 sets Y4 (low-pass) and Y5 (high-pass) to the 64-bit sums of the
+// taps on the low dwords of the qwords of Y0-Y3 (s0..s3), plus Y13.
+// Y8-Y11 hold the low-pass taps; the high-pass ones are (c3, -c2, c1,
+// -c0). Clobbers Y6.
+#define DWTS4 \
+	VPMULDQ Y8, Y0, Y4; \
+	VPMULDQ Y11, Y0, Y5; \
+	VPMULDQ Y9, Y1, Y6; \
+	VPADDQ  Y6, Y4, Y4; \
+	VPMULDQ Y10, Y1, Y6; \
+	VPSUBQ  Y6, Y5, Y5; \
+	VPMULDQ Y10, Y2, Y6; \
+	VPADDQ  Y6, Y4, Y4; \
+	VPMULDQ Y9, Y2, Y6; \
+	VPADDQ  Y6, Y5, Y5; \
+	VPMULDQ Y11, Y3, Y6; \
+	VPADDQ  Y6, Y4, Y4; \
+	VPMULDQ Y8, Y3, Y6; \
+	VPSUBQ  Y6, Y5, Y5; \
+	VPADDQ  Y13, Y4, Y4; \
+	VPADDQ  Y13, Y5, Y5
+
+// func admDwtSVertAVX2(r0, r1, r2, r3 *int32, n int, add int64, sh uint, tlo, thi *int32)
+TEXT ·admDwtSVertAVX2(SB), NOSPLIT, $0-72
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), BX
+	MOVQ r2+16(FP), DX
+	MOVQ r3+24(FP), DI
+	MOVQ n+32(FP), CX
+	VPBROADCASTQ add+40(FP), Y13
+	MOVQ sh+48(FP), R8
+	VMOVQ R8, X14
+	MOVQ $32, R11
+	SUBQ R8, R11
+	VMOVQ R11, X15
+	MOVQ tlo+56(FP), R9
+	MOVQ thi+64(FP), R10
+	VPBROADCASTQ admDwtQ<>+0(SB), Y8
+	VPBROADCASTQ admDwtQ<>+8(SB), Y9
+	VPBROADCASTQ admDwtQ<>+16(SB), Y10
+	VPBROADCASTQ admDwtQ<>+24(SB), Y11
+	XORQ SI, SI
+
+vloop:
+	CMPQ SI, CX
+	JGE  vdone
+
+	// Even columns: bits sh..sh+31 of each sum shifted down into the
+	// low dword; odd columns: shifted up into the high dword.
+	VMOVDQU (AX)(SI*4), Y0
+	VMOVDQU (BX)(SI*4), Y1
+	VMOVDQU (DX)(SI*4), Y2
+	VMOVDQU (DI)(SI*4), Y3
+	DWTS4
+	VPSRLQ X14, Y4, Y12
+	VPSRLQ X14, Y5, Y7
+	VPSRLQ $32, Y0, Y0
+	VPSRLQ $32, Y1, Y1
+	VPSRLQ $32, Y2, Y2
+	VPSRLQ $32, Y3, Y3
+	DWTS4
+	VPSLLQ   X15, Y4, Y4
+	VPSLLQ   X15, Y5, Y5
+	VPBLENDD $0xAA, Y4, Y12, Y12
+	VPBLENDD $0xAA, Y5, Y7, Y7
+	VMOVDQU  Y12, (R9)(SI*4)
+	VMOVDQU  Y7, (R10)(SI*4)
+
+	ADDQ $8, SI
+	JMP  vloop
+
+vdone:
+	VZEROUPPER
+	RET
+
+// DWTSH sets Y12 to 8 dwords: bits sh..sh+31 (X14) of the sums of the
+// taps whose pairs are at 0(R)(SI*8) and 8(R)(SI*8) and of those 32
+// bytes on, with T8-T11 the taps and Y13 the rounding. Qword m of the
+// first load holds samples (2m, 2m+1) of output m, of the second
+// (2m+2, 2m+3). Clobbers Y0-Y5 and Y7.
+#define DWTSH(R, T8, T9, T10, T11) \
+	VMOVDQU  0(R)(SI*8), Y0; \
+	VMOVDQU  8(R)(SI*8), Y2; \
+	VPSRLQ   $32, Y0, Y1; \
+	VPSRLQ   $32, Y2, Y3; \
+	VPMULDQ  T8, Y0, Y4; \
+	VPMULDQ  T9, Y1, Y5; \
+	VPADDQ   Y5, Y4, Y4; \
+	VPMULDQ  T10, Y2, Y5; \
+	VPADDQ   Y5, Y4, Y4; \
+	VPMULDQ  T11, Y3, Y5; \
+	VPADDQ   Y5, Y4, Y4; \
+	VPADDQ   Y13, Y4, Y4; \
+	VPSRLQ   X14, Y4, Y7; \
+	VMOVDQU  32(R)(SI*8), Y0; \
+	VMOVDQU  40(R)(SI*8), Y2; \
+	VPSRLQ   $32, Y0, Y1; \
+	VPSRLQ   $32, Y2, Y3; \
+	VPMULDQ  T8, Y0, Y4; \
+	VPMULDQ  T9, Y1, Y5; \
+	VPADDQ   Y5, Y4, Y4; \
+	VPMULDQ  T10, Y2, Y5; \
+	VPADDQ   Y5, Y4, Y4; \
+	VPMULDQ  T11, Y3, Y5; \
+	VPADDQ   Y5, Y4, Y4; \
+	VPADDQ   Y13, Y4, Y4; \
+	VPSRLQ   X14, Y4, Y4; \
+	VSHUFPS  $0x88, Y4, Y7, Y12; \
+	VPERMQ   $0xD8, Y12, Y12
+
+// func admDwtSHorizAVX2(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int32)
+TEXT ·admDwtSHorizAVX2(SB), NOSPLIT, $0-72
+	MOVQ lo+0(FP), AX
+	MOVQ hi+8(FP), BX
+	MOVQ n+16(FP), CX
+	VPBROADCASTQ add+24(FP), Y13
+	VMOVQ sh+32(FP), X14
+	MOVQ a+40(FP), R9
+	MOVQ v+48(FP), R10
+	MOVQ h+56(FP), R11
+	MOVQ d+64(FP), R12
+	VPBROADCASTQ admDwtQ<>+0(SB), Y8
+	VPBROADCASTQ admDwtQ<>+8(SB), Y9
+	VPBROADCASTQ admDwtQ<>+16(SB), Y10
+	VPBROADCASTQ admDwtQ<>+24(SB), Y11
+	VPBROADCASTQ admDwtQ<>+40(SB), Y15
+	VPBROADCASTQ admDwtQ<>+56(SB), Y6
+	XORQ SI, SI
+
+hsloop:
+	CMPQ SI, CX
+	JGE  hsdone
+	DWTSH(AX, Y8, Y9, Y10, Y11)
+	VMOVDQU Y12, (R9)(SI*4)
+	DWTSH(BX, Y8, Y9, Y10, Y11)
+	VMOVDQU Y12, (R11)(SI*4)
+
+	// The high-pass taps: -4240, -7345, 27411, -15826.
+	DWTSH(AX, Y11, Y15, Y9, Y6)
+	VMOVDQU Y12, (R10)(SI*4)
+	DWTSH(BX, Y11, Y15, Y9, Y6)
+	VMOVDQU Y12, (R12)(SI*4)
+
+	ADDQ $8, SI
+	JMP  hsloop
+
+hsdone:
+	VZEROUPPER
+	RET

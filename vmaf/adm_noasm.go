@@ -41,3 +41,11 @@ func admDecoupleSAVX2(o, t, ang *int32, n int, egl float64, rf int64, div *int32
 func admAngleSAVX2(oh, ov, th, tv *int32, n int, cosSq float64, ang *int32) int {
 	panic("vmaf: no AVX2 kernels")
 }
+
+func admDwtSVertAVX2(r0, r1, r2, r3 *int32, n int, add int64, sh uint, tlo, thi *int32) {
+	panic("vmaf: no AVX2 kernels")
+}
+
+func admDwtSHorizAVX2(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int32) {
+	panic("vmaf: no AVX2 kernels")
+}
