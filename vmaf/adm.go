@@ -531,16 +531,27 @@ func admDen0(ref *admBands[int16], w, h int) float32 {
 	bands := [3][]int16{ref.h, ref.v, ref.d}
 	for k, b := range bands {
 		for i := top; i < bottom; i++ {
-			var inner uint64
-			for _, x := range b[i*w+left : i*w+right] {
-				u := uint64(uint16(abs32(int32(x))))
-				inner += u * u * u
-			}
-			acc[k] += (inner + add) >> shift
+			acc[k] += (admCubes16(b[i*w+left:i*w+right]) + add) >> shift
 		}
 	}
 	shiftCSF := math.Pow(2, float64(18-shift))
 	return admDenSum(acc, shiftCSF, admRfactorCube[0], area)
+}
+
+// admCubes16 returns the sum of |x|³ over a row of a scale-0 band. The
+// AVX2 kernel takes the first values, a multiple of 8 of them.
+func admCubes16(row []int16) uint64 {
+	var sum uint64
+	j := 0
+	if n8 := len(row) &^ 7; admAVX2 && n8 > 0 {
+		sum = admCubes16AVX2(&row[0], n8)
+		j = n8
+	}
+	for _, x := range row[j:] {
+		u := uint64(uint16(abs32(int32(x))))
+		sum += u * u * u
+	}
+	return sum
 }
 
 // admDenSum converts the three accumulators to the float32 denominator.

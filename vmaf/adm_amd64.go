@@ -111,3 +111,9 @@ func admDwtSVertAVX2(r0, r1, r2, r3 *int32, n int, add int64, sh uint, tlo, thi 
 
 //go:noescape
 func admDwtSHorizAVX2(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int32)
+
+// admCubes16AVX2 returns the sum of |x|³ over n values (n a multiple of
+// 8), in admcm_amd64.s; the 64-bit lane sums wrap as Go's uint64 sum.
+//
+//go:noescape
+func admCubes16AVX2(b *int16, n int) uint64

@@ -49,3 +49,5 @@ func admDwtSVertAVX2(r0, r1, r2, r3 *int32, n int, add int64, sh uint, tlo, thi 
 func admDwtSHorizAVX2(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int32) {
 	panic("vmaf: no AVX2 kernels")
 }
+
+func admCubes16AVX2(b *int16, n int) uint64 { panic("vmaf: no AVX2 kernels") }

@@ -233,3 +233,33 @@ qdone:
 	MOVQ AX, ret+40(FP)
 	VZEROUPPER
 	RET
+
+// func admCubes16AVX2(b *int16, n int) uint64
+TEXT ·admCubes16AVX2(SB), NOSPLIT, $0-24
+	MOVQ b+0(FP), AX
+	MOVQ n+8(FP), CX
+	VPXOR Y9, Y9, Y9
+	XORQ SI, SI
+
+cloop:
+	CMPQ SI, CX
+	JGE  cdone
+
+	// |x|² fits 31 bits, so |x|³ is a 32x32-bit unsigned product.
+	VPMOVSXWD (AX)(SI*2), Y0
+	VPABSD    Y0, Y0
+	VPMULLD   Y0, Y0, Y1
+	VPMULUDQ  Y0, Y1, Y2
+	VPSRLQ    $32, Y0, Y0
+	VPSRLQ    $32, Y1, Y1
+	VPMULUDQ  Y0, Y1, Y3
+	VPADDQ    Y2, Y9, Y9
+	VPADDQ    Y3, Y9, Y9
+	ADDQ      $8, SI
+	JMP       cloop
+
+cdone:
+	SUM4
+	MOVQ AX, ret+16(FP)
+	VZEROUPPER
+	RET

@@ -137,3 +137,25 @@ func TestADMPoolMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestADMCubesMatchesGo holds the AVX2 sum of cubes of the scale-0
+// denominator to the Go loop, -32768 included.
+func TestADMCubesMatchesGo(t *testing.T) {
+	if !admAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	defer func() { admAVX2 = true }()
+	rng := rand.New(rand.NewPCG(21, 22))
+	for pat := range admBandInputs {
+		for _, w := range admKernelWidths {
+			row := admRow16(rng, pat, w)
+			row[rng.IntN(w)] = -32768
+			admAVX2 = true
+			fast := admCubes16(row)
+			admAVX2 = false
+			if slow := admCubes16(row); fast != slow {
+				t.Fatalf("%s, w=%d: AVX2 %d, Go %d", admBandInputs[pat].name, w, fast, slow)
+			}
+		}
+	}
+}
