@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/reelmedia/reel/media"
 )
 
 // TestADMAVX2MatchesGo holds the AVX2 vertical DWT pass to the Go loop on
@@ -124,6 +126,40 @@ func TestADMDwtSMatchesGo(t *testing.T) {
 							t.Fatalf("%s, limit %d, w=%d, rounding %+v, output %d, column %d: AVX2 %d, Go %d",
 								admBandInputs[pat].name, lim, w, rd, k, j, fast[k][j], slow[k][j])
 						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestADMKernelsWholeFrames computes whole frames with and without the
+// AVX2 kernels, at sizes whose bands are and are not multiples of 8 wide
+// (down to bands too narrow for the kernels), both gain limits: adm2 and
+// every scale's numerator and denominator must be identical.
+func TestADMKernelsWholeFrames(t *testing.T) {
+	if !admAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	defer func() { admAVX2 = true }()
+	for _, bpc := range []int{8, 10} {
+		f := media.Format{Chroma: media.Chroma420, BitDepth: bpc}
+		for _, size := range [][2]int{{131, 77}, {176, 144}, {200, 40}, {45, 37}, {333, 181}} {
+			for _, dist := range []int{0, 3, 7} {
+				var r, d luma
+				if err := lumaOf(synthFrame(size[0], size[1], f, 1, 0), &r); err != nil {
+					t.Fatal(err)
+				}
+				if err := lumaOf(synthFrame(size[0], size[1], f, 1, dist), &d); err != nil {
+					t.Fatal(err)
+				}
+				for _, egl := range []float64{1, defaultEnhnGainLimit} {
+					admAVX2 = true
+					fast := (&admWorker{}).compute(&r, &d, egl)
+					admAVX2 = false
+					slow := (&admWorker{}).compute(&r, &d, egl)
+					if fast != slow {
+						t.Errorf("%d-bit %dx%d distortion %d egl %g: AVX2 %+v, Go %+v", bpc, size[0], size[1], dist, egl, fast, slow)
 					}
 				}
 			}
