@@ -481,16 +481,20 @@ func admEGLKernel(egl float64) bool { return egl >= 0 && egl <= math.MaxFloat64 
 // admDecouple0Row decouples one row of one scale-0 band: o and t are the
 // reference and distorted values, ang the row's angle masks; it writes the
 // restored values r, the CSF-weighted additive values ca and their 1/30
-// versions cf. The AVX2 kernel takes the first columns, a multiple of 8 of
-// them.
+// versions cf. The AVX-512 kernel takes the first columns, a multiple of
+// 16 of them, and the AVX2 kernel a multiple of 8 of the rest.
 func admDecouple0Row(o, t []int16, ang []int32, egl float64, rw, add int32, sh uint, r, ca, cf []int16) {
 	n := len(o)
 	t, ang, r, ca, cf = t[:n], ang[:n], r[:n], ca[:n], cf[:n]
 	div := (*[65536]int32)(admDivLookup)
 	j0 := 0
-	if n8 := n &^ 7; admAVX2 && n8 > 0 && admEGLKernel(egl) {
-		admDecouple0AVX2(&o[0], &t[0], &ang[0], n8, egl, rw, add, sh, &admDivLookup[32768], &r[0], &ca[0], &cf[0])
-		j0 = n8
+	if n16 := n &^ 15; admAVX512 && n16 > 0 && admEGLKernel(egl) {
+		admDecouple0AVX512(&o[0], &t[0], &ang[0], n16, egl, rw, add, sh, &admDivLookup[32768], &r[0], &ca[0], &cf[0])
+		j0 = n16
+	}
+	if n8 := (n - j0) &^ 7; admAVX2 && n8 > 0 && admEGLKernel(egl) {
+		admDecouple0AVX2(&o[j0], &t[j0], &ang[j0], n8, egl, rw, add, sh, &admDivLookup[32768], &r[j0], &ca[j0], &cf[j0])
+		j0 += n8
 	}
 	for j := j0; j < n; j++ {
 		ok, tk := int64(o[j]), int64(t[j])

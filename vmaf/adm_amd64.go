@@ -117,3 +117,14 @@ func admDwtSHorizAVX2(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int3
 //
 //go:noescape
 func admCubes16AVX2(b *int16, n int) uint64
+
+// admAVX512 reports whether the AVX-512 kernel of the scale-0 decouple
+// runs (it needs AVX-512 F and DQ); tests turn it off to compare.
+var admAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
+
+// admDecouple0AVX512 is admDecouple0AVX2 on n pixels (n a multiple of
+// 16), 16 at a time; its stores keep the low 16 bits of each lane as Go's
+// int16 conversion does.
+//
+//go:noescape
+func admDecouple0AVX512(o, t *int16, ang *int32, n int, egl float64, rw, add int32, sh uint, div *int32, r, ca, cf *int16)

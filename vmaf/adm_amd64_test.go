@@ -134,14 +134,13 @@ func TestADMDwtSMatchesGo(t *testing.T) {
 }
 
 // TestADMKernelsWholeFrames computes whole frames with and without the
-// AVX2 kernels, at sizes whose bands are and are not multiples of 8 wide
+// SIMD kernels, at sizes whose bands are and are not multiples of 8 wide
 // (down to bands too narrow for the kernels), both gain limits: adm2 and
 // every scale's numerator and denominator must be identical.
 func TestADMKernelsWholeFrames(t *testing.T) {
 	if !admAVX2 {
 		t.Skip("no AVX2 on this CPU")
 	}
-	defer func() { admAVX2 = true }()
 	for _, bpc := range []int{8, 10} {
 		f := media.Format{Chroma: media.Chroma420, BitDepth: bpc}
 		for _, size := range [][2]int{{131, 77}, {176, 144}, {200, 40}, {45, 37}, {333, 181}} {
@@ -154,10 +153,10 @@ func TestADMKernelsWholeFrames(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, egl := range []float64{1, defaultEnhnGainLimit} {
-					admAVX2 = true
 					fast := (&admWorker{}).compute(&r, &d, egl)
-					admAVX2 = false
+					restore := setKernels(false)
 					slow := (&admWorker{}).compute(&r, &d, egl)
+					restore()
 					if fast != slow {
 						t.Errorf("%d-bit %dx%d distortion %d egl %g: AVX2 %+v, Go %+v", bpc, size[0], size[1], dist, egl, fast, slow)
 					}

@@ -4,7 +4,10 @@ package vmaf
 
 // Without the AVX2 kernel of adm_amd64.s the Go loop runs everywhere; the
 // stub is never called.
-const admAVX2 = false
+const (
+	admAVX2   = false
+	admAVX512 = false
+)
 
 func admDwt0VertAVX2(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uint, tlo, thi *int16) {
 	panic("vmaf: no AVX2 kernels")
@@ -51,3 +54,7 @@ func admDwtSHorizAVX2(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int3
 }
 
 func admCubes16AVX2(b *int16, n int) uint64 { panic("vmaf: no AVX2 kernels") }
+
+func admDecouple0AVX512(o, t *int16, ang *int32, n int, egl float64, rw, add int32, sh uint, div *int32, r, ca, cf *int16) {
+	panic("vmaf: no AVX2 kernels")
+}

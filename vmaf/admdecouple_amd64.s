@@ -492,3 +492,104 @@ gdone:
 	MOVQ SI, ret+56(FP)
 	VZEROUPPER
 	RET
+
+// func admDecouple0AVX512(o, t *int16, ang *int32, n int, egl float64, rw, add int32, sh uint, div *int32, r, ca, cf *int16)
+// admDecouple0AVX2 on 16 pixels at a time, with mask registers for the
+// blends and truncating stores for the int16 conversions.
+TEXT ·admDecouple0AVX512(SB), NOSPLIT, $0-88
+	MOVQ o+0(FP), AX
+	MOVQ t+8(FP), BX
+	MOVQ ang+16(FP), R9
+	MOVQ n+24(FP), CX
+	VBROADCASTSD egl+32(FP), Z28
+	MOVL rw+40(FP), DX
+	VPBROADCASTD DX, Z27
+	MOVL add+44(FP), DX
+	VPBROADCASTD DX, Z26
+	VMOVQ sh+48(FP), X9
+	MOVQ div+56(FP), R8
+	MOVQ r+64(FP), R10
+	MOVQ ca+72(FP), R11
+	MOVQ cf+80(FP), R12
+	VPBROADCASTD adm32768<>(SB), Z31
+	VPBROADCASTD adm7fff<>(SB), Z30
+	VPBROADCASTD adm16384<>(SB), Z29
+	VPBROADCASTD adm4369<>(SB), Z24
+	VPBROADCASTD adm2048<>(SB), Z23
+	VPXORD Z22, Z22, Z22
+	XORQ SI, SI
+
+eloop:
+	CMPQ SI, CX
+	JGE  edone
+	VPMOVSXWD (AX)(SI*2), Z0 // o
+	VPMOVSXWD (BX)(SI*2), Z1 // t
+
+	// kq as in admDecouple0AVX2.
+	KXNORW     K0, K0, K1
+	VPGATHERDD (R8)(Z0*4), K1, Z3
+	VPSRAD     $15, Z3, Z4
+	VPANDD     Z30, Z3, Z3
+	VPMULLD    Z1, Z4, Z4
+	VPMULLD    Z1, Z3, Z3
+	VPADDD     Z29, Z3, Z3
+	VPSRAD     $15, Z3, Z3
+	VPADDD     Z3, Z4, Z4
+	VPMAXSD    Z22, Z4, Z4
+	VPMINSD    Z31, Z4, Z4
+
+	// K2: the gain limit applies (kq > 0, o != 0, the angle test).
+	VPCMPGTD  Z22, Z4, K2
+	VPTESTMD  Z0, Z0, K2, K2
+	VMOVDQU32 (R9)(SI*4), Z5
+	VPTESTMD  Z5, Z5, K2, K2
+
+	// r = (kq*o + 16384) >> 15.
+	VPMULLD Z0, Z4, Z4
+	VPADDD  Z29, Z4, Z4
+	VPSRAD  $15, Z4, Z4
+
+	// Limited: min(r*egl, t), or max where o < 0 (K3), truncated.
+	VPMOVD2M      Z0, K3
+	VCVTDQ2PD     Y4, Z2
+	VMULPD        Z28, Z2, Z2
+	VCVTDQ2PD     Y1, Z3
+	VMINPD        Z3, Z2, Z5
+	VMAXPD        Z3, Z2, K3, Z5
+	VCVTTPD2DQ    Z5, Y5
+	KSHIFTRW      $8, K3, K3
+	VEXTRACTI64X4 $1, Z4, Y2
+	VCVTDQ2PD     Y2, Z2
+	VMULPD        Z28, Z2, Z2
+	VEXTRACTI64X4 $1, Z1, Y3
+	VCVTDQ2PD     Y3, Z3
+	VMINPD        Z3, Z2, Z6
+	VMAXPD        Z3, Z2, K3, Z6
+	VCVTTPD2DQ    Z6, Y6
+	VINSERTI64X4  $1, Y6, Z5, Z5
+	VMOVDQA32     Z5, K2, Z4
+	VPMOVDW       Z4, (R10)(SI*2)
+
+	// a = int16(t - r); c = int16((rw*a + add) >> sh);
+	// cf = int16((4369*|c| + 2048) >> 12); the stores keep 16 bits.
+	VPSUBD  Z4, Z1, Z1
+	VPSLLD  $16, Z1, Z1
+	VPSRAD  $16, Z1, Z1
+	VPMULLD Z27, Z1, Z1
+	VPADDD  Z26, Z1, Z1
+	VPSRAD  X9, Z1, Z1
+	VPSLLD  $16, Z1, Z1
+	VPSRAD  $16, Z1, Z1
+	VPMOVDW Z1, (R11)(SI*2)
+	VPABSD  Z1, Z2
+	VPMULLD Z24, Z2, Z2
+	VPADDD  Z23, Z2, Z2
+	VPSRLD  $12, Z2, Z2
+	VPMOVDW Z2, (R12)(SI*2)
+
+	ADDQ $16, SI
+	JMP  eloop
+
+edone:
+	VZEROUPPER
+	RET

@@ -92,21 +92,33 @@ func TestADMAngle16MatchesGo(t *testing.T) {
 	}
 }
 
-// TestADMDecouple0MatchesGo holds the AVX2 decouple and CSF kernel of
-// scale 0 to the Go loop for all three bands' constants and two gain
-// limits, with angle masks from the real test and random ones.
+// TestADMDecouple0MatchesGo holds the AVX-512 and AVX2 decouple and CSF
+// kernels of scale 0 to the Go loop for all three bands' constants and two
+// gain limits, with random angle masks.
 func TestADMDecouple0MatchesGo(t *testing.T) {
 	if !admAVX2 {
 		t.Skip("no AVX2 on this CPU")
 	}
-	defer func() { admAVX2 = true }()
+	defer func(a5 bool) { admAVX2, admAVX512 = true, a5 }(admAVX512)
+	modes := []struct {
+		name         string
+		avx512, avx2 bool
+	}{{"AVX2", false, true}}
+	if admAVX512 {
+		modes = append(modes, struct {
+			name         string
+			avx512, avx2 bool
+		}{"AVX-512", true, true})
+	} else {
+		t.Log("no AVX-512 F/DQ on this CPU: the AVX2 kernel only")
+	}
 	rng := rand.New(rand.NewPCG(9, 10))
 	consts := [3]struct {
 		rw, add int32
 		sh      uint
 	}{{36453, 16384, 15}, {36453, 16384, 15}, {49417, 65535, 17}}
 	for pat := range admBandInputs {
-		for _, w := range admKernelWidths {
+		for _, w := range []int{8, 13, 16, 24, 31, 64, 101, 961, 1927} {
 			for _, egl := range []float64{1, 1.7, 100} {
 				for k, c := range consts {
 					o, _, tt, _ := admRows16(rng, pat, w)
@@ -114,17 +126,20 @@ func TestADMDecouple0MatchesGo(t *testing.T) {
 					for j := range ang {
 						ang[j] = -int32(rng.IntN(2))
 					}
-					run := func(avx2 bool) [3][]int16 {
-						admAVX2 = avx2
+					run := func(avx512, avx2 bool) [3][]int16 {
+						admAVX512, admAVX2 = avx512, avx2
 						out := [3][]int16{make([]int16, w), make([]int16, w), make([]int16, w)}
 						admDecouple0Row(o, tt, ang, egl, c.rw, c.add, c.sh, out[0], out[1], out[2])
 						return out
 					}
-					fast, slow := run(true), run(false)
-					for b := range fast {
-						if j := admFirstDiff(fast[b], slow[b]); j >= 0 {
-							t.Fatalf("%s, w=%d, egl %g, band %d, output %d, pixel %d (o %d t %d angle %d): AVX2 %d, Go %d",
-								admBandInputs[pat].name, w, egl, k, b, j, o[j], tt[j], ang[j], fast[b][j], slow[b][j])
+					slow := run(false, false)
+					for _, md := range modes {
+						fast := run(md.avx512, md.avx2)
+						for b := range fast {
+							if j := admFirstDiff(fast[b], slow[b]); j >= 0 {
+								t.Fatalf("%s, %s, w=%d, egl %g, band %d, output %d, pixel %d (o %d t %d angle %d): kernel %d, Go %d",
+									md.name, admBandInputs[pat].name, w, egl, k, b, j, o[j], tt[j], ang[j], fast[b][j], slow[b][j])
+							}
 						}
 					}
 				}
