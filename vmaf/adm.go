@@ -708,15 +708,20 @@ func admAngleRow32(oh, ov, th, tv []int32, ang []int32) {
 }
 
 // admDecoupleSRow is admDecouple0Row for the int32 bands of scales 1-3,
-// with the CSF factor rf in Q32.
+// with the CSF factor rf in Q32, and the same kernels.
 func admDecoupleSRow(o, t []int32, ang []int32, egl float64, rf uint32, r, ca, cf []int32) {
 	n := len(o)
 	t, ang, r, ca, cf = t[:n], ang[:n], r[:n], ca[:n], cf[:n]
 	rfk := int64(rf)
 	j := 0
-	if n8 := n &^ 7; admAVX2 && n8 > 0 && admEGLKernel(egl) && rf < 1<<31 {
-		admDecoupleSAVX2(&o[0], &t[0], &ang[0], n8, egl, rfk, &admDivLookup[32768], &r[0], &ca[0], &cf[0])
-		j = n8
+	kernel := admEGLKernel(egl) && rf < 1<<31
+	if n16 := n &^ 15; admAVX512 && n16 > 0 && kernel {
+		admDecoupleSAVX512(&o[0], &t[0], &ang[0], n16, egl, rfk, &admDivLookup[32768], &r[0], &ca[0], &cf[0])
+		j = n16
+	}
+	if n8 := (n - j) &^ 7; admAVX2 && n8 > 0 && kernel {
+		admDecoupleSAVX2(&o[j], &t[j], &ang[j], n8, egl, rfk, &admDivLookup[32768], &r[j], &ca[j], &cf[j])
+		j += n8
 	}
 	for ; j < n; j++ {
 		ok, tk := int64(o[j]), int64(t[j])

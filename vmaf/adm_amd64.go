@@ -118,9 +118,9 @@ func admDwtSHorizAVX2(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int3
 //go:noescape
 func admCubes16AVX2(b *int16, n int) uint64
 
-// admAVX512 reports whether the AVX-512 kernel of the scale-0 decouple
-// runs (it needs AVX-512 F and DQ); tests turn it off to compare.
-var admAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
+// admAVX512 reports whether the AVX-512 kernels of the decouple run (they
+// need AVX-512 F, CD and DQ); tests turn it off to compare.
+var admAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512CD && cpu.X86.HasAVX512DQ
 
 // admDecouple0AVX512 is admDecouple0AVX2 on n pixels (n a multiple of
 // 16), 16 at a time; its stores keep the low 16 bits of each lane as Go's
@@ -128,3 +128,10 @@ var admAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
 //
 //go:noescape
 func admDecouple0AVX512(o, t *int16, ang *int32, n int, egl float64, rw, add int32, sh uint, div *int32, r, ca, cf *int16)
+
+// admDecoupleSAVX512 is admDecoupleSAVX2 on n pixels (n a multiple of
+// 16), with the Go loop's leading-zero count (VPLZCNTD) and arithmetic
+// shift (VPSRAVQ) themselves. rf must be below 2^31.
+//
+//go:noescape
+func admDecoupleSAVX512(o, t, ang *int32, n int, egl float64, rf int64, div *int32, r, ca, cf *int32)

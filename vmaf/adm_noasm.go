@@ -58,3 +58,7 @@ func admCubes16AVX2(b *int16, n int) uint64 { panic("vmaf: no AVX2 kernels") }
 func admDecouple0AVX512(o, t *int16, ang *int32, n int, egl float64, rw, add int32, sh uint, div *int32, r, ca, cf *int16) {
 	panic("vmaf: no AVX2 kernels")
 }
+
+func admDecoupleSAVX512(o, t, ang *int32, n int, egl float64, rf int64, div *int32, r, ca, cf *int32) {
+	panic("vmaf: no AVX2 kernels")
+}

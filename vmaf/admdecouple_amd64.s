@@ -593,3 +593,155 @@ eloop:
 edone:
 	VZEROUPPER
 	RET
+
+DATA admSeventeen<>+0(SB)/4, $17
+GLOBL admSeventeen<>(SB), RODATA|NOPTR, $4
+
+DATA admFourteen<>+0(SB)/4, $14
+GLOBL admFourteen<>(SB), RODATA|NOPTR, $4
+
+// func admDecoupleSAVX512(o, t, ang *int32, n int, egl float64, rf int64, div *int32, r, ca, cf *int32)
+// admDecoupleSAVX2 on 16 pixels at a time, with the leading-zero count
+// of the Go loop (VPLZCNTD), its arithmetic 64-bit shift (VPSRAVQ) and
+// 64-bit clamps; K4 selects the odd dwords.
+TEXT ·admDecoupleSAVX512(SB), NOSPLIT, $0-80
+	MOVQ o+0(FP), AX
+	MOVQ t+8(FP), BX
+	MOVQ ang+16(FP), R9
+	MOVQ n+24(FP), CX
+	VBROADCASTSD egl+32(FP), Z28
+	VPBROADCASTQ rf+40(FP), Z27
+	MOVQ div+48(FP), R8
+	MOVQ r+56(FP), R10
+	MOVQ ca+64(FP), R11
+	MOVQ cf+72(FP), R12
+	VPBROADCASTD admOne<>(SB), Z31
+	VPBROADCASTD adm32768<>(SB), Z30
+	VPBROADCASTD admSeventeen<>(SB), Z29
+	VPBROADCASTD admFourteen<>(SB), Z26
+	VPBROADCASTD admFifteen<>(SB), Z25
+	VPBROADCASTQ admLowDword<>(SB), Z24
+	VPBROADCASTQ admQ32768<>(SB), Z23
+	VPBROADCASTQ admQ16384<>(SB), Z21
+	VPBROADCASTQ admQ2p27<>(SB), Z20
+	VPBROADCASTQ admQThirtieth<>(SB), Z19
+	VPBROADCASTQ admQMinus2p31<>(SB), Z18
+	VPXORD Z22, Z22, Z22
+	MOVL $0xAAAA, DX
+	KMOVW DX, K4
+	XORQ SI, SI
+
+floop:
+	CMPQ SI, CX
+	JGE  fdone
+	VMOVDQU32 (AX)(SI*4), Z0 // o
+	VMOVDQU32 (BX)(SI*4), Z1 // t
+
+	// shift = 17 - lzcnt(|o|) where |o| >= 2^15 (unsigned), else 0;
+	// msb = (|o| + (1 << (shift-1))) >> shift, negated where o < 0 so
+	// that the gather takes div's sign from o.
+	VPABSD   Z0, Z2
+	VPLZCNTD Z2, Z4
+	VPCMPUD  $5, Z30, Z2, K1
+	VPXORD   Z3, Z3, Z3
+	VPSUBD   Z4, Z29, K1, Z3 // shift
+	VPSUBD   Z31, Z3, Z4
+	VPSLLVD  Z4, Z31, Z4
+	VPADDD   Z4, Z2, Z2
+	VPSRLVD  Z3, Z2, Z2
+	VPMOVD2M Z0, K2          // o < 0
+	VPSUBD   Z2, Z22, K2, Z2
+	KXNORW   K0, K0, K3
+	VPGATHERDD (R8)(Z2*4), K3, Z5
+
+	// X = D*t + int32(1 << (14+shift)) sign-extended; kq = clamp(X >>
+	// (15+shift), 0, 32768): even lanes in Z6, odd in Z7.
+	VPADDD  Z26, Z3, Z4
+	VPSLLVD Z4, Z31, Z4
+	VPMULDQ Z1, Z5, Z6
+	VPMULDQ Z31, Z4, Z8
+	VPADDQ  Z8, Z6, Z6
+	VPSRLQ  $32, Z5, Z5
+	VPSRLQ  $32, Z1, Z9
+	VPMULDQ Z9, Z5, Z7
+	VPSRLQ  $32, Z4, Z4
+	VPMULDQ Z31, Z4, Z8
+	VPADDQ  Z8, Z7, Z7
+	VPADDD  Z25, Z3, Z3
+	VPANDQ  Z24, Z3, Z8
+	VPSRAVQ Z8, Z6, Z6
+	VPSRLQ  $32, Z3, Z8
+	VPSRAVQ Z8, Z7, Z7
+	VPMAXSQ Z22, Z6, Z6
+	VPMINSQ Z23, Z6, Z6
+	VPMAXSQ Z22, Z7, Z7
+	VPMINSQ Z23, Z7, Z7
+	VPSLLQ  $32, Z7, Z7
+	VMOVDQA32 Z7, K4, Z6 // kq
+
+	// K5: the gain limit applies (kq > 0, o != 0, the angle test).
+	VPCMPGTD  Z22, Z6, K5
+	VPTESTMD  Z0, Z0, K5, K5
+	VMOVDQU32 (R9)(SI*4), Z8
+	VPTESTMD  Z8, Z8, K5, K5
+
+	// r = int32((kq*o + 16384) >> 15).
+	VPMULDQ   Z0, Z6, Z2
+	VPADDQ    Z21, Z2, Z2
+	VPSRLQ    $15, Z2, Z2
+	VPSRLQ    $32, Z6, Z6
+	VPSRLQ    $32, Z0, Z3
+	VPMULDQ   Z3, Z6, Z6
+	VPADDQ    Z21, Z6, Z6
+	VPSLLQ    $17, Z6, Z6
+	VMOVDQA32 Z6, K4, Z2 // r
+
+	// Limited as in admDecouple0AVX512.
+	VCVTDQ2PD     Y2, Z3
+	VMULPD        Z28, Z3, Z3
+	VCVTDQ2PD     Y1, Z4
+	VMINPD        Z4, Z3, Z5
+	VMAXPD        Z4, Z3, K2, Z5
+	VCVTTPD2DQ    Z5, Y5
+	KSHIFTRW      $8, K2, K2
+	VEXTRACTI64X4 $1, Z2, Y3
+	VCVTDQ2PD     Y3, Z3
+	VMULPD        Z28, Z3, Z3
+	VEXTRACTI64X4 $1, Z1, Y4
+	VCVTDQ2PD     Y4, Z4
+	VMINPD        Z4, Z3, Z8
+	VMAXPD        Z4, Z3, K2, Z8
+	VCVTTPD2DQ    Z8, Y8
+	VINSERTI64X4  $1, Y8, Z5, Z5
+	VMOVDQA32     Z5, K5, Z2
+	VMOVDQU32     Z2, (R10)(SI*4)
+
+	// a = t - r; c = int32((rf*a + 2^27) >> 28).
+	VPSUBD    Z2, Z1, Z1
+	VPMULDQ   Z27, Z1, Z2
+	VPADDQ    Z20, Z2, Z2
+	VPSRLQ    $28, Z2, Z2
+	VPSRLQ    $32, Z1, Z1
+	VPMULDQ   Z27, Z1, Z1
+	VPADDQ    Z20, Z1, Z1
+	VPSLLQ    $4, Z1, Z1
+	VMOVDQA32 Z1, K4, Z2 // c
+	VMOVDQU32 Z2, (R11)(SI*4)
+
+	// cf = int32((143165577*|c| - 2^31) >> 32).
+	VPABSD    Z2, Z2
+	VPSRLQ    $32, Z2, Z3
+	VPMULDQ   Z19, Z2, Z2
+	VPMULDQ   Z19, Z3, Z3
+	VPADDQ    Z18, Z2, Z2
+	VPADDQ    Z18, Z3, Z3
+	VPSRLQ    $32, Z2, Z2
+	VMOVDQA32 Z3, K4, Z2
+	VMOVDQU32 Z2, (R12)(SI*4)
+
+	ADDQ $16, SI
+	JMP  floop
+
+fdone:
+	VZEROUPPER
+	RET

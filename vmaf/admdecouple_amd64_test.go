@@ -92,6 +92,25 @@ func TestADMAngle16MatchesGo(t *testing.T) {
 	}
 }
 
+// admKernelMode is a choice of the decouple kernels: AVX-512 where the
+// CPU has it, then AVX2.
+type admKernelMode struct {
+	name         string
+	avx512, avx2 bool
+}
+
+// admKernelModes returns the kernel choices the CPU can run, to compare
+// each with the Go loop (both flags off).
+func admKernelModes(t *testing.T) []admKernelMode {
+	modes := []admKernelMode{{"AVX2", false, true}}
+	if admAVX512 {
+		modes = append(modes, admKernelMode{"AVX-512", true, true})
+	} else {
+		t.Log("no AVX-512 F/CD/DQ on this CPU: the AVX2 kernels only")
+	}
+	return modes
+}
+
 // TestADMDecouple0MatchesGo holds the AVX-512 and AVX2 decouple and CSF
 // kernels of scale 0 to the Go loop for all three bands' constants and two
 // gain limits, with random angle masks.
@@ -100,18 +119,7 @@ func TestADMDecouple0MatchesGo(t *testing.T) {
 		t.Skip("no AVX2 on this CPU")
 	}
 	defer func(a5 bool) { admAVX2, admAVX512 = true, a5 }(admAVX512)
-	modes := []struct {
-		name         string
-		avx512, avx2 bool
-	}{{"AVX2", false, true}}
-	if admAVX512 {
-		modes = append(modes, struct {
-			name         string
-			avx512, avx2 bool
-		}{"AVX-512", true, true})
-	} else {
-		t.Log("no AVX-512 F/DQ on this CPU: the AVX2 kernel only")
-	}
+	modes := admKernelModes(t)
 	rng := rand.New(rand.NewPCG(9, 10))
 	consts := [3]struct {
 		rw, add int32
@@ -160,19 +168,20 @@ func admFirstDiff[T comparable](a, b []T) int {
 	return -1
 }
 
-// TestADMDecoupleSMatchesGo holds the AVX2 decouple and CSF kernel of
-// scales 1-3 to the Go loop for each scale's CSF factors and two gain
+// TestADMDecoupleSMatchesGo holds the AVX-512 and AVX2 decouple and CSF
+// kernels of scales 1-3 to the Go loop for each scale's CSF factors and two gain
 // limits, on int32 values of any size (every shift of the division's
 // normalisation, INT_MIN included) and of the sizes real bands have.
 func TestADMDecoupleSMatchesGo(t *testing.T) {
 	if !admAVX2 {
 		t.Skip("no AVX2 on this CPU")
 	}
-	defer func() { admAVX2 = true }()
+	defer func(a5 bool) { admAVX2, admAVX512 = true, a5 }(admAVX512)
+	modes := admKernelModes(t)
 	rng := rand.New(rand.NewPCG(15, 16))
 	for pat := range admBandInputs {
 		for _, lim := range []int64{1<<31 - 1, 1 << 20, 40000} {
-			for _, w := range admKernelWidths {
+			for _, w := range []int{8, 13, 16, 24, 31, 64, 101, 961, 1927} {
 				for _, egl := range []float64{1, 1.7, 100} {
 					for s := 1; s < 4; s++ {
 						for k, rf := range admRfactorU32(s) {
@@ -191,17 +200,20 @@ func TestADMDecoupleSMatchesGo(t *testing.T) {
 							for j := range ang {
 								ang[j] = -int32(rng.IntN(2))
 							}
-							run := func(avx2 bool) [3][]int32 {
-								admAVX2 = avx2
+							run := func(avx512, avx2 bool) [3][]int32 {
+								admAVX512, admAVX2 = avx512, avx2
 								out := [3][]int32{make([]int32, w), make([]int32, w), make([]int32, w)}
 								admDecoupleSRow(o, tt, ang, egl, rf, out[0], out[1], out[2])
 								return out
 							}
-							fast, slow := run(true), run(false)
-							for b := range fast {
-								if j := admFirstDiff(fast[b], slow[b]); j >= 0 {
-									t.Fatalf("%s, limit %d, w=%d, egl %g, scale %d band %d, output %d, pixel %d (o %d t %d angle %d): AVX2 %d, Go %d",
-										in.name, lim, w, egl, s, k, b, j, o[j], tt[j], ang[j], fast[b][j], slow[b][j])
+							slow := run(false, false)
+							for _, md := range modes {
+								fast := run(md.avx512, md.avx2)
+								for b := range fast {
+									if j := admFirstDiff(fast[b], slow[b]); j >= 0 {
+										t.Fatalf("%s, %s, limit %d, w=%d, egl %g, scale %d band %d, output %d, pixel %d (o %d t %d angle %d): kernel %d, Go %d",
+											md.name, in.name, lim, w, egl, s, k, b, j, o[j], tt[j], ang[j], fast[b][j], slow[b][j])
+									}
 								}
 							}
 						}
