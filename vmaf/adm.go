@@ -288,9 +288,15 @@ func admDwt0Horiz(tlo, thi []int16, a, v, hh, d []int16) {
 }
 
 // admDwt0Vert is the vertical pass of dwt0 over one row: the low-pass
-// and high-pass of rows r0..r3 into tlo and thi. The AVX2 kernel takes the
-// columns up to a multiple of 8.
+// and high-pass of rows r0..r3 into tlo and thi. The AVX-512 kernel takes
+// the columns up to a multiple of 16, the AVX2 kernel up to a multiple of
+// 8 of the rest.
 func admDwt0Vert(r0, r1, r2, r3 []uint16, centre, rnd int32, sh uint, tlo, thi []int16) {
+	if n16 := len(tlo) &^ 15; admAVX512 && n16 > 0 {
+		_, _, _, _, _ = r0[n16-1], r1[n16-1], r2[n16-1], r3[n16-1], thi[n16-1]
+		admDwt0VertAVX512(&r0[0], &r1[0], &r2[0], &r3[0], n16, rnd-centre, rnd, sh, &tlo[0], &thi[0])
+		r0, r1, r2, r3, tlo, thi = r0[n16:], r1[n16:], r2[n16:], r3[n16:], tlo[n16:], thi[n16:]
+	}
 	if n8 := len(tlo) &^ 7; admAVX2 && n8 > 0 {
 		admDwt0VertAVX2(&r0[0], &r1[0], &r2[0], &r3[0], n8, rnd-centre, rnd, sh, &tlo[0], &thi[0])
 		r0, r1, r2, r3, tlo, thi = r0[n8:], r1[n8:], r2[n8:], r3[n8:], tlo[n8:], thi[n8:]

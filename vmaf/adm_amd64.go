@@ -118,8 +118,9 @@ func admDwtSHorizAVX2(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int3
 //go:noescape
 func admCubes16AVX2(b *int16, n int) uint64
 
-// admAVX512 reports whether the AVX-512 kernels of the decouple run (they
-// need AVX-512 F, CD and DQ); tests turn it off to compare.
+// admAVX512 reports whether the AVX-512 kernels of dwt0's vertical pass
+// and of the decouple run (they need AVX-512 F, CD and DQ); tests turn it
+// off to compare.
 var admAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512CD && cpu.X86.HasAVX512DQ
 
 // admDecouple0AVX512 is admDecouple0AVX2 on n pixels (n a multiple of
@@ -135,3 +136,9 @@ func admDecouple0AVX512(o, t *int16, ang *int32, n int, egl float64, rw, add int
 //
 //go:noescape
 func admDecoupleSAVX512(o, t, ang *int32, n int, egl float64, rf int64, div *int32, r, ca, cf *int32)
+
+// admDwt0VertAVX512 is admDwt0VertAVX2 on n columns (n a multiple of 16);
+// VPMOVDW keeps the low 16 bits of each lane as the mask and pack do.
+//
+//go:noescape
+func admDwt0VertAVX512(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uint, tlo, thi *int16)

@@ -328,3 +328,62 @@ hsloop:
 hsdone:
 	VZEROUPPER
 	RET
+
+// func admDwt0VertAVX512(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uint, tlo, thi *int16)
+// admDwt0VertAVX2 on 16 columns at a time; the truncating stores keep the
+// low 16 bits of each lane.
+TEXT ·admDwt0VertAVX512(SB), NOSPLIT, $0-72
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), BX
+	MOVQ r2+16(FP), DX
+	MOVQ r3+24(FP), DI
+	MOVQ n+32(FP), CX
+	MOVL addLo+40(FP), R8
+	VPBROADCASTD R8, Z12
+	MOVL addHi+44(FP), R8
+	VPBROADCASTD R8, Z13
+	VMOVQ sh+48(FP), X14
+	MOVQ tlo+56(FP), R9
+	MOVQ thi+64(FP), R10
+	VPBROADCASTD admDwtLo<>+0(SB), Z8
+	VPBROADCASTD admDwtLo<>+4(SB), Z9
+	VPBROADCASTD admDwtLo<>+8(SB), Z10
+	VPBROADCASTD admDwtLo<>+12(SB), Z11
+	XORQ SI, SI
+
+zloop:
+	CMPQ SI, CX
+	JGE  zdone
+	VPMOVZXWD (AX)(SI*2), Z0
+	VPMOVZXWD (BX)(SI*2), Z1
+	VPMOVZXWD (DX)(SI*2), Z2
+	VPMOVZXWD (DI)(SI*2), Z3
+
+	VPMULLD Z8, Z0, Z4
+	VPMULLD Z9, Z1, Z5
+	VPADDD  Z5, Z4, Z4
+	VPMULLD Z10, Z2, Z5
+	VPADDD  Z5, Z4, Z4
+	VPMULLD Z11, Z3, Z5
+	VPADDD  Z5, Z4, Z4
+	VPADDD  Z12, Z4, Z4
+	VPSRAD  X14, Z4, Z4
+	VPMOVDW Z4, (R9)(SI*2)
+
+	VPMULLD Z11, Z0, Z6
+	VPMULLD Z10, Z1, Z5
+	VPSUBD  Z5, Z6, Z6
+	VPMULLD Z9, Z2, Z5
+	VPADDD  Z5, Z6, Z6
+	VPMULLD Z8, Z3, Z5
+	VPSUBD  Z5, Z6, Z6
+	VPADDD  Z13, Z6, Z6
+	VPSRAD  X14, Z6, Z6
+	VPMOVDW Z6, (R10)(SI*2)
+
+	ADDQ $16, SI
+	JMP  zloop
+
+zdone:
+	VZEROUPPER
+	RET

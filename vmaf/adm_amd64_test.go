@@ -8,21 +8,22 @@ import (
 	"github.com/reelmedia/reel/media"
 )
 
-// TestADMAVX2MatchesGo holds the AVX2 vertical DWT pass to the Go loop on
-// random and extreme rows, at bit depths up to 16 where the int32 sums
-// wrap, for widths that are and are not multiples of 8.
+// TestADMAVX2MatchesGo holds the AVX-512 and AVX2 vertical DWT passes to
+// the Go loop on random and extreme rows, at bit depths up to 16 where the
+// int32 sums wrap, for widths that are and are not multiples of 8 and 16.
 func TestADMAVX2MatchesGo(t *testing.T) {
 	if !admAVX2 {
 		t.Skip("no AVX2 on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	defer func() { admAVX2 = true }()
+	defer func(a5 bool) { admAVX2, admAVX512 = true, a5 }(admAVX512)
+	modes := admKernelModes(t)
 	for _, bpc := range []int{8, 10, 12, 16} {
 		rnd := int32(1) << (bpc - 1)
 		centre := int32(dwtLoSum) * rnd
 		maxv := uint32(1)<<bpc - 1
 		for _, in := range vifKernelInputs {
-			for _, w := range []int{8, 13, 64, 1920, 1927} {
+			for _, w := range []int{8, 13, 16, 24, 31, 64, 1920, 1927} {
 				var rows [4][]uint16
 				for k := range rows {
 					rows[k] = make([]uint16, w)
@@ -30,17 +31,19 @@ func TestADMAVX2MatchesGo(t *testing.T) {
 						rows[k][j] = uint16(in.pix(rng, k, j, maxv))
 					}
 				}
-				run := func(avx2 bool) ([]int16, []int16) {
-					admAVX2 = avx2
+				run := func(avx512, avx2 bool) ([]int16, []int16) {
+					admAVX512, admAVX2 = avx512, avx2
 					lo, hi := make([]int16, w), make([]int16, w)
 					admDwt0Vert(rows[0], rows[1], rows[2], rows[3], centre, rnd, uint(bpc), lo, hi)
 					return lo, hi
 				}
-				fastLo, fastHi := run(true)
-				slowLo, slowHi := run(false)
-				if !slices.Equal(fastLo, slowLo) || !slices.Equal(fastHi, slowHi) {
-					t.Fatalf("%d-bit, %s, w=%d: AVX2 lo %v hi %v, Go lo %v hi %v", bpc, in.name, w,
-						fastLo[:8], fastHi[:8], slowLo[:8], slowHi[:8])
+				slowLo, slowHi := run(false, false)
+				for _, md := range modes {
+					fastLo, fastHi := run(md.avx512, md.avx2)
+					if !slices.Equal(fastLo, slowLo) || !slices.Equal(fastHi, slowHi) {
+						t.Fatalf("%s, %d-bit, %s, w=%d: kernel lo %v hi %v, Go lo %v hi %v", md.name, bpc, in.name, w,
+							fastLo[:8], fastHi[:8], slowLo[:8], slowHi[:8])
+					}
 				}
 			}
 		}

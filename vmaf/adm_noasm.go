@@ -62,3 +62,7 @@ func admDecouple0AVX512(o, t *int16, ang *int32, n int, egl float64, rw, add int
 func admDecoupleSAVX512(o, t, ang *int32, n int, egl float64, rf int64, div *int32, r, ca, cf *int32) {
 	panic("vmaf: no AVX2 kernels")
 }
+
+func admDwt0VertAVX512(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uint, tlo, thi *int16) {
+	panic("vmaf: no AVX2 kernels")
+}
