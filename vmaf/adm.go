@@ -268,11 +268,17 @@ func (m *admWorker) dwt0(src []uint16, dst *admBands[int16], w, h, bpc int) {
 
 // admDwt0Horiz is the horizontal pass of dwt0 over the interior output
 // columns 1..len(a)-1 of one row, which read tlo and thi at 2j-1..2j+2.
-// The AVX2 kernel takes the first columns, a multiple of 8 of them.
+// The AVX-512 kernel takes the first columns, a multiple of 16 of them,
+// the AVX2 kernel a multiple of 8 of the rest.
 func admDwt0Horiz(tlo, thi []int16, a, v, hh, d []int16) {
 	j0 := 1
-	if n8 := (len(a) - 1) &^ 7; admAVX2 && n8 > 0 {
-		admDwt0HorizAVX2(&tlo[1], &thi[1], n8, &a[1], &v[1], &hh[1], &d[1])
+	if n16 := (len(a) - 1) &^ 15; admAVX512 && n16 > 0 {
+		_, _, _, _, _, _ = tlo[2*n16+2], thi[2*n16+2], a[n16], v[n16], hh[n16], d[n16]
+		admDwt0HorizAVX512(&tlo[1], &thi[1], n16, &a[1], &v[1], &hh[1], &d[1])
+		j0 += n16
+	}
+	if n8 := (len(a) - j0) &^ 7; admAVX2 && n8 > 0 {
+		admDwt0HorizAVX2(&tlo[2*j0-1], &thi[2*j0-1], n8, &a[j0], &v[j0], &hh[j0], &d[j0])
 		j0 += n8
 	}
 	for j := j0; j < len(a); j++ {

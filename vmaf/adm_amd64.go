@@ -118,10 +118,10 @@ func admDwtSHorizAVX2(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int3
 //go:noescape
 func admCubes16AVX2(b *int16, n int) uint64
 
-// admAVX512 reports whether the AVX-512 kernels of dwt0's vertical pass
-// and of the decouple run (they need AVX-512 F, CD and DQ); tests turn it
-// off to compare.
-var admAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512CD && cpu.X86.HasAVX512DQ
+// admAVX512 reports whether the AVX-512 kernels of dwt0 and of the
+// decouple run (they need AVX-512 F, CD, DQ and BW); tests turn it off to
+// compare.
+var admAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512CD && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512BW
 
 // admDecouple0AVX512 is admDecouple0AVX2 on n pixels (n a multiple of
 // 16), 16 at a time; its stores keep the low 16 bits of each lane as Go's
@@ -142,3 +142,9 @@ func admDecoupleSAVX512(o, t, ang *int32, n int, egl float64, rf int64, div *int
 //
 //go:noescape
 func admDwt0VertAVX512(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uint, tlo, thi *int16)
+
+// admDwt0HorizAVX512 is admDwt0HorizAVX2 on n output columns (n a
+// multiple of 16).
+//
+//go:noescape
+func admDwt0HorizAVX512(lo, hi *int16, n int, a, v, h, d *int16)

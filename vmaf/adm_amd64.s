@@ -387,3 +387,63 @@ zloop:
 zdone:
 	VZEROUPPER
 	RET
+
+// func admDwt0HorizAVX512(lo, hi *int16, n int, a, v, h, d *int16)
+// admDwt0HorizAVX2 on 16 output columns at a time.
+TEXT ·admDwt0HorizAVX512(SB), NOSPLIT, $0-56
+	MOVQ lo+0(FP), AX
+	MOVQ hi+8(FP), BX
+	MOVQ n+16(FP), CX
+	MOVQ a+24(FP), R9
+	MOVQ v+32(FP), R10
+	MOVQ h+40(FP), R11
+	MOVQ d+48(FP), R12
+	VPBROADCASTD admDwtPairs<>+0(SB), Z8
+	VPBROADCASTD admDwtPairs<>+4(SB), Z9
+	VPBROADCASTD admDwtPairs<>+8(SB), Z10
+	VPBROADCASTD admDwtPairs<>+12(SB), Z11
+	VPBROADCASTD admRnd2p15<>(SB), Z14
+	XORQ SI, SI
+
+wloop:
+	CMPQ SI, CX
+	JGE  wdone
+	VMOVDQU64 (AX)(SI*4), Z0
+	VMOVDQU64 4(AX)(SI*4), Z1
+	VMOVDQU64 (BX)(SI*4), Z2
+	VMOVDQU64 4(BX)(SI*4), Z3
+
+	VPMADDWD Z8, Z0, Z4
+	VPMADDWD Z9, Z1, Z5
+	VPADDD   Z5, Z4, Z4
+	VPADDD   Z14, Z4, Z4
+	VPSRAD   $16, Z4, Z4
+	VPMOVDW  Z4, (R9)(SI*2)
+
+	VPMADDWD Z10, Z0, Z4
+	VPMADDWD Z11, Z1, Z5
+	VPADDD   Z5, Z4, Z4
+	VPADDD   Z14, Z4, Z4
+	VPSRAD   $16, Z4, Z4
+	VPMOVDW  Z4, (R10)(SI*2)
+
+	VPMADDWD Z8, Z2, Z4
+	VPMADDWD Z9, Z3, Z5
+	VPADDD   Z5, Z4, Z4
+	VPADDD   Z14, Z4, Z4
+	VPSRAD   $16, Z4, Z4
+	VPMOVDW  Z4, (R11)(SI*2)
+
+	VPMADDWD Z10, Z2, Z4
+	VPMADDWD Z11, Z3, Z5
+	VPADDD   Z5, Z4, Z4
+	VPADDD   Z14, Z4, Z4
+	VPSRAD   $16, Z4, Z4
+	VPMOVDW  Z4, (R12)(SI*2)
+
+	ADDQ $16, SI
+	JMP  wloop
+
+wdone:
+	VZEROUPPER
+	RET

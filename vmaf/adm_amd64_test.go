@@ -50,25 +50,26 @@ func TestADMAVX2MatchesGo(t *testing.T) {
 	}
 }
 
-// TestADMAVX2HorizMatchesGo holds the AVX2 horizontal DWT pass to the Go
-// loop on rows of any int16 values, the extremes included.
+// TestADMAVX2HorizMatchesGo holds the AVX-512 and AVX2 horizontal DWT
+// passes to the Go loop on rows of any int16 values, the extremes included.
 func TestADMAVX2HorizMatchesGo(t *testing.T) {
 	if !admAVX2 {
 		t.Skip("no AVX2 on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
-	defer func() { admAVX2 = true }()
+	defer func(a5 bool) { admAVX2, admAVX512 = true, a5 }(admAVX512)
+	modes := admKernelModes(t)
 	for _, in := range vifKernelInputs {
 		for _, bias := range []int32{-32768, 0} {
-			for _, w := range []int{36, 37, 50, 1920, 1927} {
+			for _, w := range []int{36, 37, 50, 71, 86, 1920, 1927} {
 				bw := (w + 1) / 2
 				lo, hi := make([]int16, w), make([]int16, w)
 				for j := range lo {
 					lo[j] = int16(int32(in.pix(rng, 0, j, 65535)) + bias)
 					hi[j] = int16(int32(in.pix(rng, 1, j, 65535)) + bias)
 				}
-				run := func(avx2 bool) [4][]int16 {
-					admAVX2 = avx2
+				run := func(avx512, avx2 bool) [4][]int16 {
+					admAVX512, admAVX2 = avx512, avx2
 					var out [4][]int16
 					for k := range out {
 						out[k] = make([]int16, bw-2)
@@ -76,10 +77,13 @@ func TestADMAVX2HorizMatchesGo(t *testing.T) {
 					admDwt0Horiz(lo, hi, out[0], out[1], out[2], out[3])
 					return out
 				}
-				fast, slow := run(true), run(false)
-				for k := range fast {
-					if !slices.Equal(fast[k], slow[k]) {
-						t.Fatalf("%s, bias %d, w=%d, band %d: AVX2 %v, Go %v", in.name, bias, w, k, fast[k][:9], slow[k][:9])
+				slow := run(false, false)
+				for _, md := range modes {
+					fast := run(md.avx512, md.avx2)
+					for k := range fast {
+						if !slices.Equal(fast[k], slow[k]) {
+							t.Fatalf("%s, %s, bias %d, w=%d, band %d: kernel %v, Go %v", md.name, in.name, bias, w, k, fast[k][:9], slow[k][:9])
+						}
 					}
 				}
 			}

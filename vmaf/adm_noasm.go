@@ -66,3 +66,7 @@ func admDecoupleSAVX512(o, t, ang *int32, n int, egl float64, rf int64, div *int
 func admDwt0VertAVX512(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uint, tlo, thi *int16) {
 	panic("vmaf: no AVX2 kernels")
 }
+
+func admDwt0HorizAVX512(lo, hi *int16, n int, a, v, h, d *int16) {
+	panic("vmaf: no AVX2 kernels")
+}
