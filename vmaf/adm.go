@@ -358,15 +358,20 @@ func admDwtSTaps(t0, t1, t2, t3 int32, add int64, sh uint) (lo, hi int32) {
 }
 
 // admDwtSVert is the vertical pass of dwtS over one row: the low-pass and
-// high-pass of rows r0..r3 into tlo and thi. The AVX2 kernel takes the
-// columns up to a multiple of 8.
+// high-pass of rows r0..r3 into tlo and thi. The AVX-512 kernel takes the
+// columns up to a multiple of 16, the AVX2 kernel up to a multiple of 8 of
+// the rest.
 func admDwtSVert(r0, r1, r2, r3 []int32, add int64, sh uint, tlo, thi []int32) {
 	n := len(tlo)
 	r0, r1, r2, r3, thi = r0[:n], r1[:n], r2[:n], r3[:n], thi[:n]
 	j := 0
-	if n8 := n &^ 7; admAVX2 && n8 > 0 {
-		admDwtSVertAVX2(&r0[0], &r1[0], &r2[0], &r3[0], n8, add, sh, &tlo[0], &thi[0])
-		j = n8
+	if n16 := n &^ 15; admAVX512 && n16 > 0 {
+		admDwtSVertAVX512(&r0[0], &r1[0], &r2[0], &r3[0], n16, add, sh, &tlo[0], &thi[0])
+		j = n16
+	}
+	if n8 := (n - j) &^ 7; admAVX2 && n8 > 0 {
+		admDwtSVertAVX2(&r0[j], &r1[j], &r2[j], &r3[j], n8, add, sh, &tlo[j], &thi[j])
+		j += n8
 	}
 	for ; j < n; j++ {
 		tlo[j], thi[j] = admDwtSTaps(r0[j], r1[j], r2[j], r3[j], add, sh)
@@ -375,12 +380,18 @@ func admDwtSVert(r0, r1, r2, r3 []int32, add int64, sh uint, tlo, thi []int32) {
 
 // admDwtSHoriz is the horizontal pass of dwtS over the interior output
 // columns 1..len(a)-1 of one row, which read tlo and thi at 2j-1..2j+2.
-// The AVX2 kernel takes the first columns, a multiple of 8 of them.
+// The AVX-512 kernel takes the first columns, a multiple of 16 of them,
+// the AVX2 kernel a multiple of 8 of the rest.
 func admDwtSHoriz(tlo, thi []int32, add int64, sh uint, a, v, hh, d []int32) {
 	j := 1
-	if n8 := (len(a) - 1) &^ 7; admAVX2 && n8 > 0 {
-		_, _ = tlo[2*n8+2], thi[2*n8+2]
-		admDwtSHorizAVX2(&tlo[1], &thi[1], n8, add, sh, &a[1], &v[1], &hh[1], &d[1])
+	if n16 := (len(a) - 1) &^ 15; admAVX512 && n16 > 0 {
+		_, _, _, _, _, _ = tlo[2*n16+2], thi[2*n16+2], a[n16], v[n16], hh[n16], d[n16]
+		admDwtSHorizAVX512(&tlo[1], &thi[1], n16, add, sh, &a[1], &v[1], &hh[1], &d[1])
+		j += n16
+	}
+	if n8 := (len(a) - j) &^ 7; admAVX2 && n8 > 0 {
+		_, _ = tlo[2*(j+n8)], thi[2*(j+n8)]
+		admDwtSHorizAVX2(&tlo[2*j-1], &thi[2*j-1], n8, add, sh, &a[j], &v[j], &hh[j], &d[j])
 		j += n8
 	}
 	for ; j < len(a); j++ {

@@ -118,7 +118,7 @@ func admDwtSHorizAVX2(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int3
 //go:noescape
 func admCubes16AVX2(b *int16, n int) uint64
 
-// admAVX512 reports whether the AVX-512 kernels of dwt0 and of the
+// admAVX512 reports whether the AVX-512 kernels of dwt0, dwtS and the
 // decouple run (they need AVX-512 F, CD, DQ and BW); tests turn it off to
 // compare.
 var admAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512CD && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512BW
@@ -148,3 +148,12 @@ func admDwt0VertAVX512(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uin
 //
 //go:noescape
 func admDwt0HorizAVX512(lo, hi *int16, n int, a, v, h, d *int16)
+
+// admDwtSVertAVX512 and admDwtSHorizAVX512 are the AVX2 passes of dwtS on
+// n columns (n a multiple of 16).
+//
+//go:noescape
+func admDwtSVertAVX512(r0, r1, r2, r3 *int32, n int, add int64, sh uint, tlo, thi *int32)
+
+//go:noescape
+func admDwtSHorizAVX512(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int32)

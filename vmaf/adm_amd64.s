@@ -447,3 +447,138 @@ wloop:
 wdone:
 	VZEROUPPER
 	RET
+
+// DWTS8 is DWTS4 on zmm registers: Z4 (low-pass) and Z5 (high-pass) from
+// the low dwords of the qwords of Z0-Z3, taps in Z8-Z11, rounding in Z13.
+#define DWTS8 \
+	VPMULDQ Z8, Z0, Z4; \
+	VPMULDQ Z11, Z0, Z5; \
+	VPMULDQ Z9, Z1, Z6; \
+	VPADDQ  Z6, Z4, Z4; \
+	VPMULDQ Z10, Z1, Z6; \
+	VPSUBQ  Z6, Z5, Z5; \
+	VPMULDQ Z10, Z2, Z6; \
+	VPADDQ  Z6, Z4, Z4; \
+	VPMULDQ Z9, Z2, Z6; \
+	VPADDQ  Z6, Z5, Z5; \
+	VPMULDQ Z11, Z3, Z6; \
+	VPADDQ  Z6, Z4, Z4; \
+	VPMULDQ Z8, Z3, Z6; \
+	VPSUBQ  Z6, Z5, Z5; \
+	VPADDQ  Z13, Z4, Z4; \
+	VPADDQ  Z13, Z5, Z5
+
+// func admDwtSVertAVX512(r0, r1, r2, r3 *int32, n int, add int64, sh uint, tlo, thi *int32)
+// admDwtSVertAVX2 on 16 columns at a time; K4 selects the odd dwords.
+TEXT ·admDwtSVertAVX512(SB), NOSPLIT, $0-72
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), BX
+	MOVQ r2+16(FP), DX
+	MOVQ r3+24(FP), DI
+	MOVQ n+32(FP), CX
+	VPBROADCASTQ add+40(FP), Z13
+	MOVQ sh+48(FP), R8
+	VMOVQ R8, X14
+	MOVQ $32, R11
+	SUBQ R8, R11
+	VMOVQ R11, X15
+	MOVQ tlo+56(FP), R9
+	MOVQ thi+64(FP), R10
+	VPBROADCASTQ admDwtQ<>+0(SB), Z8
+	VPBROADCASTQ admDwtQ<>+8(SB), Z9
+	VPBROADCASTQ admDwtQ<>+16(SB), Z10
+	VPBROADCASTQ admDwtQ<>+24(SB), Z11
+	MOVL $0xAAAA, R8
+	KMOVW R8, K4
+	XORQ SI, SI
+
+xloop:
+	CMPQ SI, CX
+	JGE  xdone
+	VMOVDQU32 (AX)(SI*4), Z0
+	VMOVDQU32 (BX)(SI*4), Z1
+	VMOVDQU32 (DX)(SI*4), Z2
+	VMOVDQU32 (DI)(SI*4), Z3
+	DWTS8
+	VPSRLQ X14, Z4, Z12
+	VPSRLQ X14, Z5, Z7
+	VPSRLQ $32, Z0, Z0
+	VPSRLQ $32, Z1, Z1
+	VPSRLQ $32, Z2, Z2
+	VPSRLQ $32, Z3, Z3
+	DWTS8
+	VPSLLQ    X15, Z4, Z4
+	VPSLLQ    X15, Z5, Z5
+	VMOVDQA32 Z4, K4, Z12
+	VMOVDQA32 Z5, K4, Z7
+	VMOVDQU32 Z12, (R9)(SI*4)
+	VMOVDQU32 Z7, (R10)(SI*4)
+
+	ADDQ $16, SI
+	JMP  xloop
+
+xdone:
+	VZEROUPPER
+	RET
+
+// DWTSH8 stores to 0(D)(SI*4) the 8 dwords of bits sh..sh+31 (X14) of
+// the tap sums of outputs SI+OFF.. whose sample pairs are at OFF*8(R) and
+// OFF*8+8(R) (qword m: samples (2m, 2m+1) and (2m+2, 2m+3)), with taps
+// T8-T11 and rounding Z13. Clobbers Z0-Z5.
+#define DWTSH8(R, OFF, D, T8, T9, T10, T11) \
+	VMOVDQU64 (OFF*8)(R)(SI*8), Z0; \
+	VMOVDQU64 (OFF*8+8)(R)(SI*8), Z2; \
+	VPSRLQ    $32, Z0, Z1; \
+	VPSRLQ    $32, Z2, Z3; \
+	VPMULDQ   T8, Z0, Z4; \
+	VPMULDQ   T9, Z1, Z5; \
+	VPADDQ    Z5, Z4, Z4; \
+	VPMULDQ   T10, Z2, Z5; \
+	VPADDQ    Z5, Z4, Z4; \
+	VPMULDQ   T11, Z3, Z5; \
+	VPADDQ    Z5, Z4, Z4; \
+	VPADDQ    Z13, Z4, Z4; \
+	VPSRLQ    X14, Z4, Z4; \
+	VPMOVQD   Z4, (OFF*4)(D)(SI*4)
+
+// func admDwtSHorizAVX512(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int32)
+// admDwtSHorizAVX2 on 16 output columns at a time; VPMOVQD keeps the low
+// dword of each sum.
+TEXT ·admDwtSHorizAVX512(SB), NOSPLIT, $0-72
+	MOVQ lo+0(FP), AX
+	MOVQ hi+8(FP), BX
+	MOVQ n+16(FP), CX
+	VPBROADCASTQ add+24(FP), Z13
+	VMOVQ sh+32(FP), X14
+	MOVQ a+40(FP), R9
+	MOVQ v+48(FP), R10
+	MOVQ h+56(FP), R11
+	MOVQ d+64(FP), R12
+	VPBROADCASTQ admDwtQ<>+0(SB), Z8
+	VPBROADCASTQ admDwtQ<>+8(SB), Z9
+	VPBROADCASTQ admDwtQ<>+16(SB), Z10
+	VPBROADCASTQ admDwtQ<>+24(SB), Z11
+	VPBROADCASTQ admDwtQ<>+40(SB), Z15
+	VPBROADCASTQ admDwtQ<>+56(SB), Z6
+	XORQ SI, SI
+
+yloop:
+	CMPQ SI, CX
+	JGE  ydone
+	DWTSH8(AX, 0, R9, Z8, Z9, Z10, Z11)
+	DWTSH8(AX, 8, R9, Z8, Z9, Z10, Z11)
+	DWTSH8(BX, 0, R11, Z8, Z9, Z10, Z11)
+	DWTSH8(BX, 8, R11, Z8, Z9, Z10, Z11)
+
+	// The high-pass taps: -4240, -7345, 27411, -15826.
+	DWTSH8(AX, 0, R10, Z11, Z15, Z9, Z6)
+	DWTSH8(AX, 8, R10, Z11, Z15, Z9, Z6)
+	DWTSH8(BX, 0, R12, Z11, Z15, Z9, Z6)
+	DWTSH8(BX, 8, R12, Z11, Z15, Z9, Z6)
+
+	ADDQ $16, SI
+	JMP  yloop
+
+ydone:
+	VZEROUPPER
+	RET

@@ -91,7 +91,7 @@ func TestADMAVX2HorizMatchesGo(t *testing.T) {
 	}
 }
 
-// TestADMDwtSMatchesGo holds the AVX2 passes of dwtS to the Go loops with
+// TestADMDwtSMatchesGo holds the AVX-512 and AVX2 passes of dwtS to the Go loops with
 // the rounding of each scale, on int32 samples of any size (the int64
 // sums and their int32 wrap after the shift) and of real sizes, for
 // widths that are and are not multiples of 8.
@@ -99,7 +99,8 @@ func TestADMDwtSMatchesGo(t *testing.T) {
 	if !admAVX2 {
 		t.Skip("no AVX2 on this CPU")
 	}
-	defer func() { admAVX2 = true }()
+	defer func(a5 bool) { admAVX2, admAVX512 = true, a5 }(admAVX512)
+	modes := admKernelModes(t)
 	rng := rand.New(rand.NewPCG(19, 20))
 	rounding := []struct {
 		add int64
@@ -107,15 +108,15 @@ func TestADMDwtSMatchesGo(t *testing.T) {
 	}{{0, 0}, {32768, 16}, {16384, 15}}
 	for pat := range admBandInputs {
 		for _, lim := range []int64{1<<31 - 1, 1 << 18} {
-			for _, w := range []int{36, 37, 50, 481, 960, 1927} {
+			for _, w := range []int{36, 37, 50, 71, 86, 481, 960, 1927} {
 				var rows [4][]int32
 				for k := range rows {
 					rows[k] = admRow32(rng, pat, w, -lim-1, lim)
 				}
 				bw := (w + 1) / 2
 				for _, rd := range rounding {
-					run := func(avx2 bool) [6][]int32 {
-						admAVX2 = avx2
+					run := func(avx512, avx2 bool) [6][]int32 {
+						admAVX512, admAVX2 = avx512, avx2
 						var out [6][]int32
 						out[0], out[1] = make([]int32, w), make([]int32, w)
 						admDwtSVert(rows[0], rows[1], rows[2], rows[3], rd.add, rd.sh, out[0], out[1])
@@ -127,11 +128,14 @@ func TestADMDwtSMatchesGo(t *testing.T) {
 						admDwtSHoriz(rows[0], rows[1], rd.add, rd.sh, out[2], out[3], out[4], out[5])
 						return out
 					}
-					fast, slow := run(true), run(false)
-					for k := range fast {
-						if j := admFirstDiff(fast[k], slow[k]); j >= 0 {
-							t.Fatalf("%s, limit %d, w=%d, rounding %+v, output %d, column %d: AVX2 %d, Go %d",
-								admBandInputs[pat].name, lim, w, rd, k, j, fast[k][j], slow[k][j])
+					slow := run(false, false)
+					for _, md := range modes {
+						fast := run(md.avx512, md.avx2)
+						for k := range fast {
+							if j := admFirstDiff(fast[k], slow[k]); j >= 0 {
+								t.Fatalf("%s, %s, limit %d, w=%d, rounding %+v, output %d, column %d: kernel %d, Go %d",
+									md.name, admBandInputs[pat].name, lim, w, rd, k, j, fast[k][j], slow[k][j])
+							}
 						}
 					}
 				}

@@ -70,3 +70,11 @@ func admDwt0VertAVX512(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uin
 func admDwt0HorizAVX512(lo, hi *int16, n int, a, v, h, d *int16) {
 	panic("vmaf: no AVX2 kernels")
 }
+
+func admDwtSVertAVX512(r0, r1, r2, r3 *int32, n int, add int64, sh uint, tlo, thi *int32) {
+	panic("vmaf: no AVX2 kernels")
+}
+
+func admDwtSHorizAVX512(lo, hi *int32, n int, add int64, sh uint, a, v, h, d *int32) {
+	panic("vmaf: no AVX2 kernels")
+}

@@ -48,8 +48,8 @@
 // Speed: on amd64 the filter passes of VIF, ADM's wavelet, decouple/CSF
 // and contrast masking at every scale, and motion run in AVX2 assembly
 // (vif_amd64.s, adm_amd64.s, admdecouple_amd64.s, admcm_amd64.s,
-// motion_amd64.s), ADM's scale-0 wavelet and its decouple in AVX-512
-// where the CPU has F/CD/DQ/BW, VIF's log-domain statistics in AVX-512
+// motion_amd64.s), ADM's wavelets and decouple in AVX-512 where the CPU
+// has F/CD/DQ/BW, VIF's log-domain statistics in AVX-512
 // (vifstats_amd64.s, where the CPU has F/CD/DQ/VL), and SSIM's and
 // MS-SSIM's filters and per-pixel terms in AVX-512 or AVX2 (ssim_amd64.s),
 // each chosen at run time and computing exactly the numbers of the Go
