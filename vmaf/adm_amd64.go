@@ -13,7 +13,7 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func admDwt0VertAVX2(r0, r1, r2, r3 *uint16, n int, addLo, addHi int32, sh uint, tlo, thi *int16)
 
-// admAVX2 reports whether the AVX2 kernel runs; tests turn it off to
+// admAVX2 reports whether the AVX2 kernels of ADM run; tests turn it off to
 // compare.
 var admAVX2 = cpu.X86.HasAVX2
 
