@@ -272,3 +272,34 @@ func TestADMAngleSMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestADMAngleSBound holds the AVX2 angle kernel of scales 1-3 to its
+// bound: it takes blocks whose values are all under 2^26 in magnitude and
+// stops at the first block with one of 2^26 or more, in any of the four
+// bands, INT_MIN included.
+func TestADMAngleSBound(t *testing.T) {
+	if !admAVX2 {
+		t.Skip("no AVX2 on this CPU")
+	}
+	for band := 0; band < 4; band++ {
+		for _, v := range []int32{1<<26 - 1, -(1<<26 - 1), 1 << 26, -1 << 26, 1<<31 - 1, -1 << 31} {
+			var rows [4][]int32
+			for k := range rows {
+				rows[k] = make([]int32, 24)
+				for j := range rows[k] {
+					rows[k][j] = int32(j + k)
+				}
+			}
+			rows[band][13] = v
+			ang := make([]int32, 24)
+			done := admAngleSAVX2(&rows[0][0], &rows[1][0], &rows[2][0], &rows[3][0], 24, admCosSq, &ang[0])
+			want := 24
+			if v >= 1<<26 || v <= -1<<26 {
+				want = 8
+			}
+			if done != want {
+				t.Errorf("band %d, value %d at pixel 13: the kernel did %d pixels, want %d", band, v, done, want)
+			}
+		}
+	}
+}
