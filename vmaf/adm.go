@@ -106,9 +106,8 @@ type admWorker struct {
 	csfF       [3][]int32
 	tmp16      []int16
 	tmp32      []int32
-	tmp64      []int64
 	indY, indX [4][]int
-	angle      []bool  // per-pixel angle test of one row, decoupleCSF0
+	angle      []int32 // per-pixel angle test of one row (-1 passes), decoupleCSF0/S
 	thr        []int32 // per-pixel masking threshold of one row, cm0
 }
 
@@ -200,7 +199,7 @@ func (m *admWorker) compute(ref, dis *luma, egl float64) admResult {
 			m.csfA[k] = grow32(m.csfA[k], nb)
 			m.csfF[k] = grow32(m.csfF[k], nb)
 		}
-		m.tmp64 = growI64(m.tmp64, 2*w)
+		m.tmp32 = grow32(m.tmp32, 2*w)
 		dwtIndices(&m.indY, h)
 		dwtIndices(&m.indX, w)
 		m.dwtS(m.ref[cur].a, &m.ref[next], w, h, scale)
@@ -230,13 +229,6 @@ func (m *admWorker) compute(ref, dis *luma, egl float64) admResult {
 		res.adm2 = num / den
 	}
 	return res
-}
-
-func growI64(s []int64, n int) []int64 {
-	if cap(s) < n {
-		return make([]int64, n)
-	}
-	return s[:n]
 }
 
 // dwt0 is adm_dwt2_8/adm_dwt2_16: one db2 level of the luma plane into
@@ -276,11 +268,17 @@ func (m *admWorker) dwt0(src []uint16, dst *admBands[int16], w, h, bpc int) {
 
 // admDwt0Horiz is the horizontal pass of dwt0 over the interior output
 // columns 1..len(a)-1 of one row, which read tlo and thi at 2j-1..2j+2.
-// The AVX2 kernel takes the first columns, a multiple of 8 of them.
+// The AVX-512 kernel takes the first columns, a multiple of 16 of them,
+// the AVX2 kernel a multiple of 8 of the rest.
 func admDwt0Horiz(tlo, thi []int16, a, v, hh, d []int16) {
 	j0 := 1
-	if n8 := (len(a) - 1) &^ 7; admAVX2 && n8 > 0 {
-		admDwt0HorizAVX2(&tlo[1], &thi[1], n8, &a[1], &v[1], &hh[1], &d[1])
+	if n16 := (len(a) - 1) &^ 15; admAVX512 && n16 > 0 {
+		_, _, _, _, _, _ = tlo[2*n16+2], thi[2*n16+2], a[n16], v[n16], hh[n16], d[n16]
+		admDwt0HorizAVX512(&tlo[1], &thi[1], n16, &a[1], &v[1], &hh[1], &d[1])
+		j0 += n16
+	}
+	if n8 := (len(a) - j0) &^ 7; admAVX2 && n8 > 0 {
+		admDwt0HorizAVX2(&tlo[2*j0-1], &thi[2*j0-1], n8, &a[j0], &v[j0], &hh[j0], &d[j0])
 		j0 += n8
 	}
 	for j := j0; j < len(a); j++ {
@@ -296,9 +294,15 @@ func admDwt0Horiz(tlo, thi []int16, a, v, hh, d []int16) {
 }
 
 // admDwt0Vert is the vertical pass of dwt0 over one row: the low-pass
-// and high-pass of rows r0..r3 into tlo and thi. The AVX2 kernel takes the
-// columns up to a multiple of 8.
+// and high-pass of rows r0..r3 into tlo and thi. The AVX-512 kernel takes
+// the columns up to a multiple of 16, the AVX2 kernel up to a multiple of
+// 8 of the rest.
 func admDwt0Vert(r0, r1, r2, r3 []uint16, centre, rnd int32, sh uint, tlo, thi []int16) {
+	if n16 := len(tlo) &^ 15; admAVX512 && n16 > 0 {
+		_, _, _, _, _ = r0[n16-1], r1[n16-1], r2[n16-1], r3[n16-1], thi[n16-1]
+		admDwt0VertAVX512(&r0[0], &r1[0], &r2[0], &r3[0], n16, rnd-centre, rnd, sh, &tlo[0], &thi[0])
+		r0, r1, r2, r3, tlo, thi = r0[n16:], r1[n16:], r2[n16:], r3[n16:], tlo[n16:], thi[n16:]
+	}
 	if n8 := len(tlo) &^ 7; admAVX2 && n8 > 0 {
 		admDwt0VertAVX2(&r0[0], &r1[0], &r2[0], &r3[0], n8, rnd-centre, rnd, sh, &tlo[0], &thi[0])
 		r0, r1, r2, r3, tlo, thi = r0[n8:], r1[n8:], r2[n8:], r3[n8:], tlo[n8:], thi[n8:]
@@ -322,32 +326,77 @@ func (m *admWorker) dwtS(src []int32, dst *admBands[int32], w, h, scale int) {
 	addH := [3]int64{16384, 32768, 16384}[scale-1]
 	shH := [3]uint{15, 16, 15}[scale-1]
 	bw := (w + 1) / 2
-	tlo, thi := m.tmp64[:w], m.tmp64[w:2*w]
+	tlo, thi := m.tmp32[:w], m.tmp32[w:2*w]
 	for i := range m.indY[0] {
 		r0 := src[m.indY[0][i]*w : m.indY[0][i]*w+w]
 		r1 := src[m.indY[1][i]*w : m.indY[1][i]*w+w]
 		r2 := src[m.indY[2][i]*w : m.indY[2][i]*w+w]
 		r3 := src[m.indY[3][i]*w : m.indY[3][i]*w+w]
-		for j := 0; j < w; j++ {
-			s0, s1, s2, s3 := int64(r0[j]), int64(r1[j]), int64(r2[j]), int64(r3[j])
-			lo := 15826*s0 + 27411*s1 + 7345*s2 - 4240*s3
-			hi := -4240*s0 - 7345*s1 + 27411*s2 - 15826*s3
-			tlo[j] = int64(int32((lo + addV) >> shV))
-			thi[j] = int64(int32((hi + addV) >> shV))
-		}
+		admDwtSVert(r0, r1, r2, r3, addV, shV, tlo, thi)
 		a := dst.a[i*bw : i*bw+bw]
 		v := dst.v[i*bw : i*bw+bw]
 		hh := dst.h[i*bw : i*bw+bw]
 		d := dst.d[i*bw : i*bw+bw]
-		for j := 0; j < bw; j++ {
+		// As in dwt0: the first and the last two columns use the mirrored
+		// indices, the others read 2j-1..2j+2 directly.
+		for _, j := range [3]int{0, bw - 2, bw - 1} {
 			j0, j1, j2, j3 := m.indX[0][j], m.indX[1][j], m.indX[2][j], m.indX[3][j]
-			s0, s1, s2, s3 := tlo[j0], tlo[j1], tlo[j2], tlo[j3]
-			a[j] = int32((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + addH) >> shH)
-			v[j] = int32((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + addH) >> shH)
-			s0, s1, s2, s3 = thi[j0], thi[j1], thi[j2], thi[j3]
-			hh[j] = int32((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + addH) >> shH)
-			d[j] = int32((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + addH) >> shH)
+			a[j], v[j] = admDwtSTaps(tlo[j0], tlo[j1], tlo[j2], tlo[j3], addH, shH)
+			hh[j], d[j] = admDwtSTaps(thi[j0], thi[j1], thi[j2], thi[j3], addH, shH)
 		}
+		admDwtSHoriz(tlo, thi, addH, shH, a[:bw-2], v[:bw-2], hh[:bw-2], d[:bw-2])
+	}
+}
+
+// admDwtSTaps returns the low-pass and high-pass outputs of four int32
+// samples with int64 sums.
+func admDwtSTaps(t0, t1, t2, t3 int32, add int64, sh uint) (lo, hi int32) {
+	s0, s1, s2, s3 := int64(t0), int64(t1), int64(t2), int64(t3)
+	lo = int32((15826*s0 + 27411*s1 + 7345*s2 - 4240*s3 + add) >> sh)
+	hi = int32((-4240*s0 - 7345*s1 + 27411*s2 - 15826*s3 + add) >> sh)
+	return lo, hi
+}
+
+// admDwtSVert is the vertical pass of dwtS over one row: the low-pass and
+// high-pass of rows r0..r3 into tlo and thi. The AVX-512 kernel takes the
+// columns up to a multiple of 16, the AVX2 kernel up to a multiple of 8 of
+// the rest.
+func admDwtSVert(r0, r1, r2, r3 []int32, add int64, sh uint, tlo, thi []int32) {
+	n := len(tlo)
+	r0, r1, r2, r3, thi = r0[:n], r1[:n], r2[:n], r3[:n], thi[:n]
+	j := 0
+	if n16 := n &^ 15; admAVX512 && n16 > 0 {
+		admDwtSVertAVX512(&r0[0], &r1[0], &r2[0], &r3[0], n16, add, sh, &tlo[0], &thi[0])
+		j = n16
+	}
+	if n8 := (n - j) &^ 7; admAVX2 && n8 > 0 {
+		admDwtSVertAVX2(&r0[j], &r1[j], &r2[j], &r3[j], n8, add, sh, &tlo[j], &thi[j])
+		j += n8
+	}
+	for ; j < n; j++ {
+		tlo[j], thi[j] = admDwtSTaps(r0[j], r1[j], r2[j], r3[j], add, sh)
+	}
+}
+
+// admDwtSHoriz is the horizontal pass of dwtS over the interior output
+// columns 1..len(a)-1 of one row, which read tlo and thi at 2j-1..2j+2.
+// The AVX-512 kernel takes the first columns, a multiple of 16 of them,
+// the AVX2 kernel a multiple of 8 of the rest.
+func admDwtSHoriz(tlo, thi []int32, add int64, sh uint, a, v, hh, d []int32) {
+	j := 1
+	if n16 := (len(a) - 1) &^ 15; admAVX512 && n16 > 0 {
+		_, _, _, _, _, _ = tlo[2*n16+2], thi[2*n16+2], a[n16], v[n16], hh[n16], d[n16]
+		admDwtSHorizAVX512(&tlo[1], &thi[1], n16, add, sh, &a[1], &v[1], &hh[1], &d[1])
+		j += n16
+	}
+	if n8 := (len(a) - j) &^ 7; admAVX2 && n8 > 0 {
+		_, _ = tlo[2*(j+n8)], thi[2*(j+n8)]
+		admDwtSHorizAVX2(&tlo[2*j-1], &thi[2*j-1], n8, add, sh, &a[j], &v[j], &hh[j], &d[j])
+		j += n8
+	}
+	for ; j < len(a); j++ {
+		a[j], v[j] = admDwtSTaps(tlo[2*j-1], tlo[2*j], tlo[2*j+1], tlo[2*j+2], add, sh)
+		hh[j], d[j] = admDwtSTaps(thi[2*j-1], thi[2*j], thi[2*j+1], thi[2*j+2], add, sh)
 	}
 }
 
@@ -409,44 +458,81 @@ func (m *admWorker) decoupleCSF0(egl float64, w, h int) {
 	refB := [3][]int16{ref.h, ref.v, ref.d}
 	disB := [3][]int16{dis.h, dis.v, dis.d}
 	if cap(m.angle) < right-left {
-		m.angle = make([]bool, right-left)
+		m.angle = make([]int32, right-left)
 	}
 	angle := m.angle[:right-left]
-	div := (*[65536]int32)(admDivLookup)
 	// Row by row: the angle test of each pixel first (it reads the h and
 	// v bands of both images), then each band in a loop of its own.
 	for i := top; i < bottom; i++ {
 		lo, hi := i*w+left, i*w+right
-		oh, ov := ref.h[lo:hi], ref.v[lo:hi]
-		th, tv := dis.h[lo:hi], dis.v[lo:hi]
-		ov, th, tv = ov[:len(oh)], th[:len(oh)], tv[:len(oh)]
-		for j := range oh {
-			angle[j] = admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j]))
-		}
+		admAngleRow16(ref.h[lo:hi], ref.v[lo:hi], dis.h[lo:hi], dis.v[lo:hi], angle)
 		for k := 0; k < 3; k++ {
-			o := refB[k][lo:hi]
-			t := disB[k][lo:hi][:len(o)]
-			r0 := m.r0[k][lo:hi][:len(o)]
-			ca := m.csfA0[k][lo:hi][:len(o)]
-			cf := m.csfF0[k][lo:hi][:len(o)]
-			ang := angle[:len(o)]
-			rwk, addk, shk := rw[k], add[k], sh[k]
-			for j := range o {
-				ok, tk := int64(o[j]), int64(t[j])
-				var kq int64 = 32768
-				if ok != 0 {
-					kq = int64(int32((int64(div[uint16(ok+32768)])*tk + 16384) >> 15))
-				}
-				kq = min(max(kq, 0), 32768)
-				r := int64(int16((kq*ok + 16384) >> 15))
-				r = int64(int16(admRestore(r, kq, ok, tk, ang[j], egl)))
-				a := int16(tk - r)
-				r0[j] = int16(r)
-				c := int16((rwk*int32(a) + addk) >> shk)
-				ca[j] = c
-				cf[j] = int16((4369*abs32(int32(c)) + 2048) >> 12)
-			}
+			admDecouple0Row(refB[k][lo:hi], disB[k][lo:hi], angle, egl, rw[k], add[k], sh[k],
+				m.r0[k][lo:hi], m.csfA0[k][lo:hi], m.csfF0[k][lo:hi])
 		}
+	}
+}
+
+// admAngleRow16 sets ang[j] to -1 where admAngle passes for pixel j of
+// int16 bands, 0 elsewhere. The AVX2 kernel takes the first columns, a
+// multiple of 8 of them.
+func admAngleRow16(oh, ov, th, tv []int16, ang []int32) {
+	n := len(ang)
+	oh, ov, th, tv = oh[:n], ov[:n], th[:n], tv[:n]
+	j0 := 0
+	if n8 := n &^ 7; admAVX2 && n8 > 0 {
+		admAngle0AVX2(&oh[0], &ov[0], &th[0], &tv[0], n8, admCosSq, &ang[0])
+		j0 = n8
+	}
+	for j := j0; j < n; j++ {
+		ang[j] = admMask(admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j])))
+	}
+}
+
+func admMask(b bool) int32 {
+	if b {
+		return -1
+	}
+	return 0
+}
+
+// admEGLKernel reports whether the SIMD kernels can apply the gain limit
+// egl: they truncate the limited value to int32, which holds when egl is
+// finite and not negative (the model's range is [1, 100]).
+func admEGLKernel(egl float64) bool { return egl >= 0 && egl <= math.MaxFloat64 }
+
+// admDecouple0Row decouples one row of one scale-0 band: o and t are the
+// reference and distorted values, ang the row's angle masks; it writes the
+// restored values r, the CSF-weighted additive values ca and their 1/30
+// versions cf. The AVX-512 kernel takes the first columns, a multiple of
+// 16 of them, and the AVX2 kernel a multiple of 8 of the rest.
+func admDecouple0Row(o, t []int16, ang []int32, egl float64, rw, add int32, sh uint, r, ca, cf []int16) {
+	n := len(o)
+	t, ang, r, ca, cf = t[:n], ang[:n], r[:n], ca[:n], cf[:n]
+	div := (*[65536]int32)(admDivLookup)
+	j0 := 0
+	if n16 := n &^ 15; admAVX512 && n16 > 0 && admEGLKernel(egl) {
+		admDecouple0AVX512(&o[0], &t[0], &ang[0], n16, egl, rw, add, sh, &admDivLookup[32768], &r[0], &ca[0], &cf[0])
+		j0 = n16
+	}
+	if n8 := (n - j0) &^ 7; admAVX2 && n8 > 0 && admEGLKernel(egl) {
+		admDecouple0AVX2(&o[j0], &t[j0], &ang[j0], n8, egl, rw, add, sh, &admDivLookup[32768], &r[j0], &ca[j0], &cf[j0])
+		j0 += n8
+	}
+	for j := j0; j < n; j++ {
+		ok, tk := int64(o[j]), int64(t[j])
+		var kq int64 = 32768
+		if ok != 0 {
+			kq = int64(int32((int64(div[uint16(ok+32768)])*tk + 16384) >> 15))
+		}
+		kq = min(max(kq, 0), 32768)
+		rv := int64(int16((kq*ok + 16384) >> 15))
+		rv = int64(int16(admRestore(rv, kq, ok, tk, ang[j] != 0, egl)))
+		a := int16(tk - rv)
+		r[j] = int16(rv)
+		c := int16((rw*int32(a) + add) >> sh)
+		ca[j] = c
+		cf[j] = int16((4369*abs32(int32(c)) + 2048) >> 12)
 	}
 }
 
@@ -472,16 +558,27 @@ func admDen0(ref *admBands[int16], w, h int) float32 {
 	bands := [3][]int16{ref.h, ref.v, ref.d}
 	for k, b := range bands {
 		for i := top; i < bottom; i++ {
-			var inner uint64
-			for _, x := range b[i*w+left : i*w+right] {
-				u := uint64(uint16(abs32(int32(x))))
-				inner += u * u * u
-			}
-			acc[k] += (inner + add) >> shift
+			acc[k] += (admCubes16(b[i*w+left:i*w+right]) + add) >> shift
 		}
 	}
 	shiftCSF := math.Pow(2, float64(18-shift))
 	return admDenSum(acc, shiftCSF, admRfactorCube[0], area)
+}
+
+// admCubes16 returns the sum of |x|³ over a row of a scale-0 band. The
+// AVX2 kernel takes the first values, a multiple of 8 of them.
+func admCubes16(row []int16) uint64 {
+	var sum uint64
+	j := 0
+	if n8 := len(row) &^ 7; admAVX2 && n8 > 0 {
+		sum = admCubes16AVX2(&row[0], n8)
+		j = n8
+	}
+	for _, x := range row[j:] {
+		u := uint64(uint16(abs32(int32(x))))
+		sum += u * u * u
+	}
+	return sum
 }
 
 // admDenSum converts the three accumulators to the float32 denominator.
@@ -575,28 +672,11 @@ func (m *admWorker) cm0(w, h int) float32 {
 		clear(thr)
 		for k := 0; k < 3; k++ {
 			f := m.csfF0[k]
-			fu, fi, fd := f[up*w:][:w], f[i*w:][:w], f[down*w:][:w]
-			ai := m.csfA0[k][i*w:][:w]
-			for j := left; j < right; j++ {
-				jl, jr := admNeighbours(j, w)
-				thr[j-left] += int32(fu[jl]) + int32(fu[j]) + int32(fu[jr]) +
-					int32(fi[jl]) + int32(int16((8738*abs32(int32(ai[j]))+2048)>>12)) + int32(fi[jr]) +
-					int32(fd[jl]) + int32(fd[j]) + int32(fd[jr])
-			}
+			admThrRow16(f[up*w:][:w], f[i*w:][:w], f[down*w:][:w], m.csfA0[k][i*w:][:w], left, thr)
 		}
 		for k := 0; k < 3; k++ {
-			r := m.r0[k][i*w+left : i*w+right]
-			th := thr[:len(r)]
-			rwk, subk, sqAddk, sqShk, cubAddk, cubShk := rw[k], subSh[k], sqAdd[k], sqSh[k], cubAdd[k], cubSh[k]
-			var inner int64
-			for j, rv := range r {
-				x := abs32(int32(rv)*rwk) - th[j]<<subk
-				if x < 0 {
-					x = 0
-				}
-				xsq := int32((int64(x)*int64(x) + sqAddk) >> sqShk)
-				inner += (int64(xsq)*int64(x) + cubAddk) >> cubShk
-			}
+			p := admPoolConsts{sqAdd[k], uint64(sqSh[k]), uint64(cubAdd[k]), uint64(cubSh[k])}
+			inner := admPoolRow16(m.r0[k][i*w+left:i*w+right], thr, rw[k], subSh[k], &p)
 			acc[k] += (inner + rowAdd) >> rowSh
 		}
 	}
@@ -618,53 +698,79 @@ func (m *admWorker) decoupleCSFS(ref, dis *admBands[int32], egl float64, w, h, s
 	refB := [3][]int32{ref.h, ref.v, ref.d}
 	disB := [3][]int32{dis.h, dis.v, dis.d}
 	if cap(m.angle) < right-left {
-		m.angle = make([]bool, right-left)
+		m.angle = make([]int32, right-left)
 	}
 	angle := m.angle[:right-left]
 	// Row by row, as in decoupleCSF0.
 	for i := top; i < bottom; i++ {
 		lo, hi := i*w+left, i*w+right
-		oh, ov := ref.h[lo:hi], ref.v[lo:hi]
-		th, tv := dis.h[lo:hi], dis.v[lo:hi]
-		ov, th, tv = ov[:len(oh)], th[:len(oh)], tv[:len(oh)]
-		for j := range oh {
-			angle[j] = admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j]))
-		}
+		admAngleRow32(ref.h[lo:hi], ref.v[lo:hi], dis.h[lo:hi], dis.v[lo:hi], angle)
 		for k := 0; k < 3; k++ {
-			o := refB[k][lo:hi]
-			t := disB[k][lo:hi][:len(o)]
-			rk := m.r[k][lo:hi][:len(o)]
-			ca := m.csfA[k][lo:hi][:len(o)]
-			cf := m.csfF[k][lo:hi][:len(o)]
-			ang := angle[:len(o)]
-			rfk := int64(rf[k])
-			for j := range o {
-				ok, tk := int64(o[j]), int64(t[j])
-				var kq int64 = 32768
-				if ok != 0 {
-					ao := uint32(abs32(int32(ok)))
-					var shift uint
-					msb := ao
-					if ao >= 32768 {
-						shift = uint(17 - bits.LeadingZeros32(ao))
-						msb = uint32(uint16((ao + 1<<(shift-1)) >> shift))
-					}
-					sign := int64(1)
-					if ok < 0 {
-						sign = -1
-					}
-					kq = (int64(admDivLookup[msb+32768])*tk*sign + int64(int32(1)<<(14+shift))) >> (15 + shift)
-				}
-				kq = min(max(kq, 0), 32768)
-				r := int64(int32((kq*ok + 16384) >> 15))
-				r = int64(int32(admRestore(r, kq, ok, tk, ang[j], egl)))
-				a := int32(tk - r)
-				rk[j] = int32(r)
-				c := int32((rfk*int64(a) + 1<<27) >> 28)
-				ca[j] = c
-				cf[j] = int32((143165577*int64(abs32(c)) - 1<<31) >> 32)
-			}
+			admDecoupleSRow(refB[k][lo:hi], disB[k][lo:hi], angle, egl, rf[k],
+				m.r[k][lo:hi], m.csfA[k][lo:hi], m.csfF[k][lo:hi])
 		}
+	}
+}
+
+// admAngleRow32 is admAngleRow16 for the int32 bands of scales 1-3.
+func admAngleRow32(oh, ov, th, tv []int32, ang []int32) {
+	n := len(ang)
+	oh, ov, th, tv = oh[:n], ov[:n], th[:n], tv[:n]
+	j := 0
+	// The AVX2 kernel stops at a block of 8 with large values; the Go
+	// loop takes that block, then the kernel goes on.
+	for n8 := n &^ 7; admAVX2 && j < n8; {
+		j += admAngleSAVX2(&oh[j], &ov[j], &th[j], &tv[j], n8-j, admCosSq, &ang[j])
+		for e := min(j+8, n8); j < e; j++ {
+			ang[j] = admMask(admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j])))
+		}
+	}
+	for ; j < n; j++ {
+		ang[j] = admMask(admAngle(int64(oh[j]), int64(ov[j]), int64(th[j]), int64(tv[j])))
+	}
+}
+
+// admDecoupleSRow is admDecouple0Row for the int32 bands of scales 1-3,
+// with the CSF factor rf in Q32, and the same kernels.
+func admDecoupleSRow(o, t []int32, ang []int32, egl float64, rf uint32, r, ca, cf []int32) {
+	n := len(o)
+	t, ang, r, ca, cf = t[:n], ang[:n], r[:n], ca[:n], cf[:n]
+	rfk := int64(rf)
+	j := 0
+	kernel := admEGLKernel(egl) && rf < 1<<31
+	if n16 := n &^ 15; admAVX512 && n16 > 0 && kernel {
+		admDecoupleSAVX512(&o[0], &t[0], &ang[0], n16, egl, rfk, &admDivLookup[32768], &r[0], &ca[0], &cf[0])
+		j = n16
+	}
+	if n8 := (n - j) &^ 7; admAVX2 && n8 > 0 && kernel {
+		admDecoupleSAVX2(&o[j], &t[j], &ang[j], n8, egl, rfk, &admDivLookup[32768], &r[j], &ca[j], &cf[j])
+		j += n8
+	}
+	for ; j < n; j++ {
+		ok, tk := int64(o[j]), int64(t[j])
+		var kq int64 = 32768
+		if ok != 0 {
+			ao := uint32(abs32(int32(ok)))
+			var shift uint
+			msb := ao
+			if ao >= 32768 {
+				shift = uint(17 - bits.LeadingZeros32(ao))
+				msb = uint32(uint16((ao + 1<<(shift-1)) >> shift))
+			}
+			sign := int64(1)
+			if ok < 0 {
+				sign = -1
+			}
+			kq = (int64(admDivLookup[msb+32768])*tk*sign + int64(int32(1)<<(14+shift))) >> (15 + shift)
+		}
+		kq = min(max(kq, 0), 32768)
+		rv := int64(int32((kq*ok + 16384) >> 15))
+		rv = int64(int32(admRestore(rv, kq, ok, tk, ang[j] != 0, egl)))
+		a := int32(tk - rv)
+		r[j] = int32(rv)
+		c := int32((rfk*int64(a) + 1<<27) >> 28)
+		ca[j] = c
+		cf[j] = int32((143165577*int64(abs32(c)) - 1<<31) >> 32)
 	}
 }
 
@@ -684,33 +790,24 @@ func (m *admWorker) cmS(w, h, scale int) float32 {
 	rowSh := uint(math.Ceil(math.Log2(float64(h))))
 	rowAdd := int64(uint32(math.Pow(2, float64(int(rowSh)-1))))
 	var acc [3]int64
+	if cap(m.thr) < right-left {
+		m.thr = make([]int32, right-left)
+	}
+	thr := m.thr[:right-left]
+	// Row by row, as in cm0; the int32 sums of the threshold wrap as in
+	// the per-pixel order of libvmaf, since wrapping sums are exact in any
+	// order too.
 	for i := top; i < bottom; i++ {
 		up, down := admNeighbours(i, h)
-		var inner [3]int64
-		for j := left; j < right; j++ {
-			jl, jr := admNeighbours(j, w)
-			var thr int32
-			for k := 0; k < 3; k++ {
-				f := m.csfF[k]
-				a := m.csfA[k]
-				centre := int32((286331153*int64(abs32(a[i*w+j])) - 1<<31) >> 32)
-				s := f[up*w+jl] + f[up*w+j] + f[up*w+jr] +
-					f[i*w+jl] + centre + f[i*w+jr] +
-					f[down*w+jl] + f[down*w+j] + f[down*w+jr]
-				thr += s
-			}
-			for k := 0; k < 3; k++ {
-				x := int32((int64(m.r[k][i*w+j])*int64(rf[k]) + 1<<27) >> 28)
-				x = abs32(x) - thr
-				if x < 0 {
-					x = 0
-				}
-				xsq := int32((int64(x)*int64(x) + 1<<29) >> 30)
-				inner[k] += (int64(xsq)*int64(x) + cubAdd) >> cubSh
-			}
+		clear(thr)
+		for k := 0; k < 3; k++ {
+			f := m.csfF[k]
+			admThrRow32(f[up*w:][:w], f[i*w:][:w], f[down*w:][:w], m.csfA[k][i*w:][:w], left, thr)
 		}
 		for k := 0; k < 3; k++ {
-			acc[k] += (inner[k] + rowAdd) >> rowSh
+			p := admPoolConsts{1 << 29, 30, uint64(cubAdd), uint64(cubSh)}
+			inner := admPoolRow32(m.r[k][i*w+left:i*w+right], thr, rf[k], &p)
+			acc[k] += (inner + rowAdd) >> rowSh
 		}
 	}
 	area := (bottom - top) * (right - left)
@@ -723,4 +820,119 @@ func (m *admWorker) cmS(w, h, scale int) float32 {
 		sum += powf3(f) + powAdd
 	}
 	return sum
+}
+
+// admThrRow16 adds, for the columns left..left+len(thr)-1 of one row of a
+// scale-0 band, the masking threshold's 3x3 sum to thr: the 1/30 values
+// of the rows above (fu), at (fi) and below (fd), with the centre taken
+// from the CSF value a at 1/15. The AVX2 kernel takes the columns that
+// have both neighbours inside the row, a multiple of 8 of them.
+func admThrRow16(fu, fi, fd, a []int16, left int, thr []int32) {
+	w := len(fi)
+	fu, fd, a = fu[:w], fd[:w], a[:w]
+	right := left + len(thr)
+	j := left
+	for ; j < right && j < 1; j++ {
+		thr[j-left] += admThr16(fu, fi, fd, a, j)
+	}
+	if n8 := (min(right, w-1) - j) &^ 7; admAVX2 && n8 > 0 {
+		admThr16AVX2(&fu[j], &fi[j], &fd[j], &a[j], n8, &thr[j-left])
+		j += n8
+	}
+	for ; j < right; j++ {
+		thr[j-left] += admThr16(fu, fi, fd, a, j)
+	}
+}
+
+func admThr16(fu, fi, fd, a []int16, j int) int32 {
+	jl, jr := admNeighbours(j, len(fi))
+	return int32(fu[jl]) + int32(fu[j]) + int32(fu[jr]) +
+		int32(fi[jl]) + int32(int16((8738*abs32(int32(a[j]))+2048)>>12)) + int32(fi[jr]) +
+		int32(fd[jl]) + int32(fd[j]) + int32(fd[jr])
+}
+
+// admThrRow32 is admThrRow16 for the int32 bands of scales 1-3.
+func admThrRow32(fu, fi, fd, a []int32, left int, thr []int32) {
+	w := len(fi)
+	fu, fd, a = fu[:w], fd[:w], a[:w]
+	right := left + len(thr)
+	j := left
+	for ; j < right && j < 1; j++ {
+		thr[j-left] += admThr32(fu, fi, fd, a, j)
+	}
+	if n8 := (min(right, w-1) - j) &^ 7; admAVX2 && n8 > 0 {
+		admThr32AVX2(&fu[j], &fi[j], &fd[j], &a[j], n8, &thr[j-left])
+		j += n8
+	}
+	for ; j < right; j++ {
+		thr[j-left] += admThr32(fu, fi, fd, a, j)
+	}
+}
+
+func admThr32(fu, fi, fd, a []int32, j int) int32 {
+	jl, jr := admNeighbours(j, len(fi))
+	centre := int32((286331153*int64(abs32(a[j])) - 1<<31) >> 32)
+	return fu[jl] + fu[j] + fu[jr] + fi[jl] + centre + fi[jr] + fd[jl] + fd[j] + fd[jr]
+}
+
+// admPoolConsts are the rounding constants of one band's pooling: the
+// square is (x*x + sqAdd) >> sqSh, the cube (sq*x + cubAdd) >> cubSh.
+type admPoolConsts struct {
+	sqAdd        int64
+	sqSh, cubAdd uint64
+	cubSh        uint64
+}
+
+// admPoolKernel reports whether the pooling kernels can take p: their
+// 64-bit shifts need counts below 64 (tiny bands give other counts).
+func admPoolKernel(p *admPoolConsts) bool { return admAVX2 && p.sqSh < 64 && p.cubSh < 64 }
+
+// admPoolRow16 returns the pooled sum of one row of a restored scale-0
+// band r: each value weighted by rw, less its threshold thr << sub,
+// clamped at 0 and cubed with the rounding of p. The AVX2 kernel takes
+// the first columns, a multiple of 8 of them.
+func admPoolRow16(r []int16, thr []int32, rw int32, sub uint, p *admPoolConsts) int64 {
+	thr = thr[:len(r)]
+	var inner int64
+	j := 0
+	if n8 := len(r) &^ 7; n8 > 0 && admPoolKernel(p) {
+		k := *p
+		k.cubAdd += 1 << 63
+		inner = int64(admPool16AVX2(&r[0], &thr[0], n8, rw, sub, &k) - uint64(n8)<<(63-p.cubSh))
+		j = n8
+	}
+	for ; j < len(r); j++ {
+		x := abs32(int32(r[j])*rw) - thr[j]<<sub
+		inner += admCube(x, p)
+	}
+	return inner
+}
+
+// admPoolRow32 is admPoolRow16 for the int32 bands of scales 1-3, with
+// the CSF factor rf in Q32.
+func admPoolRow32(r []int32, thr []int32, rf uint32, p *admPoolConsts) int64 {
+	thr = thr[:len(r)]
+	var inner int64
+	j := 0
+	if n8 := len(r) &^ 7; n8 > 0 && admPoolKernel(p) && rf < 1<<31 {
+		k := *p
+		k.cubAdd += 1 << 63
+		inner = int64(admPool32AVX2(&r[0], &thr[0], n8, int64(rf), &k) - uint64(n8)<<(63-p.cubSh))
+		j = n8
+	}
+	for ; j < len(r); j++ {
+		x := int32((int64(r[j])*int64(rf) + 1<<27) >> 28)
+		inner += admCube(abs32(x)-thr[j], p)
+	}
+	return inner
+}
+
+// admCube is the pooled term of one masked value x: 0 below 0, else the
+// rounded cube with the int32 wrap of the square that libvmaf has.
+func admCube(x int32, p *admPoolConsts) int64 {
+	if x < 0 {
+		x = 0
+	}
+	xsq := int32((int64(x)*int64(x) + p.sqAdd) >> p.sqSh)
+	return (int64(xsq)*int64(x) + int64(p.cubAdd)) >> p.cubSh
 }

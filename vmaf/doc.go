@@ -45,22 +45,24 @@
 // reproduces libvmaf 3.0.0's motion instead, the version most FFmpeg builds
 // still ship.
 //
-// Speed: on amd64 the filter passes of VIF, the scale-0 ADM wavelet and
-// motion run in AVX2 assembly (vif_amd64.s, adm_amd64.s, motion_amd64.s),
-// VIF's log-domain statistics in AVX-512 (vifstats_amd64.s, where the CPU
-// has F/CD/DQ/VL), and SSIM's and MS-SSIM's filters and per-pixel terms in
-// AVX-512 or AVX2 (ssim_amd64.s), each chosen at run time and computing
-// exactly the numbers of the Go loops, which remain the fallback
-// everywhere else; tests compare the two output by output. MS-SSIM costs
-// about a third of its Go loops' time. What is left in VMAF is mostly ADM's
-// decouple and masking stages and dwtS; see bench_test.go, and
-// BenchmarkSideBySide for figures next to libvmaf's vmaf tool. Measured
-// alone on a 2-core AMD EPYC with AVX-512 (1080p, 24 frames, median of 3,
-// `REEL_LIBVMAF=.../vmaf go test -count=3 -run '^$' -bench SideBySide
-// -benchtime 1x ./vmaf/`), in fps, reel / libvmaf 3.2.0 AVX-512 / libvmaf
-// AVX2 (--cpumask 48): 8-bit 1 thread 15.2 / 26.6 / 17.4; 8-bit 2
-// threads 27.6 / 36.9 / 27.5; 10-bit 1 thread 14.7 / 23.0 / 14.1; 10-bit
-// 2 threads 25.6 / 31.4 / 21.3.
+// Speed: on amd64 the filter passes of VIF, ADM's wavelet, decouple/CSF
+// and contrast masking at every scale, and motion run in AVX2 assembly
+// (vif_amd64.s, adm_amd64.s, admdecouple_amd64.s, admcm_amd64.s,
+// motion_amd64.s), ADM's wavelets and decouple in AVX-512 where the CPU
+// has F/CD/DQ/BW, VIF's log-domain statistics in AVX-512
+// (vifstats_amd64.s, where the CPU has F/CD/DQ/VL), and SSIM's and
+// MS-SSIM's filters and per-pixel terms in AVX-512 or AVX2 (ssim_amd64.s),
+// each chosen at run time and computing exactly the numbers of the Go
+// loops, which remain the fallback everywhere else; tests compare the two
+// output by output. MS-SSIM costs about a third of its Go loops' time, ADM
+// about a fifth. See bench_test.go, and BenchmarkSideBySide for figures
+// next to libvmaf's vmaf tool. Measured alone on a 2-core AMD EPYC with
+// AVX-512, before ADM's decouple and masking kernels (1080p, 24 frames,
+// median of 3, `REEL_LIBVMAF=.../vmaf go test -count=3 -run '^$' -bench
+// SideBySide -benchtime 1x ./vmaf/`), in fps, reel / libvmaf 3.2.0
+// AVX-512 / libvmaf AVX2 (--cpumask 48): 8-bit 1 thread 15.2 / 26.6 /
+// 17.4; 8-bit 2 threads 27.6 / 36.9 / 27.5; 10-bit 1 thread 14.7 / 23.0 /
+// 14.1; 10-bit 2 threads 25.6 / 31.4 / 21.3.
 //
 // Reports are written and read in libvmaf's JSON, CSV and XML shapes
 // (report.go). ReadJSON and ReadJSONSeries (which gives a report's frames

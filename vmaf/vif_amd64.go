@@ -75,9 +75,12 @@ func vifHoriz9AVX2(mu1, mu2, xx, yy, xy *uint32, n int, s1, s2, s12 *int32)
 // the Go loops, and returns a function that restores the previous state.
 // Not safe while a score is being computed.
 func setKernels(on bool) (restore func()) {
-	v, a, m, s5, s2, vs := vifAVX2, admAVX2, motionAVX2, ssimAVX512, ssimAVX2, vifStatsSIMD
+	v, a, a5, m, s5, s2, vs := vifAVX2, admAVX2, admAVX512, motionAVX2, ssimAVX512, ssimAVX2, vifStatsSIMD
 	vifAVX2, admAVX2, motionAVX2 = on && cpu.X86.HasAVX2, on && cpu.X86.HasAVX2, on && cpu.X86.HasAVX2
+	admAVX512 = on && cpu.X86.HasAVX512F && cpu.X86.HasAVX512CD && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512BW
 	ssimAVX512, ssimAVX2 = on && cpu.X86.HasAVX512F, on && cpu.X86.HasAVX2
 	vifStatsSIMD = on && cpu.X86.HasAVX512F && cpu.X86.HasAVX512CD && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
-	return func() { vifAVX2, admAVX2, motionAVX2, ssimAVX512, ssimAVX2, vifStatsSIMD = v, a, m, s5, s2, vs }
+	return func() {
+		vifAVX2, admAVX2, admAVX512, motionAVX2, ssimAVX512, ssimAVX2, vifStatsSIMD = v, a, a5, m, s5, s2, vs
+	}
 }
