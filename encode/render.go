@@ -85,6 +85,18 @@ type RenderOptions struct {
 	// Width, Height scale the picture (zero: the frames' size; one zero
 	// keeps the aspect ratio).
 	Width, Height int
+	// Fit is how frames go into a Width x Height of another aspect ratio
+	// (Fits): letterbox (""; scaled to fit, keeping their aspect, with
+	// black bars), crop (scaled to fill, the centre kept) or stretch.
+	Fit string
+	// Mask, when positive, is a target aspect ratio (2.39) shown by bars
+	// drawn over the picture, MaskOpacity (0 = 1: opaque black) dark.
+	// Burn-ins are drawn on top of the bars.
+	Mask, MaskOpacity float64
+	// SlateThumb is a frame file (ReadFile's name, one of the sequence's)
+	// shown on the slate as a thumbnail, through the same display
+	// transform and LUT as the movie; "" = none.
+	SlateThumb string
 	// Threads for decoding and encoding (0 = FFmpeg's choice).
 	Threads int
 	// StrictQC fails the render (ErrQCFailed, no movie) when QC finds
@@ -184,6 +196,22 @@ type renderCodec struct {
 	chroma  [2]int // horizontal and vertical subsampling (1 = none)
 }
 
+// depth is the bits per sample of the codec's pixel format.
+func (c renderCodec) depth() int {
+	if strings.Contains(c.pixFmt.Name(), "p10") {
+		return 10
+	}
+	return 8
+}
+
+// maskOpacity is RenderOptions.MaskOpacity with its default.
+func (r *renderer) maskOpacity() float64 {
+	if r.o.MaskOpacity == 0 {
+		return 1
+	}
+	return r.o.MaskOpacity
+}
+
 func renderCodecFor(name string, gop int) (renderCodec, bool) {
 	switch name {
 	case "", "prores":
@@ -252,6 +280,15 @@ func Render(ctx context.Context, files FrameFiles, frames []RenderFrame, outPath
 				return nil, newErr(op, p, ErrNotFound, err, "font or LUT file")
 			}
 		}
+	}
+	if o.Fit != "" && !contains(Fits, o.Fit) {
+		return nil, newErr(op, outPath, ErrInvalidData, nil, "unknown fit %q (want %s)", o.Fit, strings.Join(Fits, ", "))
+	}
+	if o.Mask < 0 || o.Mask > 0 && (o.Mask < 0.1 || o.Mask > 10) || math.IsNaN(o.Mask) {
+		return nil, newErr(op, outPath, ErrInvalidData, nil, "mask aspect ratio %g is out of range (0.1 to 10)", o.Mask)
+	}
+	if o.MaskOpacity < 0 || o.MaskOpacity > 1 || math.IsNaN(o.MaskOpacity) {
+		return nil, newErr(op, outPath, ErrInvalidData, nil, "mask opacity %g is not between 0 and 1", o.MaskOpacity)
 	}
 	for _, p := range o.Burnins {
 		if !contains(BurninPositions, p) {
