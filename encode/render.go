@@ -97,6 +97,12 @@ type RenderOptions struct {
 	// shown on the slate as a thumbnail, through the same display
 	// transform and LUT as the movie; "" = none.
 	SlateThumb string
+	// Audio, when not nil, is a sound file (anything FFmpeg reads) muxed
+	// in sync: its first sample plays with the first picture frame (after
+	// the slate, which gets silence), trimmed or padded with silence to
+	// the pictures' length, at 48 kHz: PCM s24le with ProRes and DNxHR,
+	// AAC with H.264.
+	Audio *Input
 	// Threads for decoding and encoding (0 = FFmpeg's choice).
 	Threads int
 	// StrictQC fails the render (ErrQCFailed, no movie) when QC finds
@@ -122,6 +128,8 @@ type RenderResult struct {
 	FPS       Rational `json:"fps"`
 	Frames    int      `json:"frames"` // movie frames, the slate included
 	Slate     bool     `json:"slate,omitempty"`
+	// Audio is the sound's codec (pcm_s24le, aac); "" without sound.
+	Audio string `json:"audio,omitempty"`
 	Bytes     int64    `json:"bytes"`
 	// Transfer is the transfer the pixels were encoded with and tagged:
 	// iec61966-2-1 (sRGB) or bt709; primaries and matrix are bt709, range tv.

@@ -192,12 +192,24 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 	}
 	r.ctrc = C.CString(transfer)
 	defer C.free(unsafe.Pointer(r.ctrc))
-	if err := r.openOutput(outPath, cont, transfer, ow, oh, gop); err != nil {
+	var lead, body int64 // audio samples under the slate and the pictures
+	if r.o.Audio != nil {
+		slateFrames := int64(0)
+		if slate != nil {
+			slateFrames = 1
+		}
+		lead = samplesFor(slateFrames, r.o.FPS)
+		body = samplesFor(slateFrames+int64(len(frames)), r.o.FPS) - lead
+	}
+	if err := r.openOutput(ctx, outPath, cont, transfer, ow, oh, gop, lead, body); err != nil {
 		return nil, err
 	}
 
 	res := &RenderResult{Path: outPath, Codec: r.o.Codec, Container: cont, Width: ow, Height: oh, PixFmt: r.rc.pixFmt.Name(),
 		SourceFmt: r.pixFmt.Name(), FPS: r.o.FPS, Transfer: transfer, Slate: slate != nil}
+	if r.audio != nil {
+		res.Audio, _ = renderAudioCodec(r.o.Codec)
+	}
 	var pts int64
 	if slate != nil {
 		sf := astiav.AllocFrame()
@@ -216,6 +228,9 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 			return nil, err
 		}
 		pts++
+		if err := r.writeAudio(pts); err != nil {
+			return nil, err
+		}
 	}
 	var prevHash uint64
 	havePrev := false
@@ -283,6 +298,9 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 		if err := r.filterEncode(r.filter, work, true); err != nil {
 			return nil, err
 		}
+		if err := r.writeAudio(pts); err != nil {
+			return nil, err
+		}
 		if r.o.Progress != nil {
 			r.o.Progress(i + 1)
 		}
@@ -291,6 +309,9 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 		return nil, newErr(r.op, outPath, ErrUnsupportedCodec, err, "flushing the encoder")
 	}
 	if err := r.drain(); err != nil {
+		return nil, err
+	}
+	if err := r.writeAudio(-1); err != nil {
 		return nil, err
 	}
 	if r.o.StrictQC && !res.QC.Clean() {
@@ -427,8 +448,22 @@ func newRenderGraph(w, h int, pf astiav.PixelFormat, fps Rational, desc string) 
 	return f, nil
 }
 
-// openOutput sets up the encoder and the muxer (a temporary file).
-func (r *renderer) openOutput(outPath, cont, transfer string, ow, oh, gop int) error {
+// writeAudio writes the sound up to the start of movie frame n (n < 0:
+// all of it).
+func (r *renderer) writeAudio(n int64) error {
+	if r.audio == nil {
+		return nil
+	}
+	t := -1.0
+	if n >= 0 {
+		t = float64(n) * float64(r.o.FPS.Den) / float64(r.o.FPS.Num)
+	}
+	return r.audio.writeUntil(t)
+}
+
+// openOutput sets up the encoder and the muxer (a temporary file), and the
+// sound (RenderOptions.Audio): lead samples of silence, then body.
+func (r *renderer) openOutput(ctx context.Context, outPath, cont, transfer string, ow, oh, gop int, lead, body int64) error {
 	codec := astiav.FindEncoderByName(r.rc.encoder)
 	if codec == nil {
 		return newErr(r.op, outPath, ErrUnsupportedCodec, nil, "encoder %s is not in this FFmpeg build", r.rc.encoder)
@@ -479,6 +514,11 @@ func (r *renderer) openOutput(outPath, cont, transfer string, ow, oh, gop int) e
 	r.out.setCodecTag(r.ost.CodecParameters())
 	r.ost.SetTimeBase(enc.TimeBase())
 	r.ost.SetAvgFrameRate(r.o.FPS.av())
+	if r.o.Audio != nil {
+		if r.audio, err = newRenderAudio(ctx, r.op, *r.o.Audio, r.out, r.o.Codec, lead, body); err != nil {
+			return err
+		}
+	}
 	if err := r.out.start(); err != nil {
 		return err
 	}
@@ -658,6 +698,7 @@ type renderer struct {
 	pixFmt astiav.PixelFormat
 	filter *videoFilter
 	burn   *videoFilter // burn-ins; nil without
+	audio  *renderAudio // nil without
 	lay    renderLayout
 	enc    *astiav.CodecContext
 	out    *output
@@ -679,6 +720,9 @@ func (r *renderer) close() {
 	}
 	if r.burn != nil {
 		r.burn.close()
+	}
+	if r.audio != nil {
+		r.audio.close()
 	}
 	if r.enc != nil {
 		r.enc.Free()
