@@ -128,13 +128,13 @@ type RenderResult struct {
 	FPS       Rational `json:"fps"`
 	Frames    int      `json:"frames"` // movie frames, the slate included
 	Slate     bool     `json:"slate,omitempty"`
-	// Audio is the sound's codec (pcm_s24le, aac); "" without sound.
-	Audio string `json:"audio,omitempty"`
-	Bytes int64  `json:"bytes"`
+	Bytes     int64    `json:"bytes"`
 	// Transfer is the transfer the pixels were encoded with and tagged:
 	// iec61966-2-1 (sRGB) or bt709; primaries and matrix are bt709, range tv.
 	Transfer string   `json:"transfer"`
 	QC       RenderQC `json:"qc"`
+	// Audio is the sound's codec (pcm_s24le, aac); "" without sound.
+	Audio string `json:"audio,omitempty"`
 }
 
 // RenderQC lists suspicious frames by their numbers in the sequence.
