@@ -4,6 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -92,6 +98,7 @@ docs/render.md has the details.`,
 type renderFlags struct {
 	out, frames, onMissing, codec, display, lut, fps, size, font string
 	shot, version, artist, date, text, notes, burnin             string
+	fit, mask, slateFrame, audio                                 string
 	slate, dropFrame, asJSON, quiet, qcStrict                    bool
 	threads                                                      int
 }
@@ -129,7 +136,7 @@ func newRenderRunCmd(app *App) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.out, "output", "o", "", "the review movie (.mov, or .mp4 for h264), a local path")
+	fl.StringVarP(&f.out, "output", "o", "", "the review movie (.mov, or .mp4 for h264): a local path or s3://bucket/key.mov")
 	fl.StringVar(&f.frames, "frames", "", "frame range FIRST-LAST or FIRST-LASTxSTEP (default: every frame found)")
 	fl.StringVar(&f.onMissing, "on-missing", "error", "a frame missing in the range: error (name them all), black or hold")
 	fl.StringVar(&f.codec, "codec", "prores", "prores (422 HQ), prores4444, h264 or dnxhr")
@@ -138,13 +145,17 @@ func newRenderRunCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.fps, "fps", "24", "frame rate of the movie and the timecode: 24, 25, 23.976, 29.97, 30000/1001, ...")
 	fl.BoolVar(&f.dropFrame, "drop-frame", false, "drop-frame timecode (29.97 and 59.94 only)")
 	fl.StringVar(&f.size, "size", "", "scale to WxH (one side 0 keeps the aspect ratio), e.g. 1920x0")
+	fl.StringVar(&f.fit, "fit", "letterbox", "frames of another aspect than --size WxH: letterbox (black bars), crop (fill, keep the centre) or stretch")
+	fl.StringVar(&f.mask, "mask", "", "ASPECT[:OPACITY]: bars over the picture showing a target aspect, e.g. 2.39 (black) or 2.39:0.5")
+	fl.StringVar(&f.audio, "audio", "", "a sound file (wav, aac, anything FFmpeg reads; local or s3://) muxed in sync from the first picture")
 	fl.StringVar(&f.shot, "shot", "", "shot name, for the slate and {shot}")
 	fl.StringVar(&f.version, "version", "", "version, for the slate and {version}")
 	fl.StringVar(&f.artist, "artist", "", "artist, for the slate and {artist}")
 	fl.StringVar(&f.date, "date", "", "date for the slate and {date} (default: today, UTC, YYYY-MM-DD)")
 	fl.StringVar(&f.text, "text", "", "free text for {text}")
 	fl.StringVar(&f.notes, "notes", "", "notes on the slate")
-	fl.BoolVar(&f.slate, "slate", false, "add a slate as frame 0")
+	fl.BoolVar(&f.slate, "slate", false, "add a slate as frame 0, with a thumbnail of a frame")
+	fl.StringVar(&f.slateFrame, "slate-frame", "", "the frame number shown on the slate's thumbnail (default: the middle frame)")
 	fl.StringVar(&f.burnin, "burnin", "", "burn-in template POSITION=TEXT;... with {fields}, or 'default'")
 	fl.StringVar(&f.font, "font", renderFont, "TrueType font for slate and burn-ins")
 	fl.IntVar(&f.threads, "threads", 0, "decoder and encoder threads (0 = FFmpeg's choice)")
@@ -236,13 +247,22 @@ func runRender(ctx context.Context, app *App, arg string, f renderFlags) (*rende
 			return nil, fmt.Errorf("--size %q: want WxH, e.g. 1920x1080 or 1920x0", f.size)
 		}
 	}
-	if err := checkOutputFile(f.out); err != nil {
+	if !slices.Contains(encode.Fits, f.fit) {
+		return nil, fmt.Errorf("--fit %q: want letterbox, crop or stretch", f.fit)
+	}
+	mask, opacity, err := parseMask(f.mask)
+	if err != nil {
 		return nil, err
 	}
 	st, err := app.storage()
 	if err != nil {
 		return nil, err
 	}
+	out, err := newRenderOutput(ctx, st, f.out)
+	if err != nil {
+		return nil, err
+	}
+	defer out.cleanup()
 	lister := storageLister{st}
 	var found seq.Found
 	if strings.ContainsAny(arg[strings.LastIndexByte(arg, '/')+1:], "#@%") {
@@ -277,21 +297,134 @@ func runRender(ctx context.Context, app *App, arg string, f renderFlags) (*rende
 		}
 	}
 	opts := encode.RenderOptions{Codec: f.codec, FPS: encode.Rational{Num: rate.Num, Den: rate.Den}, Display: f.display, LUT: f.lut,
-		FontFile: f.font, Width: w, Height: h, Threads: f.threads, StrictQC: f.qcStrict}
+		FontFile: f.font, Width: w, Height: h, Threads: f.threads, StrictQC: f.qcStrict, Fit: f.fit, Mask: mask, MaskOpacity: opacity}
 	for _, it := range tmpl.Items {
 		opts.Burnins = append(opts.Burnins, it.Pos)
 	}
 	if f.slate {
 		opts.Slate = slateLines(f, date, plan)
+		if opts.SlateThumb, err = slateThumb(plan, f.slateFrame); err != nil {
+			return nil, err
+		}
+	} else if f.slateFrame != "" {
+		return nil, fmt.Errorf("--slate-frame needs --slate")
+	}
+	if f.audio != "" {
+		src, err := app.openSource(ctx, f.audio)
+		if err != nil {
+			return nil, fmt.Errorf("--audio: %w", err)
+		}
+		defer src.Close()
+		in := encode.ReaderInput(src.Name, src.R, src.Size)
+		opts.Audio = &in
 	}
 	prog := newProgress(app.Stderr, "render", int64(len(frames)), "frames", f.quiet || f.asJSON)
 	opts.Progress = func(done int) { prog.Set(int64(done), "") }
-	res, err := encode.Render(ctx, storageFiles{st}, frames, f.out, opts)
+	res, err := encode.Render(ctx, storageFiles{st}, frames, out.local, opts)
 	if err != nil {
 		return nil, err
 	}
+	if err := out.store(ctx); err != nil {
+		return nil, err
+	}
+	res.Path = f.out
 	prog.Finish()
 	return &renderReport{Pattern: p.String(), Range: plan.Range.String(), Policy: plan.Policy, Missing: plan.Missing, Result: res}, nil
+}
+
+// parseMask reads --mask ASPECT[:OPACITY] ("" = no mask).
+func parseMask(s string) (float64, float64, error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, o, hasO := strings.Cut(s, ":")
+	aspect, err := strconv.ParseFloat(a, 64)
+	if err != nil || aspect < 0.1 || aspect > 10 || math.IsNaN(aspect) {
+		return 0, 0, fmt.Errorf("--mask %q: want an aspect ratio between 0.1 and 10, e.g. 2.39 or 2.39:0.5", s)
+	}
+	opacity := 1.0
+	if hasO {
+		if opacity, err = strconv.ParseFloat(o, 64); err != nil || !(opacity > 0 && opacity <= 1) {
+			return 0, 0, fmt.Errorf("--mask %q: the opacity after ':' is a number in (0, 1], e.g. 2.39:0.5", s)
+		}
+	}
+	return aspect, opacity, nil
+}
+
+// slateThumb is the file shown on the slate: frame num (in the
+// sequence's numbering), or the middle frame of the plan; a missing frame
+// under the black policy has no image, so the nearest frame that has one
+// stands in for the middle one.
+func slateThumb(plan seq.Plan, num string) (string, error) {
+	if num != "" {
+		n, err := strconv.Atoi(num)
+		if err != nil {
+			return "", fmt.Errorf("--slate-frame %q: want a frame number", num)
+		}
+		for _, fr := range plan.Frames {
+			if fr.Number == n {
+				if fr.File == "" {
+					return "", fmt.Errorf("--slate-frame %d: the frame is missing", n)
+				}
+				return fr.File, nil
+			}
+		}
+		return "", fmt.Errorf("--slate-frame %d: not a frame of the render (%s)", n, plan.Range)
+	}
+	mid := len(plan.Frames) / 2
+	for d := 0; d < len(plan.Frames); d++ {
+		for _, i := range []int{mid - d, mid + d} {
+			if i >= 0 && i < len(plan.Frames) && plan.Frames[i].File != "" {
+				return plan.Frames[i].File, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// renderOutput is where Render writes: the local path asked for, or, for
+// an s3:// (file://) URL, a private temporary directory whose movie store
+// then puts in place (atomically: nothing is visible at the URL before it
+// is whole, and a failed render stores nothing).
+type renderOutput struct {
+	local, tmpDir string
+	st            mezzfs.Store
+	key           string
+}
+
+func newRenderOutput(ctx context.Context, storage *mezzfs.Storage, out string) (*renderOutput, error) {
+	if !strings.Contains(out, "://") {
+		if err := checkOutputFile(out); err != nil {
+			return nil, err
+		}
+		return &renderOutput{local: out}, nil
+	}
+	st, key, err := openStoreObject(ctx, storage, out)
+	if err != nil {
+		return nil, fmt.Errorf("-o %s: %w", out, err)
+	}
+	dir, err := os.MkdirTemp("", "reel-render-*")
+	if err != nil {
+		return nil, err
+	}
+	return &renderOutput{local: filepath.Join(dir, path.Base(key)), tmpDir: dir, st: st, key: key}, nil
+}
+
+// store puts the rendered movie at the URL (nothing for a local output).
+func (o *renderOutput) store(ctx context.Context) error {
+	if o.st == nil {
+		return nil
+	}
+	if _, err := o.st.Put(ctx, o.key, o.local); err != nil {
+		return fmt.Errorf("storing the movie at %s: %w", o.st.URL(o.key), err)
+	}
+	return nil
+}
+
+func (o *renderOutput) cleanup() {
+	if o.tmpDir != "" {
+		os.RemoveAll(o.tmpDir)
+	}
 }
 
 func slateLines(f renderFlags, date string, plan seq.Plan) []string {
