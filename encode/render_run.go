@@ -117,6 +117,9 @@ func setMeta(f *astiav.Frame, key, val string) error {
 	return nil
 }
 
+// isFloatPixFmt reports whether pf holds float samples (scene-linear EXR).
+func isFloatPixFmt(pf astiav.PixelFormat) bool { return C.reel_pix_fmt_is_float(C.int(pf)) != 0 }
+
 // makeWritable gives f a buffer of its own (a copy when shared).
 func makeWritable(f *astiav.Frame) int { return int(C.reel_make_writable(cframe(f))) }
 
@@ -145,7 +148,7 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 		return nil, newErr(r.op, outPath, ErrRangeOutOfBounds, nil, "every frame is missing")
 	}
 	r.w, r.h, r.pixFmt = cur.Width(), cur.Height(), cur.PixelFormat()
-	isFloat := C.reel_pix_fmt_is_float(C.int(r.pixFmt)) != 0
+	isFloat := isFloatPixFmt(r.pixFmt)
 	r.lay = newRenderLayout(r.w, r.h, r.o.Width, r.o.Height, r.o.Fit, r.o.Mask, r.rc.chroma)
 	ow, oh := r.lay.ow, r.lay.oh
 
