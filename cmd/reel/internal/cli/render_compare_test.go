@@ -104,7 +104,8 @@ func TestRenderCompareSequences(t *testing.T) {
 	os.Mkdir(db, 0o755)
 	compareEXRSeq(t, da, "sh010_v002", 1040, 1070, func(int) bool { return false })
 	compareEXRSeq(t, db, "sh010_v003", 1041, 1071, func(n int) bool { return n >= 1047 && n <= 1063 })
-	code, out, errOut := runCLI(t, "render", "compare", filepath.Join(da, "sh010_v002.####.exr"), db, "--json")
+	heat := filepath.Join(dir, "heat.png")
+	code, out, errOut := runCLI(t, "render", "compare", filepath.Join(da, "sh010_v002.####.exr"), db, "--json", "--heatmap", heat)
 	var rep compareReport
 	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
 		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
@@ -120,6 +121,19 @@ func TestRenderCompareSequences(t *testing.T) {
 		t.Errorf("report %+v", rep)
 	}
 	t.Logf("%s", rep.Summary)
+	f, err := os.Open(heat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lit := func(x, y int) bool { r, _, _, _ := img.At(x, y).RGBA(); return r > 0x4000 }
+	if !lit(42, 24) || lit(2, 2) || lit(90, 44) {
+		t.Errorf("heat map not lit inside the square only: %v %v %v", lit(42, 24), lit(2, 2), lit(90, 44))
+	}
 
 	// A's review movie against A: the same pictures (ProRes noise only)
 	movie := filepath.Join(dir, "v002.mov")
