@@ -33,9 +33,11 @@ PATTERN names the frames: sh010_comp_v003.####.exr, .@@@@.exr or .%04d.exr
 (one # or @ per digit; %d is unpadded), or a directory holding one sequence,
 which is found with its frame range (several sequences there: the error lists
 them). A local path or an s3:// (file://) prefix: frames are read through
-mezzfs like any reel source. The output is a local .mov (ProRes, DNxHR) or
+mezzfs like any reel source. The output is a .mov (ProRes, DNxHR) or
 .mp4/.mov (H.264), written to a temporary name and renamed: a failed render
-leaves no movie.
+leaves no movie. -o s3://bucket/key.mov (or file://) renders to a local
+temporary directory, then stores the movie through mezzfs in one atomic put:
+nothing appears at the key unless the render succeeded.
 
 Frames: every frame found, or --frames FIRST-LAST[xSTEP] (1001-1240x2). A frame
 missing inside the range is an error naming every missing frame
@@ -59,15 +61,32 @@ into ProRes 422 HQ (--codec prores, the default) and ProRes 4444; H.264 is
 8-bit 4:2:0 with a keyframe every half second for scrubbing; DNxHR HQ is
 8-bit 4:2:2.
 
+Size: --size WxH scales (one side 0 keeps the aspect ratio). When WxH has
+another aspect than the frames, --fit letterbox (the default) scales them to
+fit and adds black bars, crop scales them to fill and keeps the centre,
+stretch distorts them. --mask 2.39[:OPACITY] draws bars over the picture so
+that what stays clear has the target aspect (opacity 1, the default, is
+black; 0.5 darkens half way); bars run top and bottom for a wider target,
+left and right for a narrower one.
+
 Slate and burn-ins: --slate adds a first frame (black, with shot, version,
-artist, date, frame range and notes). --burnin TEMPLATE draws text on every
-frame: POSITION=TEXT items separated by ';', positions top-left, top,
-top-right, bottom-left, bottom, bottom-right, fields {shot} {version}
+artist, date, frame range and notes, under a thumbnail of the middle frame,
+or of --slate-frame N, through the same display transform and LUT).
+--burnin TEMPLATE draws text on every frame: POSITION=TEXT items separated by
+';', positions top-left, top, top-right, bottom-left, bottom, bottom-right,
+fields {shot} {version}
 {artist} {date} {frame} (in the sequence's numbering and padding) {tc} (SMPTE
 timecode of the frame number at --fps; --drop-frame at 29.97/59.94) {text}
 {first} {last} {fps}; {{ and }} are literal braces. --burnin default is
 "` + seq.DefaultTemplate + `".
-Sizes are relative to the picture height.
+Burn-ins are placed and sized relative to the picture: inside letterbox
+bars, and on top of mask bars (so they sit in the mask, readable).
+
+Audio: --audio FILE (a local path or s3://; WAV, AAC, anything FFmpeg reads)
+is muxed in sync: its first sample plays with the first picture (after the
+slate, which gets silence), and it is trimmed or padded with silence to the
+pictures' length. 48 kHz; PCM s24le in .mov with ProRes/DNxHR, AAC with
+H.264 (AAC may run up to one 21 ms frame past the last picture).
 
 QC runs on every frame read: NaN or infinite pixels (float frames), black
 frames, frozen frames (pixels equal to the frame before, not a held one). They
@@ -78,7 +97,9 @@ const renderExample = `  reel render run /renders/sh010/sh010_comp_v003.####.exr
   reel render run /renders/sh010/ -o review.mov --shot sh010 --version v003 --artist ana --slate --burnin default
   reel render run 's3://renders/sh010/sh010.%04d.exr' -o review.mp4 --codec h264 --display srgb
   reel render run shot.@@@@.dpx -o shot.mov --frames 1001-1100x2 --on-missing hold --json
-  reel render run comp.####.exr -o comp.mov --lut show.cube --burnin 'top-left={shot} {version};bottom-right={frame};bottom-left={tc}'`
+  reel render run comp.####.exr -o comp.mov --lut show.cube --burnin 'top-left={shot} {version};bottom-right={frame};bottom-left={tc}'
+  reel render run sh010.####.exr -o review.mov --size 1920x1080 --fit letterbox --mask 2.39:0.7 --burnin default
+  reel render run sh010.####.exr -o s3://dailies/sh010/sh010_v003.mov --slate --slate-frame 1050 --audio s3://sound/sh010_mix.wav`
 
 func newRenderCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
@@ -480,6 +501,9 @@ func printRender(w io.Writer, rep *renderReport) {
 	}
 	fmt.Fprintf(tw, "movie\t%s: %s %dx%d %s, %d frames%s, %s\n", r.Path, r.Codec, r.Width, r.Height, r.PixFmt, r.Frames, slate, humanBytes(r.Bytes))
 	fmt.Fprintf(tw, "colour\tfrom %s, transfer %s, BT.709 primaries and matrix, limited range\n", r.SourceFmt, r.Transfer)
+	if r.Audio != "" {
+		fmt.Fprintf(tw, "audio\t%s, 48 kHz, from the first picture\n", r.Audio)
+	}
 	fmt.Fprintf(tw, "qc\t%s\n", qcLine(r.QC))
 	tw.Flush()
 }

@@ -17,8 +17,9 @@ import (
 	"github.com/reelmedia/reel/vmaf"
 )
 
-const renderCompareLong = `Compare two review movies of the same shot (two versions, or a render and its
-re-render): per-frame PSNR (luma) and SSIM by reel's vmaf package, the frames
+const renderCompareLong = `Compare two versions of a shot, each a review movie or an image sequence (a
+pattern like sh010_v003.####.exr, or a directory or s3:// prefix ending in /
+holding one): per-frame PSNR (luma) and SSIM by reel's vmaf package, the frames
 that changed and by how much, a difference heat map of the most changed frame
 (--heatmap FILE.png: black where equal, through red and yellow to white at the
 largest difference), and a one-line summary such as "frames 1047-1063 changed;
@@ -26,14 +27,19 @@ elsewhere identical".
 
 A frame has changed when its PSNR-Y is under --threshold dB (default 50:
 invisible re-encoding noise stays above it, a changed render falls far below).
-Frames are numbered from --first (the first frame's number in the sequence,
-e.g. 1001; a slate counts as a frame). Both movies are decoded to 10-bit 4:4:4
-and must have the same size and frame count. A or B is a local path or any
-reel URL (s3://, http://). Image sequences are compared by rendering both with
-'reel render run' first.`
+A sequence's frames carry their own numbers; a movie's are numbered from
+--first (e.g. 1001; a slate counts as a frame). Frames are matched by number:
+a number only one side has is listed ("only in A: 1040") and not scored.
+Sequence frames are read as 'reel render run' reads them, through the same
+display transform (--display, default rec709) and --lut, so scene-linear EXR
+compares in display space, as a review shows it, and a sequence compares
+with its own review movie. Both sides are converted to 10-bit 4:4:4 and must
+have the same size. A or B is a local path or any reel URL (s3://, http://).`
 
 const renderCompareExample = `  reel render compare sh010_v002.mov sh010_v003.mov --first 1001
-  reel render compare v002.mov v003.mov --first 1001 --heatmap diff.png --json`
+  reel render compare v002.mov v003.mov --first 1001 --heatmap diff.png --json
+  reel render compare /renders/sh010/v002/sh010.####.exr /renders/sh010/v003/ --heatmap diff.png
+  reel render compare sh010_v003.mov s3://renders/sh010/v003/ --first 1001 --display srgb`
 
 type compareFrame struct {
 	Frame int     `json:"frame"`
@@ -62,12 +68,12 @@ func newRenderCompareCmd(app *App) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "compare A B",
-		Short:   "Per-frame PSNR/SSIM of two review movies, the changed frames, a heat map",
+		Short:   "Per-frame PSNR/SSIM of two versions (movies or sequences), the changed frames, a heat map",
 		Long:    renderCompareLong,
 		Example: renderCompareExample,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
-				return usagef(cmd, "render compare takes two movies A and B, got %d arguments", len(args))
+				return usagef(cmd, "render compare takes two movies or sequences A and B, got %d arguments", len(args))
 			}
 			if o.threshold <= 0 || math.IsNaN(o.threshold) {
 				return usagef(cmd, "--threshold must be a positive number of dB")
