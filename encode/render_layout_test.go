@@ -176,3 +176,40 @@ func TestRenderFitAndMask(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderBurninsInPicture: with letterbox bars, burn-ins sit on the
+// picture, not the bars: a top-left and a bottom-right burn-in change
+// only pixels inside the picture, starting at its edges (margin less the
+// box border), and the bars stay black.
+func TestRenderBurninsInPicture(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	files := rampSeq(t, dir, 1001, 1, 160, 90)
+	plain := plainFrames(files, 1001)
+	burned := plainFrames(files, 1001)
+	burned[0].Burnins = []string{"1001", "sh010"}
+	o := RenderOptions{Width: 160, Height: 160, FontFile: testFont}
+	render := func(name string, fs []RenderFrame, o RenderOptions) *media.Frame {
+		p := filepath.Join(dir, name)
+		if _, err := Render(ctx, LocalFiles{}, fs, p, o); err != nil {
+			t.Fatal(err)
+		}
+		return renderedFrames(t, p)[0]
+	}
+	a := render("plain.mov", plain, o)
+	o.Burnins = []string{"top-left", "bottom-right"}
+	b := render("burned.mov", burned, o)
+	top, bottom := 160, -1
+	for y := 0; y < 160; y++ {
+		for x := 0; x < 160; x++ {
+			if math.Abs(float64(a.Planes[0].Sample(x, y)-b.Planes[0].Sample(x, y))) > 40 {
+				top, bottom = min(top, y), max(bottom, y)
+			}
+		}
+	}
+	// the picture is rows 35-124; margin 2, box border 2
+	t.Logf("burn-ins span rows %d-%d; the picture 35-124", top, bottom)
+	if top < 35 || top > 37 || bottom > 124 || bottom < 122 {
+		t.Errorf("burn-ins span rows %d-%d, want inside the picture's rows 35-124, at its edges", top, bottom)
+	}
+}
