@@ -42,16 +42,22 @@ func TestRenderAudioSync(t *testing.T) {
 		rate             int
 		secs             float64
 		clicks           int
+		mp4              bool // the clicks of testmedia.ClickFlash: AAC in MP4, 10 s
 	}{
-		{"prores pcm", "prores", "a.mov", false, 44100, 4, 3},
-		{"prores pcm slate", "prores", "b.mov", true, 48000, 4, 3},
-		{"h264 aac slate", "h264", "c.mp4", true, 48000, 4, 3},
-		{"h264 aac short", "h264", "d.mp4", false, 48000, 2, 2},
+		{"prores pcm", "prores", "a.mov", false, 44100, 4, 3, false},
+		{"prores pcm slate", "prores", "b.mov", true, 48000, 4, 3, false},
+		{"h264 aac slate", "h264", "c.mp4", true, 48000, 4, 3, false},
+		{"h264 aac short", "h264", "d.mp4", false, 48000, 2, 2, false},
+		{"prores from aac in mp4", "prores", "e.mov", true, 48000, 10, 3, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(dir, c.out)
-			o := RenderOptions{Codec: c.codec, Audio: &Input{Path: clickWav(t, dir, c.rate, c.secs)}, FontFile: testFont}
+			sound := clickWav(t, dir, c.rate, c.secs)
+			if c.mp4 {
+				sound = testmedia.ClickFlash(t, false)
+			}
+			o := RenderOptions{Codec: c.codec, Audio: &Input{Path: sound}, FontFile: testFont}
 			if c.slate {
 				o.Slate = []string{"sh010"}
 			}
