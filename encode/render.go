@@ -292,11 +292,8 @@ func Render(ctx context.Context, files FrameFiles, frames []RenderFrame, outPath
 	if o.Fit != "" && !contains(Fits, o.Fit) {
 		return nil, newErr(op, outPath, ErrInvalidData, nil, "unknown fit %q (want %s)", o.Fit, strings.Join(Fits, ", "))
 	}
-	if o.Mask < 0 || o.Mask > 0 && (o.Mask < 0.1 || o.Mask > 10) || math.IsNaN(o.Mask) {
-		return nil, newErr(op, outPath, ErrInvalidData, nil, "mask aspect ratio %g is out of range (0.1 to 10)", o.Mask)
-	}
-	if o.MaskOpacity < 0 || o.MaskOpacity > 1 || math.IsNaN(o.MaskOpacity) {
-		return nil, newErr(op, outPath, ErrInvalidData, nil, "mask opacity %g is not between 0 and 1", o.MaskOpacity)
+	if msg := checkMask(o.Mask, o.MaskOpacity); msg != "" {
+		return nil, newErr(op, outPath, ErrInvalidData, nil, "%s", msg)
 	}
 	for _, p := range o.Burnins {
 		if !contains(BurninPositions, p) {

@@ -76,6 +76,18 @@ func newRenderLayout(w, h, ww, wh int, fit string, aspect float64, chroma [2]int
 	return l
 }
 
+// checkMask says what is wrong with a mask's aspect and opacity ("" when
+// nothing: zero aspect is no mask, zero opacity is opaque).
+func checkMask(aspect, opacity float64) string {
+	if aspect < 0 || aspect > 0 && (aspect < 0.1 || aspect > 10) || math.IsNaN(aspect) {
+		return fmt.Sprintf("mask aspect ratio %g is out of range (0.1 to 10)", aspect)
+	}
+	if opacity < 0 || opacity > 1 || math.IsNaN(opacity) {
+		return fmt.Sprintf("mask opacity %g is not between 0 and 1", opacity)
+	}
+	return ""
+}
+
 // fitDesc is the filters that scale the frames into the movie: scale to
 // the fitted size, converting to BT.709 Y'CbCr in pf, then crop or pad.
 func (l renderLayout) fitDesc(pf string) string {
