@@ -126,15 +126,17 @@
 // optional lut3d, swscale to BT.709 Y'CbCr, then drawtext burn-ins whose
 // per-frame text arrives as frame metadata (never parsed by the graph),
 // into prores_ks (422 HQ, 4444), libx264 or DNxHR. QC (NaN/Inf, black,
-// frozen) is counted on the decoded frames. Frames are fitted to a size
-// (letterbox, crop, stretch; render_layout.go); mask bars are blended in
-// Go on the filtered frame, because FFmpeg 5.1's drawbox is 8-bit only;
-// burn-ins are a second graph placed relative to the picture. A sound
-// file is resampled, trimmed and padded (render_audio.go) and
-// interleaved with the pictures, silent under the slate. SequenceReader
-// (render_frames.go) delivers a sequence as media.Frame values through
-// the same decoding and display transform, for comparisons.
-// docs/render.md has the transform and the thresholds.
+// frozen) is counted on the decoded frames. docs/render.md has the
+// transform and the thresholds.
+//
+// Render's frames are fitted to a size (letterbox, crop, stretch;
+// render_layout.go); mask bars are blended in Go on the filtered frame,
+// because FFmpeg 5.1's drawbox is 8-bit only; burn-ins are a second graph
+// placed relative to the picture. A sound file is resampled, trimmed and
+// padded (render_audio.go) and interleaved with the pictures, silent
+// under the slate. SequenceReader (render_frames.go) delivers a sequence
+// as media.Frame values through the same decoding and display transform,
+// for comparisons.
 //
 // Known limits: Matroska and MPEG-TS are indexed at a constant rate from
 // their tail (a variable-rate Matroska file is numbered by rounding its
