@@ -85,18 +85,31 @@ func TestRenderRunExtras(t *testing.T) {
 	noMoviesExcept(t, dir, "review.mov")
 }
 
-// TestRenderRunS3Output: -o s3://bucket/key.mov stores the movie there; a
+// TestRenderRunS3Output: -o s3://bucket/key.mov stores the movie there
+// (its sound read from S3 too, --audio s3://...); a
 // failed render stores nothing at the key.
 func TestRenderRunS3Output(t *testing.T) {
 	srv := s3test.Start(t)
 	mezzS3Env(t, srv)
 	dir := t.TempDir()
 	renderSeq(t, dir, "sh040", "png", "rgb24", 1001, 6)
-	r := renderRunJSON(t, filepath.Join(dir, "sh040.####.png"), "-o", srv.URL("reviews/sh040_v001.mov"))
-	if r.Result.Path != srv.URL("reviews/sh040_v001.mov") || r.Result.Frames != 6 {
+	ctx := context.Background()
+	wav := filepath.Join(dir, "mix.wav")
+	if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=1", wav).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	if err := srv.PutFile(ctx, "sound/mix.wav", wav); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, errOut := runCLI(t, "render", "run", filepath.Join(dir, "sh040.####.png"), "-o", srv.URL("reviews/sh040_v001.mov"),
+		"--audio", srv.URL("sound/mix.wav"), "--json")
+	var r struct{ Result struct{ Path, Audio string } }
+	if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, stdout)
+	}
+	if r.Result.Path != srv.URL("reviews/sh040_v001.mov") || r.Result.Audio != "pcm_s24le" {
 		t.Errorf("%+v", r.Result)
 	}
-	ctx := context.Background()
 	key := "reviews/sh040_v001.mov"
 	obj, err := srv.Client().GetObject(ctx, &s3.GetObjectInput{Bucket: &srv.Bucket, Key: &key})
 	if err != nil {
@@ -112,7 +125,7 @@ func TestRenderRunS3Output(t *testing.T) {
 	}
 
 	os.WriteFile(filepath.Join(dir, "sh040.1003.png"), nil, 0o644)
-	code, _, errOut := runCLI(t, "render", "run", filepath.Join(dir, "sh040.####.png"), "-o", srv.URL("reviews/bad.mov"), "-q")
+	code, _, errOut = runCLI(t, "render", "run", filepath.Join(dir, "sh040.####.png"), "-o", srv.URL("reviews/bad.mov"), "-q")
 	if code != 1 || !strings.Contains(errOut, "sh040.1003.png") {
 		t.Errorf("zero-byte frame: exit %d, %q", code, errOut)
 	}
@@ -125,7 +138,7 @@ func TestRenderRunS3Output(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, o := range list.Contents {
-		if *o.Key != key {
+		if *o.Key != key && *o.Key != "sound/mix.wav" {
 			t.Errorf("left in the bucket: %s", *o.Key)
 		}
 	}
