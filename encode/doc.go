@@ -132,6 +132,15 @@
 // Concat are the movie Render makes (H.264 at a constant QP, pieces on GOP
 // boundaries; QC given the frame before the piece).
 //
+// Render's frames are fitted to a size (letterbox, crop, stretch;
+// render_layout.go); mask bars are blended in Go on the filtered frame,
+// because FFmpeg 5.1's drawbox is 8-bit only; burn-ins are a second graph
+// placed relative to the picture. A sound file is resampled, trimmed and
+// padded (render_audio.go) and interleaved with the pictures, silent
+// under the slate. SequenceReader (render_frames.go) delivers a sequence
+// as media.Frame values through the same decoding and display transform,
+// for comparisons.
+//
 // Known limits: Matroska and MPEG-TS are indexed at a constant rate from
 // their tail (a variable-rate Matroska file is numbered by rounding its
 // timestamps, and a hole repeats the frame before); an MPEG-TS

@@ -84,6 +84,24 @@ type RenderOptions struct {
 	// Width, Height scale the picture (zero: the frames' size; one zero
 	// keeps the aspect ratio).
 	Width, Height int
+	// Fit is how frames go into a Width x Height of another aspect ratio
+	// (Fits): letterbox (""; scaled to fit, keeping their aspect, with
+	// black bars), crop (scaled to fill, the centre kept) or stretch.
+	Fit string
+	// Mask, when positive, is a target aspect ratio (2.39) shown by bars
+	// drawn over the picture, MaskOpacity (0 = 1: opaque black) dark.
+	// Burn-ins are drawn on top of the bars.
+	Mask, MaskOpacity float64
+	// SlateThumb is a frame file (ReadFile's name, one of the sequence's)
+	// shown on the slate as a thumbnail, through the same display
+	// transform and LUT as the movie; "" = none.
+	SlateThumb string
+	// Audio, when not nil, is a sound file (anything FFmpeg reads) muxed
+	// in sync: its first sample plays with the first picture frame (after
+	// the slate, which gets silence), trimmed or padded with silence to
+	// the pictures' length, at 48 kHz: PCM s24le with ProRes and DNxHR,
+	// AAC with H.264.
+	Audio *Input
 	// Threads for decoding and encoding (0 = FFmpeg's choice).
 	Threads int
 	// StrictQC fails the render (ErrQCFailed, no movie) when QC finds
@@ -114,6 +132,8 @@ type RenderResult struct {
 	// iec61966-2-1 (sRGB) or bt709; primaries and matrix are bt709, range tv.
 	Transfer string   `json:"transfer"`
 	QC       RenderQC `json:"qc"`
+	// Audio is the sound's codec (pcm_s24le, aac); "" without sound.
+	Audio string `json:"audio,omitempty"`
 }
 
 // RenderQC lists suspicious frames by their numbers in the sequence.
@@ -181,6 +201,22 @@ type renderCodec struct {
 	opts    map[string]string
 	conts   []string
 	chroma  [2]int // horizontal and vertical subsampling (1 = none)
+}
+
+// depth is the bits per sample of the codec's pixel format.
+func (c renderCodec) depth() int {
+	if strings.Contains(c.pixFmt.Name(), "p10") {
+		return 10
+	}
+	return 8
+}
+
+// maskOpacity is RenderOptions.MaskOpacity with its default.
+func (r *renderer) maskOpacity() float64 {
+	if r.o.MaskOpacity == 0 {
+		return 1
+	}
+	return r.o.MaskOpacity
 }
 
 func renderCodecFor(name string, gop int) (renderCodec, bool) {
@@ -259,6 +295,12 @@ func render(ctx context.Context, files FrameFiles, frames []RenderFrame, outPath
 				return nil, newErr(op, p, ErrNotFound, err, "font or LUT file")
 			}
 		}
+	}
+	if o.Fit != "" && !contains(Fits, o.Fit) {
+		return nil, newErr(op, outPath, ErrInvalidData, nil, "unknown fit %q (want %s)", o.Fit, strings.Join(Fits, ", "))
+	}
+	if msg := checkMask(o.Mask, o.MaskOpacity); msg != "" {
+		return nil, newErr(op, outPath, ErrInvalidData, nil, "%s", msg)
 	}
 	for _, p := range o.Burnins {
 		if !contains(BurninPositions, p) {

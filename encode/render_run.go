@@ -27,6 +27,8 @@ static int reel_frame_tag(AVFrame *f, const char *trc) {
 	return 0;
 }
 
+static int reel_make_writable(AVFrame *f) { return av_frame_make_writable(f); }
+
 static int reel_meta_set(AVFrame *f, const char *k, const char *v) {
 	return av_dict_set(&f->metadata, k, v, 0);
 }
@@ -115,6 +117,12 @@ func setMeta(f *astiav.Frame, key, val string) error {
 	return nil
 }
 
+// isFloatPixFmt reports whether pf holds float samples (scene-linear EXR).
+func isFloatPixFmt(pf astiav.PixelFormat) bool { return C.reel_pix_fmt_is_float(C.int(pf)) != 0 }
+
+// makeWritable gives f a buffer of its own (a copy when shared).
+func makeWritable(f *astiav.Frame) int { return int(C.reel_make_writable(cframe(f))) }
+
 // run decodes, checks, filters and encodes every frame.
 func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont, transfer string, gop int) (*RenderResult, error) {
 	// the first frame read sets the sequence's size and format
@@ -148,8 +156,9 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 		return nil, newErr(r.op, outPath, ErrRangeOutOfBounds, nil, "every frame is missing")
 	}
 	r.w, r.h, r.pixFmt = cur.Width(), cur.Height(), cur.PixelFormat()
-	isFloat := C.reel_pix_fmt_is_float(C.int(r.pixFmt)) != 0
-	ow, oh := outSize(r.w, r.h, r.o.Width, r.o.Height, r.rc.chroma)
+	isFloat := isFloatPixFmt(r.pixFmt)
+	r.lay = newRenderLayout(r.w, r.h, r.o.Width, r.o.Height, r.o.Fit, r.o.Mask, r.rc.chroma)
+	ow, oh := r.lay.ow, r.lay.oh
 
 	black := astiav.AllocFrame()
 	defer black.Free()
@@ -163,30 +172,59 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 		return nil, newErr(r.op, outPath, ErrUnsupportedPixFmt, err, "black frame in %s", r.pixFmt.Name())
 	}
 
-	desc := r.graphDesc(isFloat, transfer, ow, oh)
 	var err error
-	if r.filter, err = newRenderGraph(r.w, r.h, r.pixFmt, r.o.FPS, desc); err != nil {
+	if r.filter, err = newRenderGraph(r.w, r.h, r.pixFmt, r.o.FPS, r.pictureDesc(isFloat, transfer)); err != nil {
 		return nil, newErr(r.op, outPath, ErrUnsupportedPixFmt, err, "frames in %s", r.pixFmt.Name())
 	}
+	if len(r.o.Burnins) > 0 {
+		if r.burn, err = newRenderGraph(ow, oh, r.rc.pixFmt, r.o.FPS, r.burninDesc()); err != nil {
+			return nil, newErr(r.op, outPath, ErrUnsupportedPixFmt, err, "burn-ins")
+		}
+	}
 	var slate *videoFilter
+	slateIn := black
 	if len(r.o.Slate) > 0 {
-		if slate, err = newRenderGraph(r.w, r.h, r.pixFmt, r.o.FPS, r.slateDesc(ow, oh)); err != nil {
+		if r.o.SlateThumb != "" {
+			thumb, err := r.decode(ctx, r.o.SlateThumb)
+			if err != nil {
+				return nil, err
+			}
+			defer thumb.Free()
+			if thumb.Width() != r.w || thumb.Height() != r.h || thumb.PixelFormat() != r.pixFmt {
+				return nil, newErr(r.op, r.o.SlateThumb, ErrInvalidData, nil, "the slate's thumbnail frame is %dx%d %s, the sequence is %dx%d %s",
+					thumb.Width(), thumb.Height(), thumb.PixelFormat().Name(), r.w, r.h, r.pixFmt.Name())
+			}
+			slateIn = thumb
+		}
+		if slate, err = newRenderGraph(r.w, r.h, r.pixFmt, r.o.FPS, r.slateDesc(isFloat, transfer, r.o.SlateThumb != "")); err != nil {
 			return nil, newErr(r.op, outPath, ErrUnsupportedPixFmt, err, "slate")
 		}
 		defer slate.close()
 	}
 	r.ctrc = C.CString(transfer)
 	defer C.free(unsafe.Pointer(r.ctrc))
-	if err := r.openOutput(outPath, cont, transfer, ow, oh, gop); err != nil {
+	var lead, body int64 // audio samples under the slate and the pictures
+	if r.o.Audio != nil {
+		slateFrames := int64(0)
+		if slate != nil {
+			slateFrames = 1
+		}
+		lead = samplesFor(slateFrames, r.o.FPS)
+		body = samplesFor(slateFrames+int64(len(frames)), r.o.FPS) - lead
+	}
+	if err := r.openOutput(ctx, outPath, cont, transfer, ow, oh, gop, lead, body); err != nil {
 		return nil, err
 	}
 
 	res := &RenderResult{Path: outPath, Codec: r.o.Codec, Container: cont, Width: ow, Height: oh, PixFmt: r.rc.pixFmt.Name(),
 		SourceFmt: r.pixFmt.Name(), FPS: r.o.FPS, Transfer: transfer, Slate: slate != nil}
+	if r.audio != nil {
+		res.Audio, _ = renderAudioCodec(r.o.Codec)
+	}
 	var pts int64
 	if slate != nil {
 		sf := astiav.AllocFrame()
-		err := sf.Ref(black)
+		err := sf.Ref(slateIn)
 		for i, line := range r.o.Slate {
 			if err == nil {
 				err = setMeta(sf, fmt.Sprintf("reel.slate.%d", i), line)
@@ -194,13 +232,16 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 		}
 		if err == nil {
 			sf.SetPts(pts)
-			err = r.filterEncode(slate, sf)
+			err = r.filterEncode(slate, sf, false)
 		}
 		sf.Free()
 		if err != nil {
 			return nil, err
 		}
 		pts++
+		if err := r.writeAudio(pts); err != nil {
+			return nil, err
+		}
 	}
 	var prevHash uint64
 	havePrev := false
@@ -273,7 +314,10 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 		}
 		work.SetPts(pts)
 		pts++
-		if err := r.filterEncode(r.filter, work); err != nil {
+		if err := r.filterEncode(r.filter, work, true); err != nil {
+			return nil, err
+		}
+		if err := r.writeAudio(pts); err != nil {
 			return nil, err
 		}
 		if r.o.Progress != nil {
@@ -284,6 +328,9 @@ func (r *renderer) run(ctx context.Context, frames []RenderFrame, outPath, cont,
 		return nil, newErr(r.op, outPath, ErrUnsupportedCodec, err, "flushing the encoder")
 	}
 	if err := r.drain(); err != nil {
+		return nil, err
+	}
+	if err := r.writeAudio(-1); err != nil {
 		return nil, err
 	}
 	if r.o.StrictQC && !res.QC.Clean() {
@@ -315,9 +362,8 @@ func outSize(w, h, ww, wh int, chroma [2]int) (int, int) {
 	return max(w, chroma[0]), max(h, chroma[1])
 }
 
-// graphDesc is the frames' filter graph: display transform (float frames),
-// LUT, scale and RGB -> Y'CbCr (BT.709, limited range), burn-ins.
-func (r *renderer) graphDesc(isFloat bool, transfer string, ow, oh int) string {
+// colourDesc is the display transform (float frames) and the LUT.
+func (r *renderer) colourDesc(isFloat bool, transfer string) []string {
 	var parts []string
 	if isFloat {
 		// scene-linear BT.709/sRGB primaries to the display's encoding; no
@@ -327,50 +373,74 @@ func (r *renderer) graphDesc(isFloat bool, transfer string, ow, oh int) string {
 	if r.o.LUT != "" {
 		parts = append(parts, "lut3d=file="+r.o.LUT+":interp=tetrahedral")
 	}
+	return parts
+}
+
+// pictureDesc is the frames' filter graph: display transform (float
+// frames), LUT, then scale and fit into the movie size, converting RGB to
+// Y'CbCr (BT.709, limited range). The mask and the burn-ins come after.
+func (r *renderer) pictureDesc(isFloat bool, transfer string) string {
+	return strings.Join(append(r.colourDesc(isFloat, transfer), r.lay.fitDesc(r.rc.pixFmt.Name())), ",")
+}
+
+// burninDesc draws the burn-ins, placed and sized relative to the picture
+// (inside letterbox bars; over mask bars).
+func (r *renderer) burninDesc() string {
 	pf := r.rc.pixFmt.Name()
-	parts = append(parts, fmt.Sprintf("scale=%d:%d:flags=bicubic:out_color_matrix=bt709:out_range=tv", ow, oh), "format="+pf)
-	size, margin, border := burninMetrics(oh)
+	var parts []string
+	size, margin, border := burninMetrics(r.lay.pic.h)
 	for i, pos := range r.o.Burnins {
-		x, y := burninXY(pos, margin)
+		x, y := burninXY(pos, margin, r.lay.pic)
 		parts = append(parts, fmt.Sprintf("drawtext=fontfile=%s:text='%%{metadata\\:reel.burn.%d}':fontsize=%d:fontcolor=white:box=1:boxcolor=black:boxborderw=%d:x=%s:y=%s",
 			r.o.FontFile, i, size, border, x, y))
 	}
-	if len(r.o.Burnins) > 0 {
-		parts = append(parts, "format="+pf)
-	}
-	return strings.Join(parts, ",")
+	return strings.Join(append(parts, "format="+pf), ",")
 }
 
-// slateDesc draws the slate's lines on a black frame.
-func (r *renderer) slateDesc(ow, oh int) string {
+// slateDesc draws the slate's lines on a black frame or, with a
+// thumbnail, on a black frame holding the input frame (through the same
+// display transform and LUT as the movie) fitted in slateThumbBox, the
+// lines under it.
+func (r *renderer) slateDesc(isFloat bool, transfer string, thumb bool) string {
 	pf := r.rc.pixFmt.Name()
-	parts := []string{fmt.Sprintf("scale=%d:%d:out_color_matrix=bt709:out_range=tv", ow, oh), "format=" + pf}
-	size := max(oh*45/1000, 10)
+	ow, oh := r.lay.ow, r.lay.oh
+	var parts []string
+	size, top := max(oh*45/1000, 10), "h/6"
+	if thumb {
+		b := slateThumbBox(r.w, r.h, ow, oh, r.rc.chroma)
+		parts = append(r.colourDesc(isFloat, transfer),
+			fmt.Sprintf("scale=%d:%d:flags=bicubic:out_color_matrix=bt709:out_range=tv", b.w, b.h), "format="+pf,
+			fmt.Sprintf("pad=%d:%d:%d:%d:color=black", ow, oh, b.x, b.y))
+		size, top = max(oh*35/1000, 8), fmt.Sprint(b.y+b.h+oh*4/100)
+	} else {
+		parts = []string{fmt.Sprintf("scale=%d:%d:out_color_matrix=bt709:out_range=tv", ow, oh), "format=" + pf}
+	}
 	for i := range r.o.Slate {
-		parts = append(parts, fmt.Sprintf("drawtext=fontfile=%s:text='%%{metadata\\:reel.slate.%d}':fontsize=%d:fontcolor=white:x=w/10:y=h/6+%d",
-			r.o.FontFile, i, size, i*size*8/5))
+		parts = append(parts, fmt.Sprintf("drawtext=fontfile=%s:text='%%{metadata\\:reel.slate.%d}':fontsize=%d:fontcolor=white:x=w/10:y=%s+%d",
+			r.o.FontFile, i, size, top, i*size*8/5))
 	}
 	parts = append(parts, "format="+pf)
 	return strings.Join(parts, ",")
 }
 
 // burninMetrics are the burn-ins' font size, margin and box border for a
-// picture oh high: relative to the picture, so a 4K review reads like an HD one.
-func burninMetrics(oh int) (size, margin, border int) {
-	return max(oh*3/100, 10), max(oh*2/100, 2), max(oh/200, 2)
+// picture ph high: relative to the picture, so a 4K review reads like an HD one.
+func burninMetrics(ph int) (size, margin, border int) {
+	return max(ph*3/100, 10), max(ph*2/100, 2), max(ph/200, 2)
 }
 
-func burninXY(pos string, m int) (string, string) {
-	x, y := fmt.Sprint(m), fmt.Sprint(m)
+// burninXY are drawtext's x and y for a position in the picture p.
+func burninXY(pos string, m int, p picRect) (string, string) {
+	x, y := fmt.Sprint(p.x+m), fmt.Sprint(p.y+m)
 	if strings.HasPrefix(pos, "bottom") {
-		y = fmt.Sprintf("h-lh-%d", m)
+		y = fmt.Sprintf("%d-lh", p.y+p.h-m)
 	}
 	switch {
 	case strings.HasSuffix(pos, "left"):
 	case strings.HasSuffix(pos, "right"):
-		x = fmt.Sprintf("w-tw-%d", m)
+		x = fmt.Sprintf("%d-tw", p.x+p.w-m)
 	default:
-		x = "(w-tw)/2"
+		x = fmt.Sprintf("%d+(%d-tw)/2", p.x, p.w)
 	}
 	return x, y
 }
@@ -397,8 +467,22 @@ func newRenderGraph(w, h int, pf astiav.PixelFormat, fps Rational, desc string) 
 	return f, nil
 }
 
-// openOutput sets up the encoder and the muxer (a temporary file).
-func (r *renderer) openOutput(outPath, cont, transfer string, ow, oh, gop int) error {
+// writeAudio writes the sound up to the start of movie frame n (n < 0:
+// all of it).
+func (r *renderer) writeAudio(n int64) error {
+	if r.audio == nil {
+		return nil
+	}
+	t := -1.0
+	if n >= 0 {
+		t = float64(n) * float64(r.o.FPS.Den) / float64(r.o.FPS.Num)
+	}
+	return r.audio.writeUntil(t)
+}
+
+// openOutput sets up the encoder and the muxer (a temporary file), and the
+// sound (RenderOptions.Audio): lead samples of silence, then body.
+func (r *renderer) openOutput(ctx context.Context, outPath, cont, transfer string, ow, oh, gop int, lead, body int64) error {
 	codec := astiav.FindEncoderByName(r.rc.encoder)
 	if codec == nil {
 		return newErr(r.op, outPath, ErrUnsupportedCodec, nil, "encoder %s is not in this FFmpeg build", r.rc.encoder)
@@ -449,6 +533,11 @@ func (r *renderer) openOutput(outPath, cont, transfer string, ow, oh, gop int) e
 	r.out.setCodecTag(r.ost.CodecParameters())
 	r.ost.SetTimeBase(enc.TimeBase())
 	r.ost.SetAvgFrameRate(r.o.FPS.av())
+	if r.o.Audio != nil {
+		if r.audio, err = newRenderAudio(ctx, r.op, *r.o.Audio, r.out, r.o.Codec, lead, body); err != nil {
+			return err
+		}
+	}
 	if err := r.out.start(); err != nil {
 		return err
 	}
@@ -456,11 +545,22 @@ func (r *renderer) openOutput(outPath, cont, transfer string, ow, oh, gop int) e
 	return nil
 }
 
-// filterEncode pushes one frame through g and encodes what comes out.
-func (r *renderer) filterEncode(g *videoFilter, f *astiav.Frame) error {
+// filterEncode pushes one frame through g and encodes what comes out; a
+// picture (not the slate) gets the mask and the burn-ins.
+func (r *renderer) filterEncode(g *videoFilter, f *astiav.Frame, picture bool) error {
 	out, err := g.apply(f)
 	if err != nil {
 		return newErr(r.op, r.out.path, ErrUnsupportedPixFmt, err, "filtering")
+	}
+	if picture {
+		if err := applyMask(out, r.lay.mask, r.maskOpacity(), r.rc.chroma, r.rc.depth()); err != nil {
+			return newErr(r.op, r.out.path, ErrUnsupportedPixFmt, err, "mask")
+		}
+		if r.burn != nil {
+			if out, err = r.burn.apply(out); err != nil {
+				return newErr(r.op, r.out.path, ErrUnsupportedPixFmt, err, "burn-ins")
+			}
+		}
 	}
 	out.SetPictureType(astiav.PictureTypeNone)
 	// prores_ks writes the frame's colour description into each frame
@@ -616,6 +716,9 @@ type renderer struct {
 	w, h   int
 	pixFmt astiav.PixelFormat
 	filter *videoFilter
+	burn   *videoFilter // burn-ins; nil without
+	audio  *renderAudio // nil without
+	lay    renderLayout
 	enc    *astiav.CodecContext
 	out    *output
 	ost    *astiav.Stream
@@ -634,6 +737,12 @@ func (r *renderer) close() {
 	}
 	if r.filter != nil {
 		r.filter.close()
+	}
+	if r.burn != nil {
+		r.burn.close()
+	}
+	if r.audio != nil {
+		r.audio.close()
 	}
 	if r.enc != nil {
 		r.enc.Free()

@@ -4,6 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,9 +33,11 @@ PATTERN names the frames: sh010_comp_v003.####.exr, .@@@@.exr or .%04d.exr
 (one # or @ per digit; %d is unpadded), or a directory holding one sequence,
 which is found with its frame range (several sequences there: the error lists
 them). A local path or an s3:// (file://) prefix: frames are read through
-mezzfs like any reel source. The output is a local .mov (ProRes, DNxHR) or
+mezzfs like any reel source. The output is a .mov (ProRes, DNxHR) or
 .mp4/.mov (H.264), written to a temporary name and renamed: a failed render
-leaves no movie.
+leaves no movie. -o s3://bucket/key.mov (or file://) renders to a local
+temporary directory, then stores the movie through mezzfs in one atomic put:
+nothing appears at the key unless the render succeeded.
 
 Frames: every frame found, or --frames FIRST-LAST[xSTEP] (1001-1240x2). A frame
 missing inside the range is an error naming every missing frame
@@ -53,15 +61,32 @@ into ProRes 422 HQ (--codec prores, the default) and ProRes 4444; H.264 is
 8-bit 4:2:0 with a keyframe every half second for scrubbing; DNxHR HQ is
 8-bit 4:2:2.
 
+Size: --size WxH scales (one side 0 keeps the aspect ratio). When WxH has
+another aspect than the frames, --fit letterbox (the default) scales them to
+fit and adds black bars, crop scales them to fill and keeps the centre,
+stretch distorts them. --mask 2.39[:OPACITY] draws bars over the picture so
+that what stays clear has the target aspect (opacity 1, the default, is
+black; 0.5 darkens half way); bars run top and bottom for a wider target,
+left and right for a narrower one.
+
 Slate and burn-ins: --slate adds a first frame (black, with shot, version,
-artist, date, frame range and notes). --burnin TEMPLATE draws text on every
-frame: POSITION=TEXT items separated by ';', positions top-left, top,
-top-right, bottom-left, bottom, bottom-right, fields {shot} {version}
+artist, date, frame range and notes, under a thumbnail of the middle frame,
+or of --slate-frame N, through the same display transform and LUT).
+--burnin TEMPLATE draws text on every frame: POSITION=TEXT items separated by
+';', positions top-left, top, top-right, bottom-left, bottom, bottom-right,
+fields {shot} {version}
 {artist} {date} {frame} (in the sequence's numbering and padding) {tc} (SMPTE
 timecode of the frame number at --fps; --drop-frame at 29.97/59.94) {text}
 {first} {last} {fps}; {{ and }} are literal braces. --burnin default is
 "` + seq.DefaultTemplate + `".
-Sizes are relative to the picture height.
+Burn-ins are placed and sized relative to the picture: inside letterbox
+bars, and on top of mask bars (so they sit in the mask, readable).
+
+Audio: --audio FILE (a local path or s3://; WAV, AAC, anything FFmpeg reads)
+is muxed in sync: its first sample plays with the first picture (after the
+slate, which gets silence), and it is trimmed or padded with silence to the
+pictures' length. 48 kHz; PCM s24le in .mov with ProRes/DNxHR, AAC with
+H.264 (AAC may run up to one 21 ms frame past the last picture).
 
 QC runs on every frame read: NaN or infinite pixels (float frames), black
 frames, frozen frames (pixels equal to the frame before, not a held one). They
@@ -72,7 +97,9 @@ const renderExample = `  reel render run /renders/sh010/sh010_comp_v003.####.exr
   reel render run /renders/sh010/ -o review.mov --shot sh010 --version v003 --artist ana --slate --burnin default
   reel render run 's3://renders/sh010/sh010.%04d.exr' -o review.mp4 --codec h264 --display srgb
   reel render run shot.@@@@.dpx -o shot.mov --frames 1001-1100x2 --on-missing hold --json
-  reel render run comp.####.exr -o comp.mov --lut show.cube --burnin 'top-left={shot} {version};bottom-right={frame};bottom-left={tc}'`
+  reel render run comp.####.exr -o comp.mov --lut show.cube --burnin 'top-left={shot} {version};bottom-right={frame};bottom-left={tc}'
+  reel render run sh010.####.exr -o review.mov --size 1920x1080 --fit letterbox --mask 2.39:0.7 --burnin default
+  reel render run sh010.####.exr -o s3://dailies/sh010/sh010_v003.mov --slate --slate-frame 1050 --audio s3://sound/sh010_mix.wav`
 
 func newRenderCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
@@ -94,6 +121,7 @@ docs/render.md has the details.`,
 type renderFlags struct {
 	out, frames, onMissing, codec, display, lut, fps, size, font string
 	shot, version, artist, date, text, notes, burnin             string
+	fit, mask, slateFrame, audio                                 string
 	slate, dropFrame, asJSON, quiet, qcStrict                    bool
 	threads                                                      int
 }
@@ -131,7 +159,7 @@ func newRenderRunCmd(app *App) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.out, "output", "o", "", "the review movie (.mov, or .mp4 for h264), a local path")
+	fl.StringVarP(&f.out, "output", "o", "", "the review movie (.mov, or .mp4 for h264): a local path or s3://bucket/key.mov")
 	fl.StringVar(&f.frames, "frames", "", "frame range FIRST-LAST or FIRST-LASTxSTEP (default: every frame found)")
 	fl.StringVar(&f.onMissing, "on-missing", "error", "a frame missing in the range: error (name them all), black or hold")
 	fl.StringVar(&f.codec, "codec", "prores", "prores (422 HQ), prores4444, h264 or dnxhr")
@@ -140,13 +168,17 @@ func newRenderRunCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.fps, "fps", "24", "frame rate of the movie and the timecode: 24, 25, 23.976, 29.97, 30000/1001, ...")
 	fl.BoolVar(&f.dropFrame, "drop-frame", false, "drop-frame timecode (29.97 and 59.94 only)")
 	fl.StringVar(&f.size, "size", "", "scale to WxH (one side 0 keeps the aspect ratio), e.g. 1920x0")
+	fl.StringVar(&f.fit, "fit", "letterbox", "frames of another aspect than --size WxH: letterbox (black bars), crop (fill, keep the centre) or stretch")
+	fl.StringVar(&f.mask, "mask", "", "ASPECT[:OPACITY]: bars over the picture showing a target aspect, e.g. 2.39 (black) or 2.39:0.5")
+	fl.StringVar(&f.audio, "audio", "", "a sound file (wav, aac, anything FFmpeg reads; local or s3://) muxed in sync from the first picture")
 	fl.StringVar(&f.shot, "shot", "", "shot name, for the slate and {shot}")
 	fl.StringVar(&f.version, "version", "", "version, for the slate and {version}")
 	fl.StringVar(&f.artist, "artist", "", "artist, for the slate and {artist}")
 	fl.StringVar(&f.date, "date", "", "date for the slate and {date} (default: today, UTC, YYYY-MM-DD)")
 	fl.StringVar(&f.text, "text", "", "free text for {text}")
 	fl.StringVar(&f.notes, "notes", "", "notes on the slate")
-	fl.BoolVar(&f.slate, "slate", false, "add a slate as frame 0")
+	fl.BoolVar(&f.slate, "slate", false, "add a slate as frame 0, with a thumbnail of a frame")
+	fl.StringVar(&f.slateFrame, "slate-frame", "", "the frame number shown on the slate's thumbnail (default: the middle frame)")
 	fl.StringVar(&f.burnin, "burnin", "", "burn-in template POSITION=TEXT;... with {fields}, or 'default'")
 	fl.StringVar(&f.font, "font", renderFont, "TrueType font for slate and burn-ins")
 	fl.IntVar(&f.threads, "threads", 0, "decoder and encoder threads (0 = FFmpeg's choice)")
@@ -238,13 +270,22 @@ func runRender(ctx context.Context, app *App, arg string, f renderFlags) (*rende
 			return nil, fmt.Errorf("--size %q: want WxH, e.g. 1920x1080 or 1920x0", f.size)
 		}
 	}
-	if err := checkOutputFile(f.out); err != nil {
+	if !slices.Contains(encode.Fits, f.fit) {
+		return nil, fmt.Errorf("--fit %q: want letterbox, crop or stretch", f.fit)
+	}
+	mask, opacity, err := parseMask(f.mask)
+	if err != nil {
 		return nil, err
 	}
 	st, err := app.storage()
 	if err != nil {
 		return nil, err
 	}
+	out, err := newRenderOutput(ctx, st, f.out)
+	if err != nil {
+		return nil, err
+	}
+	defer out.cleanup()
 	lister := storageLister{st}
 	var found seq.Found
 	if strings.ContainsAny(arg[strings.LastIndexByte(arg, '/')+1:], "#@%") {
@@ -279,21 +320,134 @@ func runRender(ctx context.Context, app *App, arg string, f renderFlags) (*rende
 		}
 	}
 	opts := encode.RenderOptions{Codec: f.codec, FPS: encode.Rational{Num: rate.Num, Den: rate.Den}, Display: f.display, LUT: f.lut,
-		FontFile: f.font, Width: w, Height: h, Threads: f.threads, StrictQC: f.qcStrict}
+		FontFile: f.font, Width: w, Height: h, Threads: f.threads, StrictQC: f.qcStrict, Fit: f.fit, Mask: mask, MaskOpacity: opacity}
 	for _, it := range tmpl.Items {
 		opts.Burnins = append(opts.Burnins, it.Pos)
 	}
 	if f.slate {
 		opts.Slate = slateLines(f, date, plan)
+		if opts.SlateThumb, err = slateThumb(plan, f.slateFrame); err != nil {
+			return nil, err
+		}
+	} else if f.slateFrame != "" {
+		return nil, fmt.Errorf("--slate-frame needs --slate")
+	}
+	if f.audio != "" {
+		src, err := app.openSource(ctx, f.audio)
+		if err != nil {
+			return nil, fmt.Errorf("--audio: %w", err)
+		}
+		defer src.Close()
+		in := encode.ReaderInput(src.Name, src.R, src.Size)
+		opts.Audio = &in
 	}
 	prog := newProgress(app.Stderr, "render", int64(len(frames)), "frames", f.quiet || f.asJSON)
 	opts.Progress = func(done int) { prog.Set(int64(done), "") }
-	res, err := encode.Render(ctx, storageFiles{st}, frames, f.out, opts)
+	res, err := encode.Render(ctx, storageFiles{st}, frames, out.local, opts)
 	if err != nil {
 		return nil, err
 	}
+	if err := out.store(ctx); err != nil {
+		return nil, err
+	}
+	res.Path = f.out
 	prog.Finish()
 	return &renderReport{Pattern: p.String(), Range: plan.Range.String(), Policy: plan.Policy, Missing: plan.Missing, Result: res}, nil
+}
+
+// parseMask reads --mask ASPECT[:OPACITY] ("" = no mask).
+func parseMask(s string) (float64, float64, error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, o, hasO := strings.Cut(s, ":")
+	aspect, err := strconv.ParseFloat(a, 64)
+	if err != nil || aspect < 0.1 || aspect > 10 || math.IsNaN(aspect) {
+		return 0, 0, fmt.Errorf("--mask %q: want an aspect ratio between 0.1 and 10, e.g. 2.39 or 2.39:0.5", s)
+	}
+	opacity := 1.0
+	if hasO {
+		if opacity, err = strconv.ParseFloat(o, 64); err != nil || !(opacity > 0 && opacity <= 1) {
+			return 0, 0, fmt.Errorf("--mask %q: the opacity after ':' is a number in (0, 1], e.g. 2.39:0.5", s)
+		}
+	}
+	return aspect, opacity, nil
+}
+
+// slateThumb is the file shown on the slate: frame num (in the
+// sequence's numbering), or the middle frame of the plan; a missing frame
+// under the black policy has no image, so the nearest frame that has one
+// stands in for the middle one.
+func slateThumb(plan seq.Plan, num string) (string, error) {
+	if num != "" {
+		n, err := strconv.Atoi(num)
+		if err != nil {
+			return "", fmt.Errorf("--slate-frame %q: want a frame number", num)
+		}
+		for _, fr := range plan.Frames {
+			if fr.Number == n {
+				if fr.File == "" {
+					return "", fmt.Errorf("--slate-frame %d: the frame is missing", n)
+				}
+				return fr.File, nil
+			}
+		}
+		return "", fmt.Errorf("--slate-frame %d: not a frame of the render (%s)", n, plan.Range)
+	}
+	mid := len(plan.Frames) / 2
+	for d := 0; d < len(plan.Frames); d++ {
+		for _, i := range []int{mid - d, mid + d} {
+			if i >= 0 && i < len(plan.Frames) && plan.Frames[i].File != "" {
+				return plan.Frames[i].File, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// renderOutput is where Render writes: the local path asked for, or, for
+// an s3:// (file://) URL, a private temporary directory whose movie store
+// then puts in place (atomically: nothing is visible at the URL before it
+// is whole, and a failed render stores nothing).
+type renderOutput struct {
+	local, tmpDir string
+	st            mezzfs.Store
+	key           string
+}
+
+func newRenderOutput(ctx context.Context, storage *mezzfs.Storage, out string) (*renderOutput, error) {
+	if !strings.Contains(out, "://") {
+		if err := checkOutputFile(out); err != nil {
+			return nil, err
+		}
+		return &renderOutput{local: out}, nil
+	}
+	st, key, err := openStoreObject(ctx, storage, out)
+	if err != nil {
+		return nil, fmt.Errorf("-o %s: %w", out, err)
+	}
+	dir, err := os.MkdirTemp("", "reel-render-*")
+	if err != nil {
+		return nil, err
+	}
+	return &renderOutput{local: filepath.Join(dir, path.Base(key)), tmpDir: dir, st: st, key: key}, nil
+}
+
+// store puts the rendered movie at the URL (nothing for a local output).
+func (o *renderOutput) store(ctx context.Context) error {
+	if o.st == nil {
+		return nil
+	}
+	if _, err := o.st.Put(ctx, o.key, o.local); err != nil {
+		return fmt.Errorf("storing the movie at %s: %w", o.st.URL(o.key), err)
+	}
+	return nil
+}
+
+func (o *renderOutput) cleanup() {
+	if o.tmpDir != "" {
+		os.RemoveAll(o.tmpDir)
+	}
 }
 
 func slateLines(f renderFlags, date string, plan seq.Plan) []string {
@@ -349,6 +503,9 @@ func printRender(w io.Writer, rep *renderReport) {
 	}
 	fmt.Fprintf(tw, "movie\t%s: %s %dx%d %s, %d frames%s, %s\n", r.Path, r.Codec, r.Width, r.Height, r.PixFmt, r.Frames, slate, humanBytes(r.Bytes))
 	fmt.Fprintf(tw, "colour\tfrom %s, transfer %s, BT.709 primaries and matrix, limited range\n", r.SourceFmt, r.Transfer)
+	if r.Audio != "" {
+		fmt.Fprintf(tw, "audio\t%s, 48 kHz, from the first picture\n", r.Audio)
+	}
 	fmt.Fprintf(tw, "qc\t%s\n", qcLine(r.QC))
 	tw.Flush()
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/reelmedia/reel/internal/testmedia"
 )
 
 // TestRenderCompare: v002 and v003 of a shot differ in frames 1004-1006
@@ -66,4 +69,84 @@ func TestRenderCompare(t *testing.T) {
 	if code, _, _ := runCLI(t, "render", "compare", filepath.Join(dir, "v002.mov")); code != 2 {
 		t.Errorf("one argument: exit %d, want 2", code)
 	}
+}
+
+// compareEXRSeq writes float EXR frames name.NNNN.exr for first..last: a
+// ramp moving with the frame, plus a bright square on the frames in
+// changed.
+func compareEXRSeq(t *testing.T, dir, name string, first, last int, changed func(n int) bool) {
+	t.Helper()
+	const w, h = 96, 48
+	for n := first; n <= last; n++ {
+		err := testmedia.WriteEXR(filepath.Join(dir, fmt.Sprintf("%s.%04d.exr", name, n)), w, h, true, func(x, y int) [3]float32 {
+			if changed(n) && x >= 30 && x < 54 && y >= 12 && y < 36 {
+				return [3]float32{0.9, 0.9, 0.9}
+			}
+			v := 0.05 + 0.5*float32((x+n)%w)/w
+			return [3]float32{v, v * 0.8, v * 0.6}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestRenderCompareSequences: two EXR sequences (a pattern and a
+// directory) differing on frames 1047-1063, each with a frame the other
+// lacks: compare reads them through render's display transform, finds
+// exactly those frames, lists the unmatched ones, and a review movie of
+// A compares as A itself (so the sequence side is in display space, as
+// the movie is).
+func TestRenderCompareSequences(t *testing.T) {
+	dir := t.TempDir()
+	da, db := filepath.Join(dir, "v002"), filepath.Join(dir, "v003")
+	os.Mkdir(da, 0o755)
+	os.Mkdir(db, 0o755)
+	compareEXRSeq(t, da, "sh010_v002", 1040, 1070, func(int) bool { return false })
+	compareEXRSeq(t, db, "sh010_v003", 1041, 1071, func(n int) bool { return n >= 1047 && n <= 1063 })
+	heat := filepath.Join(dir, "heat.png")
+	code, out, errOut := runCLI(t, "render", "compare", filepath.Join(da, "sh010_v002.####.exr"), db, "--json", "--heatmap", heat)
+	var rep compareReport
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	var changed []int
+	for _, c := range rep.Changed {
+		changed = append(changed, c.Frame)
+	}
+	want := "frames 1047-1063 changed (17 of 30"
+	if rep.Frames != 30 || len(changed) != 17 || changed[0] != 1047 || changed[16] != 1063 || !strings.HasPrefix(rep.Summary, want) ||
+		!slices.Equal(rep.OnlyA, []int{1040}) || !slices.Equal(rep.OnlyB, []int{1071}) ||
+		!strings.Contains(rep.Summary, "elsewhere identical; only in A: 1040; only in B: 1071") {
+		t.Errorf("report %+v", rep)
+	}
+	t.Logf("%s", rep.Summary)
+	f, err := os.Open(heat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lit := func(x, y int) bool { r, _, _, _ := img.At(x, y).RGBA(); return r > 0x4000 }
+	if !lit(42, 24) || lit(2, 2) || lit(90, 44) {
+		t.Errorf("heat map not lit inside the square only: %v %v %v", lit(42, 24), lit(2, 2), lit(90, 44))
+	}
+
+	// A's review movie against A: the same pictures (ProRes noise only)
+	movie := filepath.Join(dir, "v002.mov")
+	if code, _, errOut := runCLI(t, "render", "run", da, "-o", movie, "--codec", "prores4444", "-q"); code != 0 {
+		t.Fatalf("render: %s", errOut)
+	}
+	code, out, errOut = runCLI(t, "render", "compare", movie, da, "--first", "1040", "--threshold", "40", "--json")
+	rep = compareReport{}
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	if rep.Frames != 31 || len(rep.Changed) != 0 {
+		t.Errorf("movie of A against A: %+v", rep)
+	}
+	t.Logf("%s", rep.Summary)
 }
