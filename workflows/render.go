@@ -55,10 +55,12 @@ type RenderPieceTask struct {
 	// directory); its sidecar, Piece + ".json", says it is finished.
 	Piece  string               `json:"piece"`
 	Frames []encode.RenderFrame `json:"frames"`
-	// Slate is the slate's lines, for the first piece only.
-	Slate    []string                  `json:"slate,omitempty"`
-	Context  encode.RenderPieceOptions `json:"context"`
-	Settings RenderSettings            `json:"settings"`
+	// Slate is the slate's lines and SlateThumb the frame it shows, for
+	// the first piece only.
+	Slate      []string                  `json:"slate,omitempty"`
+	SlateThumb string                    `json:"slate_thumb,omitempty"`
+	Context    encode.RenderPieceOptions `json:"context"`
+	Settings   RenderSettings            `json:"settings"`
 }
 
 // RenderPieceResult is a rendered piece: its frames (slate included), its
@@ -251,6 +253,7 @@ func RenderWorkflow(ctx workflow.Context, job RenderJob) (res RenderJobResult, e
 		st.sizes[i] = len(frames)
 		if i == 0 && slate {
 			t.Slate = plan.Slate
+			t.SlateThumb = plan.SlateThumb
 			st.sizes[i]++
 		}
 		futures[i] = workflow.ExecuteActivity(pctx, ActivityRenderPiece, t)
@@ -347,6 +350,7 @@ func (a *Activities) RenderPiece(ctx context.Context, t RenderPieceTask) (Render
 	}
 	o := t.Settings.Options()
 	o.Slate = t.Slate
+	o.SlateThumb = t.SlateThumb
 	// the workflow applies --qc-strict to the whole movie's QC (a frozen
 	// frame can span two pieces), after every piece
 	o.StrictQC = false

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/reelmedia/reel/encode"
@@ -51,40 +52,53 @@ type RenderSpec struct {
 	Height   int    `json:"height,omitempty"`
 	Threads  int    `json:"threads,omitempty"`
 	StrictQC bool   `json:"strict_qc,omitempty"`
+	// Fit, Mask and MaskOpacity are encode.RenderOptions' too.
+	Fit         string  `json:"fit,omitempty"`
+	Mask        float64 `json:"mask,omitempty"`
+	MaskOpacity float64 `json:"mask_opacity,omitempty"`
+	// SlateFrame is the frame number (in the sequence's numbering) shown
+	// on the slate; "" is the middle frame.
+	SlateFrame string `json:"slate_frame,omitempty"`
 }
 
 // RenderSettings are the encode.RenderOptions that travel through
 // Temporal (everything but the progress callback).
 type RenderSettings struct {
-	Codec    string          `json:"codec"`
-	FPS      encode.Rational `json:"fps"`
-	Display  string          `json:"display,omitempty"`
-	LUT      string          `json:"lut,omitempty"`
-	Font     string          `json:"font,omitempty"`
-	Burnins  []string        `json:"burnins,omitempty"`
-	Width    int             `json:"width,omitempty"`
-	Height   int             `json:"height,omitempty"`
-	Threads  int             `json:"threads,omitempty"`
-	StrictQC bool            `json:"strict_qc,omitempty"`
+	Codec       string          `json:"codec"`
+	FPS         encode.Rational `json:"fps"`
+	Display     string          `json:"display,omitempty"`
+	LUT         string          `json:"lut,omitempty"`
+	Font        string          `json:"font,omitempty"`
+	Burnins     []string        `json:"burnins,omitempty"`
+	Width       int             `json:"width,omitempty"`
+	Height      int             `json:"height,omitempty"`
+	Threads     int             `json:"threads,omitempty"`
+	StrictQC    bool            `json:"strict_qc,omitempty"`
+	Fit         string          `json:"fit,omitempty"`
+	Mask        float64         `json:"mask,omitempty"`
+	MaskOpacity float64         `json:"mask_opacity,omitempty"`
 }
 
 // Options returns the encode options, slate excepted (only the first
 // piece has it).
 func (s RenderSettings) Options() encode.RenderOptions {
 	return encode.RenderOptions{Codec: s.Codec, FPS: s.FPS, Display: s.Display, LUT: s.LUT, FontFile: s.Font,
-		Burnins: s.Burnins, Width: s.Width, Height: s.Height, Threads: s.Threads, StrictQC: s.StrictQC}
+		Burnins: s.Burnins, Width: s.Width, Height: s.Height, Threads: s.Threads, StrictQC: s.StrictQC,
+		Fit: s.Fit, Mask: s.Mask, MaskOpacity: s.MaskOpacity}
 }
 
 // RenderPlan is a render resolved: the frames in movie order (slate not
 // counted) with their files and burn-in texts, and the settings.
 type RenderPlan struct {
-	Pattern  string               `json:"pattern"`
-	Range    string               `json:"range"`
-	Policy   seq.Policy           `json:"on_missing"`
-	Missing  []int                `json:"missing,omitempty"`
-	Frames   []encode.RenderFrame `json:"frames"`
-	Slate    []string             `json:"slate,omitempty"`
-	Settings RenderSettings       `json:"settings"`
+	Pattern string               `json:"pattern"`
+	Range   string               `json:"range"`
+	Policy  seq.Policy           `json:"on_missing"`
+	Missing []int                `json:"missing,omitempty"`
+	Frames  []encode.RenderFrame `json:"frames"`
+	Slate   []string             `json:"slate,omitempty"`
+	// SlateThumb is the frame file shown on the slate.
+	SlateThumb string         `json:"slate_thumb,omitempty"`
+	Settings   RenderSettings `json:"settings"`
 }
 
 // maxPlanBytes bounds a plan in the workflow's history (Temporal refuses a
@@ -154,7 +168,8 @@ func PlanRender(ctx context.Context, l seq.Lister, spec RenderSpec) (RenderPlan,
 		}
 	}
 	rp.Settings = RenderSettings{Codec: spec.Codec, FPS: encode.Rational{Num: rate.Num, Den: rate.Den}, Display: spec.Display,
-		LUT: spec.LUT, Font: spec.Font, Width: spec.Width, Height: spec.Height, Threads: spec.Threads, StrictQC: spec.StrictQC}
+		LUT: spec.LUT, Font: spec.Font, Width: spec.Width, Height: spec.Height, Threads: spec.Threads, StrictQC: spec.StrictQC,
+		Fit: spec.Fit, Mask: spec.Mask, MaskOpacity: spec.MaskOpacity}
 	if rp.Settings.Codec == "" {
 		rp.Settings.Codec = "prores"
 	}
@@ -163,6 +178,11 @@ func PlanRender(ctx context.Context, l seq.Lister, spec RenderSpec) (RenderPlan,
 	}
 	if spec.Slate {
 		rp.Slate = slateLines(spec, plan)
+		if rp.SlateThumb, err = slateThumb(plan, spec.SlateFrame); err != nil {
+			return rp, err
+		}
+	} else if spec.SlateFrame != "" {
+		return rp, fmt.Errorf("%w: a slate frame (%s) without a slate", seq.ErrBadRange, spec.SlateFrame)
 	}
 	return rp, nil
 }
@@ -189,6 +209,37 @@ func slateLines(s RenderSpec, plan seq.Plan) []string {
 		lines = append(lines, "Notes:    "+s.Notes)
 	}
 	return lines
+}
+
+// slateThumb is the file shown on the slate: frame num (in the
+// sequence's numbering), or the middle frame of the plan; a missing frame
+// under the black policy has no image, so the nearest frame that has one
+// stands in for the middle one.
+func slateThumb(plan seq.Plan, num string) (string, error) {
+	if num != "" {
+		n, err := strconv.Atoi(num)
+		if err != nil {
+			return "", fmt.Errorf("%w: slate frame %q: want a frame number", seq.ErrBadRange, num)
+		}
+		for _, fr := range plan.Frames {
+			if fr.Number == n {
+				if fr.File == "" {
+					return "", fmt.Errorf("%w: slate frame %d: the frame is missing", seq.ErrBadRange, n)
+				}
+				return fr.File, nil
+			}
+		}
+		return "", fmt.Errorf("%w: slate frame %d: not a frame of the render (%s)", seq.ErrBadRange, n, plan.Range)
+	}
+	mid := len(plan.Frames) / 2
+	for d := 0; d < len(plan.Frames); d++ {
+		for _, i := range []int{mid - d, mid + d} {
+			if i >= 0 && i < len(plan.Frames) && plan.Frames[i].File != "" {
+				return plan.Frames[i].File, nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // StorageLister lists a directory or S3 prefix through mezzfs for seq: the

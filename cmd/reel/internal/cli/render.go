@@ -15,10 +15,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/reelmedia/reel/encode"
 	"github.com/reelmedia/reel/mezzfs"
 	"github.com/reelmedia/reel/seq"
+	"github.com/reelmedia/reel/workflows"
 )
 
 // renderFont is the font of slates and burn-ins: DejaVu Sans Mono from
@@ -158,8 +160,13 @@ func newRenderRunCmd(app *App) *cobra.Command {
 			return nil
 		},
 	}
-	fl := cmd.Flags()
-	fl.StringVarP(&f.out, "output", "o", "", "the review movie (.mov, or .mp4 for h264): a local path or s3://bucket/key.mov")
+	addRenderFlags(cmd.Flags(), &f)
+	return cmd
+}
+
+// addRenderFlags adds the flags reel render run and submit share.
+func addRenderFlags(fl *pflag.FlagSet, f *renderFlags) {
+	fl.StringVarP(&f.out, "output", "o", "", "the review movie (.mov, or .mp4 for h264): a local path, or s3://bucket/key.mov for render run")
 	fl.StringVar(&f.frames, "frames", "", "frame range FIRST-LAST or FIRST-LASTxSTEP (default: every frame found)")
 	fl.StringVar(&f.onMissing, "on-missing", "error", "a frame missing in the range: error (name them all), black or hold")
 	fl.StringVar(&f.codec, "codec", "prores", "prores (422 HQ), prores4444, h264 or dnxhr")
@@ -170,7 +177,7 @@ func newRenderRunCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.size, "size", "", "scale to WxH (one side 0 keeps the aspect ratio), e.g. 1920x0")
 	fl.StringVar(&f.fit, "fit", "letterbox", "frames of another aspect than --size WxH: letterbox (black bars), crop (fill, keep the centre) or stretch")
 	fl.StringVar(&f.mask, "mask", "", "ASPECT[:OPACITY]: bars over the picture showing a target aspect, e.g. 2.39 (black) or 2.39:0.5")
-	fl.StringVar(&f.audio, "audio", "", "a sound file (wav, aac, anything FFmpeg reads; local or s3://) muxed in sync from the first picture")
+	fl.StringVar(&f.audio, "audio", "", "a sound file (wav, aac, anything FFmpeg reads; local or s3://) muxed in sync from the first picture (render run)")
 	fl.StringVar(&f.shot, "shot", "", "shot name, for the slate and {shot}")
 	fl.StringVar(&f.version, "version", "", "version, for the slate and {version}")
 	fl.StringVar(&f.artist, "artist", "", "artist, for the slate and {artist}")
@@ -181,11 +188,10 @@ func newRenderRunCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.slateFrame, "slate-frame", "", "the frame number shown on the slate's thumbnail (default: the middle frame)")
 	fl.StringVar(&f.burnin, "burnin", "", "burn-in template POSITION=TEXT;... with {fields}, or 'default'")
 	fl.StringVar(&f.font, "font", renderFont, "TrueType font for slate and burn-ins")
-	fl.IntVar(&f.threads, "threads", 0, "decoder and encoder threads (0 = FFmpeg's choice)")
+	fl.IntVar(&f.threads, "threads", 0, "decoder and encoder threads (per chunk for render submit; 0 = FFmpeg's choice)")
 	fl.BoolVar(&f.qcStrict, "qc-strict", false, "fail, leaving no movie, when QC finds NaN, Inf, black or frozen frames")
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
-	return cmd
 }
 
 // renderReport is what reel render run prints.
@@ -241,39 +247,7 @@ func (s storageFiles) ReadFile(ctx context.Context, name string) ([]byte, error)
 }
 
 func runRender(ctx context.Context, app *App, arg string, f renderFlags) (*renderReport, error) {
-	pol, err := seq.ParsePolicy(f.onMissing)
-	if err != nil {
-		return nil, err
-	}
-	rate, err := seq.ParseRate(f.fps)
-	if err != nil {
-		return nil, err
-	}
-	if f.dropFrame && !rate.DropFrameCapable() {
-		return nil, fmt.Errorf("--drop-frame: drop-frame timecode is for 29.97 and 59.94, not %s", rate)
-	}
-	var rng seq.Range
-	if f.frames != "" {
-		if rng, err = seq.ParseRange(f.frames); err != nil {
-			return nil, err
-		}
-	}
-	var tmpl seq.Template
-	if f.burnin != "" {
-		if tmpl, err = seq.ParseTemplate(f.burnin); err != nil {
-			return nil, err
-		}
-	}
-	var w, h int
-	if f.size != "" {
-		if _, err := fmt.Sscanf(f.size, "%dx%d", &w, &h); err != nil || w < 0 || h < 0 || w > 16384 || h > 16384 || w+h == 0 {
-			return nil, fmt.Errorf("--size %q: want WxH, e.g. 1920x1080 or 1920x0", f.size)
-		}
-	}
-	if !slices.Contains(encode.Fits, f.fit) {
-		return nil, fmt.Errorf("--fit %q: want letterbox, crop or stretch", f.fit)
-	}
-	mask, opacity, err := parseMask(f.mask)
+	spec, err := renderSpec(arg, &f)
 	if err != nil {
 		return nil, err
 	}
@@ -286,52 +260,13 @@ func runRender(ctx context.Context, app *App, arg string, f renderFlags) (*rende
 		return nil, err
 	}
 	defer out.cleanup()
-	lister := storageLister{st}
-	var found seq.Found
-	if strings.ContainsAny(arg[strings.LastIndexByte(arg, '/')+1:], "#@%") {
-		p, err := seq.ParsePattern(arg)
-		if err != nil {
-			return nil, err
-		}
-		if found, err = seq.Find(ctx, lister, p); err != nil {
-			return nil, err
-		}
-	} else if found, err = seq.Detect(ctx, lister, strings.TrimSuffix(arg, "/")); err != nil {
-		return nil, err
-	}
-	plan, err := seq.NewPlan(found, rng, pol)
+	// The same planning as reel render submit's activity.
+	plan, err := workflows.PlanRender(ctx, workflows.StorageLister{Storage: st}, spec)
 	if err != nil {
 		return nil, err
 	}
-	date := f.date
-	if date == "" {
-		date = time.Now().UTC().Format("2006-01-02")
-	}
-	p := plan.Pattern
-	vals := seq.Values{"shot": f.shot, "version": f.version, "artist": f.artist, "date": date, "text": f.text,
-		"first": p.Number(plan.Range.First), "last": p.Number(plan.Range.Last), "fps": rate.String()}
-	frames := make([]encode.RenderFrame, len(plan.Frames))
-	for i, fr := range plan.Frames {
-		frames[i] = encode.RenderFrame{Number: fr.Number, File: fr.File, Held: fr.Missing && fr.File != ""}
-		if len(tmpl.Items) > 0 {
-			vals["frame"] = p.Number(fr.Number)
-			vals["tc"] = seq.Timecode(fr.Number, rate, f.dropFrame)
-			frames[i].Burnins = tmpl.Expand(vals)
-		}
-	}
-	opts := encode.RenderOptions{Codec: f.codec, FPS: encode.Rational{Num: rate.Num, Den: rate.Den}, Display: f.display, LUT: f.lut,
-		FontFile: f.font, Width: w, Height: h, Threads: f.threads, StrictQC: f.qcStrict, Fit: f.fit, Mask: mask, MaskOpacity: opacity}
-	for _, it := range tmpl.Items {
-		opts.Burnins = append(opts.Burnins, it.Pos)
-	}
-	if f.slate {
-		opts.Slate = slateLines(f, date, plan)
-		if opts.SlateThumb, err = slateThumb(plan, f.slateFrame); err != nil {
-			return nil, err
-		}
-	} else if f.slateFrame != "" {
-		return nil, fmt.Errorf("--slate-frame needs --slate")
-	}
+	opts := plan.Settings.Options()
+	opts.Slate, opts.SlateThumb = plan.Slate, plan.SlateThumb
 	if f.audio != "" {
 		src, err := app.openSource(ctx, f.audio)
 		if err != nil {
@@ -341,9 +276,9 @@ func runRender(ctx context.Context, app *App, arg string, f renderFlags) (*rende
 		in := encode.ReaderInput(src.Name, src.R, src.Size)
 		opts.Audio = &in
 	}
-	prog := newProgress(app.Stderr, "render", int64(len(frames)), "frames", f.quiet || f.asJSON)
+	prog := newProgress(app.Stderr, "render", int64(len(plan.Frames)), "frames", f.quiet || f.asJSON)
 	opts.Progress = func(done int) { prog.Set(int64(done), "") }
-	res, err := encode.Render(ctx, storageFiles{st}, frames, out.local, opts)
+	res, err := encode.Render(ctx, storageFiles{st}, plan.Frames, out.local, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -352,7 +287,62 @@ func runRender(ctx context.Context, app *App, arg string, f renderFlags) (*rende
 	}
 	res.Path = f.out
 	prog.Finish()
-	return &renderReport{Pattern: p.String(), Range: plan.Range.String(), Policy: plan.Policy, Missing: plan.Missing, Result: res}, nil
+	return &renderReport{Pattern: plan.Pattern, Range: plan.Range, Policy: plan.Policy, Missing: plan.Missing, Result: res}, nil
+}
+
+// renderSpec checks reel render run's and submit's flags, before any
+// frame is read or any job submitted, and makes the render's spec (which
+// workflows.PlanRender resolves against the sequence).
+func renderSpec(pattern string, f *renderFlags) (workflows.RenderSpec, error) {
+	if _, err := seq.ParsePolicy(f.onMissing); err != nil {
+		return workflows.RenderSpec{}, err
+	}
+	rate, err := seq.ParseRate(f.fps)
+	if err != nil {
+		return workflows.RenderSpec{}, err
+	}
+	if f.dropFrame && !rate.DropFrameCapable() {
+		return workflows.RenderSpec{}, fmt.Errorf("--drop-frame: drop-frame timecode is for 29.97 and 59.94, not %s", rate)
+	}
+	if f.frames != "" {
+		if _, err := seq.ParseRange(f.frames); err != nil {
+			return workflows.RenderSpec{}, err
+		}
+	}
+	if f.burnin != "" {
+		if _, err := seq.ParseTemplate(f.burnin); err != nil {
+			return workflows.RenderSpec{}, err
+		}
+	}
+	var w, h int
+	if f.size != "" {
+		if _, err := fmt.Sscanf(f.size, "%dx%d", &w, &h); err != nil || w < 0 || h < 0 || w > 16384 || h > 16384 || w+h == 0 {
+			return workflows.RenderSpec{}, fmt.Errorf("--size %q: want WxH, e.g. 1920x1080 or 1920x0", f.size)
+		}
+	}
+	if f.fit != "" && !slices.Contains(encode.Fits, f.fit) {
+		return workflows.RenderSpec{}, fmt.Errorf("--fit %q: want letterbox, crop or stretch", f.fit)
+	}
+	mask, opacity, err := parseMask(f.mask)
+	if err != nil {
+		return workflows.RenderSpec{}, err
+	}
+	if f.slateFrame != "" {
+		if !f.slate {
+			return workflows.RenderSpec{}, fmt.Errorf("--slate-frame needs --slate")
+		}
+		if _, err := strconv.Atoi(f.slateFrame); err != nil {
+			return workflows.RenderSpec{}, fmt.Errorf("--slate-frame %q: want a frame number", f.slateFrame)
+		}
+	}
+	date := f.date
+	if date == "" {
+		date = time.Now().UTC().Format("2006-01-02")
+	}
+	return workflows.RenderSpec{Pattern: pattern, Frames: f.frames, OnMissing: f.onMissing, Burnin: f.burnin, FPS: f.fps, DropFrame: f.dropFrame,
+		Shot: f.shot, Version: f.version, Artist: f.artist, Date: date, Text: f.text, Notes: f.notes, Slate: f.slate, SlateFrame: f.slateFrame,
+		Codec: f.codec, Display: f.display, LUT: f.lut, Font: f.font, Width: w, Height: h, Threads: f.threads, StrictQC: f.qcStrict,
+		Fit: f.fit, Mask: mask, MaskOpacity: opacity}, nil
 }
 
 // parseMask reads --mask ASPECT[:OPACITY] ("" = no mask).
@@ -372,37 +362,6 @@ func parseMask(s string) (float64, float64, error) {
 		}
 	}
 	return aspect, opacity, nil
-}
-
-// slateThumb is the file shown on the slate: frame num (in the
-// sequence's numbering), or the middle frame of the plan; a missing frame
-// under the black policy has no image, so the nearest frame that has one
-// stands in for the middle one.
-func slateThumb(plan seq.Plan, num string) (string, error) {
-	if num != "" {
-		n, err := strconv.Atoi(num)
-		if err != nil {
-			return "", fmt.Errorf("--slate-frame %q: want a frame number", num)
-		}
-		for _, fr := range plan.Frames {
-			if fr.Number == n {
-				if fr.File == "" {
-					return "", fmt.Errorf("--slate-frame %d: the frame is missing", n)
-				}
-				return fr.File, nil
-			}
-		}
-		return "", fmt.Errorf("--slate-frame %d: not a frame of the render (%s)", n, plan.Range)
-	}
-	mid := len(plan.Frames) / 2
-	for d := 0; d < len(plan.Frames); d++ {
-		for _, i := range []int{mid - d, mid + d} {
-			if i >= 0 && i < len(plan.Frames) && plan.Frames[i].File != "" {
-				return plan.Frames[i].File, nil
-			}
-		}
-	}
-	return "", nil
 }
 
 // renderOutput is where Render writes: the local path asked for, or, for
@@ -448,29 +407,6 @@ func (o *renderOutput) cleanup() {
 	if o.tmpDir != "" {
 		os.RemoveAll(o.tmpDir)
 	}
-}
-
-func slateLines(f renderFlags, date string, plan seq.Plan) []string {
-	p := plan.Pattern
-	lines := []string{
-		"Shot:     " + f.shot,
-		"Version:  " + f.version,
-		"Artist:   " + f.artist,
-		"Date:     " + date,
-		fmt.Sprintf("Frames:   %s-%s (%d frames", p.Number(plan.Range.First), p.Number(plan.Range.Last), len(plan.Frames)),
-		"Source:   " + p.File(),
-	}
-	if plan.Range.Step > 1 {
-		lines[4] += fmt.Sprintf(", every %d", plan.Range.Step)
-	}
-	lines[4] += ")"
-	if len(plan.Missing) > 0 {
-		lines = append(lines, fmt.Sprintf("Missing:  %s (%s)", seq.Compact(plan.Missing, plan.Range.Step), plan.Policy))
-	}
-	if f.notes != "" {
-		lines = append(lines, "Notes:    "+f.notes)
-	}
-	return lines
 }
 
 func qcLine(q encode.RenderQC) string {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"go.temporal.io/sdk/client"
 
 	"github.com/reelmedia/reel/seq"
@@ -53,32 +52,6 @@ type renderSubmitFlags struct {
 	chunkFrames int
 	id, work    string
 	wait        bool
-}
-
-// addRenderFlags adds the flags reel render run and submit share.
-func addRenderFlags(fl *pflag.FlagSet, f *renderFlags) {
-	fl.StringVarP(&f.out, "output", "o", "", "the review movie (.mov, or .mp4 for h264)")
-	fl.StringVar(&f.frames, "frames", "", "frame range FIRST-LAST or FIRST-LASTxSTEP (default: every frame found)")
-	fl.StringVar(&f.onMissing, "on-missing", "error", "a frame missing in the range: error (name them all), black or hold")
-	fl.StringVar(&f.codec, "codec", "prores", "prores (422 HQ), prores4444, h264 or dnxhr")
-	fl.StringVar(&f.display, "display", "rec709", "display transform for scene-linear EXR: rec709 (BT.1886) or srgb")
-	fl.StringVar(&f.lut, "lut", "", "a .cube 3D LUT applied after the display transform (local file)")
-	fl.StringVar(&f.fps, "fps", "24", "frame rate of the movie and the timecode: 24, 25, 23.976, 29.97, 30000/1001, ...")
-	fl.BoolVar(&f.dropFrame, "drop-frame", false, "drop-frame timecode (29.97 and 59.94 only)")
-	fl.StringVar(&f.size, "size", "", "scale to WxH (one side 0 keeps the aspect ratio), e.g. 1920x0")
-	fl.StringVar(&f.shot, "shot", "", "shot name, for the slate and {shot}")
-	fl.StringVar(&f.version, "version", "", "version, for the slate and {version}")
-	fl.StringVar(&f.artist, "artist", "", "artist, for the slate and {artist}")
-	fl.StringVar(&f.date, "date", "", "date for the slate and {date} (default: today, UTC, YYYY-MM-DD)")
-	fl.StringVar(&f.text, "text", "", "free text for {text}")
-	fl.StringVar(&f.notes, "notes", "", "notes on the slate")
-	fl.BoolVar(&f.slate, "slate", false, "add a slate as frame 0")
-	fl.StringVar(&f.burnin, "burnin", "", "burn-in template POSITION=TEXT;... with {fields}, or 'default'")
-	fl.StringVar(&f.font, "font", renderFont, "TrueType font for slate and burn-ins")
-	fl.IntVar(&f.threads, "threads", 0, "decoder and encoder threads per chunk (0 = FFmpeg's choice)")
-	fl.BoolVar(&f.qcStrict, "qc-strict", false, "fail, leaving no movie, when QC finds NaN, Inf, black or frozen frames")
-	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 }
 
 func newRenderSubmitCmd(app *App) *cobra.Command {
@@ -155,31 +128,15 @@ func newRenderSubmitCmd(app *App) *cobra.Command {
 // makes the job. Paths become absolute: the workers have no working
 // directory of ours.
 func renderJob(pattern string, f *renderSubmitFlags) (workflows.RenderJob, error) {
-	if _, err := seq.ParsePolicy(f.onMissing); err != nil {
-		return workflows.RenderJob{}, err
+	if f.audio != "" {
+		return workflows.RenderJob{}, fmt.Errorf("--audio is not supported by render submit yet (each piece would carry the sound): use render run, or mux the sound afterwards")
 	}
-	rate, err := seq.ParseRate(f.fps)
+	if isURL(f.out) {
+		return workflows.RenderJob{}, fmt.Errorf("-o %s: render submit writes a local path the workers share; use render run for s3:// outputs, or copy the movie afterwards", f.out)
+	}
+	spec, err := renderSpec(pattern, &f.renderFlags)
 	if err != nil {
 		return workflows.RenderJob{}, err
-	}
-	if f.dropFrame && !rate.DropFrameCapable() {
-		return workflows.RenderJob{}, fmt.Errorf("--drop-frame: drop-frame timecode is for 29.97 and 59.94, not %s", rate)
-	}
-	if f.frames != "" {
-		if _, err := seq.ParseRange(f.frames); err != nil {
-			return workflows.RenderJob{}, err
-		}
-	}
-	if f.burnin != "" {
-		if _, err := seq.ParseTemplate(f.burnin); err != nil {
-			return workflows.RenderJob{}, err
-		}
-	}
-	var w, h int
-	if f.size != "" {
-		if _, err := fmt.Sscanf(f.size, "%dx%d", &w, &h); err != nil || w < 0 || h < 0 || w > 16384 || h > 16384 || w+h == 0 {
-			return workflows.RenderJob{}, fmt.Errorf("--size %q: want WxH, e.g. 1920x1080 or 1920x0", f.size)
-		}
 	}
 	abs := func(p string) (string, error) {
 		if p == "" || isURL(p) {
@@ -195,21 +152,12 @@ func renderJob(pattern string, f *renderSubmitFlags) (workflows.RenderJob, error
 	if err != nil {
 		return workflows.RenderJob{}, err
 	}
-	pat, err := abs(pattern)
-	if err != nil {
+	if spec.Pattern, err = abs(pattern); err != nil {
 		return workflows.RenderJob{}, err
 	}
-	lut, err := abs(f.lut)
-	if err != nil {
+	if spec.LUT, err = abs(f.lut); err != nil {
 		return workflows.RenderJob{}, err
 	}
-	date := f.date
-	if date == "" {
-		date = time.Now().UTC().Format("2006-01-02")
-	}
-	spec := workflows.RenderSpec{Pattern: pat, Frames: f.frames, OnMissing: f.onMissing, Burnin: f.burnin, FPS: f.fps, DropFrame: f.dropFrame,
-		Shot: f.shot, Version: f.version, Artist: f.artist, Date: date, Text: f.text, Notes: f.notes, Slate: f.slate,
-		Codec: f.codec, Display: f.display, LUT: lut, Font: f.font, Width: w, Height: h, Threads: f.threads, StrictQC: f.qcStrict}
 	return workflows.RenderJob{Spec: spec, Output: out, Work: work, ChunkFrames: f.chunkFrames}, nil
 }
 

@@ -70,7 +70,11 @@ func TestRenderSubmitSameAsRun(t *testing.T) {
 	submitSeq(t, seqDir, 30, 1005, 1012)
 	pattern := filepath.Join(seqDir, "sh010.####.exr")
 	common := []string{"--slate", "--shot", "sh010", "--version", "v003", "--artist", "ana", "--date", "2026-12-07",
-		"--burnin", "default", "--threads", "1"}
+		"--burnin", "default", "--threads", "1",
+		// render run's picture options reach the pieces too: a 4:3 frame
+		// letterboxes the 16:9 frames, a half-opaque 2.39 mask, a chosen
+		// slate thumbnail
+		"--size", "96x72", "--mask", "2.39:0.5", "--slate-frame", "1020"}
 	for _, c := range []struct{ codec, ext string }{{"prores", ".mov"}, {"h264", ".mp4"}} {
 		t.Run(c.codec, func(t *testing.T) {
 			runOut := filepath.Join(dir, "run-"+c.codec+c.ext)
