@@ -188,3 +188,22 @@ func TestRenderSubmitQCStrict(t *testing.T) {
 		t.Errorf("left behind: %s", e.Name())
 	}
 }
+
+// TestRenderSubmitRefusesRunOnlyOptions: --audio and an s3:// output are
+// render run's only; submit says so in one line before dialling anything.
+func TestRenderSubmitRefusesRunOnlyOptions(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-o", filepath.Join(dir, "m.mov"), "--audio", filepath.Join(dir, "a.wav")}, "--audio is not supported by render submit"},
+		{[]string{"-o", "s3://bucket/m.mov"}, "render submit writes a local path"},
+	} {
+		args := append([]string{"render", "submit", filepath.Join(dir, "sh.####.exr"), "--temporal", "127.0.0.1:1"}, c.args...)
+		code, _, stderr := runCLI(t, args...)
+		if code == 0 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, %q; want one line with %q", c.args, code, stderr, c.want)
+		}
+	}
+}
