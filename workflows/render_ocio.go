@@ -100,7 +100,7 @@ func BakeOCIO(ctx context.Context, v OCIOView, dir string) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		return "", fmt.Errorf("%w: ociobakelut on %s, view %s: %s", ErrOCIO, v.Config, v.View, lastLine(stderr.String(), err))
+		return "", fmt.Errorf("%w: ociobakelut on %s, view %s: %s", ErrOCIO, v.Config, v.View, toolError(stderr.String(), err))
 	}
 	out := filepath.Join(dir, name+".csp")
 	if err := os.Rename(lut, out); err != nil {
@@ -109,11 +109,14 @@ func BakeOCIO(ctx context.Context, v OCIOView, dir string) (string, error) {
 	return out, nil
 }
 
-// lastLine is a tool's last non-empty output line, or err's text.
-func lastLine(s string, err error) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if l := strings.TrimSpace(lines[len(lines)-1]); l != "" {
-		return l
+// toolError is the line of ociobakelut's output that says what went
+// wrong (it ends with a pointer to --help), or err's text.
+func toolError(s string, err error) string {
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "OCIO Error:"))
+		if l != "" && !strings.HasPrefix(l, "See --help") {
+			return l
+		}
 	}
 	return err.Error()
 }
@@ -128,7 +131,7 @@ func ocioDerivedConfig(v OCIOView) ([]byte, error) {
 	}
 	f, err := os.Open(v.Config)
 	if err != nil {
-		return nil, fmt.Errorf("%w: config %s: %v", ErrOCIO, v.Config, err)
+		return nil, fmt.Errorf("%w: config: %v", ErrOCIO, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxOCIOConfig+1))
