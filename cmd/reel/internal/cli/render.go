@@ -62,9 +62,9 @@ a 65-point cube behind a log2 shaper covering scene-linear 0 to 64, which
 takes the frames as they are (--ocio-input names their colour space; the
 default is the config's scene_linear role). --display then only tags the
 movie: give the one the view is for (srgb for an sRGB display). --ocio does
-not combine with --lut. The picture is then converted to BT.709 Y'CbCr, limited range,
-and tagged so (primaries, transfer, matrix, range), in each ProRes frame
-header as well as in the container. 10/12-bit DPX and 16-bit TIFF keep 10 bits
+not combine with --lut. The picture is then converted to BT.709 Y'CbCr,
+limited range, and tagged so (primaries, transfer, matrix, range), in each
+ProRes frame header as well as in the container. 10/12-bit DPX and 16-bit TIFF keep 10 bits
 into ProRes 422 HQ (--codec prores, the default) and ProRes 4444; H.264 is
 8-bit 4:2:0 with a keyframe every half second for scrubbing; DNxHR HQ is
 8-bit 4:2:2.
