@@ -123,7 +123,8 @@
 // a held one) and a truncated EXR is caught (checkEXR: FFmpeg 5.1 decodes
 // one half black without an error). Scene-linear float frames go through
 // zscale's display-referred transform (inverse BT.1886 or sRGB EOTF), an
-// optional lut3d, swscale to BT.709 Y'CbCr, then drawtext burn-ins whose
+// optional lut3d (with SceneLUT, the LUT alone: an OCIO view baked with a
+// shaper takes the scene-linear values), swscale to BT.709 Y'CbCr, then drawtext burn-ins whose
 // per-frame text arrives as frame metadata (never parsed by the graph),
 // into prores_ks (422 HQ, 4444), libx264 or DNxHR. QC (NaN/Inf, black,
 // frozen) is counted on the decoded frames. docs/render.md has the

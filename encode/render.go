@@ -73,6 +73,11 @@ type RenderOptions struct {
 	// LUT is a local .cube 3D LUT applied after the display transform, on
 	// display-referred RGB (a show look, or an OCIO view baked to a LUT).
 	LUT string
+	// SceneLUT says LUT takes float frames as they are, scene-linear (an
+	// OCIO view baked with a shaper, reel render --ocio): the display
+	// transform is skipped and Display only tags the movie. Without a LUT
+	// it is ignored.
+	SceneLUT bool
 	// FontFile is the TrueType font for slate and burn-ins (required when
 	// either is asked for; reel's CLI passes DejaVu Sans Mono from Debian's
 	// fonts-dejavu-core).

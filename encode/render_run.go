@@ -365,7 +365,7 @@ func outSize(w, h, ww, wh int, chroma [2]int) (int, int) {
 // colourDesc is the display transform (float frames) and the LUT.
 func (r *renderer) colourDesc(isFloat bool, transfer string) []string {
 	var parts []string
-	if isFloat {
+	if isFloat && !(r.o.SceneLUT && r.o.LUT != "") {
 		// scene-linear BT.709/sRGB primaries to the display's encoding; no
 		// tone mapping: values over 1.0 clip
 		parts = append(parts, "zscale=tin=linear:t="+transfer+":pin=709:p=709:min=gbr:m=gbr:rin=full:r=full")

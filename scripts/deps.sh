@@ -14,7 +14,8 @@ PKGS=(build-essential pkg-config
 # Tests only (not with --system): a real browser for the dashboard's test;
 # buildah (daemonless) to build the worker image from scratch (scripts/image.sh);
 # iproute2 (ip netns, ss) for cmd/reel/internal/clustertest's namespaces.
-TEST_PKGS=(chromium buildah iproute2)
+# opencolorio-tools (ociobakelut, OCIO 2.1): reel render --ocio bakes a view to a LUT with it (optional).
+TEST_PKGS=(chromium buildah iproute2 opencolorio-tools)
 [ "${1:-}" = "--system" ] || PKGS+=("${TEST_PKGS[@]}")
 
 missing=()

@@ -53,7 +53,8 @@
 //
 // RenderWorkflow (render.go) is reel render submit: a PlanRender activity
 // resolves an image sequence once (frames, missing-frame policy, burn-in
-// texts, slate), RenderPiece activities render chunks of frames into pieces
+// texts, slate; an OCIO view baked to a LUT in <work>/<job>/ by BakeOCIO,
+// render_ocio.go, which runs Debian's ociobakelut), RenderPiece activities render chunks of frames into pieces
 // under <work>/<job>/ (the slate in the first; each piece's QC starts from
 // the frame before it), QC is merged in frame order, AssembleRender joins
 // the pieces by stream copy and CleanupRender removes them (on failure and

@@ -217,6 +217,10 @@ func RenderWorkflow(ctx workflow.Context, job RenderJob) (res RenderJobResult, e
 		return res, badInputErr(err)
 	}
 
+	if job.Spec.OCIO != nil {
+		// one LUT for every piece, removed with them
+		job.Spec.LUTDir = filepath.Join(job.Work, jobID)
+	}
 	var plan RenderPlan
 	if err := workflow.ExecuteActivity(shortActivity(ctx), ActivityPlanRender, job.Spec).Get(ctx, &plan); err != nil {
 		return res, err

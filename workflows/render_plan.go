@@ -56,6 +56,13 @@ type RenderSpec struct {
 	Fit         string  `json:"fit,omitempty"`
 	Mask        float64 `json:"mask,omitempty"`
 	MaskOpacity float64 `json:"mask_opacity,omitempty"`
+	// OCIO, when set, is an OpenColorIO view (a config on the workers)
+	// baked once into a LUT in LUTDir by the planner; it takes the place
+	// of the display transform, Display only tags the movie. Not with LUT.
+	OCIO *OCIOView `json:"ocio,omitempty"`
+	// LUTDir is where the planner bakes OCIO: the job's work directory
+	// for submit, a temporary one for run.
+	LUTDir string `json:"lut_dir,omitempty"`
 	// SlateFrame is the frame number (in the sequence's numbering) shown
 	// on the slate; "" is the middle frame.
 	SlateFrame string `json:"slate_frame,omitempty"`
@@ -68,6 +75,7 @@ type RenderSettings struct {
 	FPS         encode.Rational `json:"fps"`
 	Display     string          `json:"display,omitempty"`
 	LUT         string          `json:"lut,omitempty"`
+	SceneLUT    bool            `json:"scene_lut,omitempty"`
 	Font        string          `json:"font,omitempty"`
 	Burnins     []string        `json:"burnins,omitempty"`
 	Width       int             `json:"width,omitempty"`
@@ -82,7 +90,7 @@ type RenderSettings struct {
 // Options returns the encode options, slate excepted (only the first
 // piece has it).
 func (s RenderSettings) Options() encode.RenderOptions {
-	return encode.RenderOptions{Codec: s.Codec, FPS: s.FPS, Display: s.Display, LUT: s.LUT, FontFile: s.Font,
+	return encode.RenderOptions{Codec: s.Codec, FPS: s.FPS, Display: s.Display, LUT: s.LUT, SceneLUT: s.SceneLUT, FontFile: s.Font,
 		Burnins: s.Burnins, Width: s.Width, Height: s.Height, Threads: s.Threads, StrictQC: s.StrictQC,
 		Fit: s.Fit, Mask: s.Mask, MaskOpacity: s.MaskOpacity}
 }
@@ -183,6 +191,19 @@ func PlanRender(ctx context.Context, l seq.Lister, spec RenderSpec) (RenderPlan,
 		}
 	} else if spec.SlateFrame != "" {
 		return rp, fmt.Errorf("%w: a slate frame (%s) without a slate", seq.ErrBadRange, spec.SlateFrame)
+	}
+	if spec.OCIO != nil {
+		// last: a sequence that does not plan is reported before a bake
+		if spec.LUT != "" {
+			return rp, fmt.Errorf("%w: --ocio and --lut together: bake the look into the view (an OCIO look) or use one of them", ErrOCIO)
+		}
+		if spec.LUTDir == "" {
+			return rp, fmt.Errorf("%w: no directory to bake the view into", ErrOCIO)
+		}
+		if rp.Settings.LUT, err = BakeOCIO(ctx, *spec.OCIO, spec.LUTDir); err != nil {
+			return rp, err
+		}
+		rp.Settings.SceneLUT = true
 	}
 	return rp, nil
 }

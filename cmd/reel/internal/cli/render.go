@@ -55,10 +55,16 @@ Colour: scene-linear float frames (EXR) go through a display transform,
 iec61966-2-1). BT.709 primaries are assumed and kept; there is no tone mapping,
 values over 1.0 clip. Integer frames (DPX, TIFF, PNG) are taken as already
 display-referred and only tagged. --lut FILE.cube applies a 3D LUT after the
-display transform (a show look, or an OpenColorIO view baked to a LUT with
-ociobakelut). The picture is then converted to BT.709 Y'CbCr, limited range,
-and tagged so (primaries, transfer, matrix, range), in each ProRes frame
-header as well as in the container. 10/12-bit DPX and 16-bit TIFF keep 10 bits
+display transform (a show look). --ocio CONFIG.ocio --ocio-view DISPLAY/VIEW
+uses an OpenColorIO v2 view instead of the display transform: it is baked
+once per render with ociobakelut (Debian's opencolorio-tools, OCIO 2.1) into
+a 65-point cube behind a log2 shaper covering scene-linear 0 to 64, which
+takes the frames as they are (--ocio-input names their colour space; the
+default is the config's scene_linear role). --display then only tags the
+movie: give the one the view is for (srgb for an sRGB display). --ocio does
+not combine with --lut. The picture is then converted to BT.709 Y'CbCr,
+limited range, and tagged so (primaries, transfer, matrix, range), in each
+ProRes frame header as well as in the container. 10/12-bit DPX and 16-bit TIFF keep 10 bits
 into ProRes 422 HQ (--codec prores, the default) and ProRes 4444; H.264 is
 8-bit 4:2:0 with a keyframe every half second for scrubbing; DNxHR HQ is
 8-bit 4:2:2.
@@ -100,6 +106,8 @@ const renderExample = `  reel render run /renders/sh010/sh010_comp_v003.####.exr
   reel render run 's3://renders/sh010/sh010.%04d.exr' -o review.mp4 --codec h264 --display srgb
   reel render run shot.@@@@.dpx -o shot.mov --frames 1001-1100x2 --on-missing hold --json
   reel render run comp.####.exr -o comp.mov --lut show.cube --burnin 'top-left={shot} {version};bottom-right={frame};bottom-left={tc}'
+  reel render run comp.####.exr -o comp.mov --ocio /show/config.ocio --ocio-view 'sRGB/Film' --display srgb
+  reel render run plate.####.exr -o plate.mov --ocio /show/config.ocio --ocio-view 'Rec.1886/Film' --ocio-input ACEScg
   reel render run sh010.####.exr -o review.mov --size 1920x1080 --fit letterbox --mask 2.39:0.7 --burnin default
   reel render run sh010.####.exr -o s3://dailies/sh010/sh010_v003.mov --slate --slate-frame 1050 --audio s3://sound/sh010_mix.wav`
 
@@ -124,6 +132,7 @@ type renderFlags struct {
 	out, frames, onMissing, codec, display, lut, fps, size, font string
 	shot, version, artist, date, text, notes, burnin             string
 	fit, mask, slateFrame, audio                                 string
+	ocio, ocioView, ocioInput                                    string
 	slate, dropFrame, asJSON, quiet, qcStrict                    bool
 	threads                                                      int
 }
@@ -172,6 +181,9 @@ func addRenderFlags(fl *pflag.FlagSet, f *renderFlags) {
 	fl.StringVar(&f.codec, "codec", "prores", "prores (422 HQ), prores4444, h264 or dnxhr")
 	fl.StringVar(&f.display, "display", "rec709", "display transform for scene-linear EXR: rec709 (BT.1886) or srgb")
 	fl.StringVar(&f.lut, "lut", "", "a .cube 3D LUT applied after the display transform (local file)")
+	fl.StringVar(&f.ocio, "ocio", "", "an OpenColorIO v2 config: its --ocio-view, baked once to a LUT with ociobakelut, replaces the display transform")
+	fl.StringVar(&f.ocioView, "ocio-view", "", "with --ocio: the view as DISPLAY/VIEW, e.g. 'sRGB/Film' (tag the movie to match with --display)")
+	fl.StringVar(&f.ocioInput, "ocio-input", "", "with --ocio: the frames' colour space or role (default: the config's scene_linear role)")
 	fl.StringVar(&f.fps, "fps", "24", "frame rate of the movie and the timecode: 24, 25, 23.976, 29.97, 30000/1001, ...")
 	fl.BoolVar(&f.dropFrame, "drop-frame", false, "drop-frame timecode (29.97 and 59.94 only)")
 	fl.StringVar(&f.size, "size", "", "scale to WxH (one side 0 keeps the aspect ratio), e.g. 1920x0")
@@ -260,6 +272,12 @@ func runRender(ctx context.Context, app *App, arg string, f renderFlags) (*rende
 		return nil, err
 	}
 	defer out.cleanup()
+	if spec.OCIO != nil {
+		if spec.LUTDir, err = os.MkdirTemp("", "reel-ocio-*"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(spec.LUTDir)
+	}
 	// The same planning as reel render submit's activity.
 	plan, err := workflows.PlanRender(ctx, workflows.StorageLister{Storage: st}, spec)
 	if err != nil {
@@ -335,6 +353,17 @@ func renderSpec(pattern string, f *renderFlags) (workflows.RenderSpec, error) {
 			return workflows.RenderSpec{}, fmt.Errorf("--slate-frame %q: want a frame number", f.slateFrame)
 		}
 	}
+	var ocio *workflows.OCIOView
+	switch {
+	case f.ocio == "" && (f.ocioView != "" || f.ocioInput != ""):
+		return workflows.RenderSpec{}, fmt.Errorf("--ocio-view and --ocio-input need --ocio CONFIG.ocio")
+	case f.ocio != "" && f.ocioView == "":
+		return workflows.RenderSpec{}, fmt.Errorf("--ocio needs --ocio-view DISPLAY/VIEW, e.g. 'sRGB/Film'")
+	case f.ocio != "" && f.lut != "":
+		return workflows.RenderSpec{}, fmt.Errorf("--ocio and --lut together: bake the look into the view (an OCIO look) or use one of them")
+	case f.ocio != "":
+		ocio = &workflows.OCIOView{Config: f.ocio, View: f.ocioView, Input: f.ocioInput}
+	}
 	date := f.date
 	if date == "" {
 		date = time.Now().UTC().Format("2006-01-02")
@@ -342,7 +371,7 @@ func renderSpec(pattern string, f *renderFlags) (workflows.RenderSpec, error) {
 	return workflows.RenderSpec{Pattern: pattern, Frames: f.frames, OnMissing: f.onMissing, Burnin: f.burnin, FPS: f.fps, DropFrame: f.dropFrame,
 		Shot: f.shot, Version: f.version, Artist: f.artist, Date: date, Text: f.text, Notes: f.notes, Slate: f.slate, SlateFrame: f.slateFrame,
 		Codec: f.codec, Display: f.display, LUT: f.lut, Font: f.font, Width: w, Height: h, Threads: f.threads, StrictQC: f.qcStrict,
-		Fit: f.fit, Mask: mask, MaskOpacity: opacity}, nil
+		Fit: f.fit, Mask: mask, MaskOpacity: opacity, OCIO: ocio}, nil
 }
 
 // parseMask reads --mask ASPECT[:OPACITY] ("" = no mask).

@@ -32,8 +32,9 @@ timecode; QC (NaN, Inf, black, frozen) is merged in frame order, each chunk
 comparing its first frame with the last frame of the chunk before it.
 Retried activities reuse a finished piece. The movie is written to a
 temporary name and renamed; a failed or cancelled job leaves no movie and
-removes its pieces. The pattern, the output, the work directory (default
-OUTPUT.work), --lut and --font are paths on the workers: with workers on
+removes its pieces. --ocio is baked once, by the planning activity, into the
+job's work directory, and every piece applies that one LUT. The pattern, the output, the work directory (default
+OUTPUT.work), --lut, --ocio and --font are paths on the workers: with workers on
 several machines they must be on a shared disk (or the pattern an s3://
 prefix).
 
@@ -44,6 +45,7 @@ progress bar and prints what 'render run' prints (--json: the job's result).`
 const renderSubmitExample = `  reel render submit /renders/sh010/sh010_comp_v003.####.exr -o /srv/review/sh010_v003.mov
   reel render submit /renders/sh010/ -o /srv/review/sh010.mov --slate --shot sh010 --version v003 --burnin default --wait
   reel render submit 's3://renders/sh010/sh010.%04d.exr' -o /srv/review/sh010.mp4 --codec h264 --chunk-frames 96 --json
+  reel render submit /renders/sh010/ -o /srv/review/sh010.mov --ocio /show/config.ocio --ocio-view 'sRGB/Film' --display srgb
   reel render submit shot.####.dpx -o /srv/review/shot.mov --temporal temporal.prod:7233 --id sh010-v003-review`
 
 // renderSubmitFlags are reel render run's flags and the job's.
@@ -157,6 +159,11 @@ func renderJob(pattern string, f *renderSubmitFlags) (workflows.RenderJob, error
 	}
 	if spec.LUT, err = abs(f.lut); err != nil {
 		return workflows.RenderJob{}, err
+	}
+	if spec.OCIO != nil {
+		if spec.OCIO.Config, err = abs(spec.OCIO.Config); err != nil {
+			return workflows.RenderJob{}, err
+		}
 	}
 	return workflows.RenderJob{Spec: spec, Output: out, Work: work, ChunkFrames: f.chunkFrames}, nil
 }
