@@ -55,14 +55,15 @@
 // each chosen at run time and computing exactly the numbers of the Go
 // loops, which remain the fallback everywhere else; tests compare the two
 // output by output. MS-SSIM costs about a third of its Go loops' time, ADM
-// about a fifth. See bench_test.go, and BenchmarkSideBySide for figures
-// next to libvmaf's vmaf tool. Measured alone on a 2-core AMD EPYC with
-// AVX-512, before ADM's decouple and masking kernels (1080p, 24 frames,
-// median of 3, `REEL_LIBVMAF=.../vmaf go test -count=3 -run '^$' -bench
+// about a sixth. See bench_test.go, and BenchmarkSideBySide for figures
+// next to libvmaf's vmaf tool. Measured alone on the 2-core AMD EPYC VM
+// with AVX-512 ("Oxide Virtual Turin-like Processor"), 1080p, 24 frames,
+// median of 3 (`REEL_LIBVMAF=.../vmaf go test -count=3 -run '^$' -bench
 // SideBySide -benchtime 1x ./vmaf/`), in fps, reel / libvmaf 3.2.0
-// AVX-512 / libvmaf AVX2 (--cpumask 48): 8-bit 1 thread 15.2 / 26.6 /
-// 17.4; 8-bit 2 threads 27.6 / 36.9 / 27.5; 10-bit 1 thread 14.7 / 23.0 /
-// 14.1; 10-bit 2 threads 25.6 / 31.4 / 21.3.
+// AVX-512 / libvmaf AVX2 (--cpumask 48): 8-bit 1 thread 24.0 / 26.8 /
+// 16.9; 8-bit 2 threads 39.1 / 35.1 / 23.1; 10-bit 1 thread 20.0 / 20.9 /
+// 11.3; 10-bit 2 threads 30.7 / 24.6 / 17.9. In frames per CPU-second
+// at 1 thread: 8-bit 22.4 / 25.9 / 16.5, 10-bit 18.1 / 19.7 / 11.0.
 //
 // Reports are written and read in libvmaf's JSON, CSV and XML shapes
 // (report.go). ReadJSON and ReadJSONSeries (which gives a report's frames
