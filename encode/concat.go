@@ -26,6 +26,27 @@ type ConcatOptions struct {
 	AudioStart    float64 `json:"audio_start,omitempty"`
 	AudioTrack    int     `json:"audio_track,omitempty"`
 	AudioLanguage string  `json:"audio_language,omitempty"`
+	// Sound, when not nil, is a review movie's sound muxed as Render muxes
+	// RenderOptions.Audio (render submit joins pieces rendered without
+	// it): silence under the slate, then the file's sound trimmed or
+	// padded to the pictures. It needs ExpectFrames and excludes AudioMode.
+	Sound *ConcatSound `json:"-"`
+}
+
+// ConcatSound is ConcatOptions.Sound.
+type ConcatSound struct {
+	In Input
+	// VideoCodec is the movie's render codec (h264 takes AAC, the others
+	// PCM s24le); SlateFrames the frames before the sequence's first.
+	VideoCodec  string
+	SlateFrames int64
+	FPS         Rational
+}
+
+// audioWriter interleaves a movie's audio with its video: writeUntil
+// writes the audio up to t seconds.
+type audioWriter interface {
+	writeUntil(t float64) error
 }
 
 // ConcatResult describes the assembled output.
@@ -109,14 +130,31 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 	ost.SetTimeBase(tb)
 	ost.SetAvgFrameRate(fps)
 
-	var audio *audioSource
-	if opts.AudioMode != "" && opts.AudioMode != "none" {
+	var (
+		audio *audioSource
+		sound *renderAudio
+		aw    audioWriter
+	)
+	if opts.Sound != nil {
+		if opts.ExpectFrames <= 0 || (opts.AudioMode != "" && opts.AudioMode != "none") {
+			return nil, newErr(op, outPath, ErrInvalidData, nil, "a render's sound needs the frame count and no other audio")
+		}
+		s := opts.Sound
+		lead := samplesFor(s.SlateFrames, s.FPS)
+		body := samplesFor(opts.ExpectFrames, s.FPS) - lead
+		if sound, err = newRenderAudio(ctx, op, s.In, out, s.VideoCodec, lead, body); err != nil {
+			return nil, err
+		}
+		defer sound.close()
+		aw = sound
+	} else if opts.AudioMode != "" && opts.AudioMode != "none" {
 		spec := audioSpec{mode: opts.AudioMode, track: opts.AudioTrack, lang: opts.AudioLanguage, bitrate: opts.AudioBitrate}
 		audio, err = newAudioSource(ctx, op, opts.Audio, out, spec, opts.AudioStart, 0)
 		if err != nil {
 			return nil, err
 		}
 		defer audio.close()
+		aw = audio
 	}
 	if err := out.start(); err != nil {
 		return nil, err
@@ -137,7 +175,7 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		n, end, err := copyChunk(ctx, path, out, ost, ref, pkt, offset, &lastDts, audio)
+		n, end, err := copyChunk(ctx, path, out, ost, ref, pkt, offset, &lastDts, aw)
 		if err != nil {
 			return nil, err
 		}
@@ -152,6 +190,11 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 			return nil, err
 		}
 	}
+	if sound != nil {
+		if err := sound.writeUntil(-1); err != nil { // trimmed or padded to the pictures already
+			return nil, err
+		}
+	}
 	size, err := out.finish()
 	if err != nil {
 		return nil, err
@@ -160,13 +203,17 @@ func Concat(ctx context.Context, chunkPaths []string, outPath string, opts Conca
 	if audio != nil {
 		res.Audio, res.AudioTracks = audio.mode, len(audio.tracks)
 	}
+	if sound != nil {
+		res.Audio, _ = renderAudioCodec(opts.Sound.VideoCodec)
+		res.AudioTracks = 1
+	}
 	return res, nil
 }
 
 // copyChunk appends one chunk's video packets; it returns the frame count
 // and the new end offset in the output time base.
 func copyChunk(ctx context.Context, path string, out *output, ost *astiav.Stream, ref *astiav.CodecParameters, pkt *astiav.Packet,
-	offset int64, lastDts *int64, audio *audioSource) (int64, int64, error) {
+	offset int64, lastDts *int64, audio audioWriter) (int64, int64, error) {
 	const op = "concat"
 	d, err := openDemuxer(ctx, op, FileInput(path))
 	if err != nil {

@@ -46,6 +46,10 @@ type RenderJob struct {
 	// so that every piece starts where the whole movie has a keyframe.
 	ChunkFrames int            `json:"chunk_frames,omitempty"`
 	Timeouts    ActivityTiming `json:"timeouts"`
+	// Audio is a sound file (a path on the workers or a URL) muxed when
+	// the pieces are joined, as render run muxes it: silence under the
+	// slate, then the sound trimmed or padded to the pictures.
+	Audio string `json:"audio,omitempty"`
 }
 
 // RenderPieceTask is one chunk of a render.
@@ -82,6 +86,12 @@ type RenderAssembleTask struct {
 	Pieces []string `json:"pieces"`
 	Output string   `json:"output"`
 	Frames int      `json:"frames"`
+	// Audio (RenderJob.Audio) is muxed with the movie's Codec, FPS and
+	// SlateFrames.
+	Audio       string          `json:"audio,omitempty"`
+	Codec       string          `json:"codec,omitempty"`
+	FPS         encode.Rational `json:"fps,omitempty"`
+	SlateFrames int             `json:"slate_frames,omitempty"`
 }
 
 // RenderCleanupTask removes a job's pieces.
@@ -296,7 +306,14 @@ func RenderWorkflow(ctx workflow.Context, job RenderJob) (res RenderJobResult, e
 		pieces[i] = filepath.Join(dir, fmt.Sprintf("piece-%04d%s", i, ext))
 	}
 	var cr encode.ConcatResult
-	if err := workflow.ExecuteActivity(pctx, ActivityAssembleRender, RenderAssembleTask{Pieces: pieces, Output: job.Output, Frames: movieFrames}).Get(ctx, &cr); err != nil {
+	at := RenderAssembleTask{Pieces: pieces, Output: job.Output, Frames: movieFrames}
+	if job.Audio != "" {
+		at.Audio, at.Codec, at.FPS = job.Audio, plan.Settings.Codec, plan.Settings.FPS
+		if slate {
+			at.SlateFrames = 1
+		}
+	}
+	if err := workflow.ExecuteActivity(pctx, ActivityAssembleRender, at).Get(ctx, &cr); err != nil {
 		return res, err
 	}
 	st.progress.Renditions[0].Output = job.Output
@@ -305,7 +322,7 @@ func RenderWorkflow(ctx workflow.Context, job RenderJob) (res RenderJobResult, e
 		workflow.GetLogger(ctx).Error("removing the pieces failed", "error", err)
 	}
 	r := *first
-	r.Path, r.Frames, r.Bytes, r.QC = job.Output, int(cr.Frames), cr.Bytes, qc
+	r.Path, r.Frames, r.Bytes, r.QC, r.Audio = job.Output, int(cr.Frames), cr.Bytes, qc, cr.Audio
 	return RenderJobResult{Job: jobID, Pattern: plan.Pattern, Range: plan.Range, Policy: string(plan.Policy), Missing: plan.Missing,
 		Chunks: n, Result: &r}, nil
 }
@@ -378,7 +395,16 @@ func (a *Activities) RenderPiece(ctx context.Context, t RenderPieceTask) (Render
 // to a temporary name and renamed.
 func (a *Activities) AssembleRender(ctx context.Context, t RenderAssembleTask) (encode.ConcatResult, error) {
 	beat(ctx, heartbeat{Phase: "assemble"})
-	r, err := encode.Concat(ctx, t.Pieces, t.Output, encode.ConcatOptions{ExpectFrames: int64(t.Frames)})
+	opts := encode.ConcatOptions{ExpectFrames: int64(t.Frames)}
+	if t.Audio != "" {
+		in, closer, err := a.openSource(ctx, t.Audio)
+		if err != nil {
+			return encode.ConcatResult{}, classify(fmt.Errorf("render audio: %w", err))
+		}
+		defer closer.Close()
+		opts.Sound = &encode.ConcatSound{In: in, VideoCodec: t.Codec, SlateFrames: int64(t.SlateFrames), FPS: t.FPS}
+	}
+	r, err := encode.Concat(ctx, t.Pieces, t.Output, opts)
 	if err != nil {
 		return encode.ConcatResult{}, classify(err)
 	}

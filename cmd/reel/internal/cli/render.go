@@ -189,7 +189,7 @@ func addRenderFlags(fl *pflag.FlagSet, f *renderFlags) {
 	fl.StringVar(&f.size, "size", "", "scale to WxH (one side 0 keeps the aspect ratio), e.g. 1920x0")
 	fl.StringVar(&f.fit, "fit", "letterbox", "frames of another aspect than --size WxH: letterbox (black bars), crop (fill, keep the centre) or stretch")
 	fl.StringVar(&f.mask, "mask", "", "ASPECT[:OPACITY]: bars over the picture showing a target aspect, e.g. 2.39 (black) or 2.39:0.5")
-	fl.StringVar(&f.audio, "audio", "", "a sound file (wav, aac, anything FFmpeg reads; local or s3://) muxed in sync from the first picture (render run)")
+	fl.StringVar(&f.audio, "audio", "", "a sound file (wav, aac, anything FFmpeg reads; local or s3://) muxed in sync from the first picture")
 	fl.StringVar(&f.shot, "shot", "", "shot name, for the slate and {shot}")
 	fl.StringVar(&f.version, "version", "", "version, for the slate and {version}")
 	fl.StringVar(&f.artist, "artist", "", "artist, for the slate and {artist}")

@@ -130,9 +130,6 @@ func newRenderSubmitCmd(app *App) *cobra.Command {
 // makes the job. Paths become absolute: the workers have no working
 // directory of ours.
 func renderJob(pattern string, f *renderSubmitFlags) (workflows.RenderJob, error) {
-	if f.audio != "" {
-		return workflows.RenderJob{}, fmt.Errorf("--audio is not supported by render submit yet (each piece would carry the sound): use render run, or mux the sound afterwards")
-	}
 	if isURL(f.out) {
 		return workflows.RenderJob{}, fmt.Errorf("-o %s: render submit writes a local path the workers share; use render run for s3:// outputs, or copy the movie afterwards", f.out)
 	}
@@ -165,7 +162,11 @@ func renderJob(pattern string, f *renderSubmitFlags) (workflows.RenderJob, error
 			return workflows.RenderJob{}, err
 		}
 	}
-	return workflows.RenderJob{Spec: spec, Output: out, Work: work, ChunkFrames: f.chunkFrames}, nil
+	audio, err := abs(f.audio)
+	if err != nil {
+		return workflows.RenderJob{}, err
+	}
+	return workflows.RenderJob{Spec: spec, Output: out, Work: work, ChunkFrames: f.chunkFrames, Audio: audio}, nil
 }
 
 // watchRender follows a render job until it ends, with a bar of frames

@@ -53,6 +53,7 @@ type renderJobJSON struct {
 		Path   string       `json:"path"`
 		Frames int          `json:"frames"`
 		Slate  bool         `json:"slate"`
+		Audio  string       `json:"audio"`
 		QC     renderQCJSON `json:"qc"`
 	} `json:"result"`
 }
@@ -69,7 +70,11 @@ func TestRenderSubmitSameAsRun(t *testing.T) {
 	// 30 frames; chunks of 12 with the slate: frames 1001-1011, 1012-1023, 1024-1030
 	submitSeq(t, seqDir, 30, 1005, 1012)
 	pattern := filepath.Join(seqDir, "sh010.####.exr")
-	common := []string{"--slate", "--shot", "sh010", "--version", "v003", "--artist", "ana", "--date", "2026-12-07",
+	// a sound longer than the 31 frames: trimmed, after a frame of silence
+	// under the slate, when the pieces are joined
+	wav := filepath.Join(dir, "sound.wav")
+	ffmpegCLI(t, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=2", wav)
+	common := []string{"--audio", wav, "--slate", "--shot", "sh010", "--version", "v003", "--artist", "ana", "--date", "2026-12-07",
 		"--burnin", "default", "--threads", "1",
 		// render run's picture options reach the pieces too: a 4:3 frame
 		// letterboxes the 16:9 frames, a half-opaque 2.39 mask, a chosen
@@ -90,7 +95,8 @@ func TestRenderSubmitSameAsRun(t *testing.T) {
 			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 				t.Fatalf("render submit --json: %v: %s", err, stdout)
 			}
-			if got.Chunks != 3 || got.Result.Frames != 31 || !got.Result.Slate || got.Result.Path != subOut {
+			if got.Chunks != 3 || got.Result.Frames != 31 || !got.Result.Slate || got.Result.Path != subOut ||
+				got.Result.Audio == "" || got.Result.Audio != want.Result.Audio {
 				t.Errorf("result %+v", got)
 			}
 			if !slices.Equal(got.Result.QC.NaN, []int{1005}) || !slices.Equal(got.Result.QC.Frozen, []int{1012}) ||
@@ -189,15 +195,14 @@ func TestRenderSubmitQCStrict(t *testing.T) {
 	}
 }
 
-// TestRenderSubmitRefusesRunOnlyOptions: --audio and an s3:// output are
-// render run's only; submit says so in one line before dialling anything.
+// TestRenderSubmitRefusesRunOnlyOptions: an s3:// output is render run's
+// only; submit says so in one line before dialling anything.
 func TestRenderSubmitRefusesRunOnlyOptions(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"-o", filepath.Join(dir, "m.mov"), "--audio", filepath.Join(dir, "a.wav")}, "--audio is not supported by render submit"},
 		{[]string{"-o", "s3://bucket/m.mov"}, "render submit writes a local path"},
 	} {
 		args := append([]string{"render", "submit", filepath.Join(dir, "sh.####.exr"), "--temporal", "127.0.0.1:1"}, c.args...)

@@ -33,6 +33,7 @@ type renderJSON struct {
 		Path   string `json:"path"`
 		Frames int    `json:"frames"`
 		PixFmt string `json:"pix_fmt"`
+		Audio  string `json:"audio"`
 		QC     struct {
 			Black  []int `json:"black"`
 			Frozen []int `json:"frozen"`
