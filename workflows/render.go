@@ -114,7 +114,7 @@ type RenderJobResult struct {
 
 // WithRenderDefaults fills the zero settings of job.
 func WithRenderDefaults(job RenderJob) RenderJob {
-	if job.Work == "" && job.Output != "" {
+	if job.Work == "" && job.Output != "" && !isURL(job.Output) {
 		job.Work = job.Output + workSuffix
 	}
 	if job.ChunkFrames <= 0 {
@@ -134,8 +134,10 @@ func ValidateRender(job RenderJob) error {
 	switch {
 	case job.Spec.Pattern == "":
 		return errors.New("render: no sequence")
-	case !filepath.IsAbs(job.Output):
-		return fmt.Errorf("render: the output %q must be an absolute local path", job.Output)
+	case !filepath.IsAbs(job.Output) && !isURL(job.Output):
+		return fmt.Errorf("render: the output %q must be an absolute local path or a URL (s3://bucket/key.mov)", job.Output)
+	case job.Work == "" && isURL(job.Output):
+		return fmt.Errorf("render: with the output %s, give a work directory the workers share for the pieces", job.Output)
 	case !filepath.IsAbs(job.Work):
 		return fmt.Errorf("render: the work directory %q must be an absolute local path", job.Work)
 	case job.ChunkFrames > 100000:
@@ -143,6 +145,9 @@ func ValidateRender(job RenderJob) error {
 	}
 	return nil
 }
+
+// isURL reports whether s is a URL (s3://, file://) rather than a path.
+func isURL(s string) bool { return strings.Contains(s, "://") }
 
 // PieceBounds cuts a movie of frames (slate not counted) into pieces of
 // chunk frames counted in the movie (slate included), chunk rounded up to a
@@ -231,6 +236,7 @@ func RenderWorkflow(ctx workflow.Context, job RenderJob) (res RenderJobResult, e
 		// one LUT for every piece, removed with them
 		job.Spec.LUTDir = filepath.Join(job.Work, jobID)
 	}
+	job.Spec.Writes = []string{job.Output, job.Work}
 	var plan RenderPlan
 	if err := workflow.ExecuteActivity(shortActivity(ctx), ActivityPlanRender, job.Spec).Get(ctx, &plan); err != nil {
 		return res, err
@@ -334,8 +340,10 @@ func (a *Activities) PlanRender(ctx context.Context, spec RenderSpec) (RenderPla
 	if i := strings.LastIndexByte(dir, '/'); i >= 0 && strings.ContainsAny(dir[i+1:], "#@%") {
 		dir = dir[:i+1]
 	}
-	if err := a.storage().Check(dir); err != nil {
-		return RenderPlan{}, classify(err)
+	for _, u := range append([]string{dir}, spec.Writes...) {
+		if err := a.storage().Check(u); err != nil {
+			return RenderPlan{}, classify(err)
+		}
 	}
 	plan, err := PlanRender(ctx, StorageLister{a.storage()}, spec)
 	if err != nil {
@@ -404,10 +412,30 @@ func (a *Activities) AssembleRender(ctx context.Context, t RenderAssembleTask) (
 		defer closer.Close()
 		opts.Sound = &encode.ConcatSound{In: in, VideoCodec: t.Codec, SlateFrames: int64(t.SlateFrames), FPS: t.FPS}
 	}
-	r, err := encode.Concat(ctx, t.Pieces, t.Output, opts)
+	if !isURL(t.Output) {
+		r, err := encode.Concat(ctx, t.Pieces, t.Output, opts)
+		if err != nil {
+			return encode.ConcatResult{}, classify(err)
+		}
+		return *r, nil
+	}
+	// A URL: joined beside the pieces, then stored in one Put, so nothing
+	// is visible there before the movie is whole.
+	i := strings.LastIndexByte(t.Output, '/')
+	st, err := a.storage().Store(ctx, t.Output[:i])
 	if err != nil {
 		return encode.ConcatResult{}, classify(err)
 	}
+	local := filepath.Join(filepath.Dir(t.Pieces[0]), "movie"+strings.ToLower(filepath.Ext(t.Output)))
+	defer os.Remove(local)
+	r, err := encode.Concat(ctx, t.Pieces, local, opts)
+	if err != nil {
+		return encode.ConcatResult{}, classify(err)
+	}
+	if _, err := st.Put(ctx, t.Output[i+1:], local); err != nil {
+		return encode.ConcatResult{}, classify(fmt.Errorf("storing the movie at %s: %w", t.Output, err))
+	}
+	r.Path = t.Output
 	return *r, nil
 }
 

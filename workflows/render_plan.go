@@ -66,6 +66,10 @@ type RenderSpec struct {
 	// SlateFrame is the frame number (in the sequence's numbering) shown
 	// on the slate; "" is the middle frame.
 	SlateFrame string `json:"slate_frame,omitempty"`
+	// Writes are the movie's and the work directory's locations, which the
+	// planning activity checks against the worker's confinement before any
+	// frame is rendered (set by RenderWorkflow).
+	Writes []string `json:"writes,omitempty"`
 }
 
 // RenderSettings are the encode.RenderOptions that travel through

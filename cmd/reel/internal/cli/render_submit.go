@@ -33,10 +33,13 @@ comparing its first frame with the last frame of the chunk before it.
 Retried activities reuse a finished piece. The movie is written to a
 temporary name and renamed; a failed or cancelled job leaves no movie and
 removes its pieces. --ocio is baked once, by the planning activity, into the
-job's work directory, and every piece applies that one LUT. The pattern, the output, the work directory (default
-OUTPUT.work), --lut, --ocio and --font are paths on the workers: with workers on
-several machines they must be on a shared disk (or the pattern an s3://
-prefix).
+job's work directory, and every piece applies that one LUT. --audio is muxed
+when the pieces are joined, exactly as 'render run' muxes it. The pattern,
+the output, the work directory (default OUTPUT.work), --audio, --lut, --ocio
+and --font are paths on the workers: with workers on several machines they
+must be on a shared disk (or the pattern, --audio and the output s3:// URLs;
+an s3:// output is joined in the work directory, which --work must then
+name, and stored in one piece).
 
 Without --wait it prints the job ID (like 'reel submit'); 'reel status ID'
 shows its chunks and 'reel cancel ID' stops it. --wait follows it with a
@@ -46,7 +49,8 @@ const renderSubmitExample = `  reel render submit /renders/sh010/sh010_comp_v003
   reel render submit /renders/sh010/ -o /srv/review/sh010.mov --slate --shot sh010 --version v003 --burnin default --wait
   reel render submit 's3://renders/sh010/sh010.%04d.exr' -o /srv/review/sh010.mp4 --codec h264 --chunk-frames 96 --json
   reel render submit /renders/sh010/ -o /srv/review/sh010.mov --ocio /show/config.ocio --ocio-view 'sRGB/Film' --display srgb
-  reel render submit shot.####.dpx -o /srv/review/shot.mov --temporal temporal.prod:7233 --id sh010-v003-review`
+  reel render submit shot.####.dpx -o /srv/review/shot.mov --temporal temporal.prod:7233 --id sh010-v003-review
+  reel render submit 's3://renders/sh010/' -o s3://review/sh010_v003.mov --work /mnt/shared/reel-work --audio s3://renders/sh010/mix.wav --wait`
 
 // renderSubmitFlags are reel render run's flags and the job's.
 type renderSubmitFlags struct {
@@ -130,8 +134,8 @@ func newRenderSubmitCmd(app *App) *cobra.Command {
 // makes the job. Paths become absolute: the workers have no working
 // directory of ours.
 func renderJob(pattern string, f *renderSubmitFlags) (workflows.RenderJob, error) {
-	if isURL(f.out) {
-		return workflows.RenderJob{}, fmt.Errorf("-o %s: render submit writes a local path the workers share; use render run for s3:// outputs, or copy the movie afterwards", f.out)
+	if isURL(f.out) && f.work == "" {
+		return workflows.RenderJob{}, fmt.Errorf("-o %s: give --work DIR, a directory the workers share for the pieces", f.out)
 	}
 	spec, err := renderSpec(pattern, &f.renderFlags)
 	if err != nil {
@@ -143,7 +147,7 @@ func renderJob(pattern string, f *renderSubmitFlags) (workflows.RenderJob, error
 		}
 		return filepath.Abs(p)
 	}
-	out, err := filepath.Abs(f.out)
+	out, err := abs(f.out)
 	if err != nil {
 		return workflows.RenderJob{}, err
 	}

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reelmedia/reel/internal/config"
+	"github.com/reelmedia/reel/internal/devserver"
+	"github.com/reelmedia/reel/internal/s3test"
 	"github.com/reelmedia/reel/internal/testmedia"
 )
 
@@ -195,20 +198,116 @@ func TestRenderSubmitQCStrict(t *testing.T) {
 	}
 }
 
-// TestRenderSubmitRefusesRunOnlyOptions: an s3:// output is render run's
-// only; submit says so in one line before dialling anything.
-func TestRenderSubmitRefusesRunOnlyOptions(t *testing.T) {
+// TestRenderSubmitS3NeedsWork: an s3:// output needs --work (the
+// pieces' shared directory); submit says so in one line before dialling.
+func TestRenderSubmitS3NeedsWork(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"-o", "s3://bucket/m.mov"}, "render submit writes a local path"},
+		{[]string{"-o", "s3://bucket/m.mov"}, "give --work DIR"},
 	} {
 		args := append([]string{"render", "submit", filepath.Join(dir, "sh.####.exr"), "--temporal", "127.0.0.1:1"}, c.args...)
 		code, _, stderr := runCLI(t, args...)
 		if code == 0 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 			t.Errorf("%v: exit %d, %q; want one line with %q", c.args, code, stderr, c.want)
 		}
+	}
+}
+
+// TestRenderSubmitToS3: with -o s3://, its sound read from S3 too, the
+// workers join the pieces in the shared work directory and store the movie
+// in one Put: the object equals render run's local movie byte for byte
+// (ProRes, PCM sound). A failed render stores nothing.
+func TestRenderSubmitToS3(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s3srv := s3test.Start(t)
+	srv, err := devserver.Start(ctx, devserver.Config{LogFile: filepath.Join(dir, "temporal.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	cfg := config.Default()
+	cfg.DataDir = filepath.Join(dir, "data")
+	cfg.Worker.Concurrency = 2
+	cfg.S3 = config.S3{Endpoint: s3srv.Endpoint, Region: s3srv.Region, PathStyle: true, AccessKey: s3srv.AccessKey, SecretKey: s3srv.SecretKey}
+	var logs bytes.Buffer
+	app := &App{Config: cfg, Stdout: &logs, Stderr: &logs}
+	c, err := app.dialTemporal(ctx, srv.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	acts, err := app.activities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, err := app.startLocalWorker(c, acts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+
+	seqDir := filepath.Join(dir, "seq")
+	os.Mkdir(seqDir, 0o755)
+	submitSeq(t, seqDir, 20, 0, 0)
+	pattern := filepath.Join(seqDir, "sh010.####.exr")
+	wav := filepath.Join(dir, "sound.wav")
+	ffmpegCLI(t, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1", wav)
+	if err := s3srv.PutFile(ctx, "in/sound.wav", wav); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--slate", "--burnin", "default", "--threads", "1", "--date", "2026-12-07"}
+	runOut := filepath.Join(dir, "run.mov")
+	renderRunJSON(t, append([]string{pattern, "-o", runOut, "--audio", wav}, common...)...)
+
+	s3env := []string{"--temporal", srv.Address, "--chunk-frames", "8", "--wait", "--json", "--work", filepath.Join(dir, "work"), "--audio", s3srv.URL("in/sound.wav")}
+	args := append(append([]string{"render", "submit", pattern, "-o", s3srv.URL("review/sh010.mov"), "--id", "render-s3"}, s3env...), common...)
+	code, stdout, stderr := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("render submit: exit %d: %s\n%s", code, stderr, logs.String())
+	}
+	var got renderJobJSON
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || got.Result.Path != s3srv.URL("review/sh010.mov") || got.Chunks != 3 {
+		t.Errorf("result %+v (%v)", got, err)
+	}
+	st, err := app.storage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readURL := func(u string) []byte {
+		obj, err := st.Open(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer obj.Close()
+		b := make([]byte, obj.Size())
+		if _, err := obj.ReadAt(b, 0); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	want, err := os.ReadFile(runOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := readURL(s3srv.URL("review/sh010.mov")); !bytes.Equal(b, want) {
+		t.Errorf("the stored movie (%d bytes) differs from render run's (%d bytes)", len(b), len(want))
+	}
+
+	// A truncated frame: the job fails and the bucket gets no movie.
+	bad := filepath.Join(seqDir, "sh010.1015.exr")
+	data, _ := os.ReadFile(bad)
+	if err := os.WriteFile(bad, data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args = append(append([]string{"render", "submit", pattern, "-o", s3srv.URL("review/bad.mov"), "--id", "render-s3-bad"}, s3env...), common...)
+	if code, _, stderr := runCLI(t, args...); code == 0 || !strings.Contains(stderr, "sh010.1015.exr") {
+		t.Errorf("a truncated frame: exit %d, %q", code, stderr)
+	}
+	if _, err := st.Open(ctx, s3srv.URL("review/bad.mov")); err == nil {
+		t.Error("a failed render stored a movie")
 	}
 }
