@@ -215,30 +215,6 @@ type renderReport struct {
 	Result  *encode.RenderResult `json:"result"`
 }
 
-// storageLister lists a directory or S3 prefix through mezzfs: the names
-// directly under it.
-type storageLister struct{ st *mezzfs.Storage }
-
-func (l storageLister) List(ctx context.Context, dir string) ([]string, error) {
-	if dir == "" {
-		dir = "."
-	}
-	if strings.HasPrefix(dir, "s3://") && !strings.HasSuffix(dir, "/") {
-		dir += "/"
-	}
-	ents, err := l.st.List(ctx, dir)
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range ents {
-		if !strings.Contains(e.Name, "/") {
-			names = append(names, e.Name)
-		}
-	}
-	return names, nil
-}
-
 // storageFiles reads whole frames through mezzfs.
 type storageFiles struct{ st *mezzfs.Storage }
 

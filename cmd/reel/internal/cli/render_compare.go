@@ -15,6 +15,7 @@ import (
 	"github.com/reelmedia/reel/media"
 	"github.com/reelmedia/reel/seq"
 	"github.com/reelmedia/reel/vmaf"
+	"github.com/reelmedia/reel/workflows"
 )
 
 const renderCompareLong = `Compare two versions of a shot, each a review movie or an image sequence (a
@@ -165,7 +166,7 @@ func (app *App) openCompareSide(ctx context.Context, arg string, first int) (*co
 		}
 		return side, nil
 	}
-	lister := storageLister{st}
+	lister := workflows.StorageLister{Storage: st}
 	var found seq.Found
 	if strings.ContainsAny(arg[strings.LastIndexByte(arg, '/')+1:], "#@%") {
 		p, err := seq.ParsePattern(arg)
