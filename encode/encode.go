@@ -37,6 +37,9 @@ type ChunkResult struct {
 	// Problems lists the damage in the source that was worked around
 	// (Profile.Strict refuses instead).
 	Problems []Problem `json:"problems,omitempty"`
+	// Window is, with EncodeOptions.Pairs, the most source frames held at
+	// once waiting for their encoded twin: the encoder's delay.
+	Window int `json:"window,omitempty"`
 }
 
 // EncodeOptions are the extras of a whole-file Encode.
@@ -53,6 +56,9 @@ type EncodeOptions struct {
 	AudioBitrate int64
 	// Progress is called with the number of frames encoded so far.
 	Progress func(done int64)
+	// Pairs, when set, hands each source frame and its encoded twin,
+	// decoded in process, to Pairs.Push as the encode runs (see Pairs).
+	Pairs *Pairs
 }
 
 // EncodeRange encodes source frames [start, end) (end 0 = to the end) into
@@ -101,6 +107,7 @@ type videoEnc struct {
 	durs   map[int64]int64 // each frame's duration, by pts
 	endPts int64           // the end of the last frame sent
 	held   *astiav.Packet  // the last packet so far, written when the next comes
+	pairs  *pairer         // EncodeOptions.Pairs
 }
 
 func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts EncodeOptions) (res *ChunkResult, err error) {
@@ -195,6 +202,15 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 		return nil, err
 	}
 	defer e.enc.Free()
+	if opts.Pairs != nil {
+		if e.spec.fps.Num != 0 {
+			return nil, newErr(op, e.name, ErrUnsupportedPairs, nil, "a rate conversion changes which frames are encoded: score the stored output")
+		}
+		if e.pairs, err = newPairer(x, e.enc, e.name, *opts.Pairs); err != nil {
+			return nil, err
+		}
+		defer e.pairs.close()
+	}
 	if opts.Audio != "" && opts.Audio != "none" {
 		startSec := float64(opts.Start) / v.FPS
 		dur := 0.0
@@ -236,6 +252,11 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 		if err != nil {
 			return nil, err
 		}
+		if e.pairs != nil {
+			if err := e.pairs.source(f); err != nil {
+				return nil, err
+			}
+		}
 		if err := e.encodeFrame(f, idx-opts.Start); err != nil {
 			return nil, err
 		}
@@ -245,6 +266,11 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 	}
 	if err := e.flush(); err != nil {
 		return nil, err
+	}
+	if e.pairs != nil {
+		if err := e.pairs.finish(); err != nil {
+			return nil, err
+		}
 	}
 	if e.audio != nil {
 		if err := e.audio.writeUntil(-1); err != nil {
@@ -273,6 +299,9 @@ func encodeFile(ctx context.Context, in Input, outPath string, p Profile, opts E
 		Duration: float64(e.frames) / e.fps.Float(), Codec: cd.name, Container: e.out.cont,
 		Width: e.enc.Width(), Height: e.enc.Height(), PixFmt: e.pixFmt.Name(), FPS: e.fps,
 		ExtradataHash: hex.EncodeToString(sum[:]), VFR: e.vfr, Problems: x.problems(),
+	}
+	if e.pairs != nil {
+		res.Window = e.pairs.window
 	}
 	if e.vfr {
 		res.Duration = float64(x.ix.ptsOf(x.last+1)-x.ix.ptsOf(opts.Start)) * x.tb.Float64()
@@ -492,6 +521,12 @@ func (e *videoEnc) drain() error {
 		}
 		if err != nil {
 			return newErr(e.op, e.name, ErrUnsupportedCodec, err, "encoding")
+		}
+		if e.pairs != nil {
+			if err := e.pairs.packet(e.pkt); err != nil {
+				e.pkt.Unref()
+				return err
+			}
 		}
 		// FFmpeg 5.1's wrappers leave duration 0; the muxer would guess the
 		// last one and chunk durations would drift

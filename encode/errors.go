@@ -52,6 +52,10 @@ var (
 	// was made for another source (size, stream, codec or time base
 	// differ).
 	ErrIndexMismatch = media.NewBadInput("frame index does not match the source")
+	// ErrUnsupportedPairs: EncodeOptions.Pairs asked of an encode that
+	// cannot give them (a rate conversion); score the stored output
+	// instead.
+	ErrUnsupportedPairs = media.NewBadInput("reference/encoded pairs unsupported for this encode")
 )
 
 // Error is the concrete error type behind the sentinels: Op is what was being

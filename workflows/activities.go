@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/reelmedia/reel/encode"
+	"github.com/reelmedia/reel/media"
 	"github.com/reelmedia/reel/mezzfs"
 	"github.com/reelmedia/reel/vmaf"
 )
@@ -260,8 +261,10 @@ type heartbeat struct {
 	Frames int64  `json:"frames"`
 }
 
-// EncodeChunk encodes one attempt of one chunk, stores it, decodes it again
-// and scores it against the source frames. An attempt already finished
+// EncodeChunk encodes one attempt of one chunk, stores it and scores it
+// against the source frames, decoding the source once: the frames the
+// encoder is given are the references, its packets are decoded as they
+// come (encode.Pairs). An attempt already finished
 // (chunk and sidecar stored, checksums matching) is returned as it is.
 func (a *Activities) EncodeChunk(ctx context.Context, t ChunkTask) (ChunkResult, error) {
 	res, err := a.encodeChunk(ctx, t)
@@ -311,9 +314,26 @@ func (a *Activities) encodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 	p := profileFor(t.Rendition)
 	p.Threads = firstNonZero(p.Threads, a.Threads)
 	p.Strict = t.Strict
-	cr, err := encode.EncodeRange(ctx, in, local, p, t.Chunk.Start, t.Chunk.End, func(done int64) {
+	eo := encode.EncodeOptions{Start: t.Chunk.Start, End: t.Chunk.End, Progress: func(done int64) {
 		beat(ctx, heartbeat{Phase: "encode", Frames: done})
-	})
+	}}
+	// Scoring rides on the encode: the source frames decoded for the
+	// encoder are the references, the packets it makes are decoded as
+	// they come (encode.Pairs). A rate conversion changes which frames are
+	// encoded: that chunk is scored from the stored file (scoreChunk).
+	var scorer *vmaf.Scorer
+	if wantsScore(t.Metrics) && t.Rendition.FPS == "" {
+		if scorer, err = vmaf.NewScorer(a.scoreOptions(t)); err != nil {
+			return ChunkResult{}, classify(err)
+		}
+		defer scorer.Close()
+		eo.Pairs = &encode.Pairs{
+			Width: t.SourceWidth, Height: t.SourceHeight, Scaler: "bicubic",
+			PixFmt: ScoringPixFmt(t.SourceBitDepth), Threads: a.Threads,
+			Push: func(_ int64, ref, dist *media.Frame) error { return scorer.Push(ctx, ref, dist) },
+		}
+	}
+	cr, err := encode.Encode(ctx, in, local, p, eo)
 	if err != nil {
 		return ChunkResult{}, classify(err)
 	}
@@ -336,8 +356,15 @@ func (a *Activities) encodeChunk(ctx context.Context, t ChunkTask) (ChunkResult,
 
 	if wantsScore(t.Metrics) {
 		t1 := time.Now()
-		sc, err := a.scoreChunk(ctx, in, local, t)
-		if err != nil {
+		var sc scores
+		if scorer != nil {
+			beat(ctx, heartbeat{Phase: "score", Frames: cr.Frames})
+			r, err := scorer.Finish()
+			if err != nil {
+				return ChunkResult{}, classify(err)
+			}
+			sc = scoresOf(r)
+		} else if sc, err = a.scoreChunk(ctx, in, local, t); err != nil {
 			return ChunkResult{}, err
 		}
 		res.ScoreSeconds = time.Since(t1).Seconds()
@@ -420,8 +447,10 @@ type scores struct {
 	frames              *vmaf.Result // every frame's scores
 }
 
-// scoreChunk decodes the source range and the encoded chunk (scaled back to
-// the source size) and computes the asked metrics over every frame pair.
+// scoreChunk decodes the source range and the stored chunk (scaled back to
+// the source size) and computes the asked metrics over every frame pair:
+// the second pass a chunk with a rate conversion needs (the others are
+// scored as they are encoded, encode.Pairs).
 func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath string, t ChunkTask) (scores, error) {
 	pixFmt := ScoringPixFmt(t.SourceBitDepth)
 	ref, err := encode.OpenFrames(ctx, src, encode.DecodeOptions{Start: t.Chunk.Start, End: t.Chunk.End, PixFmt: pixFmt, Threads: a.Threads, Strict: t.Strict,
@@ -437,14 +466,7 @@ func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath
 		return scores{}, classify(err)
 	}
 	defer dist.Close()
-	opts := vmaf.Options{Threads: a.Threads, Subsample: t.Subsample}
-	for _, m := range t.Metrics {
-		if m == MetricPSNR {
-			opts.Features = append(opts.Features, "psnr")
-		}
-	}
-	// PSNR alone skips the model and its features, most of the cost.
-	opts.NoPrediction = !slices.Contains(t.Metrics, MetricVMAF) && len(opts.Features) > 0
+	opts := a.scoreOptions(t)
 	var n int64
 	opts.OnFrame = func(vmaf.FrameScore) {
 		n++
@@ -454,6 +476,24 @@ func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath
 	if err != nil {
 		return scores{}, classify(err)
 	}
+	return scoresOf(r), nil
+}
+
+// scoreOptions are the scorer's options for t's metrics.
+func (a *Activities) scoreOptions(t ChunkTask) vmaf.Options {
+	opts := vmaf.Options{Threads: a.Threads, Subsample: t.Subsample}
+	for _, m := range t.Metrics {
+		if m == MetricPSNR {
+			opts.Features = append(opts.Features, "psnr")
+		}
+	}
+	// PSNR alone skips the model and its features, most of the cost.
+	opts.NoPrediction = !slices.Contains(t.Metrics, MetricVMAF) && len(opts.Features) > 0
+	return opts
+}
+
+// scoresOf picks a chunk's figures out of its scores.
+func scoresOf(r *vmaf.Result) scores {
 	s := scores{frames: r}
 	if p, ok := r.Pooled[vmaf.KeyVMAF]; ok {
 		s.vmaf, s.vmafMin = p.Mean, p.Min
@@ -461,7 +501,7 @@ func (a *Activities) scoreChunk(ctx context.Context, src encode.Input, chunkPath
 	if p, ok := r.Pooled["psnr_y"]; ok {
 		s.psnr = p.Mean
 	}
-	return s, nil
+	return s
 }
 
 // ScoringPixFmt is the pixel format both sides are decoded to for scoring:

@@ -42,6 +42,7 @@ var verdicts = []struct {
 	{"encode.ErrHeaderMismatch", encode.ErrHeaderMismatch, true},
 	{"encode.ErrNoAudioTrack", encode.ErrNoAudioTrack, true},
 	{"encode.ErrIndexMismatch", encode.ErrIndexMismatch, true},
+	{"encode.ErrUnsupportedPairs", encode.ErrUnsupportedPairs, true},
 
 	{"mezzfs.ErrNotFound", mezzfs.ErrNotFound, true},
 	{"mezzfs.ErrPermission", mezzfs.ErrPermission, true},
