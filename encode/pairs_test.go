@@ -59,6 +59,7 @@ func TestPairsEqualSecondPass(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Logf("window %d frames", res.Window)
 			if int64(len(refs)) != res.Frames || res.Window < 1 {
 				t.Fatalf("%d pairs, %d frames encoded, window %d", len(refs), res.Frames, res.Window)
 			}

@@ -11,8 +11,13 @@
 // through mezzfs, encode it, store it under a deterministic key
 // (<work>/<job>/<rendition>/<chunk>-a<attempt>.mp4, .mov for ProRes and
 // FFV1, whose rendition is Matroska: MOV gives a variable-rate chunk's
-// frames exactly when it is decoded again), decode it again and score it
-// against the source frames with vmaf. Chunks under the quality bar are
+// frames exactly when it is decoded again), and score it against the source
+// frames with vmaf as it is encoded: the source range is decoded once, its
+// frames go to the encoder and, as references, to the scorer, and the
+// encoder's packets are decoded in process as they come (encode.Pairs), so
+// scoring overlaps the encode and holds only the encoder's delay in frames.
+// A rendition with FPS is scored from the stored chunk in a second pass
+// (its frames are the fps filter's). Chunks under the quality bar are
 // encoded again with a lower CRF. Each scored attempt keeps its per-frame
 // scores beside it (<chunk>.frames.json). Each rendition is then assembled
 // (concat plus the source's audio; a copied track the MP4 cannot hold, such
