@@ -20,7 +20,9 @@ const encodeLong = `Encode INPUT, one of two ways.
 
 As a job (--rendition, --ladder or --temporal): reel's main job. INPUT is cut
 into chunks at keyframes, the chunks of every rendition are encoded in
-parallel, decoded again and scored with VMAF (and PSNR) against the source;
+parallel and scored with VMAF (and PSNR) against the source as they are
+encoded (the source is decoded once; the encoded frames are decoded in
+process);
 chunks under --min-vmaf are re-encoded at a lower CRF; each rendition is then
 assembled with the source's audio into OUTPUT/<name>.mp4, next to a
 report.json. OUTPUT is a directory or an s3://bucket/prefix. With no Temporal
