@@ -92,8 +92,6 @@ type Scorer struct {
 	window   chan struct{} // frames pushed but not yet emitted
 	failed   chan struct{} // closed when a frame fails
 	failOnce sync.Once
-	workers  chan *worker
-	lumaPool sync.Pool
 
 	// Owned by the pushing goroutine.
 	n        int64
@@ -112,12 +110,17 @@ type Scorer struct {
 
 // worker is the scratch state of one computing goroutine.
 type worker struct {
+	key workerKey // the geometry its buffers serve
 	vif vifWorker
 	adm admWorker
 	mot motionWorker
 	tmp []uint16
 	tm2 []uint16
 }
+
+// lumaPool holds the luma copies of every Scorer of the process: a
+// worker's next chunk reuses its last chunk's.
+var lumaPool = sync.Pool{New: func() any { return new(lumaBuf) }}
 
 // lumaBuf is a pooled luma copy shared by the tasks that read it.
 type lumaBuf struct {
@@ -192,15 +195,13 @@ func NewScorer(opts Options) (*Scorer, error) {
 	s.g.SetLimit(s.threads)
 	s.window = make(chan struct{}, 2*s.threads+2)
 	s.failed = make(chan struct{})
-	s.workers = make(chan *worker, s.threads)
-	s.lumaPool.New = func() any { return new(lumaBuf) }
 	return s, nil
 }
 
 func (s *Scorer) getLuma(f *media.Frame, what string, index int64) (*lumaBuf, error) {
-	b := s.lumaPool.Get().(*lumaBuf)
+	b := lumaPool.Get().(*lumaBuf)
 	if err := lumaOf(f, &b.luma); err != nil {
-		s.lumaPool.Put(b)
+		lumaPool.Put(b)
 		return nil, fmt.Errorf("vmaf: %s frame %d: %w", what, index, err)
 	}
 	return b, nil
@@ -208,7 +209,7 @@ func (s *Scorer) getLuma(f *media.Frame, what string, index int64) (*lumaBuf, er
 
 func (s *Scorer) release(b *lumaBuf) {
 	if b != nil && b.refs.Add(-1) == 0 {
-		s.lumaPool.Put(b)
+		lumaPool.Put(b)
 	}
 }
 
@@ -261,7 +262,7 @@ func (s *Scorer) Push(ctx context.Context, ref, dist *media.Frame) error {
 		return err
 	}
 	if refL.w != ref.Width || refL.h != ref.Height {
-		s.lumaPool.Put(refL)
+		lumaPool.Put(refL)
 		<-s.window
 		return fmt.Errorf("vmaf: reference frame %d: luma plane is %dx%d, frame says %dx%d: %w",
 			idx, refL.w, refL.h, ref.Width, ref.Height, ErrInvalidFrame)
@@ -271,12 +272,12 @@ func (s *Scorer) Push(ctx context.Context, ref, dist *media.Frame) error {
 	if scored {
 		disL, err = s.getLuma(dist, "distorted", idx)
 		if err == nil && (disL.w != refL.w || disL.h != refL.h || disL.bpc != refL.bpc) {
-			s.lumaPool.Put(disL)
+			lumaPool.Put(disL)
 			err = fmt.Errorf("vmaf: distorted frame %d: luma plane is %dx%d %d-bit, reference %dx%d %d-bit: %w",
 				idx, disL.w, disL.h, disL.bpc, refL.w, refL.h, refL.bpc, ErrSizeMismatch)
 		}
 		if err != nil {
-			s.lumaPool.Put(refL)
+			lumaPool.Put(refL)
 			<-s.window
 			return err
 		}
@@ -330,18 +331,8 @@ func (s *Scorer) firstErr() error {
 
 // compute runs the feature extractors of one frame.
 func (s *Scorer) compute(st *frameState, prev, ref, dis *lumaBuf, refC, disC *media.Frame) error {
-	var wk *worker
-	select {
-	case wk = <-s.workers:
-	default:
-		wk = new(worker)
-	}
-	defer func() {
-		select {
-		case s.workers <- wk:
-		default:
-		}
-	}()
+	wk := computeWorkers.get(workerKey{ref.w, ref.h, ref.bpc})
+	defer computeWorkers.put(wk)
 
 	if prev != nil && !s.opts.NoPrediction {
 		if s.opts.MotionV3_0 {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/reelmedia/reel/media"
@@ -315,5 +316,63 @@ func TestNoPrediction(t *testing.T) {
 		if _, err := NewScorer(opts); !errors.Is(err, ErrInvalidOptions) {
 			t.Errorf("%+v: err %v, want ErrInvalidOptions", opts, err)
 		}
+	}
+}
+
+// Scorers one after another (a worker's chunks) reuse the frame scratch
+// of the ones before when the geometry is the same: a second Scorer
+// allocates a fraction of what the first did, and scores the same.
+func TestScorersShareScratch(t *testing.T) {
+	f8 := media.Format{Chroma: media.Chroma420, BitDepth: 8}
+	defer func(p *workerPool) { computeWorkers = p }(computeWorkers)
+	computeWorkers = &workerPool{}
+	score := func(w, h int) (uint64, float64) {
+		ref, dis := synthClip(w, h, f8, 3, 0), synthClip(w, h, f8, 3, 2)
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		res, err := Score(context.Background(), &sliceReader{frames: ref}, &sliceReader{frames: dis}, Options{Threads: 1})
+		runtime.ReadMemStats(&m1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m1.TotalAlloc - m0.TotalAlloc, res.Pooled[KeyVMAF].Mean
+	}
+	first, v1 := score(640, 360)
+	other, _ := score(320, 240) // another geometry between the two
+	second, v2 := score(640, 360)
+	t.Logf("allocated %d KiB, then %d KiB (another size: %d KiB)", first>>10, second>>10, other>>10)
+	if v1 != v2 {
+		t.Fatalf("VMAF %v with fresh scratch, %v with reused", v1, v2)
+	}
+	if second*4 > first {
+		t.Fatalf("the second Scorer allocated %d bytes, the first %d: the scratch was not reused", second, first)
+	}
+}
+
+// However many Scorers run and however many threads each asks for, at
+// most GOMAXPROCS frames compute at once (each holding a worker's
+// scratch).
+func TestScorersBoundedTogether(t *testing.T) {
+	f8 := media.Format{Chroma: media.Chroma420, BitDepth: 8}
+	defer func(p *workerPool) { computeWorkers = p }(computeWorkers)
+	computeWorkers = &workerPool{}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	ref, dis := synthClip(320, 240, f8, 24, 0), synthClip(320, 240, f8, 24, 2)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := Score(context.Background(), &sliceReader{frames: ref}, &sliceReader{frames: dis}, Options{Threads: 4}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if p := computeWorkers.peak; p < 1 || p > 2 {
+		t.Fatalf("%d frames computed at once, want 1 or 2 (GOMAXPROCS)", p)
+	}
+	if n := len(computeWorkers.idle); n > 2 {
+		t.Fatalf("%d idle workers kept, want at most 2", n)
 	}
 }
