@@ -68,7 +68,14 @@ func msssimFrame(ref, dis *media.Frame) (float64, error) {
 	ms := 1.0
 	for i := 0; i < msssimScales; i++ {
 		mark := ws.next
-		_, l, c, s := ssimCore(ws, refs[i], diss[i], ws_[i], hs[i])
+		var l, c, s float32
+		if msssimAlpha[i] == 0 && msssimSIMD() {
+			// l^0 is 1 whatever l is (math.Pow), so l is not computed.
+			l = 1
+			c, s = msssimCore(ws, refs[i], diss[i], ws_[i], hs[i])
+		} else {
+			_, l, c, s = ssimCore(ws, refs[i], diss[i], ws_[i], hs[i])
+		}
 		ws.next = mark // the core's buffers are free again for the next scale
 		term := float64(math.Pow(float64(l), float64(msssimAlpha[i])) * math.Pow(float64(c), float64(msssimBeta[i])))
 		ms *= float64(term * math.Pow(float64(s), float64(msssimGamma[i])))
@@ -129,4 +136,60 @@ func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
 		}
 		ssimRows(dst[y*sw:y*sw+sw], eo, offs[:], msssimLPF[:])
 	}
+}
+
+// msssimCore is ssimCore's contrast and structure means, the same float32
+// values, computed a row at a time through the kernels: the products of a
+// row and the horizontal passes of the five images (ssimRows) go into five
+// planes, the vertical passes (vertStripsKernel, ssimRows for the last
+// columns) overwrite them in place, and msssimTermsKernel adds up the
+// per-pixel terms in pixel order as ssimCore does.
+func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
+	dw, dh := w-gaussLen+1, h-gaussLen+1
+	var planes [5][]float32
+	for q := range planes {
+		planes[q] = ws.get(dw * h)
+	}
+	aa, bb, ab := ws.get(w), ws.get(w), ws.get(w)
+	var hoffs, voffs [gaussLen]int
+	for t := range hoffs {
+		hoffs[t], voffs[t] = t, t*dw
+	}
+	for y := 0; y < h; y++ {
+		a, b := ref[y*w:y*w+w], cmp[y*w:y*w+w]
+		for x := productsKernel(a, b, aa, bb, ab); x < w; x++ {
+			aa[x], bb[x], ab[x] = a[x]*a[x], b[x]*b[x], a[x]*b[x]
+		}
+		for q, src := range [5][]float32{a, b, aa, bb, ab} {
+			ssimRows(planes[q][y*dw:y*dw+dw], src, hoffs[:], gaussWindow[:])
+		}
+	}
+	for _, p := range planes {
+		done := vertStripsKernel(p, dw, h)
+		if done == dw {
+			continue
+		}
+		// In place, top row first: output row y is the last to read input
+		// row y.
+		for y := 0; y < dh; y++ {
+			ssimRows(p[y*dw+done:y*dw+dw], p[y*dw+done:], voffs[:], gaussWindow[:])
+		}
+	}
+	n := dw * dh
+	const chunk = 256
+	var cb [chunk]float64
+	var sb [chunk]float32
+	var sums [2]float64
+	for i0 := 0; i0 < n; i0 += chunk {
+		m := min(chunk, n-i0)
+		mu1, mu2 := planes[0][i0:i0+m], planes[1][i0:i0+m]
+		sq1, sq2, s12 := planes[2][i0:i0+m], planes[3][i0:i0+m], planes[4][i0:i0+m]
+		for j := msssimTermsKernel(mu1, mu2, sq1, sq2, s12, cb[:m], sb[:m], &sums); j < m; j++ {
+			_, c, _, s := ssimPixel(mu1[j], mu2[j], sq1[j], sq2[j], s12[j])
+			sums[0] += c
+			sums[1] += float64(s)
+		}
+	}
+	d := float64(n)
+	return float32(sums[0] / d), float32(sums[1] / d)
 }

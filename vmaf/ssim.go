@@ -79,8 +79,8 @@ func lumaFloat(f *media.Frame, dst []float32) {
 		for y := 0; y < h; y++ {
 			row := p.Pix[y*p.Stride : y*p.Stride+w]
 			out := dst[y*w : y*w+w]
-			for x, v := range row {
-				out[x] = float32(v)
+			for x := lumaBytesKernel(out, row); x < w; x++ {
+				out[x] = float32(row[x])
 			}
 		}
 		return

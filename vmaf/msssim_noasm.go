@@ -1,0 +1,17 @@
+//go:build !amd64
+
+package vmaf
+
+// Without msssim_amd64.s msssimFrame takes the ssimCore path.
+
+func msssimSIMD() bool { return false }
+
+func vertStripsKernel(p []float32, stride, h int) int { return 0 }
+
+func lumaBytesKernel(dst []float32, src []byte) int { return 0 }
+
+func productsKernel(a, b, aa, bb, ab []float32) int { return 0 }
+
+func msssimTermsKernel(mu1, mu2, sq1, sq2, s12 []float32, c []float64, s []float32, sums *[2]float64) int {
+	return 0
+}
