@@ -138,12 +138,17 @@ func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
 	}
 }
 
+// msssimBand is how many rows msssimCore filters at a time: a multiple of
+// the window (vertStripsKernel's rotation) small enough for the five
+// planes' band to stay in a core's cache.
+const msssimBand = 4 * gaussLen
+
 // msssimCore is ssimCore's contrast and structure means, the same float32
-// values, computed a row at a time through the kernels: the products of a
-// row and the horizontal passes of the five images (ssimRows) go into five
-// planes, the vertical passes (vertStripsKernel, ssimRows for the last
-// columns) overwrite them in place, and msssimTermsKernel adds up the
-// per-pixel terms in pixel order as ssimCore does.
+// values, computed a band of rows at a time through the kernels: the
+// products of a row and the horizontal passes of the five images (ssimRows)
+// go into five planes, the vertical passes (vertStripsKernel, ssimRows for
+// the last columns) overwrite them in place, and msssimTermsKernel adds up
+// the per-pixel terms of the finished rows in pixel order as ssimCore does.
 func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
 	dw, dh := w-gaussLen+1, h-gaussLen+1
 	var planes [5][]float32
@@ -151,45 +156,55 @@ func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
 		planes[q] = ws.get(dw * h)
 	}
 	aa, bb, ab := ws.get(w), ws.get(w), ws.get(w)
+	perPlane := (dw / 16) * 22 * 8
+	if cap(ws.state) < 5*perPlane {
+		ws.state = make([]float64, 5*perPlane)
+	}
 	var hoffs, voffs [gaussLen]int
 	for t := range hoffs {
 		hoffs[t], voffs[t] = t, t*dw
 	}
-	for y := 0; y < h; y++ {
-		a, b := ref[y*w:y*w+w], cmp[y*w:y*w+w]
-		for x := productsKernel(a, b, aa, bb, ab); x < w; x++ {
-			aa[x], bb[x], ab[x] = a[x]*a[x], b[x]*b[x], a[x]*b[x]
-		}
-		for q, src := range [5][]float32{a, b, aa, bb, ab} {
-			ssimRows(planes[q][y*dw:y*dw+dw], src, hoffs[:], gaussWindow[:])
-		}
-	}
-	for _, p := range planes {
-		done := vertStripsKernel(p, dw, h)
-		if done == dw {
-			continue
-		}
-		// In place, top row first: output row y is the last to read input
-		// row y.
-		for y := 0; y < dh; y++ {
-			ssimRows(p[y*dw+done:y*dw+dw], p[y*dw+done:], voffs[:], gaussWindow[:])
-		}
-	}
-	n := dw * dh
 	const chunk = 256
 	var cb [chunk]float64
 	var sb [chunk]float32
 	var sums [2]float64
-	for i0 := 0; i0 < n; i0 += chunk {
-		m := min(chunk, n-i0)
-		mu1, mu2 := planes[0][i0:i0+m], planes[1][i0:i0+m]
-		sq1, sq2, s12 := planes[2][i0:i0+m], planes[3][i0:i0+m], planes[4][i0:i0+m]
-		for j := msssimTermsKernel(mu1, mu2, sq1, sq2, s12, cb[:m], sb[:m], &sums); j < m; j++ {
-			_, c, _, s := ssimPixel(mu1[j], mu2[j], sq1[j], sq2[j], s12[j])
-			sums[0] += c
-			sums[1] += float64(s)
+	next := 0 // the first output row whose terms are not summed yet
+	for y0 := 0; y0 < h; y0 += msssimBand {
+		y1 := min(y0+msssimBand, h)
+		for y := y0; y < y1; y++ {
+			a, b := ref[y*w:y*w+w], cmp[y*w:y*w+w]
+			for x := productsKernel(a, b, aa, bb, ab); x < w; x++ {
+				aa[x], bb[x], ab[x] = a[x]*a[x], b[x]*b[x], a[x]*b[x]
+			}
+			for q, src := range [5][]float32{a, b, aa, bb, ab} {
+				ssimRows(planes[q][y*dw:y*dw+dw], src, hoffs[:], gaussWindow[:])
+			}
 		}
+		// Output rows next .. end-1 have all their input rows now.
+		end := y1 - (gaussLen - 1)
+		for q, p := range planes {
+			done := vertStripsKernel(p, dw, y0, y1, ws.state[q*perPlane:(q+1)*perPlane])
+			if done == dw {
+				continue
+			}
+			// In place, top row first: output row y is the last to read
+			// input row y.
+			for y := next; y < end; y++ {
+				ssimRows(p[y*dw+done:y*dw+dw], p[y*dw+done:], voffs[:], gaussWindow[:])
+			}
+		}
+		for i0 := next * dw; i0 < end*dw; i0 += chunk {
+			m := min(chunk, end*dw-i0)
+			mu1, mu2 := planes[0][i0:i0+m], planes[1][i0:i0+m]
+			sq1, sq2, s12 := planes[2][i0:i0+m], planes[3][i0:i0+m], planes[4][i0:i0+m]
+			for j := msssimTermsKernel(mu1, mu2, sq1, sq2, s12, cb[:m], sb[:m], &sums); j < m; j++ {
+				_, c, _, s := ssimPixel(mu1[j], mu2[j], sq1[j], sq2[j], s12[j])
+				sums[0] += c
+				sums[1] += float64(s)
+			}
+		}
+		next = max(next, end)
 	}
-	d := float64(n)
+	d := float64(dw * dh)
 	return float32(sums[0] / d), float32(sums[1] / d)
 }

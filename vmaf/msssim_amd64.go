@@ -16,7 +16,7 @@ package vmaf
 //go:generate go run msssim_amd64_gen.go -o msssim_vert_amd64.s
 
 //go:noescape
-func ssimVertAVX512(dst, src *float32, stride, h, strips int, k *float32)
+func ssimVertAVX512(dst, src *float32, stride, y0, y1, strips int, k *float32, state *float64)
 
 //go:noescape
 func lumaBytesAVX512(dst *float32, src *byte, n int) int
@@ -30,15 +30,18 @@ func msssimTermsAVX2(n int, mu1, mu2, sq1, sq2, s12 *float32, k *ssimConsts, c *
 // msssimSIMD reports whether msssimFrame has its AVX-512 kernels to run.
 func msssimSIMD() bool { return ssimAVX512 }
 
-// vertStripsKernel runs the vertical pass over the first 16·strips columns
-// of the h×stride plane p in place (row y of the output replaces row y of
-// the input) and returns how many columns it did.
-func vertStripsKernel(p []float32, stride, h int) int {
+// vertStripsKernel runs the vertical pass over input rows y0 (a multiple
+// of 11) to y1 of the first 16·strips columns of the plane p (rows of
+// stride floats), in place: output row y replaces input row y, which no
+// later output reads. state carries the pending sums from one band of rows
+// to the next. It returns how many columns it did.
+func vertStripsKernel(p []float32, stride, y0, y1 int, state []float64) int {
 	strips := stride / 16
-	if !ssimAVX512 || strips == 0 || h < gaussLen || len(p) < stride*h {
+	if !ssimAVX512 || strips == 0 || y0%gaussLen != 0 || y1 <= y0 || len(p) < stride*y1 || len(state) < strips*22*8 {
 		return 0
 	}
-	ssimVertAVX512(&p[0], &p[0], stride, h, strips, &gaussWindow[0])
+	out := max(y0-(gaussLen-1), 0)
+	ssimVertAVX512(&p[out*stride], &p[y0*stride], stride, y0, y1, strips, &gaussWindow[0], &state[0])
 	return strips * 16
 }
 

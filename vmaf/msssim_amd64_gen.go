@@ -30,7 +30,7 @@ func main() {
 	p("")
 	p("#include \"textflag.h\"")
 	p("")
-	p("// func ssimVertAVX512(dst, src *float32, stride, h, strips int, k *float32)")
+	p("// func ssimVertAVX512(dst, src *float32, stride, y0, y1, strips int, k *float32, state *float64)")
 	p("//")
 	p("// The vertical Gaussian pass down strips of 16 columns. Z0-Z10 (columns")
 	p("// 0-7) and Z11-Z21 (8-15) hold the float64 sums of the 11 output rows")
@@ -42,14 +42,21 @@ func main() {
 	p("// float32, stored to row Y-10 (never for Y < 10: those rows precede the")
 	p("// image) and zeroed for output row y+11. The loop is unrolled 11 times so")
 	p("// that the accumulators' roles are fixed in each copy.")
-	p("TEXT ·ssimVertAVX512(SB), NOSPLIT, $0-48")
+	p("//")
+	p("// It runs over input rows y0 (a multiple of 11) to y1 of the image: src")
+	p("// points at row y0, dst at the first output row to store (row y0-10, or")
+	p("// 0). The sums pending at the end are saved in state, 22×8 float64 a")
+	p("// strip, and taken up again from there when y0 > 0, so that the image")
+	p("// can be filtered in bands of rows that stay in the cache.")
+	p("TEXT ·ssimVertAVX512(SB), NOSPLIT, $0-64")
 	p("\tMOVQ dst+0(FP), DI")
 	p("\tMOVQ src+8(FP), SI")
 	p("\tMOVQ stride+16(FP), DX")
 	p("\tSHLQ $2, DX")
-	p("\tMOVQ h+24(FP), CX")
-	p("\tMOVQ strips+32(FP), R8")
-	p("\tMOVQ k+40(FP), R9")
+	p("\tMOVQ y1+32(FP), CX")
+	p("\tMOVQ strips+40(FP), R8")
+	p("\tMOVQ k+48(FP), R9")
+	p("\tMOVQ state+56(FP), R13")
 	for j := 0; j < 6; j++ {
 		p("\tVBROADCASTSS %d(R9), Y%d", 4*j, 22+j)
 	}
@@ -62,10 +69,18 @@ func main() {
 	p("\tSHLQ $6, R10")
 	p("\tLEAQ (DI)(R10*1), R11")
 	p("\tADDQ SI, R10")
+	p("\tMOVQ y0+24(FP), BX")
+	p("\tTESTQ BX, BX")
+	p("\tJNZ  resume")
 	for r := 0; r < 22; r++ {
 		p("\tVPXORQ Z%d, Z%d, Z%d", r, r, r)
 	}
-	p("\tXORQ BX, BX")
+	p("\tJMP  row")
+	p("")
+	p("resume:")
+	for r := 0; r < 22; r++ {
+		p("\tVMOVUPD %d(R13), Z%d", 64*r, r)
+	}
 	p("")
 	p("row:")
 	for ph := 0; ph < 11; ph++ {
@@ -105,6 +120,10 @@ func main() {
 	p("\tJMP  row")
 	p("")
 	p("next:")
+	for r := 0; r < 22; r++ {
+		p("\tVMOVUPD Z%d, %d(R13)", r, 64*r)
+	}
+	p("\tADDQ $%d, R13", 22*64)
 	p("\tINCQ R12")
 	p("\tJMP  strip")
 	p("")

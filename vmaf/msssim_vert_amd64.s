@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// func ssimVertAVX512(dst, src *float32, stride, h, strips int, k *float32)
+// func ssimVertAVX512(dst, src *float32, stride, y0, y1, strips int, k *float32, state *float64)
 //
 // The vertical Gaussian pass down strips of 16 columns. Z0-Z10 (columns
 // 0-7) and Z11-Z21 (8-15) hold the float64 sums of the 11 output rows
@@ -14,14 +14,21 @@
 // float32, stored to row Y-10 (never for Y < 10: those rows precede the
 // image) and zeroed for output row y+11. The loop is unrolled 11 times so
 // that the accumulators' roles are fixed in each copy.
-TEXT ·ssimVertAVX512(SB), NOSPLIT, $0-48
+//
+// It runs over input rows y0 (a multiple of 11) to y1 of the image: src
+// points at row y0, dst at the first output row to store (row y0-10, or
+// 0). The sums pending at the end are saved in state, 22×8 float64 a
+// strip, and taken up again from there when y0 > 0, so that the image
+// can be filtered in bands of rows that stay in the cache.
+TEXT ·ssimVertAVX512(SB), NOSPLIT, $0-64
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ stride+16(FP), DX
 	SHLQ $2, DX
-	MOVQ h+24(FP), CX
-	MOVQ strips+32(FP), R8
-	MOVQ k+40(FP), R9
+	MOVQ y1+32(FP), CX
+	MOVQ strips+40(FP), R8
+	MOVQ k+48(FP), R9
+	MOVQ state+56(FP), R13
 	VBROADCASTSS 0(R9), Y22
 	VBROADCASTSS 4(R9), Y23
 	VBROADCASTSS 8(R9), Y24
@@ -37,6 +44,9 @@ strip:
 	SHLQ $6, R10
 	LEAQ (DI)(R10*1), R11
 	ADDQ SI, R10
+	MOVQ y0+24(FP), BX
+	TESTQ BX, BX
+	JNZ  resume
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
 	VPXORQ Z2, Z2, Z2
@@ -59,7 +69,31 @@ strip:
 	VPXORQ Z19, Z19, Z19
 	VPXORQ Z20, Z20, Z20
 	VPXORQ Z21, Z21, Z21
-	XORQ BX, BX
+	JMP  row
+
+resume:
+	VMOVUPD 0(R13), Z0
+	VMOVUPD 64(R13), Z1
+	VMOVUPD 128(R13), Z2
+	VMOVUPD 192(R13), Z3
+	VMOVUPD 256(R13), Z4
+	VMOVUPD 320(R13), Z5
+	VMOVUPD 384(R13), Z6
+	VMOVUPD 448(R13), Z7
+	VMOVUPD 512(R13), Z8
+	VMOVUPD 576(R13), Z9
+	VMOVUPD 640(R13), Z10
+	VMOVUPD 704(R13), Z11
+	VMOVUPD 768(R13), Z12
+	VMOVUPD 832(R13), Z13
+	VMOVUPD 896(R13), Z14
+	VMOVUPD 960(R13), Z15
+	VMOVUPD 1024(R13), Z16
+	VMOVUPD 1088(R13), Z17
+	VMOVUPD 1152(R13), Z18
+	VMOVUPD 1216(R13), Z19
+	VMOVUPD 1280(R13), Z20
+	VMOVUPD 1344(R13), Z21
 
 row:
 	// Y%11 == 0
@@ -769,6 +803,29 @@ skip10:
 	JMP  row
 
 next:
+	VMOVUPD Z0, 0(R13)
+	VMOVUPD Z1, 64(R13)
+	VMOVUPD Z2, 128(R13)
+	VMOVUPD Z3, 192(R13)
+	VMOVUPD Z4, 256(R13)
+	VMOVUPD Z5, 320(R13)
+	VMOVUPD Z6, 384(R13)
+	VMOVUPD Z7, 448(R13)
+	VMOVUPD Z8, 512(R13)
+	VMOVUPD Z9, 576(R13)
+	VMOVUPD Z10, 640(R13)
+	VMOVUPD Z11, 704(R13)
+	VMOVUPD Z12, 768(R13)
+	VMOVUPD Z13, 832(R13)
+	VMOVUPD Z14, 896(R13)
+	VMOVUPD Z15, 960(R13)
+	VMOVUPD Z16, 1024(R13)
+	VMOVUPD Z17, 1088(R13)
+	VMOVUPD Z18, 1152(R13)
+	VMOVUPD Z19, 1216(R13)
+	VMOVUPD Z20, 1280(R13)
+	VMOVUPD Z21, 1344(R13)
+	ADDQ $1408, R13
 	INCQ R12
 	JMP  strip
 

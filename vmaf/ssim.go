@@ -44,8 +44,9 @@ func sq32(x float32) float32 { return x * x }
 // reused through wsPool so that scoring a long clip does not allocate tens
 // of megabytes per frame.
 type workspace struct {
-	bufs [][]float32
-	next int
+	bufs  [][]float32
+	next  int
+	state []float64 // msssimCore's pending vertical sums
 }
 
 var wsPool = sync.Pool{New: func() any { return new(workspace) }}
