@@ -105,20 +105,20 @@ func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
 	mark := ws.next
 	defer func() { ws.next = mark }()
 	eo := ws.get(ph * (we + wo)) // even padded columns, then odd ones
-	row := ws.get(pw)
 	for py := 0; py < ph; py++ {
 		in := src[mirror(py-pad, h)*w:][:w]
-		copy(row[pad:], in)
-		for i := 0; i < pad; i++ {
-			row[i] = in[mirror(i-pad, w)]
-			row[pad+w+i] = in[mirror(w+i, w)]
-		}
 		e, o := eo[py*we:py*we+we], eo[ph*we+py*wo:ph*we+py*wo+wo]
-		for x := range o {
-			e[x], o[x] = row[2*x], row[2*x+1]
+		// Padded column 2x is in[2x-pad], mirrored at the borders: the
+		// kernel takes the pairs from the first on, the loops the rest.
+		n := pad/2 + deinterleaveKernel(e[pad/2:], o[pad/2:], in)
+		for x := 0; x < pad/2; x++ {
+			e[x], o[x] = in[mirror(2*x-pad, w)], in[mirror(2*x+1-pad, w)]
 		}
-		if pw&1 == 1 {
-			e[we-1] = row[pw-1]
+		for x := n; x < we; x++ {
+			e[x] = in[mirror(2*x-pad, w)]
+		}
+		for x := n; x < wo; x++ {
+			o[x] = in[mirror(2*x+1-pad, w)]
 		}
 	}
 	// Tap (v, u) of output (x, y) reads padded (2y+v, 2x+u): even column
@@ -157,9 +157,10 @@ func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
 	}
 	aa, bb, ab := ws.get(w), ws.get(w), ws.get(w)
 	perPlane := (dw / 16) * 22 * 8
-	if cap(ws.state) < 5*perPlane {
-		ws.state = make([]float64, 5*perPlane)
+	if cap(ws.state) < 5*perPlane+horizBuf {
+		ws.state = make([]float64, 5*perPlane+horizBuf)
 	}
+	hbuf := ws.state[5*perPlane : 5*perPlane+horizBuf]
 	var hoffs, voffs [gaussLen]int
 	for t := range hoffs {
 		hoffs[t], voffs[t] = t, t*dw
@@ -177,7 +178,10 @@ func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
 				aa[x], bb[x], ab[x] = a[x]*a[x], b[x]*b[x], a[x]*b[x]
 			}
 			for q, src := range [5][]float32{a, b, aa, bb, ab} {
-				ssimRows(planes[q][y*dw:y*dw+dw], src, hoffs[:], gaussWindow[:])
+				out := planes[q][y*dw : y*dw+dw]
+				if horizKernel(out, src, hbuf) == 0 {
+					ssimRows(out, src, hoffs[:], gaussWindow[:])
+				}
 			}
 		}
 		// Output rows next .. end-1 have all their input rows now.

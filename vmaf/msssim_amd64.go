@@ -18,6 +18,39 @@ package vmaf
 //go:noescape
 func ssimVertAVX512(dst, src *float32, stride, y0, y1, strips int, k *float32, state *float64)
 
+// ssimHorizAVX512 is the horizontal pass the same way: the products of
+// horizChunk+10 inputs with the six weights widened once into buf, then
+// each output summed from them in tap order.
+//
+//go:noescape
+func ssimHorizAVX512(dst, src *float32, n int, k *float32, buf *float64) int
+
+// horizChunk is how many outputs ssimHorizAVX512 makes from one pass of
+// products, horizRow the length of its product rows in buf (as in
+// msssim_amd64_gen.go).
+const (
+	horizChunk = 256
+	horizRow   = horizChunk + 16
+	horizBuf   = 6 * horizRow
+)
+
+// horizKernel sets dst to the horizontal Gaussian pass of src (len(dst)+10
+// floats) and returns len(dst), or 0 where it has nothing to run (no
+// AVX-512, or a row shorter than a chunk). buf holds horizBuf floats.
+func horizKernel(dst, src []float32, buf []float64) int {
+	n := len(dst)
+	if !ssimAVX512 || n < horizChunk || len(src) < n+gaussLen-1 || len(buf) < horizBuf {
+		return 0
+	}
+	if done := ssimHorizAVX512(&dst[0], &src[0], n, &gaussWindow[0], &buf[0]); done < n {
+		// A last chunk that ends at n, writing again some outputs with the
+		// values they have.
+		x0 := n - horizChunk
+		ssimHorizAVX512(&dst[x0], &src[x0], horizChunk, &gaussWindow[0], &buf[0])
+	}
+	return n
+}
+
 //go:noescape
 func lumaBytesAVX512(dst *float32, src *byte, n int) int
 
@@ -75,4 +108,22 @@ func msssimTermsKernel(mu1, mu2, sq1, sq2, s12 []float32, c []float64, s []float
 	}
 	_, _, _, _, _, _ = mu1[n-1], mu2[n-1], sq1[n-1], sq2[n-1], s12[n-1], s[n-1]
 	return msssimTermsAVX2(n, &mu1[0], &mu2[0], &sq1[0], &sq2[0], &s12[0], &ssimKernelConsts, &c[0], &s[0], sums)
+}
+
+//go:noescape
+func deinterleaveAVX512(e, o, src *float32, n int, idx *[32]int32) int
+
+var deinterleaveIdx = [32]int32{
+	0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30,
+	1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31,
+}
+
+// deinterleaveKernel sets e[i], o[i] to src[2i], src[2i+1] for the first
+// pairs and returns how many it did.
+func deinterleaveKernel(e, o, src []float32) int {
+	n := min(len(e), len(o), len(src)/2)
+	if !ssimAVX512 || n == 0 {
+		return 0
+	}
+	return deinterleaveAVX512(&e[0], &o[0], &src[0], n, &deinterleaveIdx)
 }

@@ -149,3 +149,37 @@ mtermsdone:
 	VZEROUPPER
 	MOVQ AX, ret+80(FP)
 	RET
+
+// func deinterleaveAVX512(e, o, src *float32, n int, idx *[32]int32) int
+//
+// e[i] = src[2i], o[i] = src[2i+1] for i below the largest multiple of 16
+// not above n (returned). idx holds the even then the odd indices 0-31.
+TEXT ·deinterleaveAVX512(SB), NOSPLIT, $0-48
+	MOVQ e+0(FP), DI
+	MOVQ o+8(FP), DX
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+	MOVQ idx+32(FP), R8
+	VMOVDQU32 (R8), Z4
+	VMOVDQU32 64(R8), Z5
+	XORQ AX, AX
+
+pairs16:
+	LEAQ 16(AX), BX
+	CMPQ BX, CX
+	JGT  pairsdone
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVAPS Z0, Z2
+	VPERMT2PS Z1, Z4, Z2
+	VPERMT2PS Z1, Z5, Z0
+	VMOVUPS Z2, (DI)(AX*4)
+	VMOVUPS Z0, (DX)(AX*4)
+	ADDQ $128, SI
+	MOVQ BX, AX
+	JMP  pairs16
+
+pairsdone:
+	VZEROUPPER
+	MOVQ AX, ret+40(FP)
+	RET

@@ -130,6 +130,7 @@ func main() {
 	p("done:")
 	p("\tVZEROUPPER")
 	p("\tRET")
+	horiz()
 	if *o == "" {
 		os.Stdout.Write(out.Bytes())
 		return
@@ -137,5 +138,98 @@ func main() {
 	if err := os.WriteFile(*o, out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// horizChunk is how many outputs ssimHorizAVX512 computes from one pass of
+// products; horizRow is the length in float64 of a product row in buf.
+const (
+	horizChunk = 256
+	horizRow   = horizChunk + 16
+	horizVecs  = 8 // output vectors summed side by side
+)
+
+// horiz writes ssimHorizAVX512, the horizontal pass with the products
+// shared the same way.
+func horiz() {
+	p("")
+	p("// func ssimHorizAVX512(dst, src *float32, n int, k *float32, buf *float64) int")
+	p("//")
+	p("// The horizontal Gaussian pass of a row, %d outputs at a time: the", horizChunk)
+	p("// products of the %d inputs they read with the six distinct weights", horizChunk+10)
+	p("// are widened once into buf (six rows of %d float64), then output x", horizRow)
+	p("// is 0 + P[c(0)][x] + P[c(1)][x+1] + ... + P[c(10)][x+10] with c(t) =")
+	p("// min(t, 10-t), the Go loop's sum of the same float64 terms in the same")
+	p("// order. It returns the outputs written, a multiple of %d not above n;", horizChunk)
+	p("// src holds n+10 floats.")
+	p("TEXT ·ssimHorizAVX512(SB), NOSPLIT, $0-48")
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ n+16(FP), CX")
+	p("\tMOVQ k+24(FP), R9")
+	p("\tMOVQ buf+32(FP), R8")
+	for j := 0; j < 6; j++ {
+		p("\tVBROADCASTSS %d(R9), Y%d", 4*j, 16+j)
+	}
+	p("\tXORQ AX, AX")
+	p("")
+	p("hchunk:")
+	p("\tLEAQ %d(AX), BX", horizChunk)
+	p("\tCMPQ BX, CX")
+	p("\tJGT  hdone")
+	p("\tLEAQ (SI)(AX*4), R11")
+	p("\tMOVQ R8, R12")
+	p("\tMOVQ $%d, R10", horizChunk/8+1)
+	p("")
+	p("hprod:")
+	p("\tVMOVUPS (R11), Y0")
+	hprod("R12", 0)
+	p("\tADDQ $32, R11")
+	p("\tADDQ $64, R12")
+	p("\tDECQ R10")
+	p("\tJNZ  hprod")
+	p("\t// The last two inputs, through a vector ending at input %d.", horizChunk+9)
+	p("\tLEAQ (SI)(AX*4), R11")
+	p("\tVMOVUPS %d(R11), Y0", 4*(horizChunk+2))
+	hprod("R8", 8*(horizChunk+2))
+	p("")
+	p("\tMOVQ R8, R12")
+	p("\tLEAQ (DI)(AX*4), R11")
+	p("\tMOVQ $%d, R10", horizChunk/(8*horizVecs))
+	p("")
+	p("hsum:")
+	for v := 0; v < horizVecs; v++ {
+		p("\tVPXORQ Z%d, Z%d, Z%d", v, v, v)
+	}
+	for t := 0; t < 11; t++ {
+		c := min(t, 10-t)
+		for v := 0; v < horizVecs; v++ {
+			p("\tVADDPD %d(R12), Z%d, Z%d", 8*(c*horizRow+t+8*v), v, v)
+		}
+	}
+	for v := 0; v < horizVecs; v++ {
+		p("\tVCVTPD2PS Z%d, Y%d", v, v)
+		p("\tVMOVUPS Y%d, %d(R11)", v, 32*v)
+	}
+	p("\tADDQ $%d, R12", 64*horizVecs)
+	p("\tADDQ $%d, R11", 32*horizVecs)
+	p("\tDECQ R10")
+	p("\tJNZ  hsum")
+	p("\tADDQ $%d, AX", horizChunk)
+	p("\tJMP  hchunk")
+	p("")
+	p("hdone:")
+	p("\tVZEROUPPER")
+	p("\tMOVQ AX, ret+40(FP)")
+	p("\tRET")
+}
+
+// hprod writes the six products of the eight inputs in Y0 to buf at off
+// from the register r.
+func hprod(r string, off int) {
+	for j := 0; j < 6; j++ {
+		p("\tVMULPS Y%d, Y0, Y1", 16+j)
+		p("\tVCVTPS2PD Y1, Z1")
+		p("\tVMOVUPD Z1, %d(%s)", off+8*j*horizRow, r)
 	}
 }
