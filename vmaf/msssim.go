@@ -105,36 +105,56 @@ func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
 	mark := ws.next
 	defer func() { ws.next = mark }()
 	eo := ws.get(ph * (we + wo)) // even padded columns, then odd ones
-	for py := 0; py < ph; py++ {
-		in := src[mirror(py-pad, h)*w:][:w]
-		e, o := eo[py*we:py*we+we], eo[ph*we+py*wo:ph*we+py*wo+wo]
-		// Padded column 2x is in[2x-pad], mirrored at the borders: the
-		// kernel takes the pairs from the first on, the loops the rest.
-		n := pad/2 + deinterleaveKernel(e[pad/2:], o[pad/2:], in)
-		for x := 0; x < pad/2; x++ {
-			e[x], o[x] = in[mirror(2*x-pad, w)], in[mirror(2*x+1-pad, w)]
-		}
-		for x := n; x < we; x++ {
-			e[x] = in[mirror(2*x-pad, w)]
-		}
-		for x := n; x < wo; x++ {
-			o[x] = in[mirror(2*x+1-pad, w)]
-		}
+	e, o := eo[:ph*we], eo[ph*we:]
+	strips := decimStrips(sw)
+	if cap(ws.decim) < strips*80 {
+		ws.decim = make([]float64, strips*80)
 	}
-	// Tap (v, u) of output (x, y) reads padded (2y+v, 2x+u): even column
-	// x+u/2 for even u, odd column x+(u-1)/2 for odd u.
+	// A band of padded rows at a time: split, then filtered while in cache.
+	const band = 40 // a multiple of ssimDecimAVX512's ten-row rotation
 	var offs [81]int
-	for y := 0; y < sh; y++ {
-		for v := 0; v < 9; v++ {
-			r := 2*y + v
-			for u := 0; u < 9; u += 2 {
-				offs[v*9+u] = r*we + u/2
+	for r0 := 0; r0 < ph; r0 += band {
+		r1 := min(r0+band, ph)
+		for py := r0; py < r1; py++ {
+			in := src[mirror(py-pad, h)*w:][:w]
+			e, o := e[py*we:py*we+we], o[py*wo:py*wo+wo]
+			// Padded column 2x is in[2x-pad], mirrored at the borders:
+			// the kernel takes the pairs from the first on, the loops the
+			// rest.
+			n := pad/2 + deinterleaveKernel(e[pad/2:], o[pad/2:], in)
+			for x := 0; x < pad/2; x++ {
+				e[x], o[x] = in[mirror(2*x-pad, w)], in[mirror(2*x+1-pad, w)]
 			}
-			for u := 1; u < 9; u += 2 {
-				offs[v*9+u] = ph*we + r*wo + (u-1)/2
+			for x := n; x < we; x++ {
+				e[x] = in[mirror(2*x-pad, w)]
+			}
+			for x := n; x < wo; x++ {
+				o[x] = in[mirror(2*x+1-pad, w)]
 			}
 		}
-		ssimRows(dst[y*sw:y*sw+sw], eo, offs[:], msssimLPF[:])
+		if strips > 0 {
+			decimKernel(dst, e, o, we, wo, sw, r0, r1, strips, ws.decim)
+		}
+		// The other columns of the output rows whose last padded row,
+		// 2y+8, is in this band. Tap (v, u) of output (x, y) reads padded
+		// (2y+v, 2x+u): even column x+u/2 for even u, odd column
+		// x+(u-1)/2 for odd u.
+		c0 := 16 * strips
+		if c0 == sw {
+			continue
+		}
+		for y := max(0, (r0-8+1)/2); 2*y+8 < r1 && y < sh; y++ {
+			for v := 0; v < 9; v++ {
+				r := 2*y + v
+				for u := 0; u < 9; u += 2 {
+					offs[v*9+u] = r*we + u/2
+				}
+				for u := 1; u < 9; u += 2 {
+					offs[v*9+u] = ph*we + r*wo + (u-1)/2
+				}
+			}
+			ssimRows(dst[y*sw+c0:y*sw+sw], eo[c0:], offs[:], msssimLPF[:])
+		}
 	}
 }
 

@@ -127,3 +127,35 @@ func deinterleaveKernel(e, o, src []float32) int {
 	}
 	return deinterleaveAVX512(&e[0], &o[0], &src[0], n, &deinterleaveIdx)
 }
+
+// ssimDecimAVX512 is MS-SSIM's low-pass decimation the same way: rows v
+// and 8-v of msssimLPF are the same floats, so each padded row's products
+// with a row of the table are computed once for the one or two output rows
+// that read them (generated, see msssim_amd64_gen.go).
+//
+//go:noescape
+func ssimDecimAVX512(dst, e, o *float32, estride, ostride, dstride, r0, r1, strips int, k *float32, state *float64)
+
+// decimStrips is how many 16-column strips of outputs decimKernel does, or
+// 0 where it has nothing to run.
+func decimStrips(sw int) int {
+	if !ssimAVX512 {
+		return 0
+	}
+	return sw / 16
+}
+
+// decimKernel runs ssimDecimAVX512 over padded rows r0 (a multiple of 10)
+// to r1 of the even and odd column planes e and o (ph rows of we and wo
+// floats) into dst (sw floats a row), for the first 16·strips columns.
+func decimKernel(dst, e, o []float32, we, wo, sw, r0, r1, strips int, state []float64) {
+	if strips == 0 || r0%10 != 0 || r1 <= r0 || len(e) < r1*we || len(o) < r1*wo ||
+		16*strips+3 > wo || 16*strips+4 > we || len(state) < strips*80 {
+		panic("vmaf: decimKernel arguments out of range")
+	}
+	y := max(r0-8, 0) / 2
+	if (r1-1-8)/2 >= 0 && len(dst) < ((r1-1-8)/2+1)*sw {
+		panic("vmaf: decimKernel output out of range")
+	}
+	ssimDecimAVX512(&dst[y*sw], &e[r0*we], &o[r0*wo], we, wo, sw, r0, r1, strips, &msssimLPF[0], &state[0])
+}

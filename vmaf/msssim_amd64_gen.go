@@ -131,6 +131,7 @@ func main() {
 	p("\tVZEROUPPER")
 	p("\tRET")
 	horiz()
+	decim()
 	if *o == "" {
 		os.Stdout.Write(out.Bytes())
 		return
@@ -232,4 +233,128 @@ func hprod(r string, off int) {
 		p("\tVCVTPS2PD Y1, Z1")
 		p("\tVMOVUPD Z1, %d(%s)", off+8*j*horizRow, r)
 	}
+}
+
+// decim writes ssimDecimAVX512, MS-SSIM's 9×9 low-pass at every other
+// sample, walking down strips of 16 outputs as ssimVertAVX512 does.
+func decim() {
+	p("")
+	p("// func ssimDecimAVX512(dst, e, o *float32, estride, ostride, dstride, r0, r1, strips int, k *float32, state *float64)")
+	p("//")
+	p("// Output (x, y) is 0 + Σ_v Σ_u float64(P[2y+v][2x+u]·k[v][u]), v then u")
+	p("// from 0 to 8, P the padded source, whose even columns are the rows of e")
+	p("// and odd ones the rows of o. Row r of P feeds the outputs y with")
+	p("// v = r-2y in 0..8, and rows v and 8-v of k are the same, so the nine")
+	p("// products of row r with row a = min(v, 8-v) of k are computed once and")
+	p("// added to the one or two sums that use them, each in u order. Z0-Z4")
+	p("// (columns 0-7) and Z5-Z9 (8-15) hold the sums of output rows y with")
+	p("// y%%5 == m; a sum is stored when row 2y+8 has been added (never for")
+	p("// r < 8) and zeroed. Unrolled ten rows. It runs over rows r0 (a")
+	p("// multiple of 10) to r1 of P; e and o point at row r0, dst at output row")
+	p("// max(r0-8, 0)/2; state keeps the pending sums between calls, 10×8")
+	p("// float64 a strip. Strides are in floats.")
+	p("TEXT ·ssimDecimAVX512(SB), NOSPLIT, $0-88")
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ e+8(FP), SI")
+	p("\tMOVQ o+16(FP), R8")
+	p("\tMOVQ estride+24(FP), DX")
+	p("\tSHLQ $2, DX")
+	p("\tMOVQ ostride+32(FP), R14")
+	p("\tSHLQ $2, R14")
+	p("\tMOVQ dstride+40(FP), R15")
+	p("\tSHLQ $2, R15")
+	p("\tMOVQ r1+56(FP), CX")
+	p("\tMOVQ k+72(FP), R9")
+	p("\tMOVQ state+80(FP), R13")
+	p("\tXORQ AX, AX // strip")
+	p("")
+	p("dstrip:")
+	p("\tCMPQ AX, strips+64(FP)")
+	p("\tJGE  ddone")
+	p("\tMOVQ AX, BX")
+	p("\tSHLQ $6, BX")
+	p("\tLEAQ (SI)(BX*1), R10")
+	p("\tLEAQ (R8)(BX*1), R11")
+	p("\tLEAQ (DI)(BX*1), R12")
+	p("\tMOVQ r0+48(FP), BX")
+	p("\tTESTQ BX, BX")
+	p("\tJNZ  dresume")
+	for r := 0; r < 10; r++ {
+		p("\tVPXORQ Z%d, Z%d, Z%d", r, r, r)
+	}
+	p("\tJMP  drow")
+	p("")
+	p("dresume:")
+	for r := 0; r < 10; r++ {
+		p("\tVMOVUPD %d(R13), Z%d", 64*r, r)
+	}
+	p("")
+	p("drow:")
+	for ph := 0; ph < 10; ph++ {
+		p("\t// r%%10 == %d", ph)
+		p("\tCMPQ BX, CX")
+		p("\tJGE  dnext")
+		var classes []int
+		if ph%2 == 0 {
+			classes = []int{0, 2, 4}
+		} else {
+			classes = []int{1, 3}
+		}
+		for _, a := range classes {
+			vs := []int{a}
+			if a != 4 {
+				vs = append(vs, 8-a)
+			}
+			for u := 0; u < 9; u++ {
+				reg, off := "R10", 4*(u/2)
+				if u%2 == 1 {
+					reg, off = "R11", 4*((u-1)/2)
+				}
+				p("\tVBROADCASTSS %d(R9), Y12", 4*(9*a+u))
+				p("\tVMULPS %d(%s), Y12, Y10", off, reg)
+				p("\tVMULPS %d(%s), Y12, Y11", off+32, reg)
+				p("\tVCVTPS2PD Y10, Z10")
+				p("\tVCVTPS2PD Y11, Z11")
+				for _, v := range vs {
+					m := (((ph - v) / 2 % 5) + 5) % 5
+					if (ph-v)%2 != 0 {
+						panic("parity")
+					}
+					m = ((ph-v)/2%5 + 5) % 5
+					p("\tVADDPD Z10, Z%d, Z%d", m, m)
+					p("\tVADDPD Z11, Z%d, Z%d", 5+m, 5+m)
+				}
+			}
+		}
+		if ph%2 == 0 {
+			m := ((ph-8)/2%5 + 5) % 5 // the sum that has had its row v = 8
+			p("\tCMPQ BX, $8")
+			p("\tJLT  dskip%d", ph)
+			p("\tVCVTPD2PS Z%d, Y10", m)
+			p("\tVCVTPD2PS Z%d, Y11", 5+m)
+			p("\tVMOVUPS Y10, (R12)")
+			p("\tVMOVUPS Y11, 32(R12)")
+			p("\tADDQ R15, R12")
+			p("")
+			p("dskip%d:", ph)
+			p("\tVPXORQ Z%d, Z%d, Z%d", m, m, m)
+			p("\tVPXORQ Z%d, Z%d, Z%d", 5+m, 5+m, 5+m)
+		}
+		p("\tADDQ DX, R10")
+		p("\tADDQ R14, R11")
+		p("\tINCQ BX")
+	}
+	p("\tJMP  drow")
+	p("")
+	p("dnext:")
+	for r := 0; r < 10; r++ {
+		p("\tVMOVUPD Z%d, %d(R13)", r, 64*r)
+	}
+	p("\tADDQ $640, R13")
+	p("\tINCQ AX")
+	p("\tJMP  dstrip")
+	p("")
+	p("ddone:")
+	p("\tVZEROUPPER")
+	p("\tRET")
 }

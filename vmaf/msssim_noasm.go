@@ -21,3 +21,7 @@ const horizBuf = 0
 func horizKernel(dst, src []float32, buf []float64) int { return 0 }
 
 func deinterleaveKernel(e, o, src []float32) int { return 0 }
+
+func decimStrips(sw int) int { return 0 }
+
+func decimKernel(dst, e, o []float32, we, wo, sw, r0, r1, strips int, state []float64) {}

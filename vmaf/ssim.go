@@ -47,6 +47,7 @@ type workspace struct {
 	bufs  [][]float32
 	next  int
 	state []float64 // msssimCore's pending vertical sums
+	decim []float64 // decimateLPF's pending sums
 }
 
 var wsPool = sync.Pool{New: func() any { return new(workspace) }}
