@@ -64,7 +64,10 @@ proddone:
 // func msssimTermsAVX2(n int, mu1, mu2, sq1, sq2, s12 *float32, k *ssimConsts, c *float64, s *float32, sums *[2]float64) int
 //
 // ssimTermsAVX2 without the luminance term and l·c·s (MS-SSIM raises l to
-// the power 0 at every scale but the last), then the sums: sums[0] += c[i]
+// the power 0 at every scale but the last), and with sr taken by VSQRTPS:
+// float32(math.Sqrt(float64(x))) is the float32 square root (a double
+// rounding that never differs, 53 ≥ 2·24+2 bits; Go's compiler makes the
+// same rewrite, to SQRTSS, in ssimPixel). Then the sums: sums[0] += c[i]
 // and sums[1] += float64(s[i]) one pixel after another, as ssimCore's loop
 // adds them. Four pixels at a time, for the largest multiple of 4 not above
 // n (returned).
@@ -106,9 +109,7 @@ mterms4:
 	VMOVUPS (R12)(AX*4), X7
 	VSUBPS X6, X7, X6           // s12
 	VMULPS X5, X4, X7
-	VCVTPS2PD X7, Y7
-	VSQRTPD Y7, Y7
-	VCVTPD2PSY Y7, X7           // sr
+	VSQRTPS X7, X7              // sr
 	VCVTPS2PD X7, Y0
 	VMULPD Y14, Y0, Y0
 	VADDPD Y12, Y0, Y0          // cNum
