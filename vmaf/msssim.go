@@ -104,20 +104,30 @@ func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
 	we, wo := (pw+1)/2, pw/2
 	mark := ws.next
 	defer func() { ws.next = mark }()
-	eo := ws.get(ph * (we + wo)) // even padded columns, then odd ones
-	e, o := eo[:ph*we], eo[ph*we:]
+	// A band of padded rows at a time, split into even and odd columns and
+	// filtered while in cache. The buffer holds the band and the 8 rows
+	// before it (which the band's outputs also read): padded row r is row
+	// r-r0+pad*2 of it.
+	const band = 40 // a multiple of ssimDecimAVX512's ten-row rotation
+	const keep = 2 * pad
+	rows := min(band, ph) + keep
+	eo := ws.get(rows * (we + wo)) // even padded columns, then odd ones
+	e, o := eo[:rows*we], eo[rows*we:]
 	strips := decimStrips(sw)
 	if cap(ws.decim) < strips*80 {
 		ws.decim = make([]float64, strips*80)
 	}
-	// A band of padded rows at a time: split, then filtered while in cache.
-	const band = 40 // a multiple of ssimDecimAVX512's ten-row rotation
 	var offs [81]int
 	for r0 := 0; r0 < ph; r0 += band {
 		r1 := min(r0+band, ph)
+		if r0 > 0 {
+			copy(e[:keep*we], e[band*we:(band+keep)*we])
+			copy(o[:keep*wo], o[band*wo:(band+keep)*wo])
+		}
 		for py := r0; py < r1; py++ {
 			in := src[mirror(py-pad, h)*w:][:w]
-			e, o := e[py*we:py*we+we], o[py*wo:py*wo+wo]
+			b := py - r0 + keep
+			e, o := e[b*we:b*we+we], o[b*wo:b*wo+wo]
 			// Padded column 2x is in[2x-pad], mirrored at the borders:
 			// the kernel takes the pairs from the first on, the loops the
 			// rest.
@@ -133,7 +143,7 @@ func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
 			}
 		}
 		if strips > 0 {
-			decimKernel(dst, e, o, we, wo, sw, r0, r1, strips, ws.decim)
+			decimKernel(dst, e[keep*we:], o[keep*wo:], we, wo, sw, r0, r1, strips, ws.decim)
 		}
 		// The other columns of the output rows whose last padded row,
 		// 2y+8, is in this band. Tap (v, u) of output (x, y) reads padded
@@ -145,12 +155,12 @@ func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
 		}
 		for y := max(0, (r0-8+1)/2); 2*y+8 < r1 && y < sh; y++ {
 			for v := 0; v < 9; v++ {
-				r := 2*y + v
+				b := 2*y + v - r0 + keep
 				for u := 0; u < 9; u += 2 {
-					offs[v*9+u] = r*we + u/2
+					offs[v*9+u] = b*we + u/2
 				}
 				for u := 1; u < 9; u += 2 {
-					offs[v*9+u] = ph*we + r*wo + (u-1)/2
+					offs[v*9+u] = rows*we + b*wo + (u-1)/2
 				}
 			}
 			ssimRows(dst[y*sw+c0:y*sw+sw], eo[c0:], offs[:], msssimLPF[:])

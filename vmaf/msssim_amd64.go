@@ -146,10 +146,11 @@ func decimStrips(sw int) int {
 }
 
 // decimKernel runs ssimDecimAVX512 over padded rows r0 (a multiple of 10)
-// to r1 of the even and odd column planes e and o (ph rows of we and wo
-// floats) into dst (sw floats a row), for the first 16·strips columns.
+// to r1 of the even and odd column planes, e and o starting at row r0
+// (rows of we and wo floats), into dst (sw floats a row), for the first
+// 16·strips columns.
 func decimKernel(dst, e, o []float32, we, wo, sw, r0, r1, strips int, state []float64) {
-	if strips == 0 || r0%10 != 0 || r1 <= r0 || len(e) < r1*we || len(o) < r1*wo ||
+	if strips == 0 || r0%10 != 0 || r1 <= r0 || len(e) < (r1-r0)*we || len(o) < (r1-r0)*wo ||
 		16*strips+3 > wo || 16*strips+4 > we || len(state) < strips*80 {
 		panic("vmaf: decimKernel arguments out of range")
 	}
@@ -157,5 +158,5 @@ func decimKernel(dst, e, o []float32, we, wo, sw, r0, r1, strips int, state []fl
 	if (r1-1-8)/2 >= 0 && len(dst) < ((r1-1-8)/2+1)*sw {
 		panic("vmaf: decimKernel output out of range")
 	}
-	ssimDecimAVX512(&dst[y*sw], &e[r0*we], &o[r0*wo], we, wo, sw, r0, r1, strips, &msssimLPF[0], &state[0])
+	ssimDecimAVX512(&dst[y*sw], &e[0], &o[0], we, wo, sw, r0, r1, strips, &msssimLPF[0], &state[0])
 }
