@@ -196,8 +196,7 @@ func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
 		hoffs[t], voffs[t] = t, t*dw
 	}
 	const chunk = 256
-	var cb [chunk]float64
-	var sb [chunk]float32
+	var cb, sb [chunk]float64
 	var sums [2]float64
 	next := 0 // the first output row whose terms are not summed yet
 	for y0 := 0; y0 < h; y0 += msssimBand {

@@ -58,7 +58,7 @@ func lumaBytesAVX512(dst *float32, src *byte, n int) int
 func ssimProductsAVX512(n int, a, b, aa, bb, ab *float32) int
 
 //go:noescape
-func msssimTermsAVX2(n int, mu1, mu2, sq1, sq2, s12 *float32, k *ssimConsts, c *float64, s *float32, sums *[2]float64) int
+func msssimTermsAVX2(n int, mu1, mu2, sq1, sq2, s12 *float32, k *ssimConsts, c, s *float64, sums *[2]float64) int
 
 // msssimSIMD reports whether msssimFrame has its AVX-512 kernels to run.
 func msssimSIMD() bool { return ssimAVX512 }
@@ -100,8 +100,9 @@ func productsKernel(a, b, aa, bb, ab []float32) int {
 }
 
 // msssimTermsKernel computes the contrast and structure terms of the first
-// pixels, adds them to sums and returns how many pixels it did.
-func msssimTermsKernel(mu1, mu2, sq1, sq2, s12 []float32, c []float64, s []float32, sums *[2]float64) int {
+// pixels (s widened to float64), adds them to sums and returns how many
+// pixels it did.
+func msssimTermsKernel(mu1, mu2, sq1, sq2, s12 []float32, c, s []float64, sums *[2]float64) int {
 	n := len(c)
 	if !ssimAVX2 || n == 0 {
 		return 0

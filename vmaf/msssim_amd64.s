@@ -61,15 +61,15 @@ proddone:
 	MOVQ AX, ret+48(FP)
 	RET
 
-// func msssimTermsAVX2(n int, mu1, mu2, sq1, sq2, s12 *float32, k *ssimConsts, c *float64, s *float32, sums *[2]float64) int
+// func msssimTermsAVX2(n int, mu1, mu2, sq1, sq2, s12 *float32, k *ssimConsts, c, s *float64, sums *[2]float64) int
 //
 // ssimTermsAVX2 without the luminance term and l·c·s (MS-SSIM raises l to
 // the power 0 at every scale but the last), and with sr taken by VSQRTPS:
 // float32(math.Sqrt(float64(x))) is the float32 square root (a double
 // rounding that never differs, 53 ≥ 2·24+2 bits; Go's compiler makes the
 // same rewrite, to SQRTSS, in ssimPixel). Then the sums: sums[0] += c[i]
-// and sums[1] += float64(s[i]) one pixel after another, as ssimCore's loop
-// adds them. Four pixels at a time, for the largest multiple of 4 not above
+// and sums[1] += s[i] one pixel after another, as ssimCore's loop adds
+// them (s[i] is the float32 structure term, widened). Four pixels at a time, for the largest multiple of 4 not above
 // n (returned).
 TEXT ·msssimTermsAVX2(SB), NOSPLIT, $0-88
 	MOVQ n+0(FP), CX
@@ -124,23 +124,18 @@ mterms4:
 	VADDPS X9, X6, X6
 	VADDPS X9, X7, X7
 	VDIVPS X7, X6, X6           // s
-	VMOVUPD Y0, (R14)(AX*8)
-	VMOVUPS X6, (DI)(AX*4)
-	VADDSD X0, X13, X13
-	VPERMILPD $1, X0, X1
-	VADDSD X1, X13, X13
-	VEXTRACTF128 $1, Y0, X0
-	VADDSD X0, X13, X13
-	VPERMILPD $1, X0, X1
-	VADDSD X1, X13, X13
 	VCVTPS2PD X6, Y2
-	VADDSD X2, X11, X11
-	VPERMILPD $1, X2, X3
-	VADDSD X3, X11, X11
-	VEXTRACTF128 $1, Y2, X2
-	VADDSD X2, X11, X11
-	VPERMILPD $1, X2, X3
-	VADDSD X3, X11, X11
+	VMOVUPD Y0, (R14)(AX*8)
+	VMOVUPD Y2, (DI)(AX*8)
+	// The sums, one pixel after another, from the stores just made.
+	VADDSD (R14)(AX*8), X13, X13
+	VADDSD (DI)(AX*8), X11, X11
+	VADDSD 8(R14)(AX*8), X13, X13
+	VADDSD 8(DI)(AX*8), X11, X11
+	VADDSD 16(R14)(AX*8), X13, X13
+	VADDSD 16(DI)(AX*8), X11, X11
+	VADDSD 24(R14)(AX*8), X13, X13
+	VADDSD 24(DI)(AX*8), X11, X11
 	ADDQ $4, AX
 	JMP  mterms4
 

@@ -12,7 +12,7 @@ func lumaBytesKernel(dst []float32, src []byte) int { return 0 }
 
 func productsKernel(a, b, aa, bb, ab []float32) int { return 0 }
 
-func msssimTermsKernel(mu1, mu2, sq1, sq2, s12 []float32, c []float64, s []float32, sums *[2]float64) int {
+func msssimTermsKernel(mu1, mu2, sq1, sq2, s12 []float32, c, s []float64, sums *[2]float64) int {
 	return 0
 }
 
