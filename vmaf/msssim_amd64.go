@@ -26,10 +26,11 @@ func ssimVertAVX512(dst, src *float32, stride, y0, y1, strips int, k *float32, s
 func ssimHorizAVX512(dst, src *float32, n int, k *float32, buf *float64) int
 
 // horizChunk is how many outputs ssimHorizAVX512 makes from one pass of
-// products, horizRow the length of its product rows in buf (as in
+// products (horizSmall for what is left), horizRow the length of its product rows in buf (as in
 // msssim_amd64_gen.go).
 const (
 	horizChunk = 256
+	horizSmall = 64
 	horizRow   = horizChunk + 16
 	horizBuf   = 6 * horizRow
 )
@@ -39,14 +40,14 @@ const (
 // AVX-512, or a row shorter than a chunk). buf holds horizBuf floats.
 func horizKernel(dst, src []float32, buf []float64) int {
 	n := len(dst)
-	if !ssimAVX512 || n < horizChunk || len(src) < n+gaussLen-1 || len(buf) < horizBuf {
+	if !ssimAVX512 || n < horizSmall || len(src) < n+gaussLen-1 || len(buf) < horizBuf {
 		return 0
 	}
 	if done := ssimHorizAVX512(&dst[0], &src[0], n, &gaussWindow[0], &buf[0]); done < n {
-		// A last chunk that ends at n, writing again some outputs with the
-		// values they have.
-		x0 := n - horizChunk
-		ssimHorizAVX512(&dst[x0], &src[x0], horizChunk, &gaussWindow[0], &buf[0])
+		// A last small chunk that ends at n, writing again some outputs
+		// with the values they have.
+		x0 := n - horizSmall
+		ssimHorizAVX512(&dst[x0], &src[x0], horizSmall, &gaussWindow[0], &buf[0])
 	}
 	return n
 }

@@ -147,7 +147,8 @@ func main() {
 const (
 	horizChunk = 256
 	horizRow   = horizChunk + 16
-	horizVecs  = 8 // output vectors summed side by side
+	horizVecs  = 8  // output vectors summed side by side
+	horizSmall = 64 // the chunk for what is left after the big ones
 )
 
 // horiz writes ssimHorizAVX512, the horizontal pass with the products
@@ -156,12 +157,13 @@ func horiz() {
 	p("")
 	p("// func ssimHorizAVX512(dst, src *float32, n int, k *float32, buf *float64) int")
 	p("//")
-	p("// The horizontal Gaussian pass of a row, %d outputs at a time: the", horizChunk)
+	p("// The horizontal Gaussian pass of a row, %d outputs at a time, then %d:", horizChunk, horizSmall)
+	p("// the")
 	p("// products of the %d inputs they read with the six distinct weights", horizChunk+10)
 	p("// are widened once into buf (six rows of %d float64), then output x", horizRow)
 	p("// is 0 + P[c(0)][x] + P[c(1)][x+1] + ... + P[c(10)][x+10] with c(t) =")
 	p("// min(t, 10-t), the Go loop's sum of the same float64 terms in the same")
-	p("// order. It returns the outputs written, a multiple of %d not above n;", horizChunk)
+	p("// order. It returns the outputs written, a multiple of %d not above n;", horizSmall)
 	p("// src holds n+10 floats.")
 	p("TEXT ·ssimHorizAVX512(SB), NOSPLIT, $0-48")
 	p("\tMOVQ dst+0(FP), DI")
@@ -174,38 +176,49 @@ func horiz() {
 	}
 	p("\tXORQ AX, AX")
 	p("")
-	p("hchunk:")
-	p("\tLEAQ %d(AX), BX", horizChunk)
+	hloop(horizChunk, "h256", "h64")
+	hloop(horizSmall, "h64", "hdone")
+	p("hdone:")
+	p("\tVZEROUPPER")
+	p("\tMOVQ AX, ret+40(FP)")
+	p("\tRET")
+}
+
+// hloop writes the loop over chunks of c outputs, from the label name, on
+// to the label next when fewer than c are left.
+func hloop(c int, name, next string) {
+	p("%s:", name)
+	p("\tLEAQ %d(AX), BX", c)
 	p("\tCMPQ BX, CX")
-	p("\tJGT  hdone")
+	p("\tJGT  %s", next)
 	p("\tLEAQ (SI)(AX*4), R11")
 	p("\tMOVQ R8, R12")
-	p("\tMOVQ $%d, R10", horizChunk/8+1)
+	p("\tMOVQ $%d, R10", c/8+1)
 	p("")
-	p("hprod:")
+	p("%sprod:", name)
 	p("\tVMOVUPS (R11), Y0")
 	hprod("R12", 0)
 	p("\tADDQ $32, R11")
 	p("\tADDQ $64, R12")
 	p("\tDECQ R10")
-	p("\tJNZ  hprod")
-	p("\t// The last two inputs, through a vector ending at input %d.", horizChunk+9)
+	p("\tJNZ  %sprod", name)
+	p("\t// The last two inputs, through a vector ending at input %d.", c+9)
 	p("\tLEAQ (SI)(AX*4), R11")
-	p("\tVMOVUPS %d(R11), Y0", 4*(horizChunk+2))
-	hprod("R8", 8*(horizChunk+2))
+	p("\tVMOVUPS %d(R11), Y0", 4*(c+2))
+	hprod("R8", 8*(c+2))
 	p("")
 	p("\tMOVQ R8, R12")
 	p("\tLEAQ (DI)(AX*4), R11")
-	p("\tMOVQ $%d, R10", horizChunk/(8*horizVecs))
+	p("\tMOVQ $%d, R10", c/(8*horizVecs))
 	p("")
-	p("hsum:")
+	p("%ssum:", name)
 	for v := 0; v < horizVecs; v++ {
 		p("\tVPXORQ Z%d, Z%d, Z%d", v, v, v)
 	}
 	for t := 0; t < 11; t++ {
-		c := min(t, 10-t)
+		k := min(t, 10-t)
 		for v := 0; v < horizVecs; v++ {
-			p("\tVADDPD %d(R12), Z%d, Z%d", 8*(c*horizRow+t+8*v), v, v)
+			p("\tVADDPD %d(R12), Z%d, Z%d", 8*(k*horizRow+t+8*v), v, v)
 		}
 	}
 	for v := 0; v < horizVecs; v++ {
@@ -215,14 +228,10 @@ func horiz() {
 	p("\tADDQ $%d, R12", 64*horizVecs)
 	p("\tADDQ $%d, R11", 32*horizVecs)
 	p("\tDECQ R10")
-	p("\tJNZ  hsum")
-	p("\tADDQ $%d, AX", horizChunk)
-	p("\tJMP  hchunk")
+	p("\tJNZ  %ssum", name)
+	p("\tADDQ $%d, AX", c)
+	p("\tJMP  %s", name)
 	p("")
-	p("hdone:")
-	p("\tVZEROUPPER")
-	p("\tMOVQ AX, ret+40(FP)")
-	p("\tRET")
 }
 
 // hprod writes the six products of the eight inputs in Y0 to buf at off
