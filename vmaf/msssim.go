@@ -171,19 +171,25 @@ func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
 // msssimBand is how many rows msssimCore filters at a time: a multiple of
 // the window (vertStripsKernel's rotation) small enough for the five
 // planes' band to stay in a core's cache.
-const msssimBand = 4 * gaussLen
+const msssimBand = 2 * gaussLen
 
 // msssimCore is ssimCore's contrast and structure means, the same float32
 // values, computed a band of rows at a time through the kernels: the
-// products of a row and the horizontal passes of the five images (ssimRows)
-// go into five planes, the vertical passes (vertStripsKernel, ssimRows for
-// the last columns) overwrite them in place, and msssimTermsKernel adds up
-// the per-pixel terms of the finished rows in pixel order as ssimCore does.
+// products of a row and the horizontal passes of the five images
+// (horizKernel) go into five band buffers, the vertical passes
+// (vertStripsKernel, ssimRows for the last columns) overwrite them in
+// place, and msssimTermsKernel adds up the per-pixel terms of the finished
+// rows in pixel order as ssimCore does.
+//
+// A buffer holds the band's rows y0 .. y1-1 after ten rows for the outputs
+// y0-10 .. y0-1 that the band finishes (row y is buffer row y-y0+10).
 func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
+	const keep = gaussLen - 1
 	dw, dh := w-gaussLen+1, h-gaussLen+1
+	rows := min(msssimBand, h) + keep
 	var planes [5][]float32
 	for q := range planes {
-		planes[q] = ws.get(dw * h)
+		planes[q] = ws.get(dw * rows)
 	}
 	aa, bb, ab := ws.get(w), ws.get(w), ws.get(w)
 	perPlane := (dw / 16) * 22 * 8
@@ -199,35 +205,51 @@ func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
 	var cb, sb [chunk]float64
 	var sums [2]float64
 	next := 0 // the first output row whose terms are not summed yet
+	done := 0 // the columns vertStripsKernel does
 	for y0 := 0; y0 < h; y0 += msssimBand {
 		y1 := min(y0+msssimBand, h)
+		if y0 > 0 && done < dw {
+			// The last columns of the previous band's last ten rows are
+			// still to be filtered vertically, by ssimRows.
+			for _, p := range planes {
+				for r := 0; r < keep; r++ {
+					copy(p[r*dw+done:r*dw+dw], p[(msssimBand+r)*dw+done:(msssimBand+r)*dw+dw])
+				}
+			}
+		}
 		for y := y0; y < y1; y++ {
 			a, b := ref[y*w:y*w+w], cmp[y*w:y*w+w]
 			for x := productsKernel(a, b, aa, bb, ab); x < w; x++ {
 				aa[x], bb[x], ab[x] = a[x]*a[x], b[x]*b[x], a[x]*b[x]
 			}
+			r := y - y0 + keep
 			for q, src := range [5][]float32{a, b, aa, bb, ab} {
-				out := planes[q][y*dw : y*dw+dw]
+				out := planes[q][r*dw : r*dw+dw]
 				if horizKernel(out, src, hbuf) == 0 {
 					ssimRows(out, src, hoffs[:], gaussWindow[:])
 				}
 			}
 		}
 		// Output rows next .. end-1 have all their input rows now.
-		end := y1 - (gaussLen - 1)
+		end := y1 - keep
 		for q, p := range planes {
-			done := vertStripsKernel(p, dw, y0, y1, ws.state[q*perPlane:(q+1)*perPlane])
+			done = vertStripsKernel(p[(next-y0+keep)*dw:], p[keep*dw:], dw, y0, y1, ws.state[q*perPlane:(q+1)*perPlane])
 			if done == dw {
 				continue
 			}
 			// In place, top row first: output row y is the last to read
 			// input row y.
 			for y := next; y < end; y++ {
-				ssimRows(p[y*dw+done:y*dw+dw], p[y*dw+done:], voffs[:], gaussWindow[:])
+				r := y - y0 + keep
+				ssimRows(p[r*dw+done:r*dw+dw], p[r*dw+done:], voffs[:], gaussWindow[:])
 			}
 		}
-		for i0 := next * dw; i0 < end*dw; i0 += chunk {
-			m := min(chunk, end*dw-i0)
+		if end <= next {
+			continue
+		}
+		i1 := (end - y0 + keep) * dw
+		for i0 := (next - y0 + keep) * dw; i0 < i1; i0 += chunk {
+			m := min(chunk, i1-i0)
 			mu1, mu2 := planes[0][i0:i0+m], planes[1][i0:i0+m]
 			sq1, sq2, s12 := planes[2][i0:i0+m], planes[3][i0:i0+m], planes[4][i0:i0+m]
 			for j := msssimTermsKernel(mu1, mu2, sq1, sq2, s12, cb[:m], sb[:m], &sums); j < m; j++ {
@@ -236,7 +258,7 @@ func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
 				sums[1] += float64(s)
 			}
 		}
-		next = max(next, end)
+		next = end
 	}
 	d := float64(dw * dh)
 	return float32(sums[0] / d), float32(sums[1] / d)

@@ -65,17 +65,20 @@ func msssimTermsAVX2(n int, mu1, mu2, sq1, sq2, s12 *float32, k *ssimConsts, c, 
 func msssimSIMD() bool { return ssimAVX512 }
 
 // vertStripsKernel runs the vertical pass over input rows y0 (a multiple
-// of 11) to y1 of the first 16·strips columns of the plane p (rows of
-// stride floats), in place: output row y replaces input row y, which no
-// later output reads. state carries the pending sums from one band of rows
-// to the next. It returns how many columns it did.
-func vertStripsKernel(p []float32, stride, y0, y1 int, state []float64) int {
+// of 11) to y1 of the first 16·strips columns of a plane (rows of stride
+// floats): src starts at input row y0, dst at the first output row the band
+// finishes, max(y0-10, 0), and may be the same memory (output row y
+// replaces input row y, which no later output reads). state carries the
+// pending sums from one band of rows to the next. It returns how many
+// columns it did.
+func vertStripsKernel(dst, src []float32, stride, y0, y1 int, state []float64) int {
 	strips := stride / 16
-	if !ssimAVX512 || strips == 0 || y0%gaussLen != 0 || y1 <= y0 || len(p) < stride*y1 || len(state) < strips*22*8 {
+	outs := y1 - (gaussLen - 1) - max(y0-(gaussLen-1), 0) // output rows stored
+	if !ssimAVX512 || strips == 0 || y0%gaussLen != 0 || y1 <= y0 || len(src) < stride*(y1-y0) ||
+		(outs > 0 && len(dst) < stride*outs) || len(dst) == 0 || len(state) < strips*22*8 {
 		return 0
 	}
-	out := max(y0-(gaussLen-1), 0)
-	ssimVertAVX512(&p[out*stride], &p[y0*stride], stride, y0, y1, strips, &gaussWindow[0], &state[0])
+	ssimVertAVX512(&dst[0], &src[0], stride, y0, y1, strips, &gaussWindow[0], &state[0])
 	return strips * 16
 }
 

@@ -6,7 +6,7 @@ package vmaf
 
 func msssimSIMD() bool { return false }
 
-func vertStripsKernel(p []float32, stride, y0, y1 int, state []float64) int { return 0 }
+func vertStripsKernel(dst, src []float32, stride, y0, y1 int, state []float64) int { return 0 }
 
 func lumaBytesKernel(dst []float32, src []byte) int { return 0 }
 
