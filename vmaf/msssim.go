@@ -191,7 +191,10 @@ func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
 	for q := range planes {
 		planes[q] = ws.get(dw * rows)
 	}
-	aa, bb, ab := ws.get(w), ws.get(w), ws.get(w)
+	aa, bb, ab, ones := ws.get(w), ws.get(w), ws.get(w), ws.get(w)
+	for i := range ones {
+		ones[i] = 1
+	}
 	perPlane := (dw / 16) * 22 * 8
 	if cap(ws.state) < 5*perPlane+horizBuf {
 		ws.state = make([]float64, 5*perPlane+horizBuf)
@@ -219,15 +222,20 @@ func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
 		}
 		for y := y0; y < y1; y++ {
 			a, b := ref[y*w:y*w+w], cmp[y*w:y*w+w]
+			r := y - y0 + keep
+			// The kernel forms the products as it reads the rows.
+			if horizKernel(planes[0][r*dw:r*dw+dw], a, ones, hbuf) > 0 {
+				horizKernel(planes[1][r*dw:r*dw+dw], b, ones, hbuf)
+				horizKernel(planes[2][r*dw:r*dw+dw], a, a, hbuf)
+				horizKernel(planes[3][r*dw:r*dw+dw], b, b, hbuf)
+				horizKernel(planes[4][r*dw:r*dw+dw], a, b, hbuf)
+				continue
+			}
 			for x := productsKernel(a, b, aa, bb, ab); x < w; x++ {
 				aa[x], bb[x], ab[x] = a[x]*a[x], b[x]*b[x], a[x]*b[x]
 			}
-			r := y - y0 + keep
 			for q, src := range [5][]float32{a, b, aa, bb, ab} {
-				out := planes[q][r*dw : r*dw+dw]
-				if horizKernel(out, src, hbuf) == 0 {
-					ssimRows(out, src, hoffs[:], gaussWindow[:])
-				}
+				ssimRows(planes[q][r*dw:r*dw+dw], src, hoffs[:], gaussWindow[:])
 			}
 		}
 		// Output rows next .. end-1 have all their input rows now.

@@ -23,7 +23,7 @@ func ssimVertAVX512(dst, src *float32, stride, y0, y1, strips int, k *float32, s
 // each output summed from them in tap order.
 //
 //go:noescape
-func ssimHorizAVX512(dst, src *float32, n int, k *float32, buf *float64) int
+func ssimHorizAVX512(dst, src, src2 *float32, n int, k *float32, buf *float64) int
 
 // horizChunk is how many outputs ssimHorizAVX512 makes from one pass of
 // products (horizSmall for what is left), horizRow the length of its product rows in buf (as in
@@ -35,19 +35,20 @@ const (
 	horizBuf   = 6 * horizRow
 )
 
-// horizKernel sets dst to the horizontal Gaussian pass of src (len(dst)+10
-// floats) and returns len(dst), or 0 where it has nothing to run (no
-// AVX-512, or a row shorter than a chunk). buf holds horizBuf floats.
-func horizKernel(dst, src []float32, buf []float64) int {
+// horizKernel sets dst to the horizontal Gaussian pass of the products
+// src[i]·src2[i] (src2 all ones for src alone; len(dst)+10 floats each) and
+// returns len(dst), or 0 where it has nothing to run (no AVX-512, or a row
+// shorter than a small chunk). buf holds horizBuf floats.
+func horizKernel(dst, src, src2 []float32, buf []float64) int {
 	n := len(dst)
-	if !ssimAVX512 || n < horizSmall || len(src) < n+gaussLen-1 || len(buf) < horizBuf {
+	if !ssimAVX512 || n < horizSmall || len(src) < n+gaussLen-1 || len(src2) < n+gaussLen-1 || len(buf) < horizBuf {
 		return 0
 	}
-	if done := ssimHorizAVX512(&dst[0], &src[0], n, &gaussWindow[0], &buf[0]); done < n {
+	if done := ssimHorizAVX512(&dst[0], &src[0], &src2[0], n, &gaussWindow[0], &buf[0]); done < n {
 		// A last small chunk that ends at n, writing again some outputs
 		// with the values they have.
 		x0 := n - horizSmall
-		ssimHorizAVX512(&dst[x0], &src[x0], horizSmall, &gaussWindow[0], &buf[0])
+		ssimHorizAVX512(&dst[x0], &src[x0], &src2[x0], horizSmall, &gaussWindow[0], &buf[0])
 	}
 	return n
 }

@@ -155,7 +155,7 @@ const (
 // shared the same way.
 func horiz() {
 	p("")
-	p("// func ssimHorizAVX512(dst, src *float32, n int, k *float32, buf *float64) int")
+	p("// func ssimHorizAVX512(dst, src, src2 *float32, n int, k *float32, buf *float64) int")
 	p("//")
 	p("// The horizontal Gaussian pass of a row, %d outputs at a time, then %d:", horizChunk, horizSmall)
 	p("// the")
@@ -163,14 +163,17 @@ func horiz() {
 	p("// are widened once into buf (six rows of %d float64), then output x", horizRow)
 	p("// is 0 + P[c(0)][x] + P[c(1)][x+1] + ... + P[c(10)][x+10] with c(t) =")
 	p("// min(t, 10-t), the Go loop's sum of the same float64 terms in the same")
-	p("// order. It returns the outputs written, a multiple of %d not above n;", horizSmall)
-	p("// src holds n+10 floats.")
-	p("TEXT ·ssimHorizAVX512(SB), NOSPLIT, $0-48")
+	p("// order. The inputs are the float32 products src[i]·src2[i] (src2 all")
+	p("// ones for src itself, exact). It returns the outputs written, a")
+	p("// multiple of %d not above n; src and src2 hold n+10 floats.", horizSmall)
+	p("TEXT ·ssimHorizAVX512(SB), NOSPLIT, $0-56")
 	p("\tMOVQ dst+0(FP), DI")
 	p("\tMOVQ src+8(FP), SI")
-	p("\tMOVQ n+16(FP), CX")
-	p("\tMOVQ k+24(FP), R9")
-	p("\tMOVQ buf+32(FP), R8")
+	p("\tMOVQ src2+16(FP), R13")
+	p("\tSUBQ SI, R13 // src2 as an offset from src")
+	p("\tMOVQ n+24(FP), CX")
+	p("\tMOVQ k+32(FP), R9")
+	p("\tMOVQ buf+40(FP), R8")
 	for j := 0; j < 6; j++ {
 		p("\tVBROADCASTSS %d(R9), Y%d", 4*j, 16+j)
 	}
@@ -180,7 +183,7 @@ func horiz() {
 	hloop(horizSmall, "h64", "hdone")
 	p("hdone:")
 	p("\tVZEROUPPER")
-	p("\tMOVQ AX, ret+40(FP)")
+	p("\tMOVQ AX, ret+48(FP)")
 	p("\tRET")
 }
 
@@ -197,6 +200,7 @@ func hloop(c int, name, next string) {
 	p("")
 	p("%sprod:", name)
 	p("\tVMOVUPS (R11), Y0")
+	p("\tVMULPS (R11)(R13*1), Y0, Y0")
 	hprod("R12", 0)
 	p("\tADDQ $32, R11")
 	p("\tADDQ $64, R12")
@@ -205,6 +209,7 @@ func hloop(c int, name, next string) {
 	p("\t// The last two inputs, through a vector ending at input %d.", c+9)
 	p("\tLEAQ (SI)(AX*4), R11")
 	p("\tVMOVUPS %d(R11), Y0", 4*(c+2))
+	p("\tVMULPS %d(R11)(R13*1), Y0, Y0", 4*(c+2))
 	hprod("R8", 8*(c+2))
 	p("")
 	p("\tMOVQ R8, R12")

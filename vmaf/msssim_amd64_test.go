@@ -70,11 +70,30 @@ func TestHorizKernelMatchesGo(t *testing.T) {
 				}
 				want[x] = float32(sum)
 			}
+			ones := make([]float32, len(src))
+			for i := range ones {
+				ones[i] = 1
+			}
 			got := make([]float32, n)
-			if done := horizKernel(got, src, buf); done != n {
+			if done := horizKernel(got, src, ones, buf); done != n {
 				t.Fatalf("n=%d: kernel did %d outputs", n, done)
 			}
 			sameFloats(t, fmt.Sprintf("%s n=%d", kind, n), got, want)
+			// With the products formed in the kernel, as for ref·cmp.
+			src2 := floatImage(rng, kind, n+gaussLen-1, 1)
+			prod := make([]float32, len(src))
+			for i := range prod {
+				prod[i] = src[i] * src2[i]
+			}
+			for x := range want {
+				var sum float64
+				for tap, v := range prod[x : x+gaussLen] {
+					sum += float64(v * gaussWindow[tap])
+				}
+				want[x] = float32(sum)
+			}
+			horizKernel(got, src, src2, buf)
+			sameFloats(t, fmt.Sprintf("%s n=%d products", kind, n), got, want)
 		}
 	}
 }

@@ -18,7 +18,7 @@ func msssimTermsKernel(mu1, mu2, sq1, sq2, s12 []float32, c, s []float64, sums *
 
 const horizBuf = 0
 
-func horizKernel(dst, src []float32, buf []float64) int { return 0 }
+func horizKernel(dst, src, src2 []float32, buf []float64) int { return 0 }
 
 func deinterleaveKernel(e, o, src []float32) int { return 0 }
 

@@ -833,7 +833,7 @@ done:
 	VZEROUPPER
 	RET
 
-// func ssimHorizAVX512(dst, src *float32, n int, k *float32, buf *float64) int
+// func ssimHorizAVX512(dst, src, src2 *float32, n int, k *float32, buf *float64) int
 //
 // The horizontal Gaussian pass of a row, 256 outputs at a time, then 64:
 // the
@@ -841,14 +841,17 @@ done:
 // are widened once into buf (six rows of 272 float64), then output x
 // is 0 + P[c(0)][x] + P[c(1)][x+1] + ... + P[c(10)][x+10] with c(t) =
 // min(t, 10-t), the Go loop's sum of the same float64 terms in the same
-// order. It returns the outputs written, a multiple of 64 not above n;
-// src holds n+10 floats.
-TEXT ·ssimHorizAVX512(SB), NOSPLIT, $0-48
+// order. The inputs are the float32 products src[i]·src2[i] (src2 all
+// ones for src itself, exact). It returns the outputs written, a
+// multiple of 64 not above n; src and src2 hold n+10 floats.
+TEXT ·ssimHorizAVX512(SB), NOSPLIT, $0-56
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
-	MOVQ n+16(FP), CX
-	MOVQ k+24(FP), R9
-	MOVQ buf+32(FP), R8
+	MOVQ src2+16(FP), R13
+	SUBQ SI, R13 // src2 as an offset from src
+	MOVQ n+24(FP), CX
+	MOVQ k+32(FP), R9
+	MOVQ buf+40(FP), R8
 	VBROADCASTSS 0(R9), Y16
 	VBROADCASTSS 4(R9), Y17
 	VBROADCASTSS 8(R9), Y18
@@ -867,6 +870,7 @@ h256:
 
 h256prod:
 	VMOVUPS (R11), Y0
+	VMULPS (R11)(R13*1), Y0, Y0
 	VMULPS Y16, Y0, Y1
 	VCVTPS2PD Y1, Z1
 	VMOVUPD Z1, 0(R12)
@@ -892,6 +896,7 @@ h256prod:
 	// The last two inputs, through a vector ending at input 265.
 	LEAQ (SI)(AX*4), R11
 	VMOVUPS 1032(R11), Y0
+	VMULPS 1032(R11)(R13*1), Y0, Y0
 	VMULPS Y16, Y0, Y1
 	VCVTPS2PD Y1, Z1
 	VMOVUPD Z1, 2064(R8)
@@ -1045,6 +1050,7 @@ h64:
 
 h64prod:
 	VMOVUPS (R11), Y0
+	VMULPS (R11)(R13*1), Y0, Y0
 	VMULPS Y16, Y0, Y1
 	VCVTPS2PD Y1, Z1
 	VMOVUPD Z1, 0(R12)
@@ -1070,6 +1076,7 @@ h64prod:
 	// The last two inputs, through a vector ending at input 73.
 	LEAQ (SI)(AX*4), R11
 	VMOVUPS 264(R11), Y0
+	VMULPS 264(R11)(R13*1), Y0, Y0
 	VMULPS Y16, Y0, Y1
 	VCVTPS2PD Y1, Z1
 	VMOVUPD Z1, 528(R8)
@@ -1215,7 +1222,7 @@ h64sum:
 
 hdone:
 	VZEROUPPER
-	MOVQ AX, ret+40(FP)
+	MOVQ AX, ret+48(FP)
 	RET
 
 // func ssimDecimAVX512(dst, e, o *float32, estride, ostride, dstride, r0, r1, strips int, k *float32, state *float64)
