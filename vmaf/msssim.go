@@ -39,7 +39,9 @@ const MSSSIMMinSize = gaussLen << (msssimScales - 1)
 
 // msssimFrame is libvmaf's float_ms_ssim of the luma planes: no automatic
 // downscale, five scales each halved by msssimLPF (size w/2 + w&1), SSIM's
-// terms at each, combined as Π l^α·c^β·s^γ in float64.
+// terms at each, combined as Π l^α·c^β·s^γ in float64. With AVX-512 the
+// scales whose α is 0 go through msssimCore, the others (and every scale
+// without AVX-512) through ssimCore: the same floats either way.
 func msssimFrame(ref, dis *media.Frame) (float64, error) {
 	w, h := ref.Width, ref.Height
 	// libvmaf's check: each of the five scales (halved rounding down) must
@@ -87,12 +89,13 @@ func msssimFrame(ref, dis *media.Frame) (float64, error) {
 }
 
 // decimateLPF is decimate(src, w, h, 2, msssimLPF[:], 9, dst) for a dst
-// apart from src. Where there is a SIMD kernel every output goes through
-// ssimRows: src is first padded by 4 on each side with filterPixel's
-// mirroring (so the border outputs read the samples filterPixel reads) and
-// split into its even and odd columns (so the samples a tap reads for
-// consecutive outputs are consecutive). Every output is the same float as
-// filterPixel's, its 81 products summed in the same order.
+// apart from src. Where there is a SIMD kernel, src is padded by 4 on each
+// side with filterPixel's mirroring (so the border outputs read the samples
+// filterPixel reads) and split into its even and odd columns (so the
+// samples a tap reads for consecutive outputs are consecutive), a band of
+// rows at a time; ssimDecimAVX512 (AVX-512) filters strips of 16 columns
+// and ssimRows the rest (all of it with AVX2 alone). Every output is the
+// same float as filterPixel's, its 81 products summed in the same order.
 func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
 	if !ssimSIMD() {
 		decimate(src, w, h, 2, msssimLPF[:], 9, dst)
