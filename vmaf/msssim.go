@@ -53,19 +53,30 @@ func msssimFrame(ref, dis *media.Frame) (float64, error) {
 	}
 	ws := wsPool.Get().(*workspace)
 	defer ws.release()
+	// The AVX-512 path reads 8-bit frames' first scale from their bytes.
+	bytes := msssimSIMD() && ref.Format.BitDepth == 8 && msssimAlpha[0] == 0
 	var refs, diss [msssimScales][]float32
+	var rows [msssimScales][2]lumaRows
 	var ws_, hs [msssimScales]int
 	cw, ch := w, h
 	for i := 0; i < msssimScales; i++ {
-		refs[i], diss[i] = ws.get(cw*ch), ws.get(cw*ch)
+		if i > 0 || !bytes {
+			refs[i], diss[i] = ws.get(cw*ch), ws.get(cw*ch)
+		}
+		rows[i] = [2]lumaRows{{f: refs[i], stride: cw}, {f: diss[i], stride: cw}}
 		ws_[i], hs[i] = cw, ch
 		cw, ch = cw/2+(cw&1), ch/2+(ch&1)
 	}
-	lumaFloat(ref, refs[0])
-	lumaFloat(dis, diss[0])
+	if bytes {
+		rp, dp := ref.Planes[0], dis.Planes[0]
+		rows[0] = [2]lumaRows{{b: rp.Pix, stride: rp.Stride}, {b: dp.Pix, stride: dp.Stride}}
+	} else {
+		lumaFloat(ref, refs[0])
+		lumaFloat(dis, diss[0])
+	}
 	for i := 1; i < msssimScales; i++ {
-		decimateLPF(ws, refs[i-1], ws_[i-1], hs[i-1], refs[i])
-		decimateLPF(ws, diss[i-1], ws_[i-1], hs[i-1], diss[i])
+		decimateLPF(ws, rows[i-1][0], ws_[i-1], hs[i-1], refs[i])
+		decimateLPF(ws, rows[i-1][1], ws_[i-1], hs[i-1], diss[i])
 	}
 	ms := 1.0
 	for i := 0; i < msssimScales; i++ {
@@ -74,7 +85,7 @@ func msssimFrame(ref, dis *media.Frame) (float64, error) {
 		if msssimAlpha[i] == 0 && msssimSIMD() {
 			// l^0 is 1 whatever l is (math.Pow), so l is not computed.
 			l = 1
-			c, s = msssimCore(ws, refs[i], diss[i], ws_[i], hs[i])
+			c, s = msssimCore(ws, rows[i][0], rows[i][1], ws_[i], hs[i])
 		} else {
 			_, l, c, s = ssimCore(ws, refs[i], diss[i], ws_[i], hs[i])
 		}
@@ -96,9 +107,11 @@ func msssimFrame(ref, dis *media.Frame) (float64, error) {
 // rows at a time; ssimDecimAVX512 (AVX-512) filters strips of 16 columns
 // and ssimRows the rest (all of it with AVX2 alone). Every output is the
 // same float as filterPixel's, its 81 products summed in the same order.
-func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
-	if !ssimSIMD() {
-		decimate(src, w, h, 2, msssimLPF[:], 9, dst)
+func decimateLPF(ws *workspace, src lumaRows, w, h int, dst []float32) {
+	if !ssimSIMD() || src.f == nil && !msssimSIMD() {
+		mark := ws.next
+		decimate(src.floats(ws, w, h), w, h, 2, msssimLPF[:], 9, dst)
+		ws.next = mark
 		return
 	}
 	const pad = 4
@@ -128,12 +141,27 @@ func decimateLPF(ws *workspace, src []float32, w, h int, dst []float32) {
 			copy(o[:keep*wo], o[band*wo:(band+keep)*wo])
 		}
 		for py := r0; py < r1; py++ {
-			in := src[mirror(py-pad, h)*w:][:w]
 			b := py - r0 + keep
 			e, o := e[b*we:b*we+we], o[b*wo:b*wo+wo]
 			// Padded column 2x is in[2x-pad], mirrored at the borders:
 			// the kernel takes the pairs from the first on, the loops the
 			// rest.
+			y := mirror(py-pad, h)
+			if src.f == nil {
+				in := src.b[y*src.stride:][:w]
+				n := pad/2 + deinterleave8Kernel(e[pad/2:], o[pad/2:], in)
+				for x := 0; x < pad/2; x++ {
+					e[x], o[x] = float32(in[mirror(2*x-pad, w)]), float32(in[mirror(2*x+1-pad, w)])
+				}
+				for x := n; x < we; x++ {
+					e[x] = float32(in[mirror(2*x-pad, w)])
+				}
+				for x := n; x < wo; x++ {
+					o[x] = float32(in[mirror(2*x+1-pad, w)])
+				}
+				continue
+			}
+			in := src.f[y*w:][:w]
 			n := pad/2 + deinterleaveKernel(e[pad/2:], o[pad/2:], in)
 			for x := 0; x < pad/2; x++ {
 				e[x], o[x] = in[mirror(2*x-pad, w)], in[mirror(2*x+1-pad, w)]
@@ -186,7 +214,7 @@ const msssimBand = 2 * gaussLen
 //
 // A buffer holds the band's rows y0 .. y1-1 after ten rows for the outputs
 // y0-10 .. y0-1 that the band finishes (row y is buffer row y-y0+10).
-func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
+func msssimCore(ws *workspace, ref, cmp lumaRows, w, h int) (cm, sm float32) {
 	const keep = gaussLen - 1
 	dw, dh := w-gaussLen+1, h-gaussLen+1
 	rows := min(msssimBand, h) + keep
@@ -197,6 +225,11 @@ func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
 	aa, bb, ab, ones := ws.get(w), ws.get(w), ws.get(w), ws.get(w)
 	for i := range ones {
 		ones[i] = 1
+	}
+	af, bf := ws.get(w), ws.get(w) // 8-bit rows as floats, where the kernel does not run
+	ones8 := make([]byte, w)
+	for i := range ones8 {
+		ones8[i] = 1
 	}
 	perPlane := (dw / 16) * 22 * 8
 	if cap(ws.state) < 5*perPlane+horizBuf {
@@ -224,8 +257,24 @@ func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
 			}
 		}
 		for y := y0; y < y1; y++ {
-			a, b := ref[y*w:y*w+w], cmp[y*w:y*w+w]
 			r := y - y0 + keep
+			var a, b []float32
+			if ref.f == nil {
+				a8, b8 := ref.b[y*ref.stride:y*ref.stride+w], cmp.b[y*cmp.stride:y*cmp.stride+w]
+				if horiz8Kernel(planes[0][r*dw:r*dw+dw], a8, ones8, hbuf) > 0 {
+					horiz8Kernel(planes[1][r*dw:r*dw+dw], b8, ones8, hbuf)
+					horiz8Kernel(planes[2][r*dw:r*dw+dw], a8, a8, hbuf)
+					horiz8Kernel(planes[3][r*dw:r*dw+dw], b8, b8, hbuf)
+					horiz8Kernel(planes[4][r*dw:r*dw+dw], a8, b8, hbuf)
+					continue
+				}
+				for x := range af {
+					af[x], bf[x] = float32(a8[x]), float32(b8[x])
+				}
+				a, b = af, bf
+			} else {
+				a, b = ref.f[y*w:y*w+w], cmp.f[y*w:y*w+w]
+			}
 			// The kernel forms the products as it reads the rows.
 			if horizKernel(planes[0][r*dw:r*dw+dw], a, ones, hbuf) > 0 {
 				horizKernel(planes[1][r*dw:r*dw+dw], b, ones, hbuf)
@@ -273,4 +322,27 @@ func msssimCore(ws *workspace, ref, cmp []float32, w, h int) (cm, sm float32) {
 	}
 	d := float64(dw * dh)
 	return float32(sums[0] / d), float32(sums[1] / d)
+}
+
+// lumaRows is an image for msssimCore and decimateLPF: w float32 a row in
+// f, or (the first scale of an 8-bit frame on the AVX-512 path) samples of
+// the frame in b, stride bytes a row.
+type lumaRows struct {
+	f      []float32
+	b      []byte
+	stride int
+}
+
+// floats returns the image as w×h float32.
+func (r lumaRows) floats(ws *workspace, w, h int) []float32 {
+	if r.f != nil {
+		return r.f
+	}
+	f := ws.get(w * h)
+	for y := 0; y < h; y++ {
+		for x, v := range r.b[y*r.stride : y*r.stride+w] {
+			f[y*w+x] = float32(v)
+		}
+	}
+	return f
 }

@@ -166,3 +166,31 @@ func decimKernel(dst, e, o []float32, we, wo, sw, r0, r1, strips int, state []fl
 	}
 	ssimDecimAVX512(&dst[y*sw], &e[0], &o[0], we, wo, sw, r0, r1, strips, &msssimLPF[0], &state[0])
 }
+
+//go:noescape
+func ssimHoriz8AVX512(dst *float32, src, src2 *byte, n int, k *float32, buf *float64) int
+
+// horiz8Kernel is horizKernel on rows of 8-bit samples.
+func horiz8Kernel(dst []float32, src, src2 []byte, buf []float64) int {
+	n := len(dst)
+	if !ssimAVX512 || n < horizSmall || len(src) < n+gaussLen-1 || len(src2) < n+gaussLen-1 || len(buf) < horizBuf {
+		return 0
+	}
+	if done := ssimHoriz8AVX512(&dst[0], &src[0], &src2[0], n, &gaussWindow[0], &buf[0]); done < n {
+		x0 := n - horizSmall
+		ssimHoriz8AVX512(&dst[x0], &src[x0], &src2[x0], horizSmall, &gaussWindow[0], &buf[0])
+	}
+	return n
+}
+
+//go:noescape
+func deinterleave8AVX512(e, o *float32, src *byte, n int, idx *[32]int32) int
+
+// deinterleave8Kernel is deinterleaveKernel from 8-bit samples.
+func deinterleave8Kernel(e, o []float32, src []byte) int {
+	n := min(len(e), len(o), len(src)/2)
+	if !ssimAVX512 || n == 0 {
+		return 0
+	}
+	return deinterleave8AVX512(&e[0], &o[0], &src[0], n, &deinterleaveIdx)
+}

@@ -179,3 +179,39 @@ pairsdone:
 	VZEROUPPER
 	MOVQ AX, ret+40(FP)
 	RET
+
+// func deinterleave8AVX512(e, o *float32, src *byte, n int, idx *[32]int32) int
+//
+// deinterleaveAVX512 from 8-bit samples: e[i] = float32(src[2i]), o[i] =
+// float32(src[2i+1]).
+TEXT ·deinterleave8AVX512(SB), NOSPLIT, $0-48
+	MOVQ e+0(FP), DI
+	MOVQ o+8(FP), DX
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+	MOVQ idx+32(FP), R8
+	VMOVDQU32 (R8), Z4
+	VMOVDQU32 64(R8), Z5
+	XORQ AX, AX
+
+bpairs16:
+	LEAQ 16(AX), BX
+	CMPQ BX, CX
+	JGT  bpairsdone
+	VPMOVZXBD (SI), Z0
+	VPMOVZXBD 16(SI), Z1
+	VCVTDQ2PS Z0, Z0
+	VCVTDQ2PS Z1, Z1
+	VMOVAPS Z0, Z2
+	VPERMT2PS Z1, Z4, Z2
+	VPERMT2PS Z1, Z5, Z0
+	VMOVUPS Z2, (DI)(AX*4)
+	VMOVUPS Z0, (DX)(AX*4)
+	ADDQ $32, SI
+	MOVQ BX, AX
+	JMP  bpairs16
+
+bpairsdone:
+	VZEROUPPER
+	MOVQ AX, ret+40(FP)
+	RET

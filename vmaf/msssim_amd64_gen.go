@@ -130,7 +130,8 @@ func main() {
 	p("done:")
 	p("\tVZEROUPPER")
 	p("\tRET")
-	horiz()
+	horiz(false)
+	horiz(true)
 	decim()
 	if *o == "" {
 		os.Stdout.Write(out.Bytes())
@@ -153,20 +154,28 @@ const (
 
 // horiz writes ssimHorizAVX512, the horizontal pass with the products
 // shared the same way.
-func horiz() {
+func horiz(bytes bool) {
+	name, typ, pre := "ssimHorizAVX512", "float32", "h"
+	if bytes {
+		name, typ, pre = "ssimHoriz8AVX512", "byte", "b"
+	}
 	p("")
-	p("// func ssimHorizAVX512(dst, src, src2 *float32, n int, k *float32, buf *float64) int")
+	p("// func %s(dst *float32, src, src2 *%s, n int, k *float32, buf *float64) int", name, typ)
 	p("//")
-	p("// The horizontal Gaussian pass of a row, %d outputs at a time, then %d:", horizChunk, horizSmall)
-	p("// the")
-	p("// products of the %d inputs they read with the six distinct weights", horizChunk+10)
-	p("// are widened once into buf (six rows of %d float64), then output x", horizRow)
-	p("// is 0 + P[c(0)][x] + P[c(1)][x+1] + ... + P[c(10)][x+10] with c(t) =")
-	p("// min(t, 10-t), the Go loop's sum of the same float64 terms in the same")
-	p("// order. The inputs are the float32 products src[i]·src2[i] (src2 all")
-	p("// ones for src itself, exact). It returns the outputs written, a")
-	p("// multiple of %d not above n; src and src2 hold n+10 floats.", horizSmall)
-	p("TEXT ·ssimHorizAVX512(SB), NOSPLIT, $0-56")
+	if bytes {
+		p("// ssimHorizAVX512 on rows of 8-bit samples, each converted to float32")
+		p("// (exactly) as it is read.")
+	} else {
+		p("// The horizontal Gaussian pass of a row, %d outputs at a time, then %d:", horizChunk, horizSmall)
+		p("// the products of the %d inputs they read with the six distinct weights", horizChunk+10)
+		p("// are widened once into buf (six rows of %d float64), then output x", horizRow)
+		p("// is 0 + P[c(0)][x] + P[c(1)][x+1] + ... + P[c(10)][x+10] with c(t) =")
+		p("// min(t, 10-t), the Go loop's sum of the same float64 terms in the same")
+		p("// order. The inputs are the float32 products src[i]·src2[i] (src2 all")
+		p("// ones for src itself, exact). It returns the outputs written, a")
+		p("// multiple of %d not above n; src and src2 hold n+10 samples.", horizSmall)
+	}
+	p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
 	p("\tMOVQ dst+0(FP), DI")
 	p("\tMOVQ src+8(FP), SI")
 	p("\tMOVQ src2+16(FP), R13")
@@ -179,37 +188,54 @@ func horiz() {
 	}
 	p("\tXORQ AX, AX")
 	p("")
-	hloop(horizChunk, "h256", "h64")
-	hloop(horizSmall, "h64", "hdone")
-	p("hdone:")
+	hloop(horizChunk, pre+"256", pre+"64", bytes)
+	hloop(horizSmall, pre+"64", pre+"done", bytes)
+	p("%sdone:", pre)
 	p("\tVZEROUPPER")
 	p("\tMOVQ AX, ret+48(FP)")
 	p("\tRET")
 }
 
+// hload writes the load of the eight products src[i]·src2[i] at off into
+// Y0 (R11 at src, R13 the offset of src2).
+func hload(off int, bytes bool) {
+	if !bytes {
+		p("\tVMOVUPS %d(R11), Y0", off)
+		p("\tVMULPS %d(R11)(R13*1), Y0, Y0", off)
+		return
+	}
+	p("\tVPMOVZXBD %d(R11), Y0", off)
+	p("\tVCVTDQ2PS Y0, Y0")
+	p("\tVPMOVZXBD %d(R11)(R13*1), Y1", off)
+	p("\tVCVTDQ2PS Y1, Y1")
+	p("\tVMULPS Y1, Y0, Y0")
+}
+
 // hloop writes the loop over chunks of c outputs, from the label name, on
 // to the label next when fewer than c are left.
-func hloop(c int, name, next string) {
+func hloop(c int, name, next string, bytes bool) {
+	es := 4 // bytes a sample
+	if bytes {
+		es = 1
+	}
 	p("%s:", name)
 	p("\tLEAQ %d(AX), BX", c)
 	p("\tCMPQ BX, CX")
 	p("\tJGT  %s", next)
-	p("\tLEAQ (SI)(AX*4), R11")
+	p("\tLEAQ (SI)(AX*%d), R11", es)
 	p("\tMOVQ R8, R12")
 	p("\tMOVQ $%d, R10", c/8+1)
 	p("")
 	p("%sprod:", name)
-	p("\tVMOVUPS (R11), Y0")
-	p("\tVMULPS (R11)(R13*1), Y0, Y0")
+	hload(0, bytes)
 	hprod("R12", 0)
-	p("\tADDQ $32, R11")
+	p("\tADDQ $%d, R11", 8*es)
 	p("\tADDQ $64, R12")
 	p("\tDECQ R10")
 	p("\tJNZ  %sprod", name)
 	p("\t// The last two inputs, through a vector ending at input %d.", c+9)
-	p("\tLEAQ (SI)(AX*4), R11")
-	p("\tVMOVUPS %d(R11), Y0", 4*(c+2))
-	p("\tVMULPS %d(R11)(R13*1), Y0, Y0", 4*(c+2))
+	p("\tLEAQ (SI)(AX*%d), R11", es)
+	hload(es*(c+2), bytes)
 	hprod("R8", 8*(c+2))
 	p("")
 	p("\tMOVQ R8, R12")

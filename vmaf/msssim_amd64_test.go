@@ -94,6 +94,16 @@ func TestHorizKernelMatchesGo(t *testing.T) {
 			}
 			horizKernel(got, src, src2, buf)
 			sameFloats(t, fmt.Sprintf("%s n=%d products", kind, n), got, want)
+			if kind == "pixels" {
+				// From 8-bit samples.
+				b := byteRows(src, len(src), 1).b
+				b2 := byteRows(src2, len(src2), 1).b
+				clear(got)
+				if done := horiz8Kernel(got, b, b2, buf); done != n {
+					t.Fatalf("bytes n=%d: kernel did %d outputs", n, done)
+				}
+				sameFloats(t, fmt.Sprintf("bytes n=%d products", n), got, want)
+			}
 		}
 	}
 }
@@ -152,8 +162,14 @@ func TestDecimateLPFMatchesGo(t *testing.T) {
 			decimate(img, w, h, 2, msssimLPF[:], 9, want)
 			got := make([]float32, sw*sh)
 			ws := new(workspace)
-			decimateLPF(ws, img, w, h, got)
+			decimateLPF(ws, lumaRows{f: img, stride: w}, w, h, got)
 			sameFloats(t, fmt.Sprintf("%s %dx%d", kind, w, h), got, want)
+			if kind == "pixels" {
+				// From 8-bit samples, as msssimFrame decimates 8-bit frames.
+				clear(got)
+				decimateLPF(ws, byteRows(img, w, h), w, h, got)
+				sameFloats(t, fmt.Sprintf("bytes %dx%d", w, h), got, want)
+			}
 		}
 	}
 }
@@ -222,9 +238,15 @@ func TestMSSSIMCoreMatchesGo(t *testing.T) {
 				defer useSSIMKernel("")()
 				_, _, wantC, wantS = ssimCore(new(workspace), ref, cmp, w, h)
 			}()
-			c, s := msssimCore(new(workspace), ref, cmp, w, h)
+			c, s := msssimCore(new(workspace), lumaRows{f: ref, stride: w}, lumaRows{f: cmp, stride: w}, w, h)
 			if math.Float32bits(c) != math.Float32bits(wantC) || math.Float32bits(s) != math.Float32bits(wantS) {
 				t.Fatalf("%s %dx%d: c %g s %g, Go loops %g %g", kind, w, h, c, s, wantC, wantS)
+			}
+			if kind == "pixels" {
+				c, s := msssimCore(new(workspace), byteRows(ref, w, h), byteRows(cmp, w, h), w, h)
+				if math.Float32bits(c) != math.Float32bits(wantC) || math.Float32bits(s) != math.Float32bits(wantS) {
+					t.Fatalf("bytes %dx%d: c %g s %g, Go loops %g %g", w, h, c, s, wantC, wantS)
+				}
 			}
 		}
 	}
@@ -299,6 +321,32 @@ func TestMSSSIMSmallKernels(t *testing.T) {
 					t.Fatalf("deinterleave n=%d: %d differs", n, i)
 				}
 			}
+			if kind == "pixels" {
+				b := byteRows(src, 2*n, 1).b
+				clear(e)
+				clear(o)
+				if done := deinterleave8Kernel(e, o, b); done != n/16*16 {
+					t.Fatalf("deinterleave8 n=%d: did %d", n, done)
+				}
+				for i := 0; i < done; i++ {
+					if e[i] != src[2*i] || o[i] != src[2*i+1] {
+						t.Fatalf("deinterleave8 n=%d: %d differs", n, i)
+					}
+				}
+			}
 		}
 	}
+}
+
+// byteRows is a w×h image of whole numbers 0-255 as 8-bit samples, rows 7
+// bytes apart more than w (as in a frame's plane).
+func byteRows(img []float32, w, h int) lumaRows {
+	stride := w + 7
+	b := make([]byte, stride*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			b[y*stride+x] = byte(img[y*w+x])
+		}
+	}
+	return lumaRows{b: b, stride: stride}
 }

@@ -25,3 +25,7 @@ func deinterleaveKernel(e, o, src []float32) int { return 0 }
 func decimStrips(sw int) int { return 0 }
 
 func decimKernel(dst, e, o []float32, we, wo, sw, r0, r1, strips int, state []float64) {}
+
+func horiz8Kernel(dst []float32, src, src2 []byte, buf []float64) int { return 0 }
+
+func deinterleave8Kernel(e, o []float32, src []byte) int { return 0 }
