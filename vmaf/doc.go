@@ -57,11 +57,13 @@
 // output by output. MS-SSIM, with its AVX-512 pipeline (msssim_amd64.s and
 // the generated msssim_vert_amd64.s: each product of the symmetric filters'
 // weights computed once for the two sums that use it, in bands of rows that
-// stay in cache), costs between a fifth and a sixth of its Go loops' time:
-// 44-46 against 246-248 CPU-ms a 1080p 8-bit frame on 1 thread, and 422-431
-// for the first version (d5e155d), in the same runs (`go test -run '^$'
-// -bench MSSSIM1080p -benchtime 20x ./vmaf/`, Intel Xeon with AVX-512, the
-// 2-core VM contended by other builds); ADM costs about a sixth. See bench_test.go, and BenchmarkSideBySide for figures
+// stay in cache, 8-bit frames read from their bytes), costs about a sixth
+// of its Go loops' time: 41-43 against 246-256 CPU-ms (41-46 against
+// 249-258 ms wall) a 1080p 8-bit frame on 1 thread, and 426-430 CPU-ms for
+// the first version (d5e155d), in the same runs alternated (`go test -run
+// '^$' -bench MSSSIM1080p -benchtime 20x ./vmaf/`, Intel Xeon with
+// AVX-512, the 2-core VM contended by other builds); ADM costs about a
+// sixth. See bench_test.go, and BenchmarkSideBySide for figures
 // next to libvmaf's vmaf tool. Measured alone on the 2-core AMD EPYC VM
 // with AVX-512 ("Oxide Virtual Turin-like Processor"), 1080p, 24 frames,
 // median of 3 (`REEL_LIBVMAF=.../vmaf go test -count=3 -run '^$' -bench
