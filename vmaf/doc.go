@@ -55,7 +55,7 @@
 // each chosen at run time and computing exactly the numbers of the Go
 // loops, which remain the fallback everywhere else; tests compare the two
 // output by output. MS-SSIM, with its AVX-512 pipeline (msssim_amd64.s and
-// the generated msssim_vert_amd64.s: each product of the symmetric filters'
+// the generated msssim_amd64_filters.s: each product of the symmetric filters'
 // weights computed once for the two sums that use it, in bands of rows that
 // stay in cache, 8-bit frames read from their bytes), costs about a sixth
 // of its Go loops' time: 41-43 against 246-256 CPU-ms (41-46 against

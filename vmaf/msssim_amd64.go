@@ -1,19 +1,29 @@
 package vmaf
 
-// MS-SSIM's kernels (msssim_amd64.s, and msssim_vert_amd64.s written by
+// MS-SSIM's kernels (msssim_amd64.s, and msssim_amd64_filters.s written by
 // msssim_amd64_gen.go) need AVX-512; without it msssimFrame takes the
 // ssimCore path, with ssim_amd64.s's AVX2 kernels where there are some.
+// Each computes exactly the floats of the Go loops it replaces, and
+// msssim_amd64_test.go holds it to them output by output:
 //
-// ssimVertAVX512 is convolve's vertical pass with the same floats: each
-// output is float32(0 + float64(r0·k0) + ... + float64(r10·k10)), the
-// float32 products widened exactly and added in tap order. It computes
-// each input's product with each distinct weight once (the window is
-// symmetric: k[t] == k[10-t], so six products, not eleven) and adds it to
-// the two sums that use it, walking down 16-column strips with the eleven
-// pending sums in registers. Sharing a product changes neither its value
-// nor the order in which any sum adds its terms.
+//   - ssimHorizAVX512 and ssimVertAVX512 are convolve's two passes: each
+//     output is float32(0 + float64(p0·k0) + ... + float64(p10·k10)), the
+//     float32 products widened exactly and added in tap order. The window
+//     is symmetric (k[t] == k[10-t]), so each input's product with each of
+//     the six distinct weights is computed once and added to the two sums
+//     that use it: the horizontal pass through a buffer of widened
+//     products, the vertical one walking down 16-column strips with the
+//     eleven pending sums in registers. Sharing a product changes neither
+//     its value nor the order in which any sum adds its terms.
+//   - ssimDecimAVX512 is decimate's 9×9 low-pass, sharing the products of
+//     the table's equal rows v and 8-v the same way.
+//   - msssimTermsAVX2 is ssimPixel's contrast and structure terms and
+//     ssimCore's sums of them, in pixel order.
+//   - the small ones convert bytes, form products and split even and odd
+//     columns; ssimHoriz8AVX512 and deinterleave8AVX512 read an 8-bit
+//     frame's samples directly (a byte is an exact float32).
 //
-//go:generate go run msssim_amd64_gen.go -o msssim_vert_amd64.s
+//go:generate go run msssim_amd64_gen.go -o msssim_amd64_filters.s
 
 //go:noescape
 func ssimVertAVX512(dst, src *float32, stride, y0, y1, strips int, k *float32, state *float64)

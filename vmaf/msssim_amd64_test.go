@@ -9,7 +9,7 @@ import (
 	"github.com/reelmedia/reel/media"
 )
 
-// The MS-SSIM kernels (msssim_amd64.s, msssim_vert_amd64.s) against the Go
+// The MS-SSIM kernels (msssim_amd64.s, msssim_amd64_filters.s) against the Go
 // loops they replace, output by output, bit for bit.
 
 func needAVX512(t *testing.T) {
