@@ -227,10 +227,13 @@ func msssimCore(ws *workspace, ref, cmp lumaRows, w, h int) (cm, sm float32) {
 		ones[i] = 1
 	}
 	af, bf := ws.get(w), ws.get(w) // 8-bit rows as floats, where the kernel does not run
-	ones8 := make([]byte, w)
-	for i := range ones8 {
-		ones8[i] = 1
+	if len(ws.ones8) < w {
+		ws.ones8 = make([]byte, w)
+		for i := range ws.ones8 {
+			ws.ones8[i] = 1
+		}
 	}
+	ones8 := ws.ones8[:w]
 	perPlane := (dw / 16) * 22 * 8
 	if cap(ws.state) < 5*perPlane+horizBuf {
 		ws.state = make([]float64, 5*perPlane+horizBuf)

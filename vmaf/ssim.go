@@ -48,6 +48,7 @@ type workspace struct {
 	next  int
 	state []float64 // msssimCore's pending vertical sums
 	decim []float64 // decimateLPF's pending sums
+	ones8 []byte    // msssimCore's row of 8-bit ones
 }
 
 var wsPool = sync.Pool{New: func() any { return new(workspace) }}
