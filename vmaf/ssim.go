@@ -44,8 +44,11 @@ func sq32(x float32) float32 { return x * x }
 // reused through wsPool so that scoring a long clip does not allocate tens
 // of megabytes per frame.
 type workspace struct {
-	bufs [][]float32
-	next int
+	bufs  [][]float32
+	next  int
+	state []float64 // msssimCore's pending vertical sums
+	decim []float64 // decimateLPF's pending sums
+	ones8 []byte    // msssimCore's row of 8-bit ones
 }
 
 var wsPool = sync.Pool{New: func() any { return new(workspace) }}
@@ -79,8 +82,8 @@ func lumaFloat(f *media.Frame, dst []float32) {
 		for y := 0; y < h; y++ {
 			row := p.Pix[y*p.Stride : y*p.Stride+w]
 			out := dst[y*w : y*w+w]
-			for x, v := range row {
-				out[x] = float32(v)
+			for x := lumaBytesKernel(out, row); x < w; x++ {
+				out[x] = float32(row[x])
 			}
 		}
 		return
