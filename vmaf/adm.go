@@ -100,7 +100,8 @@ type admWorker struct {
 	r0         [3][]int16 // restored bands, scale 0 (h, v, d)
 	csfA0      [3][]int16
 	csfF0      [3][]int16
-	ref, dis   [2]admBands[int32]
+	ref, dis   [2]admBands[int32] // scale 2 in [0], scales 1 and 3 in [1]
+	rows       [4][]int32         // the widened source rows of one output row, scale 1
 	r          [3][]int32
 	csfA       [3][]int32
 	csfF       [3][]int32
@@ -179,19 +180,15 @@ func (m *admWorker) compute(ref, dis *luma, egl float64) admResult {
 	m.decoupleCSF0(egl, bw, bh)
 	res.num[0] = m.cm0(bw, bh)
 
-	// Scale 1 takes the int16 approximation band as int32.
+	// Scale 1 reads the int16 approximation band of scale 0, widened row
+	// by row (dwtS), so that no int32 copy of the whole band is kept; the
+	// bands of scales 1 and 3 go to ref[1], those of scale 2 to ref[0].
 	cur := 0
-	m.ref[cur].alloc(n)
-	m.dis[cur].alloc(n)
-	for i := range m.ref0.a[:n] {
-		m.ref[cur].a[i] = int32(m.ref0.a[i])
-		m.dis[cur].a[i] = int32(m.dis0.a[i])
-	}
 	w, h = bw, bh
 	for scale := 1; scale < 4; scale++ {
 		bw, bh = (w+1)/2, (h+1)/2
 		nb := bw * bh
-		next := 1 - cur
+		next := scale & 1
 		m.ref[next].alloc(nb)
 		m.dis[next].alloc(nb)
 		for k := 0; k < 3; k++ {
@@ -202,8 +199,13 @@ func (m *admWorker) compute(ref, dis *luma, egl float64) admResult {
 		m.tmp32 = grow32(m.tmp32, 2*w)
 		dwtIndices(&m.indY, h)
 		dwtIndices(&m.indX, w)
-		m.dwtS(m.ref[cur].a, &m.ref[next], w, h, scale)
-		m.dwtS(m.dis[cur].a, &m.dis[next], w, h, scale)
+		if scale == 1 {
+			m.dwtS(nil, m.ref0.a, &m.ref[next], w, h, scale)
+			m.dwtS(nil, m.dis0.a, &m.dis[next], w, h, scale)
+		} else {
+			m.dwtS(m.ref[cur].a, nil, &m.ref[next], w, h, scale)
+			m.dwtS(m.dis[cur].a, nil, &m.dis[next], w, h, scale)
+		}
 		res.den[scale] = admDenS(&m.ref[next], bw, bh, scale)
 		m.decoupleCSFS(&m.ref[next], &m.dis[next], egl, bw, bh, scale)
 		res.num[scale] = m.cmS(bw, bh, scale)
@@ -318,20 +320,35 @@ func admDwt0Vert(r0, r1, r2, r3 []uint16, centre, rnd int32, sh uint, tlo, thi [
 	}
 }
 
-// dwtS is adm_dwt2_s123_combined for one image: int32 source (the previous
-// approximation band), int64 sums, per-scale rounding.
-func (m *admWorker) dwtS(src []int32, dst *admBands[int32], w, h, scale int) {
+// dwtS is adm_dwt2_s123_combined for one image: the previous approximation
+// band as the source (src, or at scale 1 the int16 band src16, whose four
+// rows of each output row are widened to int32 into m.rows), int64 sums,
+// per-scale rounding.
+func (m *admWorker) dwtS(src []int32, src16 []int16, dst *admBands[int32], w, h, scale int) {
 	addV := [3]int64{0, 32768, 32768}[scale-1]
 	shV := [3]uint{0, 16, 16}[scale-1]
 	addH := [3]int64{16384, 32768, 16384}[scale-1]
 	shH := [3]uint{15, 16, 15}[scale-1]
 	bw := (w + 1) / 2
 	tlo, thi := m.tmp32[:w], m.tmp32[w:2*w]
+	if src16 != nil {
+		for k := range m.rows {
+			m.rows[k] = grow32(m.rows[k], w)
+		}
+	}
 	for i := range m.indY[0] {
-		r0 := src[m.indY[0][i]*w : m.indY[0][i]*w+w]
-		r1 := src[m.indY[1][i]*w : m.indY[1][i]*w+w]
-		r2 := src[m.indY[2][i]*w : m.indY[2][i]*w+w]
-		r3 := src[m.indY[3][i]*w : m.indY[3][i]*w+w]
+		var r0, r1, r2, r3 []int32
+		if src16 != nil {
+			for k := range m.rows {
+				widen16(m.rows[k], src16[m.indY[k][i]*w:m.indY[k][i]*w+w])
+			}
+			r0, r1, r2, r3 = m.rows[0], m.rows[1], m.rows[2], m.rows[3]
+		} else {
+			r0 = src[m.indY[0][i]*w : m.indY[0][i]*w+w]
+			r1 = src[m.indY[1][i]*w : m.indY[1][i]*w+w]
+			r2 = src[m.indY[2][i]*w : m.indY[2][i]*w+w]
+			r3 = src[m.indY[3][i]*w : m.indY[3][i]*w+w]
+		}
 		admDwtSVert(r0, r1, r2, r3, addV, shV, tlo, thi)
 		a := dst.a[i*bw : i*bw+bw]
 		v := dst.v[i*bw : i*bw+bw]
@@ -345,6 +362,14 @@ func (m *admWorker) dwtS(src []int32, dst *admBands[int32], w, h, scale int) {
 			hh[j], d[j] = admDwtSTaps(thi[j0], thi[j1], thi[j2], thi[j3], addH, shH)
 		}
 		admDwtSHoriz(tlo, thi, addH, shH, a[:bw-2], v[:bw-2], hh[:bw-2], d[:bw-2])
+	}
+}
+
+// widen16 copies src into dst as int32 (len(dst) == len(src)).
+func widen16(dst []int32, src []int16) {
+	dst = dst[:len(src)]
+	for j, v := range src {
+		dst[j] = int32(v)
 	}
 }
 
