@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"slices"
 )
 
 // Integer ADM as libvmaf 3.2's C code computes it (feature/integer_adm.c):
@@ -331,6 +332,10 @@ func (m *admWorker) dwtS(src []int32, src16 []int16, dst *admBands[int32], w, h,
 	shH := [3]uint{15, 16, 15}[scale-1]
 	bw := (w + 1) / 2
 	tlo, thi := m.tmp32[:w], m.tmp32[w:2*w]
+	// held[s] is the source row widened into m.rows[s] (-1: none). Output
+	// row i reads rows 2i-1..2i+2, two of which row i-1 read too, so each
+	// source row is widened about once.
+	held := [4]int{-1, -1, -1, -1}
 	if src16 != nil {
 		for k := range m.rows {
 			m.rows[k] = grow32(m.rows[k], w)
@@ -339,10 +344,21 @@ func (m *admWorker) dwtS(src []int32, src16 []int16, dst *admBands[int32], w, h,
 	for i := range m.indY[0] {
 		var r0, r1, r2, r3 []int32
 		if src16 != nil {
-			for k := range m.rows {
-				widen16(m.rows[k], src16[m.indY[k][i]*w:m.indY[k][i]*w+w])
+			need := [4]int{m.indY[0][i], m.indY[1][i], m.indY[2][i], m.indY[3][i]}
+			var rows [4][]int32
+			for k, y := range need {
+				s := slices.Index(held[:], y)
+				if s < 0 {
+					// A slot holding none of this output row's source rows;
+					// there is one, as there are four slots.
+					for s = 0; slices.Contains(need[:], held[s]); s++ {
+					}
+					widen16(m.rows[s], src16[y*w:y*w+w])
+					held[s] = y
+				}
+				rows[k] = m.rows[s]
 			}
-			r0, r1, r2, r3 = m.rows[0], m.rows[1], m.rows[2], m.rows[3]
+			r0, r1, r2, r3 = rows[0], rows[1], rows[2], rows[3]
 		} else {
 			r0 = src[m.indY[0][i]*w : m.indY[0][i]*w+w]
 			r1 = src[m.indY[1][i]*w : m.indY[1][i]*w+w]
