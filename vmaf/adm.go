@@ -98,9 +98,14 @@ func (b *admBands[T]) alloc(n int) {
 // safe for concurrent use.
 type admWorker struct {
 	ref0, dis0 admBands[int16]
-	r0         [3][]int16 // restored bands, scale 0 (h, v, d)
+	// Three rows of the restored bands of scale 0 (h, v, d) and of their
+	// CSF-weighted additive parts: row y in slot y%3 (held0[y%3] == y),
+	// made by decoupleRow0 as cm0 reaches them, instead of whole planes.
+	r0         [3][]int16
 	csfA0      [3][]int16
 	csfF0      [3][]int16
+	held0      [3]int
+	egl0       float64            // the enhancement gain limit decoupleRow0 applies
 	ref, dis   [2]admBands[int32] // scale 2 in [0], scales 1 and 3 in [1]
 	rows       [4][]int32         // the widened source rows of one output row, scale 1
 	r          [3][]int32
@@ -109,7 +114,7 @@ type admWorker struct {
 	tmp16      []int16
 	tmp32      []int32
 	indY, indX [4][]int
-	angle      []int32 // per-pixel angle test of one row (-1 passes), decoupleCSF0/S
+	angle      []int32 // per-pixel angle test of one row (-1 passes), decoupleRow0, decoupleCSFS
 	thr        []int32 // per-pixel masking threshold of one row, cm0
 }
 
@@ -168,9 +173,9 @@ func (m *admWorker) compute(ref, dis *luma, egl float64) admResult {
 	m.ref0.alloc(n)
 	m.dis0.alloc(n)
 	for k := 0; k < 3; k++ {
-		m.r0[k] = grow16(m.r0[k], n)
-		m.csfA0[k] = grow16(m.csfA0[k], n)
-		m.csfF0[k] = grow16(m.csfF0[k], n)
+		m.r0[k] = grow16(m.r0[k], 3*bw)
+		m.csfA0[k] = grow16(m.csfA0[k], 3*bw)
+		m.csfF0[k] = grow16(m.csfF0[k], 3*bw)
 	}
 	m.tmp16 = grow16(m.tmp16, 2*w)
 	dwtIndices(&m.indY, h)
@@ -178,7 +183,7 @@ func (m *admWorker) compute(ref, dis *luma, egl float64) admResult {
 	m.dwt0(ref.pix, &m.ref0, w, h, ref.bpc)
 	m.dwt0(dis.pix, &m.dis0, w, h, dis.bpc)
 	res.den[0] = admDen0(&m.ref0, bw, bh)
-	m.decoupleCSF0(egl, bw, bh)
+	m.held0, m.egl0 = [3]int{-1, -1, -1}, egl
 	res.num[0] = m.cm0(bw, bh)
 
 	// Scale 1 reads the int16 approximation band of scale 0, widened row
@@ -488,10 +493,21 @@ func admRestore(r, k, o, t int64, angle bool, egl float64) int64 {
 	return int64(math.Max(float64(r)*egl, float64(t)))
 }
 
-// decoupleCSF0 is adm_decouple followed by adm_csf for scale 0: restored
-// bands r, CSF-weighted additive bands csfA and their 1/30 versions csfF.
-func (m *admWorker) decoupleCSF0(egl float64, w, h int) {
+// decoupleRow0 is adm_decouple followed by adm_csf for row i of scale 0:
+// the restored bands r and the CSF-weighted additive bands csfA and their
+// 1/30 versions csfF, into slot i%3 of m.r0, m.csfA0 and m.csfF0. Only the
+// columns of the decoupling region are written, as libvmaf does; cm0 reads
+// no other.
+func (m *admWorker) decoupleRow0(i, w, h int) {
+	s := i % 3
+	if m.held0[s] == i {
+		return
+	}
+	m.held0[s] = i
 	left, top, right, bottom := admDecoupleRegion(w, h)
+	if i < top || i >= bottom {
+		return // outside the region: never read (admNeighbours stays inside)
+	}
 	rw := [3]int32{36453, 36453, 49417}
 	add := [3]int32{16384, 16384, 65535}
 	sh := [3]uint{15, 15, 17}
@@ -502,15 +518,14 @@ func (m *admWorker) decoupleCSF0(egl float64, w, h int) {
 		m.angle = make([]int32, right-left)
 	}
 	angle := m.angle[:right-left]
-	// Row by row: the angle test of each pixel first (it reads the h and
-	// v bands of both images), then each band in a loop of its own.
-	for i := top; i < bottom; i++ {
-		lo, hi := i*w+left, i*w+right
-		admAngleRow16(ref.h[lo:hi], ref.v[lo:hi], dis.h[lo:hi], dis.v[lo:hi], angle)
-		for k := 0; k < 3; k++ {
-			admDecouple0Row(refB[k][lo:hi], disB[k][lo:hi], angle, egl, rw[k], add[k], sh[k],
-				m.r0[k][lo:hi], m.csfA0[k][lo:hi], m.csfF0[k][lo:hi])
-		}
+	// The angle test of each pixel first (it reads the h and v bands of
+	// both images), then each band in a loop of its own.
+	lo, hi := i*w+left, i*w+right
+	admAngleRow16(ref.h[lo:hi], ref.v[lo:hi], dis.h[lo:hi], dis.v[lo:hi], angle)
+	olo, ohi := s*w+left, s*w+right
+	for k := 0; k < 3; k++ {
+		admDecouple0Row(refB[k][lo:hi], disB[k][lo:hi], angle, m.egl0, rw[k], add[k], sh[k],
+			m.r0[k][olo:ohi], m.csfA0[k][olo:ohi], m.csfF0[k][olo:ohi])
 	}
 }
 
@@ -710,14 +725,18 @@ func (m *admWorker) cm0(w, h int) float32 {
 	// its own. Integer sums are exact in any order.
 	for i := top; i < bottom; i++ {
 		up, down := admNeighbours(i, h)
+		m.decoupleRow0(up, w, h)
+		m.decoupleRow0(i, w, h)
+		m.decoupleRow0(down, w, h)
+		su, si, sd := (up%3)*w, (i%3)*w, (down%3)*w
 		clear(thr)
 		for k := 0; k < 3; k++ {
 			f := m.csfF0[k]
-			admThrRow16(f[up*w:][:w], f[i*w:][:w], f[down*w:][:w], m.csfA0[k][i*w:][:w], left, thr)
+			admThrRow16(f[su:][:w], f[si:][:w], f[sd:][:w], m.csfA0[k][si:][:w], left, thr)
 		}
 		for k := 0; k < 3; k++ {
 			p := admPoolConsts{sqAdd[k], uint64(sqSh[k]), uint64(cubAdd[k]), uint64(cubSh[k])}
-			inner := admPoolRow16(m.r0[k][i*w+left:i*w+right], thr, rw[k], subSh[k], &p)
+			inner := admPoolRow16(m.r0[k][si+left:si+right], thr, rw[k], subSh[k], &p)
 			acc[k] += (inner + rowAdd) >> rowSh
 		}
 	}
@@ -742,7 +761,7 @@ func (m *admWorker) decoupleCSFS(ref, dis *admBands[int32], egl float64, w, h, s
 		m.angle = make([]int32, right-left)
 	}
 	angle := m.angle[:right-left]
-	// Row by row, as in decoupleCSF0.
+	// Row by row, as in decoupleRow0.
 	for i := top; i < bottom; i++ {
 		lo, hi := i*w+left, i*w+right
 		admAngleRow32(ref.h[lo:hi], ref.v[lo:hi], dis.h[lo:hi], dis.v[lo:hi], angle)
