@@ -19,7 +19,7 @@
 // Options.OnFrame, and Finish returns the Result with pooled scores. Push
 // copies the luma it needs, so decoders may reuse their frames. Memory is
 // bounded whatever the stream length: each of the Threads workers keeps its
-// scratch (about 31 MiB at 1080p, reused frame after frame), and about
+// scratch (about 18 MiB at 1080p, reused frame after frame), and about
 // 2·Threads+3 luma copies (4 MiB each at 1080p) are alive at once; a window
 // of 2·Threads+2 frames bounds the scores waiting to be delivered.
 // Score is the convenience wrapper over two media.FrameReaders:
