@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"slices"
 )
 
 // Integer ADM as libvmaf 3.2's C code computes it (feature/integer_adm.c):
@@ -97,17 +98,23 @@ func (b *admBands[T]) alloc(n int) {
 // safe for concurrent use.
 type admWorker struct {
 	ref0, dis0 admBands[int16]
-	r0         [3][]int16 // restored bands, scale 0 (h, v, d)
+	// Three rows of the restored bands of scale 0 (h, v, d) and of their
+	// CSF-weighted additive parts: row y in slot y%3 (held0[y%3] == y),
+	// made by decoupleRow0 as cm0 reaches them, instead of whole planes.
+	r0         [3][]int16
 	csfA0      [3][]int16
 	csfF0      [3][]int16
-	ref, dis   [2]admBands[int32]
+	held0      [3]int
+	egl0       float64            // the enhancement gain limit decoupleRow0 applies
+	ref, dis   [2]admBands[int32] // scale 2 in [0], scales 1 and 3 in [1]
+	rows       [4][]int32         // the widened source rows of one output row, scale 1
 	r          [3][]int32
 	csfA       [3][]int32
 	csfF       [3][]int32
 	tmp16      []int16
 	tmp32      []int32
 	indY, indX [4][]int
-	angle      []int32 // per-pixel angle test of one row (-1 passes), decoupleCSF0/S
+	angle      []int32 // per-pixel angle test of one row (-1 passes), decoupleRow0, decoupleCSFS
 	thr        []int32 // per-pixel masking threshold of one row, cm0
 }
 
@@ -166,9 +173,9 @@ func (m *admWorker) compute(ref, dis *luma, egl float64) admResult {
 	m.ref0.alloc(n)
 	m.dis0.alloc(n)
 	for k := 0; k < 3; k++ {
-		m.r0[k] = grow16(m.r0[k], n)
-		m.csfA0[k] = grow16(m.csfA0[k], n)
-		m.csfF0[k] = grow16(m.csfF0[k], n)
+		m.r0[k] = grow16(m.r0[k], 3*bw)
+		m.csfA0[k] = grow16(m.csfA0[k], 3*bw)
+		m.csfF0[k] = grow16(m.csfF0[k], 3*bw)
 	}
 	m.tmp16 = grow16(m.tmp16, 2*w)
 	dwtIndices(&m.indY, h)
@@ -176,22 +183,18 @@ func (m *admWorker) compute(ref, dis *luma, egl float64) admResult {
 	m.dwt0(ref.pix, &m.ref0, w, h, ref.bpc)
 	m.dwt0(dis.pix, &m.dis0, w, h, dis.bpc)
 	res.den[0] = admDen0(&m.ref0, bw, bh)
-	m.decoupleCSF0(egl, bw, bh)
+	m.held0, m.egl0 = [3]int{-1, -1, -1}, egl
 	res.num[0] = m.cm0(bw, bh)
 
-	// Scale 1 takes the int16 approximation band as int32.
+	// Scale 1 reads the int16 approximation band of scale 0, widened row
+	// by row (dwtS), so that no int32 copy of the whole band is kept; the
+	// bands of scales 1 and 3 go to ref[1], those of scale 2 to ref[0].
 	cur := 0
-	m.ref[cur].alloc(n)
-	m.dis[cur].alloc(n)
-	for i := range m.ref0.a[:n] {
-		m.ref[cur].a[i] = int32(m.ref0.a[i])
-		m.dis[cur].a[i] = int32(m.dis0.a[i])
-	}
 	w, h = bw, bh
 	for scale := 1; scale < 4; scale++ {
 		bw, bh = (w+1)/2, (h+1)/2
 		nb := bw * bh
-		next := 1 - cur
+		next := scale & 1
 		m.ref[next].alloc(nb)
 		m.dis[next].alloc(nb)
 		for k := 0; k < 3; k++ {
@@ -202,8 +205,13 @@ func (m *admWorker) compute(ref, dis *luma, egl float64) admResult {
 		m.tmp32 = grow32(m.tmp32, 2*w)
 		dwtIndices(&m.indY, h)
 		dwtIndices(&m.indX, w)
-		m.dwtS(m.ref[cur].a, &m.ref[next], w, h, scale)
-		m.dwtS(m.dis[cur].a, &m.dis[next], w, h, scale)
+		if scale == 1 {
+			m.dwtS(nil, m.ref0.a, &m.ref[next], w, h, scale)
+			m.dwtS(nil, m.dis0.a, &m.dis[next], w, h, scale)
+		} else {
+			m.dwtS(m.ref[cur].a, nil, &m.ref[next], w, h, scale)
+			m.dwtS(m.dis[cur].a, nil, &m.dis[next], w, h, scale)
+		}
 		res.den[scale] = admDenS(&m.ref[next], bw, bh, scale)
 		m.decoupleCSFS(&m.ref[next], &m.dis[next], egl, bw, bh, scale)
 		res.num[scale] = m.cmS(bw, bh, scale)
@@ -318,20 +326,50 @@ func admDwt0Vert(r0, r1, r2, r3 []uint16, centre, rnd int32, sh uint, tlo, thi [
 	}
 }
 
-// dwtS is adm_dwt2_s123_combined for one image: int32 source (the previous
-// approximation band), int64 sums, per-scale rounding.
-func (m *admWorker) dwtS(src []int32, dst *admBands[int32], w, h, scale int) {
+// dwtS is adm_dwt2_s123_combined for one image: the previous approximation
+// band as the source (src, or at scale 1 the int16 band src16, whose four
+// rows of each output row are widened to int32 into m.rows), int64 sums,
+// per-scale rounding.
+func (m *admWorker) dwtS(src []int32, src16 []int16, dst *admBands[int32], w, h, scale int) {
 	addV := [3]int64{0, 32768, 32768}[scale-1]
 	shV := [3]uint{0, 16, 16}[scale-1]
 	addH := [3]int64{16384, 32768, 16384}[scale-1]
 	shH := [3]uint{15, 16, 15}[scale-1]
 	bw := (w + 1) / 2
 	tlo, thi := m.tmp32[:w], m.tmp32[w:2*w]
+	// held[s] is the source row widened into m.rows[s] (-1: none). Output
+	// row i reads rows 2i-1..2i+2, two of which row i-1 read too, so each
+	// source row is widened about once.
+	held := [4]int{-1, -1, -1, -1}
+	if src16 != nil {
+		for k := range m.rows {
+			m.rows[k] = grow32(m.rows[k], w)
+		}
+	}
 	for i := range m.indY[0] {
-		r0 := src[m.indY[0][i]*w : m.indY[0][i]*w+w]
-		r1 := src[m.indY[1][i]*w : m.indY[1][i]*w+w]
-		r2 := src[m.indY[2][i]*w : m.indY[2][i]*w+w]
-		r3 := src[m.indY[3][i]*w : m.indY[3][i]*w+w]
+		var r0, r1, r2, r3 []int32
+		if src16 != nil {
+			need := [4]int{m.indY[0][i], m.indY[1][i], m.indY[2][i], m.indY[3][i]}
+			var rows [4][]int32
+			for k, y := range need {
+				s := slices.Index(held[:], y)
+				if s < 0 {
+					// A slot holding none of this output row's source rows;
+					// there is one, as there are four slots.
+					for s = 0; slices.Contains(need[:], held[s]); s++ {
+					}
+					widen16(m.rows[s], src16[y*w:y*w+w])
+					held[s] = y
+				}
+				rows[k] = m.rows[s]
+			}
+			r0, r1, r2, r3 = rows[0], rows[1], rows[2], rows[3]
+		} else {
+			r0 = src[m.indY[0][i]*w : m.indY[0][i]*w+w]
+			r1 = src[m.indY[1][i]*w : m.indY[1][i]*w+w]
+			r2 = src[m.indY[2][i]*w : m.indY[2][i]*w+w]
+			r3 = src[m.indY[3][i]*w : m.indY[3][i]*w+w]
+		}
 		admDwtSVert(r0, r1, r2, r3, addV, shV, tlo, thi)
 		a := dst.a[i*bw : i*bw+bw]
 		v := dst.v[i*bw : i*bw+bw]
@@ -345,6 +383,14 @@ func (m *admWorker) dwtS(src []int32, dst *admBands[int32], w, h, scale int) {
 			hh[j], d[j] = admDwtSTaps(thi[j0], thi[j1], thi[j2], thi[j3], addH, shH)
 		}
 		admDwtSHoriz(tlo, thi, addH, shH, a[:bw-2], v[:bw-2], hh[:bw-2], d[:bw-2])
+	}
+}
+
+// widen16 copies src into dst as int32 (len(dst) == len(src)).
+func widen16(dst []int32, src []int16) {
+	dst = dst[:len(src)]
+	for j, v := range src {
+		dst[j] = int32(v)
 	}
 }
 
@@ -447,10 +493,21 @@ func admRestore(r, k, o, t int64, angle bool, egl float64) int64 {
 	return int64(math.Max(float64(r)*egl, float64(t)))
 }
 
-// decoupleCSF0 is adm_decouple followed by adm_csf for scale 0: restored
-// bands r, CSF-weighted additive bands csfA and their 1/30 versions csfF.
-func (m *admWorker) decoupleCSF0(egl float64, w, h int) {
+// decoupleRow0 is adm_decouple followed by adm_csf for row i of scale 0:
+// the restored bands r and the CSF-weighted additive bands csfA and their
+// 1/30 versions csfF, into slot i%3 of m.r0, m.csfA0 and m.csfF0. Only the
+// columns of the decoupling region are written, as libvmaf does; cm0 reads
+// no other.
+func (m *admWorker) decoupleRow0(i, w, h int) {
+	s := i % 3
+	if m.held0[s] == i {
+		return
+	}
+	m.held0[s] = i
 	left, top, right, bottom := admDecoupleRegion(w, h)
+	if i < top || i >= bottom {
+		return // outside the region: never read (admNeighbours stays inside)
+	}
 	rw := [3]int32{36453, 36453, 49417}
 	add := [3]int32{16384, 16384, 65535}
 	sh := [3]uint{15, 15, 17}
@@ -461,15 +518,14 @@ func (m *admWorker) decoupleCSF0(egl float64, w, h int) {
 		m.angle = make([]int32, right-left)
 	}
 	angle := m.angle[:right-left]
-	// Row by row: the angle test of each pixel first (it reads the h and
-	// v bands of both images), then each band in a loop of its own.
-	for i := top; i < bottom; i++ {
-		lo, hi := i*w+left, i*w+right
-		admAngleRow16(ref.h[lo:hi], ref.v[lo:hi], dis.h[lo:hi], dis.v[lo:hi], angle)
-		for k := 0; k < 3; k++ {
-			admDecouple0Row(refB[k][lo:hi], disB[k][lo:hi], angle, egl, rw[k], add[k], sh[k],
-				m.r0[k][lo:hi], m.csfA0[k][lo:hi], m.csfF0[k][lo:hi])
-		}
+	// The angle test of each pixel first (it reads the h and v bands of
+	// both images), then each band in a loop of its own.
+	lo, hi := i*w+left, i*w+right
+	admAngleRow16(ref.h[lo:hi], ref.v[lo:hi], dis.h[lo:hi], dis.v[lo:hi], angle)
+	olo, ohi := s*w+left, s*w+right
+	for k := 0; k < 3; k++ {
+		admDecouple0Row(refB[k][lo:hi], disB[k][lo:hi], angle, m.egl0, rw[k], add[k], sh[k],
+			m.r0[k][olo:ohi], m.csfA0[k][olo:ohi], m.csfF0[k][olo:ohi])
 	}
 }
 
@@ -669,14 +725,18 @@ func (m *admWorker) cm0(w, h int) float32 {
 	// its own. Integer sums are exact in any order.
 	for i := top; i < bottom; i++ {
 		up, down := admNeighbours(i, h)
+		m.decoupleRow0(up, w, h)
+		m.decoupleRow0(i, w, h)
+		m.decoupleRow0(down, w, h)
+		su, si, sd := (up%3)*w, (i%3)*w, (down%3)*w
 		clear(thr)
 		for k := 0; k < 3; k++ {
 			f := m.csfF0[k]
-			admThrRow16(f[up*w:][:w], f[i*w:][:w], f[down*w:][:w], m.csfA0[k][i*w:][:w], left, thr)
+			admThrRow16(f[su:][:w], f[si:][:w], f[sd:][:w], m.csfA0[k][si:][:w], left, thr)
 		}
 		for k := 0; k < 3; k++ {
 			p := admPoolConsts{sqAdd[k], uint64(sqSh[k]), uint64(cubAdd[k]), uint64(cubSh[k])}
-			inner := admPoolRow16(m.r0[k][i*w+left:i*w+right], thr, rw[k], subSh[k], &p)
+			inner := admPoolRow16(m.r0[k][si+left:si+right], thr, rw[k], subSh[k], &p)
 			acc[k] += (inner + rowAdd) >> rowSh
 		}
 	}
@@ -701,7 +761,7 @@ func (m *admWorker) decoupleCSFS(ref, dis *admBands[int32], egl float64, w, h, s
 		m.angle = make([]int32, right-left)
 	}
 	angle := m.angle[:right-left]
-	// Row by row, as in decoupleCSF0.
+	// Row by row, as in decoupleRow0.
 	for i := top; i < bottom; i++ {
 		lo, hi := i*w+left, i*w+right
 		admAngleRow32(ref.h[lo:hi], ref.v[lo:hi], dis.h[lo:hi], dis.v[lo:hi], angle)

@@ -17,8 +17,11 @@
 // on one goroutine; motion2, which needs the next frame's SAD, is put
 // together in frame order), delivers per-frame scores in frame order to
 // Options.OnFrame, and Finish returns the Result with pooled scores. Push
-// copies the luma it needs, so decoders may reuse their frames; memory is
-// bounded by a window of 2·Threads+2 frames whatever the stream length.
+// copies the luma it needs, so decoders may reuse their frames. Memory is
+// bounded whatever the stream length: each of the Threads workers keeps its
+// scratch (about 18 MiB at 1080p, reused frame after frame), and about
+// 2·Threads+3 luma copies (4 MiB each at 1080p) are alive at once; a window
+// of 2·Threads+2 frames bounds the scores waiting to be delivered.
 // Score is the convenience wrapper over two media.FrameReaders:
 //
 //	res, err := vmaf.Score(ctx, refReader, distReader, vmaf.Options{})

@@ -111,11 +111,11 @@ func (v *vifWorker) compute(ref, dis *luma, egl float64) [4]vifScale {
 	var out [4]vifScale
 	w, h := ref.w, ref.h
 	v.grow(w)
-	half := (w / 2) * (h / 2)
-	for i := range v.ref {
-		if cap(v.ref[i]) < half {
-			v.ref[i] = make([]uint16, half)
-			v.dis[i] = make([]uint16, half)
+	// Scales 1 and 3 go to [1], scale 2 to [0], a quarter of the size.
+	for i, n := range [2]int{(w / 4) * (h / 4), (w / 2) * (h / 2)} {
+		if cap(v.ref[i]) < n {
+			v.ref[i] = make([]uint16, n)
+			v.dis[i] = make([]uint16, n)
 		}
 	}
 	curRef, curDis := ref.pix, dis.pix

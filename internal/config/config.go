@@ -149,7 +149,10 @@ type Mezzfs struct {
 type Worker struct {
 	// Concurrency is the number of chunk activities run at once. Default: number of CPUs.
 	Concurrency int `mapstructure:"concurrency" json:"concurrency" yaml:"concurrency"`
-	// Threads per encode (FFmpeg threads). 0 lets FFmpeg choose.
+	// Threads of each chunk's encoder, decoders and VMAF scorer. 0 shares
+	// the worker's cores among its Concurrency chunks (at least 1 each):
+	// every chunk taking every core multiplies threads, and each thread's
+	// frames and scratch, by Concurrency.
 	Threads int `mapstructure:"threads" json:"threads" yaml:"threads"`
 	// DrainGrace is how long a worker told to stop (SIGTERM) lets its
 	// running chunks finish before it gives them back; 0 gives them back at
