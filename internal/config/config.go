@@ -147,7 +147,8 @@ type Mezzfs struct {
 
 // Worker sizes a workflow worker.
 type Worker struct {
-	// Concurrency is the number of chunk activities run at once. Default: number of CPUs.
+	// Concurrency is the number of chunk activities run at once. Default:
+	// DefaultConcurrency, one per two CPUs.
 	Concurrency int `mapstructure:"concurrency" json:"concurrency" yaml:"concurrency"`
 	// Threads of each chunk's encoder, decoders and VMAF scorer. 0 shares
 	// the worker's cores among its Concurrency chunks (at least 1 each):
@@ -207,7 +208,7 @@ func Default() Config {
 			CacheDirBytes: 10 << 30,
 			MaxReadAhead:  8,
 		},
-		Worker: Worker{Concurrency: runtime.NumCPU(), DrainGrace: 30 * time.Second},
+		Worker: Worker{Concurrency: DefaultConcurrency(runtime.NumCPU()), DrainGrace: 30 * time.Second},
 		API:    API{Address: "127.0.0.1", Port: 7280},
 
 		LogFormat: "text",
@@ -223,4 +224,16 @@ func defaultDataDir() string {
 		return filepath.Join(h, ".local", "share", "reel")
 	}
 	return filepath.Join(os.TempDir(), "reel")
+}
+
+// DefaultConcurrency is a worker's chunk activities at once on cpus cores:
+// one per two cores, at least one. A chunk activity keeps two cores busy
+// on its own (its source decoder, its encoder and its VMAF scorer run side
+// by side: the chunk is scored as it is encoded), so more chunks only add
+// their frames and scratch, and leave cores idle at the end of a job
+// whose chunks do not divide evenly. On 2 cores, one chunk with 2 threads
+// against two with 1 each (BenchmarkEncodeJobPeakRSS, 20 s 1080p24, 5
+// chunks): 20.4 against 22.2 s, 619 against 713 MiB peak.
+func DefaultConcurrency(cpus int) int {
+	return max(1, cpus/2)
 }

@@ -151,7 +151,7 @@ func newServerCmd(app *App) *cobra.Command {
 	fl.Int("port", 0, "frontend gRPC port on 127.0.0.1 (default from config: 7233)")
 	fl.Int("ui-port", 0, "Web UI port on 127.0.0.1 (default from config: 8233)")
 	fl.Int("http-port", 0, "HTTP API and dashboard port, 0 disables them (default from config api.port: 7280)")
-	fl.Int("concurrency", 0, "chunk encodes run at once by the built-in worker (default: CPU count)")
+	fl.Int("concurrency", 0, "chunk encodes run at once by the built-in worker (default: one per two CPUs)")
 	fl.String("listen", "", "address the frontend listens on (default 127.0.0.1; any other needs --tls-cert and --tls-key)")
 	fl.String("tls-cert", "", "PEM file of the frontend's TLS certificate (server.tls_cert)")
 	fl.String("tls-key", "", "PEM file of the frontend's TLS key (server.tls_key)")

@@ -34,3 +34,16 @@ func TestDecodeThreads(t *testing.T) {
 		}
 	}
 }
+
+// One chunk activity per two cores, never none: a chunk scored as it is
+// encoded keeps two cores busy by itself.
+func TestDefaultConcurrency(t *testing.T) {
+	for _, c := range []struct{ cpus, want int }{{1, 1}, {2, 1}, {3, 1}, {4, 2}, {16, 8}} {
+		if got := config.DefaultConcurrency(c.cpus); got != c.want {
+			t.Errorf("DefaultConcurrency(%d) = %d, want %d", c.cpus, got, c.want)
+		}
+		if th := chunkThreads(config.Worker{Concurrency: config.DefaultConcurrency(c.cpus)}, c.cpus); th < 1 || th > 3 {
+			t.Errorf("%d cpus: %d threads a chunk by default", c.cpus, th)
+		}
+	}
+}

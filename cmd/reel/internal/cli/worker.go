@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/reelmedia/reel/internal/config"
 	"github.com/reelmedia/reel/workflows"
 )
 
@@ -106,7 +107,7 @@ func newWorkerCmd(app *App) *cobra.Command {
 	}
 	addTemporalFlags(app, cmd)
 	addMetricsFlags(cmd)
-	cmd.Flags().Int("concurrency", 0, "chunk encodes run at once (default from config: CPU count)")
+	cmd.Flags().Int("concurrency", 0, "chunk encodes run at once (default from config: one per two CPUs)")
 	cmd.Flags().Duration("drain-grace", 0, "on SIGTERM/SIGINT, how long running chunks may finish before they are given back (default from config worker.drain_grace: 30s; 0 gives them back at once)")
 	return cmd
 }
@@ -147,6 +148,6 @@ func (app *App) applyTemporalFlags(cmd *cobra.Command) {
 		app.Config.Worker.Concurrency, _ = fl.GetInt("concurrency")
 	}
 	if app.Config.Worker.Concurrency <= 0 {
-		app.Config.Worker.Concurrency = runtime.NumCPU()
+		app.Config.Worker.Concurrency = config.DefaultConcurrency(runtime.NumCPU())
 	}
 }
