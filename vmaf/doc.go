@@ -74,7 +74,12 @@
 // AVX-512 / libvmaf AVX2 (--cpumask 48): 8-bit 1 thread 24.0 / 26.8 /
 // 16.9; 8-bit 2 threads 39.1 / 35.1 / 23.1; 10-bit 1 thread 20.0 / 20.9 /
 // 11.3; 10-bit 2 threads 30.7 / 24.6 / 17.9. In frames per CPU-second
-// at 1 thread: 8-bit 22.4 / 25.9 / 16.5, 10-bit 18.1 / 19.7 / 11.0.
+// at 1 thread: 8-bit 22.4 / 25.9 / 16.5, 10-bit 18.1 / 19.7 / 11.0. The
+// same command alone on a 2-core Intel Xeon VM with AVX-512 ("Intel(R)
+// Xeon(R) Processor"): 8-bit 1 thread 18.4 / 19.7 / 10.7; 8-bit 2
+// threads 32.7 / 35.4 / 21.7; 10-bit 1 thread 13.5 / 14.2 / 7.9; 10-bit
+// 2 threads 22.2 / 22.9 / 15.4 (MS-SSIM alone there: 41.5-41.8 ms a
+// frame, the Go loops 249-253).
 //
 // Reports are written and read in libvmaf's JSON, CSV and XML shapes
 // (report.go). ReadJSON and ReadJSONSeries (which gives a report's frames
