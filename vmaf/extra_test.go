@@ -279,11 +279,21 @@ func benchExtra(b *testing.B, feature string, w, h int) {
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
 
-// benchExtraKernels runs benchExtra with the SIMD kernels and, as "go",
-// with the Go loops alone, for the kernels' speed-up under the same load.
+// benchExtraKernels runs benchExtra with the SIMD kernels, as "go" with
+// the Go loops alone and as "avx2" with the kernels of a CPU without
+// AVX-512, for the kernels' speed-up under the same load.
 func benchExtraKernels(b *testing.B, feature string, w, h int) {
 	b.Run("kernels", func(b *testing.B) { benchExtra(b, feature, w, h) })
 	b.Run("go", func(b *testing.B) { defer setKernels(false)(); benchExtra(b, feature, w, h) })
+	b.Run("avx2", func(b *testing.B) {
+		// As on a CPU with AVX2 but not AVX-512.
+		restore, ok := forceSSIMAVX2()
+		defer restore()
+		if !ok {
+			b.Skip("no AVX2 on this CPU")
+		}
+		benchExtra(b, feature, w, h)
+	})
 }
 
 func BenchmarkPSNR1080p(b *testing.B)   { benchExtra(b, "psnr", 1920, 1080) }

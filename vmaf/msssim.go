@@ -180,7 +180,7 @@ func decimateLPF(ws *workspace, src lumaRows, w, h int, dst []float32) {
 		// 2y+8, is in this band. Tap (v, u) of output (x, y) reads padded
 		// (2y+v, 2x+u): even column x+u/2 for even u, odd column
 		// x+(u-1)/2 for odd u.
-		c0 := 16 * strips
+		c0 := decimStrip() * strips
 		if c0 == sw {
 			continue
 		}
@@ -234,7 +234,7 @@ func msssimCore(ws *workspace, ref, cmp lumaRows, w, h int) (cm, sm float32) {
 		}
 	}
 	ones8 := ws.ones8[:w]
-	perPlane := (dw / 16) * 22 * 8
+	perPlane := vertStateLen(dw)
 	if cap(ws.state) < 5*perPlane+horizBuf {
 		ws.state = make([]float64, 5*perPlane+horizBuf)
 	}

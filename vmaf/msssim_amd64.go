@@ -1,8 +1,12 @@
 package vmaf
 
 // MS-SSIM's kernels (msssim_amd64.s, and msssim_amd64_filters.s written by
-// msssim_amd64_gen.go) need AVX-512; without it msssimFrame takes the
-// ssimCore path, with ssim_amd64.s's AVX2 kernels where there are some.
+// msssim_amd64_gen.go) run with AVX-512, or with AVX2 alone through the
+// AVX2 versions of the three filters (ssimHorizAVX2, ssimHoriz8AVX2,
+// ssimVertAVX2, ssimDecimAVX2: 4 float64 lanes where AVX-512 has 8, the
+// same products added in the same order), the small AVX-512 kernels
+// being left to their Go loops; without either msssimFrame takes the
+// ssimCore path.
 // Each computes exactly the floats of the Go loops it replaces, and
 // msssim_amd64_test.go holds it to them output by output:
 //
@@ -28,6 +32,25 @@ package vmaf
 //go:noescape
 func ssimVertAVX512(dst, src *float32, stride, y0, y1, strips int, k *float32, state *float64)
 
+// ssimVertAVX2 is ssimVertAVX512 on strips of 4 columns.
+//
+//go:noescape
+func ssimVertAVX2(dst, src *float32, stride, y0, y1, strips int, k *float32, state *float64)
+
+// ssimHorizAVX2 and ssimHoriz8AVX2 are ssimHorizAVX512 and
+// ssimHoriz8AVX512 with AVX2 alone, the same buf.
+//
+//go:noescape
+func ssimHorizAVX2(dst, src, src2 *float32, n int, k *float32, buf *float64) int
+
+//go:noescape
+func ssimHoriz8AVX2(dst *float32, src, src2 *byte, n int, k *float32, buf *float64) int
+
+// ssimDecimAVX2 is ssimDecimAVX512 on strips of 8 outputs.
+//
+//go:noescape
+func ssimDecimAVX2(dst, e, o *float32, estride, ostride, dstride, r0, r1, strips int, k *float32, state *float64)
+
 // ssimHorizAVX512 is the horizontal pass the same way: the products of
 // horizChunk+10 inputs with the six weights widened once into buf, then
 // each output summed from them in tap order.
@@ -47,18 +70,22 @@ const (
 
 // horizKernel sets dst to the horizontal Gaussian pass of the products
 // src[i]·src2[i] (src2 all ones for src alone; len(dst)+10 floats each) and
-// returns len(dst), or 0 where it has nothing to run (no AVX-512, or a row
-// shorter than a small chunk). buf holds horizBuf floats.
+// returns len(dst), or 0 where it has nothing to run (no AVX-512 or AVX2,
+// or a row shorter than a small chunk). buf holds horizBuf floats.
 func horizKernel(dst, src, src2 []float32, buf []float64) int {
 	n := len(dst)
-	if !ssimAVX512 || n < horizSmall || len(src) < n+gaussLen-1 || len(src2) < n+gaussLen-1 || len(buf) < horizBuf {
+	if !msssimSIMD() || n < horizSmall || len(src) < n+gaussLen-1 || len(src2) < n+gaussLen-1 || len(buf) < horizBuf {
 		return 0
 	}
-	if done := ssimHorizAVX512(&dst[0], &src[0], &src2[0], n, &gaussWindow[0], &buf[0]); done < n {
+	kernel := ssimHorizAVX2
+	if ssimAVX512 {
+		kernel = ssimHorizAVX512
+	}
+	if done := kernel(&dst[0], &src[0], &src2[0], n, &gaussWindow[0], &buf[0]); done < n {
 		// A last small chunk that ends at n, writing again some outputs
 		// with the values they have.
 		x0 := n - horizSmall
-		ssimHorizAVX512(&dst[x0], &src[x0], &src2[x0], horizSmall, &gaussWindow[0], &buf[0])
+		kernel(&dst[x0], &src[x0], &src2[x0], horizSmall, &gaussWindow[0], &buf[0])
 	}
 	return n
 }
@@ -72,25 +99,46 @@ func ssimProductsAVX512(n int, a, b, aa, bb, ab *float32) int
 //go:noescape
 func msssimTermsAVX2(n int, mu1, mu2, sq1, sq2, s12 *float32, k *ssimConsts, c, s *float64, sums *[2]float64) int
 
-// msssimSIMD reports whether msssimFrame has its AVX-512 kernels to run.
-func msssimSIMD() bool { return ssimAVX512 }
+// msssimSIMD reports whether msssimFrame has its filter kernels to run
+// (AVX-512, or AVX2 alone).
+func msssimSIMD() bool { return ssimAVX512 || ssimAVX2 }
+
+// vertStrip is how many columns a strip of vertStripsKernel has: 16 with
+// AVX-512, 4 with AVX2 alone.
+func vertStrip() int {
+	if ssimAVX512 {
+		return 16
+	}
+	return 4
+}
+
+// vertStateLen is how many float64 vertStripsKernel's state needs for
+// rows of stride floats, enough for either kernel.
+func vertStateLen(stride int) int { return (stride / 4) * 11 * 4 }
 
 // vertStripsKernel runs the vertical pass over input rows y0 (a multiple
-// of 11) to y1 of the first 16·strips columns of a plane (rows of stride
+// of 11) to y1 of the first columns (whole strips) of a plane (rows of stride
 // floats): src starts at input row y0, dst at the first output row the band
 // finishes, max(y0-10, 0), and may be the same memory (output row y
 // replaces input row y, which no later output reads). state carries the
 // pending sums from one band of rows to the next. It returns how many
 // columns it did.
 func vertStripsKernel(dst, src []float32, stride, y0, y1 int, state []float64) int {
-	strips := stride / 16
-	outs := y1 - (gaussLen - 1) - max(y0-(gaussLen-1), 0) // output rows stored
-	if !ssimAVX512 || strips == 0 || y0%gaussLen != 0 || y1 <= y0 || len(src) < stride*(y1-y0) ||
-		(outs > 0 && len(dst) < stride*outs) || len(dst) == 0 || len(state) < strips*22*8 {
+	if !msssimSIMD() {
 		return 0
 	}
-	ssimVertAVX512(&dst[0], &src[0], stride, y0, y1, strips, &gaussWindow[0], &state[0])
-	return strips * 16
+	strips := stride / vertStrip()
+	outs := y1 - (gaussLen - 1) - max(y0-(gaussLen-1), 0) // output rows stored
+	if strips == 0 || y0%gaussLen != 0 || y1 <= y0 || len(src) < stride*(y1-y0) ||
+		(outs > 0 && len(dst) < stride*outs) || len(dst) == 0 || len(state) < strips*vertStrip()*11 {
+		return 0
+	}
+	if ssimAVX512 {
+		ssimVertAVX512(&dst[0], &src[0], stride, y0, y1, strips, &gaussWindow[0], &state[0])
+	} else {
+		ssimVertAVX2(&dst[0], &src[0], stride, y0, y1, strips, &gaussWindow[0], &state[0])
+	}
+	return strips * vertStrip()
 }
 
 // lumaBytesKernel converts the first bytes of src to dst and returns how
@@ -152,29 +200,44 @@ func deinterleaveKernel(e, o, src []float32) int {
 //go:noescape
 func ssimDecimAVX512(dst, e, o *float32, estride, ostride, dstride, r0, r1, strips int, k *float32, state *float64)
 
-// decimStrips is how many 16-column strips of outputs decimKernel does, or
-// 0 where it has nothing to run.
-func decimStrips(sw int) int {
-	if !ssimAVX512 {
-		return 0
+// decimStrip is how many output columns a strip of decimKernel has: 16
+// with AVX-512, 8 with AVX2 alone.
+func decimStrip() int {
+	if ssimAVX512 {
+		return 16
 	}
-	return sw / 16
+	return 8
 }
 
-// decimKernel runs ssimDecimAVX512 over padded rows r0 (a multiple of 10)
-// to r1 of the even and odd column planes, e and o starting at row r0
-// (rows of we and wo floats), into dst (sw floats a row), for the first
-// 16·strips columns.
+// decimStrips is how many strips of decimStrip() output columns
+// decimKernel does, or 0 where it has nothing to run.
+func decimStrips(sw int) int {
+	if !msssimSIMD() {
+		return 0
+	}
+	return sw / decimStrip()
+}
+
+// decimKernel runs ssimDecimAVX512 (ssimDecimAVX2) over padded rows r0 (a
+// multiple of 10) to r1 of the even and odd column planes, e and o
+// starting at row r0 (rows of we and wo floats), into dst (sw floats a
+// row), for the first decimStrip()·strips columns. state holds 80 float64
+// a strip.
 func decimKernel(dst, e, o []float32, we, wo, sw, r0, r1, strips int, state []float64) {
+	cols := decimStrip() * strips
 	if strips == 0 || r0%10 != 0 || r1 <= r0 || len(e) < (r1-r0)*we || len(o) < (r1-r0)*wo ||
-		16*strips+3 > wo || 16*strips+4 > we || len(state) < strips*80 {
+		cols+3 > wo || cols+4 > we || len(state) < strips*80 {
 		panic("vmaf: decimKernel arguments out of range")
 	}
 	y := max(r0-8, 0) / 2
 	if (r1-1-8)/2 >= 0 && len(dst) < ((r1-1-8)/2+1)*sw {
 		panic("vmaf: decimKernel output out of range")
 	}
-	ssimDecimAVX512(&dst[y*sw], &e[0], &o[0], we, wo, sw, r0, r1, strips, &msssimLPF[0], &state[0])
+	if ssimAVX512 {
+		ssimDecimAVX512(&dst[y*sw], &e[0], &o[0], we, wo, sw, r0, r1, strips, &msssimLPF[0], &state[0])
+	} else {
+		ssimDecimAVX2(&dst[y*sw], &e[0], &o[0], we, wo, sw, r0, r1, strips, &msssimLPF[0], &state[0])
+	}
 }
 
 //go:noescape
@@ -183,12 +246,16 @@ func ssimHoriz8AVX512(dst *float32, src, src2 *byte, n int, k *float32, buf *flo
 // horiz8Kernel is horizKernel on rows of 8-bit samples.
 func horiz8Kernel(dst []float32, src, src2 []byte, buf []float64) int {
 	n := len(dst)
-	if !ssimAVX512 || n < horizSmall || len(src) < n+gaussLen-1 || len(src2) < n+gaussLen-1 || len(buf) < horizBuf {
+	if !msssimSIMD() || n < horizSmall || len(src) < n+gaussLen-1 || len(src2) < n+gaussLen-1 || len(buf) < horizBuf {
 		return 0
 	}
-	if done := ssimHoriz8AVX512(&dst[0], &src[0], &src2[0], n, &gaussWindow[0], &buf[0]); done < n {
+	kernel := ssimHoriz8AVX2
+	if ssimAVX512 {
+		kernel = ssimHoriz8AVX512
+	}
+	if done := kernel(&dst[0], &src[0], &src2[0], n, &gaussWindow[0], &buf[0]); done < n {
 		x0 := n - horizSmall
-		ssimHoriz8AVX512(&dst[x0], &src[x0], &src2[x0], horizSmall, &gaussWindow[0], &buf[0])
+		kernel(&dst[x0], &src[x0], &src2[x0], horizSmall, &gaussWindow[0], &buf[0])
 	}
 	return n
 }

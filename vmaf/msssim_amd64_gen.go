@@ -2,7 +2,9 @@
 
 // msssim_amd64_gen.go writes msssim_amd64_filters.s, the AVX-512 filter
 // kernels of MS-SSIM (ssimVertAVX512, ssimHorizAVX512, ssimHoriz8AVX512,
-// ssimDecimAVX512):
+// ssimDecimAVX512) and their AVX2 versions for CPUs without AVX-512
+// (ssimVertAVX2, ssimHorizAVX2, ssimHoriz8AVX2, ssimDecimAVX2: the same
+// arithmetic in the same order, 4 float64 or 8 float32 lanes a register):
 //
 //	go run msssim_amd64_gen.go -o msssim_amd64_filters.s
 //
@@ -138,6 +140,10 @@ func main() {
 	horiz(false)
 	horiz(true)
 	decim()
+	vertAVX2()
+	horizAVX2(false)
+	horizAVX2(true)
+	decimAVX2()
 	if *o == "" {
 		os.Stdout.Write(out.Bytes())
 		return
@@ -400,6 +406,305 @@ func decim() {
 	p("\tJMP  dstrip")
 	p("")
 	p("ddone:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// vertAVX2 writes ssimVertAVX2: ssimVertAVX512 on strips of 4 columns,
+// AVX2 having 16 registers of 4 float64.
+func vertAVX2() {
+	p("")
+	p("// func ssimVertAVX2(dst, src *float32, stride, y0, y1, strips int, k *float32, state *float64)")
+	p("//")
+	p("// ssimVertAVX512 with AVX2 alone: strips of 4 columns, Y0-Y10 the 11")
+	p("// pending sums (accumulator m holds output row y with y%%11 == m), k[0..2]")
+	p("// in X13-X15 and k[3..5] broadcast from memory as they are needed. state")
+	p("// holds 11×4 float64 a strip.")
+	p("TEXT ·ssimVertAVX2(SB), NOSPLIT, $0-64")
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ stride+16(FP), DX")
+	p("\tSHLQ $2, DX")
+	p("\tMOVQ y1+32(FP), CX")
+	p("\tMOVQ strips+40(FP), R8")
+	p("\tMOVQ k+48(FP), R9")
+	p("\tMOVQ state+56(FP), R13")
+	for j := 0; j < 3; j++ {
+		p("\tVBROADCASTSS %d(R9), X%d", 4*j, 13+j)
+	}
+	p("\tXORQ R12, R12")
+	p("")
+	p("vstrip:")
+	p("\tCMPQ R12, R8")
+	p("\tJGE  vdone")
+	p("\tMOVQ R12, R10")
+	p("\tSHLQ $4, R10")
+	p("\tLEAQ (DI)(R10*1), R11")
+	p("\tADDQ SI, R10")
+	p("\tMOVQ y0+24(FP), BX")
+	p("\tTESTQ BX, BX")
+	p("\tJNZ  vresume")
+	for r := 0; r < 11; r++ {
+		p("\tVXORPD Y%d, Y%d, Y%d", r, r, r)
+	}
+	p("\tJMP  vrow")
+	p("")
+	p("vresume:")
+	for r := 0; r < 11; r++ {
+		p("\tVMOVUPD %d(R13), Y%d", 32*r, r)
+	}
+	p("")
+	p("vrow:")
+	for ph := 0; ph < 11; ph++ {
+		p("\t// Y%%11 == %d", ph)
+		p("\tCMPQ BX, CX")
+		p("\tJGE  vnext")
+		p("\tVMOVUPS (R10), X11")
+		for j := 0; j < 6; j++ {
+			if j < 3 {
+				p("\tVMULPS X%d, X11, X12", 13+j)
+			} else {
+				p("\tVBROADCASTSS %d(R9), X12", 4*j)
+				p("\tVMULPS X11, X12, X12")
+			}
+			p("\tVCVTPS2PD X12, Y12")
+			for m := 0; m < 11; m++ {
+				t := ((ph-m)%11 + 11) % 11
+				if tapClass(t) == j {
+					p("\tVADDPD Y12, Y%d, Y%d", m, m)
+				}
+			}
+		}
+		m := (ph + 1) % 11 // the sum that has had its tap 10
+		p("\tCMPQ BX, $10")
+		p("\tJLT  vskip%d", ph)
+		p("\tVCVTPD2PSY Y%d, X12", m)
+		p("\tVMOVUPS X12, (R11)")
+		p("\tADDQ DX, R11")
+		p("")
+		p("vskip%d:", ph)
+		p("\tVXORPD Y%d, Y%d, Y%d", m, m, m)
+		p("\tADDQ DX, R10")
+		p("\tINCQ BX")
+	}
+	p("\tJMP  vrow")
+	p("")
+	p("vnext:")
+	for r := 0; r < 11; r++ {
+		p("\tVMOVUPD Y%d, %d(R13)", r, 32*r)
+	}
+	p("\tADDQ $%d, R13", 11*32)
+	p("\tINCQ R12")
+	p("\tJMP  vstrip")
+	p("")
+	p("vdone:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// horizAVX2 writes ssimHorizAVX2 (ssimHoriz8AVX2 from bytes): the same
+// products in the same buf, the sums 4 outputs a register.
+func horizAVX2(bytes bool) {
+	name, typ, pre := "ssimHorizAVX2", "float32", "x"
+	if bytes {
+		name, typ, pre = "ssimHoriz8AVX2", "byte", "y"
+	}
+	p("")
+	p("// func %s(dst *float32, src, src2 *%s, n int, k *float32, buf *float64) int", name, typ)
+	p("//")
+	p("// %s with AVX2 alone: weights in Y8-Y13, each", map[bool]string{false: "ssimHorizAVX512", true: "ssimHoriz8AVX512"}[bytes])
+	p("// vector of 8 products widened as two halves, %d outputs summed side by", 4*horizVecs)
+	p("// side in Y0-Y7.")
+	p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ src2+16(FP), R13")
+	p("\tSUBQ SI, R13 // src2 as an offset from src")
+	p("\tMOVQ n+24(FP), CX")
+	p("\tMOVQ k+32(FP), R9")
+	p("\tMOVQ buf+40(FP), R8")
+	for j := 0; j < 6; j++ {
+		p("\tVBROADCASTSS %d(R9), Y%d", 4*j, 8+j)
+	}
+	p("\tXORQ AX, AX")
+	p("")
+	hloop2(horizChunk, pre+"256", pre+"64", bytes)
+	hloop2(horizSmall, pre+"64", pre+"done", bytes)
+	p("%sdone:", pre)
+	p("\tVZEROUPPER")
+	p("\tMOVQ AX, ret+48(FP)")
+	p("\tRET")
+}
+
+// hloop2 is hloop for AVX2.
+func hloop2(c int, name, next string, bytes bool) {
+	es := 4 // bytes a sample
+	if bytes {
+		es = 1
+	}
+	p("%s:", name)
+	p("\tLEAQ %d(AX), BX", c)
+	p("\tCMPQ BX, CX")
+	p("\tJGT  %s", next)
+	p("\tLEAQ (SI)(AX*%d), R11", es)
+	p("\tMOVQ R8, R12")
+	p("\tMOVQ $%d, R10", c/8+1)
+	p("")
+	p("%sprod:", name)
+	hload(0, bytes)
+	hprod2("R12", 0)
+	p("\tADDQ $%d, R11", 8*es)
+	p("\tADDQ $64, R12")
+	p("\tDECQ R10")
+	p("\tJNZ  %sprod", name)
+	p("\t// The last two inputs, through a vector ending at input %d.", c+9)
+	p("\tLEAQ (SI)(AX*%d), R11", es)
+	hload(es*(c+2), bytes)
+	hprod2("R8", 8*(c+2))
+	p("")
+	p("\tMOVQ R8, R12")
+	p("\tLEAQ (DI)(AX*4), R11")
+	p("\tMOVQ $%d, R10", c/(4*horizVecs))
+	p("")
+	p("%ssum:", name)
+	for v := 0; v < horizVecs; v++ {
+		p("\tVXORPD Y%d, Y%d, Y%d", v, v, v)
+	}
+	for t := 0; t < 11; t++ {
+		k := min(t, 10-t)
+		for v := 0; v < horizVecs; v++ {
+			p("\tVADDPD %d(R12), Y%d, Y%d", 8*(k*horizRow+t+4*v), v, v)
+		}
+	}
+	for v := 0; v < horizVecs; v++ {
+		p("\tVCVTPD2PSY Y%d, X%d", v, v)
+		p("\tVMOVUPS X%d, %d(R11)", v, 16*v)
+	}
+	p("\tADDQ $%d, R12", 32*horizVecs)
+	p("\tADDQ $%d, R11", 16*horizVecs)
+	p("\tDECQ R10")
+	p("\tJNZ  %ssum", name)
+	p("\tADDQ $%d, AX", c)
+	p("\tJMP  %s", name)
+	p("")
+}
+
+// hprod2 is hprod for AVX2: the eight products widened as two halves.
+func hprod2(r string, off int) {
+	for j := 0; j < 6; j++ {
+		p("\tVMULPS Y%d, Y0, Y1", 8+j)
+		p("\tVCVTPS2PD X1, Y2")
+		p("\tVMOVUPD Y2, %d(%s)", off+8*j*horizRow, r)
+		p("\tVEXTRACTF128 $1, Y1, X1")
+		p("\tVCVTPS2PD X1, Y1")
+		p("\tVMOVUPD Y1, %d(%s)", off+8*j*horizRow+32, r)
+	}
+}
+
+// decimAVX2 writes ssimDecimAVX2: ssimDecimAVX512 on strips of 8 outputs.
+func decimAVX2() {
+	p("")
+	p("// func ssimDecimAVX2(dst, e, o *float32, estride, ostride, dstride, r0, r1, strips int, k *float32, state *float64)")
+	p("//")
+	p("// ssimDecimAVX512 with AVX2 alone: strips of 8 outputs, Y0-Y4 (columns")
+	p("// 0-3) and Y5-Y9 (4-7) the sums of output rows y with y%%5 == m, state")
+	p("// 10×4 float64 a strip.")
+	p("TEXT ·ssimDecimAVX2(SB), NOSPLIT, $0-88")
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ e+8(FP), SI")
+	p("\tMOVQ o+16(FP), R8")
+	p("\tMOVQ estride+24(FP), DX")
+	p("\tSHLQ $2, DX")
+	p("\tMOVQ ostride+32(FP), R14")
+	p("\tSHLQ $2, R14")
+	p("\tMOVQ dstride+40(FP), R15")
+	p("\tSHLQ $2, R15")
+	p("\tMOVQ r1+56(FP), CX")
+	p("\tMOVQ k+72(FP), R9")
+	p("\tMOVQ state+80(FP), R13")
+	p("\tXORQ AX, AX // strip")
+	p("")
+	p("estrip:")
+	p("\tCMPQ AX, strips+64(FP)")
+	p("\tJGE  edone")
+	p("\tMOVQ AX, BX")
+	p("\tSHLQ $5, BX")
+	p("\tLEAQ (SI)(BX*1), R10")
+	p("\tLEAQ (R8)(BX*1), R11")
+	p("\tLEAQ (DI)(BX*1), R12")
+	p("\tMOVQ r0+48(FP), BX")
+	p("\tTESTQ BX, BX")
+	p("\tJNZ  eresume")
+	for r := 0; r < 10; r++ {
+		p("\tVXORPD Y%d, Y%d, Y%d", r, r, r)
+	}
+	p("\tJMP  erow")
+	p("")
+	p("eresume:")
+	for r := 0; r < 10; r++ {
+		p("\tVMOVUPD %d(R13), Y%d", 32*r, r)
+	}
+	p("")
+	p("erow:")
+	for ph := 0; ph < 10; ph++ {
+		p("\t// r%%10 == %d", ph)
+		p("\tCMPQ BX, CX")
+		p("\tJGE  enext")
+		classes := []int{1, 3}
+		if ph%2 == 0 {
+			classes = []int{0, 2, 4}
+		}
+		for _, a := range classes {
+			vs := []int{a}
+			if a != 4 {
+				vs = append(vs, 8-a)
+			}
+			for u := 0; u < 9; u++ {
+				reg, off := "R10", 4*(u/2)
+				if u%2 == 1 {
+					reg, off = "R11", 4*((u-1)/2)
+				}
+				p("\tVBROADCASTSS %d(R9), Y12", 4*(9*a+u))
+				p("\tVMULPS %d(%s), Y12, Y10", off, reg)
+				p("\tVCVTPS2PD X10, Y11")
+				p("\tVEXTRACTF128 $1, Y10, X10")
+				p("\tVCVTPS2PD X10, Y10")
+				for _, v := range vs {
+					m := ((ph-v)/2%5 + 5) % 5
+					p("\tVADDPD Y11, Y%d, Y%d", m, m)
+					p("\tVADDPD Y10, Y%d, Y%d", 5+m, 5+m)
+				}
+			}
+		}
+		if ph%2 == 0 {
+			m := ((ph-8)/2%5 + 5) % 5 // the sum that has had its row v = 8
+			p("\tCMPQ BX, $8")
+			p("\tJLT  eskip%d", ph)
+			p("\tVCVTPD2PSY Y%d, X10", m)
+			p("\tVCVTPD2PSY Y%d, X11", 5+m)
+			p("\tVMOVUPS X10, (R12)")
+			p("\tVMOVUPS X11, 16(R12)")
+			p("\tADDQ R15, R12")
+			p("")
+			p("eskip%d:", ph)
+			p("\tVXORPD Y%d, Y%d, Y%d", m, m, m)
+			p("\tVXORPD Y%d, Y%d, Y%d", 5+m, 5+m, 5+m)
+		}
+		p("\tADDQ DX, R10")
+		p("\tADDQ R14, R11")
+		p("\tINCQ BX")
+	}
+	p("\tJMP  erow")
+	p("")
+	p("enext:")
+	for r := 0; r < 10; r++ {
+		p("\tVMOVUPD Y%d, %d(R13)", r, 32*r)
+	}
+	p("\tADDQ $320, R13")
+	p("\tINCQ AX")
+	p("\tJMP  estrip")
+	p("")
+	p("edone:")
 	p("\tVZEROUPPER")
 	p("\tRET")
 }

@@ -19,6 +19,17 @@ func needAVX512(t *testing.T) {
 	}
 }
 
+// forEachMSSSIMKernel runs f with each set of MS-SSIM filter kernels the
+// CPU can run: "avx512" and "avx2" (as on a CPU without AVX-512).
+func forEachMSSSIMKernel(t *testing.T, f func(t *testing.T, kernel string)) {
+	for _, kernel := range ssimKernels(t) {
+		t.Run(kernel, func(t *testing.T) {
+			defer useSSIMKernel(kernel)()
+			f(t, kernel)
+		})
+	}
+}
+
 // floatImage is a w×h float image of the kind named: pixel values, signed
 // values (decimated scales go below zero), tiny or huge magnitudes.
 func floatImage(rng *rand.Rand, kind string, w, h int) []float32 {
@@ -55,7 +66,10 @@ func sameFloats(t *testing.T, what string, got, want []float32) {
 // convolve's horizontal Go loop on rows around its 256- and 64-output
 // chunks.
 func TestHorizKernelMatchesGo(t *testing.T) {
-	needAVX512(t)
+	forEachMSSSIMKernel(t, testHorizKernel)
+}
+
+func testHorizKernel(t *testing.T, _ string) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	buf := make([]float64, horizBuf)
 	for _, kind := range floatKinds {
@@ -112,7 +126,11 @@ func TestHorizKernelMatchesGo(t *testing.T) {
 // in bands and in place, as msssimCore runs it) to convolve's vertical Go
 // loop.
 func TestVertKernelMatchesGo(t *testing.T) {
-	needAVX512(t)
+	forEachMSSSIMKernel(t, testVertKernel)
+}
+
+func testVertKernel(t *testing.T, kernel string) {
+	strip := map[string]int{"avx512": 16, "avx2": 4}[kernel]
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, kind := range floatKinds {
 		for _, sz := range [][2]int{{16, 11}, {32, 12}, {48, 30}, {80, 33}, {160, 57}, {1910, 23}} {
@@ -130,17 +148,17 @@ func TestVertKernelMatchesGo(t *testing.T) {
 			}
 			for _, band := range []int{11, 22, 44} {
 				p := append([]float32(nil), img...)
-				state := make([]float64, (w/16)*22*8)
+				state := make([]float64, vertStateLen(w))
 				for y0 := 0; y0 < h; y0 += band {
 					y1 := min(y0+band, h)
 					out := max(y0-gaussLen+1, 0)
-					if done := vertStripsKernel(p[out*w:], p[y0*w:], w, y0, y1, state); done != w&^15 {
+					if done := vertStripsKernel(p[out*w:], p[y0*w:], w, y0, y1, state); done != w/strip*strip {
 						t.Fatalf("%dx%d: kernel did %d columns", w, h, done)
 					}
 				}
 				// The kernel's columns; msssimCore gives the rest to ssimRows.
 				for y := 0; y < h-gaussLen+1; y++ {
-					sameFloats(t, fmt.Sprintf("%s %dx%d band %d row %d", kind, w, h, band, y), p[y*w:y*w+w&^15], want[y*w:y*w+w&^15])
+					sameFloats(t, fmt.Sprintf("%s %dx%d band %d row %d", kind, w, h, band, y), p[y*w:y*w+w/strip*strip], want[y*w:y*w+w/strip*strip])
 				}
 			}
 		}
@@ -151,7 +169,10 @@ func TestVertKernelMatchesGo(t *testing.T) {
 // (ssimDecimAVX512, deinterleaveAVX512, ssimRows for the last columns) to
 // decimate's Go loop, on odd and even sizes.
 func TestDecimateLPFMatchesGo(t *testing.T) {
-	needAVX512(t)
+	forEachMSSSIMKernel(t, testDecimateLPF)
+}
+
+func testDecimateLPF(t *testing.T, _ string) {
 	rng := rand.New(rand.NewPCG(15, 16))
 	for _, kind := range floatKinds {
 		for _, sz := range [][2]int{{11, 11}, {31, 17}, {32, 32}, {33, 41}, {64, 90}, {97, 101}, {321, 183}} {
@@ -221,7 +242,10 @@ func TestMSSSIMTermsMatchesGo(t *testing.T) {
 // each path: fewer than 16 columns, columns left over by the strips, one
 // band and many, rows long enough for the 256-output chunks.
 func TestMSSSIMCoreMatchesGo(t *testing.T) {
-	needAVX512(t)
+	forEachMSSSIMKernel(t, testMSSSIMCore)
+}
+
+func testMSSSIMCore(t *testing.T, kernel string) {
 	rng := rand.New(rand.NewPCG(19, 20))
 	for _, kind := range floatKinds {
 		for _, sz := range [][2]int{{11, 11}, {25, 14}, {26, 40}, {75, 23}, {74, 34}, {90, 100}, {300, 45}, {600, 67}} {
@@ -238,6 +262,7 @@ func TestMSSSIMCoreMatchesGo(t *testing.T) {
 				defer useSSIMKernel("")()
 				_, _, wantC, wantS = ssimCore(new(workspace), ref, cmp, w, h)
 			}()
+			defer useSSIMKernel(kernel)()
 			c, s := msssimCore(new(workspace), lumaRows{f: ref, stride: w}, lumaRows{f: cmp, stride: w}, w, h)
 			if math.Float32bits(c) != math.Float32bits(wantC) || math.Float32bits(s) != math.Float32bits(wantS) {
 				t.Fatalf("%s %dx%d: c %g s %g, Go loops %g %g", kind, w, h, c, s, wantC, wantS)
@@ -256,7 +281,10 @@ func TestMSSSIMCoreMatchesGo(t *testing.T) {
 // kernels on whole 8- and 10-bit frames of sizes that take every path
 // through the five scales; the scores must be the same float64.
 func TestMSSSIMKernelsMatchGo(t *testing.T) {
-	needAVX512(t)
+	forEachMSSSIMKernel(t, testMSSSIMKernels)
+}
+
+func testMSSSIMKernels(t *testing.T, kernel string) {
 	for _, sz := range [][2]int{{176, 176}, {177, 301}, {352, 288}, {720, 405}, {1111, 183}} {
 		for _, bits := range []int{8, 10} {
 			f := media.Format{Chroma: media.Chroma420, BitDepth: bits}
@@ -264,6 +292,9 @@ func TestMSSSIMKernelsMatchGo(t *testing.T) {
 			dis := distort(ref, 20, uint64(sz[1]))
 			score := func(on bool) float64 {
 				defer setKernels(on)()
+				if on {
+					defer useSSIMKernel(kernel)()
+				}
 				ms, err := msssimFrame(ref, dis)
 				if err != nil {
 					t.Fatal(err)

@@ -59,3 +59,13 @@ func ssimTermsKernel(mu1, mu2, sq1, sq2, s12 []float32, l, c, term []float64, s 
 	_ = s[n-1]
 	return ssimTermsAVX2(n, &mu1[0], &mu2[0], &sq1[0], &sq2[0], &s12[0], &ssimKernelConsts, &l[0], &c[0], &term[0], &s[0])
 }
+
+// forceSSIMAVX2 makes SSIM and MS-SSIM run their kernels as on a CPU with
+// AVX2 but not AVX-512, for tests and benchmarks on a CPU that has both,
+// and returns the restore and whether the CPU has AVX2 at all. Not safe
+// while a score is being computed.
+func forceSSIMAVX2() (restore func(), ok bool) {
+	a5, a2 := ssimAVX512, ssimAVX2
+	ssimAVX512, ssimAVX2 = false, cpu.X86.HasAVX2
+	return func() { ssimAVX512, ssimAVX2 = a5, a2 }, cpu.X86.HasAVX2
+}

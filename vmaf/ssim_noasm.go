@@ -10,6 +10,8 @@ const (
 
 func ssimSIMD() bool { return false }
 
+func forceSSIMAVX2() (restore func(), ok bool) { return func() {}, false }
+
 func ssimRowsKernel(dst, base []float32, offs []int, k []float32) int { return 0 }
 
 func ssimTermsKernel(mu1, mu2, sq1, sq2, s12 []float32, l, c, term []float64, s []float32) int {
@@ -38,6 +40,10 @@ func horizKernel(dst, src, src2 []float32, buf []float64) int { return 0 }
 func deinterleaveKernel(e, o, src []float32) int { return 0 }
 
 func decimStrips(sw int) int { return 0 }
+
+func decimStrip() int { return 16 }
+
+func vertStateLen(stride int) int { return 0 }
 
 func decimKernel(dst, e, o []float32, we, wo, sw, r0, r1, strips int, state []float64) {}
 
