@@ -4,9 +4,8 @@ package vmaf
 // msssim_amd64_gen.go) run with AVX-512, or with AVX2 alone through the
 // AVX2 versions of the three filters (ssimHorizAVX2, ssimHoriz8AVX2,
 // ssimVertAVX2, ssimDecimAVX2: 4 float64 lanes where AVX-512 has 8, the
-// same products added in the same order), the small AVX-512 kernels
-// being left to their Go loops; without either msssimFrame takes the
-// ssimCore path.
+// same products added in the same order) and of the even/odd split;
+// without either msssimFrame takes the ssimCore path.
 // Each computes exactly the floats of the Go loops it replaces, and
 // msssim_amd64_test.go holds it to them output by output:
 //
@@ -25,7 +24,9 @@ package vmaf
 //     ssimCore's sums of them, in pixel order.
 //   - the small ones convert bytes, form products and split even and odd
 //     columns; ssimHoriz8AVX512 and deinterleave8AVX512 read an 8-bit
-//     frame's samples directly (a byte is an exact float32).
+//     frame's samples directly (a byte is an exact float32). Of them only
+//     the even/odd split (deinterleaveAVX2, deinterleave8AVX2) has an
+//     AVX2 version: the others run where the AVX2 filters do not.
 //
 //go:generate go run msssim_amd64_gen.go -o msssim_amd64_filters.s
 
@@ -186,11 +187,25 @@ var deinterleaveIdx = [32]int32{
 // pairs and returns how many it did.
 func deinterleaveKernel(e, o, src []float32) int {
 	n := min(len(e), len(o), len(src)/2)
-	if !ssimAVX512 || n == 0 {
+	switch {
+	case n == 0:
 		return 0
+	case ssimAVX512:
+		return deinterleaveAVX512(&e[0], &o[0], &src[0], n, &deinterleaveIdx)
+	case ssimAVX2:
+		return deinterleaveAVX2(&e[0], &o[0], &src[0], n)
 	}
-	return deinterleaveAVX512(&e[0], &o[0], &src[0], n, &deinterleaveIdx)
+	return 0
 }
+
+// deinterleaveAVX2 and deinterleave8AVX2 are deinterleaveAVX512 and
+// deinterleave8AVX512 with AVX2 alone, 8 pairs at a time.
+//
+//go:noescape
+func deinterleaveAVX2(e, o, src *float32, n int) int
+
+//go:noescape
+func deinterleave8AVX2(e, o *float32, src *byte, n int) int
 
 // ssimDecimAVX512 is MS-SSIM's low-pass decimation the same way: rows v
 // and 8-v of msssimLPF are the same floats, so each padded row's products
@@ -266,8 +281,13 @@ func deinterleave8AVX512(e, o *float32, src *byte, n int, idx *[32]int32) int
 // deinterleave8Kernel is deinterleaveKernel from 8-bit samples.
 func deinterleave8Kernel(e, o []float32, src []byte) int {
 	n := min(len(e), len(o), len(src)/2)
-	if !ssimAVX512 || n == 0 {
+	switch {
+	case n == 0:
 		return 0
+	case ssimAVX512:
+		return deinterleave8AVX512(&e[0], &o[0], &src[0], n, &deinterleaveIdx)
+	case ssimAVX2:
+		return deinterleave8AVX2(&e[0], &o[0], &src[0], n)
 	}
-	return deinterleave8AVX512(&e[0], &o[0], &src[0], n, &deinterleaveIdx)
+	return 0
 }

@@ -215,3 +215,69 @@ bpairsdone:
 	VZEROUPPER
 	MOVQ AX, ret+40(FP)
 	RET
+
+// func deinterleaveAVX2(e, o, src *float32, n int) int
+//
+// deinterleaveAVX512 with AVX2 alone, 8 pairs at a time: VSHUFPS takes the
+// even (odd) floats of each 128-bit lane of two vectors, VPERMPD puts the
+// 64-bit pairs back in order. It returns the pairs done, a multiple of 8.
+TEXT ·deinterleaveAVX2(SB), NOSPLIT, $0-40
+	MOVQ e+0(FP), DI
+	MOVQ o+8(FP), DX
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+
+fpairs8:
+	LEAQ 8(AX), BX
+	CMPQ BX, CX
+	JGT  fpairsdone
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VSHUFPS $0xDD, Y1, Y0, Y3
+	VPERMPD $0xD8, Y2, Y2
+	VPERMPD $0xD8, Y3, Y3
+	VMOVUPS Y2, (DI)(AX*4)
+	VMOVUPS Y3, (DX)(AX*4)
+	ADDQ $64, SI
+	MOVQ BX, AX
+	JMP  fpairs8
+
+fpairsdone:
+	VZEROUPPER
+	MOVQ AX, ret+32(FP)
+	RET
+
+// func deinterleave8AVX2(e, o *float32, src *byte, n int) int
+//
+// deinterleaveAVX2 from 8-bit samples, each converted to float32 (exactly).
+TEXT ·deinterleave8AVX2(SB), NOSPLIT, $0-40
+	MOVQ e+0(FP), DI
+	MOVQ o+8(FP), DX
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+
+cpairs8:
+	LEAQ 8(AX), BX
+	CMPQ BX, CX
+	JGT  cpairsdone
+	VPMOVZXBD (SI), Y0
+	VPMOVZXBD 8(SI), Y1
+	VCVTDQ2PS Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VSHUFPS $0xDD, Y1, Y0, Y3
+	VPERMPD $0xD8, Y2, Y2
+	VPERMPD $0xD8, Y3, Y3
+	VMOVUPS Y2, (DI)(AX*4)
+	VMOVUPS Y3, (DX)(AX*4)
+	ADDQ $16, SI
+	MOVQ BX, AX
+	JMP  cpairs8
+
+cpairsdone:
+	VZEROUPPER
+	MOVQ AX, ret+32(FP)
+	RET

@@ -369,6 +369,44 @@ func TestMSSSIMSmallKernels(t *testing.T) {
 	}
 }
 
+// TestDeinterleaveKernels holds each kernel set's even/odd split
+// (deinterleaveAVX512 or deinterleaveAVX2, and their 8-bit versions) to
+// the Go loop, on lengths around their 16 or 8 pairs.
+func TestDeinterleaveKernels(t *testing.T) {
+	forEachMSSSIMKernel(t, func(t *testing.T, kernel string) {
+		lanes := map[string]int{"avx512": 16, "avx2": 8}[kernel]
+		rng := rand.New(rand.NewPCG(23, 24))
+		for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 33, 100} {
+			for _, kind := range floatKinds {
+				src := floatImage(rng, kind, 2*n+1, 1)
+				e, o := make([]float32, n), make([]float32, n)
+				if done := deinterleaveKernel(e, o, src); done != n/lanes*lanes {
+					t.Fatalf("deinterleave n=%d: did %d", n, done)
+				}
+				for i := 0; i < n/lanes*lanes; i++ {
+					if math.Float32bits(e[i]) != math.Float32bits(src[2*i]) || math.Float32bits(o[i]) != math.Float32bits(src[2*i+1]) {
+						t.Fatalf("deinterleave %s n=%d: pair %d is %g %g, want %g %g", kind, n, i, e[i], o[i], src[2*i], src[2*i+1])
+					}
+				}
+				if kind != "pixels" {
+					continue
+				}
+				b := byteRows(src, 2*n+1, 1).b
+				clear(e)
+				clear(o)
+				if done := deinterleave8Kernel(e, o, b); done != n/lanes*lanes {
+					t.Fatalf("deinterleave8 n=%d: did %d", n, done)
+				}
+				for i := 0; i < n/lanes*lanes; i++ {
+					if e[i] != src[2*i] || o[i] != src[2*i+1] {
+						t.Fatalf("deinterleave8 n=%d: pair %d is %g %g, want %g %g", n, i, e[i], o[i], src[2*i], src[2*i+1])
+					}
+				}
+			}
+		}
+	})
+}
+
 // byteRows is a w×h image of whole numbers 0-255 as 8-bit samples, rows 7
 // bytes apart more than w (as in a frame's plane).
 func byteRows(img []float32, w, h int) lumaRows {
