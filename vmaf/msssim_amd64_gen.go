@@ -589,15 +589,17 @@ func hloop2(c int, name, next string, bytes bool) {
 	p("")
 }
 
-// hprod2 is hprod for AVX2: the eight products widened as two halves.
+// hprod2 is hprod for AVX2: the products of each half of the eight
+// inputs (the upper half extracted once) formed and widened apart.
 func hprod2(r string, off int) {
+	p("\tVEXTRACTF128 $1, Y0, X3")
 	for j := 0; j < 6; j++ {
-		p("\tVMULPS Y%d, Y0, Y1", 8+j)
-		p("\tVCVTPS2PD X1, Y2")
-		p("\tVMOVUPD Y2, %d(%s)", off+8*j*horizRow, r)
-		p("\tVEXTRACTF128 $1, Y1, X1")
+		p("\tVMULPS X%d, X0, X1", 8+j)
+		p("\tVMULPS X%d, X3, X2", 8+j)
 		p("\tVCVTPS2PD X1, Y1")
-		p("\tVMOVUPD Y1, %d(%s)", off+8*j*horizRow+32, r)
+		p("\tVCVTPS2PD X2, Y2")
+		p("\tVMOVUPD Y1, %d(%s)", off+8*j*horizRow, r)
+		p("\tVMOVUPD Y2, %d(%s)", off+8*j*horizRow+32, r)
 	}
 }
 
@@ -664,10 +666,10 @@ func decimAVX2() {
 				if u%2 == 1 {
 					reg, off = "R11", 4*((u-1)/2)
 				}
-				p("\tVBROADCASTSS %d(R9), Y12", 4*(9*a+u))
-				p("\tVMULPS %d(%s), Y12, Y10", off, reg)
-				p("\tVCVTPS2PD X10, Y11")
-				p("\tVEXTRACTF128 $1, Y10, X10")
+				p("\tVBROADCASTSS %d(R9), X12", 4*(9*a+u))
+				p("\tVMULPS %d(%s), X12, X11", off, reg)
+				p("\tVMULPS %d(%s), X12, X10", off+16, reg)
+				p("\tVCVTPS2PD X11, Y11")
 				p("\tVCVTPS2PD X10, Y10")
 				for _, v := range vs {
 					m := ((ph-v)/2%5 + 5) % 5
