@@ -39,9 +39,10 @@ const MSSSIMMinSize = gaussLen << (msssimScales - 1)
 
 // msssimFrame is libvmaf's float_ms_ssim of the luma planes: no automatic
 // downscale, five scales each halved by msssimLPF (size w/2 + w&1), SSIM's
-// terms at each, combined as Π l^α·c^β·s^γ in float64. With AVX-512 the
-// scales whose α is 0 go through msssimCore, the others (and every scale
-// without AVX-512) through ssimCore: the same floats either way.
+// terms at each, combined as Π l^α·c^β·s^γ in float64. With AVX-512 or
+// AVX2 the scales whose α is 0 go through msssimCore, the others (and
+// every scale without either) through ssimCore: the same floats either
+// way.
 func msssimFrame(ref, dis *media.Frame) (float64, error) {
 	w, h := ref.Width, ref.Height
 	// libvmaf's check: each of the five scales (halved rounding down) must
@@ -53,7 +54,7 @@ func msssimFrame(ref, dis *media.Frame) (float64, error) {
 	}
 	ws := wsPool.Get().(*workspace)
 	defer ws.release()
-	// The AVX-512 path reads 8-bit frames' first scale from their bytes.
+	// The SIMD path reads 8-bit frames' first scale from their bytes.
 	bytes := msssimSIMD() && ref.Format.BitDepth == 8 && msssimAlpha[0] == 0
 	var refs, diss [msssimScales][]float32
 	var rows [msssimScales][2]lumaRows
@@ -104,9 +105,10 @@ func msssimFrame(ref, dis *media.Frame) (float64, error) {
 // side with filterPixel's mirroring (so the border outputs read the samples
 // filterPixel reads) and split into its even and odd columns (so the
 // samples a tap reads for consecutive outputs are consecutive), a band of
-// rows at a time; ssimDecimAVX512 (AVX-512) filters strips of 16 columns
-// and ssimRows the rest (all of it with AVX2 alone). Every output is the
-// same float as filterPixel's, its 81 products summed in the same order.
+// rows at a time; ssimDecimAVX512 (AVX-512) filters strips of 16 columns,
+// ssimDecimAVX2 (AVX2 alone) strips of 8, and ssimRows the rest. Every
+// output is the same float as filterPixel's, its 81 products summed in
+// the same order.
 func decimateLPF(ws *workspace, src lumaRows, w, h int, dst []float32) {
 	if !ssimSIMD() || src.f == nil && !msssimSIMD() {
 		mark := ws.next
@@ -124,7 +126,7 @@ func decimateLPF(ws *workspace, src lumaRows, w, h int, dst []float32) {
 	// filtered while in cache. The buffer holds the band and the 8 rows
 	// before it (which the band's outputs also read): padded row r is row
 	// r-r0+pad*2 of it.
-	const band = 40 // a multiple of ssimDecimAVX512's ten-row rotation
+	const band = 40 // a multiple of the decimation kernels' ten-row rotation
 	const keep = 2 * pad
 	rows := min(band, ph) + keep
 	eo := ws.get(rows * (we + wo)) // even padded columns, then odd ones
@@ -328,7 +330,7 @@ func msssimCore(ws *workspace, ref, cmp lumaRows, w, h int) (cm, sm float32) {
 }
 
 // lumaRows is an image for msssimCore and decimateLPF: w float32 a row in
-// f, or (the first scale of an 8-bit frame on the AVX-512 path) samples of
+// f, or (the first scale of an 8-bit frame on the SIMD path) samples of
 // the frame in b, stride bytes a row.
 type lumaRows struct {
 	f      []float32

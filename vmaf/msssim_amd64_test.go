@@ -62,7 +62,8 @@ func sameFloats(t *testing.T, what string, got, want []float32) {
 	}
 }
 
-// TestHorizKernelMatchesGo holds ssimHorizAVX512 (through horizKernel) to
+// TestHorizKernelMatchesGo holds ssimHorizAVX512 and ssimHorizAVX2 (through
+// horizKernel; their 8-bit versions through horiz8Kernel) to
 // convolve's horizontal Go loop on rows around its 256- and 64-output
 // chunks.
 func TestHorizKernelMatchesGo(t *testing.T) {
@@ -122,7 +123,8 @@ func testHorizKernel(t *testing.T, _ string) {
 	}
 }
 
-// TestVertKernelMatchesGo holds ssimVertAVX512 (through vertStripsKernel,
+// TestVertKernelMatchesGo holds ssimVertAVX512 and ssimVertAVX2 (through
+// vertStripsKernel,
 // in bands and in place, as msssimCore runs it) to convolve's vertical Go
 // loop.
 func TestVertKernelMatchesGo(t *testing.T) {
@@ -166,7 +168,8 @@ func testVertKernel(t *testing.T, kernel string) {
 }
 
 // TestDecimateLPFMatchesGo holds decimateLPF with its kernels
-// (ssimDecimAVX512, deinterleaveAVX512, ssimRows for the last columns) to
+// (ssimDecimAVX512 or ssimDecimAVX2, the even/odd split, ssimRows for the
+// last columns) to
 // decimate's Go loop, on odd and even sizes.
 func TestDecimateLPFMatchesGo(t *testing.T) {
 	forEachMSSSIMKernel(t, testDecimateLPF)
@@ -278,7 +281,8 @@ func testMSSSIMCore(t *testing.T, kernel string) {
 }
 
 // TestMSSSIMKernelsMatchGo compares float_ms_ssim with and without the
-// kernels on whole 8- and 10-bit frames of sizes that take every path
+// kernels (each set: AVX-512, and AVX2 as on a CPU without AVX-512) on
+// whole 8- and 10-bit frames of sizes that take every path
 // through the five scales; the scores must be the same float64.
 func TestMSSSIMKernelsMatchGo(t *testing.T) {
 	forEachMSSSIMKernel(t, testMSSSIMKernels)
