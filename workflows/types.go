@@ -282,7 +282,11 @@ type ChunkResult struct {
 	// FramesKey is the work-store key of the attempt's per-frame scores
 	// (libvmaf JSON, frames numbered from 0 in the chunk); empty when it
 	// was not scored.
-	FramesKey     string  `json:"frames_key,omitempty"`
+	FramesKey string `json:"frames_key,omitempty"`
+	// EncodeSeconds is the attempt's encode, its scoring included (the
+	// chunk is scored as it is encoded, encode.Pairs); ScoreSeconds the
+	// scoring left after it: the scorer's last frames, or the second pass
+	// over the stored chunk of a rendition with FPS.
 	EncodeSeconds float64 `json:"encode_seconds"`
 	ScoreSeconds  float64 `json:"score_seconds"`
 	// Worker identifies the process that encoded it (host/pid).

@@ -61,10 +61,10 @@ func New() *Metrics {
 			Name: "reel_frames_encoded_total", Help: "Frames encoded; rate() of it is frames per second.",
 		}, byRendition),
 		encodeSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "reel_chunk_encode_seconds", Help: "Wall time to encode one chunk attempt.", Buckets: secondsBuckets,
+			Name: "reel_chunk_encode_seconds", Help: "Wall time to encode one chunk attempt, its scoring included (a chunk is scored as it is encoded).", Buckets: secondsBuckets,
 		}, byRendition),
 		scoreSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "reel_chunk_score_seconds", Help: "Wall time to decode one encoded chunk again and score it.", Buckets: secondsBuckets,
+			Name: "reel_chunk_score_seconds", Help: "Wall time of a chunk attempt's scoring after its encode: the scorer's last frames, or a second pass over the stored chunk for a rendition with a rate conversion.", Buckets: secondsBuckets,
 		}, byRendition),
 		assembleSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "reel_assemble_seconds", Help: "Wall time to assemble one rendition (download, concat, audio, upload).", Buckets: secondsBuckets,
