@@ -320,13 +320,14 @@ func TestNoPrediction(t *testing.T) {
 }
 
 // Scorers one after another (a worker's chunks) reuse the frame scratch
-// of the ones before when the geometry is the same: a second Scorer
-// allocates a fraction of what the first did, and scores the same.
+// of the ones before when the geometry is the same: a second Scorer makes
+// no worker of its own, and scores the same.
 func TestScorersShareScratch(t *testing.T) {
 	f8 := media.Format{Chroma: media.Chroma420, BitDepth: 8}
 	defer func(p *workerPool) { computeWorkers = p }(computeWorkers)
 	computeWorkers = &workerPool{}
-	score := func(w, h int) (uint64, float64) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2)) // two idle workers kept
+	score := func(w, h int) (made int, allocated uint64, vmaf float64) {
 		ref, dis := synthClip(w, h, f8, 3, 0), synthClip(w, h, f8, 3, 2)
 		var m0, m1 runtime.MemStats
 		runtime.ReadMemStats(&m0)
@@ -335,17 +336,17 @@ func TestScorersShareScratch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return m1.TotalAlloc - m0.TotalAlloc, res.Pooled[KeyVMAF].Mean
+		return computeWorkers.made, m1.TotalAlloc - m0.TotalAlloc, res.Pooled[KeyVMAF].Mean
 	}
-	first, v1 := score(640, 360)
-	other, _ := score(320, 240) // another geometry between the two
-	second, v2 := score(640, 360)
-	t.Logf("allocated %d KiB, then %d KiB (another size: %d KiB)", first>>10, second>>10, other>>10)
+	made1, first, v1 := score(640, 360)
+	made2, other, _ := score(320, 240) // another geometry between the two
+	made3, second, v2 := score(640, 360)
+	t.Logf("workers made %d, %d, %d; allocated %d KiB, then %d KiB (another size: %d KiB)", made1, made2, made3, first>>10, second>>10, other>>10)
 	if v1 != v2 {
 		t.Fatalf("VMAF %v with fresh scratch, %v with reused", v1, v2)
 	}
-	if second*4 > first {
-		t.Fatalf("the second Scorer allocated %d bytes, the first %d: the scratch was not reused", second, first)
+	if made1 != 1 || made2 != 2 || made3 != 2 {
+		t.Fatalf("workers made after each Scorer: %d, %d, %d; want 1, 2, 2 (the third reusing the first's)", made1, made2, made3)
 	}
 }
 

@@ -22,6 +22,7 @@ type workerPool struct {
 	cond *sync.Cond
 	busy int
 	peak int // the most busy at once, for tests
+	made int // workers allocated, for tests
 	idle []*worker
 }
 
@@ -49,6 +50,7 @@ func (p *workerPool) get(key workerKey) *worker {
 			return wk
 		}
 	}
+	p.made++
 	return &worker{key: key}
 }
 
