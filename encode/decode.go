@@ -868,21 +868,13 @@ func (r *FrameReader) ReadFrame(ctx context.Context) (*media.Frame, error) {
 			return out, nil
 		}
 	}
-	n := 3
-	if r.format.Chroma == media.Chroma400 {
-		n = 1
-	}
-	for i := 0; i < n; i++ {
-		pw, ph := out.Width, out.Height
-		if i > 0 {
-			pw, ph = r.format.Chroma.ChromaSize(out.Width, out.Height)
-		}
+	for i := range planeCount(r.format) {
 		k := max(r.box, 1)
-		pix, stride := framePlane(f, i, ph*k)
-		if pix == nil {
+		pl, ok := planeOf(f, i, r.format, out.Width, out.Height, k)
+		if !ok {
 			return nil, newErr("decode", r.x.d.name, ErrInvalidData, nil, "frame %d has no plane %d", idx, i)
 		}
-		pl := media.Plane{Pix: pix, Stride: stride, Width: pw, Height: ph, BitDepth: r.format.BitDepth}
+		pw, ph := pl.Width, pl.Height
 		if r.box > 0 {
 			src := pl
 			src.Width, src.Height = pw*k, ph*k
@@ -898,6 +890,29 @@ func (r *FrameReader) ReadFrame(ctx context.Context) (*media.Frame, error) {
 		out.Planes = append(out.Planes, pl)
 	}
 	return out, nil
+}
+
+// planeCount is how many planes a frame of format has.
+func planeCount(format media.Format) int {
+	if format.Chroma == media.Chroma400 {
+		return 1
+	}
+	return 3
+}
+
+// planeOf points plane i of a w×h picture of format at f's samples,
+// without copying; its Pix spans k times the plane's rows (the source of a
+// 1/k box downscale, k 1 otherwise). false: f has no such plane.
+func planeOf(f *astiav.Frame, i int, format media.Format, w, h, k int) (media.Plane, bool) {
+	pw, ph := w, h
+	if i > 0 {
+		pw, ph = format.Chroma.ChromaSize(w, h)
+	}
+	pix, stride := framePlane(f, i, ph*k)
+	if pix == nil {
+		return media.Plane{}, false
+	}
+	return media.Plane{Pix: pix, Stride: stride, Width: pw, Height: ph, BitDepth: format.BitDepth}, true
 }
 
 // Close releases FFmpeg's resources.

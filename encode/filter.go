@@ -66,30 +66,31 @@ func newVideoFilter(x *decoder, spec filterSpec) (*videoFilter, error) {
 // newFilterGraph builds the graph desc fed with x's decoded frames.
 func newFilterGraph(x *decoder, desc string) (*videoFilter, error) {
 	cp := x.st.CodecParameters()
-	sar := cp.SampleAspectRatio()
-	if sar.Num() <= 0 || sar.Den() <= 0 {
-		sar = astiav.NewRational(1, 1)
-	}
 	pf := x.dec.PixelFormat()
 	if pf == astiav.PixelFormatNone {
 		pf = cp.PixelFormat()
 	}
-	f := &videoFilter{graph: astiav.AllocFilterGraph(), out: astiav.AllocFrame(), srcTb: x.tb}
-	fail := func(err error) (*videoFilter, error) {
-		f.close()
-		return nil, err
+	return newGraph(cp.Width(), cp.Height(), pf, cp.SampleAspectRatio(), x.tb, x.info.FrameRate.av(), desc)
+}
+
+// newGraph builds the graph desc fed with w×h frames of pf, aspect sar
+// (unset: square), time base tb, rate fps.
+func newGraph(w, h int, pf astiav.PixelFormat, sar, tb, fps astiav.Rational, desc string) (*videoFilter, error) {
+	if sar.Num() <= 0 || sar.Den() <= 0 {
+		sar = astiav.NewRational(1, 1)
 	}
+	f := &videoFilter{graph: astiav.AllocFilterGraph(), out: astiav.AllocFrame(), srcTb: tb}
 	f.graph.SetThreadCount(1)
-	fps := x.info.FrameRate
 	args := astiav.FilterArgs{
-		"video_size":   fmt.Sprintf("%dx%d", cp.Width(), cp.Height()),
+		"video_size":   fmt.Sprintf("%dx%d", w, h),
 		"pix_fmt":      strconv.Itoa(int(pf)),
-		"time_base":    x.tb.String(),
+		"time_base":    tb.String(),
 		"pixel_aspect": sar.String(),
-		"frame_rate":   fmt.Sprintf("%d/%d", fps.Num, fps.Den),
+		"frame_rate":   fmt.Sprintf("%d/%d", fps.Num(), fps.Den()),
 	}
 	if err := f.link(args, desc); err != nil {
-		return fail(err)
+		f.close()
+		return nil, err
 	}
 	return f, nil
 }

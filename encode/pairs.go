@@ -3,7 +3,6 @@ package encode
 import (
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/asticode/go-astiav"
 
@@ -233,27 +232,10 @@ func (p *pairer) close() {
 // newFrameFilter builds the graph desc fed with frames like f, in time
 // base tb at rate fps.
 func newFrameFilter(f *astiav.Frame, tb, fps astiav.Rational, desc string) (*videoFilter, error) {
-	sar := f.SampleAspectRatio()
-	if sar.Num() <= 0 || sar.Den() <= 0 {
-		sar = astiav.NewRational(1, 1)
-	}
 	if fps.Num() <= 0 || fps.Den() <= 0 {
 		fps = astiav.NewRational(tb.Den(), tb.Num())
 	}
-	vf := &videoFilter{graph: astiav.AllocFilterGraph(), out: astiav.AllocFrame(), srcTb: tb}
-	vf.graph.SetThreadCount(1)
-	args := astiav.FilterArgs{
-		"video_size":   fmt.Sprintf("%dx%d", f.Width(), f.Height()),
-		"pix_fmt":      strconv.Itoa(int(f.PixelFormat())),
-		"time_base":    tb.String(),
-		"pixel_aspect": sar.String(),
-		"frame_rate":   fps.String(),
-	}
-	if err := vf.link(args, desc); err != nil {
-		vf.close()
-		return nil, err
-	}
-	return vf, nil
+	return newGraph(f.Width(), f.Height(), f.PixelFormat(), f.SampleAspectRatio(), tb, fps, desc)
 }
 
 // mediaFrame points out at f's planes (format, f's size), without copying.
@@ -266,20 +248,12 @@ func mediaFrame(f *astiav.Frame, format media.Format, index int64, out *media.Fr
 	if _, ff, ok := pixFmtInfo(f.PixelFormat()); !ok || ff != format {
 		return fmt.Errorf("pixel format %s, expected %s", f.PixelFormat().Name(), format)
 	}
-	n := 3
-	if format.Chroma == media.Chroma400 {
-		n = 1
-	}
-	for i := 0; i < n; i++ {
-		pw, ph := out.Width, out.Height
-		if i > 0 {
-			pw, ph = format.Chroma.ChromaSize(out.Width, out.Height)
-		}
-		pix, stride := framePlane(f, i, ph)
-		if pix == nil {
+	for i := range planeCount(format) {
+		pl, ok := planeOf(f, i, format, out.Width, out.Height, 1)
+		if !ok {
 			return fmt.Errorf("no plane %d", i)
 		}
-		out.Planes = append(out.Planes, media.Plane{Pix: pix, Stride: stride, Width: pw, Height: ph, BitDepth: format.BitDepth})
+		out.Planes = append(out.Planes, pl)
 	}
 	return nil
 }

@@ -45,14 +45,7 @@ func BenchmarkEncodeJobPeakRSS(b *testing.B) {
 			b.Skip("no libvmaf vmaf tool: set REEL_LIBVMAF or put vmaf on PATH; skipping the reel/script comparison")
 		}
 	}
-	reel := os.Getenv("REEL_BIN")
-	if reel == "" {
-		reel = filepath.Join(b.TempDir(), "reel")
-		cmd := exec.Command("go", "build", "-o", reel, "github.com/reelmedia/reel/cmd/reel")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("go build: %v\n%s", err, out)
-		}
-	}
+	reel := benchReel(b)
 	secs := 20
 	if s := os.Getenv("REEL_BENCH_SECONDS"); s != "" {
 		secs, _ = strconv.Atoi(s)

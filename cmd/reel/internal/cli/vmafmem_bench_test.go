@@ -37,14 +37,7 @@ func BenchmarkVMAFPeakRSS(b *testing.B) {
 	if _, err := os.Stat(timeTool); err != nil {
 		b.Skip("no " + timeTool + " (apt-get install time): it measures each child's peak RSS")
 	}
-	reel := os.Getenv("REEL_BIN")
-	if reel == "" {
-		reel = filepath.Join(b.TempDir(), "reel")
-		cmd := exec.Command("go", "build", "-o", reel, "github.com/reelmedia/reel/cmd/reel")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("go build: %v\n%s", err, out)
-		}
-	}
+	reel := benchReel(b)
 	tool := os.Getenv("REEL_LIBVMAF")
 	if tool == "" {
 		if p, err := exec.LookPath("vmaf"); err == nil {
@@ -109,6 +102,21 @@ func BenchmarkVMAFPeakRSS(b *testing.B) {
 			})
 		}
 	}
+}
+
+// benchReel is the reel binary the child-process benchmarks run:
+// $REEL_BIN, else one built from this module into a temporary directory.
+func benchReel(b *testing.B) string {
+	b.Helper()
+	if reel := os.Getenv("REEL_BIN"); reel != "" {
+		return reel
+	}
+	reel := filepath.Join(b.TempDir(), "reel")
+	cmd := exec.Command("go", "build", "-o", reel, "github.com/reelmedia/reel/cmd/reel")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return reel
 }
 
 // childPeak runs name with args under /usr/bin/time and returns its peak
