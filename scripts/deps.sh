@@ -15,7 +15,8 @@ PKGS=(build-essential pkg-config
 # buildah (daemonless) to build the worker image from scratch (scripts/image.sh);
 # iproute2 (ip netns, ss) for cmd/reel/internal/clustertest's namespaces.
 # opencolorio-tools (ociobakelut, OCIO 2.1): reel render --ocio bakes a view to a LUT with it (optional).
-TEST_PKGS=(chromium buildah iproute2 opencolorio-tools)
+# time (GNU time): the peak-memory benchmarks (make bench) measure their children with it.
+TEST_PKGS=(chromium buildah iproute2 opencolorio-tools time)
 [ "${1:-}" = "--system" ] || PKGS+=("${TEST_PKGS[@]}")
 
 missing=()
