@@ -70,7 +70,8 @@
 // float64 lanes where AVX-512 has 8, generated beside them, the same
 // floats): forced on that Xeon (BenchmarkMSSSIM1080p/avx2), 53-59
 // against 248-265 CPU-ms for the Go loops, about 4.6 times faster, in the
-// same contended runs alternated; the old AVX2 fallback was about 3. See bench_test.go, and BenchmarkSideBySide for figures
+// same contended runs alternated (alone: 51-53 against 246-255, 4.7-4.9
+// times); the old AVX2 fallback was about 3. See bench_test.go, and BenchmarkSideBySide for figures
 // next to libvmaf's vmaf tool. Measured alone on the 2-core AMD EPYC VM
 // with AVX-512 ("Oxide Virtual Turin-like Processor"), 1080p, 24 frames,
 // median of 3 (`REEL_LIBVMAF=.../vmaf go test -count=3 -run '^$' -bench
